@@ -1,0 +1,88 @@
+package content
+
+import (
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+)
+
+// IndexDir records the size and SHA-256 of every file under dir (but the
+// manifest) in dir's manifest.json, replacing its files list, and returns the
+// new manifest. The department tool runs it after editing a bundle. The
+// manifest is validated before it is written, and written atomically.
+func IndexDir(dir string) (*Manifest, error) {
+	manifestPath := filepath.Join(dir, ManifestName)
+	raw, err := os.ReadFile(manifestPath)
+	if err != nil {
+		return nil, fmt.Errorf("index %s: %w", dir, err)
+	}
+	var m Manifest
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, fmt.Errorf("index %s: %w", dir, &FieldError{File: ManifestName, Err: jsonError(raw, err)})
+	}
+	var files []File
+	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() || !d.Type().IsRegular() {
+			return nil
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return err
+		}
+		rel = filepath.ToSlash(rel)
+		if rel == ManifestName {
+			return nil
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		files = append(files, Describe(rel, data))
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("index %s: %w", dir, err)
+	}
+	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
+	m.Files = files
+	m.normalize()
+	if err := m.Validate(); err != nil {
+		return nil, fmt.Errorf("index %s: %w", dir, err)
+	}
+	out, err := json.MarshalIndent(&m, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("index %s: %w", dir, err)
+	}
+	if err := writeFileAtomic(manifestPath, append(out, '\n')); err != nil {
+		return nil, fmt.Errorf("index %s: %w", dir, err)
+	}
+	return &m, nil
+}
+
+// writeFileAtomic writes data to a temporary file beside name, syncs it and
+// renames it over name, so a reader sees the old or the new file, never half.
+func writeFileAtomic(name string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), name)
+}

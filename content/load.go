@@ -1,0 +1,450 @@
+package content
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"golang.org/x/text/language"
+	"golang.org/x/text/unicode/norm"
+)
+
+// Errors a caller may branch on. They are wrapped in a *FieldError.
+var (
+	// ErrHashMismatch means a file's bytes do not match the manifest's SHA-256.
+	ErrHashMismatch = errors.New("SHA-256 does not match the manifest")
+	// ErrSizeMismatch means a file's length does not match the manifest.
+	ErrSizeMismatch = errors.New("size does not match the manifest")
+	// ErrNotListed means a path is used but missing from the manifest's files.
+	ErrNotListed = errors.New("not listed in files")
+	// ErrUnsupportedFeature means the bundle requires a feature this
+	// player does not know.
+	ErrUnsupportedFeature = errors.New("requires a feature this version does not support")
+)
+
+// knownFeatures lists the values of Manifest.Requires this package
+// understands. It is empty in format 1: every format-1 field is understood.
+var knownFeatures = []string{}
+
+// FieldError is a problem with one field of one file of a bundle.
+type FieldError struct {
+	// File is the bundle-relative file, usually manifest.json.
+	File string
+	// Field is a JSON path into the manifest such as items[2].text.km.body,
+	// or empty when the error is about the file as a whole.
+	Field string
+	Err   error
+}
+
+func (e *FieldError) Error() string {
+	if e.Field == "" {
+		return fmt.Sprintf("%s: %v", e.File, e.Err)
+	}
+	return fmt.Sprintf("%s: %s: %v", e.File, e.Field, e.Err)
+}
+
+func (e *FieldError) Unwrap() error { return e.Err }
+
+// Bundle is a loaded, validated manifest and access to its files.
+type Bundle struct {
+	Manifest Manifest
+
+	// Source describes where the bundle was loaded from, for messages.
+	Source string
+
+	fsys  fs.FS
+	files map[string]File
+}
+
+// LoadDir loads the bundle in the folder dir.
+func LoadDir(dir string) (*Bundle, error) {
+	return Load(os.DirFS(dir), dir)
+}
+
+// Load reads and validates the manifest of the bundle at the root of fsys.
+// source names the bundle in error messages. Every problem found is
+// reported, joined, as *FieldError values. Files are not read; see
+// Bundle.ReadFile and Bundle.Verify.
+func Load(fsys fs.FS, source string) (*Bundle, error) {
+	raw, err := fs.ReadFile(fsys, ManifestName)
+	if err != nil {
+		return nil, fmt.Errorf("bundle %s: %w", source, &FieldError{File: ManifestName, Err: err})
+	}
+	m, err := ParseManifest(raw)
+	if err != nil {
+		return nil, fmt.Errorf("bundle %s: %w", source, err)
+	}
+	b := &Bundle{Manifest: *m, Source: source, fsys: fsys, files: make(map[string]File, len(m.Files))}
+	for _, f := range m.Files {
+		b.files[f.Path] = f
+	}
+	return b, nil
+}
+
+// ParseManifest decodes and validates manifest bytes. Fields it does not
+// know are ignored, so that later additions stay readable; see Lint for a
+// strict check.
+func ParseManifest(raw []byte) (*Manifest, error) {
+	var m Manifest
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, &FieldError{File: ManifestName, Field: jsonErrorField(err), Err: jsonError(raw, err)}
+	}
+	m.normalize()
+	if err := m.Validate(); err != nil {
+		return nil, err
+	}
+	return &m, nil
+}
+
+// UnknownFields returns the JSON paths of manifest fields that this format
+// version does not define, such as a misspelt "duraton".
+func UnknownFields(raw []byte) []string {
+	var m Manifest
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	var unknown []string
+	// The decoder stops at the first unknown field; this is enough to
+	// warn about it, and a fixed manifest shows the next one.
+	if err := dec.Decode(&m); err != nil && strings.Contains(err.Error(), "unknown field") {
+		unknown = append(unknown, err.Error())
+	}
+	return unknown
+}
+
+func jsonErrorField(err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return te.Field
+	}
+	return ""
+}
+
+// jsonError adds a line and column to JSON syntax errors.
+func jsonError(raw []byte, err error) error {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		line, col := lineCol(raw, se.Offset)
+		return fmt.Errorf("line %d column %d: %w", line, col, err)
+	}
+	return err
+}
+
+func lineCol(raw []byte, off int64) (line, col int) {
+	line, col = 1, 1
+	// Offset counts the bytes read, the offending one included.
+	for i := int64(0); i < off-1 && i < int64(len(raw)); i++ {
+		if raw[i] == '\n' {
+			line++
+			col = 1
+		} else {
+			col++
+		}
+	}
+	return line, col
+}
+
+// normalize brings every text to NFC and trims layout and fit defaults.
+func (m *Manifest) normalize() {
+	for i := range m.Items {
+		it := &m.Items[i]
+		for lang, t := range it.Text {
+			it.Text[lang] = Text{Title: norm.NFC.String(t.Title), Body: norm.NFC.String(t.Body)}
+		}
+		if it.Layout == "" {
+			it.Layout = LayoutSingle
+		}
+		if it.Fit == "" && it.Kind == KindImage {
+			it.Fit = FitContain
+		}
+	}
+	for _, msg := range m.Ticker {
+		for lang, s := range msg {
+			msg[lang] = norm.NFC.String(s)
+		}
+	}
+}
+
+var (
+	idPattern  = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
+	hexPattern = regexp.MustCompile(`^[0-9a-f]{64}$`)
+)
+
+// Duration bounds of an item.
+const (
+	MinDuration = time.Second
+	MaxDuration = 10 * time.Minute
+)
+
+// Validate checks every field of the manifest and returns all problems found,
+// joined.
+func (m *Manifest) Validate() error {
+	var errs []error
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, &FieldError{File: ManifestName, Field: field, Err: fmt.Errorf(format, args...)})
+	}
+
+	switch {
+	case m.Format == 0:
+		bad("format", "missing; want %d", FormatVersion)
+	case m.Format != FormatVersion:
+		bad("format", "is %d; this player reads format %d", m.Format, FormatVersion)
+	}
+	if !idPattern.MatchString(m.ID) {
+		bad("id", "%q: want 1-64 of a-z, 0-9, '.', '_', '-'", m.ID)
+	}
+	if m.Version <= 0 {
+		bad("version", "is %d; want a positive integer", m.Version)
+	}
+	if m.Created.IsZero() {
+		bad("created", "missing; want an RFC 3339 time")
+	}
+	for i, f := range m.Requires {
+		if !slices.Contains(knownFeatures, f) {
+			errs = append(errs, &FieldError{File: ManifestName, Field: fmt.Sprintf("requires[%d]", i),
+				Err: fmt.Errorf("%q: %w", f, ErrUnsupportedFeature)})
+		}
+	}
+
+	listed := make(map[string]bool, len(m.Files))
+	for i, f := range m.Files {
+		field := fmt.Sprintf("files[%d]", i)
+		if err := checkPath(f.Path); err != nil {
+			bad(field+".path", "%v", err)
+			continue
+		}
+		if listed[f.Path] {
+			bad(field+".path", "%q is listed twice", f.Path)
+		}
+		listed[f.Path] = true
+		if !hexPattern.MatchString(f.SHA256) {
+			bad(field+".sha256", "%q: want 64 lower-case hex digits", f.SHA256)
+		}
+		if f.Size < 0 {
+			bad(field+".size", "is %d; want 0 or more", f.Size)
+		}
+	}
+	needFile := func(field, p string) {
+		if err := checkPath(p); err != nil {
+			bad(field, "%v", err)
+			return
+		}
+		if !listed[p] {
+			errs = append(errs, &FieldError{File: ManifestName, Field: field, Err: fmt.Errorf("%q: %w", p, ErrNotListed)})
+		}
+	}
+
+	for i, f := range m.Fonts {
+		field := fmt.Sprintf("fonts[%d].file", i)
+		switch strings.ToLower(path.Ext(f.File)) {
+		case ".ttf", ".otf", ".ttc":
+		default:
+			bad(field, "%q: want a .ttf, .otf or .ttc file", f.File)
+		}
+		needFile(field, f.File)
+	}
+
+	if len(m.Items) == 0 {
+		bad("items", "empty; a bundle needs at least one item")
+	}
+	ids := map[string]bool{}
+	for i, it := range m.Items {
+		field := fmt.Sprintf("items[%d]", i)
+		if !idPattern.MatchString(it.ID) {
+			bad(field+".id", "%q: want 1-64 of a-z, 0-9, '.', '_', '-'", it.ID)
+		} else if ids[it.ID] {
+			bad(field+".id", "%q is used by an earlier item", it.ID)
+		}
+		ids[it.ID] = true
+		if it.Duration == invalidDuration {
+			bad(field+".duration", "want a duration string such as \"8s\" or \"1m30s\"")
+		} else if d := time.Duration(it.Duration); d != 0 && (d < MinDuration || d > MaxDuration) {
+			bad(field+".duration", "%v: want between %v and %v", d, MinDuration, MaxDuration)
+		}
+		switch it.Layout {
+		case LayoutSingle, LayoutSideBySide:
+		default:
+			bad(field+".layout", "%q: want %q or %q", it.Layout, LayoutSingle, LayoutSideBySide)
+		}
+		for _, lang := range sortedKeys(it.Text) {
+			if err := checkLanguage(lang); err != nil {
+				bad(fmt.Sprintf("%s.text.%s", field, lang), "%v", err)
+			}
+			t := it.Text[lang]
+			if strings.TrimSpace(t.Title) == "" && strings.TrimSpace(t.Body) == "" {
+				bad(fmt.Sprintf("%s.text.%s", field, lang), "has neither title nor body")
+			}
+		}
+		switch it.Kind {
+		case KindText:
+			if len(it.Text) == 0 {
+				bad(field+".text", "a text item needs text in at least one language")
+			}
+			if len(it.Images) > 0 {
+				bad(field+".images", "a text item has no images")
+			}
+		case KindImage:
+			if len(it.Images) == 0 {
+				bad(field+".images", "an image item needs at least one image")
+			}
+			for _, lang := range sortedKeys(it.Images) {
+				f := fmt.Sprintf("%s.images.%s", field, lang)
+				if lang != AnyLanguage {
+					if err := checkLanguage(lang); err != nil {
+						bad(f, "%v", err)
+					}
+				}
+				p := it.Images[lang]
+				switch strings.ToLower(path.Ext(p)) {
+				case ".png", ".jpg", ".jpeg":
+				default:
+					bad(f, "%q: want a .png, .jpg or .jpeg file", p)
+				}
+				needFile(f, p)
+			}
+			switch it.Fit {
+			case FitContain, FitFill:
+			default:
+				bad(field+".fit", "%q: want %q or %q", it.Fit, FitContain, FitFill)
+			}
+		case "":
+			bad(field+".kind", "missing; want %q or %q", KindImage, KindText)
+		default:
+			bad(field+".kind", "%q: want %q or %q", it.Kind, KindImage, KindText)
+		}
+	}
+
+	for i, msg := range m.Ticker {
+		field := fmt.Sprintf("ticker[%d]", i)
+		if len(msg) == 0 {
+			bad(field, "empty message")
+		}
+		for _, lang := range sortedKeys(msg) {
+			if err := checkLanguage(lang); err != nil {
+				bad(field+"."+lang, "%v", err)
+			}
+			if strings.TrimSpace(msg[lang]) == "" {
+				bad(field+"."+lang, "empty text")
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// checkPath accepts clean, relative, slash-separated paths inside the bundle.
+func checkPath(p string) error {
+	switch {
+	case p == "":
+		return errors.New("empty path")
+	case strings.Contains(p, `\`):
+		return fmt.Errorf("%q: use '/' to separate folders", p)
+	case !fs.ValidPath(p) || path.IsAbs(p):
+		return fmt.Errorf("%q: want a clean relative path inside the bundle", p)
+	case p == ManifestName:
+		return fmt.Errorf("%q: the manifest does not list itself", p)
+	}
+	return nil
+}
+
+func checkLanguage(tag string) error {
+	t, err := language.Parse(tag)
+	if err != nil {
+		return fmt.Errorf("%q is not a BCP 47 language tag: %w", tag, err)
+	}
+	if t.String() != tag {
+		return fmt.Errorf("%q: write the language tag as %q", tag, t.String())
+	}
+	return nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// File returns the manifest entry of the bundle path p.
+func (b *Bundle) File(p string) (File, bool) {
+	f, ok := b.files[p]
+	return f, ok
+}
+
+// ReadFile returns the bytes of the bundle file p after checking them against
+// the manifest's size and SHA-256. An altered or truncated file is an error
+// wrapping ErrSizeMismatch or ErrHashMismatch.
+func (b *Bundle) ReadFile(p string) ([]byte, error) {
+	f, ok := b.files[p]
+	if !ok {
+		return nil, &FieldError{File: p, Err: ErrNotListed}
+	}
+	r, err := b.fsys.Open(p)
+	if err != nil {
+		return nil, &FieldError{File: p, Err: err}
+	}
+	defer r.Close()
+	// Read one byte more than listed, to see a file that grew.
+	data, err := io.ReadAll(io.LimitReader(r, f.Size+1))
+	if err != nil {
+		return nil, &FieldError{File: p, Err: err}
+	}
+	if int64(len(data)) != f.Size {
+		return nil, &FieldError{File: p, Err: fmt.Errorf("%w: listed %d bytes, found %d or more", ErrSizeMismatch, f.Size, len(data))}
+	}
+	sum := sha256.Sum256(data)
+	if hex.EncodeToString(sum[:]) != f.SHA256 {
+		return nil, &FieldError{File: p, Err: ErrHashMismatch}
+	}
+	return data, nil
+}
+
+// Verify hashes every listed file and returns every mismatch or missing file,
+// joined. It streams files, so it suits large media.
+func (b *Bundle) Verify() error {
+	var errs []error
+	for _, f := range b.Manifest.Files {
+		if err := b.verifyFile(f); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (b *Bundle) verifyFile(f File) error {
+	r, err := b.fsys.Open(f.Path)
+	if err != nil {
+		return &FieldError{File: f.Path, Err: err}
+	}
+	defer r.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, io.LimitReader(r, f.Size+1))
+	if err != nil {
+		return &FieldError{File: f.Path, Err: err}
+	}
+	if n != f.Size {
+		return &FieldError{File: f.Path, Err: fmt.Errorf("%w: listed %d bytes, found %d or more", ErrSizeMismatch, f.Size, n)}
+	}
+	if hex.EncodeToString(h.Sum(nil)) != f.SHA256 {
+		return &FieldError{File: f.Path, Err: ErrHashMismatch}
+	}
+	return nil
+}
+
+// Describe returns the SHA-256 and size of data as a File entry for p.
+func Describe(p string, data []byte) File {
+	sum := sha256.Sum256(data)
+	return File{Path: p, SHA256: hex.EncodeToString(sum[:]), Size: int64(len(data))}
+}

@@ -1,0 +1,176 @@
+package content
+
+import (
+	"encoding/json"
+	"strings"
+	"time"
+)
+
+// ManifestName is the file name of a bundle's manifest, at the bundle's root.
+const ManifestName = "manifest.json"
+
+// FormatVersion is the manifest format this package reads and writes.
+const FormatVersion = 1
+
+// Manifest is the parsed manifest.json of a bundle.
+type Manifest struct {
+	// Format is the manifest format version; this package reads FormatVersion.
+	Format int `json:"format"`
+	// ID names the bundle, such as "an-giang-border-2026-11".
+	ID string `json:"id"`
+	// Version increases with every publication of a bundle with this ID.
+	Version int64 `json:"version"`
+	// Title is a human description for the department's tools.
+	Title string `json:"title,omitempty"`
+	// Created is when the bundle was made.
+	Created time.Time `json:"created"`
+	// Requires lists features a player must understand to play the bundle
+	// correctly. A player refuses a bundle that requires a feature it does
+	// not know, instead of silently ignoring fields it cannot honour.
+	Requires []string `json:"requires,omitempty"`
+	// Fonts are font files carried by the bundle, tried before the site's
+	// fallback chain.
+	Fonts []Font `json:"fonts,omitempty"`
+	// Items are played in order, each in each of the site's languages.
+	Items []Item `json:"items"`
+	// Ticker holds short messages crawled along one edge of the screen.
+	Ticker []Message `json:"ticker,omitempty"`
+	// Files lists every file of the bundle but the manifest itself.
+	Files []File `json:"files"`
+}
+
+// Font is a font file carried by the bundle.
+type Font struct {
+	// File is the bundle path of a .ttf, .otf or .ttc file.
+	File string `json:"file"`
+}
+
+// Item kinds.
+const (
+	KindImage = "image"
+	KindText  = "text"
+)
+
+// Item layouts.
+const (
+	// LayoutSingle shows one language at a time (the default).
+	LayoutSingle = "single"
+	// LayoutSideBySide shows the site's first language beside each other
+	// language in turn.
+	LayoutSideBySide = "side-by-side"
+)
+
+// Image fits.
+const (
+	// FitContain shows the whole image, letterboxed (the default).
+	FitContain = "fit"
+	// FitFill covers the whole area, cropping what overflows.
+	FitFill = "fill"
+)
+
+// Item is one slide of the playlist, shown once per language.
+type Item struct {
+	// ID names the item in logs and reports; unique within the bundle.
+	ID string `json:"id"`
+	// Kind is KindImage or KindText.
+	Kind string `json:"kind"`
+	// Duration is how long each language is shown; zero means the site's
+	// default.
+	Duration Duration `json:"duration,omitempty"`
+	// Layout is LayoutSingle or LayoutSideBySide.
+	Layout string `json:"layout,omitempty"`
+	// Text holds a title and body per language (BCP 47 tag).
+	Text map[string]Text `json:"text,omitempty"`
+	// Images maps a language, or "*" for every language, to an image file.
+	Images map[string]string `json:"images,omitempty"`
+	// Fit is FitContain or FitFill, for image items.
+	Fit string `json:"fit,omitempty"`
+}
+
+// AnyLanguage is the Images key of an image shown in every language.
+const AnyLanguage = "*"
+
+// Text is the text of an item in one language.
+type Text struct {
+	Title string `json:"title,omitempty"`
+	Body  string `json:"body,omitempty"`
+}
+
+// Message is one ticker message: its text per language.
+type Message map[string]string
+
+// File is one file of the bundle, identified by its content.
+type File struct {
+	// Path is slash-separated and relative to the bundle root.
+	Path string `json:"path"`
+	// SHA256 is the lower-case hex SHA-256 of the file's bytes.
+	SHA256 string `json:"sha256"`
+	// Size is the file's length in bytes.
+	Size int64 `json:"size"`
+}
+
+// Duration is a time.Duration written in JSON as a Go duration string ("8s").
+type Duration time.Duration
+
+// MarshalJSON writes the duration as a string such as "8s".
+func (d Duration) MarshalJSON() ([]byte, error) {
+	return json.Marshal(time.Duration(d).String())
+}
+
+// invalidDuration marks a duration that did not parse, so that Validate can
+// name the field instead of the decoder failing without a field name.
+const invalidDuration = Duration(-1)
+
+// UnmarshalJSON reads a duration string such as "8s" or "1m30s". A value
+// that does not parse becomes invalid, which Manifest.Validate reports.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		*d = invalidDuration
+		return nil
+	}
+	v, err := time.ParseDuration(strings.TrimSpace(s))
+	if err != nil || v < 0 {
+		*d = invalidDuration
+		return nil
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// Languages returns the languages the item has content for, in the order of
+// want, followed by no others. An image item with an AnyLanguage image has
+// every language in want.
+func (it *Item) Languages(want []string) []string {
+	var out []string
+	for _, l := range want {
+		if it.HasLanguage(l) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// HasLanguage reports whether the item can be shown in lang.
+func (it *Item) HasLanguage(lang string) bool {
+	switch it.Kind {
+	case KindText:
+		_, ok := it.Text[lang]
+		return ok
+	case KindImage:
+		if _, ok := it.Images[lang]; ok {
+			return true
+		}
+		_, ok := it.Images[AnyLanguage]
+		return ok
+	}
+	return false
+}
+
+// Image returns the image file for lang, falling back to the AnyLanguage one.
+func (it *Item) Image(lang string) string {
+	if p, ok := it.Images[lang]; ok {
+		return p
+	}
+	return it.Images[AnyLanguage]
+}

@@ -1,0 +1,326 @@
+// Package fonts resolves a site's font fallback chain to font files and
+// answers which characters the chain can draw.
+//
+// A chain is the bundle's own fonts followed by the site's configured links,
+// each a system font family or a file. Families are found with go-text's
+// fontscan (github.com/go-text/typesetting/fontscan), which indexes the
+// system's font folders on Linux, Windows and macOS and caches the index, so
+// a site config names "Noto Sans Khmer" instead of a path that differs per
+// operating system. Coverage comes from each font's character map, parsed
+// with go-text's font package: the same parser Ebiten's text/v2 uses to draw.
+//
+// The package never links Ebiten, so the department's linter refuses a
+// bundle with exactly the coverage rules the player draws with.
+package fonts
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"unicode"
+
+	"github.com/go-text/typesetting/font"
+	"github.com/go-text/typesetting/fontscan"
+	"golang.org/x/text/language"
+
+	"github.com/vnict/kiosk/content"
+	"github.com/vnict/kiosk/kiosk/siteconfig"
+)
+
+// Face is one font of the chain, in a regular and a bold weight.
+type Face struct {
+	// Name describes where the font came from, for logs.
+	Name string
+	// Regular and Bold hold the font file bytes; Bold is Regular when the
+	// family has no bold.
+	Regular, Bold Data
+	// Script is the ISO 15924 code of the main script the font was made for
+	// (Latn, Khmr, Laoo, Hani, ...), guessed from its coverage.
+	Script string
+
+	cmap *font.Face
+}
+
+// Data is a font file and the index of the face in it (non-zero only for
+// collections such as Noto Sans CJK).
+type Data struct {
+	Bytes []byte
+	Index int
+	Path  string
+}
+
+// Chain is an ordered list of faces: for each character, the first face that
+// has it draws it.
+type Chain struct {
+	Faces []*Face
+}
+
+// Loader resolves chain links. The zero value is not usable; use NewLoader.
+type Loader struct {
+	log      *slog.Logger
+	cacheDir string
+	system   []fontscan.Footprint
+	scanned  bool
+}
+
+// NewLoader returns a Loader that keeps fontscan's index of system fonts in
+// cacheDir ("" for the user's cache folder).
+func NewLoader(log *slog.Logger, cacheDir string) *Loader {
+	return &Loader{log: log, cacheDir: cacheDir}
+}
+
+// Load builds the chain: the bundle's fonts (b may be nil) then the site's
+// links. A link that cannot be found or parsed is logged and skipped, so a
+// site missing one font still draws the others; Load fails only when no face
+// at all could be loaded.
+func (l *Loader) Load(b *content.Bundle, links []siteconfig.Font) (*Chain, error) {
+	var c Chain
+	var errs []error
+	if b != nil {
+		for _, f := range b.Manifest.Fonts {
+			data, err := b.ReadFile(f.File)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("bundle font: %w", err))
+				continue
+			}
+			face, err := newFace("bundle "+f.File, Data{Bytes: data, Path: f.File}, Data{})
+			if err != nil {
+				errs = append(errs, fmt.Errorf("bundle font %s: %w", f.File, err))
+				continue
+			}
+			c.Faces = append(c.Faces, face)
+		}
+	}
+	for _, link := range links {
+		face, err := l.loadLink(link)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		c.Faces = append(c.Faces, face)
+	}
+	for _, err := range errs {
+		l.log.Warn("font skipped", "err", err)
+	}
+	if len(c.Faces) == 0 {
+		return nil, fmt.Errorf("no font could be loaded: %w", errors.Join(errs...))
+	}
+	return &c, nil
+}
+
+func (l *Loader) loadLink(link siteconfig.Font) (*Face, error) {
+	if link.File != "" {
+		reg, err := readData(link.File, 0)
+		if err != nil {
+			return nil, fmt.Errorf("font file: %w", err)
+		}
+		return newFace(link.File, reg, Data{})
+	}
+	regLoc, boldLoc, err := l.findFamily(link.Family)
+	if err != nil {
+		return nil, err
+	}
+	reg, err := readData(regLoc.File, int(regLoc.Index))
+	if err != nil {
+		return nil, fmt.Errorf("font family %q: %w", link.Family, err)
+	}
+	var bold Data
+	if boldLoc.File != "" {
+		if bold, err = readData(boldLoc.File, int(boldLoc.Index)); err != nil {
+			l.log.Warn("bold font unreadable; using regular", "family", link.Family, "err", err)
+			bold = Data{}
+		}
+	}
+	return newFace(link.Family, reg, bold)
+}
+
+// fontscanLogger routes fontscan's messages to slog at debug level.
+type fontscanLogger struct{ log *slog.Logger }
+
+func (f fontscanLogger) Printf(format string, args ...any) {
+	f.log.Debug(strings.TrimSpace(fmt.Sprintf(format, args...)), "component", "fontscan")
+}
+
+// findFamily returns the regular and bold faces of an installed family.
+func (l *Loader) findFamily(family string) (regular, bold fontscan.Location, err error) {
+	if !l.scanned {
+		l.system, err = fontscan.SystemFonts(fontscanLogger{l.log}, l.cacheDir)
+		if err != nil {
+			return regular, bold, fmt.Errorf("scan system fonts: %w", err)
+		}
+		l.scanned = true
+	}
+	want := normalizeFamily(family)
+	bestReg, bestBold := -1, -1
+	for i, fp := range l.system {
+		if normalizeFamily(fp.Family) != want || fp.Aspect.Style != font.StyleNormal || fp.Aspect.Stretch != font.StretchNormal {
+			continue
+		}
+		switch fp.Aspect.Weight {
+		case font.WeightNormal:
+			bestReg = i
+		case font.WeightBold:
+			bestBold = i
+		}
+	}
+	if bestReg < 0 {
+		return regular, bold, fmt.Errorf("font family %q: not installed (regular weight)", family)
+	}
+	regular = l.system[bestReg].Location
+	if bestBold >= 0 {
+		bold = l.system[bestBold].Location
+	}
+	return regular, bold, nil
+}
+
+func normalizeFamily(s string) string {
+	return strings.ToLower(strings.Join(strings.Fields(s), ""))
+}
+
+func readData(path string, index int) (Data, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return Data{}, err
+	}
+	return Data{Bytes: b, Index: index, Path: path}, nil
+}
+
+// newFace parses reg for its character map and guesses its script. bold may
+// be empty.
+func newFace(name string, reg, bold Data) (*Face, error) {
+	faces, err := font.ParseTTC(bytes.NewReader(reg.Bytes))
+	if err != nil {
+		return nil, fmt.Errorf("%s: not a usable font: %w", name, err)
+	}
+	if reg.Index < 0 || reg.Index >= len(faces) {
+		return nil, fmt.Errorf("%s: no face %d in the collection", name, reg.Index)
+	}
+	if bold.Bytes == nil {
+		bold = reg
+	}
+	f := &Face{Name: name, Regular: reg, Bold: bold, cmap: faces[reg.Index]}
+	f.Script = f.guessScript()
+	return f, nil
+}
+
+// scriptProbes are characters that tell which script a font was made for,
+// most specific first: a CJK font also covers Latin.
+var scriptProbes = []struct {
+	script string
+	runes  []rune
+}{
+	{"Khmr", []rune{'ក', 'ខ', '្'}},
+	{"Laoo", []rune{'ກ', 'ຂ', 'ໍ'}},
+	{"Hani", []rune{'中', '国', '越'}},
+	{"Thai", []rune{'ก', 'ข'}},
+	{"Latn", []rune{'a', 'ệ', 'ư'}},
+}
+
+func (f *Face) guessScript() string {
+	for _, p := range scriptProbes {
+		ok := true
+		for _, r := range p.runes {
+			if !f.Has(r) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return p.script
+		}
+	}
+	return "Zyyy"
+}
+
+// Has reports whether the face maps r to a glyph.
+func (f *Face) Has(r rune) bool {
+	_, ok := f.cmap.NominalGlyph(r)
+	return ok
+}
+
+// Has reports whether some face of the chain maps r.
+func (c *Chain) Has(r rune) bool {
+	for _, f := range c.Faces {
+		if f.Has(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// Invisible reports whether r needs no glyph: spaces, line breaks, and format
+// characters such as U+200B ZERO WIDTH SPACE and the joiners, which shaping
+// consumes or the line breaker removes.
+func Invisible(r rune) bool {
+	return unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) || unicode.IsControl(r) ||
+		unicode.Is(unicode.Variation_Selector, r)
+}
+
+// Missing returns, once each and in order of appearance, the visible
+// characters of s that no face of the chain can draw.
+func (c *Chain) Missing(s string) []rune {
+	var out []rune
+	for _, r := range s {
+		if Invisible(r) || c.Has(r) {
+			continue
+		}
+		dup := false
+		for _, o := range out {
+			if o == r {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// FormatRunes writes runes as "ệ (U+1EC7), 中 (U+4E2D)" for messages.
+func FormatRunes(rs []rune) string {
+	parts := make([]string, len(rs))
+	for i, r := range rs {
+		parts[i] = fmt.Sprintf("%c (U+%04X)", r, r)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// languageScripts gives the script a language is written in when the tag
+// does not say; x/text's likely-subtags table answers the rest.
+func languageScript(lang string) string {
+	t, err := language.Parse(lang)
+	if err != nil {
+		return ""
+	}
+	s, _ := t.Script()
+	switch s.String() {
+	case "Hans", "Hant", "Jpan", "Kore":
+		return "Hani"
+	}
+	return s.String()
+}
+
+// For returns the chain reordered for text in lang: faces made for the
+// language's script first, then the others in their configured order. A
+// Khmer text is thus shaped by the Khmer font even where an earlier Latin
+// font also has a space or a digit.
+func (c *Chain) For(lang string) *Chain {
+	script := languageScript(lang)
+	out := &Chain{Faces: make([]*Face, 0, len(c.Faces))}
+	for _, f := range c.Faces {
+		if f.Script == script {
+			out.Faces = append(out.Faces, f)
+		}
+	}
+	for _, f := range c.Faces {
+		if f.Script != script {
+			out.Faces = append(out.Faces, f)
+		}
+	}
+	return out
+}

@@ -1,0 +1,290 @@
+// Package siteconfig reads a site's configuration: what the screen is (size,
+// rotation, colours), which languages it shows in which order, the font
+// fallback chain, where the content comes from, and the ticker and timing.
+//
+// Configs are YAML, decoded with gopkg.in/yaml.v3 with unknown fields refused,
+// so a misspelt key is an error naming the file and line instead of a silently
+// ignored setting. Every invalid value is reported as a *content.FieldError
+// naming the file and the field. The package never links Ebiten: the
+// department tool uses it to lint bundles against a site.
+package siteconfig
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"image/color"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/text/language"
+	"gopkg.in/yaml.v3"
+
+	"github.com/vnict/kiosk/content"
+)
+
+// Config is one site's configuration.
+type Config struct {
+	Site      Site     `yaml:"site"`
+	Display   Display  `yaml:"display"`
+	Languages []string `yaml:"languages"`
+	Fonts     []Font   `yaml:"fonts"`
+	Content   Content  `yaml:"content"`
+	Ticker    Ticker   `yaml:"ticker"`
+	Playback  Playback `yaml:"playback"`
+
+	// Path is the file the config was read from; relative paths in the
+	// config are relative to its folder.
+	Path string `yaml:"-"`
+}
+
+// Site names the site.
+type Site struct {
+	// ID is the site's stable identifier, used in reports.
+	ID string `yaml:"id"`
+	// Name is shown on the standby slide.
+	Name string `yaml:"name"`
+}
+
+// Display describes the screen.
+type Display struct {
+	// Fullscreen takes the whole monitor; otherwise the player opens a window.
+	Fullscreen bool `yaml:"fullscreen"`
+	// Resolution is the layout size as viewers see the screen, after rotation,
+	// such as 1536x768 or 768x1536.
+	Resolution Resolution `yaml:"resolution"`
+	// Rotation turns the picture clockwise by 0, 90, 180 or 270 degrees, for
+	// walls mounted on their side.
+	Rotation   int   `yaml:"rotation"`
+	Background Color `yaml:"background"`
+	Foreground Color `yaml:"foreground"`
+	Accent     Color `yaml:"accent"`
+}
+
+// Font is one link of the font fallback chain: a system font family, found
+// by name, or a font file.
+type Font struct {
+	Family string `yaml:"family"`
+	File   string `yaml:"file"`
+}
+
+// Content says where the site's bundle comes from.
+type Content struct {
+	// Dir is the folder holding the current bundle.
+	Dir string `yaml:"dir"`
+	// Demo plays the demo bundle built into the player instead of Dir.
+	Demo bool `yaml:"demo"`
+}
+
+// Ticker edges.
+const (
+	EdgeBottom = "bottom"
+	EdgeTop    = "top"
+	EdgeNone   = "none"
+)
+
+// Ticker configures the crawl of short messages along one edge.
+type Ticker struct {
+	// Edge is bottom (the default), top, or none.
+	Edge string `yaml:"edge"`
+	// Height in pixels; zero means a tenth of the screen's shorter side.
+	Height int `yaml:"height"`
+	// Speed in pixels per second; zero means the default.
+	Speed float64 `yaml:"speed"`
+}
+
+// Playback sets the timing of slides.
+type Playback struct {
+	// ItemDuration is how long an item shows in one language unless the item
+	// says otherwise.
+	ItemDuration time.Duration `yaml:"item_duration"`
+	// Transition is the length of the crossfade between slides.
+	Transition time.Duration `yaml:"transition"`
+}
+
+// Defaults applied by Load to fields left empty.
+const (
+	DefaultItemDuration = 8 * time.Second
+	DefaultTransition   = 800 * time.Millisecond
+	DefaultTickerSpeed  = 90.0
+)
+
+// Resolution is a width and height in pixels, written "1920x1080".
+type Resolution struct{ W, H int }
+
+func (r Resolution) String() string { return fmt.Sprintf("%dx%d", r.W, r.H) }
+
+var resolutionPattern = regexp.MustCompile(`^(\d{2,5})x(\d{2,5})$`)
+
+// UnmarshalYAML reads "WIDTHxHEIGHT".
+func (r *Resolution) UnmarshalYAML(n *yaml.Node) error {
+	m := resolutionPattern.FindStringSubmatch(strings.TrimSpace(n.Value))
+	if m == nil {
+		return fmt.Errorf("line %d: resolution %q: want WIDTHxHEIGHT such as 1920x1080", n.Line, n.Value)
+	}
+	r.W, _ = strconv.Atoi(m[1])
+	r.H, _ = strconv.Atoi(m[2])
+	return nil
+}
+
+// Color is an opaque colour, written "#rrggbb".
+type Color struct{ color.RGBA }
+
+var colorPattern = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
+
+// UnmarshalYAML reads "#rrggbb".
+func (c *Color) UnmarshalYAML(n *yaml.Node) error {
+	if !colorPattern.MatchString(n.Value) {
+		return fmt.Errorf("line %d: colour %q: want #rrggbb", n.Line, n.Value)
+	}
+	v, _ := strconv.ParseUint(n.Value[1:], 16, 32)
+	c.RGBA = color.RGBA{R: uint8(v >> 16), G: uint8(v >> 8), B: uint8(v), A: 0xff}
+	return nil
+}
+
+// OutputSize is the size of the picture sent to the screen: the resolution,
+// turned by the rotation.
+func (d Display) OutputSize() (w, h int) {
+	if d.Rotation == 90 || d.Rotation == 270 {
+		return d.Resolution.H, d.Resolution.W
+	}
+	return d.Resolution.W, d.Resolution.H
+}
+
+// Load reads and validates the config file at path.
+func Load(path string) (*Config, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("site config: %w", err)
+	}
+	return Parse(raw, path)
+}
+
+// Parse decodes and validates config bytes; path names the file in errors and
+// anchors relative paths.
+func Parse(raw []byte, path string) (*Config, error) {
+	var c Config
+	dec := yaml.NewDecoder(bytes.NewReader(raw))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil {
+		return nil, &content.FieldError{File: path, Err: err}
+	}
+	c.Path = path
+	c.applyDefaults()
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+func (c *Config) applyDefaults() {
+	if c.Display.Background == (Color{}) {
+		c.Display.Background = Color{color.RGBA{0x0b, 0x25, 0x45, 0xff}}
+	}
+	if c.Display.Foreground == (Color{}) {
+		c.Display.Foreground = Color{color.RGBA{0xff, 0xff, 0xff, 0xff}}
+	}
+	if c.Display.Accent == (Color{}) {
+		c.Display.Accent = Color{color.RGBA{0xf4, 0xd3, 0x5e, 0xff}}
+	}
+	if c.Ticker.Edge == "" {
+		c.Ticker.Edge = EdgeBottom
+	}
+	if c.Ticker.Speed == 0 {
+		c.Ticker.Speed = DefaultTickerSpeed
+	}
+	if c.Ticker.Height == 0 {
+		short := min(c.Display.Resolution.W, c.Display.Resolution.H)
+		c.Ticker.Height = max(short/10, 24)
+	}
+	if c.Playback.ItemDuration == 0 {
+		c.Playback.ItemDuration = DefaultItemDuration
+	}
+	if c.Playback.Transition == 0 {
+		c.Playback.Transition = DefaultTransition
+	}
+}
+
+var siteIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+
+// Validate checks every field and returns all problems, joined.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, &content.FieldError{File: c.Path, Field: field, Err: fmt.Errorf(format, args...)})
+	}
+	if !siteIDPattern.MatchString(c.Site.ID) {
+		bad("site.id", "%q: want 1-63 of a-z, 0-9 and '-'", c.Site.ID)
+	}
+	if strings.TrimSpace(c.Site.Name) == "" {
+		bad("site.name", "missing; the standby slide shows it")
+	}
+	r := c.Display.Resolution
+	switch {
+	case r.W == 0 || r.H == 0:
+		bad("display.resolution", "missing; want WIDTHxHEIGHT such as 1920x1080")
+	case r.W < 160 || r.H < 120 || r.W > 8192 || r.H > 8192:
+		bad("display.resolution", "%v: want each side between 120 and 8192 pixels", r)
+	}
+	switch c.Display.Rotation {
+	case 0, 90, 180, 270:
+	default:
+		bad("display.rotation", "%d: want 0, 90, 180 or 270", c.Display.Rotation)
+	}
+	if len(c.Languages) == 0 {
+		bad("languages", "empty; list the languages the site shows, in order")
+	}
+	seen := map[string]bool{}
+	for i, l := range c.Languages {
+		field := fmt.Sprintf("languages[%d]", i)
+		if t, err := language.Parse(l); err != nil || t.String() != l {
+			bad(field, "%q: want a canonical BCP 47 tag such as vi, km, lo, zh or en", l)
+		}
+		if seen[l] {
+			bad(field, "%q is listed twice", l)
+		}
+		seen[l] = true
+	}
+	if len(c.Fonts) == 0 {
+		bad("fonts", "empty; list the font fallback chain (families or files)")
+	}
+	for i, f := range c.Fonts {
+		if (f.Family == "") == (f.File == "") {
+			bad(fmt.Sprintf("fonts[%d]", i), "give exactly one of family or file")
+		}
+	}
+	if c.Content.Demo == (c.Content.Dir != "") {
+		bad("content", "give exactly one of dir or demo: true")
+	}
+	switch c.Ticker.Edge {
+	case EdgeBottom, EdgeTop, EdgeNone:
+	default:
+		bad("ticker.edge", "%q: want bottom, top or none", c.Ticker.Edge)
+	}
+	if c.Ticker.Height < 0 || (r.H > 0 && c.Ticker.Height > min(r.W, r.H)/3) {
+		bad("ticker.height", "%d: want at most a third of the screen's shorter side", c.Ticker.Height)
+	}
+	if c.Ticker.Speed < 0 || c.Ticker.Speed > 2000 {
+		bad("ticker.speed", "%v: want 1 to 2000 pixels per second", c.Ticker.Speed)
+	}
+	if d := c.Playback.ItemDuration; d < content.MinDuration || d > content.MaxDuration {
+		bad("playback.item_duration", "%v: want between %v and %v", d, content.MinDuration, content.MaxDuration)
+	}
+	if d := c.Playback.Transition; d < 0 || d > 5*time.Second {
+		bad("playback.transition", "%v: want between 0 and 5s", d)
+	}
+	return errors.Join(errs...)
+}
+
+// Resolve returns p as a path: unchanged when absolute, otherwise relative to
+// the config file's folder.
+func (c *Config) Resolve(p string) string {
+	if p == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(filepath.Dir(c.Path), p)
+}
