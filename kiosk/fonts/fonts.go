@@ -20,9 +20,11 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/go-text/typesetting/font"
+	"github.com/go-text/typesetting/font/opentype"
 	"github.com/go-text/typesetting/fontscan"
 	"golang.org/x/text/language"
 
@@ -58,12 +60,17 @@ type Chain struct {
 	Faces []*Face
 }
 
-// Loader resolves chain links. The zero value is not usable; use NewLoader.
+// Loader resolves chain links and keeps the faces it loaded, so a new bundle
+// does not read and parse the site's fonts again. It is safe for concurrent
+// use. The zero value is not usable; use NewLoader.
 type Loader struct {
 	log      *slog.Logger
 	cacheDir string
-	system   []fontscan.Footprint
-	scanned  bool
+
+	mu      sync.Mutex
+	system  []fontscan.Footprint
+	scanned bool
+	links   map[siteconfig.Font]*Face
 }
 
 // NewLoader returns a Loader that keeps fontscan's index of system fonts in
@@ -77,6 +84,8 @@ func NewLoader(log *slog.Logger, cacheDir string) *Loader {
 // site missing one font still draws the others; Load fails only when no face
 // at all could be loaded.
 func (l *Loader) Load(b *content.Bundle, links []siteconfig.Font) (*Chain, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	var c Chain
 	var errs []error
 	if b != nil {
@@ -86,7 +95,10 @@ func (l *Loader) Load(b *content.Bundle, links []siteconfig.Font) (*Chain, error
 				errs = append(errs, fmt.Errorf("bundle font: %w", err))
 				continue
 			}
-			face, err := newFace("bundle "+f.File, Data{Bytes: data, Path: f.File}, Data{})
+			// Named by content, so that caches keyed by path tell two
+			// bundles' fonts apart.
+			sum, _ := b.File(f.File)
+			face, err := newFace("bundle "+f.File, Data{Bytes: data, Path: "sha256:" + sum.SHA256}, Data{})
 			if err != nil {
 				errs = append(errs, fmt.Errorf("bundle font %s: %w", f.File, err))
 				continue
@@ -95,10 +107,17 @@ func (l *Loader) Load(b *content.Bundle, links []siteconfig.Font) (*Chain, error
 		}
 	}
 	for _, link := range links {
-		face, err := l.loadLink(link)
-		if err != nil {
-			errs = append(errs, err)
-			continue
+		face, ok := l.links[link]
+		if !ok {
+			var err error
+			if face, err = l.loadLink(link); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			if l.links == nil {
+				l.links = map[siteconfig.Font]*Face{}
+			}
+			l.links[link] = face
 		}
 		c.Faces = append(c.Faces, face)
 	}
@@ -191,17 +210,22 @@ func readData(path string, index int) (Data, error) {
 // newFace parses reg for its character map and guesses its script. bold may
 // be empty.
 func newFace(name string, reg, bold Data) (*Face, error) {
-	faces, err := font.ParseTTC(bytes.NewReader(reg.Bytes))
+	// Parse only the face wanted: a CJK collection holds ten.
+	lds, err := opentype.NewLoaders(bytes.NewReader(reg.Bytes))
 	if err != nil {
 		return nil, fmt.Errorf("%s: not a usable font: %w", name, err)
 	}
-	if reg.Index < 0 || reg.Index >= len(faces) {
+	if reg.Index < 0 || reg.Index >= len(lds) {
 		return nil, fmt.Errorf("%s: no face %d in the collection", name, reg.Index)
+	}
+	ft, err := font.NewFont(lds[reg.Index])
+	if err != nil {
+		return nil, fmt.Errorf("%s: not a usable font: %w", name, err)
 	}
 	if bold.Bytes == nil {
 		bold = reg
 	}
-	f := &Face{Name: name, Regular: reg, Bold: bold, cmap: faces[reg.Index]}
+	f := &Face{Name: name, Regular: reg, Bold: bold, cmap: font.NewFace(ft)}
 	f.Script = f.guessScript()
 	return f, nil
 }

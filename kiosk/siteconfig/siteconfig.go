@@ -131,8 +131,11 @@ func (r *Resolution) UnmarshalYAML(n *yaml.Node) error {
 	return nil
 }
 
-// Color is an opaque colour, written "#rrggbb".
-type Color struct{ color.RGBA }
+// Color is an opaque colour, written "#rrggbb". It is a color.Color.
+type Color color.RGBA
+
+// RGBA implements color.Color.
+func (c Color) RGBA() (r, g, b, a uint32) { return color.RGBA(c).RGBA() }
 
 var colorPattern = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
 
@@ -142,7 +145,7 @@ func (c *Color) UnmarshalYAML(n *yaml.Node) error {
 		return fmt.Errorf("line %d: colour %q: want #rrggbb", n.Line, n.Value)
 	}
 	v, _ := strconv.ParseUint(n.Value[1:], 16, 32)
-	c.RGBA = color.RGBA{R: uint8(v >> 16), G: uint8(v >> 8), B: uint8(v), A: 0xff}
+	*c = Color{R: uint8(v >> 16), G: uint8(v >> 8), B: uint8(v), A: 0xff}
 	return nil
 }
 
@@ -183,13 +186,13 @@ func Parse(raw []byte, path string) (*Config, error) {
 
 func (c *Config) applyDefaults() {
 	if c.Display.Background == (Color{}) {
-		c.Display.Background = Color{color.RGBA{0x0b, 0x25, 0x45, 0xff}}
+		c.Display.Background = Color{0x0b, 0x25, 0x45, 0xff}
 	}
 	if c.Display.Foreground == (Color{}) {
-		c.Display.Foreground = Color{color.RGBA{0xff, 0xff, 0xff, 0xff}}
+		c.Display.Foreground = Color{0xff, 0xff, 0xff, 0xff}
 	}
 	if c.Display.Accent == (Color{}) {
-		c.Display.Accent = Color{color.RGBA{0xf4, 0xd3, 0x5e, 0xff}}
+		c.Display.Accent = Color{0xf4, 0xd3, 0x5e, 0xff}
 	}
 	if c.Ticker.Edge == "" {
 		c.Ticker.Edge = EdgeBottom

@@ -1,0 +1,144 @@
+// Command kiosk is the site's player: it plays the site's current content
+// bundle full screen, or the built-in demo when given no config.
+//
+//	kiosk                          play the demo in a window
+//	kiosk --config site.yaml       play the site's content
+//	kiosk --config site.yaml --demo   the site's screen with the demo bundle
+//	kiosk --capture DIR            save every slide as PNG under DIR and exit
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/vnict/kiosk/configs"
+	"github.com/vnict/kiosk/content"
+	"github.com/vnict/kiosk/content/demo"
+	"github.com/vnict/kiosk/kiosk/fonts"
+	"github.com/vnict/kiosk/kiosk/player"
+	"github.com/vnict/kiosk/kiosk/siteconfig"
+)
+
+func main() {
+	started := time.Now()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stderr, started); err != nil {
+		fmt.Fprintln(os.Stderr, "kiosk:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stderr io.Writer, started time.Time) error {
+	fs := flag.NewFlagSet("kiosk", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configPath := fs.String("config", "", "site config (YAML); default: the built-in demo")
+	useDemo := fs.Bool("demo", false, "play the built-in demo bundle instead of the site's content")
+	window := fs.Bool("window", false, "open a window even if the config asks for full screen")
+	logFormat := fs.String("log", "text", "log format: text or json")
+	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	fontCache := fs.String("font-cache", "", "folder for the system font index (default: the user cache)")
+	capture := fs.String("capture", "", "save each slide once as PNG in this folder, then exit")
+	cycles := fs.Int("cycles", 1, "with --capture or --summary: play the program this many times")
+	summary := fs.String("summary", "", "with --capture: where to write the summary (default DIR/summary.json); alone: capture without PNGs")
+	frameStats := fs.String("frame-stats", "", "measure frame times, write them as JSON to this file, then exit")
+	statsSpan := fs.Duration("stats-span", 20*time.Second, "with --frame-stats: how long to measure")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return fmt.Errorf("--log-level: %w", err)
+	}
+	hopts := &slog.HandlerOptions{Level: level}
+	var log *slog.Logger
+	switch *logFormat {
+	case "text":
+		log = slog.New(slog.NewTextHandler(stderr, hopts))
+	case "json":
+		log = slog.New(slog.NewJSONHandler(stderr, hopts))
+	default:
+		return fmt.Errorf("--log: want text or json, not %q", *logFormat)
+	}
+
+	cfg, err := loadConfig(*configPath)
+	if err != nil {
+		return err
+	}
+	if *window {
+		cfg.Display.Fullscreen = false
+	}
+	log = log.With("site", cfg.Site.ID)
+
+	src, err := openSource(cfg, *useDemo, log)
+	if err != nil {
+		return err
+	}
+	opts := player.Options{
+		Config: cfg,
+		Source: src,
+		Fonts:  fonts.NewLoader(log, *fontCache),
+		Log:    log,
+	}
+	if *capture != "" || *summary != "" {
+		if *capture != "" {
+			if err := os.MkdirAll(*capture, 0o755); err != nil {
+				return err
+			}
+		}
+		opts.Capture = &player.CaptureOptions{Dir: *capture, SummaryPath: *summary, Cycles: *cycles}
+	}
+	if *frameStats != "" {
+		opts.FrameStats = &player.FrameStatsOptions{Path: *frameStats, Warmup: 3 * time.Second, Span: *statsSpan, StartedAt: started}
+	}
+	p, err := player.New(opts)
+	if err != nil {
+		return err
+	}
+	return p.Run(ctx)
+}
+
+func loadConfig(path string) (*siteconfig.Config, error) {
+	if path == "" {
+		return siteconfig.Parse(configs.Demo, configs.DemoName)
+	}
+	return siteconfig.Load(path)
+}
+
+// staticSource is a bundle loaded once at start. Sync replaces it with the
+// verified cache, which changes.
+type staticSource struct{ b *content.Bundle }
+
+func (s staticSource) Current() *content.Bundle  { return s.b }
+func (s staticSource) Changed() <-chan struct{} { return nil }
+
+func openSource(cfg *siteconfig.Config, forceDemo bool, log *slog.Logger) (player.Source, error) {
+	if forceDemo || cfg.Content.Demo {
+		b, err := demo.Load()
+		if err != nil {
+			return nil, fmt.Errorf("built-in demo: %w", err)
+		}
+		return staticSource{b}, nil
+	}
+	dir := cfg.Resolve(cfg.Content.Dir)
+	b, err := content.LoadDir(dir)
+	if err != nil {
+		// The player still starts and shows its standby slide.
+		if errors.Is(err, os.ErrNotExist) {
+			log.Warn("no bundle in the content folder yet", "dir", dir)
+		} else {
+			log.Error("content bundle refused", "dir", dir, "err", err)
+		}
+		return staticSource{}, nil
+	}
+	return staticSource{b}, nil
+}

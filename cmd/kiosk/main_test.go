@@ -1,0 +1,374 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vnict/kiosk/content"
+	"github.com/vnict/kiosk/content/demo"
+	"github.com/vnict/kiosk/kiosk/player"
+	"github.com/vnict/kiosk/kiosk/siteconfig"
+)
+
+// The tests run the real player: this test binary re-runs itself as the
+// kiosk command under the X server that `make test` starts (Xvfb), with
+// Mesa's software OpenGL. Ebiten must own the main thread, so each run is a
+// process of its own.
+func TestMain(m *testing.M) {
+	if os.Getenv("KIOSK_TEST_RUN_MAIN") == "1" {
+		os.Args = append([]string{"kiosk"}, strings.Fields(os.Getenv("KIOSK_TEST_ARGS"))...)
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// runKiosk runs the kiosk command with args and returns its log.
+func runKiosk(t *testing.T, args ...string) string {
+	t.Helper()
+	if os.Getenv("DISPLAY") == "" {
+		t.Fatal("DISPLAY is not set: the player tests need an X server; run them with `make test`, which starts Xvfb")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(),
+		"KIOSK_TEST_RUN_MAIN=1",
+		"KIOSK_TEST_ARGS="+strings.Join(args, " "),
+		"XDG_CACHE_HOME="+t.TempDir(),
+	)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("kiosk %v: %v\n%s", args, err, out.String())
+	}
+	return out.String()
+}
+
+func readSummary(t *testing.T, path string) player.CaptureSummary {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s player.CaptureSummary
+	if err := json.Unmarshal(data, &s); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return s
+}
+
+func TestPlayerFramesOfTheDemo(t *testing.T) {
+	tests := []struct {
+		name   string
+		config string
+		output [2]int
+	}{
+		{"border gate wall 1536x768", "../../configs/tinh-bien-gate.yaml", [2]int{1536, 768}},
+		{"portrait wall 768x1536 turned 90", "../../configs/vinh-xuong-gate.yaml", [2]int{1536, 768}},
+		{"demo, five languages", "../../configs/demo.yaml", [2]int{1536, 768}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := siteconfig.Load(tc.config)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dir := frameDir(t, tc.name)
+			log := runKiosk(t, "--config", tc.config, "--demo", "--window", "--capture", dir)
+			s := readSummary(t, filepath.Join(dir, "summary.json"))
+			if s.UnmappedGlyphs != 0 {
+				t.Errorf("%d characters had no glyph\n%s", s.UnmappedGlyphs, log)
+			}
+			if s.Output != tc.output || s.Rotation != cfg.Display.Rotation {
+				t.Errorf("output %v rotation %d, want %v rotation %d", s.Output, s.Rotation, tc.output, cfg.Display.Rotation)
+			}
+			items := map[string]bool{}
+			regions := map[string]int{}
+			for _, f := range s.Frames {
+				if f.File == "" || f.Fade {
+					continue
+				}
+				items[f.Item] = true
+				img := loadPNG(t, filepath.Join(dir, f.File))
+				if img.Bounds().Dx() != tc.output[0] || img.Bounds().Dy() != tc.output[1] {
+					t.Errorf("%s is %v, want %v", f.File, img.Bounds().Size(), tc.output)
+				}
+				if share := dominantShare(img, img.Bounds()); share > 0.97 {
+					t.Errorf("%s is blank: one colour covers %.1f%% of it", f.File, 100*share)
+				}
+				for _, r := range f.Regions {
+					regions[r.Name]++
+					out := toOutput(r.Rect, s.Rotation, s.Logical)
+					if ink := inkShare(img, out); ink < 0.01 {
+						t.Errorf("%s: region %s (%s) at %v has no ink (%.2f%%)", f.File, r.Name, r.Lang, out, 100*ink)
+					}
+				}
+			}
+			b, err := demo.Load()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, it := range b.Manifest.Items {
+				if len(it.Languages(cfg.Languages)) > 0 && !items[it.ID] {
+					t.Errorf("item %s was never shown", it.ID)
+				}
+			}
+			for _, name := range []string{"title", "body", "image", "ticker"} {
+				if regions[name] == 0 {
+					t.Errorf("no frame had a %s region", name)
+				}
+			}
+		})
+	}
+}
+
+// TestBrokenItemsAreSkipped alters one image and removes another: the player
+// must skip those items, log them, and go on with the rest.
+func TestBrokenItemsAreSkipped(t *testing.T) {
+	dir := copyDemo(t)
+	corrupt(t, filepath.Join(dir, "images/border-map.png"))
+	if err := os.Remove(filepath.Join(dir, "images/passport.png")); err != nil {
+		t.Fatal(err)
+	}
+	cfg := writeConfig(t, dir, "ticker: {edge: bottom}")
+	frames := frameDir(t, "broken items")
+	log := runKiosk(t, "--config", cfg, "--window", "--capture", frames)
+	s := readSummary(t, filepath.Join(frames, "summary.json"))
+	shown := map[string]bool{}
+	for _, f := range s.Frames {
+		shown[f.Item] = true
+	}
+	for _, id := range []string{"border-map", "passport-picture"} {
+		if shown[id] {
+			t.Errorf("broken item %s was shown", id)
+		}
+		if !strings.Contains(log, "item skipped") || !strings.Contains(log, id) {
+			t.Errorf("log does not say item %s was skipped:\n%s", id, log)
+		}
+	}
+	for _, id := range []string{"welcome", "rice-fields", "programmes"} {
+		if !shown[id] {
+			t.Errorf("intact item %s was not shown", id)
+		}
+	}
+	if !strings.Contains(log, content.ErrHashMismatch.Error()) {
+		t.Errorf("log does not name the hash mismatch:\n%s", log)
+	}
+}
+
+// TestNothingPlayableShowsStandby: with no bundle at all, and with a bundle
+// whose every file is broken, the screen shows the standby slide, not black.
+func TestNothingPlayableShowsStandby(t *testing.T) {
+	tests := []struct {
+		name  string
+		setup func(t *testing.T) string // returns the content folder
+	}{
+		{"no bundle", func(t *testing.T) string { return t.TempDir() }},
+		{"every file broken", func(t *testing.T) string {
+			dir := copyDemo(t)
+			// Keep only the image items, all broken, and no text.
+			edit(t, filepath.Join(dir, content.ManifestName), func(m map[string]any) {
+				var keep []any
+				for _, it := range m["items"].([]any) {
+					if it.(map[string]any)["kind"] == "image" {
+						keep = append(keep, it)
+					}
+				}
+				m["items"] = keep
+				delete(m, "ticker")
+			})
+			for _, f := range []string{"border-map.png", "passport.png", "online-services.png", "rice-fields.jpg"} {
+				corrupt(t, filepath.Join(dir, "images", f))
+			}
+			return dir
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := writeConfig(t, tc.setup(t), "ticker: {edge: none}")
+			frames := frameDir(t, "standby "+tc.name)
+			log := runKiosk(t, "--config", cfg, "--window", "--capture", frames)
+			s := readSummary(t, filepath.Join(frames, "summary.json"))
+			if len(s.Frames) != 1 || s.Frames[0].Item != "standby" {
+				t.Fatalf("frames = %+v, want the standby slide alone\n%s", s.Frames, log)
+			}
+			img := loadPNG(t, filepath.Join(frames, s.Frames[0].File))
+			if share := dominantShare(img, img.Bounds()); share > 0.97 {
+				t.Errorf("standby frame is blank: %.1f%% one colour", 100*share)
+			}
+			names := map[string]bool{}
+			for _, r := range s.Frames[0].Regions {
+				names[r.Name] = true
+				if ink := inkShare(img, toOutput(r.Rect, s.Rotation, s.Logical)); ink < 0.01 {
+					t.Errorf("standby region %s has no ink", r.Name)
+				}
+			}
+			if !names["site"] || !names["clock"] || !names["date"] {
+				t.Errorf("standby regions = %v, want site, clock and date", names)
+			}
+		})
+	}
+}
+
+// frameDir is where a test's frames go: under KIOSK_FRAMES_DIR when set (to
+// look at them afterwards), else a temporary folder.
+func frameDir(t *testing.T, name string) string {
+	t.Helper()
+	root := os.Getenv("KIOSK_FRAMES_DIR")
+	if root == "" {
+		return t.TempDir()
+	}
+	dir := filepath.Join(root, strings.NewReplacer(" ", "-", ",", "", "/", "-").Replace(name))
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// copyDemo writes the demo bundle to a temporary folder.
+func copyDemo(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, demo.FS()); err != nil {
+		t.Fatal(err)
+	}
+	// CopyFS keeps the embedded files' read-only mode.
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil {
+			os.Chmod(p, 0o755)
+		}
+		return nil
+	})
+	return dir
+}
+
+func corrupt(t *testing.T, path string) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := len(data) / 2; i < len(data)/2+64 && i < len(data); i++ {
+		data[i] ^= 0xff
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func edit(t *testing.T, path string, f func(map[string]any)) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	f(m)
+	if data, err = json.Marshal(m); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// writeConfig writes a 1536x768 site config playing the bundle in dir.
+func writeConfig(t *testing.T, dir, extra string) string {
+	t.Helper()
+	cfg := fmt.Sprintf(`site: {id: test-site, name: "Điểm thử nghiệm"}
+display: {resolution: 1536x768}
+languages: [vi, km, lo, zh, en]
+fonts: [{family: Noto Sans}, {family: Noto Sans Khmer}, {family: Noto Sans Lao}, {family: Noto Sans CJK SC}]
+content: {dir: %q}
+%s
+`, dir, extra)
+	path := filepath.Join(t.TempDir(), "site.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func loadPNG(t *testing.T, path string) image.Image {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return img
+}
+
+// toOutput maps a logical rectangle to the output picture turned by rot.
+func toOutput(r player.Rect, rot int, logical [2]int) image.Rectangle {
+	w, h := float64(logical[0]), float64(logical[1])
+	x0, y0, x1, y1 := r.X, r.Y, r.X+r.W, r.Y+r.H
+	var out [4]float64
+	switch rot {
+	case 90:
+		out = [4]float64{h - y1, x0, h - y0, x1}
+	case 180:
+		out = [4]float64{w - x1, h - y1, w - x0, h - y0}
+	case 270:
+		out = [4]float64{y0, w - x1, y1, w - x0}
+	default:
+		out = [4]float64{x0, y0, x1, y1}
+	}
+	return image.Rect(int(out[0]), int(out[1]), int(out[2]+0.5), int(out[3]+0.5))
+}
+
+func key(c color.Color) [3]uint8 {
+	r, g, b, _ := c.RGBA()
+	return [3]uint8{uint8(r >> 11), uint8(g >> 11), uint8(b >> 11)} // 5 bits a channel
+}
+
+// dominantShare is the share of r's pixels in its most common colour.
+func dominantShare(img image.Image, r image.Rectangle) float64 {
+	counts := map[[3]uint8]int{}
+	best, n := 0, 0
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			k := key(img.At(x, y))
+			counts[k]++
+			best = max(best, counts[k])
+			n++
+		}
+	}
+	if n == 0 {
+		return 1
+	}
+	return float64(best) / float64(n)
+}
+
+// inkShare is the share of r's pixels that differ from r's most common
+// colour: text or picture drawn on the background.
+func inkShare(img image.Image, r image.Rectangle) float64 {
+	r = r.Intersect(img.Bounds())
+	if r.Empty() {
+		return 0
+	}
+	return 1 - dominantShare(img, r)
+}

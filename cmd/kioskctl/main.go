@@ -1,0 +1,107 @@
+// Command kioskctl is the department's tool for content bundles: it records
+// a bundle's files in its manifest and lints a bundle against a site.
+//
+//	kioskctl index BUNDLE
+//	kioskctl lint BUNDLE --site CONFIG
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+
+	"github.com/vnict/kiosk/content"
+	"github.com/vnict/kiosk/kiosk/fonts"
+	"github.com/vnict/kiosk/kiosk/lint"
+	"github.com/vnict/kiosk/kiosk/siteconfig"
+)
+
+// errFindings means lint found errors; the message is already printed.
+var errFindings = errors.New("the bundle has errors")
+
+const usage = `usage:
+  kioskctl index BUNDLE                 record every file's size and SHA-256 in BUNDLE/manifest.json
+  kioskctl lint BUNDLE --site CONFIG    check that the site can play the bundle
+`
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, errFindings) {
+			fmt.Fprintln(os.Stderr, "kioskctl:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+func run(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("no command")
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	switch args[0] {
+	case "index":
+		return runIndex(args[1:], stdout)
+	case "lint":
+		return runLint(args[1:], stdout, log)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", args[0])
+}
+
+func runIndex(args []string, stdout io.Writer) error {
+	if len(args) != 1 {
+		return errors.New("index: want one bundle folder")
+	}
+	m, err := content.IndexDir(args[0])
+	if err != nil {
+		return err
+	}
+	var total int64
+	for _, f := range m.Files {
+		total += f.Size
+	}
+	fmt.Fprintf(stdout, "%s: %d files, %d bytes\n", args[0], len(m.Files), total)
+	return nil
+}
+
+func runLint(args []string, stdout io.Writer, log *slog.Logger) error {
+	fset := flag.NewFlagSet("lint", flag.ContinueOnError)
+	site := fset.String("site", "", "site config (YAML)")
+	fontCache := fset.String("font-cache", "", "folder for the system font index (default: the user cache)")
+	// Accept the bundle before or after the flags.
+	var bundle string
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		bundle, args = args[0], args[1:]
+	}
+	if err := fset.Parse(args); err != nil {
+		return err
+	}
+	if bundle == "" && fset.NArg() == 1 {
+		bundle = fset.Arg(0)
+	}
+	if bundle == "" || *site == "" {
+		return errors.New("lint: want BUNDLE and --site CONFIG")
+	}
+	cfg, err := siteconfig.Load(*site)
+	if err != nil {
+		return err
+	}
+	r := lint.Bundle(os.DirFS(bundle), bundle, cfg, fonts.NewLoader(log, *fontCache))
+	for _, f := range r.Findings {
+		fmt.Fprintln(stdout, f)
+	}
+	if n := r.Errors(); n > 0 {
+		fmt.Fprintf(stdout, "%s: %d errors, %d warnings for site %s: do not approve\n", bundle, n, len(r.Findings)-n, cfg.Site.ID)
+		return errFindings
+	}
+	fmt.Fprintf(stdout, "%s: no errors, %d warnings for site %s\n", bundle, len(r.Findings), cfg.Site.ID)
+	return nil
+}

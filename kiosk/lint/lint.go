@@ -1,0 +1,226 @@
+// Package lint checks a content bundle against a site before it is
+// approved: can this site play every item, in every language it shows, with
+// the fonts it has?
+//
+// Errors make the bundle unplayable at the site or unsafe: a manifest that
+// does not validate, a file that does not match its hash, an image that does
+// not decode, text that the site's fonts (the bundle's own fonts first, then
+// the site's fallback chain, exactly as the player resolves them) cannot
+// draw. Warnings are for a person to judge: images far from the screen's
+// shape, Khmer or Lao text with no break opportunity (which the player must
+// break inside a word), items missing one of the site's languages, unknown
+// manifest fields.
+package lint
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"image"
+	_ "image/jpeg" // image decoders
+	_ "image/png"
+	"io/fs"
+	"math"
+	"sort"
+
+	"github.com/vnict/kiosk/content"
+	"github.com/vnict/kiosk/kiosk/fonts"
+	"github.com/vnict/kiosk/kiosk/siteconfig"
+	"github.com/vnict/kiosk/kiosk/typeset"
+)
+
+// Finding is one problem found.
+type Finding struct {
+	// Error is true for a problem that must block approval.
+	Error bool
+	// Item, Lang and File locate the problem where they apply.
+	Item, Lang, File string
+	Message          string
+}
+
+func (f Finding) String() string {
+	level := "warning"
+	if f.Error {
+		level = "error"
+	}
+	loc := ""
+	if f.Item != "" {
+		loc += " item " + f.Item
+	}
+	if f.Lang != "" {
+		loc += " lang " + f.Lang
+	}
+	if f.File != "" {
+		loc += " file " + f.File
+	}
+	if loc != "" {
+		loc = loc[1:] + ": "
+	}
+	return fmt.Sprintf("%s: %s%s", level, loc, f.Message)
+}
+
+// Report is the result of linting one bundle for one site.
+type Report struct {
+	Findings []Finding
+}
+
+// Errors counts the findings that block approval.
+func (r *Report) Errors() int {
+	n := 0
+	for _, f := range r.Findings {
+		if f.Error {
+			n++
+		}
+	}
+	return n
+}
+
+func (r *Report) add(f Finding) { r.Findings = append(r.Findings, f) }
+
+// FontLoader builds the font chain of a bundle at a site; *fonts.Loader is one.
+type FontLoader interface {
+	Load(b *content.Bundle, links []siteconfig.Font) (*fonts.Chain, error)
+}
+
+// Thresholds for warnings.
+const (
+	// MaxUnbreakableClusters is the longest Khmer or Lao run, in grapheme
+	// clusters, without a break opportunity before a warning.
+	MaxUnbreakableClusters = 24
+	// MaxAspectRatioDiff is how far an image's aspect ratio may be from
+	// the screen's (as a ratio of ratios) before a warning.
+	MaxAspectRatioDiff = 1.5
+	// MinImageCoverage is the smallest share of the screen's width or
+	// height an image may cover at its own size before a warning that it
+	// will be blown up.
+	MinImageCoverage = 0.5
+)
+
+// Bundle lints the bundle at the root of fsys for the site cfg.
+func Bundle(fsys fs.FS, source string, cfg *siteconfig.Config, fl FontLoader) *Report {
+	r := &Report{}
+	b, err := content.Load(fsys, source)
+	if err != nil {
+		for _, e := range flatten(err) {
+			r.add(Finding{Error: true, File: content.ManifestName, Message: e.Error()})
+		}
+		return r
+	}
+	if raw, err := fs.ReadFile(fsys, content.ManifestName); err == nil {
+		for _, u := range content.UnknownFields(raw) {
+			r.add(Finding{File: content.ManifestName, Message: u + " (ignored by players)"})
+		}
+	}
+	if err := b.Verify(); err != nil {
+		for _, e := range flatten(err) {
+			r.add(Finding{Error: true, Message: e.Error()})
+		}
+	}
+	chain, err := fl.Load(b, cfg.Fonts)
+	if err != nil {
+		r.add(Finding{Error: true, Message: fmt.Sprintf("no font of the bundle or of site %s could be loaded: %v", cfg.Site.ID, err)})
+	}
+	checkedImages := map[string]bool{}
+	for i := range b.Manifest.Items {
+		it := &b.Manifest.Items[i]
+		langs := it.Languages(cfg.Languages)
+		if len(langs) == 0 {
+			r.add(Finding{Item: it.ID, Message: fmt.Sprintf("has none of the site's languages %v; the site will not show it", cfg.Languages)})
+		} else if it.Kind == content.KindText && len(langs) < len(cfg.Languages) {
+			r.add(Finding{Item: it.ID, Message: fmt.Sprintf("shows in %v but the site also shows %v", langs, missingFrom(cfg.Languages, langs))})
+		}
+		for _, lang := range langs {
+			switch it.Kind {
+			case content.KindText:
+				t := it.Text[lang]
+				checkText(r, chain, it.ID, lang, t.Title+"\n"+t.Body)
+			case content.KindImage:
+				p := it.Image(lang)
+				if !checkedImages[p] {
+					checkedImages[p] = true
+					checkImage(r, b, it.ID, p, cfg)
+				}
+			}
+		}
+	}
+	for i, msg := range b.Manifest.Ticker {
+		for _, lang := range cfg.Languages {
+			if s, ok := msg[lang]; ok {
+				checkText(r, chain, fmt.Sprintf("ticker[%d]", i), lang, s)
+			}
+		}
+	}
+	return r
+}
+
+func checkText(r *Report, chain *fonts.Chain, item, lang, s string) {
+	if chain != nil {
+		if missing := chain.For(lang).Missing(s); len(missing) > 0 {
+			r.add(Finding{Error: true, Item: item, Lang: lang,
+				Message: "the site's fonts cannot draw " + fonts.FormatRunes(missing)})
+		}
+	}
+	if lang == "km" || lang == "lo" {
+		if run, n := typeset.LongestUnbreakable(s); n > MaxUnbreakableClusters {
+			r.add(Finding{Item: item, Lang: lang, Message: fmt.Sprintf(
+				"%d characters with no break opportunity (%.20q…); put U+200B ZERO WIDTH SPACE between words, or the player breaks inside words",
+				n, run)})
+		}
+	}
+}
+
+func checkImage(r *Report, b *content.Bundle, item, p string, cfg *siteconfig.Config) {
+	data, err := b.ReadFile(p)
+	if err != nil {
+		return // Verify already reported it
+	}
+	img, _, err := image.Decode(bytes.NewReader(data))
+	if err != nil {
+		r.add(Finding{Error: true, Item: item, File: p, Message: "not a readable image: " + err.Error()})
+		return
+	}
+	iw, ih := float64(img.Bounds().Dx()), float64(img.Bounds().Dy())
+	sw, sh := float64(cfg.Display.Resolution.W), float64(cfg.Display.Resolution.H)
+	ratio := (iw / ih) / (sw / sh)
+	if ratio > MaxAspectRatioDiff || ratio < 1/MaxAspectRatioDiff {
+		r.add(Finding{Item: item, File: p, Message: fmt.Sprintf(
+			"%.0fx%.0f is far from the shape of the %v screen; it will be letterboxed or cropped", iw, ih, cfg.Display.Resolution)})
+	}
+	if math.Max(iw/sw, ih/sh) < MinImageCoverage {
+		r.add(Finding{Item: item, File: p, Message: fmt.Sprintf(
+			"%.0fx%.0f is small for the %v screen; it will look blurred", iw, ih, cfg.Display.Resolution)})
+	}
+}
+
+func missingFrom(all, have []string) []string {
+	var out []string
+	for _, l := range all {
+		found := false
+		for _, h := range have {
+			found = found || h == l
+		}
+		if !found {
+			out = append(out, l)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// flatten lists the errors joined in err.
+func flatten(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range j.Unwrap() {
+			out = append(out, flatten(e)...)
+		}
+		return out
+	}
+	// Load wraps the joined FieldErrors once with the bundle's name.
+	if u := errors.Unwrap(err); u != nil {
+		if _, ok := u.(interface{ Unwrap() []error }); ok {
+			return flatten(u)
+		}
+	}
+	return []error{err}
+}

@@ -1,0 +1,231 @@
+package player
+
+import (
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/hajimehoshi/ebiten/v2"
+)
+
+// CaptureOptions drive a capture run: the player steps through every slide
+// of its program on a clock of its own, as fast as slides can be prepared,
+// saves each settled slide (and one frame halfway through a crossfade) as
+// PNG, writes a summary, and stops. The whole real pipeline runs: files are
+// read and verified, images decoded and scaled, text shaped and drawn, the
+// frame read back from the screen.
+type CaptureOptions struct {
+	// Dir receives the PNG frames and summary.json; empty saves no PNG
+	// but still writes Summary to SummaryPath.
+	Dir string
+	// SummaryPath is where the summary goes; default Dir/summary.json.
+	SummaryPath string
+	// Cycles is how many times to play the program through; default 1.
+	Cycles int
+	// Timeout bounds the wait for one slide to be prepared; default 20s.
+	Timeout time.Duration
+}
+
+// CaptureSummary describes a capture run.
+type CaptureSummary struct {
+	Frames         []CapturedFrame `json:"frames"`
+	UnmappedGlyphs int64           `json:"unmapped_glyphs"`
+	Logical        [2]int          `json:"logical"`
+	Output         [2]int          `json:"output"`
+	Rotation       int             `json:"rotation"`
+	// CycleRSS is the resident memory in bytes after each cycle.
+	CycleRSS []int64 `json:"cycle_rss,omitempty"`
+}
+
+// CapturedFrame is one saved frame.
+type CapturedFrame struct {
+	File    string   `json:"file,omitempty"`
+	Item    string   `json:"item"`
+	Langs   []string `json:"langs,omitempty"`
+	Fade    bool     `json:"fade,omitempty"`
+	Regions []Region `json:"regions"`
+}
+
+type capturer struct {
+	opts  CaptureOptions
+	clock *manualClock
+
+	pending  *CapturedFrame // to save at the next Draw
+	last     *slide         // the slide last captured
+	fadeDone bool
+	content  int // content slides captured
+	cycle    int
+	summary  CaptureSummary
+	finished bool
+	err      error
+}
+
+// beforeUpdate sets the clock for the next step. It reports done when the
+// run is over, and hold when a frame is due to be saved, in which case the
+// scene must not change before Draw.
+func (c *capturer) beforeUpdate(p *Player) (done, hold bool) {
+	if c.finished {
+		return true, false
+	}
+	if c.pending != nil {
+		return false, true
+	}
+	if p.cur == nil {
+		return false, false
+	}
+	if c.opts.Timeout == 0 {
+		c.opts.Timeout = 20 * time.Second
+	}
+	if c.opts.Cycles == 0 {
+		c.opts.Cycles = 1
+	}
+	switch {
+	case p.fading:
+		if !c.fadeDone {
+			c.fadeDone = true
+			c.clock.Set(p.fadeStart.Add(p.cfg.Playback.Transition / 2))
+			c.pending = &CapturedFrame{File: "fade.png", Item: p.next.itemID(), Fade: true}
+			return false, true
+		}
+		c.clock.Set(p.fadeStart.Add(p.cfg.Playback.Transition))
+		return false, false
+	case p.cur.standby:
+		if p.next == nil && !p.idle && c.content == 0 {
+			c.wait(p)
+		}
+		if p.next != nil && !p.next.standby {
+			return false, false // Update cuts or fades to it
+		}
+		if c.last != p.cur {
+			c.settled(p)
+			return false, true
+		}
+		c.finish(p)
+		return true, false
+	case c.last != p.cur:
+		c.settled(p)
+		return false, true
+	}
+	// The slide was saved: move to its end.
+	if p.cur.index == p.cur.total-1 {
+		c.cycle++
+		c.summary.CycleRSS = append(c.summary.CycleRSS, residentBytes())
+		if c.cycle >= c.opts.Cycles {
+			c.finish(p)
+			return true, false
+		}
+	}
+	if p.next == nil && !c.wait(p) {
+		if !p.idle {
+			c.err = fmt.Errorf("capture: no next slide within %v", c.opts.Timeout)
+			c.finish(p)
+			return true, false
+		}
+	}
+	c.clock.Set(p.cur.start.Add(p.cur.spec.duration))
+	return false, false
+}
+
+// settled asks for the current slide to be saved, a moment after it came
+// on screen.
+func (c *capturer) settled(p *Player) {
+	c.clock.Set(p.cur.start.Add(time.Second))
+	f := &CapturedFrame{Item: p.cur.itemID(), Langs: p.cur.spec.langs, Regions: p.cur.regions}
+	if p.tick.active() {
+		f.Regions = append(append([]Region(nil), f.Regions...), Region{Name: "ticker", Rect: p.tick.band})
+	}
+	if p.cur.standby {
+		f.File = "standby.png"
+	} else {
+		f.File = fmt.Sprintf("%02d-%d-%s-%s.png", c.content, c.cycle, p.cur.itemID(), joinLangs(p.cur.spec.langs))
+	}
+	c.pending = f
+	c.last = p.cur
+}
+
+// wait blocks until the loader hands over the next slide, and reports
+// whether there is one.
+func (c *capturer) wait(p *Player) bool {
+	select {
+	case s := <-p.load.out:
+		p.accept(s, c.clock.Now())
+		return p.next != nil
+	case <-time.After(c.opts.Timeout):
+		return false
+	}
+}
+
+// afterDraw saves the frame just drawn, if one is due.
+func (c *capturer) afterDraw(p *Player, screen *ebiten.Image) {
+	f := c.pending
+	if f == nil {
+		return
+	}
+	c.pending = nil
+	if !f.Fade && f.Item != "standby" {
+		c.content++
+	}
+	if c.opts.Dir != "" && (c.cycle == 0 || f.Fade) {
+		if err := savePNG(screen, filepath.Join(c.opts.Dir, f.File)); err != nil {
+			c.err = err
+			c.finished = true
+			return
+		}
+	} else {
+		f.File = ""
+	}
+	if c.cycle == 0 {
+		c.summary.Frames = append(c.summary.Frames, *f)
+	}
+}
+
+func (c *capturer) finish(p *Player) {
+	c.finished = true
+	s := &c.summary
+	s.UnmappedGlyphs = p.UnmappedGlyphs()
+	s.Logical = [2]int{p.lay.w, p.lay.h}
+	ow, oh := p.cfg.Display.OutputSize()
+	s.Output = [2]int{ow, oh}
+	s.Rotation = p.cfg.Display.Rotation
+	path := c.opts.SummaryPath
+	if path == "" {
+		path = filepath.Join(c.opts.Dir, "summary.json")
+	}
+	data, err := json.MarshalIndent(s, "", "  ")
+	if err == nil {
+		err = os.WriteFile(path, data, 0o644)
+	}
+	if err != nil && c.err == nil {
+		c.err = fmt.Errorf("capture summary: %w", err)
+	}
+}
+
+func savePNG(screen *ebiten.Image, path string) error {
+	b := screen.Bounds()
+	img := image.NewRGBA(b)
+	screen.ReadPixels(img.Pix)
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("capture: %w", err)
+	}
+	if err := png.Encode(f, img); err != nil {
+		f.Close()
+		return fmt.Errorf("capture %s: %w", path, err)
+	}
+	return f.Close()
+}
+
+func joinLangs(langs []string) string {
+	s := ""
+	for i, l := range langs {
+		if i > 0 {
+			s += "+"
+		}
+		s += l
+	}
+	return s
+}

@@ -1,0 +1,342 @@
+package player
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image/color"
+	"log/slog"
+	"math"
+	"sync/atomic"
+	"time"
+
+	"github.com/hajimehoshi/ebiten/v2"
+
+	"github.com/vnict/kiosk/content"
+	"github.com/vnict/kiosk/kiosk/fonts"
+	"github.com/vnict/kiosk/kiosk/siteconfig"
+)
+
+// Source gives the player the bundle to play. Sync implements it over the
+// verified local cache; the demo implements it over the built-in bundle.
+type Source interface {
+	// Current returns the bundle to play, or nil when there is none.
+	Current() *content.Bundle
+	// Changed receives a value each time Current changes. It may be nil
+	// for a source that never changes.
+	Changed() <-chan struct{}
+}
+
+// Options configure a Player.
+type Options struct {
+	Config *siteconfig.Config
+	Source Source
+	// Fonts resolves font chains; required.
+	Fonts *fonts.Loader
+	// Clock defaults to the system clock.
+	Clock Clock
+	Log   *slog.Logger
+	// Capture, when set, steps through every slide once on a clock of its
+	// own, saves each frame as PNG and ends the run.
+	Capture *CaptureOptions
+	// FrameStats, when set, records the time between frames and ends the
+	// run after the given span; see FrameStats.
+	FrameStats *FrameStatsOptions
+}
+
+// Player plays a site's content. Create it with New and start it with Run.
+type Player struct {
+	cfg   *siteconfig.Config
+	log   *slog.Logger
+	clock Clock
+	lay   layout
+	load  *loader
+
+	unmapped atomic.Int64
+	standbyT *typesetter
+
+	// Game-goroutine state.
+	ctx       context.Context
+	base      ebiten.GeoM // logical screen to output screen (rotation)
+	pixel     *ebiten.Image
+	cur, next *slide
+	fading    bool
+	fadeStart time.Time
+	standby   *slide
+	idle      bool // the loader found nothing playable
+	tick      ticker
+	fpsMode   ebiten.FPSModeType
+	wakeAt    time.Time
+	timer     *time.Timer
+	capture   *capturer
+	stats     *frameStats
+	shown     int // content slides shown so far
+	firstAt   time.Time
+	started   time.Time
+}
+
+// New prepares a player: it loads the site's font chain (needed even for the
+// standby slide) and sets up the loader. Nothing is drawn before Run.
+func New(opts Options) (*Player, error) {
+	cfg := opts.Config
+	if opts.Log == nil {
+		opts.Log = slog.Default()
+	}
+	if opts.Clock == nil {
+		opts.Clock = SystemClock{}
+	}
+	p := &Player{cfg: cfg, log: opts.Log, clock: opts.Clock, lay: newLayout(cfg), started: time.Now()}
+	if opts.Capture != nil {
+		mc := &manualClock{t: opts.Clock.Now()}
+		p.clock = mc
+		p.capture = &capturer{opts: *opts.Capture, clock: mc}
+	}
+	if opts.FrameStats != nil {
+		p.stats = &frameStats{opts: *opts.FrameStats, firstAt: func() time.Time { return p.firstAt }}
+	}
+	cache := &sourceCache{}
+	newType := func(c *fonts.Chain) *typesetter {
+		return &typesetter{log: p.log, chain: c, sources: cache, unmapped: &p.unmapped}
+	}
+	chain, err := opts.Fonts.Load(nil, cfg.Fonts)
+	if err != nil {
+		// Without any font the standby slide is a plain coloured screen;
+		// the bundle may still carry fonts.
+		p.log.Error("no site font could be loaded", "err", err)
+	} else {
+		p.standbyT = newType(chain)
+	}
+	p.load = &loader{
+		log: p.log, cfg: cfg, lay: p.lay, fonts: opts.Fonts, src: opts.Source, newType: newType,
+		out: make(chan *slide, 1), ticker: make(chan []tickerSeg, 1),
+		wake: ebiten.ScheduleFrame, retry: 30 * time.Second,
+	}
+	p.tick = ticker{band: p.lay.ticker, speed: cfg.Ticker.Speed,
+		bg: darken(color.RGBA(cfg.Display.Background)), accent: cfg.Display.Accent}
+	p.base = rotation(cfg.Display.Rotation, float64(p.lay.w), float64(p.lay.h))
+	return p, nil
+}
+
+// UnmappedGlyphs returns how many characters were left out so far because
+// no font of the chain could draw them.
+func (p *Player) UnmappedGlyphs() int64 { return p.unmapped.Load() }
+
+// Run opens the window or takes the screen and plays until ctx is cancelled
+// or the window is closed.
+func (p *Player) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	p.ctx = ctx
+	ow, oh := p.cfg.Display.OutputSize()
+	ebiten.SetWindowTitle(fmt.Sprintf("%s (%s)", p.cfg.Site.Name, p.cfg.Site.ID))
+	ebiten.SetWindowSize(ow, oh)
+	ebiten.SetFullscreen(p.cfg.Display.Fullscreen)
+	ebiten.SetRunnableOnUnfocused(true)
+	ebiten.SetScreenClearedEveryFrame(false)
+	if p.cfg.Display.Fullscreen {
+		ebiten.SetCursorMode(ebiten.CursorModeHidden)
+	}
+	p.setFPSMode(ebiten.FPSModeVsyncOffMinimum)
+	go p.load.run(ctx)
+	err := ebiten.RunGameWithOptions(p, &ebiten.RunGameOptions{InitUnfocused: false})
+	if p.timer != nil {
+		p.timer.Stop()
+	}
+	if p.capture != nil && p.capture.err != nil {
+		return p.capture.err
+	}
+	if errors.Is(err, ebiten.Termination) {
+		return nil
+	}
+	return err
+}
+
+// Layout answers the output size: the wall's pixels, one for one.
+func (p *Player) Layout(_, _ int) (int, int) {
+	return p.cfg.Display.OutputSize()
+}
+
+// Update moves the slideshow on: it takes prepared slides, starts and ends
+// crossfades and decides when the next frame is needed.
+func (p *Player) Update() error {
+	if p.ctx.Err() != nil {
+		return ebiten.Termination
+	}
+	if p.pixel == nil {
+		p.pixel = ebiten.NewImage(1, 1)
+		p.pixel.Fill(color.White)
+		p.tick.pixel = p.pixel
+	}
+	if p.capture != nil {
+		done, hold := p.capture.beforeUpdate(p)
+		if done {
+			return ebiten.Termination
+		}
+		if hold {
+			return nil
+		}
+	}
+	if p.stats != nil && p.stats.done() {
+		return ebiten.Termination
+	}
+	now := p.clock.Now()
+	select {
+	case segs := <-p.load.ticker:
+		p.tick.set(segs, now)
+	default:
+	}
+	if p.next == nil {
+		select {
+		case s := <-p.load.out:
+			p.accept(s, now)
+		default:
+		}
+	}
+	p.advance(now)
+	p.schedule(now)
+	return nil
+}
+
+// accept takes a prepared slide from the loader as the next one.
+func (p *Player) accept(s *slide, now time.Time) {
+	p.idle = s.standby
+	if s.standby {
+		if p.cur == nil || p.cur.standby {
+			return // already showing it
+		}
+		s = p.standbySlide(now)
+	} else {
+		s.render(p.lay.w, p.lay.h, p.cfg.Display.Background, p.cfg.Display.Accent)
+	}
+	p.next = s
+}
+
+// advance starts and finishes crossfades.
+func (p *Player) advance(now time.Time) {
+	if p.cur == nil {
+		p.cur = p.standbySlide(now)
+		p.cur.start = now
+	}
+	if p.cur.standby {
+		p.refreshStandby(now)
+	}
+	if p.fading {
+		if now.Sub(p.fadeStart) < p.cfg.Playback.Transition {
+			return
+		}
+		p.fading = false
+		if !p.cur.standby {
+			p.cur.release()
+		}
+		p.cur, p.next = p.next, nil
+		p.cur.start = now
+		p.contentShown(now)
+		return
+	}
+	if p.next == nil {
+		return
+	}
+	switch {
+	case p.cur.standby && p.shown == 0 && !p.next.standby:
+		// The first content cuts in over the start-up standby slide.
+		p.cur, p.next = p.next, nil
+		p.cur.start = now
+		p.contentShown(now)
+	case p.cur.standby || now.Sub(p.cur.start) >= p.cur.spec.duration:
+		// Content replaces standby at once; a slide ends when its time is up.
+		p.fading, p.fadeStart = true, now
+	}
+}
+
+// contentShown notes that the current slide has just come on screen.
+func (p *Player) contentShown(now time.Time) {
+	p.log.Debug("slide", "item", p.cur.itemID(), "lang", p.cur.spec.langs)
+	if p.cur.standby {
+		return
+	}
+	p.shown++
+	if p.firstAt.IsZero() {
+		p.firstAt = time.Now()
+		p.log.Info("first content slide", "after", p.firstAt.Sub(p.started).Round(time.Millisecond))
+	}
+}
+
+// schedule picks the frame rate: every frame while something moves, and
+// otherwise no frame until the next change, which a timer asks for.
+func (p *Player) schedule(now time.Time) {
+	if p.capture != nil || p.stats != nil || p.fading || p.tick.active() {
+		p.setFPSMode(ebiten.FPSModeVsyncOn)
+		return
+	}
+	p.setFPSMode(ebiten.FPSModeVsyncOffMinimum)
+	var at time.Time
+	switch {
+	case p.cur.standby:
+		at = now.Truncate(time.Minute).Add(time.Minute)
+	case p.next != nil:
+		at = p.cur.start.Add(p.cur.spec.duration)
+	default:
+		return // the loader wakes the game when the next slide is ready
+	}
+	if at.Equal(p.wakeAt) {
+		return
+	}
+	p.wakeAt = at
+	if p.timer != nil {
+		p.timer.Stop()
+	}
+	p.timer = time.AfterFunc(max(at.Sub(now), time.Millisecond), ebiten.ScheduleFrame)
+}
+
+func (p *Player) setFPSMode(m ebiten.FPSModeType) {
+	if p.fpsMode != m || ebiten.FPSMode() != m {
+		p.fpsMode = m
+		ebiten.SetFPSMode(m)
+	}
+}
+
+// Draw shows the current slide, the crossfade into the next, and the ticker.
+func (p *Player) Draw(screen *ebiten.Image) {
+	now := p.clock.Now()
+	if p.stats != nil {
+		p.stats.frame(time.Now())
+	}
+	screen.Fill(p.cfg.Display.Background)
+	if p.cur != nil && p.cur.canvas != nil {
+		op := &ebiten.DrawImageOptions{}
+		op.GeoM = p.base
+		screen.DrawImage(p.cur.canvas, op)
+	}
+	if p.fading && p.next != nil && p.next.canvas != nil {
+		a := now.Sub(p.fadeStart).Seconds() / p.cfg.Playback.Transition.Seconds()
+		op := &ebiten.DrawImageOptions{}
+		op.GeoM = p.base
+		op.ColorScale.ScaleAlpha(float32(math.Min(1, math.Max(0, a))))
+		screen.DrawImage(p.next.canvas, op)
+	}
+	p.tick.draw(screen, now, p.base)
+	if p.capture != nil {
+		p.capture.afterDraw(p, screen)
+	}
+}
+
+// rotation maps the logical screen (w×h) onto the output turned clockwise.
+func rotation(deg int, w, h float64) ebiten.GeoM {
+	var g ebiten.GeoM
+	switch deg {
+	case 90:
+		g.Rotate(math.Pi / 2)
+		g.Translate(h, 0)
+	case 180:
+		g.Rotate(math.Pi)
+		g.Translate(w, h)
+	case 270:
+		g.Rotate(3 * math.Pi / 2)
+		g.Translate(0, w)
+	}
+	return g
+}
+
+func darken(c color.RGBA) color.RGBA {
+	return color.RGBA{R: c.R / 2, G: c.G / 2, B: c.B / 2, A: 0xff}
+}

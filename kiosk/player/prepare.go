@@ -1,0 +1,308 @@
+package player
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	_ "image/jpeg" // decoders for image slides
+	_ "image/png"
+	"log/slog"
+	"math"
+	"time"
+
+	xdraw "golang.org/x/image/draw"
+
+	"github.com/vnict/kiosk/content"
+	"github.com/vnict/kiosk/kiosk/fonts"
+	"github.com/vnict/kiosk/kiosk/siteconfig"
+)
+
+// maxPicturePixels bounds an image's decoded size: a bigger one would need
+// hundreds of megabytes to decode and is refused as unplayable.
+const maxPicturePixels = 40_000_000
+
+// layout holds the geometry of the logical screen.
+type layout struct {
+	w, h   int
+	area   Rect // where slides go: the screen less the ticker band
+	ticker Rect // zero when the site has no ticker
+	margin float64
+}
+
+func newLayout(cfg *siteconfig.Config) layout {
+	w, h := cfg.Display.Resolution.W, cfg.Display.Resolution.H
+	l := layout{w: w, h: h, area: Rect{W: float64(w), H: float64(h)}}
+	l.margin = math.Round(0.045 * float64(min(w, h)))
+	if cfg.Ticker.Edge != siteconfig.EdgeNone {
+		th := float64(cfg.Ticker.Height)
+		switch cfg.Ticker.Edge {
+		case siteconfig.EdgeTop:
+			l.ticker = Rect{W: float64(w), H: th}
+			l.area.Y, l.area.H = th, float64(h)-th
+		default:
+			l.ticker = Rect{Y: float64(h) - th, W: float64(w), H: th}
+			l.area.H = float64(h) - th
+		}
+	}
+	return l
+}
+
+func inset(r Rect, d float64) Rect {
+	return Rect{X: r.X + d, Y: r.Y + d, W: r.W - 2*d, H: r.H - 2*d}
+}
+
+// preparer builds slides off the game goroutine.
+type preparer struct {
+	cfg    *siteconfig.Config
+	lay    layout
+	ts     *typesetter
+	bundle *content.Bundle
+	fg     color.Color
+}
+
+var errNothingToShow = errors.New("item has nothing to show in this language")
+
+// prepare reads, decodes and lays out one slide.
+func (p *preparer) prepare(spec slideSpec) (*slide, error) {
+	s := &slide{spec: spec}
+	switch spec.item.Kind {
+	case content.KindImage:
+		return s, p.prepareImage(s)
+	case content.KindText:
+		return s, p.prepareText(s)
+	}
+	return nil, fmt.Errorf("item %s: unknown kind %q", spec.item.ID, spec.item.Kind)
+}
+
+func (p *preparer) prepareImage(s *slide) error {
+	name := s.spec.item.Image(s.spec.langs[0])
+	data, err := p.bundle.ReadFile(name)
+	if err != nil {
+		return err
+	}
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		return fmt.Errorf("%s: not a readable image: %w", name, err)
+	}
+	if cfg.Width*cfg.Height > maxPicturePixels {
+		return fmt.Errorf("%s: %dx%d is too large to show (more than %d pixels)", name, cfg.Width, cfg.Height, maxPicturePixels)
+	}
+	src, _, err := image.Decode(bytes.NewReader(data))
+	if err != nil {
+		return fmt.Errorf("%s: not a readable image: %w", name, err)
+	}
+	area := p.lay.area
+	pic, at := scalePicture(src, int(area.W), int(area.H), s.spec.item.Fit)
+	s.picture = pic
+	s.pictureAt = image.Pt(int(area.X)+at.X, int(area.Y)+at.Y)
+	b := pic.Bounds()
+	s.regions = append(s.regions, Region{Name: "image", Rect: Rect{
+		X: float64(s.pictureAt.X), Y: float64(s.pictureAt.Y), W: float64(b.Dx()), H: float64(b.Dy())}})
+	return nil
+}
+
+// scalePicture scales src to fit in (or fill) a w×h area and returns the
+// result and its offset in the area.
+func scalePicture(src image.Image, w, h int, fit string) (*image.RGBA, image.Point) {
+	sb := src.Bounds()
+	sw, sh := float64(sb.Dx()), float64(sb.Dy())
+	if fit == content.FitFill {
+		scale := math.Max(float64(w)/sw, float64(h)/sh)
+		cw, ch := float64(w)/scale, float64(h)/scale
+		crop := image.Rect(0, 0, int(math.Round(cw)), int(math.Round(ch))).
+			Add(sb.Min).Add(image.Pt(int((sw-cw)/2), int((sh-ch)/2)))
+		dst := image.NewRGBA(image.Rect(0, 0, w, h))
+		xdraw.BiLinear.Scale(dst, dst.Bounds(), src, crop, xdraw.Src, nil)
+		return dst, image.Point{}
+	}
+	scale := math.Min(float64(w)/sw, float64(h)/sh)
+	dw, dh := max(1, int(math.Round(sw*scale))), max(1, int(math.Round(sh*scale)))
+	dst := image.NewRGBA(image.Rect(0, 0, dw, dh))
+	if dw == sb.Dx() && dh == sb.Dy() {
+		draw.Draw(dst, dst.Bounds(), src, sb.Min, draw.Src)
+	} else {
+		xdraw.BiLinear.Scale(dst, dst.Bounds(), src, sb, xdraw.Src, nil)
+	}
+	return dst, image.Pt((w-dw)/2, (h-dh)/2)
+}
+
+func (p *preparer) prepareText(s *slide) error {
+	inner := inset(p.lay.area, p.lay.margin)
+	if len(s.spec.langs) == 1 {
+		return p.textPanel(s, s.spec.langs[0], inner)
+	}
+	// Two languages: side by side on a wide screen, one above the other on
+	// a tall one.
+	gap := p.lay.margin
+	var a, b Rect
+	if inner.W >= inner.H {
+		half := (inner.W - gap) / 2
+		a = Rect{X: inner.X, Y: inner.Y, W: half, H: inner.H}
+		b = Rect{X: inner.X + half + gap, Y: inner.Y, W: half, H: inner.H}
+		s.rules = append(s.rules, Rect{X: inner.X + half + gap/2 - 1, Y: inner.Y, W: 2, H: inner.H})
+	} else {
+		half := (inner.H - gap) / 2
+		a = Rect{X: inner.X, Y: inner.Y, W: inner.W, H: half}
+		b = Rect{X: inner.X, Y: inner.Y + half + gap, W: inner.W, H: half}
+		s.rules = append(s.rules, Rect{X: inner.X, Y: inner.Y + half + gap/2 - 1, W: inner.W, H: 2})
+	}
+	if err := p.textPanel(s, s.spec.langs[0], a); err != nil {
+		return err
+	}
+	return p.textPanel(s, s.spec.langs[1], b)
+}
+
+// textPanel lays out an item's title and body for one language in box.
+func (p *preparer) textPanel(s *slide, lang string, box Rect) error {
+	t := s.spec.item.Text[lang]
+	short := float64(min(p.lay.w, p.lay.h))
+	maxTitle := math.Min(box.H*0.2, box.W*0.085)
+	minTitle := math.Max(14, short*0.028)
+	maxBody := math.Max(maxTitle*0.72, 12)
+	minBody := math.Max(12, short*0.02)
+	where := s.spec.item.ID
+	gap := math.Round(p.lay.margin * 0.6)
+
+	bodyBox := box
+	if t.Title != "" {
+		titleBox := Rect{X: box.X, Y: box.Y, W: box.W, H: box.H * 0.32}
+		if t.Body == "" {
+			titleBox.H = box.H
+		}
+		tb, ok := p.ts.layoutBlock("title", where, lang, t.Title, true, titleBox, minTitle, maxTitle, 0, true, p.fg)
+		if !ok {
+			return fmt.Errorf("item %s: %s title: %w", where, lang, errNothingToShow)
+		}
+		if t.Body == "" {
+			tb.y = box.Y + (box.H-tb.region.Rect.H)/2
+			tb.region.Rect.Y = tb.y
+		}
+		s.texts = append(s.texts, tb)
+		s.regions = append(s.regions, tb.region)
+		ruleY := tb.y + tb.region.Rect.H + gap/2
+		rw := math.Min(box.W*0.3, math.Max(tb.w, box.W*0.12))
+		s.rules = append(s.rules, Rect{X: box.X + (box.W-rw)/2, Y: ruleY, W: rw, H: math.Max(3, short*0.005)})
+		top := ruleY + gap
+		bodyBox = Rect{X: box.X, Y: top, W: box.W, H: box.Y + box.H - top}
+	}
+	if t.Body != "" {
+		bb, ok := p.ts.layoutBlock("body", where, lang, t.Body, false, bodyBox, minBody, maxBody, 0.35, false, p.fg)
+		if !ok {
+			return fmt.Errorf("item %s: %s body: %w", where, lang, errNothingToShow)
+		}
+		s.texts = append(s.texts, bb)
+		s.regions = append(s.regions, bb.region)
+	}
+	return nil
+}
+
+// fontChainer builds a bundle's font chain; *fonts.Loader is one.
+type fontChainer interface {
+	Load(b *content.Bundle, links []siteconfig.Font) (*fonts.Chain, error)
+}
+
+// loader prepares the program's slides in order, one ahead of the screen,
+// and rebuilds the program when the source's bundle changes.
+type loader struct {
+	log     *slog.Logger
+	cfg     *siteconfig.Config
+	lay     layout
+	fonts   fontChainer
+	src     Source
+	newType func(*fonts.Chain) *typesetter
+
+	out    chan *slide     // prepared slides, standby markers included
+	ticker chan []tickerSeg // the ticker, laid out, after each bundle change
+	wake   func()          // asks the game for a frame
+	retry  time.Duration   // wait after a pass in which nothing was playable
+}
+
+func (l *loader) run(ctx context.Context) {
+	var (
+		prog     []slideSpec
+		prep     *preparer
+		pos      int
+		failures int
+	)
+	reload := func() {
+		prog, prep, pos, failures = nil, nil, 0, 0
+		b := l.src.Current()
+		if b == nil {
+			l.log.Warn("no content bundle; showing the standby slide")
+			l.sendTicker(ctx, nil)
+			return
+		}
+		chain, err := l.fonts.Load(b, l.cfg.Fonts)
+		if err != nil {
+			l.log.Error("no usable font for the bundle; showing the standby slide", "bundle", b.Manifest.ID, "err", err)
+			l.sendTicker(ctx, nil)
+			return
+		}
+		ts := l.newType(chain)
+		prep = &preparer{cfg: l.cfg, lay: l.lay, ts: ts, bundle: b, fg: l.cfg.Display.Foreground}
+		prog = buildProgram(b, l.cfg)
+		if len(prog) == 0 {
+			l.log.Warn("bundle has no item in the site's languages", "bundle", b.Manifest.ID, "languages", l.cfg.Languages)
+		}
+		l.log.Info("playing bundle", "bundle", b.Manifest.ID, "version", b.Manifest.Version, "slides", len(prog), "source", b.Source)
+		l.sendTicker(ctx, layoutTicker(ts, l.lay, l.cfg, tickerMessages(b, l.cfg)))
+	}
+	changed := l.src.Changed()
+	reload()
+	for {
+		var s *slide
+		if len(prog) == 0 || failures >= len(prog) {
+			s = &slide{standby: true}
+		} else {
+			idx := pos % len(prog)
+			pos++
+			spec := prog[idx]
+			var err error
+			s, err = prep.prepare(spec)
+			if err != nil {
+				failures++
+				prep.ts.warnOnce(fmt.Sprintf("skip/%s/%v", spec.item.ID, spec.langs), "item skipped",
+					"item", spec.item.ID, "lang", spec.langs, "err", err)
+				continue
+			}
+			failures = 0
+			s.index, s.total = idx, len(prog)
+		}
+		select {
+		case l.out <- s:
+			l.wake()
+		case <-changed:
+			reload()
+			continue
+		case <-ctx.Done():
+			return
+		}
+		if s.standby {
+			select {
+			case <-changed:
+				reload()
+			case <-time.After(l.retry):
+				failures = 0
+			case <-ctx.Done():
+				return
+			}
+		}
+	}
+}
+
+func (l *loader) sendTicker(ctx context.Context, segs []tickerSeg) {
+	// Replace a ticker the game has not taken yet.
+	select {
+	case <-l.ticker:
+	default:
+	}
+	select {
+	case l.ticker <- segs:
+		l.wake()
+	case <-ctx.Done():
+	}
+}

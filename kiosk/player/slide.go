@@ -1,0 +1,91 @@
+package player
+
+import (
+	"image"
+	"image/color"
+	"time"
+
+	"github.com/hajimehoshi/ebiten/v2"
+)
+
+// Rect is a rectangle in logical screen pixels (as viewers see the screen).
+type Rect struct {
+	X float64 `json:"x"`
+	Y float64 `json:"y"`
+	W float64 `json:"w"`
+	H float64 `json:"h"`
+}
+
+// Region is a part of a slide that must show something: a title, a body of
+// text, an image, the ticker. Frame captures list them so tests can check
+// each has ink.
+type Region struct {
+	Name string `json:"name"`
+	Lang string `json:"lang,omitempty"`
+	Rect Rect   `json:"rect"`
+}
+
+// slide is one prepared slide. The loader fills in everything but canvas;
+// the game goroutine draws it into canvas once, then shows canvas.
+type slide struct {
+	spec    slideSpec
+	index   int // position in the program
+	total   int // length of the program
+	standby bool
+
+	picture   *image.RGBA // scaled image, for image slides
+	pictureAt image.Point
+	texts     []textBlock
+	regions   []Region
+	rules     []Rect // accent rules under titles
+
+	canvas *ebiten.Image
+	start  time.Time
+	minute int // for the standby slide: the minute it shows
+}
+
+// itemID names the slide's item in logs and captures.
+func (s *slide) itemID() string {
+	if s.standby {
+		return "standby"
+	}
+	return s.spec.item.ID
+}
+
+// render draws the slide into a new canvas of the logical size. Called on
+// the game goroutine.
+func (s *slide) render(w, h int, bg, accent color.Color) {
+	if s.canvas == nil {
+		s.canvas = ebiten.NewImage(w, h)
+	}
+	s.canvas.Fill(bg)
+	if s.picture != nil {
+		img := ebiten.NewImageFromImage(s.picture)
+		op := &ebiten.DrawImageOptions{}
+		op.GeoM.Translate(float64(s.pictureAt.X), float64(s.pictureAt.Y))
+		s.canvas.DrawImage(img, op)
+		img.Deallocate()
+		s.picture = nil // the canvas holds it now; let the memory go
+	}
+	for _, r := range s.rules {
+		fillRect(s.canvas, r, accent)
+	}
+	for i := range s.texts {
+		s.texts[i].draw(s.canvas)
+	}
+}
+
+// release frees the slide's GPU memory.
+func (s *slide) release() {
+	if s.canvas != nil {
+		s.canvas.Deallocate()
+		s.canvas = nil
+	}
+}
+
+
+// fillRect fills r on dst with c through a scaled 1×1 image.
+func fillRect(dst *ebiten.Image, r Rect, c color.Color) {
+	sub := dst.SubImage(image.Rect(int(r.X), int(r.Y), int(r.X+r.W+0.5), int(r.Y+r.H+0.5))).(*ebiten.Image)
+	sub.Fill(c)
+}

@@ -1,0 +1,72 @@
+package player
+
+import (
+	"fmt"
+	"math"
+	"time"
+)
+
+var vietnameseWeekdays = [...]string{"Chủ Nhật", "Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy"}
+
+// standbySlide returns the built-in slide shown when nothing else can be:
+// the site's name, the time and the date. It never needs the bundle.
+func (p *Player) standbySlide(now time.Time) *slide {
+	if p.standby == nil {
+		p.standby = &slide{standby: true, minute: -1}
+	}
+	p.refreshStandby(now)
+	return p.standby
+}
+
+// refreshStandby redraws the standby slide when the minute changes.
+func (p *Player) refreshStandby(now time.Time) {
+	s := p.standby
+	minute := now.Hour()*60 + now.Minute()
+	if s.minute == minute && s.canvas != nil {
+		return
+	}
+	s.minute = minute
+	s.texts, s.regions, s.rules = nil, nil, nil
+	if ts := p.standbyT; ts != nil {
+		area := inset(p.lay.area, p.lay.margin)
+		short := float64(min(p.lay.w, p.lay.h))
+		fg := p.cfg.Display.Foreground
+		lang := "vi"
+		if !contains(p.cfg.Languages, lang) {
+			lang = p.cfg.Languages[0]
+		}
+		rows := []struct {
+			name, text string
+			bold       bool
+			h, size    float64
+		}{
+			{"site", p.cfg.Site.Name, true, 0.25, 0.08},
+			{"clock", now.Format("15:04"), true, 0.35, 0.22},
+			{"date", fmt.Sprintf("%s, %s", vietnameseWeekdays[now.Weekday()], now.Format("02/01/2006")), false, 0.2, 0.06},
+			{"notice", "Đang cập nhật nội dung · Content is being updated", false, 0.2, 0.035},
+		}
+		y := area.Y
+		for _, r := range rows {
+			box := Rect{X: area.X, Y: y, W: area.W, H: area.H * r.h}
+			y += box.H
+			maxSize := math.Min(short*r.size*1.6, box.H*0.8)
+			if b, ok := ts.layoutBlock(r.name, "standby", lang, r.text, r.bold, box, 12, maxSize, 0.5, true, fg); ok {
+				s.texts = append(s.texts, b)
+				s.regions = append(s.regions, b.region)
+			}
+		}
+	}
+	// A band in the accent colour, so the screen is never one flat colour
+	// even with no font at all.
+	s.rules = append(s.rules, Rect{X: 0, Y: p.lay.area.Y, W: float64(p.lay.w), H: math.Max(4, float64(min(p.lay.w, p.lay.h))*0.012)})
+	s.render(p.lay.w, p.lay.h, p.cfg.Display.Background, p.cfg.Display.Accent)
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

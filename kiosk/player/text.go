@@ -1,0 +1,200 @@
+package player
+
+import (
+	"bytes"
+	"fmt"
+	"image/color"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/hajimehoshi/ebiten/v2"
+	"github.com/hajimehoshi/ebiten/v2/text/v2"
+	"golang.org/x/text/language"
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/vnict/kiosk/kiosk/fonts"
+	"github.com/vnict/kiosk/kiosk/typeset"
+)
+
+// typesetter turns a font chain into Ebiten faces per language and lays text
+// out with them. It is safe for use by the loader and game goroutines.
+type typesetter struct {
+	log      *slog.Logger
+	chain    *fonts.Chain
+	sources  *sourceCache
+	unmapped *atomic.Int64
+
+	mu     sync.Mutex
+	warned map[string]bool
+}
+
+// sourceCache keeps parsed Ebiten font sources across bundles, so a new
+// bundle does not parse the 20 MB CJK collection again.
+type sourceCache struct {
+	mu sync.Mutex
+	m  map[string]*text.GoTextFaceSource
+}
+
+func (c *sourceCache) get(d fonts.Data) (*text.GoTextFaceSource, error) {
+	key := fmt.Sprintf("%s#%d#%d", d.Path, d.Index, len(d.Bytes))
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if s, ok := c.m[key]; ok {
+		return s, nil
+	}
+	srcs, err := text.NewGoTextFaceSourcesFromCollection(bytes.NewReader(d.Bytes))
+	if err != nil {
+		return nil, fmt.Errorf("font %s: %w", d.Path, err)
+	}
+	if d.Index >= len(srcs) {
+		return nil, fmt.Errorf("font %s: no face %d", d.Path, d.Index)
+	}
+	if c.m == nil {
+		c.m = map[string]*text.GoTextFaceSource{}
+	}
+	c.m[key] = srcs[d.Index]
+	return srcs[d.Index], nil
+}
+
+// face returns the chain's faces for lang at size, the language's own script
+// first.
+func (t *typesetter) face(lang string, bold bool, size float64) (text.Face, text.Metrics) {
+	chain := t.chain.For(lang)
+	tag, _ := language.Parse(lang)
+	var faces []text.Face
+	var primary text.Metrics
+	for i, f := range chain.Faces {
+		d := f.Regular
+		if bold {
+			d = f.Bold
+		}
+		src, err := t.sources.get(d)
+		if err != nil {
+			t.warnOnce("font:"+d.Path, "font unusable for drawing", "font", f.Name, "err", err)
+			continue
+		}
+		gf := &text.GoTextFace{Source: src, Size: size, Language: tag}
+		if s, err := language.ParseScript(f.Script); err == nil && f.Script != "Zyyy" {
+			gf.Script = s
+		}
+		if i == 0 || len(faces) == 0 {
+			primary = gf.Metrics()
+		}
+		faces = append(faces, gf)
+	}
+	if len(faces) == 0 {
+		return nil, text.Metrics{}
+	}
+	mf, err := text.NewMultiFace(faces...)
+	if err != nil {
+		return faces[0], primary
+	}
+	return mf, primary
+}
+
+// lineHeight is the distance between baselines for a face's metrics.
+func lineHeight(m text.Metrics) float64 { return (m.HAscent + m.HDescent) * 1.12 }
+
+func (t *typesetter) sizer(lang string, bold bool) typeset.Sizer {
+	return func(size float64) (typeset.Measure, float64) {
+		f, m := t.face(lang, bold, size)
+		if f == nil {
+			return func(string) float64 { return 0 }, size
+		}
+		return func(s string) float64 { return text.Advance(s, f) }, lineHeight(m)
+	}
+}
+
+// drawable normalises s and drops, counts and logs the characters no font
+// of the chain can draw, so that none is drawn as a missing-glyph box.
+func (t *typesetter) drawable(where, lang, s string) string {
+	s = norm.NFC.String(s)
+	missing := t.chain.For(lang).Missing(s)
+	if len(missing) == 0 {
+		return s
+	}
+	n := 0
+	out := strings.Map(func(r rune) rune {
+		for _, m := range missing {
+			if r == m {
+				n++
+				return -1
+			}
+		}
+		return r
+	}, s)
+	t.unmapped.Add(int64(n))
+	t.warnOnce(where+"/"+lang, "characters no font can draw were left out",
+		"where", where, "lang", lang, "count", n, "chars", fonts.FormatRunes(missing))
+	return out
+}
+
+func (t *typesetter) warnOnce(key, msg string, args ...any) {
+	t.mu.Lock()
+	seen := t.warned[key]
+	if t.warned == nil {
+		t.warned = map[string]bool{}
+	}
+	t.warned[key] = true
+	t.mu.Unlock()
+	if !seen {
+		t.log.Warn(msg, args...)
+	}
+}
+
+// textBlock is laid-out text at a position, ready to draw.
+type textBlock struct {
+	region  Region
+	lines   []string
+	face    text.Face
+	ascent  float64 // of the primary face
+	lineH   float64
+	x, y, w float64 // the block's box; lines are drawn from (x, y)
+	center  bool    // centre each line in the box, or start-align
+	color   color.Color
+}
+
+// layoutBlock fits s into the box and positions it: horizontally centred as a
+// block, vertically at top (valign 0), centre (0.5) or bottom (1).
+func (t *typesetter) layoutBlock(name, where, lang, s string, bold bool, box Rect, minSize, maxSize, valign float64, center bool, col color.Color) (textBlock, bool) {
+	s = t.drawable(where, lang, s)
+	b := typeset.Fit(s, box.W, box.H, minSize, maxSize, t.sizer(lang, bold))
+	f, m := t.face(lang, bold, b.Size)
+	if f == nil || len(b.Lines) == 0 {
+		return textBlock{}, false
+	}
+	if !b.Fits {
+		t.warnOnce("cut/"+where+"/"+lang+"/"+name, "text does not fit even at the smallest size; cut",
+			"where", where, "lang", lang, "region", name, "size", b.Size)
+	}
+	h := b.Height()
+	x := box.X + (box.W-b.Width)/2
+	y := box.Y + (box.H-h)*valign
+	return textBlock{
+		region: Region{Name: name, Lang: lang, Rect: Rect{X: x, Y: y, W: b.Width, H: h}},
+		lines:  b.Lines, face: f, ascent: m.HAscent, lineH: b.LineHeight,
+		x: x, y: y, w: b.Width, center: center, color: col,
+	}, true
+}
+
+// draw renders the block onto dst. Called on the game goroutine.
+func (b *textBlock) draw(dst *ebiten.Image) {
+	multiAscent := b.face.Metrics().HAscent
+	for i, line := range b.lines {
+		if line == "" {
+			continue
+		}
+		x := b.x
+		if b.center {
+			x += (b.w - text.Advance(line, b.face)) / 2
+		}
+		baseline := b.y + b.ascent + float64(i)*b.lineH
+		op := &text.DrawOptions{}
+		op.GeoM.Translate(x, baseline-multiAscent)
+		op.ColorScale.ScaleWithColor(b.color)
+		op.Filter = ebiten.FilterLinear
+		text.Draw(dst, line, b.face, op)
+	}
+}

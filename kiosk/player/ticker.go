@@ -1,0 +1,135 @@
+package player
+
+import (
+	"image/color"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/hajimehoshi/ebiten/v2"
+	"github.com/hajimehoshi/ebiten/v2/text/v2"
+
+	"github.com/vnict/kiosk/kiosk/siteconfig"
+)
+
+// maxSegmentWidth keeps each ticker message within one texture.
+const maxSegmentWidth = 8000
+
+// tickerSeg is one ticker message in one language, laid out on one line.
+type tickerSeg struct {
+	block textBlock
+	width float64 // the text and the gap after it
+}
+
+// layoutTicker lays each message out on one line at a size fitting the band.
+// Runs on the loader goroutine.
+func layoutTicker(ts *typesetter, lay layout, cfg *siteconfig.Config, msgs []tickerText) []tickerSeg {
+	if lay.ticker.H == 0 || len(msgs) == 0 {
+		return nil
+	}
+	size := math.Round(lay.ticker.H * 0.48)
+	gap := lay.ticker.H * 1.2
+	var segs []tickerSeg
+	for _, m := range msgs {
+		s := strings.Join(strings.Fields(ts.drawable("ticker", m.lang, m.text)), " ")
+		face, metrics := ts.face(m.lang, false, size)
+		if face == nil || s == "" {
+			continue
+		}
+		w := text.Advance(s, face)
+		if w > maxSegmentWidth {
+			ts.warnOnce("ticker-long/"+m.lang, "ticker message too long; cut", "lang", m.lang, "width", w)
+			for w > maxSegmentWidth {
+				r := []rune(s)
+				s = string(r[:len(r)*9/10]) + "…"
+				w = text.Advance(s, face)
+			}
+		}
+		lh := metrics.HAscent + metrics.HDescent
+		b := textBlock{
+			region: Region{Name: "ticker", Lang: m.lang},
+			lines:  []string{s}, face: face, ascent: metrics.HAscent, lineH: lh,
+			x: 0, y: (lay.ticker.H - lh) / 2, w: w, color: cfg.Display.Foreground,
+		}
+		segs = append(segs, tickerSeg{block: b, width: math.Ceil(w + gap)})
+	}
+	return segs
+}
+
+// ticker crawls its segments right to left at a constant speed; its position
+// comes from the clock, so a late frame does not slow it down.
+type ticker struct {
+	band   Rect
+	speed  float64
+	start  time.Time
+	images []*ebiten.Image
+	widths []float64
+	total  float64
+	bg     color.Color
+	accent color.Color
+	pixel  *ebiten.Image // 1×1 white, for filling rectangles
+}
+
+// set replaces the ticker's messages, drawing each into its own image.
+// Called on the game goroutine.
+func (t *ticker) set(segs []tickerSeg, now time.Time) {
+	for _, img := range t.images {
+		img.Deallocate()
+	}
+	t.images, t.widths, t.total = nil, nil, 0
+	h := int(math.Ceil(t.band.H))
+	for _, s := range segs {
+		img := ebiten.NewImage(int(s.width), h)
+		s.block.draw(img)
+		// A dot in the accent colour separates messages.
+		d := t.band.H * 0.14
+		fillRect(img, Rect{X: s.block.w + (s.width-s.block.w-d)/2, Y: (t.band.H - d) / 2, W: d, H: d}, t.accent)
+		t.images = append(t.images, img)
+		t.widths = append(t.widths, s.width)
+		t.total += s.width
+	}
+	t.start = now
+}
+
+func (t *ticker) active() bool { return len(t.images) > 0 }
+
+// draw paints the band and the messages at the crawl position for now.
+func (t *ticker) draw(dst *ebiten.Image, now time.Time, base ebiten.GeoM) {
+	if t.band.H == 0 {
+		return
+	}
+	drawRect(dst, t.pixel, t.band, t.bg, base)
+	if !t.active() {
+		return
+	}
+	offset := math.Mod(now.Sub(t.start).Seconds()*t.speed, t.total)
+	x := t.band.W - offset
+	// Start from the segment at the crawl position, wrapping round.
+	i := 0
+	for x > 0 {
+		i = (i + len(t.images) - 1) % len(t.images)
+		x -= t.widths[i]
+	}
+	for x < t.band.W {
+		if x+t.widths[i] > 0 {
+			op := &ebiten.DrawImageOptions{}
+			op.GeoM.Translate(math.Round(t.band.X+x), t.band.Y)
+			op.GeoM.Concat(base)
+			op.Filter = ebiten.FilterLinear
+			dst.DrawImage(t.images[i], op)
+		}
+		x += t.widths[i]
+		i = (i + 1) % len(t.images)
+	}
+}
+
+// drawRect fills r, in logical coordinates, on the rotated screen, by
+// scaling the 1×1 white image pixel.
+func drawRect(dst, pixel *ebiten.Image, r Rect, c color.Color, base ebiten.GeoM) {
+	op := &ebiten.DrawImageOptions{}
+	op.GeoM.Scale(r.W, r.H)
+	op.GeoM.Translate(r.X, r.Y)
+	op.GeoM.Concat(base)
+	op.ColorScale.ScaleWithColor(c)
+	dst.DrawImage(pixel, op)
+}
