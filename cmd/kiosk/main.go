@@ -118,7 +118,7 @@ func loadConfig(path string) (*siteconfig.Config, error) {
 // verified cache, which changes.
 type staticSource struct{ b *content.Bundle }
 
-func (s staticSource) Current() *content.Bundle  { return s.b }
+func (s staticSource) Current() *content.Bundle { return s.b }
 func (s staticSource) Changed() <-chan struct{} { return nil }
 
 func openSource(cfg *siteconfig.Config, forceDemo bool, log *slog.Logger) (player.Source, error) {

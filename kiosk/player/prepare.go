@@ -215,10 +215,10 @@ type loader struct {
 	src     Source
 	newType func(*fonts.Chain) *typesetter
 
-	out    chan *slide     // prepared slides, standby markers included
+	out    chan *slide      // prepared slides, standby markers included
 	ticker chan []tickerSeg // the ticker, laid out, after each bundle change
-	wake   func()          // asks the game for a frame
-	retry  time.Duration   // wait after a pass in which nothing was playable
+	wake   func()           // asks the game for a frame
+	retry  time.Duration    // wait after a pass in which nothing was playable
 }
 
 func (l *loader) run(ctx context.Context) {

@@ -83,7 +83,6 @@ func (s *slide) release() {
 	}
 }
 
-
 // fillRect fills r on dst with c through a scaled 1×1 image.
 func fillRect(dst *ebiten.Image, r Rect, c color.Color) {
 	sub := dst.SubImage(image.Rect(int(r.X), int(r.Y), int(r.X+r.W+0.5), int(r.Y+r.H+0.5))).(*ebiten.Image)

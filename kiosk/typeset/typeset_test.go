@@ -116,8 +116,8 @@ func TestLongestUnbreakable(t *testing.T) {
 		text string
 		want int
 	}{
-		{"Chào mừng quý khách", 5},            // "khách"
-		{"សូម\u200bរៀបចំ\u200bអ្នក", 4},        // រៀបចំ: រៀ, ប, ចំ... counted by clusters
+		{"Chào mừng quý khách", 5},          // "khách"
+		{"សូម\u200bរៀបចំ\u200bអ្នក", 4},     // រៀបចំ: រៀ, ប, ចំ... counted by clusters
 		{"ຍິນດີຕ້ອນຮັບສູ່ປະເທດຫວຽດນາມ", 20}, // the whole sentence
 	}
 	for _, tc := range tests {

@@ -1,0 +1,60 @@
+# Public-screen kiosk: player, content bundles, department tool.
+#
+#   make run     play the built-in demo in a window (installs what it needs)
+#   make test    run every test, the player's under a virtual X server
+#   make bench   measure frame times, CPU, start-up and memory; writes BENCHMARKS.md
+#   make deps    install build and test dependencies (idempotent)
+
+SHELL := /bin/bash
+GO    ?= go
+BIN   := $(CURDIR)/bin
+XVFB  := xvfb-run -a -s "-screen 0 3840x2160x24 -nolisten tcp"
+
+# Debian packages: Ebiten's cgo build (X11, OpenGL, ALSA headers), the
+# virtual X server for tests and benchmarks, and the Noto fonts the example
+# sites use.
+DEB_PACKAGES := gcc libc6-dev pkg-config libgl1-mesa-dev libxcursor-dev libxi-dev \
+	libxinerama-dev libxrandr-dev libxxf86vm-dev libasound2-dev \
+	xvfb xauth fonts-noto-core fonts-noto-cjk
+
+.PHONY: deps run test bench vet build cross clean
+
+deps: $(BIN)/.deps-debian
+
+$(BIN)/.deps-debian:
+	@missing=$$(dpkg-query -W -f='$${Package} $${Status}\n' $(DEB_PACKAGES) 2>/dev/null | \
+		awk '$$NF != "installed" {print $$1}'; \
+		for p in $(DEB_PACKAGES); do dpkg-query -W $$p >/dev/null 2>&1 || echo $$p; done); \
+	missing=$$(echo $$missing | tr ' ' '\n' | sort -u | tr '\n' ' '); \
+	if [ -n "$${missing// }" ]; then \
+		echo "installing: $$missing"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+	@mkdir -p $(BIN) && touch $@
+
+build: deps
+	$(GO) build -o $(BIN)/kiosk ./cmd/kiosk
+	CGO_ENABLED=0 $(GO) build -o $(BIN)/kioskctl ./cmd/kioskctl
+
+run: build
+	$(BIN)/kiosk
+
+vet:
+	$(GO) vet ./...
+
+# The LED walls are often driven by Windows PCs; Ebiten needs no cgo there.
+# The department tool must build without cgo.
+cross:
+	GOOS=windows GOARCH=amd64 $(GO) build -o /dev/null ./...
+	CGO_ENABLED=0 $(GO) build -o /dev/null ./cmd/kioskctl
+
+test: deps vet cross
+	$(XVFB) $(GO) test -count=1 ./...
+
+bench: build
+	./bench/run.sh
+
+clean:
+	rm -rf $(BIN) out
