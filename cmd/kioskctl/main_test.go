@@ -1,0 +1,70 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/vnict/kiosk/content/demo"
+)
+
+func TestLintCommand(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, demo.FS()); err != nil {
+		t.Fatal(err)
+	}
+	site := "../../configs/tinh-bien-gate.yaml"
+	var out, errOut bytes.Buffer
+
+	// The demo passes, with warnings.
+	if err := run(context.Background(), []string{"lint", dir, "--site", site, "--font-cache", t.TempDir()}, &out, &errOut); err != nil {
+		t.Fatalf("lint of the demo: %v\n%s%s", err, out.String(), errOut.String())
+	}
+	if !strings.Contains(out.String(), "no errors") {
+		t.Errorf("output does not say 'no errors':\n%s", out.String())
+	}
+
+	// An altered image fails it, naming the file.
+	img := filepath.Join(dir, "images", "rice-fields.jpg")
+	if err := os.Chmod(img, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(img, []byte("tampered"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	err := run(context.Background(), []string{"lint", "--site", site, "--font-cache", t.TempDir(), dir}, &out, &errOut)
+	if !errors.Is(err, errFindings) {
+		t.Fatalf("lint of a tampered bundle = %v, want errFindings\n%s", err, out.String())
+	}
+	for _, want := range []string{"images/rice-fields.jpg", "do not approve"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output does not contain %q:\n%s", want, out.String())
+		}
+	}
+
+	// Re-indexing records the new bytes; lint then fails on the image
+	// itself, which no longer decodes.
+	out.Reset()
+	if err := run(context.Background(), []string{"index", dir}, &out, &errOut); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	err = run(context.Background(), []string{"lint", dir, "--site", site, "--font-cache", t.TempDir()}, &out, &errOut)
+	if !errors.Is(err, errFindings) || !strings.Contains(out.String(), "not a readable image") {
+		t.Errorf("lint after re-index = %v:\n%s", err, out.String())
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, args := range [][]string{nil, {"frobnicate"}, {"lint", "bundle"}, {"index"}} {
+		var out, errOut bytes.Buffer
+		if err := run(context.Background(), args, &out, &errOut); err == nil {
+			t.Errorf("kioskctl %v succeeded, want a usage error", args)
+		}
+	}
+}

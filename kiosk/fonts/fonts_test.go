@@ -1,0 +1,128 @@
+package fonts
+
+import (
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/vnict/kiosk/kiosk/siteconfig"
+)
+
+// These tests use the Noto fonts from Debian's fonts-noto-core and
+// fonts-noto-cjk, which `make deps` installs.
+
+func newTestLoader(t *testing.T) *Loader {
+	t.Helper()
+	return NewLoader(slog.New(slog.NewTextHandler(io.Discard, nil)), t.TempDir())
+}
+
+func chain(t *testing.T, families ...string) *Chain {
+	t.Helper()
+	var links []siteconfig.Font
+	for _, f := range families {
+		links = append(links, siteconfig.Font{Family: f})
+	}
+	c, err := newTestLoader(t).Load(nil, links)
+	if err != nil {
+		t.Fatalf("Load(%v): %v (is fonts-noto installed? `make deps`)", families, err)
+	}
+	return c
+}
+
+func TestSystemFamiliesResolve(t *testing.T) {
+	c := chain(t, "Noto Sans", "Noto Sans Khmer", "Noto Sans Lao", "Noto Sans CJK SC")
+	want := []string{"Latn", "Khmr", "Laoo", "Hani"}
+	if len(c.Faces) != len(want) {
+		t.Fatalf("%d faces, want %d", len(c.Faces), len(want))
+	}
+	for i, f := range c.Faces {
+		if f.Script != want[i] {
+			t.Errorf("face %s: script %s, want %s", f.Name, f.Script, want[i])
+		}
+		if len(f.Regular.Bytes) == 0 || len(f.Bold.Bytes) == 0 {
+			t.Errorf("face %s: regular %d bytes, bold %d bytes", f.Name, len(f.Regular.Bytes), len(f.Bold.Bytes))
+		}
+		if f.Regular.Path == f.Bold.Path && f.Regular.Index == f.Bold.Index {
+			t.Errorf("face %s: bold is the regular font %s", f.Name, f.Regular.Path)
+		}
+	}
+}
+
+func TestMissing(t *testing.T) {
+	latin := chain(t, "Noto Sans")
+	all := chain(t, "Noto Sans", "Noto Sans Khmer", "Noto Sans Lao", "Noto Sans CJK SC")
+	tests := []struct {
+		name  string
+		c     *Chain
+		text  string
+		want  string
+	}{
+		{"vietnamese with latin", latin, "Chào mừng quý khách đến Việt Nam", ""},
+		{"vietnamese NFD marks", latin, "Vie\u0323\u0302t", ""},
+		{"khmer with latin alone", latin, "សូម\u200bស្វាគមន៍", "សូមស្វាគមន៍"},
+		{"khmer with the chain", all, "សូម\u200bស្វាគមន៍", ""},
+		{"lao and chinese", all, "ຍິນດີ 欢迎", ""},
+		{"an emoji nobody has", all, "Xin chào 🛂", "🛂"},
+		{"repeats reported once", latin, "中中中", "中"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := string(tc.c.Missing(tc.text))
+			// Compare as sets of runes, order of first appearance.
+			want := ""
+			for _, r := range tc.want {
+				if !strings.ContainsRune(want, r) && !Invisible(r) {
+					want += string(r)
+				}
+			}
+			if got != want {
+				t.Errorf("Missing(%q) = %q, want %q", tc.text, got, want)
+			}
+		})
+	}
+}
+
+func TestForPutsTheLanguagesScriptFirst(t *testing.T) {
+	c := chain(t, "Noto Sans", "Noto Sans Khmer", "Noto Sans CJK SC")
+	tests := map[string]string{"km": "Khmr", "vi": "Latn", "en": "Latn", "zh": "Hani", "zh-Hant": "Hani", "lo": "Latn"}
+	for lang, want := range tests {
+		if got := c.For(lang).Faces[0].Script; got != want {
+			t.Errorf("For(%s) starts with %s, want %s", lang, got, want)
+		}
+		if n := len(c.For(lang).Faces); n != 3 {
+			t.Errorf("For(%s) has %d faces, want all 3", lang, n)
+		}
+	}
+}
+
+func TestBrokenLinksAreSkipped(t *testing.T) {
+	dir := t.TempDir()
+	junk := dir + "/junk.ttf"
+	if err := os.WriteFile(junk, []byte("not a font"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l := newTestLoader(t)
+	c, err := l.Load(nil, []siteconfig.Font{{Family: "No Such Family"}, {File: junk}, {Family: "Noto Sans"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Faces) != 1 || c.Faces[0].Script != "Latn" {
+		t.Errorf("faces = %d, want only Noto Sans", len(c.Faces))
+	}
+	_, err = l.Load(nil, []siteconfig.Font{{Family: "No Such Family"}, {File: junk}})
+	if err == nil || !strings.Contains(err.Error(), "No Such Family") || !strings.Contains(err.Error(), "junk.ttf") {
+		t.Errorf("Load with no usable font = %v, want an error naming both links", err)
+	}
+}
+
+func TestFileLink(t *testing.T) {
+	c, err := newTestLoader(t).Load(nil, []siteconfig.Font{{File: "/usr/share/fonts/truetype/noto/NotoSansLao-Regular.ttf"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Faces[0].Script != "Laoo" || !c.Has('ກ') {
+		t.Errorf("Lao file: script %s", c.Faces[0].Script)
+	}
+}

@@ -1,0 +1,189 @@
+package lint
+
+import (
+	"encoding/json"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/vnict/kiosk/content"
+	"github.com/vnict/kiosk/content/demo"
+	"github.com/vnict/kiosk/kiosk/fonts"
+	"github.com/vnict/kiosk/kiosk/siteconfig"
+)
+
+func site(t *testing.T, name string) *siteconfig.Config {
+	t.Helper()
+	c, err := siteconfig.Load(filepath.Join("../../configs", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func loader(t *testing.T) *fonts.Loader {
+	return fonts.NewLoader(slog.New(slog.NewTextHandler(io.Discard, nil)), t.TempDir())
+}
+
+// editManifest changes dir's manifest without re-indexing.
+func editManifest(t *testing.T, dir string, edit func(m map[string]any)) {
+	t.Helper()
+	mp := filepath.Join(dir, content.ManifestName)
+	raw, err := os.ReadFile(mp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	edit(m)
+	if raw, err = json.Marshal(m); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(mp, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// demoCopy writes the demo bundle to a folder, lets edit change it, and
+// re-indexes it so hashes match.
+func demoCopy(t *testing.T, edit func(dir string, m map[string]any)) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, demo.FS()); err != nil {
+		t.Fatal(err)
+	}
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil {
+			os.Chmod(p, 0o755)
+		}
+		return nil
+	})
+	editManifest(t, dir, func(m map[string]any) { edit(dir, m) })
+	if _, err := content.IndexDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func item(m map[string]any, id string) map[string]any {
+	for _, it := range m["items"].([]any) {
+		if it.(map[string]any)["id"] == id {
+			return it.(map[string]any)
+		}
+	}
+	panic("no item " + id)
+}
+
+func TestDemoPassesEverySite(t *testing.T) {
+	for _, name := range []string{"demo.yaml", "tinh-bien-gate.yaml", "vinh-xuong-gate.yaml", "commune-support-point.yaml"} {
+		r := Bundle(demo.FS(), "demo", site(t, name), loader(t))
+		if r.Errors() != 0 {
+			t.Errorf("%s: %v", name, r.Findings)
+		}
+	}
+}
+
+func TestFindings(t *testing.T) {
+	tests := []struct {
+		name      string
+		site      string
+		edit      func(dir string, m map[string]any)
+		after     func(t *testing.T, dir string) // runs after indexing
+		wantError bool
+		want      []string // parts of one finding's text
+	}{
+		{
+			name: "text the site cannot draw", site: "commune-support-point.yaml",
+			edit: func(_ string, m map[string]any) {
+				item(m, "eservices")["text"].(map[string]any)["km"] = map[string]any{"title": "សេវា ຍິນດີ"}
+			},
+			wantError: true, want: []string{"item eservices", "lang km", "ຍ (U+0E8D)"},
+		},
+		{
+			name: "ticker text the site cannot draw", site: "vinh-xuong-gate.yaml",
+			edit: func(_ string, m map[string]any) {
+				m["ticker"] = []any{map[string]any{"en": "Welcome 欢迎"}}
+			},
+			wantError: true, want: []string{"ticker[0]", "lang en", "欢 (U+6B22)"},
+		},
+		{
+			name: "file altered after indexing", site: "demo.yaml",
+			edit: func(string, map[string]any) {},
+			after: func(t *testing.T, dir string) {
+				f := filepath.Join(dir, "images/passport.png")
+				data, _ := os.ReadFile(f)
+				data[100] ^= 1
+				os.WriteFile(f, data, 0o644)
+			},
+			wantError: true, want: []string{"images/passport.png", content.ErrHashMismatch.Error()},
+		},
+		{
+			name: "image that does not decode", site: "demo.yaml",
+			edit: func(dir string, _ map[string]any) {
+				os.WriteFile(filepath.Join(dir, "images/passport.png"), []byte("this is not a PNG"), 0o644)
+			},
+			wantError: true, want: []string{"item passport-picture", "images/passport.png", "not a readable image"},
+		},
+		{
+			name: "invalid manifest", site: "demo.yaml",
+			edit: func(string, map[string]any) {},
+			after: func(t *testing.T, dir string) {
+				editManifest(t, dir, func(m map[string]any) { m["version"] = 0 })
+			},
+			wantError: true, want: []string{"manifest.json", "version"},
+		},
+		{
+			name: "khmer without break opportunities", site: "demo.yaml",
+			edit: func(string, map[string]any) {},
+			want: []string{"item passport", "lang km", "no break opportunity"},
+		},
+		{
+			name: "image far from the screen's shape", site: "vinh-xuong-gate.yaml",
+			edit: func(string, map[string]any) {},
+			want: []string{"item rice-fields", "far from the shape"},
+		},
+		{
+			name: "item missing a site language", site: "demo.yaml",
+			edit: func(string, map[string]any) {},
+			want: []string{"item programmes", "also shows"},
+		},
+		{
+			name: "unknown manifest field", site: "demo.yaml",
+			edit: func(string, map[string]any) {},
+			after: func(t *testing.T, dir string) {
+				// After indexing, which keeps only known fields.
+				editManifest(t, dir, func(m map[string]any) { item(m, "help")["duraton"] = "5s" })
+			},
+			want: []string{"duraton"},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := demoCopy(t, tc.edit)
+			if tc.after != nil {
+				tc.after(t, dir)
+			}
+			r := Bundle(os.DirFS(dir), dir, site(t, tc.site), loader(t))
+			if got := r.Errors() > 0; got != tc.wantError {
+				t.Errorf("errors = %d, want errors: %v\n%v", r.Errors(), tc.wantError, r.Findings)
+			}
+			for _, f := range r.Findings {
+				s := f.String()
+				ok := true
+				for _, w := range tc.want {
+					ok = ok && strings.Contains(s, w)
+				}
+				if ok {
+					return
+				}
+			}
+			t.Errorf("no finding contains all of %q:\n%v", tc.want, r.Findings)
+		})
+	}
+}

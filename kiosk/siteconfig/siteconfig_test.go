@@ -1,0 +1,129 @@
+package siteconfig
+
+import (
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vnict/kiosk/content"
+)
+
+func TestExampleConfigsLoad(t *testing.T) {
+	paths, err := filepath.Glob("../../configs/*.yaml")
+	if err != nil || len(paths) < 4 {
+		t.Fatalf("example configs: %v %v", paths, err)
+	}
+	for _, p := range paths {
+		c, err := Load(p)
+		if err != nil {
+			t.Errorf("%s: %v", p, err)
+			continue
+		}
+		if c.Playback.Transition == 0 || c.Ticker.Height == 0 {
+			t.Errorf("%s: defaults not applied: %+v", p, c)
+		}
+	}
+}
+
+const valid = `
+site: {id: an-giang-tinh-bien, name: "Cửa khẩu Tịnh Biên"}
+display: {resolution: 768x1536, rotation: 90, background: "#102030"}
+languages: [vi, km]
+fonts: [{family: Noto Sans}, {file: fonts/khmer.ttf}]
+content: {dir: current}
+`
+
+func TestParseValid(t *testing.T) {
+	c, err := Parse([]byte(valid), "/etc/kiosk/site.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w, h := c.Display.OutputSize(); w != 1536 || h != 768 {
+		t.Errorf("output size = %dx%d, want 1536x768 for a portrait wall turned 90°", w, h)
+	}
+	if got := c.Resolve(c.Content.Dir); got != "/etc/kiosk/current" {
+		t.Errorf("content dir resolves to %q", got)
+	}
+	if c.Display.Background != (Color{0x10, 0x20, 0x30, 0xff}) {
+		t.Errorf("background = %v", c.Display.Background)
+	}
+	if c.Playback.ItemDuration != DefaultItemDuration || c.Ticker.Edge != EdgeBottom || c.Ticker.Height != 76 {
+		t.Errorf("defaults: %+v %+v", c.Playback, c.Ticker)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct {
+		name  string
+		edit  func(string) string
+		field string // expected FieldError.Field; "" for decode errors
+		want  string // part of the message
+	}{
+		{"unknown key", func(s string) string { return s + "colour: red\n" }, "", "field colour not found"},
+		{"bad yaml", func(s string) string { return s + "languages: [vi\n" }, "", "yaml"},
+		{"bad resolution", func(s string) string { return strings.Replace(s, "768x1536", "big", 1) }, "", "WIDTHxHEIGHT"},
+		{"tiny resolution", func(s string) string { return strings.Replace(s, "768x1536", "10x10", 1) }, "display.resolution", "between 120"},
+		{"huge resolution", func(s string) string { return strings.Replace(s, "768x1536", "20000x1080", 1) }, "display.resolution", "8192"},
+		{"missing resolution", func(s string) string { return strings.Replace(s, "resolution: 768x1536, ", "", 1) }, "display.resolution", "missing"},
+		{"rotation", func(s string) string { return strings.Replace(s, "rotation: 90", "rotation: 45", 1) }, "display.rotation", "90"},
+		{"colour", func(s string) string { return strings.Replace(s, "#102030", "navy", 1) }, "", "#rrggbb"},
+		{"site id", func(s string) string { return strings.Replace(s, "an-giang-tinh-bien", "Tịnh Biên", 1) }, "site.id", ""},
+		{"site name", func(s string) string { return strings.Replace(s, `name: "Cửa khẩu Tịnh Biên"`, `name: ""`, 1) }, "site.name", "standby"},
+		{"no languages", func(s string) string { return strings.Replace(s, "[vi, km]", "[]", 1) }, "languages", "empty"},
+		{"language twice", func(s string) string { return strings.Replace(s, "[vi, km]", "[vi, vi]", 1) }, "languages[1]", "twice"},
+		{"language tag", func(s string) string { return strings.Replace(s, "[vi, km]", "[vi, Khmer]", 1) }, "languages[1]", "BCP 47"},
+		{"no fonts", func(s string) string { return strings.Replace(s, "[{family: Noto Sans}, {file: fonts/khmer.ttf}]", "[]", 1) }, "fonts", "empty"},
+		{"font both", func(s string) string { return strings.Replace(s, "{family: Noto Sans}", "{family: Noto Sans, file: x.ttf}", 1) }, "fonts[0]", "exactly one"},
+		{"content both", func(s string) string { return strings.Replace(s, "{dir: current}", "{dir: current, demo: true}", 1) }, "content", "exactly one"},
+		{"content none", func(s string) string { return strings.Replace(s, "{dir: current}", "{}", 1) }, "content", "exactly one"},
+		{"ticker edge", func(s string) string { return s + "ticker: {edge: left}\n" }, "ticker.edge", "bottom"},
+		{"ticker height", func(s string) string { return s + "ticker: {height: 500}\n" }, "ticker.height", "third"},
+		{"item duration", func(s string) string { return s + "playback: {item_duration: 100ms}\n" }, "playback.item_duration", "between"},
+		{"transition", func(s string) string { return s + "playback: {transition: 1m}\n" }, "playback.transition", "5s"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse([]byte(tc.edit(valid)), "site.yaml")
+			if err == nil {
+				t.Fatal("config accepted, want an error")
+			}
+			if !strings.HasPrefix(err.Error(), "site.yaml: ") {
+				t.Errorf("error %q does not start with the file name", err)
+			}
+			if tc.field != "" {
+				var fe *content.FieldError
+				found := false
+				for _, e := range unjoin(err) {
+					if errors.As(e, &fe) && fe.Field == tc.field {
+						found = true
+					}
+				}
+				if !found {
+					t.Errorf("error %q does not name field %q", err, tc.field)
+				}
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %q does not contain %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func unjoin(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}
+
+func TestDurationsParse(t *testing.T) {
+	c, err := Parse([]byte(valid+"playback: {item_duration: 1m30s, transition: 250ms}\n"), "site.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Playback.ItemDuration != 90*time.Second || c.Playback.Transition != 250*time.Millisecond {
+		t.Errorf("playback = %+v", c.Playback)
+	}
+}
