@@ -305,3 +305,15 @@ func TestIndexDir(t *testing.T) {
 		t.Errorf("indexed bundle does not verify: %v", err)
 	}
 }
+
+func BenchmarkParseManifest(b *testing.B) {
+	raw, err := json.Marshal(validManifest())
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := ParseManifest(raw); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -173,3 +173,24 @@ func TestFit(t *testing.T) {
 		})
 	}
 }
+
+func BenchmarkWrapVietnamese(b *testing.B) {
+	text := strings.Repeat("Người dân vùng biên giới được hỗ trợ dịch vụ công trực tuyến. ", 20)
+	for b.Loop() {
+		Wrap(text, 60, clusters)
+	}
+}
+
+func BenchmarkWrapKhmerWithoutSpaces(b *testing.B) {
+	text := strings.Repeat("សូមស្វាគមន៍មកកាន់ប្រទេសវៀតណាម", 10)
+	for b.Loop() {
+		Wrap(text, 20, clusters)
+	}
+}
+
+func BenchmarkFit(b *testing.B) {
+	text := strings.Repeat("Người dân vùng biên giới được hỗ trợ dịch vụ công trực tuyến. ", 12)
+	for b.Loop() {
+		Fit(text, 1200, 600, 12, 96, sizer)
+	}
+}

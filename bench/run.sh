@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# Measures the player under a virtual X server with Mesa's software OpenGL
+# and writes BENCHMARKS.md. Run through `make bench`.
+#
+#   BENCH_ROUNDS   alternating rounds of player and bare program (default 3)
+#   BENCH_SPAN     seconds of frames measured per run (default 15)
+#   CPU_SPAN       seconds of the still-slide CPU measurement (default 60)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ -z "${DISPLAY:-}" ]; then
+	exec xvfb-run -a -s "-screen 0 3840x2160x24 -nolisten tcp" "$0" "$@"
+fi
+
+ROUNDS=${BENCH_ROUNDS:-3}
+SPAN=${BENCH_SPAN:-15}
+CPU_SPAN=${CPU_SPAN:-60}
+OUT=out/bench
+rm -rf "$OUT" && mkdir -p "$OUT"
+export XDG_CACHE_HOME="$PWD/$OUT/cache"
+
+go build -o bin/kiosk ./cmd/kiosk
+go build -o bin/bench-bare ./bench/bare
+go run ./bench/mkbundle -kind still -dir "$OUT/still"
+go run ./bench/mkbundle -kind images -n 200 -dir "$OUT/images"
+
+config() { # name resolution ticker-edge content
+	cat > "$OUT/$1.yaml" <<YAML
+site: {id: bench, name: "Cửa khẩu Quốc tế Tịnh Biên"}
+display: {resolution: $2}
+languages: [vi, km, lo, zh, en]
+fonts: [{family: Noto Sans}, {family: Noto Sans Khmer}, {family: Noto Sans Lao}, {family: Noto Sans CJK SC}]
+content: $4
+ticker: {edge: $3}
+YAML
+}
+config ticker-1920 1920x1080 bottom "{demo: true}"
+config ticker-1536 1536x768 bottom "{demo: true}"
+config still 1920x1080 none "{dir: $PWD/$OUT/still}"
+config images 1920x1080 none "{dir: $PWD/$OUT/images}"
+
+json() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$1" "$2"; }
+median() { python3 -c "import statistics,sys; print(round(statistics.median(map(float, sys.argv[1:])), 1))" "$@"; }
+
+echo "frame times (rounds: $ROUNDS, $SPAN s each)"
+declare -A MED P99
+for res in 1920x1080 1536x768; do
+	w=${res%x*}; h=${res#*x}
+	for r in $(seq "$ROUNDS"); do
+		bin/kiosk --config "$OUT/ticker-${w}.yaml" --window --log-level warn \
+			--frame-stats "$OUT/kiosk-$res-$r.json" --stats-span "${SPAN}s"
+		bin/bench-bare -w "$w" -h "$h" -out "$OUT/bare-$res-$r.json" -span "${SPAN}s"
+		MED[kiosk-$res]+=" $(json "$OUT/kiosk-$res-$r.json" median_ms)"
+		P99[kiosk-$res]+=" $(json "$OUT/kiosk-$res-$r.json" p99_ms)"
+		MED[bare-$res]+=" $(json "$OUT/bare-$res-$r.json" median_ms)"
+		P99[bare-$res]+=" $(json "$OUT/bare-$res-$r.json" p99_ms)"
+		echo "  $res round $r: player ${MED[kiosk-$res]##* } / ${P99[kiosk-$res]##* } ms, bare ${MED[bare-$res]##* } / ${P99[bare-$res]##* } ms"
+	done
+done
+
+echo "start to first content frame"
+FIRST=""
+for r in 1 2 3 4 5; do
+	bin/kiosk --config "$OUT/ticker-1536.yaml" --window --log-level warn \
+		--frame-stats "$OUT/first-$r.json" --stats-span 1s
+	FIRST+=" $(json "$OUT/first-$r.json" first_content_frame_ms)"
+done
+echo "  $FIRST ms"
+
+echo "CPU on a still slide ($CPU_SPAN s)"
+bin/kiosk --config "$OUT/still.yaml" --window --log-level warn &
+pid=$!
+sleep 5
+ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
+t0=$(ticks)
+sleep "$CPU_SPAN"
+t1=$(ticks)
+rss_still=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
+kill "$pid"; wait "$pid" 2>/dev/null || true
+hz=$(getconf CLK_TCK)
+CPU=$(python3 -c "print(round(100*($t1-$t0)/($hz*$CPU_SPAN), 2))")
+echo "  $CPU % of one core, RSS $((rss_still / 1024)) MB"
+
+echo "memory cycling 200 distinct 1920x1080 images 5 times"
+/usr/bin/time -f "%e s, max RSS %M KB" -o "$OUT/images.time" \
+	bin/kiosk --config "$OUT/images.yaml" --window --log-level warn --summary "$OUT/images.json" --cycles 5
+RSS=$(python3 -c "import json; print(' '.join(str(round(x/2**20)) for x in json.load(open('$OUT/images.json'))['cycle_rss']))")
+echo "  RSS after each cycle (MB): $RSS; $(cat "$OUT/images.time")"
+
+go test -run '^$' -bench . -benchmem ./kiosk/typeset/ ./content/ | tee "$OUT/gobench.txt"
+
+# Ratios and the report.
+python3 - "$OUT" "$ROUNDS" "$SPAN" "$CPU_SPAN" "$CPU" "$FIRST" "$RSS" "$(cat "$OUT/images.time")" \
+	"${MED[kiosk-1920x1080]}" "${P99[kiosk-1920x1080]}" "${MED[bare-1920x1080]}" "${P99[bare-1920x1080]}" \
+	"${MED[kiosk-1536x768]}" "${P99[kiosk-1536x768]}" "${MED[bare-1536x768]}" "${P99[bare-1536x768]}" <<'PY'
+import platform, statistics, subprocess, sys, datetime, os
+out, rounds, span, cpu_span, cpu, first, rss, imgtime = sys.argv[1:9]
+f = [list(map(float, s.split())) for s in sys.argv[9:17]]
+med = statistics.median
+cpu_model = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+mem = int(next(l.split()[1] for l in open("/proc/meminfo") if l.startswith("MemTotal"))) // 1024 // 1024
+go = subprocess.run(["go", "version"], capture_output=True, text=True).stdout.strip()
+rows = []
+for i, res in enumerate(["1920x1080", "1536x768"]):
+    km, kp, bm, bp = f[4*i:4*i+4]
+    rows.append(f"| {res} | {med(km):.1f} | {med(kp):.1f} | {med(bm):.1f} | {med(bp):.1f} | {med(kp)/med(bp):.2f}x |")
+firsts = list(map(float, first.split()))
+rss_l = list(map(int, rss.split()))
+gobench = open(os.path.join(out, "gobench.txt")).read()
+doc = f"""# Benchmarks
+
+Written by `make bench` (`bench/run.sh`). Figures are medians over runs made
+side by side in one session on a shared, noisy machine; compare ratios, not
+absolute times.
+
+- Date: {datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+- Machine: {cpu_model}, {os.cpu_count()} cores, {mem} GiB, {platform.system()} {platform.release()}, no GPU:
+  Xvfb with Mesa llvmpipe (software OpenGL)
+- Toolchain: {go}
+
+## Frame time with the ticker running
+
+The player plays the demo bundle with a ticker at the bottom (crossfades
+included), beside `bench/bare`, an Ebiten program that only fills and presents
+a screen of the same size every frame. Rounds: {rounds} alternating runs of
+each, {span} s measured per run after 3 s of warm-up. Target: player p99
+within 1.25x of the bare program's p99.
+
+| screen | player median ms | player p99 ms | bare median ms | bare p99 ms | p99 ratio |
+|---|---|---|---|---|---|
+{chr(10).join(rows)}
+
+## CPU on a still slide
+
+One text slide shown for ten minutes, no ticker, in a window at 1920x1080:
+**{cpu} %** of one core over {cpu_span} s (target under 3 %). Ebiten runs in
+its minimum-FPS mode and a timer schedules the next frame only when the slide
+or clock changes.
+
+## Start to first content frame
+
+Process start to the first content slide on screen, demo bundle at 1536x768,
+five runs: median **{med(firsts):.0f} ms** (runs: {", ".join(f"{x:.0f}" for x in firsts)}; target under 1 s).
+
+## Memory cycling 200 distinct 1920x1080 images
+
+The player steps through a bundle of 200 distinct 1920x1080 JPEG images five
+times on its capture clock (each image read, verified, decoded, scaled,
+uploaded and drawn), as fast as it can. Resident memory after each cycle:
+**{", ".join(str(x) for x in rss_l)} MB** (target: under 300 MB, no growth from cycle 2 to 5;
+growth 2 to 5: {rss_l[-1]-rss_l[1]:+d} MB). Whole run: {imgtime}.
+
+## Go benchmarks
+
+```
+{gobench.strip()}
+```
+
+## Commands
+
+```
+make bench                      # everything above
+BENCH_ROUNDS=5 BENCH_SPAN=30 CPU_SPAN=120 make bench   # longer runs
+```
+"""
+open("BENCHMARKS.md", "w").write(doc)
+print("wrote BENCHMARKS.md")
+PY
