@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -371,4 +372,62 @@ func inkShare(img image.Image, r image.Rectangle) float64 {
 		return 0
 	}
 	return 1 - dominantShare(img, r)
+}
+
+// TestStopsOnSignalDuringStillSlide: on a still slide the player draws no
+// frames, yet SIGTERM (a service manager stopping it) must end it promptly.
+func TestStopsOnSignalDuringStillSlide(t *testing.T) {
+	if os.Getenv("DISPLAY") == "" {
+		t.Fatal("DISPLAY is not set: run the player tests with `make test`, which starts Xvfb")
+	}
+	cfg := writeConfig(t, copyDemo(t), "ticker: {edge: none}")
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "KIOSK_TEST_RUN_MAIN=1", "KIOSK_TEST_ARGS=--config "+cfg+" --window --log-level debug",
+		"XDG_CACHE_HOME="+t.TempDir())
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	started := make(chan struct{})
+	var log strings.Builder
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := stderr.Read(buf)
+			log.Write(buf[:n])
+			// The player has a slide up and has stopped drawing frames.
+			if strings.Contains(log.String(), "first content slide") && strings.Contains(log.String(), "still until") {
+				select {
+				case <-started:
+				default:
+					close(started)
+				}
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	select {
+	case <-started:
+	case <-time.After(30 * time.Second):
+		t.Fatal("no content slide within 30s")
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("exit after SIGTERM: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("still running 10s after SIGTERM")
+	}
 }

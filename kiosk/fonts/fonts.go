@@ -46,12 +46,13 @@ type Face struct {
 	cmap *font.Face
 }
 
-// Data is a font file and the index of the face in it (non-zero only for
-// collections such as Noto Sans CJK).
+// Data is one font, as the bytes of a standalone font file (a face taken out
+// of a collection such as Noto Sans CJK is made standalone).
 type Data struct {
 	Bytes []byte
-	Index int
-	Path  string
+	// Path names the font's origin: a file and face index, or a bundle
+	// font's SHA-256. Equal paths mean equal fonts.
+	Path string
 }
 
 // Chain is an ordered list of faces: for each character, the first face that
@@ -98,6 +99,11 @@ func (l *Loader) Load(b *content.Bundle, links []siteconfig.Font) (*Chain, error
 			// Named by content, so that caches keyed by path tell two
 			// bundles' fonts apart.
 			sum, _ := b.File(f.File)
+			data, err = extractFace(data, 0)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("bundle font %s: %w", f.File, err))
+				continue
+			}
 			face, err := newFace("bundle "+f.File, Data{Bytes: data, Path: "sha256:" + sum.SHA256}, Data{})
 			if err != nil {
 				errs = append(errs, fmt.Errorf("bundle font %s: %w", f.File, err))
@@ -132,7 +138,7 @@ func (l *Loader) Load(b *content.Bundle, links []siteconfig.Font) (*Chain, error
 
 func (l *Loader) loadLink(link siteconfig.Font) (*Face, error) {
 	if link.File != "" {
-		reg, err := readData(link.File, 0)
+		reg, err := readData(link.File, 0) // the first face of a collection
 		if err != nil {
 			return nil, fmt.Errorf("font file: %w", err)
 		}
@@ -199,26 +205,28 @@ func normalizeFamily(s string) string {
 	return strings.ToLower(strings.Join(strings.Fields(s), ""))
 }
 
+// readData reads a font file; for a collection, only the face wanted is
+// kept, as a standalone font.
 func readData(path string, index int) (Data, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return Data{}, err
 	}
-	return Data{Bytes: b, Index: index, Path: path}, nil
+	face, err := extractFace(b, index)
+	if err != nil {
+		return Data{}, fmt.Errorf("%s: %w", path, err)
+	}
+	return Data{Bytes: face, Path: fmt.Sprintf("%s#%d", path, index)}, nil
 }
 
 // newFace parses reg for its character map and guesses its script. bold may
 // be empty.
 func newFace(name string, reg, bold Data) (*Face, error) {
-	// Parse only the face wanted: a CJK collection holds ten.
-	lds, err := opentype.NewLoaders(bytes.NewReader(reg.Bytes))
+	ld, err := opentype.NewLoader(bytes.NewReader(reg.Bytes))
 	if err != nil {
 		return nil, fmt.Errorf("%s: not a usable font: %w", name, err)
 	}
-	if reg.Index < 0 || reg.Index >= len(lds) {
-		return nil, fmt.Errorf("%s: no face %d in the collection", name, reg.Index)
-	}
-	ft, err := font.NewFont(lds[reg.Index])
+	ft, err := font.NewFont(ld)
 	if err != nil {
 		return nil, fmt.Errorf("%s: not a usable font: %w", name, err)
 	}

@@ -44,7 +44,7 @@ func TestSystemFamiliesResolve(t *testing.T) {
 		if len(f.Regular.Bytes) == 0 || len(f.Bold.Bytes) == 0 {
 			t.Errorf("face %s: regular %d bytes, bold %d bytes", f.Name, len(f.Regular.Bytes), len(f.Bold.Bytes))
 		}
-		if f.Regular.Path == f.Bold.Path && f.Regular.Index == f.Bold.Index {
+		if f.Regular.Path == f.Bold.Path {
 			t.Errorf("face %s: bold is the regular font %s", f.Name, f.Regular.Path)
 		}
 	}
@@ -124,5 +124,38 @@ func TestFileLink(t *testing.T) {
 	}
 	if c.Faces[0].Script != "Laoo" || !c.Has('ກ') {
 		t.Errorf("Lao file: script %s", c.Faces[0].Script)
+	}
+}
+
+func TestExtractFaceFromCollection(t *testing.T) {
+	ttc, err := os.ReadFile("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, index := range []int{0, 2} {
+		one, err := extractFace(ttc, index)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(one) >= len(ttc) || string(one[:4]) == "ttcf" {
+			t.Errorf("face %d: %d bytes of a %d-byte collection", index, len(one), len(ttc))
+		}
+		f, err := newFace("cjk", Data{Bytes: one, Path: "cjk"}, Data{})
+		if err != nil {
+			t.Fatalf("face %d does not parse: %v", index, err)
+		}
+		if !f.Has('越') || !f.Has('A') || f.Script != "Hani" {
+			t.Errorf("face %d: script %s, has 越 %v", index, f.Script, f.Has('越'))
+		}
+	}
+	if _, err := extractFace(ttc, 99); err == nil {
+		t.Error("face 99 of a 10-face collection: no error")
+	}
+	if _, err := extractFace(ttc[:5000], 1); err == nil {
+		t.Error("truncated collection: no error")
+	}
+	plain := []byte("\x00\x01\x00\x00 not a collection")
+	if got, err := extractFace(plain, 0); err != nil || &got[0] != &plain[0] {
+		t.Errorf("a single font is returned as is: %v", err)
 	}
 }

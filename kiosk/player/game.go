@@ -59,6 +59,7 @@ type Player struct {
 	ctx       context.Context
 	base      ebiten.GeoM // logical screen to output screen (rotation)
 	pixel     *ebiten.Image
+	fade      *crossfader
 	cur, next *slide
 	fading    bool
 	fadeStart time.Time
@@ -138,6 +139,12 @@ func (p *Player) Run(ctx context.Context) error {
 	}
 	p.setFPSMode(ebiten.FPSModeVsyncOffMinimum)
 	go p.load.run(ctx)
+	go func() {
+		// On a still slide no frame comes by itself; ask for one so
+		// Update sees the cancellation and ends the game.
+		<-ctx.Done()
+		ebiten.ScheduleFrame()
+	}()
 	err := ebiten.RunGameWithOptions(p, &ebiten.RunGameOptions{InitUnfocused: false})
 	if p.timer != nil {
 		p.timer.Stop()
@@ -166,6 +173,11 @@ func (p *Player) Update() error {
 		p.pixel = ebiten.NewImage(1, 1)
 		p.pixel.Fill(color.White)
 		p.tick.pixel = p.pixel
+		var err error
+		if p.fade, err = newCrossfader(); err != nil {
+			// Slides then change with a cut.
+			p.log.Error("crossfade shader unavailable", "err", err)
+		}
 	}
 	if p.capture != nil {
 		done, hold := p.capture.beforeUpdate(p)
@@ -286,6 +298,7 @@ func (p *Player) schedule(now time.Time) {
 		p.timer.Stop()
 	}
 	p.timer = time.AfterFunc(max(at.Sub(now), time.Millisecond), ebiten.ScheduleFrame)
+	p.log.Debug("still until", "at", at.Format(time.TimeOnly))
 }
 
 func (p *Player) setFPSMode(m ebiten.FPSModeType) {
@@ -301,18 +314,17 @@ func (p *Player) Draw(screen *ebiten.Image) {
 	if p.stats != nil {
 		p.stats.frame(time.Now())
 	}
-	screen.Fill(p.cfg.Display.Background)
-	if p.cur != nil && p.cur.canvas != nil {
+	// Canvases are opaque and cover the screen: no clearing needed.
+	switch {
+	case p.cur == nil || p.cur.canvas == nil:
+		screen.Fill(p.cfg.Display.Background)
+	case p.fading && p.next != nil && p.next.canvas != nil && p.fade != nil:
+		a := now.Sub(p.fadeStart).Seconds() / p.cfg.Playback.Transition.Seconds()
+		p.fade.draw(screen, p.cur.canvas, p.next.canvas, float32(math.Min(1, math.Max(0, a))), p.base)
+	default:
 		op := &ebiten.DrawImageOptions{}
 		op.GeoM = p.base
 		screen.DrawImage(p.cur.canvas, op)
-	}
-	if p.fading && p.next != nil && p.next.canvas != nil {
-		a := now.Sub(p.fadeStart).Seconds() / p.cfg.Playback.Transition.Seconds()
-		op := &ebiten.DrawImageOptions{}
-		op.GeoM = p.base
-		op.ColorScale.ScaleAlpha(float32(math.Min(1, math.Max(0, a))))
-		screen.DrawImage(p.next.canvas, op)
 	}
 	p.tick.draw(screen, now, p.base)
 	if p.capture != nil {

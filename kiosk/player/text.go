@@ -38,24 +38,20 @@ type sourceCache struct {
 }
 
 func (c *sourceCache) get(d fonts.Data) (*text.GoTextFaceSource, error) {
-	key := fmt.Sprintf("%s#%d#%d", d.Path, d.Index, len(d.Bytes))
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if s, ok := c.m[key]; ok {
+	if s, ok := c.m[d.Path]; ok {
 		return s, nil
 	}
-	srcs, err := text.NewGoTextFaceSourcesFromCollection(bytes.NewReader(d.Bytes))
+	src, err := text.NewGoTextFaceSource(bytes.NewReader(d.Bytes))
 	if err != nil {
 		return nil, fmt.Errorf("font %s: %w", d.Path, err)
-	}
-	if d.Index >= len(srcs) {
-		return nil, fmt.Errorf("font %s: no face %d", d.Path, d.Index)
 	}
 	if c.m == nil {
 		c.m = map[string]*text.GoTextFaceSource{}
 	}
-	c.m[key] = srcs[d.Index]
-	return srcs[d.Index], nil
+	c.m[d.Path] = src
+	return src, nil
 }
 
 // face returns the chain's faces for lang at size, the language's own script
