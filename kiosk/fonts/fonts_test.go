@@ -54,10 +54,10 @@ func TestMissing(t *testing.T) {
 	latin := chain(t, "Noto Sans")
 	all := chain(t, "Noto Sans", "Noto Sans Khmer", "Noto Sans Lao", "Noto Sans CJK SC")
 	tests := []struct {
-		name  string
-		c     *Chain
-		text  string
-		want  string
+		name string
+		c    *Chain
+		text string
+		want string
 	}{
 		{"vietnamese with latin", latin, "Chào mừng quý khách đến Việt Nam", ""},
 		{"vietnamese NFD marks", latin, "Vie\u0323\u0302t", ""},

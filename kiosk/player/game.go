@@ -27,6 +27,10 @@ type Source interface {
 	Changed() <-chan struct{}
 }
 
+// stillBeat is how often a still screen wakes to look at the clock, at
+// worst: the lateness of a slide change when a scheduled wake-up is lost.
+const stillBeat = 250 * time.Millisecond
+
 // Options configure a Player.
 type Options struct {
 	Config *siteconfig.Config
@@ -65,6 +69,7 @@ type Player struct {
 	fadeStart time.Time
 	standby   *slide
 	idle      bool // the loader found nothing playable
+	dirty     bool // the screen must be drawn again
 	tick      ticker
 	fpsMode   ebiten.FPSModeType
 	wakeAt    time.Time
@@ -86,7 +91,7 @@ func New(opts Options) (*Player, error) {
 	if opts.Clock == nil {
 		opts.Clock = SystemClock{}
 	}
-	p := &Player{cfg: cfg, log: opts.Log, clock: opts.Clock, lay: newLayout(cfg), started: time.Now()}
+	p := &Player{cfg: cfg, log: opts.Log, clock: opts.Clock, lay: newLayout(cfg), started: time.Now(), dirty: true}
 	if opts.Capture != nil {
 		mc := &manualClock{t: opts.Clock.Now()}
 		p.clock = mc
@@ -137,13 +142,29 @@ func (p *Player) Run(ctx context.Context) error {
 	if p.cfg.Display.Fullscreen {
 		ebiten.SetCursorMode(ebiten.CursorModeHidden)
 	}
+	// One Update per frame: the slideshow keeps time by the clock, and in
+	// minimum-FPS mode a frame asked for by ScheduleFrame must run Update
+	// (with a fixed TPS, a frame soon after the last one runs none).
+	ebiten.SetTPS(ebiten.SyncWithFPS)
 	p.setFPSMode(ebiten.FPSModeVsyncOffMinimum)
 	go p.load.run(ctx)
 	go func() {
-		// On a still slide no frame comes by itself; ask for one so
-		// Update sees the cancellation and ends the game.
-		<-ctx.Done()
-		ebiten.ScheduleFrame()
+		// On a still slide no frame comes by itself. The timer set by
+		// schedule asks for the next one, but a request made while the
+		// window system is between frames can be lost, so a slow beat
+		// asks too; frames with nothing new skip drawing (see Draw).
+		// The beat also lets Update see a cancelled context.
+		beat := time.NewTicker(stillBeat)
+		defer beat.Stop()
+		for {
+			select {
+			case <-beat.C:
+				ebiten.ScheduleFrame()
+			case <-ctx.Done():
+				ebiten.ScheduleFrame()
+				return
+			}
+		}
 	}()
 	err := ebiten.RunGameWithOptions(p, &ebiten.RunGameOptions{InitUnfocused: false})
 	if p.timer != nil {
@@ -229,14 +250,14 @@ func (p *Player) advance(now time.Time) {
 		p.cur = p.standbySlide(now)
 		p.cur.start = now
 	}
-	if p.cur.standby {
-		p.refreshStandby(now)
+	if p.cur.standby && p.refreshStandby(now) {
+		p.dirty = true
 	}
 	if p.fading {
 		if now.Sub(p.fadeStart) < p.cfg.Playback.Transition {
 			return
 		}
-		p.fading = false
+		p.fading, p.dirty = false, true
 		if !p.cur.standby {
 			p.cur.release()
 		}
@@ -253,6 +274,7 @@ func (p *Player) advance(now time.Time) {
 		// The first content cuts in over the start-up standby slide.
 		p.cur, p.next = p.next, nil
 		p.cur.start = now
+		p.dirty = true
 		p.contentShown(now)
 	case p.cur.standby || now.Sub(p.cur.start) >= p.cur.spec.duration:
 		// Content replaces standby at once; a slide ends when its time is up.
@@ -310,6 +332,13 @@ func (p *Player) setFPSMode(m ebiten.FPSModeType) {
 
 // Draw shows the current slide, the crossfade into the next, and the ticker.
 func (p *Player) Draw(screen *ebiten.Image) {
+	// The screen keeps its picture between frames; a still slide that has
+	// been drawn is not drawn again.
+	moving := p.fading || p.tick.active() || p.capture != nil || p.stats != nil
+	if !p.dirty && !moving {
+		return
+	}
+	p.dirty = false
 	now := p.clock.Now()
 	if p.stats != nil {
 		p.stats.frame(time.Now())

@@ -18,12 +18,13 @@ func (p *Player) standbySlide(now time.Time) *slide {
 	return p.standby
 }
 
-// refreshStandby redraws the standby slide when the minute changes.
-func (p *Player) refreshStandby(now time.Time) {
+// refreshStandby redraws the standby slide when the minute changes, and
+// reports whether it did.
+func (p *Player) refreshStandby(now time.Time) bool {
 	s := p.standby
 	minute := now.Hour()*60 + now.Minute()
 	if s.minute == minute && s.canvas != nil {
-		return
+		return false
 	}
 	s.minute = minute
 	s.texts, s.regions, s.rules = nil, nil, nil
@@ -60,6 +61,7 @@ func (p *Player) refreshStandby(now time.Time) {
 	// even with no font at all.
 	s.rules = append(s.rules, Rect{X: 0, Y: p.lay.area.Y, W: float64(p.lay.w), H: math.Max(4, float64(min(p.lay.w, p.lay.h))*0.012)})
 	s.render(p.lay.w, p.lay.h, p.cfg.Display.Background, p.cfg.Display.Accent)
+	return true
 }
 
 func contains(list []string, s string) bool {

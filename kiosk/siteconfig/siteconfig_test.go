@@ -74,8 +74,12 @@ func TestParseErrors(t *testing.T) {
 		{"no languages", func(s string) string { return strings.Replace(s, "[vi, km]", "[]", 1) }, "languages", "empty"},
 		{"language twice", func(s string) string { return strings.Replace(s, "[vi, km]", "[vi, vi]", 1) }, "languages[1]", "twice"},
 		{"language tag", func(s string) string { return strings.Replace(s, "[vi, km]", "[vi, Khmer]", 1) }, "languages[1]", "BCP 47"},
-		{"no fonts", func(s string) string { return strings.Replace(s, "[{family: Noto Sans}, {file: fonts/khmer.ttf}]", "[]", 1) }, "fonts", "empty"},
-		{"font both", func(s string) string { return strings.Replace(s, "{family: Noto Sans}", "{family: Noto Sans, file: x.ttf}", 1) }, "fonts[0]", "exactly one"},
+		{"no fonts", func(s string) string {
+			return strings.Replace(s, "[{family: Noto Sans}, {file: fonts/khmer.ttf}]", "[]", 1)
+		}, "fonts", "empty"},
+		{"font both", func(s string) string {
+			return strings.Replace(s, "{family: Noto Sans}", "{family: Noto Sans, file: x.ttf}", 1)
+		}, "fonts[0]", "exactly one"},
 		{"content both", func(s string) string { return strings.Replace(s, "{dir: current}", "{dir: current, demo: true}", 1) }, "content", "exactly one"},
 		{"content none", func(s string) string { return strings.Replace(s, "{dir: current}", "{}", 1) }, "content", "exactly one"},
 		{"ticker edge", func(s string) string { return s + "ticker: {edge: left}\n" }, "ticker.edge", "bottom"},
