@@ -85,6 +85,9 @@ type Player struct {
 // standby slide) and sets up the loader. Nothing is drawn before Run.
 func New(opts Options) (*Player, error) {
 	cfg := opts.Config
+	if cfg == nil || opts.Source == nil || opts.Fonts == nil {
+		return nil, errors.New("player: Config, Source and Fonts are required")
+	}
 	if opts.Log == nil {
 		opts.Log = slog.Default()
 	}

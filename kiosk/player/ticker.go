@@ -10,6 +10,7 @@ import (
 	"github.com/hajimehoshi/ebiten/v2/text/v2"
 
 	"github.com/vnict/kiosk/kiosk/siteconfig"
+	"github.com/vnict/kiosk/kiosk/typeset"
 )
 
 // maxSegmentWidth keeps each ticker message within one texture.
@@ -31,7 +32,10 @@ func layoutTicker(ts *typesetter, lay layout, cfg *siteconfig.Config, msgs []tic
 	gap := lay.ticker.H * 1.2
 	var segs []tickerSeg
 	for _, m := range msgs {
+		// One line: newlines become spaces, and U+200B (a break hint,
+		// useless on one line) goes.
 		s := strings.Join(strings.Fields(ts.drawable("ticker", m.lang, m.text)), " ")
+		s = strings.ReplaceAll(s, string(typeset.ZWSP), "")
 		face, metrics := ts.face(m.lang, false, size)
 		if face == nil || s == "" {
 			continue

@@ -223,10 +223,23 @@ func truncate(b Block, height float64, sizer Sizer) Block {
 	}
 	m, _ := sizer(b.Size)
 	b.Lines = append([]string(nil), b.Lines[:n]...)
+	// Drop whole grapheme clusters from the end until the ellipsis fits.
 	last := []rune(b.Lines[n-1])
-	for len(last) > 0 && m(string(last)+"…") > b.Width {
-		last = last[:len(last)-1]
+	var seg segmenter.Segmenter
+	seg.Init(last)
+	cuts := []int{0} // where the line may be cut, shortest first
+	for it := seg.GraphemeIterator(); it.Next(); {
+		g := it.Grapheme()
+		if !joinsNext(g.Text) {
+			cuts = append(cuts, g.Offset+len(g.Text))
+		}
 	}
-	b.Lines[n-1] = string(last) + "…"
+	keep := 0
+	for i := len(cuts) - 1; i >= 0; i-- {
+		if keep = cuts[i]; m(string(last[:keep])+"…") <= b.Width {
+			break
+		}
+	}
+	b.Lines[n-1] = strings.TrimRightFunc(string(last[:keep]), unicode.IsSpace) + "…"
 	return b
 }

@@ -194,3 +194,23 @@ func BenchmarkFit(b *testing.B) {
 		Fit(text, 1200, 600, 12, 96, sizer)
 	}
 }
+
+func TestTruncateKeepsClusters(t *testing.T) {
+	// Khmer with no break opportunity at a size where it cannot fit: the
+	// cut line must end in whole clusters and an ellipsis.
+	text := strings.Repeat("សូមស្វាគមន៍មកកាន់ប្រទេសវៀតណាម", 8)
+	b := Fit(text, 300, 40, 12, 24, sizer)
+	if b.Fits {
+		t.Fatal("fits; want a cut")
+	}
+	last := []rune(b.Lines[len(b.Lines)-1])
+	if last[len(last)-1] != '…' {
+		t.Fatalf("last line %q does not end in an ellipsis", string(last))
+	}
+	if prev := last[len(last)-2]; prev == '\u17d2' {
+		t.Errorf("cut after a coeng: %q", string(last))
+	}
+	if got := strings.TrimSuffix(string(last), "…"); !strings.Contains(strings.ReplaceAll(text, "\u200b", ""), got) {
+		t.Errorf("cut line %q is not a prefix of the text's clusters", got)
+	}
+}
