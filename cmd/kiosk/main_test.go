@@ -8,7 +8,6 @@ import (
 	"image"
 	"image/color"
 	"image/png"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,6 +17,7 @@ import (
 	"time"
 
 	"github.com/vnict/kiosk/content"
+	"github.com/vnict/kiosk/content/contenttest"
 	"github.com/vnict/kiosk/content/demo"
 	"github.com/vnict/kiosk/kiosk/player"
 	"github.com/vnict/kiosk/kiosk/siteconfig"
@@ -139,7 +139,7 @@ func TestPlayerFramesOfTheDemo(t *testing.T) {
 // TestBrokenItemsAreSkipped alters one image and removes another: the player
 // must skip those items, log them, and go on with the rest.
 func TestBrokenItemsAreSkipped(t *testing.T) {
-	dir := copyDemo(t)
+	dir := contenttest.CopyDemo(t)
 	corrupt(t, filepath.Join(dir, "images/border-map.png"))
 	if err := os.Remove(filepath.Join(dir, "images/passport.png")); err != nil {
 		t.Fatal(err)
@@ -179,9 +179,9 @@ func TestNothingPlayableShowsStandby(t *testing.T) {
 	}{
 		{"no bundle", func(t *testing.T) string { return t.TempDir() }},
 		{"every file broken", func(t *testing.T) string {
-			dir := copyDemo(t)
+			dir := contenttest.CopyDemo(t)
 			// Keep only the image items, all broken, and no text.
-			edit(t, filepath.Join(dir, content.ManifestName), func(m map[string]any) {
+			contenttest.EditManifest(t, dir, func(m map[string]any) {
 				var keep []any
 				for _, it := range m["items"].([]any) {
 					if it.(map[string]any)["kind"] == "image" {
@@ -242,23 +242,6 @@ func frameDir(t *testing.T, name string) string {
 	return dir
 }
 
-// copyDemo writes the demo bundle to a temporary folder.
-func copyDemo(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	if err := os.CopyFS(dir, demo.FS()); err != nil {
-		t.Fatal(err)
-	}
-	// CopyFS keeps the embedded files' read-only mode.
-	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err == nil {
-			os.Chmod(p, 0o755)
-		}
-		return nil
-	})
-	return dir
-}
-
 func corrupt(t *testing.T, path string) {
 	t.Helper()
 	data, err := os.ReadFile(path)
@@ -267,25 +250,6 @@ func corrupt(t *testing.T, path string) {
 	}
 	for i := len(data) / 2; i < len(data)/2+64 && i < len(data); i++ {
 		data[i] ^= 0xff
-	}
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func edit(t *testing.T, path string, f func(map[string]any)) {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(data, &m); err != nil {
-		t.Fatal(err)
-	}
-	f(m)
-	if data, err = json.Marshal(m); err != nil {
-		t.Fatal(err)
 	}
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
@@ -382,8 +346,8 @@ func TestStillSlidesAdvanceAndStop(t *testing.T) {
 	if os.Getenv("DISPLAY") == "" {
 		t.Fatal("DISPLAY is not set: run the player tests with `make test`, which starts Xvfb")
 	}
-	dir := copyDemo(t)
-	edit(t, filepath.Join(dir, content.ManifestName), func(m map[string]any) {
+	dir := contenttest.CopyDemo(t)
+	contenttest.EditManifest(t, dir, func(m map[string]any) {
 		for _, it := range m["items"].([]any) {
 			it.(map[string]any)["duration"] = "1s"
 		}

@@ -9,14 +9,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/vnict/kiosk/content/demo"
+	"github.com/vnict/kiosk/content/contenttest"
 )
 
 func TestLintCommand(t *testing.T) {
-	dir := t.TempDir()
-	if err := os.CopyFS(dir, demo.FS()); err != nil {
-		t.Fatal(err)
-	}
+	dir := contenttest.CopyDemo(t)
 	site := "../../configs/tinh-bien-gate.yaml"
 	var out, errOut bytes.Buffer
 
@@ -30,9 +27,6 @@ func TestLintCommand(t *testing.T) {
 
 	// An altered image fails it, naming the file.
 	img := filepath.Join(dir, "images", "rice-fields.jpg")
-	if err := os.Chmod(img, 0o644); err != nil {
-		t.Fatal(err)
-	}
 	if err := os.WriteFile(img, []byte("tampered"), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -1,9 +1,7 @@
 package lint
 
 import (
-	"encoding/json"
 	"io"
-	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -11,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/vnict/kiosk/content"
+	"github.com/vnict/kiosk/content/contenttest"
 	"github.com/vnict/kiosk/content/demo"
 	"github.com/vnict/kiosk/kiosk/fonts"
 	"github.com/vnict/kiosk/kiosk/siteconfig"
@@ -29,55 +28,16 @@ func loader(t *testing.T) *fonts.Loader {
 	return fonts.NewLoader(slog.New(slog.NewTextHandler(io.Discard, nil)), t.TempDir())
 }
 
-// editManifest changes dir's manifest without re-indexing.
-func editManifest(t *testing.T, dir string, edit func(m map[string]any)) {
-	t.Helper()
-	mp := filepath.Join(dir, content.ManifestName)
-	raw, err := os.ReadFile(mp)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
-		t.Fatal(err)
-	}
-	edit(m)
-	if raw, err = json.Marshal(m); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(mp, raw, 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// demoCopy writes the demo bundle to a folder, lets edit change it, and
-// re-indexes it so hashes match.
+// demoCopy writes the demo bundle to a folder, lets edit change its
+// manifest, and re-indexes it so hashes match.
 func demoCopy(t *testing.T, edit func(dir string, m map[string]any)) string {
 	t.Helper()
-	dir := t.TempDir()
-	if err := os.CopyFS(dir, demo.FS()); err != nil {
-		t.Fatal(err)
-	}
-	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err == nil {
-			os.Chmod(p, 0o755)
-		}
-		return nil
-	})
-	editManifest(t, dir, func(m map[string]any) { edit(dir, m) })
+	dir := contenttest.CopyDemo(t)
+	contenttest.EditManifest(t, dir, func(m map[string]any) { edit(dir, m) })
 	if _, err := content.IndexDir(dir); err != nil {
 		t.Fatal(err)
 	}
 	return dir
-}
-
-func item(m map[string]any, id string) map[string]any {
-	for _, it := range m["items"].([]any) {
-		if it.(map[string]any)["id"] == id {
-			return it.(map[string]any)
-		}
-	}
-	panic("no item " + id)
 }
 
 func TestDemoPassesEverySite(t *testing.T) {
@@ -101,7 +61,7 @@ func TestFindings(t *testing.T) {
 		{
 			name: "text the site cannot draw", site: "commune-support-point.yaml",
 			edit: func(_ string, m map[string]any) {
-				item(m, "eservices")["text"].(map[string]any)["km"] = map[string]any{"title": "សេវា ຍິນດີ"}
+				contenttest.Item(t, m, "eservices")["text"].(map[string]any)["km"] = map[string]any{"title": "សេវា ຍິນດີ"}
 			},
 			wantError: true, want: []string{"item eservices", "lang km", "ຍ (U+0E8D)"},
 		},
@@ -134,7 +94,7 @@ func TestFindings(t *testing.T) {
 			name: "invalid manifest", site: "demo.yaml",
 			edit: func(string, map[string]any) {},
 			after: func(t *testing.T, dir string) {
-				editManifest(t, dir, func(m map[string]any) { m["version"] = 0 })
+				contenttest.EditManifest(t, dir, func(m map[string]any) { m["version"] = 0 })
 			},
 			wantError: true, want: []string{"manifest.json", "version"},
 		},
@@ -158,7 +118,7 @@ func TestFindings(t *testing.T) {
 			edit: func(string, map[string]any) {},
 			after: func(t *testing.T, dir string) {
 				// After indexing, which keeps only known fields.
-				editManifest(t, dir, func(m map[string]any) { item(m, "help")["duraton"] = "5s" })
+				contenttest.EditManifest(t, dir, func(m map[string]any) { contenttest.Item(t, m, "help")["duraton"] = "5s" })
 			},
 			want: []string{"duraton"},
 		},
