@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -51,8 +52,13 @@ func run(ctx context.Context, args []string, stderr io.Writer, started time.Time
 	summary := fs.String("summary", "", "with --capture: where to write the summary (default DIR/summary.json); alone: capture without PNGs")
 	frameStats := fs.String("frame-stats", "", "measure frame times, write them as JSON to this file, then exit")
 	statsSpan := fs.Duration("stats-span", 20*time.Second, "with --frame-stats: how long to measure")
+	memLimit := fs.Int64("memory-limit", 96, "soft limit of the Go heap in MiB, so memory goes back to the system between slides (0: none; GOMEMLIMIT overrides)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+
+	if *memLimit > 0 && os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(*memLimit << 20)
 	}
 
 	var level slog.Level

@@ -43,16 +43,28 @@ type Face struct {
 	// (Latn, Khmr, Laoo, Hani, ...), guessed from its coverage.
 	Script string
 
-	cmap *font.Face
+	// cmap maps characters to glyphs; only it is kept of the parsed
+	// font, which for a CJK face is many megabytes more.
+	cmap font.Cmap
 }
 
-// Data is one font, as the bytes of a standalone font file (a face taken out
-// of a collection such as Noto Sans CJK is made standalone).
+// Data is one font, read when needed as the bytes of a standalone font
+// file (a face taken out of a collection such as Noto Sans CJK is made
+// standalone). It holds no bytes itself: a parsed font keeps its own copy of
+// the tables it uses, and a CJK font's bytes are tens of megabytes.
 type Data struct {
-	Bytes []byte
 	// Path names the font's origin: a file and face index, or a bundle
 	// font's SHA-256. Equal paths mean equal fonts.
 	Path string
+	read func() ([]byte, error)
+}
+
+// Bytes reads the font.
+func (d Data) Bytes() ([]byte, error) {
+	if d.read == nil {
+		return nil, fmt.Errorf("font %s: nothing to read", d.Path)
+	}
+	return d.read()
 }
 
 // Chain is an ordered list of faces: for each character, the first face that
@@ -91,20 +103,18 @@ func (l *Loader) Load(b *content.Bundle, links []siteconfig.Font) (*Chain, error
 	var errs []error
 	if b != nil {
 		for _, f := range b.Manifest.Fonts {
-			data, err := b.ReadFile(f.File)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("bundle font: %w", err))
-				continue
-			}
 			// Named by content, so that caches keyed by path tell two
 			// bundles' fonts apart.
 			sum, _ := b.File(f.File)
-			data, err = extractFace(data, 0)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("bundle font %s: %w", f.File, err))
-				continue
-			}
-			face, err := newFace("bundle "+f.File, Data{Bytes: data, Path: "sha256:" + sum.SHA256}, Data{})
+			file := f.File
+			d := Data{Path: "sha256:" + sum.SHA256, read: func() ([]byte, error) {
+				data, err := b.ReadFile(file)
+				if err != nil {
+					return nil, err
+				}
+				return extractFace(data, 0)
+			}}
+			face, err := newFace("bundle "+f.File, d, Data{})
 			if err != nil {
 				errs = append(errs, fmt.Errorf("bundle font %s: %w", f.File, err))
 				continue
@@ -138,28 +148,25 @@ func (l *Loader) Load(b *content.Bundle, links []siteconfig.Font) (*Chain, error
 
 func (l *Loader) loadLink(link siteconfig.Font) (*Face, error) {
 	if link.File != "" {
-		reg, err := readData(link.File, 0) // the first face of a collection
+		f, err := newFace(link.File, fileData(link.File, 0), Data{}) // a collection's first face
 		if err != nil {
 			return nil, fmt.Errorf("font file: %w", err)
 		}
-		return newFace(link.File, reg, Data{})
+		return f, nil
 	}
 	regLoc, boldLoc, err := l.findFamily(link.Family)
 	if err != nil {
 		return nil, err
 	}
-	reg, err := readData(regLoc.File, int(regLoc.Index))
+	var bold Data
+	if boldLoc.File != "" {
+		bold = fileData(boldLoc.File, int(boldLoc.Index))
+	}
+	f, err := newFace(link.Family, fileData(regLoc.File, int(regLoc.Index)), bold)
 	if err != nil {
 		return nil, fmt.Errorf("font family %q: %w", link.Family, err)
 	}
-	var bold Data
-	if boldLoc.File != "" {
-		if bold, err = readData(boldLoc.File, int(boldLoc.Index)); err != nil {
-			l.log.Warn("bold font unreadable; using regular", "family", link.Family, "err", err)
-			bold = Data{}
-		}
-	}
-	return newFace(link.Family, reg, bold)
+	return f, nil
 }
 
 // fontscanLogger routes fontscan's messages to slog at debug level.
@@ -205,24 +212,30 @@ func normalizeFamily(s string) string {
 	return strings.ToLower(strings.Join(strings.Fields(s), ""))
 }
 
-// readData reads a font file; for a collection, only the face wanted is
-// kept, as a standalone font.
-func readData(path string, index int) (Data, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return Data{}, err
-	}
-	face, err := extractFace(b, index)
-	if err != nil {
-		return Data{}, fmt.Errorf("%s: %w", path, err)
-	}
-	return Data{Bytes: face, Path: fmt.Sprintf("%s#%d", path, index)}, nil
+// fileData reads face index of a font file; of a collection, only that face
+// is kept, as a standalone font.
+func fileData(path string, index int) Data {
+	return Data{Path: fmt.Sprintf("%s#%d", path, index), read: func() ([]byte, error) {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
+		face, err := extractFace(b, index)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		return face, nil
+	}}
 }
 
-// newFace parses reg for its character map and guesses its script. bold may
-// be empty.
+// newFace reads and parses reg for its character map and guesses its
+// script. bold may be empty.
 func newFace(name string, reg, bold Data) (*Face, error) {
-	ld, err := opentype.NewLoader(bytes.NewReader(reg.Bytes))
+	data, err := reg.Bytes()
+	if err != nil {
+		return nil, err
+	}
+	ld, err := opentype.NewLoader(bytes.NewReader(data))
 	if err != nil {
 		return nil, fmt.Errorf("%s: not a usable font: %w", name, err)
 	}
@@ -230,10 +243,10 @@ func newFace(name string, reg, bold Data) (*Face, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: not a usable font: %w", name, err)
 	}
-	if bold.Bytes == nil {
+	if bold.read == nil {
 		bold = reg
 	}
-	f := &Face{Name: name, Regular: reg, Bold: bold, cmap: font.NewFace(ft)}
+	f := &Face{Name: name, Regular: reg, Bold: bold, cmap: ft.Cmap}
 	f.Script = f.guessScript()
 	return f, nil
 }
@@ -269,7 +282,7 @@ func (f *Face) guessScript() string {
 
 // Has reports whether the face maps r to a glyph.
 func (f *Face) Has(r rune) bool {
-	_, ok := f.cmap.NominalGlyph(r)
+	_, ok := f.cmap.Lookup(r)
 	return ok
 }
 

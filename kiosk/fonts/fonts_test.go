@@ -41,8 +41,10 @@ func TestSystemFamiliesResolve(t *testing.T) {
 		if f.Script != want[i] {
 			t.Errorf("face %s: script %s, want %s", f.Name, f.Script, want[i])
 		}
-		if len(f.Regular.Bytes) == 0 || len(f.Bold.Bytes) == 0 {
-			t.Errorf("face %s: regular %d bytes, bold %d bytes", f.Name, len(f.Regular.Bytes), len(f.Bold.Bytes))
+		reg, rerr := f.Regular.Bytes()
+		bold, berr := f.Bold.Bytes()
+		if len(reg) == 0 || len(bold) == 0 || rerr != nil || berr != nil {
+			t.Errorf("face %s: regular %d bytes (%v), bold %d bytes (%v)", f.Name, len(reg), rerr, len(bold), berr)
 		}
 		if f.Regular.Path == f.Bold.Path {
 			t.Errorf("face %s: bold is the regular font %s", f.Name, f.Regular.Path)
@@ -140,7 +142,7 @@ func TestExtractFaceFromCollection(t *testing.T) {
 		if len(one) >= len(ttc) || string(one[:4]) == "ttcf" {
 			t.Errorf("face %d: %d bytes of a %d-byte collection", index, len(one), len(ttc))
 		}
-		f, err := newFace("cjk", Data{Bytes: one, Path: "cjk"}, Data{})
+		f, err := newFace("cjk", Data{Path: "cjk", read: func() ([]byte, error) { return one, nil }}, Data{})
 		if err != nil {
 			t.Fatalf("face %d does not parse: %v", index, err)
 		}

@@ -261,9 +261,9 @@ func (p *Player) advance(now time.Time) {
 			return
 		}
 		p.fading, p.dirty = false, true
-		if !p.cur.standby {
-			p.cur.release()
-		}
+		// Off screen, a slide's canvas goes (the standby slide draws
+		// itself again when next needed).
+		p.cur.release()
 		p.cur, p.next = p.next, nil
 		p.cur.start = now
 		p.contentShown(now)
@@ -275,6 +275,7 @@ func (p *Player) advance(now time.Time) {
 	switch {
 	case p.cur.standby && p.shown == 0 && !p.next.standby:
 		// The first content cuts in over the start-up standby slide.
+		p.cur.release()
 		p.cur, p.next = p.next, nil
 		p.cur.start = now
 		p.dirty = true

@@ -56,15 +56,15 @@ func (s *slide) itemID() string {
 // the game goroutine.
 func (s *slide) render(w, h int, bg, accent color.Color) {
 	if s.canvas == nil {
-		s.canvas = ebiten.NewImage(w, h)
+		// A texture of its own: a full-screen slide would otherwise grow
+		// Ebiten's shared atlas, which software OpenGL keeps in memory.
+		s.canvas = ebiten.NewImageWithOptions(image.Rect(0, 0, w, h), &ebiten.NewImageOptions{Unmanaged: true})
 	}
 	s.canvas.Fill(bg)
 	if s.picture != nil {
-		img := ebiten.NewImageFromImage(s.picture)
-		op := &ebiten.DrawImageOptions{}
-		op.GeoM.Translate(float64(s.pictureAt.X), float64(s.pictureAt.Y))
-		s.canvas.DrawImage(img, op)
-		img.Deallocate()
+		// Straight into the canvas, with no intermediate texture.
+		r := s.picture.Bounds().Sub(s.picture.Bounds().Min).Add(s.pictureAt)
+		s.canvas.SubImage(r).(*ebiten.Image).WritePixels(s.picture.Pix)
 		s.picture = nil // the canvas holds it now; let the memory go
 	}
 	for _, r := range s.rules {

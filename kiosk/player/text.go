@@ -43,7 +43,11 @@ func (c *sourceCache) get(d fonts.Data) (*text.GoTextFaceSource, error) {
 	if s, ok := c.m[d.Path]; ok {
 		return s, nil
 	}
-	src, err := text.NewGoTextFaceSource(bytes.NewReader(d.Bytes))
+	data, err := d.Bytes()
+	if err != nil {
+		return nil, err
+	}
+	src, err := text.NewGoTextFaceSource(bytes.NewReader(data))
 	if err != nil {
 		return nil, fmt.Errorf("font %s: %w", d.Path, err)
 	}
