@@ -1,0 +1,190 @@
+// Package fetch downloads a bundle's media into the site cache: only what
+// the cache lacks, a bounded number at once, streamed to disk, resumed after
+// a restart or a dropped link from where it stopped, checked against the
+// SHA-256 and size the signed manifest gives, and optionally capped in bytes
+// per second (rural links are shared).
+//
+// Media are content-addressed in the store (media/<sha256>), so a new bundle
+// moves only the files the site does not have. Resuming uses ranged reads;
+// a partial file is hashed again from the start before its tail is fetched,
+// so a torn write cannot slip through. Rate limiting uses
+// golang.org/x/time/rate; concurrency uses golang.org/x/sync/errgroup.
+package fetch
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+	"sync/atomic"
+
+	"golang.org/x/sync/errgroup"
+	"golang.org/x/time/rate"
+
+	"github.com/vnict/kiosk/content"
+)
+
+// MediaKey is the store key of the medium with the given SHA-256.
+func MediaKey(sha string) string { return "media/" + sha }
+
+// Source reads objects from the store from an offset to the end.
+type Source interface {
+	GetRange(ctx context.Context, key string, offset int64) (io.ReadCloser, error)
+}
+
+// Objects is where verified files go: the site cache.
+type Objects interface {
+	Has(f content.File) bool
+	PartialPath(sha string) string
+	Adopt(f content.File, path string) error
+}
+
+// ErrTampered means the bytes in the store are not those the signed
+// manifest describes.
+var ErrTampered = errors.New("bytes in the store do not match the signed manifest")
+
+// Fetcher downloads media.
+type Fetcher struct {
+	Source  Source
+	Objects Objects
+	// Concurrency bounds the downloads at once; default 4.
+	Concurrency int
+	// Limit caps the bytes per second over all downloads; nil for none.
+	Limit *rate.Limiter
+	// Downloaded counts the bytes read from the store.
+	Downloaded atomic.Int64
+}
+
+// NewLimiter returns a limiter for bytesPerSecond, or nil for 0 (no cap).
+func NewLimiter(bytesPerSecond int) *rate.Limiter {
+	if bytesPerSecond <= 0 {
+		return nil
+	}
+	// Bursts of up to a quarter second, at least 64 KiB so reads stay large.
+	return rate.NewLimiter(rate.Limit(bytesPerSecond), max(bytesPerSecond/4, 64<<10))
+}
+
+// FetchAll downloads every file the cache lacks. It returns the first error
+// after the other downloads have stopped; finished files stay in the cache
+// and partial ones are resumed next time.
+func (f *Fetcher) FetchAll(ctx context.Context, files []content.File) error {
+	g, ctx := errgroup.WithContext(ctx)
+	limit := f.Concurrency
+	if limit <= 0 {
+		limit = 4
+	}
+	g.SetLimit(limit)
+	seen := map[string]bool{}
+	for _, file := range files {
+		if seen[file.SHA256] || f.Objects.Has(file) {
+			continue
+		}
+		seen[file.SHA256] = true
+		g.Go(func() error { return f.Fetch(ctx, file) })
+	}
+	return g.Wait()
+}
+
+// Fetch downloads one file into the cache, resuming a partial download.
+func (f *Fetcher) Fetch(ctx context.Context, file content.File) error {
+	partial := f.Objects.PartialPath(file.SHA256)
+	out, err := os.OpenFile(partial, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return fmt.Errorf("fetch %s: %w", file.Path, err)
+	}
+	defer out.Close()
+	h := sha256.New()
+	// Hash what an earlier attempt left, and go on from its end.
+	have, err := io.Copy(h, io.LimitReader(out, file.Size+1))
+	if err != nil {
+		return fmt.Errorf("fetch %s: %w", file.Path, err)
+	}
+	if have > file.Size {
+		if err := out.Truncate(0); err != nil {
+			return fmt.Errorf("fetch %s: %w", file.Path, err)
+		}
+		h.Reset()
+		have = 0
+	}
+	if _, err := out.Seek(have, io.SeekStart); err != nil {
+		return fmt.Errorf("fetch %s: %w", file.Path, err)
+	}
+	if have < file.Size {
+		if err := f.copyFrom(ctx, out, h, file, have); err != nil {
+			return err
+		}
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); got != file.SHA256 {
+		// Start over next time rather than resume wrong bytes.
+		out.Close()
+		os.Remove(partial)
+		return fmt.Errorf("fetch %s (%s): %w", file.Path, MediaKey(file.SHA256), ErrTampered)
+	}
+	if err := out.Sync(); err != nil {
+		return fmt.Errorf("fetch %s: %w", file.Path, err)
+	}
+	if err := out.Close(); err != nil {
+		return fmt.Errorf("fetch %s: %w", file.Path, err)
+	}
+	return f.Objects.Adopt(file, partial)
+}
+
+// copyFrom appends the store object's bytes from offset to out, reading at
+// most up to the listed size: a longer object in the store is tampered.
+func (f *Fetcher) copyFrom(ctx context.Context, out *os.File, h hash.Hash, file content.File, offset int64) error {
+	key := MediaKey(file.SHA256)
+	r, err := f.Source.GetRange(ctx, key, offset)
+	if err != nil {
+		return fmt.Errorf("fetch %s (%s): %w", file.Path, key, err)
+	}
+	defer r.Close()
+	var src io.Reader = r
+	if f.Limit != nil {
+		src = &limitedReader{ctx: ctx, r: r, lim: f.Limit}
+	}
+	want := file.Size - offset
+	n, err := io.Copy(io.MultiWriter(out, h), &countingReader{r: io.LimitReader(src, want+1), n: &f.Downloaded})
+	if err != nil {
+		return fmt.Errorf("fetch %s (%s) at byte %d: %w", file.Path, key, offset+n, err)
+	}
+	if n != want {
+		out.Truncate(0)
+		return fmt.Errorf("fetch %s (%s): %d bytes where the manifest lists %d: %w", file.Path, key, offset+n, file.Size, ErrTampered)
+	}
+	return nil
+}
+
+type countingReader struct {
+	r io.Reader
+	n *atomic.Int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// limitedReader waits for the limiter before handing bytes on.
+type limitedReader struct {
+	ctx context.Context
+	r   io.Reader
+	lim *rate.Limiter
+}
+
+func (l *limitedReader) Read(p []byte) (int, error) {
+	if len(p) > l.lim.Burst() {
+		p = p[:l.lim.Burst()]
+	}
+	n, err := l.r.Read(p)
+	if n > 0 {
+		if werr := l.lim.WaitN(l.ctx, n); werr != nil {
+			return n, werr
+		}
+	}
+	return n, err
+}
