@@ -36,6 +36,8 @@ type Config struct {
 	Content   Content  `yaml:"content"`
 	Ticker    Ticker   `yaml:"ticker"`
 	Playback  Playback `yaml:"playback"`
+	// Sync is set on sites that sync from the department's store.
+	Sync *Sync `yaml:"sync"`
 
 	// Path is the file the config was read from; relative paths in the
 	// config are relative to its folder.
@@ -48,6 +50,9 @@ type Site struct {
 	ID string `yaml:"id"`
 	// Name is shown on the standby slide.
 	Name string `yaml:"name"`
+	// Groups the site belongs to, for publications aimed at groups of
+	// sites ("border-gates", "an-giang").
+	Groups []string `yaml:"groups"`
 }
 
 // Display describes the screen.
@@ -72,12 +77,44 @@ type Font struct {
 	File   string `yaml:"file"`
 }
 
-// Content says where the site's bundle comes from.
+// Content says where the site's bundle comes from: exactly one of the
+// fields is set.
 type Content struct {
-	// Dir is the folder holding the current bundle.
+	// Dir is a folder holding a bundle, played as it is.
 	Dir string `yaml:"dir"`
-	// Demo plays the demo bundle built into the player instead of Dir.
+	// Demo plays the demo bundle built into the player.
 	Demo bool `yaml:"demo"`
+	// Cache is the sync cache: the player plays its current release, which
+	// the sync agent (configured under sync) keeps up to date.
+	Cache string `yaml:"cache"`
+}
+
+// Sync configures the sync agent: where the department publishes, and how
+// this site fetches.
+type Sync struct {
+	// Endpoint is the S3 server, host:port.
+	Endpoint string `yaml:"endpoint"`
+	// Secure uses HTTPS.
+	Secure bool   `yaml:"secure"`
+	Region string `yaml:"region"`
+	Bucket string `yaml:"bucket"`
+	// Prefix is the folder of the department's publications in the bucket.
+	Prefix string `yaml:"prefix"`
+	// AccessKey and SecretKey (or SecretKeyFile, a file holding it) are the
+	// site's own credentials.
+	AccessKey     string `yaml:"access_key"`
+	SecretKey     string `yaml:"secret_key"`
+	SecretKeyFile string `yaml:"secret_key_file"`
+	// Root is the trusted TUF root.json the site was provisioned with.
+	Root string `yaml:"root"`
+	// Poll is the time between checks when no notification comes.
+	Poll time.Duration `yaml:"poll"`
+	// RateLimit caps downloads in bytes per second; 0 for no cap.
+	RateLimit int `yaml:"rate_limit"`
+	// Concurrency bounds the downloads at once.
+	Concurrency int `yaml:"concurrency"`
+	// ImportDir is watched for publications copied from a USB stick.
+	ImportDir string `yaml:"import_dir"`
 }
 
 // Ticker edges.
@@ -210,6 +247,14 @@ func (c *Config) applyDefaults() {
 	if c.Playback.Transition == 0 {
 		c.Playback.Transition = DefaultTransition
 	}
+	if s := c.Sync; s != nil {
+		if s.Poll == 0 {
+			s.Poll = 60 * time.Second
+		}
+		if s.Concurrency == 0 {
+			s.Concurrency = 4
+		}
+	}
 }
 
 var siteIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
@@ -260,8 +305,43 @@ func (c *Config) Validate() error {
 			bad(fmt.Sprintf("fonts[%d]", i), "give exactly one of family or file")
 		}
 	}
-	if c.Content.Demo == (c.Content.Dir != "") {
-		bad("content", "give exactly one of dir or demo: true")
+	n := 0
+	for _, set := range []bool{c.Content.Demo, c.Content.Dir != "", c.Content.Cache != ""} {
+		if set {
+			n++
+		}
+	}
+	if n != 1 {
+		bad("content", "give exactly one of dir, cache or demo: true")
+	}
+	if c.Content.Cache != "" && c.Sync == nil {
+		bad("sync", "missing; content.cache needs a sync section (endpoint, bucket, credentials, root)")
+	}
+	if s := c.Sync; s != nil {
+		if s.Endpoint == "" {
+			bad("sync.endpoint", "missing; want host:port of the S3 server")
+		}
+		if s.Bucket == "" {
+			bad("sync.bucket", "missing")
+		}
+		if s.AccessKey == "" {
+			bad("sync.access_key", "missing")
+		}
+		if (s.SecretKey == "") == (s.SecretKeyFile == "") {
+			bad("sync", "give exactly one of secret_key or secret_key_file")
+		}
+		if s.Root == "" {
+			bad("sync.root", "missing; the trusted root.json the site was provisioned with")
+		}
+		if s.Poll < 0 || (s.Poll > 0 && s.Poll < time.Second) {
+			bad("sync.poll", "%v: want 1s or more", s.Poll)
+		}
+		if s.RateLimit < 0 {
+			bad("sync.rate_limit", "%d: want bytes per second, 0 for no cap", s.RateLimit)
+		}
+		if s.Concurrency < 0 || s.Concurrency > 64 {
+			bad("sync.concurrency", "%d: want 1 to 64", s.Concurrency)
+		}
 	}
 	switch c.Ticker.Edge {
 	case EdgeBottom, EdgeTop, EdgeNone:

@@ -81,6 +81,11 @@ func TestParseErrors(t *testing.T) {
 			return strings.Replace(s, "{family: Noto Sans}", "{family: Noto Sans, file: x.ttf}", 1)
 		}, "fonts[0]", "exactly one"},
 		{"content both", func(s string) string { return strings.Replace(s, "{dir: current}", "{dir: current, demo: true}", 1) }, "content", "exactly one"},
+		{"cache without sync", func(s string) string { return strings.Replace(s, "{dir: current}", "{cache: /var/lib/kiosk}", 1) }, "sync", "sync section"},
+		{"sync incomplete", func(s string) string { return s + "sync: {endpoint: 'x:9000'}\n" }, "sync.bucket", "missing"},
+		{"sync secret twice", func(s string) string {
+			return s + "sync: {endpoint: 'x:9000', bucket: b, access_key: a, secret_key: s, secret_key_file: f, root: r}\n"
+		}, "sync", "exactly one of secret_key"},
 		{"content none", func(s string) string { return strings.Replace(s, "{dir: current}", "{}", 1) }, "content", "exactly one"},
 		{"ticker edge", func(s string) string { return s + "ticker: {edge: left}\n" }, "ticker.edge", "bottom"},
 		{"ticker height", func(s string) string { return s + "ticker: {height: 500}\n" }, "ticker.height", "third"},
