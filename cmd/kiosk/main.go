@@ -26,6 +26,7 @@ import (
 	"github.com/vnict/kiosk/kiosk/fonts"
 	"github.com/vnict/kiosk/kiosk/player"
 	"github.com/vnict/kiosk/kiosk/siteconfig"
+	"github.com/vnict/kiosk/sync/watch"
 )
 
 func main() {
@@ -109,6 +110,22 @@ func run(ctx context.Context, args []string, stderr io.Writer, started time.Time
 	p, err := player.New(opts)
 	if err != nil {
 		return err
+	}
+	if *configPath != "" && opts.Capture == nil && opts.FrameStats == nil {
+		reload := func() {
+			next, err := siteconfig.Load(*configPath)
+			if err != nil {
+				log.Error("new site config refused; the running one stays", "err", err)
+				return
+			}
+			if *window {
+				next.Display.Fullscreen = false
+			}
+			p.Reconfigure(next)
+		}
+		if err := watch.File(ctx, *configPath, watch.DefaultDebounce, log, reload); err != nil {
+			log.Warn("site config changes will need a restart", "err", err)
+		}
 	}
 	return p.Run(ctx)
 }

@@ -8,10 +8,12 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -402,5 +404,112 @@ func TestStillSlidesAdvanceAndStop(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("still running 10s after SIGTERM")
+	}
+}
+
+// logWatcher collects a process's log and lets a test wait for a line.
+type logWatcher struct {
+	mu   sync.Mutex
+	text strings.Builder
+	more chan struct{}
+}
+
+func watchLog(t *testing.T, r io.Reader) *logWatcher {
+	w := &logWatcher{more: make(chan struct{}, 1)}
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := r.Read(buf)
+			w.mu.Lock()
+			w.text.Write(buf[:n])
+			w.mu.Unlock()
+			select {
+			case w.more <- struct{}{}:
+			default:
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return w
+}
+
+func (w *logWatcher) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.text.String()
+}
+
+// waitFor waits until the log holds n occurrences of s.
+func (w *logWatcher) waitFor(t *testing.T, s string, n int) {
+	t.Helper()
+	deadline := time.After(30 * time.Second)
+	for strings.Count(w.String(), s) < n {
+		select {
+		case <-w.more:
+		case <-deadline:
+			t.Fatalf("log never had %d × %q:\n%s", n, s, w.String())
+		}
+	}
+}
+
+// TestConfigHotReload edits the site config the way editors save (a new
+// file renamed over the old): an invalid config is refused with the field
+// named and playback goes on; a valid one takes effect without a restart.
+func TestConfigHotReload(t *testing.T) {
+	if os.Getenv("DISPLAY") == "" {
+		t.Fatal("DISPLAY is not set: run the player tests with `make test`, which starts Xvfb")
+	}
+	dir := contenttest.CopyDemo(t)
+	contenttest.EditManifest(t, dir, func(m map[string]any) {
+		for _, it := range m["items"].([]any) {
+			it.(map[string]any)["duration"] = "1s"
+		}
+	})
+	cfg := writeConfig(t, dir, "ticker: {edge: none}\nplayback: {transition: 200ms}")
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "KIOSK_TEST_RUN_MAIN=1", "KIOSK_TEST_ARGS=--config "+cfg+" --window --log-level debug",
+		"XDG_CACHE_HOME="+t.TempDir())
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	log := watchLog(t, stderr)
+	log.waitFor(t, "first content slide", 1)
+
+	replace := func(text string) {
+		tmp := cfg + ".new"
+		if err := os.WriteFile(tmp, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, cfg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	orig, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	replace(strings.Replace(string(orig), "display: {resolution: 1536x768}", "display: {resolution: 1536x768, rotation: 45}", 1))
+	log.waitFor(t, "new site config refused", 1)
+	if !strings.Contains(log.String(), "display.rotation") {
+		t.Errorf("refusal does not name the field:\n%s", log.String())
+	}
+	slides := strings.Count(log.String(), "msg=slide")
+	log.waitFor(t, "msg=slide", slides+2) // still playing
+
+	replace(strings.Replace(string(orig), "languages: [vi, km, lo, zh, en]", "languages: [km]", 1))
+	log.waitFor(t, "site config applied", 1)
+	after := len(log.String())
+	log.waitFor(t, "msg=slide", strings.Count(log.String(), "msg=slide")+3)
+	for _, line := range strings.Split(log.String()[after:], "\n") {
+		if strings.Contains(line, "msg=slide") && !strings.Contains(line, "lang=[km]") {
+			t.Errorf("after the reload a slide shows another language: %s", line)
+		}
 	}
 }

@@ -58,6 +58,10 @@ type Player struct {
 
 	unmapped atomic.Int64
 	standbyT *typesetter
+	fonts    *fonts.Loader
+	newType  func(*fonts.Chain) *typesetter
+	pending  atomic.Pointer[siteconfig.Config] // a new config, applied at the next frame
+	gen      int                               // config generation of the slides shown
 
 	// Game-goroutine state.
 	ctx       context.Context
@@ -107,6 +111,7 @@ func New(opts Options) (*Player, error) {
 	newType := func(c *fonts.Chain) *typesetter {
 		return &typesetter{log: p.log, chain: c, sources: cache, unmapped: &p.unmapped}
 	}
+	p.fonts, p.newType = opts.Fonts, newType
 	chain, err := opts.Fonts.Load(nil, cfg.Fonts)
 	if err != nil {
 		// Without any font the standby slide is a plain coloured screen;
@@ -117,13 +122,60 @@ func New(opts Options) (*Player, error) {
 	}
 	p.load = &loader{
 		log: p.log, cfg: cfg, lay: p.lay, fonts: opts.Fonts, src: opts.Source, newType: newType,
-		out: make(chan *slide, 1), ticker: make(chan []tickerSeg, 1),
+		out: make(chan *slide, 1), ticker: make(chan []tickerSeg, 1), reconfig: make(chan reconfig, 1),
 		wake: ebiten.ScheduleFrame, retry: 30 * time.Second,
 	}
-	p.tick = ticker{band: p.lay.ticker, speed: cfg.Ticker.Speed,
+	p.setGeometry(cfg)
+	return p, nil
+}
+
+// setGeometry derives the layout, rotation and ticker from cfg.
+func (p *Player) setGeometry(cfg *siteconfig.Config) {
+	p.lay = newLayout(cfg)
+	p.tick = ticker{band: p.lay.ticker, speed: cfg.Ticker.Speed, pixel: p.pixel,
 		bg: darken(color.RGBA(cfg.Display.Background)), accent: cfg.Display.Accent}
 	p.base = rotation(cfg.Display.Rotation, float64(p.lay.w), float64(p.lay.h))
-	return p, nil
+}
+
+// Reconfigure applies a new site config (already validated) at the next
+// frame: screen size, rotation, languages, fonts, ticker and timing. Slides
+// are laid out again, so the standby slide shows for a moment. It is safe
+// to call from any goroutine.
+func (p *Player) Reconfigure(cfg *siteconfig.Config) {
+	p.pending.Store(cfg)
+	ebiten.ScheduleFrame()
+}
+
+// apply switches to cfg. Called on the game goroutine.
+func (p *Player) apply(cfg *siteconfig.Config, now time.Time) {
+	p.cfg = cfg
+	p.gen++
+	p.tick.set(nil, now)
+	p.setGeometry(cfg)
+	if chain, err := p.fonts.Load(nil, cfg.Fonts); err != nil {
+		p.log.Error("no site font could be loaded", "err", err)
+		p.standbyT = nil
+	} else {
+		p.standbyT = p.newType(chain)
+	}
+	for _, s := range []*slide{p.cur, p.next, p.standby} {
+		if s != nil {
+			s.release()
+		}
+	}
+	p.cur, p.next, p.standby, p.fading, p.shown = nil, nil, nil, false, 0
+	// Slides prepared for the old config are dropped as they arrive.
+	select {
+	case <-p.load.reconfig:
+	default:
+	}
+	p.load.reconfig <- reconfig{cfg: cfg, gen: p.gen}
+	ow, oh := cfg.Display.OutputSize()
+	ebiten.SetWindowSize(ow, oh)
+	ebiten.SetFullscreen(cfg.Display.Fullscreen)
+	ebiten.SetWindowTitle(fmt.Sprintf("%s (%s)", cfg.Site.Name, cfg.Site.ID))
+	p.dirty = true
+	p.log.Info("site config applied", "resolution", cfg.Display.Resolution, "rotation", cfg.Display.Rotation, "languages", cfg.Languages)
 }
 
 // UnmappedGlyphs returns how many characters were left out so far because
@@ -216,6 +268,9 @@ func (p *Player) Update() error {
 		return ebiten.Termination
 	}
 	now := p.clock.Now()
+	if cfg := p.pending.Swap(nil); cfg != nil {
+		p.apply(cfg, now)
+	}
 	select {
 	case segs := <-p.load.ticker:
 		p.tick.set(segs, now)
@@ -235,6 +290,9 @@ func (p *Player) Update() error {
 
 // accept takes a prepared slide from the loader as the next one.
 func (p *Player) accept(s *slide, now time.Time) {
+	if s.gen != p.gen {
+		return // laid out for a config no longer in force
+	}
 	p.idle = s.standby
 	if s.standby {
 		if p.cur == nil || p.cur.standby {

@@ -200,6 +200,12 @@ func (p *preparer) textPanel(s *slide, lang string, box Rect) error {
 	return nil
 }
 
+// reconfig carries a new config to the loader.
+type reconfig struct {
+	cfg *siteconfig.Config
+	gen int
+}
+
 // fontChainer builds a bundle's font chain; *fonts.Loader is one.
 type fontChainer interface {
 	Load(b *content.Bundle, links []siteconfig.Font) (*fonts.Chain, error)
@@ -215,10 +221,12 @@ type loader struct {
 	src     Source
 	newType func(*fonts.Chain) *typesetter
 
-	out    chan *slide      // prepared slides, standby markers included
-	ticker chan []tickerSeg // the ticker, laid out, after each bundle change
-	wake   func()           // asks the game for a frame
-	retry  time.Duration    // wait after a pass in which nothing was playable
+	out      chan *slide      // prepared slides, standby markers included
+	reconfig chan reconfig    // a new site config
+	gen      int              // the config generation slides are laid out for
+	ticker   chan []tickerSeg // the ticker, laid out, after each bundle change
+	wake     func()           // asks the game for a frame
+	retry    time.Duration    // wait after a pass in which nothing was playable
 }
 
 func (l *loader) run(ctx context.Context) {
@@ -272,10 +280,15 @@ func (l *loader) run(ctx context.Context) {
 			failures = 0
 			s.index, s.total = idx, len(prog)
 		}
+		s.gen = l.gen
 		select {
 		case l.out <- s:
 			l.wake()
 		case <-changed:
+			reload()
+			continue
+		case rc := <-l.reconfig:
+			l.cfg, l.lay, l.gen = rc.cfg, newLayout(rc.cfg), rc.gen
 			reload()
 			continue
 		case <-ctx.Done():
@@ -284,6 +297,9 @@ func (l *loader) run(ctx context.Context) {
 		if s.standby {
 			select {
 			case <-changed:
+				reload()
+			case rc := <-l.reconfig:
+				l.cfg, l.lay, l.gen = rc.cfg, newLayout(rc.cfg), rc.gen
 				reload()
 			case <-time.After(l.retry):
 				failures = 0

@@ -30,6 +30,7 @@ type Region struct {
 type slide struct {
 	spec    slideSpec
 	index   int // position in the program
+	gen     int // config generation it was laid out for
 	total   int // length of the program
 	standby bool
 
