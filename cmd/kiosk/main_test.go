@@ -366,32 +366,11 @@ func TestStillSlidesAdvanceAndStop(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cmd.Process.Kill()
-	started := make(chan struct{})
-	var log strings.Builder
-	go func() {
-		buf := make([]byte, 4096)
-		for {
-			n, err := stderr.Read(buf)
-			log.Write(buf[:n])
-			// Three slides have come and gone, and the player has
-			// stopped drawing frames.
-			if strings.Count(log.String(), "msg=slide") >= 3 && strings.Contains(log.String(), "still until") {
-				select {
-				case <-started:
-				default:
-					close(started)
-				}
-			}
-			if err != nil {
-				return
-			}
-		}
-	}()
-	select {
-	case <-started:
-	case <-time.After(30 * time.Second):
-		t.Fatal("fewer than three one-second slides within 30s")
-	}
+	log := watchLog(t, stderr)
+	// Three slides have come and gone, and the player has stopped drawing
+	// frames.
+	log.waitFor(t, "msg=slide", 3)
+	log.waitFor(t, "still until", 1)
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
