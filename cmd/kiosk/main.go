@@ -26,6 +26,7 @@ import (
 	"github.com/vnict/kiosk/kiosk/fonts"
 	"github.com/vnict/kiosk/kiosk/player"
 	"github.com/vnict/kiosk/kiosk/siteconfig"
+	"github.com/vnict/kiosk/sync/agent"
 	"github.com/vnict/kiosk/sync/watch"
 )
 
@@ -86,8 +87,20 @@ func run(ctx context.Context, args []string, stderr io.Writer, started time.Time
 	}
 	log = log.With("site", cfg.Site.ID)
 
-	src, err := openSource(cfg, *useDemo, log)
-	if err != nil {
+	var src player.Source
+	if cfg.Content.Cache != "" && !*useDemo {
+		// The sync agent keeps the cache current; the player plays it.
+		site, err := agent.Open(cfg, log)
+		if err != nil {
+			return err
+		}
+		go func() {
+			if err := site.Run(ctx, cfg.Resolve(cfg.Sync.ImportDir)); err != nil {
+				log.Error("sync stopped", "err", err)
+			}
+		}()
+		src = site.Cache
+	} else if src, err = openSource(cfg, *useDemo, log); err != nil {
 		return err
 	}
 	opts := player.Options{

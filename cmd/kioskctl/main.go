@@ -26,6 +26,17 @@ var errFindings = errors.New("the bundle has errors")
 const usage = `usage:
   kioskctl index BUNDLE                 record every file's size and SHA-256 in BUNDLE/manifest.json
   kioskctl lint BUNDLE --site CONFIG    check that the site can play the bundle
+  kioskctl keygen NAME [--dir DIR]      make a signing key pair (NAME.key mode 0600, NAME.pub)
+  kioskctl init-repo --root-key K --approver NAME=PUB... --threshold N --publisher PUB
+                                        create the TUF repository in the store
+  kioskctl approve BUNDLE --key K [--sites IDS] [--groups GROUPS]
+                                        stage the bundle and sign it as one approver
+  kioskctl publish [BUNDLE...] --key K  upload media and publish the approved staging
+  kioskctl refresh --key K              re-sign the timestamp (daily, from cron)
+  kioskctl export FOLDER                copy the publication to a folder for a USB stick
+  kioskctl verify [--hashes]            check the publication as a site would
+The store is --store s3://BUCKET/PREFIX (with --endpoint, credentials in
+$KIOSK_S3_ACCESS_KEY and $KIOSK_S3_SECRET_KEY) or --store FOLDER.
 `
 
 func main() {
@@ -37,7 +48,7 @@ func main() {
 	}
 }
 
-func run(_ context.Context, args []string, stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return errors.New("no command")
@@ -48,6 +59,20 @@ func run(_ context.Context, args []string, stdout, stderr io.Writer) error {
 		return runIndex(args[1:], stdout)
 	case "lint":
 		return runLint(args[1:], stdout, log)
+	case "keygen":
+		return runKeygen(args[1:], stdout)
+	case "init-repo":
+		return runInitRepo(ctx, args[1:], stdout)
+	case "approve":
+		return runApprove(ctx, args[1:], stdout)
+	case "publish":
+		return runPublish(ctx, args[1:], stdout)
+	case "refresh":
+		return runRefresh(ctx, args[1:], stdout)
+	case "export":
+		return runExport(ctx, args[1:], stdout)
+	case "verify":
+		return runVerify(ctx, args[1:], stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

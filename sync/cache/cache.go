@@ -166,6 +166,7 @@ func (c *Cache) Activate(name string, manifest []byte) error {
 	}
 	final := c.releaseDir(name)
 	if _, err := os.Stat(final); err != nil {
+		c.log.Debug("assembling release", "release", name, "files", len(m.Files))
 		if err := c.assemble(name, m, manifest); err != nil {
 			return err
 		}

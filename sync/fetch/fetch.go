@@ -188,3 +188,12 @@ func (l *limitedReader) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
+
+// HashReader returns the hex SHA-256 of everything r yields.
+func HashReader(r io.Reader) (string, error) {
+	h := sha256.New()
+	if _, err := io.Copy(h, r); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}

@@ -1,0 +1,340 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/vnict/kiosk/sync/agent"
+	"github.com/vnict/kiosk/sync/dirstore"
+	"github.com/vnict/kiosk/sync/publish"
+	"github.com/vnict/kiosk/sync/s3store"
+	"github.com/vnict/kiosk/sync/trust"
+)
+
+// storeFlags are the flags that name the publication store.
+type storeFlags struct {
+	store    string
+	endpoint string
+	secure   bool
+}
+
+func (s *storeFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&s.store, "store", os.Getenv("KIOSK_STORE"),
+		"the publication store: s3://BUCKET/PREFIX, or a folder (default $KIOSK_STORE)")
+	fs.StringVar(&s.endpoint, "endpoint", os.Getenv("KIOSK_S3_ENDPOINT"), "S3 server host:port (default $KIOSK_S3_ENDPOINT)")
+	fs.BoolVar(&s.secure, "https", os.Getenv("KIOSK_S3_HTTPS") == "1", "use HTTPS (default $KIOSK_S3_HTTPS=1)")
+}
+
+// open returns the store. S3 credentials come from $KIOSK_S3_ACCESS_KEY and
+// $KIOSK_S3_SECRET_KEY, never from the command line (where ps shows them).
+func (s *storeFlags) open() (publish.Store, error) {
+	if s.store == "" {
+		return nil, errors.New("no store: give --store s3://BUCKET/PREFIX or a folder")
+	}
+	rest, ok := strings.CutPrefix(s.store, "s3://")
+	if !ok {
+		return dirstore.New(s.store), nil
+	}
+	bucket, prefix, _ := strings.Cut(rest, "/")
+	if s.endpoint == "" {
+		return nil, errors.New("no S3 endpoint: give --endpoint or set KIOSK_S3_ENDPOINT")
+	}
+	return s3store.New(s3store.Config{
+		Endpoint: s.endpoint, Secure: s.secure, Bucket: bucket, Prefix: prefix,
+		AccessKey: os.Getenv("KIOSK_S3_ACCESS_KEY"), SecretKey: os.Getenv("KIOSK_S3_SECRET_KEY"),
+	})
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// multiFlag collects a repeated flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(s string) error { *m = append(*m, s); return nil }
+
+// parse parses args, allowing positional arguments before the flags.
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		pos, args = append(pos, args[0]), args[1:]
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	return append(pos, fs.Args()...), nil
+}
+
+func runKeygen(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("keygen", flag.ContinueOnError)
+	dir := fs.String("dir", ".", "folder for NAME.key (private, mode 0600) and NAME.pub")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return errors.New("keygen: want one key NAME")
+	}
+	if err := trust.GenerateKey(*dir, pos[0]); err != nil {
+		return err
+	}
+	pub, err := trust.LoadPublicKey(fmt.Sprintf("%s/%s.pub", *dir, pos[0]))
+	if err != nil {
+		return err
+	}
+	id, err := trust.KeyID(pub)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s/%s.key (keep it offline; never upload it), %s/%s.pub, key ID %s\n", *dir, pos[0], *dir, pos[0], id)
+	return nil
+}
+
+func runInitRepo(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("init-repo", flag.ContinueOnError)
+	var sf storeFlags
+	sf.register(fs)
+	var rootKeys, approvers multiFlag
+	fs.Var(&rootKeys, "root-key", "a root private key (repeat for several)")
+	fs.Var(&approvers, "approver", "NAME=PUBLIC-KEY-FILE of an approver (repeat)")
+	threshold := fs.Int("threshold", 2, "approvers who must sign a publication")
+	publisher := fs.String("publisher", "", "public key of the publishing tool (signs snapshot and timestamp)")
+	rootOut := fs.String("root-out", "root.json", "where to write the trusted root for provisioning sites")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	store, err := sf.open()
+	if err != nil {
+		return err
+	}
+	opts := trust.InitOptions{ApprovalThreshold: *threshold, Now: time.Now()}
+	for _, k := range rootKeys {
+		s, err := trust.LoadSigner(k)
+		if err != nil {
+			return err
+		}
+		opts.RootSigners = append(opts.RootSigners, s)
+	}
+	for _, a := range approvers {
+		name, path, ok := strings.Cut(a, "=")
+		if !ok {
+			return fmt.Errorf("--approver %q: want NAME=PUBLIC-KEY-FILE", a)
+		}
+		pub, err := trust.LoadPublicKey(path)
+		if err != nil {
+			return err
+		}
+		opts.Approvers = append(opts.Approvers, trust.Approver{Name: name, Key: pub})
+	}
+	if *publisher == "" {
+		return errors.New("init-repo: give --publisher PUBLIC-KEY-FILE")
+	}
+	pub, err := trust.LoadPublicKey(*publisher)
+	if err != nil {
+		return err
+	}
+	opts.SnapshotKey, opts.TimestampKey = pub, pub
+	if err := trust.InitRepository(ctx, store, opts); err != nil {
+		return err
+	}
+	r, err := store.Get(ctx, "tuf/metadata/1.root.json")
+	if err != nil {
+		return err
+	}
+	root, err := io.ReadAll(r)
+	r.Close()
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(*rootOut, root, 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "repository created; %d of %d approvers must sign; trusted root written to %s\n",
+		*threshold, len(opts.Approvers), *rootOut)
+	return nil
+}
+
+func rootFlag(fs *flag.FlagSet) *string {
+	return fs.String("root", "root.json", "the trusted root.json (from init-repo)")
+}
+
+func runApprove(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("approve", flag.ContinueOnError)
+	var sf storeFlags
+	sf.register(fs)
+	key := fs.String("key", "", "this approver's private key")
+	sites := fs.String("sites", "", "comma-separated site IDs the bundle is for")
+	groups := fs.String("groups", "", "comma-separated site groups the bundle is for (none of both: every site)")
+	rootPath := rootFlag(fs)
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 || *key == "" {
+		return errors.New("approve: want BUNDLE and --key KEY")
+	}
+	store, err := sf.open()
+	if err != nil {
+		return err
+	}
+	root, err := os.ReadFile(*rootPath)
+	if err != nil {
+		return err
+	}
+	signer, err := trust.LoadSigner(*key)
+	if err != nil {
+		return err
+	}
+	st, err := publish.Approve(ctx, store, root, pos[0], agent.Targeting{Sites: splitList(*sites), Groups: splitList(*groups)}, signer, time.Now())
+	if err != nil {
+		return err
+	}
+	printStatus(stdout, st)
+	return nil
+}
+
+func printStatus(w io.Writer, st trust.Status) {
+	fmt.Fprintf(w, "publication v%d: signed by %s", st.Version, orNone(st.Signed))
+	if st.Ready {
+		fmt.Fprintf(w, "; approved (%d needed): ready to publish\n", st.Threshold)
+		return
+	}
+	fmt.Fprintf(w, "; %d of %d signatures; still needed from: %s\n", len(st.Signed), st.Threshold, orNone(st.Missing))
+}
+
+func orNone(s []string) string {
+	if len(s) == 0 {
+		return "nobody"
+	}
+	return strings.Join(s, ", ")
+}
+
+func runPublish(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("publish", flag.ContinueOnError)
+	var sf storeFlags
+	sf.register(fs)
+	key := fs.String("key", "", "the publishing tool's private key (snapshot and timestamp)")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if *key == "" {
+		return errors.New("publish: want --key KEY and the folders of the bundles being published")
+	}
+	store, err := sf.open()
+	if err != nil {
+		return err
+	}
+	signer, err := trust.LoadSigner(*key)
+	if err != nil {
+		return err
+	}
+	if err := publish.Publish(ctx, store, pos, signer, signer, time.Now()); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "published")
+	return nil
+}
+
+func runRefresh(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("refresh", flag.ContinueOnError)
+	var sf storeFlags
+	sf.register(fs)
+	key := fs.String("key", "", "the publishing tool's private key (timestamp)")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	store, err := sf.open()
+	if err != nil {
+		return err
+	}
+	signer, err := trust.LoadSigner(*key)
+	if err != nil {
+		return err
+	}
+	if err := trust.RefreshTimestamp(ctx, store, signer, time.Now()); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "timestamp re-signed")
+	return nil
+}
+
+func runExport(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("export", flag.ContinueOnError)
+	var sf storeFlags
+	sf.register(fs)
+	rootPath := rootFlag(fs)
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return errors.New("export: want the destination FOLDER")
+	}
+	store, err := sf.open()
+	if err != nil {
+		return err
+	}
+	root, err := os.ReadFile(*rootPath)
+	if err != nil {
+		return err
+	}
+	n, err := publish.Export(ctx, store, dirstore.New(pos[0]), root, time.Now())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: %d files; copy the folder onto a USB stick for the site's import folder\n", pos[0], n)
+	return nil
+}
+
+func runVerify(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
+	var sf storeFlags
+	sf.register(fs)
+	rootPath := rootFlag(fs)
+	hashes := fs.Bool("hashes", false, "download every medium and check its SHA-256 (slow)")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	store, err := sf.open()
+	if err != nil {
+		return err
+	}
+	root, err := os.ReadFile(*rootPath)
+	if err != nil {
+		return err
+	}
+	checks, err := publish.Verify(ctx, store, root, time.Now(), *hashes)
+	if err != nil {
+		return err
+	}
+	bad := 0
+	for _, c := range checks {
+		fmt.Fprintf(stdout, "%s: bundle %s v%d, %d files, %d bytes, for sites %v groups %v\n",
+			c.Target, c.Bundle, c.Version, c.Files, c.Bytes, c.Targeting.Sites, c.Targeting.Groups)
+		for _, p := range c.Problems {
+			fmt.Fprintf(stdout, "  problem: %s\n", p)
+			bad++
+		}
+	}
+	if bad > 0 {
+		fmt.Fprintf(stdout, "%d problems: sites would refuse or fail this publication\n", bad)
+		return errFindings
+	}
+	fmt.Fprintln(stdout, "the publication verifies as a site would see it")
+	return nil
+}

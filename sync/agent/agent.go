@@ -1,0 +1,319 @@
+// Package agent is the site's sync loop: it asks the trust layer for the
+// department's current publication, picks the bundle meant for this site,
+// downloads the media the cache lacks and activates the bundle atomically.
+//
+// It wakes on a bucket notification (a hint: notifications are lost during
+// an outage and are a MinIO extension, so nothing depends on them), on a
+// poll with jitter (default 60 s), and backs off exponentially after errors.
+// A publication the trust layer refuses (forged, altered, replayed, expired,
+// too large, mixed) is logged, reported to the department, and changes
+// nothing: the last good bundle keeps playing.
+package agent
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/vnict/kiosk/content"
+	"github.com/vnict/kiosk/sync/cache"
+	"github.com/vnict/kiosk/sync/dirstore"
+	"github.com/vnict/kiosk/sync/fetch"
+	"github.com/vnict/kiosk/sync/trust"
+)
+
+// BundlePrefix is where bundle manifests live among the TUF targets:
+// bundles/<bundle id>.json.
+const BundlePrefix = "bundles/"
+
+// Targeting is the custom metadata of a bundle target: which sites and
+// groups it is for. Both empty means every site.
+type Targeting struct {
+	Sites  []string `json:"sites,omitempty"`
+	Groups []string `json:"groups,omitempty"`
+}
+
+// Verifier is the trust layer as the agent uses it; *trust.Client is one.
+type Verifier interface {
+	Refresh(ctx context.Context) (*trust.Release, error)
+	Fetch(ctx context.Context, rel *trust.Release, path string) ([]byte, error)
+}
+
+// Reporter sends events to the department; a store restricted to the
+// site's reports prefix is one. It may be nil.
+type Reporter interface {
+	Report(ctx context.Context, kind string, detail any) error
+}
+
+// Agent syncs one site.
+type Agent struct {
+	Site   string
+	Groups []string
+	Trust  Verifier
+	Fetch  *fetch.Fetcher
+	Cache  *cache.Cache
+	Report Reporter
+	Log    *slog.Logger
+	// Poll is the time between polls; default 60 s.
+	Poll time.Duration
+	// MaxBackoff caps the wait after errors; default 10 min.
+	MaxBackoff time.Duration
+	// Watch, if set, subscribes to change notifications (a hint).
+	Watch func(ctx context.Context) (<-chan struct{}, error)
+	// TrustFor makes a verifier reading another store (a USB stick) with
+	// the same trusted root and trusted state, for Import.
+	TrustFor func(store trust.Reader) (Verifier, error)
+
+	lock sync.Locker // serialises syncs with USB imports; may be nil
+}
+
+// Result tells what one sync did.
+type Result struct {
+	Release   string // the release now current, if any
+	Activated bool   // a new release was activated
+	Fetched   int    // files downloaded
+}
+
+// ErrNoBundle means the publication has no bundle for this site.
+var ErrNoBundle = errors.New("the publication has no bundle for this site")
+
+// Sync runs one sync cycle.
+func (a *Agent) Sync(ctx context.Context) (Result, error) {
+	if a.lock != nil {
+		a.lock.Lock()
+		defer a.lock.Unlock()
+	}
+	rel, err := a.Trust.Refresh(ctx)
+	if errors.Is(err, fs.ErrNotExist) && !errors.Is(err, trust.ErrInconsistent) {
+		// Nothing published yet.
+		return Result{Release: a.Cache.CurrentName()}, fmt.Errorf("%w: %w", ErrNoBundle, err)
+	}
+	if err != nil {
+		return Result{Release: a.Cache.CurrentName()}, a.refused(ctx, "metadata", err)
+	}
+	path, err := a.choose(rel)
+	if err != nil {
+		return Result{Release: a.Cache.CurrentName()}, err
+	}
+	info := rel.Targets[path]
+	name := releaseName(path, info.SHA256)
+	if a.Cache.CurrentName() == name {
+		return Result{Release: name}, nil
+	}
+	raw, err := a.Trust.Fetch(ctx, rel, path)
+	if err != nil {
+		return Result{Release: a.Cache.CurrentName()}, a.refused(ctx, path, err)
+	}
+	m, err := content.ParseManifest(raw)
+	if err != nil {
+		return Result{Release: a.Cache.CurrentName()}, a.refused(ctx, path, err)
+	}
+	missing := a.Cache.Missing(m)
+	if err := a.Fetch.FetchAll(ctx, missing); err != nil {
+		if errors.Is(err, fetch.ErrTampered) {
+			return Result{Release: a.Cache.CurrentName()}, a.refused(ctx, path, err)
+		}
+		return Result{Release: a.Cache.CurrentName()}, fmt.Errorf("sync %s: %w", path, err)
+	}
+	a.Log.Debug("media ready", "files", len(missing), "downloaded", a.Fetch.Downloaded.Load())
+	if err := a.Cache.Activate(name, raw); err != nil {
+		return Result{Release: a.Cache.CurrentName()}, fmt.Errorf("sync %s: %w", path, err)
+	}
+	a.Log.Info("publication activated", "bundle", m.ID, "version", m.Version, "targets_version", rel.Version,
+		"release", name, "files_fetched", len(missing))
+	return Result{Release: name, Activated: true, Fetched: len(missing)}, nil
+}
+
+// Import verifies and activates the publication in the folder dir (written
+// by `kioskctl export`, copied from a USB stick) exactly as a network one:
+// the same trusted root and trusted state, so an old stick is a rollback,
+// and the same refusals.
+func (a *Agent) Import(ctx context.Context, dir string) (Result, error) {
+	if a.TrustFor == nil {
+		return Result{}, errors.New("import: the agent has no TrustFor")
+	}
+	store := dirstore.New(dir)
+	v, err := a.TrustFor(store)
+	if err != nil {
+		return Result{}, fmt.Errorf("import %s: %w", dir, err)
+	}
+	local := *a
+	local.Trust = v
+	// Local disk: no rate cap.
+	local.Fetch = &fetch.Fetcher{Source: store, Objects: a.Fetch.Objects, Concurrency: a.Fetch.Concurrency}
+	return local.Sync(ctx)
+}
+
+// refused logs and reports a refused publication and returns the error.
+func (a *Agent) refused(ctx context.Context, what string, err error) error {
+	if !isRefusal(err) {
+		return fmt.Errorf("sync %s: %w", what, err)
+	}
+	a.Log.Error("publication refused; the current bundle keeps playing",
+		"what", what, "current", a.Cache.CurrentName(), "err", err)
+	if a.Report != nil {
+		detail := map[string]string{"what": what, "error": err.Error(), "current": a.Cache.CurrentName()}
+		if rerr := a.Report.Report(ctx, "refused", detail); rerr != nil {
+			a.Log.Warn("could not report the refusal", "err", rerr)
+		}
+	}
+	return fmt.Errorf("refused %s: %w", what, err)
+}
+
+// isRefusal reports whether err means the publication is untrustworthy, as
+// opposed to a store that cannot be reached.
+func isRefusal(err error) bool {
+	for _, e := range []error{trust.ErrExpired, trust.ErrRollback, trust.ErrSignature, trust.ErrTampered,
+		trust.ErrTooLarge, trust.ErrInconsistent, fetch.ErrTampered} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	var fe *content.FieldError
+	return errors.As(err, &fe)
+}
+
+// choose picks this site's bundle: one naming the site, else one naming
+// one of its groups, else one for every site. Among equals, the first by
+// path, with a warning.
+func (a *Agent) choose(rel *trust.Release) (string, error) {
+	var bySite, byGroup, forAll []string
+	for path, info := range rel.Targets {
+		if !strings.HasPrefix(path, BundlePrefix) {
+			continue
+		}
+		var t Targeting
+		if len(info.Custom) > 0 {
+			if err := json.Unmarshal(info.Custom, &t); err != nil {
+				a.Log.Warn("bundle target with unreadable targeting; skipped", "target", path, "err", err)
+				continue
+			}
+		}
+		switch {
+		case slices.Contains(t.Sites, a.Site):
+			bySite = append(bySite, path)
+		case slices.ContainsFunc(t.Groups, func(g string) bool { return slices.Contains(a.Groups, g) }):
+			byGroup = append(byGroup, path)
+		case len(t.Sites) == 0 && len(t.Groups) == 0:
+			forAll = append(forAll, path)
+		}
+	}
+	for _, set := range [][]string{bySite, byGroup, forAll} {
+		if len(set) == 0 {
+			continue
+		}
+		slices.Sort(set)
+		if len(set) > 1 {
+			a.Log.Warn("several bundles target this site equally; playing the first", "bundles", set)
+		}
+		return set[0], nil
+	}
+	return "", ErrNoBundle
+}
+
+// releaseName names a release by its bundle target and manifest hash, so
+// the same manifest is never activated twice.
+func releaseName(path, sha string) string {
+	id := strings.TrimSuffix(strings.TrimPrefix(path, BundlePrefix), ".json")
+	if len(sha) > 16 {
+		sha = sha[:16]
+	}
+	if sha == "" {
+		sum := sha256.Sum256([]byte(path))
+		sha = hex.EncodeToString(sum[:8])
+	}
+	return strings.ToLower(id) + "-" + sha
+}
+
+// Run syncs until ctx ends: at once, then on each notification, each poll
+// (with ±20% jitter) and, after an error, with exponential backoff.
+func (a *Agent) Run(ctx context.Context) error {
+	poll := a.Poll
+	if poll <= 0 {
+		poll = 60 * time.Second
+	}
+	maxBackoff := a.MaxBackoff
+	if maxBackoff <= 0 {
+		maxBackoff = 10 * time.Minute
+	}
+	wake := make(chan struct{}, 1)
+	if a.Watch != nil {
+		go a.watch(ctx, wake, maxBackoff)
+	}
+	failures := 0
+	for {
+		_, err := a.Sync(ctx)
+		switch {
+		case err == nil, errors.Is(err, ErrNoBundle):
+			failures = 0
+		default:
+			failures++
+			if !isRefusal(err) {
+				a.Log.Warn("sync failed; will retry", "err", err, "attempt", failures)
+			}
+		}
+		wait := NextWait(failures, poll, maxBackoff, rand.Float64())
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-wake:
+			t.Stop()
+		case <-t.C:
+		}
+	}
+}
+
+// NextWait is the wait before the next sync: the poll interval with ±20%
+// jitter (r in [0,1)), or after failures, 2 s doubled per failure up to max
+// (never longer than the poll), also jittered.
+func NextWait(failures int, poll, maxBackoff time.Duration, r float64) time.Duration {
+	base := poll
+	if failures > 0 {
+		base = 2 * time.Second << min(failures-1, 20)
+		base = min(base, maxBackoff, poll)
+	}
+	return time.Duration(float64(base) * (0.8 + 0.4*r))
+}
+
+// watch keeps a notification subscription, re-subscribing with backoff
+// when it fails or closes, and turns events into wake-ups.
+func (a *Agent) watch(ctx context.Context, wake chan<- struct{}, maxBackoff time.Duration) {
+	failures := 0
+	for ctx.Err() == nil {
+		events, err := a.Watch(ctx)
+		if err == nil {
+			failures = 0
+			for range events {
+				select {
+				case wake <- struct{}{}:
+				default:
+				}
+			}
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		failures++
+		wait := NextWait(failures, maxBackoff, maxBackoff, rand.Float64())
+		a.Log.Debug("notifications lost; re-subscribing", "err", err, "after", wait)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
+}

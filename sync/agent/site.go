@@ -1,0 +1,157 @@
+package agent
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/vnict/kiosk/kiosk/siteconfig"
+	"github.com/vnict/kiosk/sync/cache"
+	"github.com/vnict/kiosk/sync/fetch"
+	"github.com/vnict/kiosk/sync/s3store"
+	"github.com/vnict/kiosk/sync/trust"
+	"github.com/vnict/kiosk/sync/watch"
+)
+
+// Site is a site's sync: the network agent, the USB import, and the cache
+// the player plays from.
+type Site struct {
+	Agent *Agent
+	Cache *cache.Cache
+
+	tufDir   string
+	log      *slog.Logger
+	mu       sync.Mutex // one sync at a time: network or USB
+	importMu sync.Mutex
+	imported map[string]bool
+}
+
+// Open sets up a site's sync from its config: the cache, the S3 store with
+// the site's own credentials, and the trust client with the provisioned
+// root.
+func Open(cfg *siteconfig.Config, log *slog.Logger) (*Site, error) {
+	s := cfg.Sync
+	if s == nil || cfg.Content.Cache == "" {
+		return nil, fmt.Errorf("site %s: no sync configured", cfg.Site.ID)
+	}
+	c, err := cache.Open(cfg.Resolve(cfg.Content.Cache), log)
+	if err != nil {
+		return nil, err
+	}
+	root, err := os.ReadFile(cfg.Resolve(s.Root))
+	if err != nil {
+		return nil, fmt.Errorf("%s: sync.root: %w", cfg.Path, err)
+	}
+	secret := s.SecretKey
+	if s.SecretKeyFile != "" {
+		b, err := os.ReadFile(cfg.Resolve(s.SecretKeyFile))
+		if err != nil {
+			return nil, fmt.Errorf("%s: sync.secret_key_file: %w", cfg.Path, err)
+		}
+		secret = strings.TrimSpace(string(b))
+	}
+	store, err := s3store.New(s3store.Config{Endpoint: s.Endpoint, AccessKey: s.AccessKey, SecretKey: secret,
+		Bucket: s.Bucket, Prefix: s.Prefix, Secure: s.Secure, Region: s.Region})
+	if err != nil {
+		return nil, fmt.Errorf("%s: sync: %w", cfg.Path, err)
+	}
+	site := &Site{Cache: c, tufDir: filepath.Join(c.Root(), "tuf"), log: log, imported: map[string]bool{}}
+	client, err := trust.NewClient(store, root, site.tufDir, time.Now)
+	if err != nil {
+		return nil, fmt.Errorf("%s: sync.root: %w", cfg.Path, err)
+	}
+	site.Agent = &Agent{
+		Site:   cfg.Site.ID,
+		Groups: cfg.Site.Groups,
+		Trust:  client,
+		TrustFor: func(st trust.Reader) (Verifier, error) {
+			return trust.NewClient(st, root, site.tufDir, time.Now)
+		},
+		Fetch:  &fetch.Fetcher{Source: store, Objects: c, Concurrency: s.Concurrency, Limit: fetch.NewLimiter(s.RateLimit)},
+		Cache:  c,
+		Report: &StoreReporter{Store: store, Site: cfg.Site.ID, Now: time.Now},
+		Log:    log,
+		Poll:   s.Poll,
+		Watch:  func(ctx context.Context) (<-chan struct{}, error) { return store.Watch(ctx, "tuf/metadata/") },
+		lock:   &site.mu,
+	}
+	return site, nil
+}
+
+// Run syncs from the network, and imports publications copied into
+// importDir (if not empty), until ctx ends.
+func (s *Site) Run(ctx context.Context, importDir string) error {
+	if importDir != "" {
+		scan := func() { s.ImportAll(ctx, importDir) }
+		if err := watch.Tree(ctx, importDir, time.Second, s.log, scan); err != nil {
+			s.log.Error("USB import folder not watched", "dir", importDir, "err", err)
+		} else {
+			go scan() // what was there before the start
+		}
+	}
+	return s.Agent.Run(ctx)
+}
+
+// ImportAll imports each publication folder in dir not imported yet: a
+// folder written by `kioskctl export`, with tuf/ and media/ inside, either
+// dir itself or one level below it.
+func (s *Site) ImportAll(ctx context.Context, dir string) {
+	s.importMu.Lock()
+	defer s.importMu.Unlock()
+	candidates := []string{dir}
+	if entries, err := os.ReadDir(dir); err == nil {
+		for _, e := range entries {
+			if e.IsDir() {
+				candidates = append(candidates, filepath.Join(dir, e.Name()))
+			}
+		}
+	}
+	for _, d := range candidates {
+		ts, err := os.ReadFile(filepath.Join(d, "tuf", "metadata", "timestamp.json"))
+		if err != nil {
+			continue
+		}
+		key := d + "\x00" + string(ts)
+		if s.imported[key] {
+			continue
+		}
+		res, err := s.Agent.Import(ctx, d)
+		if err != nil {
+			s.log.Error("USB publication refused; the current bundle keeps playing", "dir", d, "err", err)
+		} else {
+			s.log.Info("USB publication imported", "dir", d, "release", res.Release, "activated", res.Activated)
+		}
+		// Once per content, good or bad: a refused stick is not retried
+		// in a loop, a new export is.
+		s.imported[key] = true
+	}
+}
+
+// StoreReporter writes events under reports/<site>/events/ in the store,
+// where the site's credentials allow it to write.
+type StoreReporter struct {
+	Store interface {
+		Put(ctx context.Context, key string, r io.Reader, size int64) error
+	}
+	Site string
+	Now  func() time.Time
+}
+
+// Report writes one event as JSON.
+func (r *StoreReporter) Report(ctx context.Context, kind string, detail any) error {
+	now := r.Now().UTC()
+	body, err := json.Marshal(map[string]any{"site": r.Site, "kind": kind, "time": now, "detail": detail})
+	if err != nil {
+		return err
+	}
+	key := fmt.Sprintf("reports/%s/events/%s-%s.json", r.Site, now.Format("20060102T150405.000000000Z"), kind)
+	return r.Store.Put(ctx, key, bytes.NewReader(body), int64(len(body)))
+}
