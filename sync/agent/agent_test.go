@@ -42,7 +42,7 @@ type department struct {
 	keysDir string
 }
 
-func newDepartment(t *testing.T) *department {
+func newDepartment(t testing.TB) *department {
 	t.Helper()
 	ctx := context.Background()
 	srv := miniotest.Start(t)
@@ -95,7 +95,7 @@ func newDepartment(t *testing.T) *department {
 }
 
 // approve signs the bundle in dir as each of approvers.
-func (d *department) approve(t *testing.T, dir string, to agent.Targeting, approvers ...string) trust.Status {
+func (d *department) approve(t testing.TB, dir string, to agent.Targeting, approvers ...string) trust.Status {
 	t.Helper()
 	var st trust.Status
 	for _, a := range approvers {
@@ -108,7 +108,7 @@ func (d *department) approve(t *testing.T, dir string, to agent.Targeting, appro
 	return st
 }
 
-func (d *department) publish(t *testing.T, dirs ...string) error {
+func (d *department) publish(t testing.TB, dirs ...string) error {
 	t.Helper()
 	return publish.Publish(context.Background(), d.store, dirs, d.keys["publisher"], d.keys["publisher"], d.now)
 }
@@ -120,7 +120,7 @@ type site struct {
 	fetch *fetch.Fetcher
 }
 
-func newSite(t *testing.T, d *department, id string, groups ...string) *site {
+func newSite(t testing.TB, d *department, id string, groups ...string) *site {
 	t.Helper()
 	dir := t.TempDir()
 	c, err := cache.Open(filepath.Join(dir, "cache"), quiet())
@@ -147,7 +147,7 @@ func newSite(t *testing.T, d *department, id string, groups ...string) *site {
 	return &site{agent: a, cache: c, fetch: f}
 }
 
-func (s *site) version(t *testing.T) int64 {
+func (s *site) version(t testing.TB) int64 {
 	t.Helper()
 	if b := s.cache.Current(); b != nil {
 		return b.Manifest.Version
@@ -156,17 +156,25 @@ func (s *site) version(t *testing.T) int64 {
 }
 
 // bundleWithFiles writes a valid bundle of n image-item files of size bytes.
-func bundleWithFiles(t *testing.T, n, size int, version int64) string {
+func bundleWithFiles(t testing.TB, n, size int, version int64) string {
 	t.Helper()
 	dir := t.TempDir()
 	m := content.Manifest{Format: 1, ID: "border-news", Version: version, Created: time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)}
 	m.Items = []content.Item{{ID: "hello", Kind: content.KindText, Text: map[string]content.Text{"vi": {Title: "Xin chào"}}}}
+	os.MkdirAll(filepath.Join(dir, "media"), 0o755)
+	chunk := make([]byte, min(size, 1<<20))
 	for i := range n {
-		data := make([]byte, size)
-		rand.Read(data)
-		name := fmt.Sprintf("media/%03d.bin", i)
-		os.MkdirAll(filepath.Join(dir, "media"), 0o755)
-		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+		f, err := os.Create(filepath.Join(dir, fmt.Sprintf("media/%03d.bin", i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for left := size; left > 0; left -= len(chunk) {
+			rand.Read(chunk)
+			if _, err := f.Write(chunk[:min(left, len(chunk))]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := f.Close(); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -178,7 +186,7 @@ func bundleWithFiles(t *testing.T, n, size int, version int64) string {
 	return dir
 }
 
-func setVersion(t *testing.T, dir string, v int64) {
+func setVersion(t testing.TB, dir string, v int64) {
 	t.Helper()
 	contenttest.EditManifest(t, dir, func(m map[string]any) { m["version"] = v })
 	if _, err := content.IndexDir(dir); err != nil {

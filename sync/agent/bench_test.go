@@ -1,0 +1,197 @@
+package agent_test
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime/debug"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/vnict/kiosk/sync/agent"
+)
+
+// The sync benchmarks run whole scenarios against a real MinIO once each
+// (run with -benchtime=1x); `make bench` runs them and writes the figures
+// into BENCHMARKS.md.
+
+// BenchmarkFirstSyncVsMcMirror: a first full sync of 500 files / 1 GB,
+// beside `mc mirror` of the same objects from the same server, alternating.
+func BenchmarkFirstSyncVsMcMirror(b *testing.B) {
+	ctx := context.Background()
+	d := newDepartment(b)
+	const files, size = 500, 2 << 20
+	bundle := bundleWithFiles(b, files, size, 1)
+	d.approve(b, bundle, agent.Targeting{}, "editor", "leader")
+	if err := d.publish(b, bundle); err != nil {
+		b.Fatal(err)
+	}
+	mc := filepath.Join(repoRoot(b), "bin", "mc")
+	var ours, theirs []float64
+	for round := range 3 {
+		s := newSite(b, d, "an-giang-tinh-bien")
+		s.fetch.Concurrency = 8
+		start := time.Now()
+		if _, err := s.agent.Sync(ctx); err != nil {
+			b.Fatal(err)
+		}
+		ours = append(ours, time.Since(start).Seconds())
+
+		dest := b.TempDir()
+		cmd := exec.Command(mc, "mirror", "--quiet", "kiosk/"+d.bucket+"/kiosk/media", dest)
+		cmd.Env = append(os.Environ(), fmt.Sprintf("MC_HOST_kiosk=http://%s:%s@%s", d.srv.AccessKey, d.srv.SecretKey, d.srv.Endpoint),
+			"MC_CONFIG_DIR="+b.TempDir())
+		start = time.Now()
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.Fatalf("mc mirror: %v\n%s", err, out)
+		}
+		theirs = append(theirs, time.Since(start).Seconds())
+		b.Logf("round %d: ours %.2f s, mc mirror %.2f s", round, ours[round], theirs[round])
+	}
+	mb := float64(files*size) / 1e6
+	b.ReportMetric(mb/median(ours), "ours-MB/s")
+	b.ReportMetric(mb/median(theirs), "mc-MB/s")
+	b.ReportMetric(median(theirs)/median(ours), "speed-ratio")
+}
+
+// BenchmarkOneFileChange: bytes moved when one file of 50 changes.
+func BenchmarkOneFileChange(b *testing.B) {
+	ctx := context.Background()
+	d := newDepartment(b)
+	bundle := bundleWithFiles(b, 50, 1<<20, 1)
+	d.approve(b, bundle, agent.Targeting{}, "editor", "leader")
+	if err := d.publish(b, bundle); err != nil {
+		b.Fatal(err)
+	}
+	s := newSite(b, d, "an-giang-tinh-bien")
+	if _, err := s.agent.Sync(ctx); err != nil {
+		b.Fatal(err)
+	}
+	changed := make([]byte, 777_777)
+	rand.Read(changed)
+	os.WriteFile(filepath.Join(bundle, "media", "020.bin"), changed, 0o644)
+	setVersion(b, bundle, 2)
+	d.approve(b, bundle, agent.Targeting{}, "editor", "leader")
+	if err := d.publish(b, bundle); err != nil {
+		b.Fatal(err)
+	}
+	before := s.fetch.Downloaded.Load()
+	if _, err := s.agent.Sync(ctx); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(s.fetch.Downloaded.Load()-before), "bytes-moved")
+	b.ReportMetric(float64(len(changed)), "changed-file-bytes")
+}
+
+// BenchmarkLargeVideoMemory: resident memory above idle while one 1 GB
+// file downloads.
+func BenchmarkLargeVideoMemory(b *testing.B) {
+	ctx := context.Background()
+	d := newDepartment(b)
+	bundle := bundleWithFiles(b, 1, 1<<30, 1)
+	d.approve(b, bundle, agent.Targeting{}, "editor", "leader")
+	if err := d.publish(b, bundle); err != nil {
+		b.Fatal(err)
+	}
+	s := newSite(b, d, "an-giang-tinh-bien")
+	debug.FreeOSMemory()
+	idle := rss()
+	var peak atomic.Int64
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(10 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				if r := rss(); r > peak.Load() {
+					peak.Store(r)
+				}
+			}
+		}
+	}()
+	start := time.Now()
+	if _, err := s.agent.Sync(ctx); err != nil {
+		b.Fatal(err)
+	}
+	close(done)
+	b.ReportMetric(float64(peak.Load()-idle)/(1<<20), "peak-MB-above-idle")
+	b.ReportMetric(float64(1<<30)/1e6/time.Since(start).Seconds(), "MB/s")
+}
+
+// BenchmarkPublishToActivation: a site running its agent (poll 2 s, with
+// the notification watch); the time from the end of a publication to the
+// site's activation, over several publications.
+func BenchmarkPublishToActivation(b *testing.B) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	d := newDepartment(b)
+	bundle := bundleWithFiles(b, 3, 10_000, 1)
+	s := newSite(b, d, "an-giang-tinh-bien")
+	s.agent.Poll = 2 * time.Second
+	s.agent.Watch = func(ctx context.Context) (<-chan struct{}, error) { return d.store.Watch(ctx, "tuf/metadata") }
+	go s.agent.Run(ctx)
+	var lat []float64
+	for v := int64(1); v <= 6; v++ {
+		setVersion(b, bundle, v)
+		d.approve(b, bundle, agent.Targeting{}, "editor", "leader")
+		if err := d.publish(b, bundle); err != nil {
+			b.Fatal(err)
+		}
+		start := time.Now()
+		deadline := time.After(30 * time.Second)
+		for s.version(b) != v {
+			select {
+			case <-s.cache.Changed():
+			case <-deadline:
+				b.Fatalf("v%d not activated within 30 s", v)
+			}
+		}
+		lat = append(lat, time.Since(start).Seconds())
+	}
+	b.Logf("latencies (s): %v", lat)
+	b.ReportMetric(median(lat)*1000, "median-ms")
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+func rss() int64 {
+	raw, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
+			kb, _ := strconv.ParseInt(f[1], 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+func repoRoot(tb testing.TB) string {
+	dir, _ := os.Getwd()
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			tb.Fatal("no go.mod above the working directory")
+		}
+		dir = parent
+	}
+}
