@@ -1,0 +1,84 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/vnict/kiosk/content/contenttest"
+)
+
+// TestRepositoryWorkflow runs the department's commands in order against a
+// folder store: keys, repository, two approvals, publish, verify, export,
+// timestamp refresh.
+func TestRepositoryWorkflow(t *testing.T) {
+	ctx := context.Background()
+	keys, store, work := t.TempDir(), t.TempDir(), t.TempDir()
+	bundle := contenttest.CopyDemo(t)
+	root := filepath.Join(work, "root.json")
+	kioskctl := func(wantErr bool, args ...string) string {
+		t.Helper()
+		var out, errOut bytes.Buffer
+		err := run(ctx, args, &out, &errOut)
+		if (err != nil) != wantErr {
+			t.Fatalf("kioskctl %s: err = %v, want error: %v\n%s%s", strings.Join(args, " "), err, wantErr, out.String(), errOut.String())
+		}
+		if err != nil {
+			return err.Error()
+		}
+		return out.String()
+	}
+
+	for _, name := range []string{"root", "editor", "leader", "deputy", "publisher"} {
+		kioskctl(false, "keygen", name, "--dir", keys)
+	}
+	if st, err := os.Stat(filepath.Join(keys, "editor.key")); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("private key mode = %v, %v; want 0600", st.Mode().Perm(), err)
+	}
+	kioskctl(true, "keygen", "editor", "--dir", keys) // never overwrite a key
+	key := func(n string) string { return filepath.Join(keys, n) }
+
+	kioskctl(false, "init-repo", "--store", store, "--root-key", key("root.key"),
+		"--approver", "editor="+key("editor.pub"), "--approver", "leader="+key("leader.pub"),
+		"--approver", "deputy="+key("deputy.pub"), "--threshold", "2",
+		"--publisher", key("publisher.pub"), "--root-out", root)
+	kioskctl(true, "init-repo", "--store", store, "--root-key", key("root.key"),
+		"--approver", "editor="+key("editor.pub"), "--publisher", key("publisher.pub"), "--root-out", root)
+
+	out := kioskctl(false, "approve", bundle, "--store", store, "--root", root, "--key", key("editor.key"), "--sites", "an-giang-tinh-bien")
+	if !strings.Contains(out, "signed by editor") || !strings.Contains(out, "still needed") {
+		t.Errorf("first approval says:\n%s", out)
+	}
+	if msg := kioskctl(true, "publish", bundle, "--store", store, "--key", key("publisher.key")); !strings.Contains(msg, "threshold") {
+		t.Errorf("publish below threshold says: %s", msg)
+	}
+	kioskctl(true, "approve", bundle, "--store", store, "--root", root, "--key", key("publisher.key")) // not an approver
+	out = kioskctl(false, "approve", bundle, "--store", store, "--root", root, "--key", key("leader.key"), "--sites", "an-giang-tinh-bien")
+	if !strings.Contains(out, "ready to publish") {
+		t.Errorf("second approval says:\n%s", out)
+	}
+	kioskctl(false, "publish", bundle, "--store", store, "--key", key("publisher.key"))
+
+	out = kioskctl(false, "verify", "--store", store, "--root", root, "--hashes")
+	if !strings.Contains(out, "bundles/demo-an-giang.json") || !strings.Contains(out, "verifies") {
+		t.Errorf("verify says:\n%s", out)
+	}
+	stick := filepath.Join(work, "usb")
+	kioskctl(false, "export", stick, "--store", store, "--root", root)
+	if _, err := os.Stat(filepath.Join(stick, "tuf", "metadata", "timestamp.json")); err != nil {
+		t.Errorf("export has no timestamp: %v", err)
+	}
+	media, _ := filepath.Glob(filepath.Join(stick, "media", "*"))
+	if len(media) != 4 {
+		t.Errorf("export has %d media, want the demo's 4", len(media))
+	}
+	kioskctl(false, "refresh", "--store", store, "--key", key("publisher.key"))
+	kioskctl(false, "verify", "--store", store, "--root", root)
+
+	// A medium altered in the store: verify --hashes says so.
+	os.WriteFile(media[0], []byte("x"), 0o644)
+	kioskctl(true, "verify", "--store", stick, "--root", root, "--hashes")
+}
