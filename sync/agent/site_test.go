@@ -1,0 +1,112 @@
+package agent_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/vnict/kiosk/kiosk/siteconfig"
+	"github.com/vnict/kiosk/sync/agent"
+	"github.com/vnict/kiosk/sync/cache"
+	"github.com/vnict/kiosk/sync/dirstore"
+	"github.com/vnict/kiosk/sync/publish"
+)
+
+// siteConfig writes a site's config, provisioned root and secret, the way
+// a department provisions a site, and loads it.
+func siteConfig(t *testing.T, d *department, id, endpoint, importDir string) *siteconfig.Config {
+	t.Helper()
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "root.json"), d.root, 0o644)
+	os.WriteFile(filepath.Join(dir, "secret"), []byte(d.srv.SecretKey+"\n"), 0o600)
+	yaml := fmt.Sprintf(`site: {id: %s, name: "Cửa khẩu", groups: [border-gates]}
+display: {resolution: 1536x768}
+languages: [vi]
+fonts: [{family: Noto Sans}]
+content: {cache: cache}
+sync:
+  endpoint: %q
+  bucket: %s
+  prefix: kiosk/
+  access_key: %s
+  secret_key_file: secret
+  root: root.json
+  poll: 1s
+  import_dir: %q
+`, id, endpoint, d.bucket, d.srv.AccessKey, importDir)
+	path := filepath.Join(dir, "site.yaml")
+	os.WriteFile(path, []byte(yaml), 0o644)
+	cfg, err := siteconfig.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+func waitVersion(t *testing.T, c *cache.Cache, v int64) {
+	t.Helper()
+	deadline := time.After(30 * time.Second)
+	for {
+		if b := c.Current(); b != nil && b.Manifest.Version == v {
+			return
+		}
+		select {
+		case <-c.Changed():
+		case <-deadline:
+			t.Fatalf("version %d not activated within 30 s", v)
+		}
+	}
+}
+
+// TestSiteFromConfig runs a site's sync as the kiosk process does, from its
+// config: it polls the store and activates each publication.
+func TestSiteFromConfig(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	d := newDepartment(t)
+	site, err := agent.Open(siteConfig(t, d, "an-giang-tinh-bien", d.srv.Endpoint, ""), quiet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	go site.Run(ctx, "")
+	bundle := bundleWithFiles(t, 4, 4_000, 1)
+	for v := int64(1); v <= 2; v++ {
+		setVersion(t, bundle, v)
+		d.approve(t, bundle, agent.Targeting{Groups: []string{"border-gates"}}, "editor", "deputy")
+		if err := d.publish(t, bundle); err != nil {
+			t.Fatal(err)
+		}
+		waitVersion(t, site.Cache, v)
+	}
+}
+
+// TestSiteImportsFromUSBFolder: a site with no link (its store unreachable)
+// activates a publication copied into its import folder.
+func TestSiteImportsFromUSBFolder(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	d := newDepartment(t)
+	bundle := bundleWithFiles(t, 4, 4_000, 1)
+	d.approve(t, bundle, agent.Targeting{}, "editor", "leader")
+	if err := d.publish(t, bundle); err != nil {
+		t.Fatal(err)
+	}
+	importDir := t.TempDir()
+	site, err := agent.Open(siteConfig(t, d, "an-giang-vinh-xuong", "127.0.0.1:1", importDir), quiet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	go site.Run(ctx, importDir)
+	// The stick arrives after the start, as a folder copied in.
+	stick := filepath.Join(t.TempDir(), "usb")
+	if _, err := publish.Export(ctx, d.store, dirstore.New(stick), d.root, d.now); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.CopyFS(filepath.Join(importDir, "publication-2026-11"), os.DirFS(stick)); err != nil {
+		t.Fatal(err)
+	}
+	waitVersion(t, site.Cache, 1)
+}
