@@ -97,7 +97,7 @@ func TestActivateRefusesMissingAndCorruptObjects(t *testing.T) {
 	corrupt := manifest(t, c, "demo", 3, map[string]string{"d.png": "DDDD"})
 	var m content.Manifest
 	json.Unmarshal(corrupt, &m)
-	os.WriteFile(c.ObjectPath(m.Files[0].SHA256), []byte("XXXX"), 0o644)
+	os.WriteFile(c.ObjectPath(m.Files[0].SHA256), []byte("XXXXX"), 0o644) // damaged on disk
 	if err := c.Activate("demo-3", corrupt); !errors.Is(err, ErrCorrupt) {
 		t.Errorf("activate with a corrupt object = %v, want ErrCorrupt", err)
 	}
