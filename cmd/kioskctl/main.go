@@ -32,7 +32,7 @@ const usage = `usage:
   kioskctl approve BUNDLE --key K [--sites IDS] [--groups GROUPS]
                                         stage the bundle and sign it as one approver
   kioskctl publish [BUNDLE...] --key K  upload media and publish the approved staging
-  kioskctl refresh --key K              re-sign the timestamp (daily, from cron)
+  kioskctl refresh --key K              re-sign timestamp (and snapshot near expiry); daily, from cron
   kioskctl export FOLDER                copy the publication to a folder for a USB stick
   kioskctl verify [--hashes]            check the publication as a site would
 The store is --store s3://BUCKET/PREFIX (with --endpoint, credentials in

@@ -254,7 +254,7 @@ func runRefresh(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("refresh", flag.ContinueOnError)
 	var sf storeFlags
 	sf.register(fs)
-	key := fs.String("key", "", "the publishing tool's private key (timestamp)")
+	key := fs.String("key", "", "the publishing tool's private key (snapshot and timestamp)")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -266,10 +266,10 @@ func runRefresh(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := trust.RefreshTimestamp(ctx, store, signer, time.Now()); err != nil {
+	if err := trust.Refresh(ctx, store, signer, signer, time.Now()); err != nil {
 		return err
 	}
-	fmt.Fprintln(stdout, "timestamp re-signed")
+	fmt.Fprintln(stdout, "timestamp re-signed (and the snapshot, when it neared its expiry)")
 	return nil
 }
 

@@ -708,3 +708,64 @@ func approvalStatus(root *metadata.Metadata[metadata.RootType], staged *metadata
 	st.Ready = root.VerifyDelegate(metadata.TARGETS, staged) == nil
 	return st
 }
+
+// SnapshotRenewal is how long before its expiry Refresh re-signs the
+// snapshot, so a quiet feed (no publication for weeks) stays valid.
+const SnapshotRenewal = 7 * 24 * time.Hour
+
+// Refresh re-signs the timestamp (as RefreshTimestamp) and, when the
+// published snapshot expires within SnapshotRenewal, the snapshot too, with
+// the same targets. Run daily from cron: sites tell a frozen feed (old
+// timestamp) from a quiet one (nothing new published).
+func Refresh(ctx context.Context, store Store, snapshotSigner, timestampSigner signature.Signer, now time.Time) error {
+	root, err := loadRoot(ctx, store)
+	if err != nil {
+		return fmt.Errorf("trust: refresh: %w", err)
+	}
+	pub, err := loadPublished(ctx, store, root)
+	if err != nil {
+		return fmt.Errorf("trust: refresh: %w", err)
+	}
+	if pub.timestamp == nil {
+		return fmt.Errorf("trust: refresh: nothing published yet (%s): %w", timestampKey, fs.ErrNotExist)
+	}
+	key := versionedKey(metadata.SNAPSHOT, pub.snapshotVersion)
+	raw, err := readLimited(ctx, store, key, maxMetadataBytes)
+	if err != nil {
+		return fmt.Errorf("trust: refresh: %w", err)
+	}
+	old, err := metadata.Snapshot().FromBytes(raw)
+	if err != nil {
+		return fmt.Errorf("trust: refresh: parse %s: %w", key, err)
+	}
+	if old.Signed.Expires.After(now.Add(SnapshotRenewal)) {
+		return RefreshTimestamp(ctx, store, timestampSigner, now)
+	}
+	if err := checkRoleKey(root, metadata.SNAPSHOT, snapshotSigner); err != nil {
+		return fmt.Errorf("trust: refresh: %w", err)
+	}
+	if err := checkRoleKey(root, metadata.TIMESTAMP, timestampSigner); err != nil {
+		return fmt.Errorf("trust: refresh: %w", err)
+	}
+	snap := metadata.Snapshot(expiry(now, DefaultSnapshotLifetime))
+	snap.Signed.Version = pub.snapshotVersion + 1
+	snap.Signed.Meta = old.Signed.Meta
+	snapBytes, err := signRole(root, metadata.SNAPSHOT, snap, snapshotSigner)
+	if err != nil {
+		return fmt.Errorf("trust: refresh: %w", err)
+	}
+	if err := putBytes(ctx, store, versionedKey(metadata.SNAPSHOT, snap.Signed.Version), snapBytes); err != nil {
+		return fmt.Errorf("trust: refresh: %w", err)
+	}
+	ts := metadata.Timestamp(expiry(now, DefaultTimestampLifetime))
+	ts.Signed.Version = pub.timestampVersion + 1
+	ts.Signed.Meta["snapshot.json"] = metaFile(snap.Signed.Version, snapBytes)
+	tsBytes, err := signRole(root, metadata.TIMESTAMP, ts, timestampSigner)
+	if err != nil {
+		return fmt.Errorf("trust: refresh: %w", err)
+	}
+	if err := putBytes(ctx, store, timestampKey, tsBytes); err != nil {
+		return fmt.Errorf("trust: refresh: %w", err)
+	}
+	return nil
+}
