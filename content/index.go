@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+
+	"github.com/vnict/kiosk/internal/atomicfile"
 )
 
 // IndexDir records the size and SHA-256 of every file under dir (but the
@@ -59,30 +61,8 @@ func IndexDir(dir string) (*Manifest, error) {
 	if err != nil {
 		return nil, fmt.Errorf("index %s: %w", dir, err)
 	}
-	if err := writeFileAtomic(manifestPath, append(out, '\n')); err != nil {
+	if err := atomicfile.Write(manifestPath, append(out, '\n')); err != nil {
 		return nil, fmt.Errorf("index %s: %w", dir, err)
 	}
 	return &m, nil
-}
-
-// writeFileAtomic writes data to a temporary file beside name, syncs it and
-// renames it over name, so a reader sees the old or the new file, never half.
-func writeFileAtomic(name string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), name)
 }

@@ -9,11 +9,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -277,7 +277,7 @@ func (m *Manifest) Validate() error {
 		default:
 			bad(field+".layout", "%q: want %q or %q", it.Layout, LayoutSingle, LayoutSideBySide)
 		}
-		for _, lang := range sortedKeys(it.Text) {
+		for _, lang := range slices.Sorted(maps.Keys(it.Text)) {
 			if err := checkLanguage(lang); err != nil {
 				bad(fmt.Sprintf("%s.text.%s", field, lang), "%v", err)
 			}
@@ -298,7 +298,7 @@ func (m *Manifest) Validate() error {
 			if len(it.Images) == 0 {
 				bad(field+".images", "an image item needs at least one image")
 			}
-			for _, lang := range sortedKeys(it.Images) {
+			for _, lang := range slices.Sorted(maps.Keys(it.Images)) {
 				f := fmt.Sprintf("%s.images.%s", field, lang)
 				if lang != AnyLanguage {
 					if err := checkLanguage(lang); err != nil {
@@ -330,7 +330,7 @@ func (m *Manifest) Validate() error {
 		if len(msg) == 0 {
 			bad(field, "empty message")
 		}
-		for _, lang := range sortedKeys(msg) {
+		for _, lang := range slices.Sorted(maps.Keys(msg)) {
 			if err := checkLanguage(lang); err != nil {
 				bad(field+"."+lang, "%v", err)
 			}
@@ -366,15 +366,6 @@ func checkLanguage(tag string) error {
 		return fmt.Errorf("%q: write the language tag as %q", tag, t.String())
 	}
 	return nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // File returns the manifest entry of the bundle path p.

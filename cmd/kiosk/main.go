@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"reflect"
 	"runtime/debug"
 	"syscall"
 	"time"
@@ -133,6 +134,9 @@ func run(ctx context.Context, args []string, stderr io.Writer, started time.Time
 			}
 			if *window {
 				next.Display.Fullscreen = false
+			}
+			if !reflect.DeepEqual(next.Sync, cfg.Sync) || next.Content != cfg.Content {
+				log.Warn("content and sync settings take effect at the next start; the rest applies now")
 			}
 			p.Reconfigure(next)
 		}

@@ -345,6 +345,32 @@ func inkShare(img image.Image, r image.Rectangle) float64 {
 // change on time, and SIGTERM (a service manager stopping it) must end it
 // promptly.
 func TestStillSlidesAdvanceAndStop(t *testing.T) {
+	cmd, _, log := startStillKiosk(t)
+	// Three slides have come and gone, and the player has stopped drawing
+	// frames.
+	log.waitFor(t, "msg=slide", 3)
+	log.waitFor(t, "still until", 1)
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("exit after SIGTERM: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("still running 10s after SIGTERM")
+	}
+}
+
+// startStillKiosk runs the player on the real clock, in a window, on the
+// demo bundle with one-second slides and no ticker (so it draws frames only
+// when a slide changes), at debug level. It returns the process, its config
+// file and its log; the process is killed at the end of the test.
+func startStillKiosk(t *testing.T) (*exec.Cmd, string, *logWatcher) {
+	t.Helper()
 	if os.Getenv("DISPLAY") == "" {
 		t.Fatal("DISPLAY is not set: run the player tests with `make test`, which starts Xvfb")
 	}
@@ -365,25 +391,8 @@ func TestStillSlidesAdvanceAndStop(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer cmd.Process.Kill()
-	log := watchLog(t, stderr)
-	// Three slides have come and gone, and the player has stopped drawing
-	// frames.
-	log.waitFor(t, "msg=slide", 3)
-	log.waitFor(t, "still until", 1)
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("exit after SIGTERM: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("still running 10s after SIGTERM")
-	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	return cmd, cfg, watchLog(t, stderr)
 }
 
 // logWatcher collects a process's log and lets a test wait for a line.
@@ -437,28 +446,7 @@ func (w *logWatcher) waitFor(t *testing.T, s string, n int) {
 // file renamed over the old): an invalid config is refused with the field
 // named and playback goes on; a valid one takes effect without a restart.
 func TestConfigHotReload(t *testing.T) {
-	if os.Getenv("DISPLAY") == "" {
-		t.Fatal("DISPLAY is not set: run the player tests with `make test`, which starts Xvfb")
-	}
-	dir := contenttest.CopyDemo(t)
-	contenttest.EditManifest(t, dir, func(m map[string]any) {
-		for _, it := range m["items"].([]any) {
-			it.(map[string]any)["duration"] = "1s"
-		}
-	})
-	cfg := writeConfig(t, dir, "ticker: {edge: none}\nplayback: {transition: 200ms}")
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "KIOSK_TEST_RUN_MAIN=1", "KIOSK_TEST_ARGS=--config "+cfg+" --window --log-level debug",
-		"XDG_CACHE_HOME="+t.TempDir())
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { cmd.Process.Kill(); cmd.Wait() }()
-	log := watchLog(t, stderr)
+	_, cfg, log := startStillKiosk(t)
 	log.waitFor(t, "first content slide", 1)
 
 	replace := func(text string) {

@@ -32,6 +32,7 @@ const usage = `usage:
   kioskctl approve BUNDLE --key K [--sites IDS] [--groups GROUPS]
                                         stage the bundle and sign it as one approver
   kioskctl publish [BUNDLE...] --key K  upload media and publish the approved staging
+  kioskctl discard                      drop the staged publication and its approvals
   kioskctl refresh --key K              re-sign timestamp (and snapshot near expiry); daily, from cron
   kioskctl export FOLDER                copy the publication to a folder for a USB stick
   kioskctl verify [--hashes]            check the publication as a site would
@@ -69,6 +70,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runPublish(ctx, args[1:], stdout)
 	case "refresh":
 		return runRefresh(ctx, args[1:], stdout)
+	case "discard":
+		return runDiscard(ctx, args[1:], stdout)
 	case "export":
 		return runExport(ctx, args[1:], stdout)
 	case "verify":

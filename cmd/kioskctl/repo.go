@@ -51,6 +51,19 @@ func (s *storeFlags) open() (publish.Store, error) {
 	})
 }
 
+// openWithRoot opens the store and reads the department's trusted root.
+func (s *storeFlags) openWithRoot(rootPath string) (publish.Store, []byte, error) {
+	store, err := s.open()
+	if err != nil {
+		return nil, nil, err
+	}
+	root, err := os.ReadFile(rootPath)
+	if err != nil {
+		return nil, nil, fmt.Errorf("trusted root (--root): %w", err)
+	}
+	return store, root, nil
+}
+
 func splitList(s string) []string {
 	var out []string
 	for _, p := range strings.Split(s, ",") {
@@ -187,11 +200,7 @@ func runApprove(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(pos) != 1 || *key == "" {
 		return errors.New("approve: want BUNDLE and --key KEY")
 	}
-	store, err := sf.open()
-	if err != nil {
-		return err
-	}
-	root, err := os.ReadFile(*rootPath)
+	store, root, err := sf.openWithRoot(*rootPath)
 	if err != nil {
 		return err
 	}
@@ -250,6 +259,24 @@ func runPublish(ctx context.Context, args []string, stdout io.Writer) error {
 	return nil
 }
 
+func runDiscard(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("discard", flag.ContinueOnError)
+	var sf storeFlags
+	sf.register(fs)
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	store, err := sf.open()
+	if err != nil {
+		return err
+	}
+	if err := trust.DiscardStaged(ctx, store); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "staged publication discarded; its approvals are gone")
+	return nil
+}
+
 func runRefresh(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("refresh", flag.ContinueOnError)
 	var sf storeFlags
@@ -285,11 +312,7 @@ func runExport(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(pos) != 1 {
 		return errors.New("export: want the destination FOLDER")
 	}
-	store, err := sf.open()
-	if err != nil {
-		return err
-	}
-	root, err := os.ReadFile(*rootPath)
+	store, root, err := sf.openWithRoot(*rootPath)
 	if err != nil {
 		return err
 	}
@@ -310,11 +333,7 @@ func runVerify(ctx context.Context, args []string, stdout io.Writer) error {
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	store, err := sf.open()
-	if err != nil {
-		return err
-	}
-	root, err := os.ReadFile(*rootPath)
+	store, root, err := sf.openWithRoot(*rootPath)
 	if err != nil {
 		return err
 	}

@@ -56,6 +56,12 @@ func TestRepositoryWorkflow(t *testing.T) {
 		t.Errorf("publish below threshold says: %s", msg)
 	}
 	kioskctl(true, "approve", bundle, "--store", store, "--root", root, "--key", key("publisher.key")) // not an approver
+	// Another bundle cannot be staged over this one without a discard.
+	other := contenttest.CopyDemo(t)
+	contenttest.EditManifest(t, other, func(m map[string]any) { m["id"] = "other-bundle" })
+	if msg := kioskctl(true, "approve", other, "--store", store, "--root", root, "--key", key("editor.key")); !strings.Contains(msg, "discard") {
+		t.Errorf("approve over a staged publication says: %s", msg)
+	}
 	out = kioskctl(false, "approve", bundle, "--store", store, "--root", root, "--key", key("leader.key"), "--sites", "an-giang-tinh-bien")
 	if !strings.Contains(out, "ready to publish") {
 		t.Errorf("second approval says:\n%s", out)

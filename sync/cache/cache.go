@@ -35,6 +35,7 @@ import (
 	"sync"
 
 	"github.com/vnict/kiosk/content"
+	"github.com/vnict/kiosk/internal/atomicfile"
 )
 
 // Cache is a site's content cache. It is safe for concurrent use.
@@ -211,7 +212,7 @@ func (c *Cache) assemble(name string, m *content.Manifest, manifest []byte) erro
 	defer os.RemoveAll(stage)
 	// Objects adopted since the last activation become durable here, with
 	// one sync of their folder rather than one per file.
-	if err := syncDir(filepath.Join(c.root, "objects")); err != nil {
+	if err := atomicfile.SyncDir(filepath.Join(c.root, "objects")); err != nil {
 		return fmt.Errorf("activate %s: %w", name, err)
 	}
 	dirs := map[string]bool{stage: true}
@@ -234,14 +235,14 @@ func (c *Cache) assemble(name string, m *content.Manifest, manifest []byte) erro
 		return fmt.Errorf("activate %s: %w", name, err)
 	}
 	for d := range dirs {
-		if err := syncDir(d); err != nil {
+		if err := atomicfile.SyncDir(d); err != nil {
 			return fmt.Errorf("activate %s: %w", name, err)
 		}
 	}
 	if err := os.Rename(stage, c.releaseDir(name)); err != nil {
 		return fmt.Errorf("activate %s: %w", name, err)
 	}
-	return syncDir(filepath.Join(c.root, "releases"))
+	return atomicfile.SyncDir(filepath.Join(c.root, "releases"))
 }
 
 // checkObject checks a cached object is there with its size. Its SHA-256
@@ -348,34 +349,7 @@ func (c *Cache) readPointer(name string) (string, error) {
 }
 
 func (c *Cache) writePointer(name, value string) error {
-	return WriteFileAtomic(filepath.Join(c.root, name), []byte(value+"\n"))
-}
-
-// WriteFileAtomic writes data beside path, fsyncs it, renames it over path
-// and fsyncs the folder: a reader, or the machine after a power cut, sees
-// the old file or the new, never part of one.
-func WriteFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	return syncDir(dir)
+	return atomicfile.Write(filepath.Join(c.root, name), []byte(value+"\n"))
 }
 
 func writeSynced(path string, data []byte) error {

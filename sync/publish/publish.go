@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -153,7 +154,7 @@ func Published(ctx context.Context, store Store, root []byte, now time.Time) ([]
 		return nil, fmt.Errorf("read the current publication: %w", err)
 	}
 	var out []trust.Target
-	for _, p := range sortedKeys(rel.Targets) {
+	for _, p := range slices.Sorted(maps.Keys(rel.Targets)) {
 		data, err := c.Fetch(ctx, rel, p)
 		if err != nil {
 			return nil, fmt.Errorf("read the current publication: %w", err)
@@ -356,13 +357,4 @@ func hashCheck(ctx context.Context, store Store, key string, f content.File) err
 		return fmt.Errorf("%s (%s): %w", f.Path, key, fetch.ErrTampered)
 	}
 	return nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

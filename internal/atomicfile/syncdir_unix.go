@@ -1,11 +1,11 @@
 //go:build !windows
 
-package cache
+package atomicfile
 
 import "os"
 
-// syncDir flushes a folder's entries (new and renamed names) to disk.
-func syncDir(dir string) error {
+// SyncDir flushes a folder's entries (new and renamed names) to disk.
+func SyncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
 		return err
