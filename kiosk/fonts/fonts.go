@@ -369,3 +369,34 @@ func (c *Chain) For(lang string) *Chain {
 	}
 	return out
 }
+
+// Needed returns the faces of the chain that draw some character of s that
+// no earlier face draws, in chain order, and always the first face (for
+// spaces and metrics). Drawing s with these faces looks the same as with the
+// whole chain, and fonts a text does not use (a 20 MB CJK face behind a
+// Vietnamese text) need not be loaded.
+func (c *Chain) Needed(s string) *Chain {
+	if len(c.Faces) == 0 {
+		return c
+	}
+	used := make([]bool, len(c.Faces))
+	used[0] = true
+	for _, r := range s {
+		if Invisible(r) {
+			continue
+		}
+		for i, f := range c.Faces {
+			if f.Has(r) {
+				used[i] = true
+				break
+			}
+		}
+	}
+	out := &Chain{}
+	for i, f := range c.Faces {
+		if used[i] {
+			out.Faces = append(out.Faces, f)
+		}
+	}
+	return out
+}

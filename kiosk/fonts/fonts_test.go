@@ -161,3 +161,26 @@ func TestExtractFaceFromCollection(t *testing.T) {
 		t.Errorf("a single font is returned as is: %v", err)
 	}
 }
+
+func TestNeeded(t *testing.T) {
+	c := chain(t, "Noto Sans", "Noto Sans Khmer", "Noto Sans Lao", "Noto Sans CJK SC")
+	tests := []struct {
+		lang, text string
+		want       []string
+	}{
+		{"vi", "Chào mừng quý khách", []string{"Latn"}},
+		{"km", "សូម\u200bស្វាគមន៍", []string{"Khmr"}},
+		{"vi", "Chào 欢迎", []string{"Latn", "Hani"}},
+		{"zh", "欢迎 Welcome", []string{"Hani"}}, // the CJK face has Latin too
+		{"en", "Lao ຍິນດີ and Khmer សូម", []string{"Latn", "Khmr", "Laoo"}},
+	}
+	for _, tc := range tests {
+		var got []string
+		for _, f := range c.For(tc.lang).Needed(tc.text).Faces {
+			got = append(got, f.Script)
+		}
+		if strings.Join(got, ",") != strings.Join(tc.want, ",") {
+			t.Errorf("Needed(%s, %q) = %v, want %v", tc.lang, tc.text, got, tc.want)
+		}
+	}
+}

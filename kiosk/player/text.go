@@ -58,10 +58,10 @@ func (c *sourceCache) get(d fonts.Data) (*text.GoTextFaceSource, error) {
 	return src, nil
 }
 
-// face returns the chain's faces for lang at size, the language's own script
-// first.
-func (t *typesetter) face(lang string, bold bool, size float64) (text.Face, text.Metrics) {
-	chain := t.chain.For(lang)
+// face returns the faces that draw s in lang at size, the language's own
+// script first. Only fonts s uses are loaded.
+func (t *typesetter) face(lang, s string, bold bool, size float64) (text.Face, text.Metrics) {
+	chain := t.chain.For(lang).Needed(s)
 	tag, _ := language.Parse(lang)
 	var faces []text.Face
 	var primary text.Metrics
@@ -97,9 +97,11 @@ func (t *typesetter) face(lang string, bold bool, size float64) (text.Face, text
 // lineHeight is the distance between baselines for a face's metrics.
 func lineHeight(m text.Metrics) float64 { return (m.HAscent + m.HDescent) * 1.12 }
 
-func (t *typesetter) sizer(lang string, bold bool) typeset.Sizer {
+// sizer measures pieces of s (and the ellipsis a cut line ends in).
+func (t *typesetter) sizer(lang, s string, bold bool) typeset.Sizer {
+	s += "…"
 	return func(size float64) (typeset.Measure, float64) {
-		f, m := t.face(lang, bold, size)
+		f, m := t.face(lang, s, bold, size)
 		if f == nil {
 			return func(string) float64 { return 0 }, size
 		}
@@ -160,8 +162,8 @@ type textBlock struct {
 // block, vertically at top (valign 0), centre (0.5) or bottom (1).
 func (t *typesetter) layoutBlock(name, where, lang, s string, bold bool, box Rect, minSize, maxSize, valign float64, center bool, col color.Color) (textBlock, bool) {
 	s = t.drawable(where, lang, s)
-	b := typeset.Fit(s, box.W, box.H, minSize, maxSize, t.sizer(lang, bold))
-	f, m := t.face(lang, bold, b.Size)
+	b := typeset.Fit(s, box.W, box.H, minSize, maxSize, t.sizer(lang, s, bold))
+	f, m := t.face(lang, s+"…", bold, b.Size)
 	if f == nil || len(b.Lines) == 0 {
 		return textBlock{}, false
 	}

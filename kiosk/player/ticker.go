@@ -36,7 +36,7 @@ func layoutTicker(ts *typesetter, lay layout, cfg *siteconfig.Config, msgs []tic
 		// useless on one line) goes.
 		s := strings.Join(strings.Fields(ts.drawable("ticker", m.lang, m.text)), " ")
 		s = strings.ReplaceAll(s, string(typeset.ZWSP), "")
-		face, metrics := ts.face(m.lang, false, size)
+		face, metrics := ts.face(m.lang, s+"…", false, size)
 		if face == nil || s == "" {
 			continue
 		}
