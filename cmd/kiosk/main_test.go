@@ -381,6 +381,15 @@ func startStillKiosk(t *testing.T) (*exec.Cmd, string, *logWatcher) {
 		}
 	})
 	cfg := writeConfig(t, dir, "ticker: {edge: none}\nplayback: {transition: 200ms}")
+	cmd, log := startKiosk(t, cfg)
+	return cmd, cfg, log
+}
+
+// startKiosk runs the player on the real clock with the config at cfg, in a
+// window, at debug level, and returns the process and its log; the process
+// is killed at the end of the test.
+func startKiosk(t *testing.T, cfg string) (*exec.Cmd, *logWatcher) {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "KIOSK_TEST_RUN_MAIN=1", "KIOSK_TEST_ARGS=--config "+cfg+" --window --log-level debug",
 		"XDG_CACHE_HOME="+t.TempDir())
@@ -392,7 +401,7 @@ func startStillKiosk(t *testing.T) (*exec.Cmd, string, *logWatcher) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	return cmd, cfg, watchLog(t, stderr)
+	return cmd, watchLog(t, stderr)
 }
 
 // logWatcher collects a process's log and lets a test wait for a line.

@@ -1,25 +1,16 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/sigstore/sigstore/pkg/signature"
 
 	"github.com/vnict/kiosk/content"
 	"github.com/vnict/kiosk/content/contenttest"
-	"github.com/vnict/kiosk/internal/miniotest"
 	"github.com/vnict/kiosk/sync/agent"
-	"github.com/vnict/kiosk/sync/publish"
-	"github.com/vnict/kiosk/sync/s3store"
-	"github.com/vnict/kiosk/sync/trust"
+	"github.com/vnict/kiosk/sync/publish/publishtest"
 )
 
 // TestPlaysWhatIsPublished runs the kiosk as a synced site against a real
@@ -30,60 +21,12 @@ func TestPlaysWhatIsPublished(t *testing.T) {
 	if os.Getenv("DISPLAY") == "" {
 		t.Fatal("DISPLAY is not set: run the player tests with `make test`, which starts Xvfb")
 	}
-	ctx := context.Background()
-	srv := miniotest.Start(t)
-	srv.MakeBucket(t, "an-giang")
-	store, err := s3store.New(s3store.Config{Endpoint: srv.Endpoint, AccessKey: srv.AccessKey, SecretKey: srv.SecretKey,
-		Bucket: "an-giang", Prefix: "kiosk/"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys := t.TempDir()
-	signers := map[string]signature.Signer{}
-	for _, n := range []string{"root", "editor", "leader", "publisher"} {
-		if err := trust.GenerateKey(keys, n); err != nil {
-			t.Fatal(err)
-		}
-		if signers[n], err = trust.LoadSigner(filepath.Join(keys, n+".key")); err != nil {
-			t.Fatal(err)
-		}
-	}
-	pub := func(n string) any {
-		k, err := trust.LoadPublicKey(filepath.Join(keys, n+".pub"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return k
-	}
-	err = trust.InitRepository(ctx, store, trust.InitOptions{
-		RootSigners: []signature.Signer{signers["root"]}, ApprovalThreshold: 2,
-		Approvers:   []trust.Approver{{Name: "editor", Key: pub("editor")}, {Name: "leader", Key: pub("leader")}},
-		SnapshotKey: pub("publisher"), TimestampKey: pub("publisher"), Now: time.Now(),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := store.Get(ctx, "tuf/metadata/1.root.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	root, _ := io.ReadAll(r)
-	r.Close()
-	release := func(bundle string) {
-		t.Helper()
-		for _, a := range []string{"editor", "leader"} {
-			if _, err := publish.Approve(ctx, store, root, bundle, agent.Targeting{}, signers[a], time.Now()); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := publish.Publish(ctx, store, []string{bundle}, signers["publisher"], signers["publisher"], time.Now()); err != nil {
-			t.Fatal(err)
-		}
-	}
+	d := publishtest.New(t)
+	release := func(bundle string) { d.Release(t, bundle, agent.Targeting{}) }
 
 	site := t.TempDir()
-	os.WriteFile(filepath.Join(site, "root.json"), root, 0o644)
-	os.WriteFile(filepath.Join(site, "secret"), []byte(srv.SecretKey), 0o600)
+	os.WriteFile(filepath.Join(site, "root.json"), d.Root, 0o644)
+	os.WriteFile(filepath.Join(site, "secret"), []byte(d.Server.SecretKey), 0o600)
 	cfg := filepath.Join(site, "site.yaml")
 	os.WriteFile(cfg, []byte(fmt.Sprintf(`site: {id: an-giang-tinh-bien, name: "Cửa khẩu Quốc tế Tịnh Biên"}
 display: {resolution: 1536x768}
@@ -93,20 +36,9 @@ content: {cache: cache}
 ticker: {edge: none}
 playback: {transition: 200ms}
 sync: {endpoint: %q, bucket: an-giang, prefix: kiosk/, access_key: %s, secret_key_file: secret, root: root.json, poll: 1s}
-`, srv.Endpoint, srv.AccessKey)), 0o644)
+`, d.Server.Endpoint, d.Server.AccessKey)), 0o644)
 
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "KIOSK_TEST_RUN_MAIN=1", "KIOSK_TEST_ARGS=--config "+cfg+" --window --log-level debug",
-		"XDG_CACHE_HOME="+t.TempDir())
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	log := watchLog(t, stderr)
+	cmd, log := startKiosk(t, cfg)
 	log.waitFor(t, "no content bundle; showing the standby slide", 1)
 
 	bundle := contenttest.CopyDemo(t)

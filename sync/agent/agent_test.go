@@ -14,104 +14,24 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sigstore/sigstore/pkg/signature"
 
 	"github.com/vnict/kiosk/content"
 	"github.com/vnict/kiosk/content/contenttest"
-	"github.com/vnict/kiosk/internal/miniotest"
 	"github.com/vnict/kiosk/sync/agent"
 	"github.com/vnict/kiosk/sync/cache"
 	"github.com/vnict/kiosk/sync/dirstore"
 	"github.com/vnict/kiosk/sync/fetch"
 	"github.com/vnict/kiosk/sync/publish"
-	"github.com/vnict/kiosk/sync/s3store"
+	"github.com/vnict/kiosk/sync/publish/publishtest"
 	"github.com/vnict/kiosk/sync/trust"
 )
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
-// department is a TUF repository in a real MinIO bucket, with three
-// approvers (two must sign) and a publishing key.
-type department struct {
-	srv     *miniotest.Server
-	store   *s3store.Store
-	root    []byte
-	keys    map[string]signature.Signer
-	now     time.Time
-	bucket  string
-	keysDir string
-}
+// department is a TUF repository in a real MinIO bucket.
+type department = publishtest.Department
 
-func newDepartment(t testing.TB) *department {
-	t.Helper()
-	ctx := context.Background()
-	srv := miniotest.Start(t)
-	srv.MakeBucket(t, "an-giang")
-	store, err := s3store.New(s3store.Config{Endpoint: srv.Endpoint, AccessKey: srv.AccessKey, SecretKey: srv.SecretKey,
-		Bucket: "an-giang", Prefix: "kiosk/"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := &department{srv: srv, store: store, keys: map[string]signature.Signer{}, now: time.Now(), bucket: "an-giang", keysDir: t.TempDir()}
-	for _, name := range []string{"root", "editor", "leader", "deputy", "publisher"} {
-		if err := trust.GenerateKey(d.keysDir, name); err != nil {
-			t.Fatal(err)
-		}
-		s, err := trust.LoadSigner(filepath.Join(d.keysDir, name+".key"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		d.keys[name] = s
-	}
-	pub := func(name string) any {
-		k, err := trust.LoadPublicKey(filepath.Join(d.keysDir, name+".pub"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return k
-	}
-	opts := trust.InitOptions{
-		RootSigners:       []signature.Signer{d.keys["root"]},
-		ApprovalThreshold: 2,
-		SnapshotKey:       pub("publisher"),
-		TimestampKey:      pub("publisher"),
-		Now:               d.now,
-	}
-	for _, name := range []string{"editor", "leader", "deputy"} {
-		opts.Approvers = append(opts.Approvers, trust.Approver{Name: name, Key: pub(name)})
-	}
-	if err := trust.InitRepository(ctx, store, opts); err != nil {
-		t.Fatal(err)
-	}
-	r, err := store.Get(ctx, "tuf/metadata/1.root.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	if d.root, err = io.ReadAll(r); err != nil {
-		t.Fatal(err)
-	}
-	return d
-}
-
-// approve signs the bundle in dir as each of approvers.
-func (d *department) approve(t testing.TB, dir string, to agent.Targeting, approvers ...string) trust.Status {
-	t.Helper()
-	var st trust.Status
-	for _, a := range approvers {
-		var err error
-		st, err = publish.Approve(context.Background(), d.store, d.root, dir, to, d.keys[a], d.now)
-		if err != nil {
-			t.Fatalf("approve as %s: %v", a, err)
-		}
-	}
-	return st
-}
-
-func (d *department) publish(t testing.TB, dirs ...string) error {
-	t.Helper()
-	return publish.Publish(context.Background(), d.store, dirs, d.keys["publisher"], d.keys["publisher"], d.now)
-}
+func newDepartment(t testing.TB) *department { return publishtest.New(t) }
 
 // site is a site's agent syncing from the department's store.
 type site struct {
@@ -127,9 +47,9 @@ func newSite(t testing.TB, d *department, id string, groups ...string) *site {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fetch.Fetcher{Source: d.store, Objects: c}
-	now := func() time.Time { return d.now }
-	client, err := trust.NewClient(d.store, d.root, filepath.Join(dir, "tuf"), now)
+	f := &fetch.Fetcher{Source: d.Store, Objects: c}
+	now := func() time.Time { return d.Now }
+	client, err := trust.NewClient(d.Store, d.Root, filepath.Join(dir, "tuf"), now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,11 +57,11 @@ func newSite(t testing.TB, d *department, id string, groups ...string) *site {
 		Site: id, Groups: groups,
 		Trust: client,
 		TrustFor: func(st trust.Reader) (agent.Verifier, error) {
-			return trust.NewClient(st, d.root, filepath.Join(dir, "tuf"), now)
+			return trust.NewClient(st, d.Root, filepath.Join(dir, "tuf"), now)
 		},
 		Fetch:  f,
 		Cache:  c,
-		Report: &agent.StoreReporter{Store: d.store, Site: id, Now: func() time.Time { return d.now }},
+		Report: &agent.StoreReporter{Store: d.Store, Site: id, Now: func() time.Time { return d.Now }},
 		Log:    quiet(),
 	}
 	return &site{agent: a, cache: c, fetch: f}
@@ -201,11 +121,11 @@ func TestApprovalThresholdAndActivation(t *testing.T) {
 	bundle := contenttest.CopyDemo(t)
 
 	// One approver of the two needed: publishing is refused.
-	st := d.approve(t, bundle, agent.Targeting{Groups: []string{"border-gates"}}, "editor")
+	st := d.Approve(t, bundle, agent.Targeting{Groups: []string{"border-gates"}}, "editor")
 	if st.Ready || len(st.Signed) != 1 || len(st.Missing) != 2 {
 		t.Fatalf("after one approval: %+v", st)
 	}
-	if err := d.publish(t, bundle); err == nil {
+	if err := d.Publish(t, bundle); err == nil {
 		t.Fatal("published with one approval of two")
 	}
 	if _, err := s.agent.Sync(ctx); !errors.Is(err, agent.ErrNoBundle) {
@@ -216,10 +136,10 @@ func TestApprovalThresholdAndActivation(t *testing.T) {
 	}
 
 	// The second approver: published, and the site plays it.
-	if st := d.approve(t, bundle, agent.Targeting{Groups: []string{"border-gates"}}, "leader"); !st.Ready {
+	if st := d.Approve(t, bundle, agent.Targeting{Groups: []string{"border-gates"}}, "leader"); !st.Ready {
 		t.Fatalf("after two approvals: %+v", st)
 	}
-	if err := d.publish(t, bundle); err != nil {
+	if err := d.Publish(t, bundle); err != nil {
 		t.Fatal(err)
 	}
 	res, err := s.agent.Sync(ctx)
@@ -252,8 +172,8 @@ func TestDeltaMovesOnlyTheChangedFile(t *testing.T) {
 	d := newDepartment(t)
 	s := newSite(t, d, "an-giang-tinh-bien")
 	bundle := bundleWithFiles(t, 50, 20_000, 1)
-	d.approve(t, bundle, agent.Targeting{}, "editor", "deputy")
-	if err := d.publish(t, bundle); err != nil {
+	d.Approve(t, bundle, agent.Targeting{}, "editor", "deputy")
+	if err := d.Publish(t, bundle); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.agent.Sync(ctx); err != nil {
@@ -267,8 +187,8 @@ func TestDeltaMovesOnlyTheChangedFile(t *testing.T) {
 	rand.Read(changed)
 	os.WriteFile(filepath.Join(bundle, "media", "017.bin"), changed, 0o644)
 	setVersion(t, bundle, 2)
-	d.approve(t, bundle, agent.Targeting{}, "editor", "leader")
-	if err := d.publish(t, bundle); err != nil {
+	d.Approve(t, bundle, agent.Targeting{}, "editor", "leader")
+	if err := d.Publish(t, bundle); err != nil {
 		t.Fatal(err)
 	}
 	before := s.fetch.Downloaded.Load()
@@ -298,21 +218,21 @@ func TestRefusalsKeepTheLastGoodBundle(t *testing.T) {
 			f := m.Manifest.Files[3]
 			evil := make([]byte, f.Size)
 			rand.Read(evil)
-			if err := d.store.Put(ctx, fetch.MediaKey(f.SHA256), strings.NewReader(string(evil)), f.Size); err != nil {
+			if err := d.Store.Put(ctx, fetch.MediaKey(f.SHA256), strings.NewReader(string(evil)), f.Size); err != nil {
 				t.Fatal(err)
 			}
 		}, fetch.ErrTampered},
 		{"manifest altered in the bucket", func(t *testing.T, d *department, bundle string) {
-			keys, err := d.store.List(ctx, "tuf/targets/")
+			keys, err := d.Store.List(ctx, "tuf/targets/")
 			if err != nil {
 				t.Fatal(err)
 			}
 			for _, k := range keys {
-				r, _ := d.store.Get(ctx, k)
+				r, _ := d.Store.Get(ctx, k)
 				raw, _ := io.ReadAll(r)
 				r.Close()
 				evil := strings.Replace(string(raw), `"version": 2`, `"version": 9`, 1)
-				d.store.Put(ctx, k, strings.NewReader(evil), int64(len(evil)))
+				d.Store.Put(ctx, k, strings.NewReader(evil), int64(len(evil)))
 			}
 		}, trust.ErrTampered},
 	}
@@ -321,8 +241,8 @@ func TestRefusalsKeepTheLastGoodBundle(t *testing.T) {
 			d := newDepartment(t)
 			s := newSite(t, d, "an-giang-tinh-bien")
 			bundle := bundleWithFiles(t, 8, 5_000, 1)
-			d.approve(t, bundle, agent.Targeting{}, "editor", "leader")
-			if err := d.publish(t, bundle); err != nil {
+			d.Approve(t, bundle, agent.Targeting{}, "editor", "leader")
+			if err := d.Publish(t, bundle); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := s.agent.Sync(ctx); err != nil {
@@ -330,8 +250,8 @@ func TestRefusalsKeepTheLastGoodBundle(t *testing.T) {
 			}
 			os.WriteFile(filepath.Join(bundle, "media", "003.bin"), []byte("a new third file"), 0o644)
 			setVersion(t, bundle, 2)
-			d.approve(t, bundle, agent.Targeting{}, "editor", "leader")
-			if err := d.publish(t, bundle); err != nil {
+			d.Approve(t, bundle, agent.Targeting{}, "editor", "leader")
+			if err := d.Publish(t, bundle); err != nil {
 				t.Fatal(err)
 			}
 			tc.attack(t, d, bundle)
@@ -342,7 +262,7 @@ func TestRefusalsKeepTheLastGoodBundle(t *testing.T) {
 			if s.version(t) != 1 {
 				t.Errorf("site plays v%d after the refusal, want v1", s.version(t))
 			}
-			events, err := d.store.List(ctx, "reports/an-giang-tinh-bien/events/")
+			events, err := d.Store.List(ctx, "reports/an-giang-tinh-bien/events/")
 			if err != nil || len(events) == 0 {
 				t.Errorf("refusal not reported to the department: %v %v", events, err)
 			}
@@ -357,19 +277,19 @@ func TestStoreOutage(t *testing.T) {
 	d := newDepartment(t)
 	s := newSite(t, d, "an-giang-tinh-bien")
 	bundle := bundleWithFiles(t, 5, 10_000, 1)
-	d.approve(t, bundle, agent.Targeting{}, "editor", "leader")
-	if err := d.publish(t, bundle); err != nil {
+	d.Approve(t, bundle, agent.Targeting{}, "editor", "leader")
+	if err := d.Publish(t, bundle); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.agent.Sync(ctx); err != nil {
 		t.Fatal(err)
 	}
 	setVersion(t, bundle, 2)
-	d.approve(t, bundle, agent.Targeting{}, "editor", "leader")
-	if err := d.publish(t, bundle); err != nil {
+	d.Approve(t, bundle, agent.Targeting{}, "editor", "leader")
+	if err := d.Publish(t, bundle); err != nil {
 		t.Fatal(err)
 	}
-	d.srv.Stop()
+	d.Server.Stop()
 	_, err := s.agent.Sync(ctx)
 	if err == nil {
 		t.Fatal("sync with the server down succeeded")
@@ -382,7 +302,7 @@ func TestStoreOutage(t *testing.T) {
 	if s.version(t) != 1 {
 		t.Errorf("site plays v%d during the outage, want v1", s.version(t))
 	}
-	d.srv.Restart(t)
+	d.Server.Restart(t)
 	if res, err := s.agent.Sync(ctx); err != nil || s.version(t) != 2 {
 		t.Errorf("sync after the outage = %+v, %v; plays v%d", res, err, s.version(t))
 	}
@@ -394,12 +314,12 @@ func TestUSBImport(t *testing.T) {
 	ctx := context.Background()
 	d := newDepartment(t)
 	bundle := bundleWithFiles(t, 6, 8_000, 1)
-	d.approve(t, bundle, agent.Targeting{}, "editor", "leader")
-	if err := d.publish(t, bundle); err != nil {
+	d.Approve(t, bundle, agent.Targeting{}, "editor", "leader")
+	if err := d.Publish(t, bundle); err != nil {
 		t.Fatal(err)
 	}
 	stick := t.TempDir()
-	if _, err := publish.Export(ctx, d.store, dirstore.New(stick), d.root, d.now); err != nil {
+	if _, err := publish.Export(ctx, d.Store, dirstore.New(stick), d.Root, d.Now); err != nil {
 		t.Fatal(err)
 	}
 	// An offline site: its store is unreachable, only the stick counts.

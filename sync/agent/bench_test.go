@@ -29,8 +29,8 @@ func BenchmarkFirstSyncVsMcMirror(b *testing.B) {
 	d := newDepartment(b)
 	const files, size = 500, 2 << 20
 	bundle := bundleWithFiles(b, files, size, 1)
-	d.approve(b, bundle, agent.Targeting{}, "editor", "leader")
-	if err := d.publish(b, bundle); err != nil {
+	d.Approve(b, bundle, agent.Targeting{}, "editor", "leader")
+	if err := d.Publish(b, bundle); err != nil {
 		b.Fatal(err)
 	}
 	mc := filepath.Join(repoRoot(b), "bin", "mc")
@@ -45,8 +45,8 @@ func BenchmarkFirstSyncVsMcMirror(b *testing.B) {
 		ours = append(ours, time.Since(start).Seconds())
 
 		dest := b.TempDir()
-		cmd := exec.Command(mc, "mirror", "--quiet", "kiosk/"+d.bucket+"/kiosk/media", dest)
-		cmd.Env = append(os.Environ(), fmt.Sprintf("MC_HOST_kiosk=http://%s:%s@%s", d.srv.AccessKey, d.srv.SecretKey, d.srv.Endpoint),
+		cmd := exec.Command(mc, "mirror", "--quiet", "kiosk/"+d.Bucket+"/kiosk/media", dest)
+		cmd.Env = append(os.Environ(), fmt.Sprintf("MC_HOST_kiosk=http://%s:%s@%s", d.Server.AccessKey, d.Server.SecretKey, d.Server.Endpoint),
 			"MC_CONFIG_DIR="+b.TempDir())
 		start = time.Now()
 		if out, err := cmd.CombinedOutput(); err != nil {
@@ -72,8 +72,8 @@ func BenchmarkOneFileChange(b *testing.B) {
 	ctx := context.Background()
 	d := newDepartment(b)
 	bundle := bundleWithFiles(b, 50, 1<<20, 1)
-	d.approve(b, bundle, agent.Targeting{}, "editor", "leader")
-	if err := d.publish(b, bundle); err != nil {
+	d.Approve(b, bundle, agent.Targeting{}, "editor", "leader")
+	if err := d.Publish(b, bundle); err != nil {
 		b.Fatal(err)
 	}
 	s := newSite(b, d, "an-giang-tinh-bien")
@@ -84,8 +84,8 @@ func BenchmarkOneFileChange(b *testing.B) {
 	rand.Read(changed)
 	os.WriteFile(filepath.Join(bundle, "media", "020.bin"), changed, 0o644)
 	setVersion(b, bundle, 2)
-	d.approve(b, bundle, agent.Targeting{}, "editor", "leader")
-	if err := d.publish(b, bundle); err != nil {
+	d.Approve(b, bundle, agent.Targeting{}, "editor", "leader")
+	if err := d.Publish(b, bundle); err != nil {
 		b.Fatal(err)
 	}
 	before := s.fetch.Downloaded.Load()
@@ -102,8 +102,8 @@ func BenchmarkLargeVideoMemory(b *testing.B) {
 	ctx := context.Background()
 	d := newDepartment(b)
 	bundle := bundleWithFiles(b, 1, 1<<30, 1)
-	d.approve(b, bundle, agent.Targeting{}, "editor", "leader")
-	if err := d.publish(b, bundle); err != nil {
+	d.Approve(b, bundle, agent.Targeting{}, "editor", "leader")
+	if err := d.Publish(b, bundle); err != nil {
 		b.Fatal(err)
 	}
 	s := newSite(b, d, "an-giang-tinh-bien")
@@ -144,13 +144,13 @@ func BenchmarkPublishToActivation(b *testing.B) {
 	bundle := bundleWithFiles(b, 3, 10_000, 1)
 	s := newSite(b, d, "an-giang-tinh-bien")
 	s.agent.Poll = 2 * time.Second
-	s.agent.Watch = func(ctx context.Context) (<-chan struct{}, error) { return d.store.Watch(ctx, "tuf/metadata") }
+	s.agent.Watch = func(ctx context.Context) (<-chan struct{}, error) { return d.Store.Watch(ctx, "tuf/metadata") }
 	go s.agent.Run(ctx)
 	var lat []float64
 	for v := int64(1); v <= 6; v++ {
 		setVersion(b, bundle, v)
-		d.approve(b, bundle, agent.Targeting{}, "editor", "leader")
-		if err := d.publish(b, bundle); err != nil {
+		d.Approve(b, bundle, agent.Targeting{}, "editor", "leader")
+		if err := d.Publish(b, bundle); err != nil {
 			b.Fatal(err)
 		}
 		start := time.Now()

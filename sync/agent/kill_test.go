@@ -165,13 +165,13 @@ func TestKilledDuringDownloadAndActivation(t *testing.T) {
 	d := newDepartment(t)
 	const files, size = 300, 16 << 10 // 4.7 MB; many files make activation take a while
 	bundle := bundleWithFiles(t, files, size, 1)
-	d.approve(t, bundle, agent.Targeting{}, "editor", "leader")
-	if err := d.publish(t, bundle); err != nil {
+	d.Approve(t, bundle, agent.Targeting{}, "editor", "leader")
+	if err := d.Publish(t, bundle); err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	cfg := childConfig{Endpoint: d.srv.Endpoint, AccessKey: d.srv.AccessKey, SecretKey: d.srv.SecretKey,
-		Bucket: d.bucket, Prefix: "kiosk/", Root: d.root, Dir: dir, RateLimit: 1 << 20,
+	cfg := childConfig{Endpoint: d.Server.Endpoint, AccessKey: d.Server.AccessKey, SecretKey: d.Server.SecretKey,
+		Bucket: d.Bucket, Prefix: "kiosk/", Root: d.Root, Dir: dir, RateLimit: 1 << 20,
 		Report: filepath.Join(dir, "report")}
 	total := int64(files * size)
 
@@ -243,8 +243,8 @@ func TestKilledDuringDownloadAndActivation(t *testing.T) {
 		}
 		version++
 		setVersion(t, bundle, version)
-		d.approve(t, bundle, agent.Targeting{}, "editor", "leader")
-		if err := d.publish(t, bundle); err != nil {
+		d.Approve(t, bundle, agent.Targeting{}, "editor", "leader")
+		if err := d.Publish(t, bundle); err != nil {
 			t.Fatal(err)
 		}
 	}

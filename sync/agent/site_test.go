@@ -20,8 +20,8 @@ import (
 func siteConfig(t *testing.T, d *department, id, endpoint, importDir string) *siteconfig.Config {
 	t.Helper()
 	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "root.json"), d.root, 0o644)
-	os.WriteFile(filepath.Join(dir, "secret"), []byte(d.srv.SecretKey+"\n"), 0o600)
+	os.WriteFile(filepath.Join(dir, "root.json"), d.Root, 0o644)
+	os.WriteFile(filepath.Join(dir, "secret"), []byte(d.Server.SecretKey+"\n"), 0o600)
 	yaml := fmt.Sprintf(`site: {id: %s, name: "Cửa khẩu", groups: [border-gates]}
 display: {resolution: 1536x768}
 languages: [vi]
@@ -36,7 +36,7 @@ sync:
   root: root.json
   poll: 1s
   import_dir: %q
-`, id, endpoint, d.bucket, d.srv.AccessKey, importDir)
+`, id, endpoint, d.Bucket, d.Server.AccessKey, importDir)
 	path := filepath.Join(dir, "site.yaml")
 	os.WriteFile(path, []byte(yaml), 0o644)
 	cfg, err := siteconfig.Load(path)
@@ -67,7 +67,7 @@ func TestSiteFromConfig(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	d := newDepartment(t)
-	site, err := agent.Open(siteConfig(t, d, "an-giang-tinh-bien", d.srv.Endpoint, ""), quiet())
+	site, err := agent.Open(siteConfig(t, d, "an-giang-tinh-bien", d.Server.Endpoint, ""), quiet())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,8 +75,8 @@ func TestSiteFromConfig(t *testing.T) {
 	bundle := bundleWithFiles(t, 4, 4_000, 1)
 	for v := int64(1); v <= 2; v++ {
 		setVersion(t, bundle, v)
-		d.approve(t, bundle, agent.Targeting{Groups: []string{"border-gates"}}, "editor", "deputy")
-		if err := d.publish(t, bundle); err != nil {
+		d.Approve(t, bundle, agent.Targeting{Groups: []string{"border-gates"}}, "editor", "deputy")
+		if err := d.Publish(t, bundle); err != nil {
 			t.Fatal(err)
 		}
 		waitVersion(t, site.Cache, v)
@@ -90,8 +90,8 @@ func TestSiteImportsFromUSBFolder(t *testing.T) {
 	defer cancel()
 	d := newDepartment(t)
 	bundle := bundleWithFiles(t, 4, 4_000, 1)
-	d.approve(t, bundle, agent.Targeting{}, "editor", "leader")
-	if err := d.publish(t, bundle); err != nil {
+	d.Approve(t, bundle, agent.Targeting{}, "editor", "leader")
+	if err := d.Publish(t, bundle); err != nil {
 		t.Fatal(err)
 	}
 	importDir := t.TempDir()
@@ -102,7 +102,7 @@ func TestSiteImportsFromUSBFolder(t *testing.T) {
 	go site.Run(ctx, importDir)
 	// The stick arrives after the start, as a folder copied in.
 	stick := filepath.Join(t.TempDir(), "usb")
-	if _, err := publish.Export(ctx, d.store, dirstore.New(stick), d.root, d.now); err != nil {
+	if _, err := publish.Export(ctx, d.Store, dirstore.New(stick), d.Root, d.Now); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.CopyFS(filepath.Join(importDir, "publication-2026-11"), os.DirFS(stick)); err != nil {

@@ -1,0 +1,121 @@
+// Package publishtest gives tests a department: a TUF repository in a real
+// MinIO bucket (started by internal/miniotest), with a root key, three
+// approvers of whom two must sign (editor, leader, deputy), and a
+// publishing key, and helpers to approve and publish bundles.
+package publishtest
+
+import (
+	"context"
+	"io"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/sigstore/sigstore/pkg/signature"
+
+	"github.com/vnict/kiosk/internal/miniotest"
+	"github.com/vnict/kiosk/sync/agent"
+	"github.com/vnict/kiosk/sync/publish"
+	"github.com/vnict/kiosk/sync/s3store"
+	"github.com/vnict/kiosk/sync/trust"
+)
+
+// Department is a publishing department for tests.
+type Department struct {
+	Server *miniotest.Server
+	Store  *s3store.Store
+	// Bucket and Prefix locate the repository in the server.
+	Bucket, Prefix string
+	// Root is the trusted root.json sites are provisioned with.
+	Root []byte
+	// Keys holds the signers: root, editor, leader, deputy, publisher.
+	Keys map[string]signature.Signer
+	// Now is the department's clock.
+	Now time.Time
+}
+
+// New starts MinIO and creates the repository.
+func New(t testing.TB) *Department {
+	t.Helper()
+	ctx := context.Background()
+	srv := miniotest.Start(t)
+	srv.MakeBucket(t, "an-giang")
+	store, err := s3store.New(s3store.Config{Endpoint: srv.Endpoint, AccessKey: srv.AccessKey, SecretKey: srv.SecretKey,
+		Bucket: "an-giang", Prefix: "kiosk/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &Department{Server: srv, Store: store, Bucket: "an-giang", Prefix: "kiosk/",
+		Keys: map[string]signature.Signer{}, Now: time.Now()}
+	keys := t.TempDir()
+	for _, name := range []string{"root", "editor", "leader", "deputy", "publisher"} {
+		if err := trust.GenerateKey(keys, name); err != nil {
+			t.Fatal(err)
+		}
+		s, err := trust.LoadSigner(filepath.Join(keys, name+".key"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Keys[name] = s
+	}
+	pub := func(name string) any {
+		k, err := trust.LoadPublicKey(filepath.Join(keys, name+".pub"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	opts := trust.InitOptions{
+		RootSigners:       []signature.Signer{d.Keys["root"]},
+		ApprovalThreshold: 2,
+		SnapshotKey:       pub("publisher"),
+		TimestampKey:      pub("publisher"),
+		Now:               d.Now,
+	}
+	for _, name := range []string{"editor", "leader", "deputy"} {
+		opts.Approvers = append(opts.Approvers, trust.Approver{Name: name, Key: pub(name)})
+	}
+	if err := trust.InitRepository(ctx, store, opts); err != nil {
+		t.Fatal(err)
+	}
+	r, err := store.Get(ctx, "tuf/metadata/1.root.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if d.Root, err = io.ReadAll(r); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// Approve signs the bundle in dir as each of approvers and returns the
+// last status.
+func (d *Department) Approve(t testing.TB, dir string, to agent.Targeting, approvers ...string) trust.Status {
+	t.Helper()
+	var st trust.Status
+	for _, a := range approvers {
+		var err error
+		st, err = publish.Approve(context.Background(), d.Store, d.Root, dir, to, d.Keys[a], d.Now)
+		if err != nil {
+			t.Fatalf("approve as %s: %v", a, err)
+		}
+	}
+	return st
+}
+
+// Publish uploads the bundles' media and publishes the staged approval.
+func (d *Department) Publish(t testing.TB, dirs ...string) error {
+	t.Helper()
+	return publish.Publish(context.Background(), d.Store, dirs, d.Keys["publisher"], d.Keys["publisher"], d.Now)
+}
+
+// Release has the editor and the leader approve the bundle in dir and
+// publishes it.
+func (d *Department) Release(t testing.TB, dir string, to agent.Targeting) {
+	t.Helper()
+	d.Approve(t, dir, to, "editor", "leader")
+	if err := d.Publish(t, dir); err != nil {
+		t.Fatal(err)
+	}
+}
