@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-
 	"github.com/vnict/kiosk/content"
 	"github.com/vnict/kiosk/content/contenttest"
 	"github.com/vnict/kiosk/sync/agent"
