@@ -62,8 +62,13 @@ cross:
 	GOOS=windows GOARCH=amd64 $(GO) build -o /dev/null ./...
 	CGO_ENABLED=0 $(GO) build -o /dev/null ./cmd/kioskctl
 
+# Packages that draw run under Xvfb; the rest run headless with the race
+# detector.
+DRAWING_PKGS = ./cmd/kiosk/... ./kiosk/player/... ./bench/...
+
 test: deps vet cross
-	$(XVFB) $(GO) test -count=1 ./...
+	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v -e '/cmd/kiosk$$' -e '/kiosk/player$$' -e '/bench/')
+	$(XVFB) $(GO) test -count=1 $(DRAWING_PKGS)
 
 bench: build
 	./bench/run.sh
