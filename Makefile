@@ -70,7 +70,7 @@ test: deps vet cross
 	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v -e '/cmd/kiosk$$' -e '/kiosk/player$$' -e '/bench/')
 	$(XVFB) $(GO) test -count=1 $(DRAWING_PKGS)
 
-bench: build
+bench: deps build
 	./bench/run.sh
 
 clean:
