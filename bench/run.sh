@@ -125,7 +125,7 @@ rounds_log = "\n".join(l.strip() for l in syncbench.splitlines() if "round" in l
 doc = f"""# Benchmarks
 
 Written by `make bench` (`bench/run.sh`). Figures are medians over runs made
-side by side in one session on a shared, noisy machine; compare ratios, not
+side by side in one run on a shared, noisy machine; compare ratios, not
 absolute times.
 
 - Date: {datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
