@@ -24,6 +24,14 @@ type storeFlags struct {
 	secure   bool
 }
 
+// newStoreFlags makes the flag set of a command that works on the store.
+func newStoreFlags(name string) (*flag.FlagSet, *storeFlags) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	sf := &storeFlags{}
+	sf.register(fs)
+	return fs, sf
+}
+
 func (s *storeFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&s.store, "store", os.Getenv("KIOSK_STORE"),
 		"the publication store: s3://BUCKET/PREFIX, or a folder (default $KIOSK_STORE)")
@@ -118,9 +126,7 @@ func runKeygen(args []string, stdout io.Writer) error {
 }
 
 func runInitRepo(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("init-repo", flag.ContinueOnError)
-	var sf storeFlags
-	sf.register(fs)
+	fs, sf := newStoreFlags("init-repo")
 	var rootKeys, approvers multiFlag
 	fs.Var(&rootKeys, "root-key", "a root private key (repeat for several)")
 	fs.Var(&approvers, "approver", "NAME=PUBLIC-KEY-FILE of an approver (repeat)")
@@ -186,9 +192,7 @@ func rootFlag(fs *flag.FlagSet) *string {
 }
 
 func runApprove(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("approve", flag.ContinueOnError)
-	var sf storeFlags
-	sf.register(fs)
+	fs, sf := newStoreFlags("approve")
 	key := fs.String("key", "", "this approver's private key")
 	sites := fs.String("sites", "", "comma-separated site IDs the bundle is for")
 	groups := fs.String("groups", "", "comma-separated site groups the bundle is for (none of both: every site)")
@@ -233,9 +237,7 @@ func orNone(s []string) string {
 }
 
 func runPublish(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("publish", flag.ContinueOnError)
-	var sf storeFlags
-	sf.register(fs)
+	fs, sf := newStoreFlags("publish")
 	key := fs.String("key", "", "the publishing tool's private key (snapshot and timestamp)")
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -260,9 +262,7 @@ func runPublish(ctx context.Context, args []string, stdout io.Writer) error {
 }
 
 func runDiscard(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("discard", flag.ContinueOnError)
-	var sf storeFlags
-	sf.register(fs)
+	fs, sf := newStoreFlags("discard")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -278,9 +278,7 @@ func runDiscard(ctx context.Context, args []string, stdout io.Writer) error {
 }
 
 func runRefresh(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("refresh", flag.ContinueOnError)
-	var sf storeFlags
-	sf.register(fs)
+	fs, sf := newStoreFlags("refresh")
 	key := fs.String("key", "", "the publishing tool's private key (snapshot and timestamp)")
 	if _, err := parse(fs, args); err != nil {
 		return err
@@ -301,9 +299,7 @@ func runRefresh(ctx context.Context, args []string, stdout io.Writer) error {
 }
 
 func runExport(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("export", flag.ContinueOnError)
-	var sf storeFlags
-	sf.register(fs)
+	fs, sf := newStoreFlags("export")
 	rootPath := rootFlag(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -325,9 +321,7 @@ func runExport(ctx context.Context, args []string, stdout io.Writer) error {
 }
 
 func runVerify(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
-	var sf storeFlags
-	sf.register(fs)
+	fs, sf := newStoreFlags("verify")
 	rootPath := rootFlag(fs)
 	hashes := fs.Bool("hashes", false, "download every medium and check its SHA-256 (slow)")
 	if _, err := parse(fs, args); err != nil {
