@@ -186,10 +186,7 @@ func TestDeltaMovesOnlyTheChangedFile(t *testing.T) {
 	rand.Read(changed)
 	os.WriteFile(filepath.Join(bundle, "media", "017.bin"), changed, 0o644)
 	setVersion(t, bundle, 2)
-	d.Approve(t, bundle, agent.Targeting{}, "editor", "leader")
-	if err := d.Publish(t, bundle); err != nil {
-		t.Fatal(err)
-	}
+	d.Release(t, bundle, agent.Targeting{})
 	before := s.fetch.Downloaded.Load()
 	if res, err := s.agent.Sync(ctx); err != nil || !res.Activated || res.Fetched != 1 {
 		t.Fatalf("delta sync = %+v, %v", res, err)
@@ -240,19 +237,13 @@ func TestRefusalsKeepTheLastGoodBundle(t *testing.T) {
 			d := newDepartment(t)
 			s := newSite(t, d, "an-giang-tinh-bien")
 			bundle := bundleWithFiles(t, 8, 5_000, 1)
-			d.Approve(t, bundle, agent.Targeting{}, "editor", "leader")
-			if err := d.Publish(t, bundle); err != nil {
-				t.Fatal(err)
-			}
+			d.Release(t, bundle, agent.Targeting{})
 			if _, err := s.agent.Sync(ctx); err != nil {
 				t.Fatal(err)
 			}
 			os.WriteFile(filepath.Join(bundle, "media", "003.bin"), []byte("a new third file"), 0o644)
 			setVersion(t, bundle, 2)
-			d.Approve(t, bundle, agent.Targeting{}, "editor", "leader")
-			if err := d.Publish(t, bundle); err != nil {
-				t.Fatal(err)
-			}
+			d.Release(t, bundle, agent.Targeting{})
 			tc.attack(t, d, bundle)
 			_, err := s.agent.Sync(ctx)
 			if !errors.Is(err, tc.want) {
@@ -276,18 +267,12 @@ func TestStoreOutage(t *testing.T) {
 	d := newDepartment(t)
 	s := newSite(t, d, "an-giang-tinh-bien")
 	bundle := bundleWithFiles(t, 5, 10_000, 1)
-	d.Approve(t, bundle, agent.Targeting{}, "editor", "leader")
-	if err := d.Publish(t, bundle); err != nil {
-		t.Fatal(err)
-	}
+	d.Release(t, bundle, agent.Targeting{})
 	if _, err := s.agent.Sync(ctx); err != nil {
 		t.Fatal(err)
 	}
 	setVersion(t, bundle, 2)
-	d.Approve(t, bundle, agent.Targeting{}, "editor", "leader")
-	if err := d.Publish(t, bundle); err != nil {
-		t.Fatal(err)
-	}
+	d.Release(t, bundle, agent.Targeting{})
 	d.Server.Stop()
 	_, err := s.agent.Sync(ctx)
 	if err == nil {
@@ -313,10 +298,7 @@ func TestUSBImport(t *testing.T) {
 	ctx := context.Background()
 	d := newDepartment(t)
 	bundle := bundleWithFiles(t, 6, 8_000, 1)
-	d.Approve(t, bundle, agent.Targeting{}, "editor", "leader")
-	if err := d.Publish(t, bundle); err != nil {
-		t.Fatal(err)
-	}
+	d.Release(t, bundle, agent.Targeting{})
 	stick := t.TempDir()
 	if _, err := publish.Export(ctx, d.Store, dirstore.New(stick), d.Root, d.Now); err != nil {
 		t.Fatal(err)

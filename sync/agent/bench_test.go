@@ -29,10 +29,7 @@ func BenchmarkFirstSyncVsMcMirror(b *testing.B) {
 	d := newDepartment(b)
 	const files, size = 500, 2 << 20
 	bundle := bundleWithFiles(b, files, size, 1)
-	d.Approve(b, bundle, agent.Targeting{}, "editor", "leader")
-	if err := d.Publish(b, bundle); err != nil {
-		b.Fatal(err)
-	}
+	d.Release(b, bundle, agent.Targeting{})
 	mc := filepath.Join(repoRoot(b), "bin", "mc")
 	var ours, theirs []float64
 	for round := range 3 {
@@ -72,10 +69,7 @@ func BenchmarkOneFileChange(b *testing.B) {
 	ctx := context.Background()
 	d := newDepartment(b)
 	bundle := bundleWithFiles(b, 50, 1<<20, 1)
-	d.Approve(b, bundle, agent.Targeting{}, "editor", "leader")
-	if err := d.Publish(b, bundle); err != nil {
-		b.Fatal(err)
-	}
+	d.Release(b, bundle, agent.Targeting{})
 	s := newSite(b, d, "an-giang-tinh-bien")
 	if _, err := s.agent.Sync(ctx); err != nil {
 		b.Fatal(err)
@@ -84,10 +78,7 @@ func BenchmarkOneFileChange(b *testing.B) {
 	rand.Read(changed)
 	os.WriteFile(filepath.Join(bundle, "media", "020.bin"), changed, 0o644)
 	setVersion(b, bundle, 2)
-	d.Approve(b, bundle, agent.Targeting{}, "editor", "leader")
-	if err := d.Publish(b, bundle); err != nil {
-		b.Fatal(err)
-	}
+	d.Release(b, bundle, agent.Targeting{})
 	before := s.fetch.Downloaded.Load()
 	if _, err := s.agent.Sync(ctx); err != nil {
 		b.Fatal(err)
@@ -102,10 +93,7 @@ func BenchmarkLargeVideoMemory(b *testing.B) {
 	ctx := context.Background()
 	d := newDepartment(b)
 	bundle := bundleWithFiles(b, 1, 1<<30, 1)
-	d.Approve(b, bundle, agent.Targeting{}, "editor", "leader")
-	if err := d.Publish(b, bundle); err != nil {
-		b.Fatal(err)
-	}
+	d.Release(b, bundle, agent.Targeting{})
 	s := newSite(b, d, "an-giang-tinh-bien")
 	debug.FreeOSMemory()
 	idle := rss()
@@ -149,10 +137,7 @@ func BenchmarkPublishToActivation(b *testing.B) {
 	var lat []float64
 	for v := int64(1); v <= 6; v++ {
 		setVersion(b, bundle, v)
-		d.Approve(b, bundle, agent.Targeting{}, "editor", "leader")
-		if err := d.Publish(b, bundle); err != nil {
-			b.Fatal(err)
-		}
+		d.Release(b, bundle, agent.Targeting{})
 		start := time.Now()
 		deadline := time.After(30 * time.Second)
 		for s.version(b) != v {

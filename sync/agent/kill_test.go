@@ -165,10 +165,7 @@ func TestKilledDuringDownloadAndActivation(t *testing.T) {
 	d := newDepartment(t)
 	const files, size = 300, 16 << 10 // 4.7 MB; many files make activation take a while
 	bundle := bundleWithFiles(t, files, size, 1)
-	d.Approve(t, bundle, agent.Targeting{}, "editor", "leader")
-	if err := d.Publish(t, bundle); err != nil {
-		t.Fatal(err)
-	}
+	d.Release(t, bundle, agent.Targeting{})
 	dir := t.TempDir()
 	cfg := childConfig{Endpoint: d.Server.Endpoint, AccessKey: d.Server.AccessKey, SecretKey: d.Server.SecretKey,
 		Bucket: d.Bucket, Prefix: "kiosk/", Root: d.Root, Dir: dir, RateLimit: 1 << 20,
@@ -243,10 +240,7 @@ func TestKilledDuringDownloadAndActivation(t *testing.T) {
 		}
 		version++
 		setVersion(t, bundle, version)
-		d.Approve(t, bundle, agent.Targeting{}, "editor", "leader")
-		if err := d.Publish(t, bundle); err != nil {
-			t.Fatal(err)
-		}
+		d.Release(t, bundle, agent.Targeting{})
 	}
 	if landed == 0 {
 		t.Error("no kill landed during an activation")

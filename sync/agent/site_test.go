@@ -90,10 +90,7 @@ func TestSiteImportsFromUSBFolder(t *testing.T) {
 	defer cancel()
 	d := newDepartment(t)
 	bundle := bundleWithFiles(t, 4, 4_000, 1)
-	d.Approve(t, bundle, agent.Targeting{}, "editor", "leader")
-	if err := d.Publish(t, bundle); err != nil {
-		t.Fatal(err)
-	}
+	d.Release(t, bundle, agent.Targeting{})
 	importDir := t.TempDir()
 	site, err := agent.Open(siteConfig(t, d, "an-giang-vinh-xuong", "127.0.0.1:1", importDir), quiet())
 	if err != nil {
