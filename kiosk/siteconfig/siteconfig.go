@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	_ "time/tzdata" // sites and the department may lack the system zone files
 
 	"golang.org/x/text/language"
 	"gopkg.in/yaml.v3"
@@ -36,8 +37,16 @@ type Config struct {
 	Content   Content  `yaml:"content"`
 	Ticker    Ticker   `yaml:"ticker"`
 	Playback  Playback `yaml:"playback"`
+	// Hours are the operating hours, in the site's time zone; a site
+	// without them is scheduled all day.
+	Hours *Hours `yaml:"hours"`
+	// TimeZone is the site's IANA time zone; default Asia/Ho_Chi_Minh.
+	TimeZone string `yaml:"time_zone"`
 	// Sync is set on sites that sync from the department's store.
 	Sync *Sync `yaml:"sync"`
+	// Reports configures the heartbeat and proof-of-play reports, sent
+	// through the sync store; they need a sync section.
+	Reports Reports `yaml:"reports"`
 
 	// Path is the file the config was read from; relative paths in the
 	// config are relative to its folder.
@@ -115,6 +124,67 @@ type Sync struct {
 	Concurrency int `yaml:"concurrency"`
 	// ImportDir is watched for publications copied from a USB stick.
 	ImportDir string `yaml:"import_dir"`
+}
+
+// Hours are the daily operating hours, "HH:MM" in the site's time zone.
+// A Close at or before Open means the hours cross midnight (18:00 to 02:00);
+// equal values mean all day.
+type Hours struct {
+	Open  ClockTime `yaml:"open"`
+	Close ClockTime `yaml:"close"`
+}
+
+// ClockTime is a time of day, written "HH:MM", held as the time since
+// midnight.
+type ClockTime time.Duration
+
+var clockPattern = regexp.MustCompile(`^([01]\d|2[0-3]):([0-5]\d)$`)
+
+// UnmarshalYAML reads "HH:MM".
+func (c *ClockTime) UnmarshalYAML(n *yaml.Node) error {
+	m := clockPattern.FindStringSubmatch(strings.TrimSpace(n.Value))
+	if m == nil {
+		return fmt.Errorf("line %d: time of day %q: want HH:MM such as 06:00", n.Line, n.Value)
+	}
+	h, _ := strconv.Atoi(m[1])
+	mi, _ := strconv.Atoi(m[2])
+	*c = ClockTime(time.Duration(h)*time.Hour + time.Duration(mi)*time.Minute)
+	return nil
+}
+
+// MarshalYAML writes "HH:MM".
+func (c ClockTime) MarshalYAML() (any, error) { return c.String(), nil }
+
+func (c ClockTime) String() string {
+	d := time.Duration(c)
+	return fmt.Sprintf("%02d:%02d", int(d.Hours()), int(d.Minutes())%60)
+}
+
+// Reports configures what the site reports to the department.
+type Reports struct {
+	// Interval is the time between heartbeats; default 60s.
+	Interval time.Duration `yaml:"interval"`
+	// Spool is the file of the on-disk spool that keeps records until the
+	// store confirms them; default reports.db beside the content cache.
+	Spool string `yaml:"spool"`
+	// SpoolLimitMB bounds the spool; past it the oldest records are
+	// dropped, and counted. Default 64.
+	SpoolLimitMB int `yaml:"spool_limit_mb"`
+	// Upload is the time between upload attempts; default 60s.
+	Upload time.Duration `yaml:"upload"`
+}
+
+// DefaultTimeZone is the time zone of every site in Vietnam.
+const DefaultTimeZone = "Asia/Ho_Chi_Minh"
+
+// Location returns the site's time zone.
+func (c *Config) Location() *time.Location {
+	loc, err := time.LoadLocation(c.TimeZone)
+	if err != nil {
+		// Validate has refused such a config; UTC+7 is Vietnam's zone.
+		return time.FixedZone("ICT", 7*3600)
+	}
+	return loc
 }
 
 // Ticker edges.
@@ -247,6 +317,21 @@ func (c *Config) applyDefaults() {
 	if c.Playback.Transition == 0 {
 		c.Playback.Transition = DefaultTransition
 	}
+	if c.TimeZone == "" {
+		c.TimeZone = DefaultTimeZone
+	}
+	if c.Reports.Interval == 0 {
+		c.Reports.Interval = 60 * time.Second
+	}
+	if c.Reports.Upload == 0 {
+		c.Reports.Upload = 60 * time.Second
+	}
+	if c.Reports.SpoolLimitMB == 0 {
+		c.Reports.SpoolLimitMB = 64
+	}
+	if c.Reports.Spool == "" && c.Content.Cache != "" {
+		c.Reports.Spool = filepath.Join(filepath.Dir(filepath.Clean(c.Content.Cache)), "reports.db")
+	}
 	if s := c.Sync; s != nil {
 		if s.Poll == 0 {
 			s.Poll = 60 * time.Second
@@ -342,6 +427,18 @@ func (c *Config) Validate() error {
 		if s.Concurrency < 0 || s.Concurrency > 64 {
 			bad("sync.concurrency", "%d: want 1 to 64", s.Concurrency)
 		}
+	}
+	if _, err := time.LoadLocation(c.TimeZone); err != nil {
+		bad("time_zone", "%q: want an IANA zone such as Asia/Ho_Chi_Minh", c.TimeZone)
+	}
+	if r := c.Reports; r.Interval < 5*time.Second || r.Interval > time.Hour {
+		bad("reports.interval", "%v: want between 5s and 1h", r.Interval)
+	}
+	if r := c.Reports; r.Upload < time.Second || r.Upload > 24*time.Hour {
+		bad("reports.upload", "%v: want between 1s and 24h", r.Upload)
+	}
+	if r := c.Reports; r.SpoolLimitMB < 1 || r.SpoolLimitMB > 4096 {
+		bad("reports.spool_limit_mb", "%d: want 1 to 4096", r.SpoolLimitMB)
 	}
 	switch c.Ticker.Edge {
 	case EdgeBottom, EdgeTop, EdgeNone:
