@@ -183,6 +183,50 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64) er
 	return nil
 }
 
+// PutNew stores the object only if no object key exists yet, with a
+// conditional PUT (If-None-Match: *): of two writers, or of a write and
+// its retry, one wins. An existing object gives an error for which
+// errors.Is(err, fs.ErrExist) holds; its content is then unknown to the
+// caller, so keys written this way must name their content.
+func (s *Store) PutNew(ctx context.Context, key string, r io.Reader, size int64) error {
+	name, err := s.object("put new", key)
+	if err != nil {
+		return err
+	}
+	opts := minio.PutObjectOptions{ContentType: "application/octet-stream"}
+	opts.SetMatchETagExcept("*")
+	if _, err = s.client.PutObject(ctx, s.bucket, name, r, size, opts); err != nil {
+		if resp := minio.ToErrorResponse(err); resp.StatusCode == http.StatusPreconditionFailed || resp.Code == "PreconditionFailed" {
+			return &fs.PathError{Op: "put new", Path: key, Err: fmt.Errorf("%w: %w", fs.ErrExist, err)}
+		}
+		return s.wrap("put new", key, err)
+	}
+	return nil
+}
+
+// Folders returns the names of the folders directly under prefix (a
+// folder, as for List), sorted: Folders("reports") gives the site IDs of
+// reports/<site>/..., with one listing call per thousand.
+func (s *Store) Folders(ctx context.Context, prefix string) ([]string, error) {
+	full, err := s.folder("list folders", prefix)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var names []string
+	for obj := range s.client.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: full}) {
+		if obj.Err != nil {
+			return nil, s.wrap("list folders", prefix, obj.Err)
+		}
+		if name, ok := strings.CutSuffix(strings.TrimPrefix(obj.Key, full), "/"); ok && name != "" {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	return names, nil
+}
+
 // List returns the keys under prefix, recursively and sorted. prefix is a
 // folder: "media" and "media/" both list "media/..." and not "media2/...";
 // "" lists the whole store. Folder placeholder objects (keys ending in "/",

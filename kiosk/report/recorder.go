@@ -1,0 +1,192 @@
+package report
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Showing is what the player has on screen.
+type Showing struct {
+	// Bundle is "id@version" of the bundle playing.
+	Bundle string
+	Item   string
+	// Langs are the languages on screen: one, or two side by side.
+	Langs []string
+	// Standby: nothing playable; the standby slide shows.
+	Standby bool
+	// Problem, when set, puts the screen in the Error state.
+	Problem string
+}
+
+// Health is what a heartbeat says beyond the screen.
+type Health struct {
+	FreeDisk uint64
+	RSS      uint64
+	Sync     SyncResult
+	Unmapped int64
+	Evicted  uint64
+	Since    time.Time
+}
+
+// RecorderOptions configure a Recorder.
+type RecorderOptions struct {
+	// Interval between heartbeats.
+	Interval time.Duration
+	Schedule Schedule
+	// Health is asked at each heartbeat, off the drawing goroutine.
+	Health func() Health
+	// Started is when the process started, for its uptime.
+	Started time.Time
+	// Buffer is how many records may wait for the sink; default 4096.
+	Buffer int
+}
+
+// Recorder turns what the player shows into heartbeats and plays. The
+// player calls Frame and Shown from its drawing goroutine; both return at
+// once. Run hands the records to a sink on its own goroutine.
+type Recorder struct {
+	opts RecorderOptions
+	out  chan pending
+
+	mu      sync.Mutex
+	next    time.Time // when the next heartbeat is due
+	cur     Showing
+	curAt   time.Time
+	dropped atomic.Uint64
+}
+
+// pending is a record whose health is filled in by Run.
+type pending struct {
+	rec    Record
+	health bool
+}
+
+// NewRecorder returns a recorder; start Run before the player.
+func NewRecorder(opts RecorderOptions) *Recorder {
+	if opts.Buffer <= 0 {
+		opts.Buffer = 4096
+	}
+	if opts.Health == nil {
+		opts.Health = func() Health { return Health{} }
+	}
+	return &Recorder{opts: opts, out: make(chan pending, opts.Buffer)}
+}
+
+// Dropped counts records lost because the sink fell behind.
+func (r *Recorder) Dropped() uint64 { return r.dropped.Load() }
+
+// Frame is called on every frame with the player's clock; a heartbeat is
+// written when one is due. The first comes at the first frame.
+func (r *Recorder) Frame(now time.Time) {
+	r.mu.Lock()
+	if !r.next.IsZero() && now.Before(r.next) {
+		r.mu.Unlock()
+		return
+	}
+	if r.next.IsZero() || now.Sub(r.next) >= r.opts.Interval {
+		// First frame, or the frames stopped (a hang, a suspended
+		// machine): start again from now instead of catching up.
+		r.next = now
+	}
+	r.next = r.next.Add(r.opts.Interval)
+	hb := r.heartbeat(now)
+	r.mu.Unlock()
+	r.send(pending{rec: Record{Heartbeat: hb}, health: true})
+}
+
+func (r *Recorder) heartbeat(now time.Time) *Heartbeat {
+	hb := &Heartbeat{Time: now.UTC(), Interval: r.opts.Interval, Bundle: r.cur.Bundle, Item: r.cur.Item,
+		Uptime: now.Sub(r.opts.Started).Round(time.Second)}
+	if len(r.cur.Langs) > 0 {
+		hb.Lang = r.cur.Langs[0]
+		for _, l := range r.cur.Langs[1:] {
+			hb.Lang += "+" + l
+		}
+	}
+	switch {
+	case !r.opts.Schedule.Scheduled(now):
+		hb.State = OffHours
+	case r.cur.Problem != "":
+		hb.State, hb.Detail = Error, r.cur.Problem
+	case r.cur.Standby || r.curAt.IsZero():
+		hb.State, hb.Detail = Standby, "nothing playable"
+		hb.Item = ""
+	default:
+		hb.State = Content
+	}
+	return hb
+}
+
+// Shown is called when a slide comes on screen: the slide before it has
+// ended, and a play is recorded for each of its languages.
+func (r *Recorder) Shown(now time.Time, s Showing) {
+	r.mu.Lock()
+	prev, at := r.cur, r.curAt
+	r.cur, r.curAt = s, now
+	r.mu.Unlock()
+	if at.IsZero() || prev.Standby || prev.Item == "" {
+		return
+	}
+	for _, l := range prev.Langs {
+		r.send(pending{rec: Record{Play: &Play{Item: prev.Item, Lang: l, Start: at.UTC(), Dur: now.Sub(at)}}})
+	}
+}
+
+func (r *Recorder) send(p pending) {
+	select {
+	case r.out <- p:
+	default:
+		r.dropped.Add(1)
+	}
+}
+
+// Run hands records to sink until ctx ends, in order, with the records
+// waiting at that moment handed over before it returns. A sink error is
+// the sink's to log; the recorder goes on.
+func (r *Recorder) Run(ctx context.Context, sink func([]Record)) {
+	batch := make([]Record, 0, 64)
+	flush := func() {
+		if len(batch) > 0 {
+			sink(batch)
+			batch = batch[:0]
+		}
+	}
+	take := func(p pending) {
+		if p.health {
+			h := r.opts.Health()
+			hb := p.rec.Heartbeat
+			hb.FreeDisk, hb.RSS, hb.Sync, hb.Unmapped, hb.Since = h.FreeDisk, h.RSS, h.Sync, h.Unmapped, h.Since
+			hb.Evicted = h.Evicted + r.dropped.Load()
+		}
+		batch = append(batch, p.rec)
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			for {
+				select {
+				case p := <-r.out:
+					take(p)
+				default:
+					flush()
+					return
+				}
+			}
+		case p := <-r.out:
+			take(p)
+			// Take what else is waiting, then write it in one go.
+			for len(batch) < cap(batch) {
+				select {
+				case p := <-r.out:
+					take(p)
+					continue
+				default:
+				}
+				break
+			}
+			flush()
+		}
+	}
+}

@@ -1,0 +1,174 @@
+// Package report defines what a site tells the department about itself:
+// heartbeats (is the screen up, and what does it show) and proof-of-play
+// records (which item was shown, in which language, for how long), and the
+// batch format in which they travel to the store.
+//
+// A heartbeat comes from the process that draws, on the player's own clock:
+// the player calls Recorder.Frame on every frame and the recorder writes a
+// heartbeat once per interval. A crashed or hung player therefore sends
+// none, and the department counts the gap as downtime.
+//
+// Batches are written once under a deterministic name
+// (reports/<site>/batches/<day>/<spool>-<first>.krb) so a retried upload
+// never double counts. The format is compact binary for what the reports
+// add up (heartbeat times and states, plays) and JSON for the rest (the
+// heartbeat details), in two gzip sections so the department can read the
+// first and skip the second; see Batch. A year of minute heartbeats for a
+// hundred sites is over fifty million records, too many to parse as JSON
+// in the time a supervisor waits.
+package report
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// State is what a screen was doing at a heartbeat.
+type State uint8
+
+// States. The zero State is invalid.
+const (
+	// Content: the screen shows the approved content.
+	Content State = iota + 1
+	// Standby: the player runs but has nothing playable, and shows its
+	// standby slide.
+	Standby
+	// OffHours: outside the site's operating hours; not counted.
+	OffHours
+	// Error: the player runs but cannot show content properly (no font).
+	Error
+)
+
+var stateNames = [...]string{Content: "content", Standby: "standby", OffHours: "off_hours", Error: "error"}
+
+func (s State) String() string {
+	if s >= Content && s <= Error {
+		return stateNames[s]
+	}
+	return fmt.Sprintf("State(%d)", uint8(s))
+}
+
+// MarshalText writes the state's name.
+func (s State) MarshalText() ([]byte, error) {
+	if s < Content || s > Error {
+		return nil, fmt.Errorf("invalid state %d", uint8(s))
+	}
+	return []byte(stateNames[s]), nil
+}
+
+// UnmarshalText reads a state's name.
+func (s *State) UnmarshalText(b []byte) error {
+	for i, n := range stateNames {
+		if i > 0 && n == string(b) {
+			*s = State(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown state %q", b)
+}
+
+// Heartbeat is one sign of life from a site.
+type Heartbeat struct {
+	Time time.Time `json:"time"`
+	// Interval is the time to the next heartbeat, as configured: the
+	// heartbeat vouches for the screen until then.
+	Interval time.Duration `json:"interval"`
+	State    State         `json:"state"`
+	// Detail says why the state is Error or Standby.
+	Detail string `json:"detail,omitempty"`
+	// Bundle is the content's ID and version, "id@version".
+	Bundle string `json:"bundle,omitempty"`
+	// Item and Lang are what is on screen.
+	Item string `json:"item,omitempty"`
+	Lang string `json:"lang,omitempty"`
+	// Uptime is the player process's.
+	Uptime time.Duration `json:"uptime"`
+	// FreeDisk is free bytes where the spool is.
+	FreeDisk uint64 `json:"free_disk"`
+	// RSS is the player's resident memory in bytes.
+	RSS uint64 `json:"rss"`
+	// Sync is the last sync's outcome.
+	Sync SyncResult `json:"sync"`
+	// Unmapped counts characters no font could draw, since the start.
+	Unmapped int64 `json:"unmapped"`
+	// Evicted counts records the full spool dropped, since it was made.
+	Evicted uint64 `json:"evicted"`
+	// Since is when the site's spool was made: the site has reported
+	// since then, and reports count its scheduled hours from then.
+	Since time.Time `json:"since"`
+}
+
+// SyncResult is how the last content sync went.
+type SyncResult struct {
+	Time    time.Time `json:"time,omitzero"`
+	Release string    `json:"release,omitempty"`
+	Error   string    `json:"error,omitempty"`
+}
+
+// Play is one showing of one item in one language.
+type Play struct {
+	Item  string        `json:"item"`
+	Lang  string        `json:"lang"`
+	Start time.Time     `json:"start"`
+	Dur   time.Duration `json:"duration"`
+	// Guide is the guide a resident opened, on interactive sites.
+	Guide string `json:"guide,omitempty"`
+}
+
+// Record is a heartbeat or a play: exactly one field is set.
+type Record struct {
+	Heartbeat *Heartbeat `json:"heartbeat,omitempty"`
+	Play      *Play      `json:"play,omitempty"`
+}
+
+// Time is when the record happened.
+func (r Record) Time() time.Time {
+	if r.Heartbeat != nil {
+		return r.Heartbeat.Time
+	}
+	if r.Play != nil {
+		return r.Play.Start
+	}
+	return time.Time{}
+}
+
+// Check reports what is wrong with a record read back from disk or store.
+func (r Record) Check() error {
+	switch {
+	case (r.Heartbeat == nil) == (r.Play == nil):
+		return errors.New("want exactly one of heartbeat or play")
+	case r.Heartbeat != nil && r.Heartbeat.Time.IsZero():
+		return errors.New("heartbeat: time missing")
+	case r.Heartbeat != nil && (r.Heartbeat.State < Content || r.Heartbeat.State > Error):
+		return fmt.Errorf("heartbeat: state %d invalid", r.Heartbeat.State)
+	case r.Heartbeat != nil && r.Heartbeat.Interval <= 0:
+		return errors.New("heartbeat: interval missing")
+	case r.Play != nil && (r.Play.Start.IsZero() || r.Play.Item == ""):
+		return errors.New("play: item or start missing")
+	case r.Play != nil && r.Play.Dur < 0:
+		return errors.New("play: negative duration")
+	}
+	return nil
+}
+
+// Status is what a site last said, kept at reports/<site>/status.json and
+// overwritten at every heartbeat: `kioskctl status` reads only these.
+type Status struct {
+	Site      string    `json:"site"`
+	Heartbeat Heartbeat `json:"heartbeat"`
+	// Backlog is how many records wait in the site's spool.
+	Backlog int `json:"backlog"`
+}
+
+// Store keys, relative to the store's prefix.
+const (
+	// Prefix holds every site's reports.
+	Prefix = "reports/"
+)
+
+// StatusKey is where a site's status is.
+func StatusKey(site string) string { return Prefix + site + "/status.json" }
+
+// BatchPrefix is the folder of a site's batches.
+func BatchPrefix(site string) string { return Prefix + site + "/batches/" }

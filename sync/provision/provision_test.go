@@ -1,0 +1,365 @@
+package provision
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/minio/madmin-go/v3"
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+
+	"github.com/vnict/kiosk/internal/miniotest"
+	"github.com/vnict/kiosk/sync/s3store"
+)
+
+const (
+	bucket = "an-giang"
+	prefix = "kiosk"
+)
+
+// code returns the S3 error code in err's chain, or "" for none.
+func code(err error) string {
+	var resp minio.ErrorResponse
+	if errors.As(err, &resp) {
+		return resp.Code
+	}
+	return ""
+}
+
+// server starts MinIO with a bucket holding one object in each folder of
+// the store layout, and returns it with a root store and a Provisioner.
+func server(t *testing.T) (*miniotest.Server, *s3store.Store, *Provisioner) {
+	t.Helper()
+	srv := miniotest.Start(t)
+	srv.MakeBucket(t, bucket)
+	root, err := s3store.New(s3store.Config{Endpoint: srv.Endpoint, AccessKey: srv.AccessKey, SecretKey: srv.SecretKey,
+		Bucket: bucket, Prefix: prefix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{"tuf/metadata/x", "tuf/targets/x", "media/x", "tuf/staged/x",
+		"reports/site-a/a", "reports/site-b/a"} {
+		if err := root.Put(context.Background(), key, strings.NewReader(key), int64(len(key))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, err := New(Config{Endpoint: srv.Endpoint, AccessKey: srv.AccessKey, SecretKey: srv.SecretKey, Bucket: bucket, Prefix: prefix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, root, p
+}
+
+// siteClients returns a store and a plain minio-go client with creds.
+func siteClients(t *testing.T, srv *miniotest.Server, c Credentials) (*s3store.Store, *minio.Client) {
+	t.Helper()
+	st, err := s3store.New(s3store.Config{Endpoint: srv.Endpoint, AccessKey: c.AccessKey, SecretKey: c.SecretKey,
+		Bucket: bucket, Prefix: prefix, MaxRetries: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl, err := minio.New(srv.Endpoint, &minio.Options{Creds: credentials.NewStaticV4(c.AccessKey, c.SecretKey, ""), MaxRetries: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, cl
+}
+
+func get(ctx context.Context, st *s3store.Store, key string) error {
+	rc, err := st.Get(ctx, key)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	if b, err := io.ReadAll(rc); err != nil || string(b) != key {
+		return errors.New("wrong content")
+	}
+	return nil
+}
+
+func put(ctx context.Context, st *s3store.Store, key string) error {
+	return st.Put(ctx, key, strings.NewReader("report"), 6)
+}
+
+// putIfAbsent writes key with If-None-Match: *, as sites write report
+// batches.
+func putIfAbsent(ctx context.Context, cl *minio.Client, key string) error {
+	opts := minio.PutObjectOptions{}
+	opts.SetMatchETagExcept("*")
+	_, err := cl.PutObject(ctx, bucket, prefix+"/"+key, strings.NewReader("batch"), 5, opts)
+	return err
+}
+
+// TestSitePermissions provisions two sites and checks, with each site's own
+// credentials, everything the policy allows and a sample of what it must
+// refuse.
+func TestSitePermissions(t *testing.T) {
+	ctx := context.Background()
+	srv, root, p := server(t)
+	creds := map[string]Credentials{}
+	for _, id := range []string{"site-a", "site-b"} {
+		c, err := p.Provision(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.AccessKey != id || len(c.SecretKey) != SecretLength || c.Policy != DefaultPolicyName || c.Rotated {
+			t.Fatalf("Provision(%s) = %+v", id, c)
+		}
+		creds[id] = c
+	}
+	if creds["site-a"].SecretKey == creds["site-b"].SecretKey {
+		t.Fatal("two sites got the same secret")
+	}
+
+	for own, other := range map[string]string{"site-a": "site-b", "site-b": "site-a"} {
+		st, cl := siteClients(t, srv, creds[own])
+		ownReport, otherReport := "reports/"+own+"/", "reports/"+other+"/"
+		tests := []struct {
+			name string
+			op   func() error
+			want string // the S3 error code, "" for success
+		}{
+			{"get metadata", func() error { return get(ctx, st, "tuf/metadata/x") }, ""},
+			{"get target", func() error { return get(ctx, st, "tuf/targets/x") }, ""},
+			{"get media", func() error { return get(ctx, st, "media/x") }, ""},
+			{"put own report", func() error { return put(ctx, st, ownReport+"a") }, ""},
+			{"overwrite own status", func() error { return put(ctx, st, ownReport+"status.json") }, ""},
+			{"overwrite own status again", func() error { return put(ctx, st, ownReport+"status.json") }, ""},
+			{"put own batch if absent", func() error { return putIfAbsent(ctx, cl, ownReport+"batch-1") }, ""},
+			{"put own batch again", func() error { return putIfAbsent(ctx, cl, ownReport+"batch-1") }, "PreconditionFailed"},
+			{"put media", func() error { return put(ctx, st, "media/x") }, "AccessDenied"},
+			{"put metadata", func() error { return put(ctx, st, "tuf/metadata/x") }, "AccessDenied"},
+			{"put target", func() error { return put(ctx, st, "tuf/targets/x") }, "AccessDenied"},
+			{"put staged", func() error { return put(ctx, st, "tuf/staged/x") }, "AccessDenied"},
+			{"get staged", func() error { return get(ctx, st, "tuf/staged/x") }, "AccessDenied"},
+			{"get own report", func() error { return get(ctx, st, ownReport+"a") }, "AccessDenied"},
+			{"get other's report", func() error { return get(ctx, st, otherReport+"a") }, "AccessDenied"},
+			{"put other's report", func() error { return put(ctx, st, otherReport+"b") }, "AccessDenied"},
+			{"put other's batch if absent", func() error { return putIfAbsent(ctx, cl, otherReport+"batch-1") }, "AccessDenied"},
+			{"put report outside a site folder", func() error { return put(ctx, st, "reports/x") }, "AccessDenied"},
+			{"list reports", func() error { _, err := st.List(ctx, "reports"); return err }, "AccessDenied"},
+			{"list media", func() error { _, err := st.List(ctx, "media"); return err }, "AccessDenied"},
+			{"delete own report", func() error { return st.Delete(ctx, ownReport+"a") }, "AccessDenied"},
+			{"delete media", func() error { return st.Delete(ctx, "media/x") }, "AccessDenied"},
+			{"delete metadata", func() error { return st.Delete(ctx, "tuf/metadata/x") }, "AccessDenied"},
+		}
+		for _, tc := range tests {
+			t.Run(own+"/"+tc.name, func(t *testing.T) {
+				err := tc.op()
+				if tc.want == "" {
+					if err != nil {
+						t.Fatalf("err = %v, want success", err)
+					}
+					return
+				}
+				if got := code(err); got != tc.want {
+					t.Fatalf("err = %v (code %q), want code %q", err, got, tc.want)
+				}
+				if tc.want == "PreconditionFailed" && minio.ToErrorResponse(err).StatusCode != http.StatusPreconditionFailed {
+					t.Fatalf("err = %v, want HTTP 412", err)
+				}
+			})
+		}
+	}
+	// The refusals left the objects alone.
+	for _, key := range []string{"media/x", "tuf/metadata/x", "tuf/staged/x"} {
+		if err := get(ctx, root, key); err != nil {
+			t.Errorf("after the sites' attempts, %s: %v", key, err)
+		}
+	}
+}
+
+// TestSiteWatch checks that a site may listen for changes to the
+// publications (sync/s3store's Watch hint).
+func TestSiteWatch(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	srv, root, p := server(t)
+	c, err := p.Provision(ctx, "site-a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, _ := siteClients(t, srv, c)
+	events, err := st.Watch(ctx, "tuf/metadata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A change made while the stream is being set up is not signalled:
+	// keep changing until a signal comes.
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case _, ok := <-events:
+			if !ok {
+				t.Fatal("watch stream ended: the site may not listen for notifications")
+			}
+			return
+		case <-tick.C:
+			if err := root.Put(ctx, "tuf/metadata/timestamp.json", strings.NewReader("{}"), 2); err != nil {
+				t.Fatal(err)
+			}
+		case <-ctx.Done():
+			t.Fatal("no notification before the deadline")
+		}
+	}
+}
+
+// TestReprovisionRotates checks that provisioning a site again gives it a
+// new secret and refuses the old one.
+func TestReprovisionRotates(t *testing.T) {
+	ctx := context.Background()
+	srv, _, p := server(t)
+	first, err := p.Provision(ctx, "site-a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := p.Provision(ctx, "site-a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !second.Rotated || first.Rotated {
+		t.Errorf("Rotated = %v then %v, want false then true", first.Rotated, second.Rotated)
+	}
+	if second.SecretKey == first.SecretKey {
+		t.Fatal("the secret did not change")
+	}
+	oldStore, _ := siteClients(t, srv, first)
+	if err := get(ctx, oldStore, "media/x"); code(err) != "SignatureDoesNotMatch" {
+		t.Errorf("get with the old secret: %v (code %q), want SignatureDoesNotMatch", err, code(err))
+	}
+	newStore, _ := siteClients(t, srv, second)
+	if err := get(ctx, newStore, "media/x"); err != nil {
+		t.Errorf("get with the new secret: %v", err)
+	}
+	// The policy is still attached: reports can be written.
+	if err := put(ctx, newStore, "reports/site-a/status.json"); err != nil {
+		t.Errorf("put own status after rotation: %v", err)
+	}
+}
+
+// TestRefusals checks the IDs and users Provision will not touch.
+func TestRefusals(t *testing.T) {
+	ctx := context.Background()
+	srv, _, p := server(t)
+	admin, err := madmin.NewWithOptions(srv.Endpoint, &madmin.Options{Creds: credentials.NewStaticV4(srv.AccessKey, srv.SecretKey, "")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A department user with its own policy must keep its secret.
+	if err := admin.AddUser(ctx, "editor", "editor-secret-123"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.AttachPolicy(ctx, madmin.PolicyAssociationReq{Policies: []string{"readwrite"}, User: "editor"}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		id   string
+		want string
+	}{
+		{"ab", "at least 3"},
+		{"", "site id"},
+		{"Site-A", "site id"},
+		{"-site", "site id"},
+		{"editor", "not a kiosk site"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.id, func(t *testing.T) {
+			_, err := p.Provision(ctx, tc.id)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Provision(%q) = %v, want an error saying %q", tc.id, err, tc.want)
+			}
+			if !strings.Contains(err.Error(), srv.Endpoint) {
+				t.Errorf("error does not name the endpoint: %v", err)
+			}
+		})
+	}
+	if _, err := p.Provision(ctx, "editor"); !errors.Is(err, ErrNotSite) {
+		t.Errorf("Provision(editor) = %v, want ErrNotSite", err)
+	}
+	if info, err := admin.GetUserInfo(ctx, "editor"); err != nil || info.PolicyName != "readwrite" {
+		t.Errorf("editor after the refusal: %+v, %v", info, err)
+	}
+}
+
+func TestSitePolicy(t *testing.T) {
+	tests := []struct {
+		name, bucket, prefix string
+		wantObj              string // the ARN prefix of objects; "" for an error
+	}{
+		{"prefix", "b", "kiosk", "arn:aws:s3:::b/kiosk/"},
+		{"prefix with slashes", "b", "/kiosk/a/", "arn:aws:s3:::b/kiosk/a/"},
+		{"no prefix", "b", "", "arn:aws:s3:::b/"},
+		{"no bucket", "", "kiosk", ""},
+		{"bucket with slash", "b/c", "", ""},
+		{"wildcard prefix", "b", "ki*", ""},
+		{"variable prefix", "b", "${aws:username}", ""},
+		{"dot-dot prefix", "b", "a/../b", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			raw, err := SitePolicy(tc.bucket, tc.prefix)
+			if tc.wantObj == "" {
+				if err == nil {
+					t.Fatalf("SitePolicy(%q, %q) = %s, want an error", tc.bucket, tc.prefix, raw)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var doc policy
+			if err := json.Unmarshal(raw, &doc); err != nil {
+				t.Fatal(err)
+			}
+			grants := map[string][]string{}
+			for _, s := range doc.Statement {
+				if s.Effect != "Allow" {
+					t.Errorf("statement %s: effect %s", s.Sid, s.Effect)
+				}
+				for _, a := range s.Action {
+					grants[a] = append(grants[a], s.Resource...)
+				}
+			}
+			o := tc.wantObj
+			want := map[string][]string{
+				"s3:GetObject":                {o + "tuf/metadata/*", o + "tuf/targets/*", o + "media/*"},
+				"s3:GetBucketLocation":        {"arn:aws:s3:::" + tc.bucket},
+				"s3:ListenBucketNotification": {"arn:aws:s3:::" + tc.bucket},
+				"s3:PutObject":                {o + "reports/${aws:username}/*"},
+			}
+			got, _ := json.Marshal(grants)
+			wantJSON, _ := json.Marshal(want)
+			if !bytes.Equal(got, wantJSON) {
+				t.Errorf("grants:\n%s\nwant:\n%s", got, wantJSON)
+			}
+		})
+	}
+}
+
+func TestNewSecret(t *testing.T) {
+	// Bytes from 0xf8 (248, the last full cycle of 62) up are skipped.
+	s, err := newSecret(strings.NewReader(strings.Repeat("\xff\x00\xf8\x3d\x3e", 40)), SecretLength)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := strings.Repeat("A9A", 14)[:SecretLength]; s != want {
+		t.Errorf("newSecret = %q, want %q", s, want)
+	}
+	if _, err := newSecret(strings.NewReader("\xff\xff"), SecretLength); err == nil {
+		t.Error("newSecret from a short reader succeeded")
+	}
+	a, _ := newSecret(rand.Reader, SecretLength)
+	b, _ := newSecret(rand.Reader, SecretLength)
+	if len(a) != SecretLength || strings.Trim(a, secretAlphabet) != "" || a == b {
+		t.Errorf("random secrets %q and %q", a, b)
+	}
+}

@@ -1,0 +1,422 @@
+// Package spool keeps a site's report records on disk until the store has
+// them: through power cuts, restarts and days without a network.
+//
+// It is built on go.etcd.io/bbolt, a well-kept embedded B+tree store with
+// transactions and fsync on commit, rather than a home-made log: a record
+// is on disk once Append returns, a crash leaves the file as of the last
+// commit, and a batch moves from open records to sealed batches in one
+// transaction.
+//
+// Records are appended to the open batch. The open batch is sealed (encoded
+// as a report.Batch under its deterministic key) when a record of a new UTC
+// day arrives, when it holds MaxBatch records, or on Seal. Sealed batches
+// leave the spool only when Remove is called, after the store confirmed
+// them. The spool is bounded: past its limit the oldest records (sealed
+// batches first) are dropped and counted, and the count travels in every
+// later heartbeat and batch.
+package spool
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+
+	"github.com/vnict/kiosk/kiosk/report"
+)
+
+var (
+	bucketOpen   = []byte("open")
+	bucketSealed = []byte("sealed")
+	bucketMeta   = []byte("meta")
+
+	keyID      = []byte("id")
+	keySince   = []byte("since")
+	keyEvicted = []byte("evicted")
+	keySkipped = []byte("skipped")
+	keyBytes   = []byte("bytes")
+	keyRecords = []byte("records")
+	keyOpenN   = []byte("open")
+)
+
+// DefaultMaxBatch is the most records in one batch: a day of heartbeats
+// and ten-second plays fits.
+const DefaultMaxBatch = 20000
+
+// Options configure a spool.
+type Options struct {
+	// Site names the site in batches.
+	Site string
+	// Limit bounds the records and batches held, in bytes.
+	Limit int64
+	// MaxBatch caps the records in one batch; default DefaultMaxBatch.
+	MaxBatch int
+	// Now is the clock, for the spool's birth time; default time.Now.
+	Now func() time.Time
+	Log *slog.Logger
+}
+
+// Spool is the on-disk queue of report records. It is safe for concurrent
+// use (bbolt serialises writers).
+type Spool struct {
+	db    *bolt.DB
+	path  string
+	opts  Options
+	id    string
+	since time.Time
+}
+
+// Sealed is a batch ready to upload.
+type Sealed struct {
+	Key     string
+	Data    []byte
+	Records int
+}
+
+// Open opens or creates the spool file at path. A file that is not a
+// readable spool (a damaged disk) is moved aside, with its new name in
+// the log, and a new spool started: the screen must keep reporting.
+func Open(path string, opts Options) (*Spool, error) {
+	if opts.Site == "" {
+		return nil, errors.New("spool: site missing")
+	}
+	if opts.Limit <= 0 {
+		return nil, fmt.Errorf("spool %s: limit %d: want bytes > 0", path, opts.Limit)
+	}
+	if opts.MaxBatch <= 0 {
+		opts.MaxBatch = DefaultMaxBatch
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Log == nil {
+		opts.Log = slog.Default()
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("spool: %w", err)
+	}
+	db, err := openDB(path)
+	if err != nil && damaged(err) {
+		aside := fmt.Sprintf("%s.damaged-%s", path, opts.Now().UTC().Format("20060102T150405"))
+		opts.Log.Error("report spool damaged; moved aside, starting a new one", "file", path, "moved_to", aside, "err", err)
+		if rerr := os.Rename(path, aside); rerr != nil {
+			return nil, fmt.Errorf("spool %s: %w (and moving it aside: %v)", path, err, rerr)
+		}
+		db, err = openDB(path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("spool %s: %w", path, err)
+	}
+	s := &Spool{db: db, path: path, opts: opts}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bucketOpen, bucketSealed, bucketMeta} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		meta := tx.Bucket(bucketMeta)
+		if meta.Get(keyID) == nil {
+			var b [6]byte
+			rand.Read(b[:])
+			meta.Put(keyID, []byte(hex.EncodeToString(b[:])))
+			meta.Put(keySince, []byte(opts.Now().UTC().Format(time.RFC3339Nano)))
+		}
+		s.id = string(meta.Get(keyID))
+		s.since, err = time.Parse(time.RFC3339Nano, string(meta.Get(keySince)))
+		return err
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("spool %s: %w", path, err)
+	}
+	return s, nil
+}
+
+func openDB(path string) (db *bolt.DB, err error) {
+	defer func() {
+		// bbolt trusts its pages; a file damaged in some ways panics
+		// instead of returning an error.
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: %v", berrors.ErrInvalid, r)
+		}
+	}()
+	return bolt.Open(path, 0o600, &bolt.Options{Timeout: 5 * time.Second})
+}
+
+func damaged(err error) bool {
+	return errors.Is(err, berrors.ErrInvalid) || errors.Is(err, berrors.ErrChecksum) ||
+		errors.Is(err, berrors.ErrVersionMismatch)
+}
+
+// Close closes the file.
+func (s *Spool) Close() error { return s.db.Close() }
+
+// ID names this spool in batch keys, so a new spool (a new disk) never
+// reuses an old one's names.
+func (s *Spool) ID() string { return s.id }
+
+// Since is when the spool was made.
+func (s *Spool) Since() time.Time { return s.since }
+
+// Evicted counts the records dropped so far because the spool was full.
+func (s *Spool) Evicted() uint64 { return s.counter(keyEvicted) }
+
+// Backlog counts the records not yet confirmed by the store.
+func (s *Spool) Backlog() int { return int(s.counter(keyRecords)) }
+
+func (s *Spool) counter(key []byte) uint64 {
+	var v uint64
+	s.db.View(func(tx *bolt.Tx) error {
+		v = getUint(tx.Bucket(bucketMeta), key)
+		return nil
+	})
+	return v
+}
+
+// Append writes records to disk, in one transaction, and returns once
+// they are synced.
+func (s *Spool) Append(recs ...report.Record) error {
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		open, meta := tx.Bucket(bucketOpen), tx.Bucket(bucketMeta)
+		for _, r := range recs {
+			if err := r.Check(); err != nil {
+				return fmt.Errorf("record at %v: %w", r.Time(), err)
+			}
+			if k, v := open.Cursor().First(); k != nil {
+				first, err := decodeRecord(v)
+				if err != nil || getUint(meta, keyOpenN) >= uint64(s.opts.MaxBatch) || !sameDay(first.Time(), r.Time()) {
+					if err := s.seal(tx); err != nil {
+						return err
+					}
+				}
+			}
+			v, err := json.Marshal(r)
+			if err != nil {
+				return err
+			}
+			seq, err := open.NextSequence()
+			if err != nil {
+				return err
+			}
+			if err := open.Put(seqKey(seq), v); err != nil {
+				return err
+			}
+			addInt(meta, keyBytes, int64(len(v)))
+			addInt(meta, keyRecords, 1)
+			addInt(meta, keyOpenN, 1)
+		}
+		return s.evict(tx)
+	})
+	if err != nil {
+		return fmt.Errorf("spool %s: append: %w", s.path, err)
+	}
+	return nil
+}
+
+func sameDay(a, b time.Time) bool {
+	return a.UTC().Truncate(24*time.Hour).Equal(b.UTC().Truncate(24 * time.Hour))
+}
+
+// SealBefore seals the open batch if its first record is from a UTC day
+// before t's: a site that records nothing new still sends yesterday.
+func (s *Spool) SealBefore(t time.Time) error {
+	return s.update("seal", func(tx *bolt.Tx) error {
+		k, v := tx.Bucket(bucketOpen).Cursor().First()
+		if k == nil {
+			return nil
+		}
+		first, err := decodeRecord(v)
+		if err == nil && !first.Time().UTC().Before(t.UTC().Truncate(24*time.Hour)) {
+			return nil
+		}
+		return s.seal(tx)
+	})
+}
+
+// Seal seals the open batch now, whatever its size.
+func (s *Spool) Seal() error {
+	return s.update("seal", func(tx *bolt.Tx) error { return s.seal(tx) })
+}
+
+func (s *Spool) update(op string, fn func(*bolt.Tx) error) error {
+	if err := s.db.Update(fn); err != nil {
+		return fmt.Errorf("spool %s: %s: %w", s.path, op, err)
+	}
+	return nil
+}
+
+// seal turns the open records into one sealed batch. A record that cannot
+// be read back is left out with a log line naming it, and counted.
+func (s *Spool) seal(tx *bolt.Tx) error {
+	open, sealed, meta := tx.Bucket(bucketOpen), tx.Bucket(bucketSealed), tx.Bucket(bucketMeta)
+	b := report.Batch{Site: s.opts.Site, Spool: s.id, Since: s.since, Evicted: getUint(meta, keyEvicted)}
+	var keys [][]byte
+	var size int64
+	c := open.Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		seq := binary.BigEndian.Uint64(k)
+		if b.First == 0 {
+			b.First = seq
+		}
+		b.Last = seq
+		keys = append(keys, k)
+		size += int64(len(v))
+		r, err := decodeRecord(v)
+		if err != nil {
+			s.opts.Log.Error("unreadable record in the report spool; left out", "file", s.path, "seq", seq, "err", err)
+			b.Skipped++
+			continue
+		}
+		if r.Heartbeat != nil {
+			b.Heartbeats = append(b.Heartbeats, *r.Heartbeat)
+		} else {
+			b.Plays = append(b.Plays, *r.Play)
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	for _, k := range keys {
+		if err := open.Delete(k); err != nil {
+			return err
+		}
+	}
+	addInt(meta, keyOpenN, -int64(len(keys)))
+	addInt(meta, keySkipped, int64(b.Skipped))
+	addInt(meta, keyRecords, -int64(b.Skipped))
+	addInt(meta, keyBytes, -size)
+	n := len(b.Heartbeats) + len(b.Plays)
+	if n == 0 {
+		return nil
+	}
+	var buf bytes.Buffer
+	if err := b.Encode(&buf); err != nil {
+		return err
+	}
+	v := encodeSealed(b.Key(), n, buf.Bytes())
+	addInt(meta, keyBytes, int64(len(v)))
+	return sealed.Put(seqKey(b.First), v)
+}
+
+// evict drops the oldest records until the spool fits its limit.
+func (s *Spool) evict(tx *bolt.Tx) error {
+	sealed, open, meta := tx.Bucket(bucketSealed), tx.Bucket(bucketOpen), tx.Bucket(bucketMeta)
+	for int64(getUint(meta, keyBytes)) > s.opts.Limit {
+		if k, v := sealed.Cursor().First(); k != nil {
+			key, n, _, err := decodeSealed(v)
+			if err != nil {
+				n = 0
+			}
+			s.opts.Log.Warn("report spool full; oldest batch dropped", "file", s.path, "batch", key, "records", n)
+			if err := sealed.Delete(k); err != nil {
+				return err
+			}
+			addInt(meta, keyBytes, -int64(len(v)))
+			addInt(meta, keyRecords, -int64(n))
+			addInt(meta, keyEvicted, int64(n))
+			continue
+		}
+		k, v := open.Cursor().First()
+		if k == nil {
+			return nil // a limit smaller than one record
+		}
+		if err := open.Delete(k); err != nil {
+			return err
+		}
+		addInt(meta, keyBytes, -int64(len(v)))
+		addInt(meta, keyRecords, -1)
+		addInt(meta, keyOpenN, -1)
+		addInt(meta, keyEvicted, 1)
+	}
+	return nil
+}
+
+// Pending returns up to n sealed batches, oldest first.
+func (s *Spool) Pending(n int) ([]Sealed, error) {
+	var out []Sealed
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketSealed).Cursor()
+		for k, v := c.First(); k != nil && len(out) < n; k, v = c.Next() {
+			key, recs, data, err := decodeSealed(v)
+			if err != nil {
+				s.opts.Log.Error("unreadable batch in the report spool; skipped", "file", s.path,
+					"seq", binary.BigEndian.Uint64(k), "err", err)
+				continue
+			}
+			out = append(out, Sealed{Key: key, Data: bytes.Clone(data), Records: recs})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("spool %s: pending: %w", s.path, err)
+	}
+	return out, nil
+}
+
+// Remove drops a sealed batch the store has confirmed.
+func (s *Spool) Remove(key string) error {
+	return s.update("remove "+key, func(tx *bolt.Tx) error {
+		sealed, meta := tx.Bucket(bucketSealed), tx.Bucket(bucketMeta)
+		c := sealed.Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			name, n, _, err := decodeSealed(v)
+			if err != nil || name != key {
+				continue
+			}
+			addInt(meta, keyBytes, -int64(len(v)))
+			addInt(meta, keyRecords, -int64(n))
+			return sealed.Delete(k)
+		}
+		return nil
+	})
+}
+
+func decodeRecord(v []byte) (report.Record, error) {
+	var r report.Record
+	if err := json.Unmarshal(v, &r); err != nil {
+		return r, err
+	}
+	return r, r.Check()
+}
+
+func encodeSealed(key string, records int, data []byte) []byte {
+	v := binary.AppendUvarint(nil, uint64(records))
+	v = binary.AppendUvarint(v, uint64(len(key)))
+	v = append(v, key...)
+	return append(v, data...)
+}
+
+func decodeSealed(v []byte) (key string, records int, data []byte, err error) {
+	n, a := binary.Uvarint(v)
+	l, b := binary.Uvarint(v[max(a, 0):])
+	if a <= 0 || b <= 0 || uint64(len(v)-a-b) < l {
+		return "", 0, nil, errors.New("bad sealed batch entry")
+	}
+	v = v[a+b:]
+	return string(v[:l]), int(n), v[l:], nil
+}
+
+func seqKey(seq uint64) []byte { return binary.BigEndian.AppendUint64(nil, seq) }
+
+func getUint(b *bolt.Bucket, key []byte) uint64 {
+	v := b.Get(key)
+	if len(v) != 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(v)
+}
+
+func addInt(b *bolt.Bucket, key []byte, d int64) {
+	v := max(int64(getUint(b, key))+d, 0)
+	b.Put(key, binary.BigEndian.AppendUint64(nil, uint64(v)))
+}
