@@ -17,6 +17,7 @@
 package uptime
 
 import (
+	"cmp"
 	"slices"
 	"time"
 
@@ -31,12 +32,79 @@ const Tolerance = 2.5
 type Input struct {
 	Site     string
 	Schedule report.Schedule
-	// Heartbeats and plays, in any order.
-	Heartbeats []report.Heartbeat
-	Plays      []report.Play
+	// Beats are the heartbeats, in any order.
+	Beats []Beat
+	// Plays are the play totals, from a counter fed every play.
+	Plays *PlayCounter
 	// Since is when the site started reporting; zero means before the
 	// period.
 	Since time.Time
+}
+
+// Beat is the part of a heartbeat the arithmetic needs, in 16 bytes: a
+// year of minute heartbeats of a site is half a million.
+type Beat struct {
+	At       int64 // unix milliseconds
+	Interval int32 // milliseconds
+	State    report.State
+}
+
+// BeatOf returns the Beat of a heartbeat.
+func BeatOf(hb *report.Heartbeat) Beat {
+	return Beat{At: hb.Time.UnixMilli(), Interval: int32(min(hb.Interval.Milliseconds(), 1<<31-1)), State: hb.State}
+}
+
+// PlayCounter sums plays per item and language, over a period.
+type PlayCounter struct {
+	from, to int64
+	sums     map[playKey]*PlayTotal
+}
+
+type playKey struct{ item, lang string }
+
+// NewPlayCounter counts the plays that start in [from, to).
+func NewPlayCounter(from, to time.Time) *PlayCounter {
+	return &PlayCounter{from: from.UnixMilli(), to: to.UnixMilli(), sums: map[playKey]*PlayTotal{}}
+}
+
+// Add counts p if it is in the period.
+func (c *PlayCounter) Add(p *report.Play) {
+	if at := p.Start.UnixMilli(); at < c.from || at >= c.to {
+		return
+	}
+	k := playKey{p.Item, p.Lang}
+	t := c.sums[k]
+	if t == nil {
+		t = &PlayTotal{Item: p.Item, Lang: p.Lang}
+		c.sums[k] = t
+	}
+	t.Plays++
+	t.Time += p.Dur
+}
+
+// Totals returns the sums by item, then language.
+func (c *PlayCounter) Totals() []PlayTotal {
+	if c == nil {
+		return nil
+	}
+	out := make([]PlayTotal, 0, len(c.sums))
+	for _, t := range c.sums {
+		out = append(out, *t)
+	}
+	slices.SortFunc(out, func(a, b PlayTotal) int {
+		return cmp.Or(cmp.Compare(a.Item, b.Item), cmp.Compare(a.Lang, b.Lang))
+	})
+	return out
+}
+
+// Period returns the span Compute counts for from, to and now: from the
+// local midnight starting from's day to the end of to's day, or now.
+func Period(sched report.Schedule, from, to, now time.Time) report.Span {
+	end := sched.Day(to).End
+	if now.Before(end) {
+		end = now
+	}
+	return report.Span{Start: sched.Day(from).Start, End: end}
 }
 
 // Causes of outages.
@@ -103,7 +171,7 @@ func Compute(in Input, from, to, now time.Time) Site {
 	first, last := sched.Day(from).Start, sched.Day(to).End
 	out := Site{Site: in.Site, Total: Tally{Start: first}}
 
-	hbs := in.Heartbeats
+	hbs := in.Beats
 	if !slices.IsSortedFunc(hbs, byTime) {
 		hbs = slices.Clone(hbs)
 		slices.SortFunc(hbs, byTime)
@@ -119,8 +187,8 @@ func Compute(in Input, from, to, now time.Time) Site {
 	for day := first; day.Before(last); day = day.AddDate(0, 0, 1) {
 		t := Tally{Start: day}
 		next := day.AddDate(0, 0, 1)
-		for h < len(hbs) && hbs[h].Time.Before(next) {
-			if !hbs[h].Time.Before(day) {
+		for h < len(hbs) && hbs[h].At < next.UnixMilli() {
+			if hbs[h].At >= day.UnixMilli() {
 				t.Heartbeats++
 			}
 			h++
@@ -168,24 +236,24 @@ func Compute(in Input, from, to, now time.Time) Site {
 		m.Showing += t.Showing
 		m.Heartbeats += t.Heartbeats
 	}
-	out.Plays = playTotals(in.Plays, first.UnixMilli(), endMs)
+	out.Plays = in.Plays.Totals()
 	return out
 }
 
-func byTime(a, b report.Heartbeat) int { return a.Time.Compare(b.Time) }
+func byTime(a, b Beat) int { return cmp.Compare(a.At, b.At) }
 
 func ms(v int64) time.Duration { return time.Duration(v) * time.Millisecond }
 
 // coverage turns heartbeats into the spans they vouch for, merging
 // neighbours in the same state.
-func coverage(hbs []report.Heartbeat) []seg {
+func coverage(hbs []Beat) []seg {
 	var segs []seg
 	for i, hb := range hbs {
-		s := hb.Time.UnixMilli()
-		iv := hb.Interval.Milliseconds()
+		s := hb.At
+		iv := int64(hb.Interval)
 		e := s + iv
 		if i+1 < len(hbs) {
-			next := hbs[i+1].Time.UnixMilli()
+			next := hbs[i+1].At
 			if float64(next-s) <= Tolerance*float64(iv) {
 				e = next
 			}
@@ -228,40 +296,3 @@ func (out *Site) outage(s, e int64, cause string) {
 	out.Outages = append(out.Outages, Outage{Start: start, End: end, Cause: cause})
 }
 
-func playTotals(plays []report.Play, from, to int64) []PlayTotal {
-	type key struct{ item, lang string }
-	sums := map[key]*PlayTotal{}
-	for _, p := range plays {
-		if at := p.Start.UnixMilli(); at < from || at >= to {
-			continue
-		}
-		k := key{p.Item, p.Lang}
-		t := sums[k]
-		if t == nil {
-			t = &PlayTotal{Item: p.Item, Lang: p.Lang}
-			sums[k] = t
-		}
-		t.Plays++
-		t.Time += p.Dur
-	}
-	out := make([]PlayTotal, 0, len(sums))
-	for _, t := range sums {
-		out = append(out, *t)
-	}
-	slices.SortFunc(out, func(a, b PlayTotal) int {
-		if a.Item != b.Item {
-			if a.Item < b.Item {
-				return -1
-			}
-			return 1
-		}
-		if a.Lang < b.Lang {
-			return -1
-		}
-		if a.Lang > b.Lang {
-			return 1
-		}
-		return 0
-	})
-	return out
-}
