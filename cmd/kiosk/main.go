@@ -18,6 +18,8 @@ import (
 	"os/signal"
 	"reflect"
 	"runtime/debug"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -26,6 +28,7 @@ import (
 	"github.com/vnict/kiosk/content/demo"
 	"github.com/vnict/kiosk/kiosk/fonts"
 	"github.com/vnict/kiosk/kiosk/player"
+	"github.com/vnict/kiosk/kiosk/report"
 	"github.com/vnict/kiosk/kiosk/siteconfig"
 	"github.com/vnict/kiosk/sync/agent"
 	"github.com/vnict/kiosk/sync/watch"
@@ -88,27 +91,52 @@ func run(ctx context.Context, args []string, stderr io.Writer, started time.Time
 	}
 	log = log.With("site", cfg.Site.ID)
 
+	// Background work (sync, reports) ends with the player and is waited
+	// for, so the last reports reach the spool and, if they can, the store.
+	ctx, cancel := context.WithCancel(ctx)
+	var background sync.WaitGroup
+	defer background.Wait()
+	defer cancel()
+
 	var src player.Source
+	var unmapped atomic.Pointer[player.Player]
+	var observer player.Observer
 	if cfg.Content.Cache != "" && !*useDemo {
-		// The sync agent keeps the cache current; the player plays it.
+		// The sync agent keeps the cache current; the player plays it
+		// and reports what it shows through the site's spool.
 		site, err := agent.Open(cfg, log)
 		if err != nil {
 			return err
 		}
-		go func() {
+		defer site.Close()
+		rec := report.NewRecorder(report.RecorderOptions{
+			Interval: cfg.Reports.Interval, Schedule: report.ScheduleOf(cfg), Started: started,
+			Health: func() report.Health {
+				h := site.Health()
+				h.RSS = report.ResidentBytes()
+				if p := unmapped.Load(); p != nil {
+					h.Unmapped = p.UnmappedGlyphs()
+				}
+				return h
+			},
+		})
+		observer = rec
+		background.Go(func() { rec.Run(ctx, site.Record) })
+		background.Go(func() {
 			if err := site.Run(ctx, cfg.Resolve(cfg.Sync.ImportDir)); err != nil {
 				log.Error("sync stopped", "err", err)
 			}
-		}()
+		})
 		src = site.Cache
 	} else if src, err = openSource(cfg, *useDemo, log); err != nil {
 		return err
 	}
 	opts := player.Options{
-		Config: cfg,
-		Source: src,
-		Fonts:  fonts.NewLoader(log, *fontCache),
-		Log:    log,
+		Config:   cfg,
+		Source:   src,
+		Fonts:    fonts.NewLoader(log, *fontCache),
+		Log:      log,
+		Observer: observer,
 	}
 	if *capture != "" || *summary != "" {
 		if *capture != "" {
@@ -125,6 +153,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, started time.Time
 	if err != nil {
 		return err
 	}
+	unmapped.Store(p)
 	if *configPath != "" && opts.Capture == nil && opts.FrameStats == nil {
 		reload := func() {
 			next, err := siteconfig.Load(*configPath)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/vnict/kiosk/content"
 	"github.com/vnict/kiosk/kiosk/fonts"
+	"github.com/vnict/kiosk/kiosk/report"
 	"github.com/vnict/kiosk/kiosk/siteconfig"
 )
 
@@ -43,9 +44,19 @@ type Options struct {
 	// Capture, when set, steps through every slide once on a clock of its
 	// own, saves each frame as PNG and ends the run.
 	Capture *CaptureOptions
+	// Observer, when set, is told of every frame and every slide shown,
+	// for heartbeats and proof-of-play.
+	Observer Observer
 	// FrameStats, when set, records the time between frames and ends the
 	// run after the given span; see FrameStats.
 	FrameStats *FrameStatsOptions
+}
+
+// Observer is told what the screen shows, on the drawing goroutine; its
+// methods must return at once. A *report.Recorder is one.
+type Observer interface {
+	Frame(now time.Time)
+	Shown(now time.Time, s report.Showing)
 }
 
 // Player plays a site's content. Create it with New and start it with Run.
@@ -81,6 +92,8 @@ type Player struct {
 	capture   *capturer
 	stats     *frameStats
 	shown     int // content slides shown so far
+	obs       Observer
+	problem   string // the fault behind the standby slide, if any
 	firstAt   time.Time
 	started   time.Time
 }
@@ -98,7 +111,7 @@ func New(opts Options) (*Player, error) {
 	if opts.Clock == nil {
 		opts.Clock = SystemClock{}
 	}
-	p := &Player{cfg: cfg, log: opts.Log, clock: opts.Clock, lay: newLayout(cfg), started: time.Now(), dirty: true}
+	p := &Player{cfg: cfg, log: opts.Log, clock: opts.Clock, lay: newLayout(cfg), started: time.Now(), dirty: true, obs: opts.Observer}
 	if opts.Capture != nil {
 		mc := &manualClock{t: opts.Clock.Now()}
 		p.clock = mc
@@ -285,6 +298,9 @@ func (p *Player) Update() error {
 	}
 	p.advance(now)
 	p.schedule(now)
+	if p.obs != nil {
+		p.obs.Frame(now)
+	}
 	return nil
 }
 
@@ -295,6 +311,12 @@ func (p *Player) accept(s *slide, now time.Time) {
 	}
 	p.idle = s.standby
 	if s.standby {
+		if s.problem != p.problem {
+			p.problem = s.problem
+			if p.cur != nil && p.cur.standby {
+				p.observe(now)
+			}
+		}
 		if p.cur == nil || p.cur.standby {
 			return // already showing it
 		}
@@ -347,6 +369,7 @@ func (p *Player) advance(now time.Time) {
 // contentShown notes that the current slide has just come on screen.
 func (p *Player) contentShown(now time.Time) {
 	p.log.Debug("slide", "item", p.cur.itemID(), "lang", p.cur.spec.langs)
+	p.observe(now)
 	if p.cur.standby {
 		return
 	}
@@ -355,6 +378,18 @@ func (p *Player) contentShown(now time.Time) {
 		p.firstAt = time.Now()
 		p.log.Info("first content slide", "after", p.firstAt.Sub(p.started).Round(time.Millisecond))
 	}
+}
+
+// observe tells the observer what is on screen now.
+func (p *Player) observe(now time.Time) {
+	if p.obs == nil {
+		return
+	}
+	if p.cur.standby {
+		p.obs.Shown(now, report.Showing{Standby: true, Problem: p.problem})
+		return
+	}
+	p.obs.Shown(now, report.Showing{Bundle: p.cur.bundle, Item: p.cur.spec.item.ID, Langs: p.cur.spec.langs})
 }
 
 // schedule picks the frame rate: every frame while something moves, and

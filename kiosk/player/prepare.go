@@ -235,9 +235,10 @@ func (l *loader) run(ctx context.Context) {
 		prep     *preparer
 		pos      int
 		failures int
+		problem  string // why nothing plays, when it is a fault
 	)
 	reload := func() {
-		prog, prep, pos, failures = nil, nil, 0, 0
+		prog, prep, pos, failures, problem = nil, nil, 0, 0, ""
 		b := l.src.Current()
 		if b == nil {
 			l.log.Warn("no content bundle; showing the standby slide")
@@ -247,6 +248,7 @@ func (l *loader) run(ctx context.Context) {
 		chain, err := l.fonts.Load(b, l.cfg.Fonts)
 		if err != nil {
 			l.log.Error("no usable font for the bundle; showing the standby slide", "bundle", b.Manifest.ID, "err", err)
+			problem = "no usable font: " + err.Error()
 			l.sendTicker(ctx, nil)
 			return
 		}
@@ -264,7 +266,10 @@ func (l *loader) run(ctx context.Context) {
 	for {
 		var s *slide
 		if len(prog) == 0 || failures >= len(prog) {
-			s = &slide{standby: true}
+			s = &slide{standby: true, problem: problem}
+			if len(prog) > 0 {
+				s.problem = "no item of the bundle can be shown"
+			}
 		} else {
 			idx := pos % len(prog)
 			pos++
@@ -279,6 +284,7 @@ func (l *loader) run(ctx context.Context) {
 			}
 			failures = 0
 			s.index, s.total = idx, len(prog)
+			s.bundle = fmt.Sprintf("%s@%d", prep.bundle.Manifest.ID, prep.bundle.Manifest.Version)
 		}
 		s.gen = l.gen
 		select {

@@ -33,6 +33,8 @@ type slide struct {
 	gen     int // config generation it was laid out for
 	total   int // length of the program
 	standby bool
+	bundle  string // "id@version" of the bundle it comes from
+	problem string // why a standby slide stands in for content, if not a lack of it
 
 	picture   *image.RGBA // scaled image, for image slides
 	pictureAt image.Point

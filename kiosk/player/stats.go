@@ -4,9 +4,9 @@ import (
 	"encoding/json"
 	"os"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/vnict/kiosk/kiosk/report"
 )
 
 // FrameStatsOptions drive a measuring run: after Warmup, the time between
@@ -79,16 +79,4 @@ func (s *frameStats) write() {
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // residentBytes reads the process's resident set size on Linux; elsewhere 0.
-func residentBytes() int64 {
-	data, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
-			kb, _ := strconv.ParseInt(f[1], 10, 64)
-			return kb * 1024
-		}
-	}
-	return 0
-}
+func residentBytes() int64 { return int64(report.ResidentBytes()) }

@@ -34,7 +34,7 @@ type Batch struct {
 	Since time.Time `json:"since"`
 	// Skipped is how many records of the spool could not be read back
 	// (a damaged disk) and are not in the batch.
-	Skipped    int `json:"skipped,omitempty"`
+	Skipped    int         `json:"skipped,omitempty"`
 	Heartbeats []Heartbeat `json:"-"`
 	Plays      []Play      `json:"-"`
 }

@@ -74,6 +74,9 @@ type Agent struct {
 	// the same trusted root and trusted state, for Import.
 	TrustFor func(store trust.Reader) (Verifier, error)
 
+	// OnSync, if set, is told the outcome of each network sync.
+	OnSync func(Result, error)
+
 	lock sync.Locker // serialises syncs with USB imports; may be nil
 }
 
@@ -252,7 +255,10 @@ func (a *Agent) Run(ctx context.Context) error {
 	}
 	failures := 0
 	for {
-		_, err := a.Sync(ctx)
+		res, err := a.Sync(ctx)
+		if a.OnSync != nil {
+			a.OnSync(res, err)
+		}
 		switch {
 		case err == nil, errors.Is(err, ErrNoBundle):
 			failures = 0

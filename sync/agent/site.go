@@ -11,13 +11,17 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/vnict/kiosk/kiosk/report"
 	"github.com/vnict/kiosk/kiosk/siteconfig"
 	"github.com/vnict/kiosk/sync/cache"
 	"github.com/vnict/kiosk/sync/fetch"
 	"github.com/vnict/kiosk/sync/s3store"
+	"github.com/vnict/kiosk/sync/spool"
 	"github.com/vnict/kiosk/sync/trust"
+	"github.com/vnict/kiosk/sync/upload"
 	"github.com/vnict/kiosk/sync/watch"
 )
 
@@ -26,6 +30,12 @@ import (
 type Site struct {
 	Agent *Agent
 	Cache *cache.Cache
+	// Spool and Uploader carry the site's reports to the store.
+	Spool    *spool.Spool
+	Uploader *upload.Uploader
+
+	beats    chan report.Heartbeat // the latest heartbeat, for the status object
+	lastSync atomic.Pointer[report.SyncResult]
 
 	tufDir   string
 	log      *slog.Logger
@@ -68,6 +78,14 @@ func Open(cfg *siteconfig.Config, log *slog.Logger) (*Site, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: sync.root: %w", cfg.Path, err)
 	}
+	sp, err := spool.Open(cfg.Resolve(cfg.Reports.Spool), spool.Options{
+		Site: cfg.Site.ID, Limit: int64(cfg.Reports.SpoolLimitMB) << 20, Log: log})
+	if err != nil {
+		return nil, fmt.Errorf("%s: reports.spool: %w", cfg.Path, err)
+	}
+	site.Spool = sp
+	site.beats = make(chan report.Heartbeat, 1)
+	site.Uploader = &upload.Uploader{Store: store, Spool: sp, Site: cfg.Site.ID, Every: cfg.Reports.Upload, Log: log}
 	site.Agent = &Agent{
 		Site:   cfg.Site.ID,
 		Groups: cfg.Site.Groups,
@@ -82,13 +100,60 @@ func Open(cfg *siteconfig.Config, log *slog.Logger) (*Site, error) {
 		Poll:   s.Poll,
 		Watch:  func(ctx context.Context) (<-chan struct{}, error) { return store.Watch(ctx, "tuf/metadata/") },
 		lock:   &site.mu,
+		OnSync: site.noteSync,
 	}
 	return site, nil
 }
 
-// Run syncs from the network, and imports publications copied into
-// importDir (if not empty), until ctx ends.
+func (s *Site) noteSync(res Result, err error) {
+	r := &report.SyncResult{Time: time.Now().UTC(), Release: res.Release}
+	if err != nil {
+		r.Error = err.Error()
+	}
+	s.lastSync.Store(r)
+}
+
+// Record writes report records to the spool; the latest heartbeat also
+// goes to the store as the site's status. It is the sink of a
+// report.Recorder.
+func (s *Site) Record(recs []report.Record) {
+	if err := s.Spool.Append(recs...); err != nil {
+		s.log.Error("report records not spooled", "records", len(recs), "err", err)
+	}
+	for i := len(recs) - 1; i >= 0; i-- {
+		if hb := recs[i].Heartbeat; hb != nil {
+			select {
+			case <-s.beats: // an older one nobody took
+			default:
+			}
+			s.beats <- *hb
+			break
+		}
+	}
+}
+
+// Health is what the site's heartbeats say of sync and the spool.
+func (s *Site) Health() report.Health {
+	h := report.Health{FreeDisk: s.Spool.FreeDisk(), Evicted: s.Spool.Evicted(), Since: s.Spool.Since()}
+	if r := s.lastSync.Load(); r != nil {
+		h.Sync = *r
+	}
+	return h
+}
+
+// Close closes the spool; call it after Run has returned.
+func (s *Site) Close() error { return s.Spool.Close() }
+
+// Run syncs from the network, uploads reports, and imports publications
+// copied into importDir (if not empty), until ctx ends. It returns once the
+// last upload attempt is over.
 func (s *Site) Run(ctx context.Context, importDir string) error {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.Uploader.Run(ctx, s.beats)
+	}()
+	defer func() { <-done }()
 	if importDir != "" {
 		scan := func() { s.ImportAll(ctx, importDir) }
 		if err := watch.Tree(ctx, importDir, time.Second, s.log, scan); err != nil {

@@ -224,7 +224,7 @@ func (s *Spool) Append(recs ...report.Record) error {
 }
 
 func sameDay(a, b time.Time) bool {
-	return a.UTC().Truncate(24*time.Hour).Equal(b.UTC().Truncate(24 * time.Hour))
+	return a.UTC().Truncate(24 * time.Hour).Equal(b.UTC().Truncate(24 * time.Hour))
 }
 
 // SealBefore seals the open batch if its first record is from a UTC day
@@ -420,3 +420,6 @@ func addInt(b *bolt.Bucket, key []byte, d int64) {
 	v := max(int64(getUint(b, key))+d, 0)
 	b.Put(key, binary.BigEndian.AppendUint64(nil, uint64(v)))
 }
+
+// FreeDisk is the free space, in bytes, on the spool's disk.
+func (s *Spool) FreeDisk() uint64 { return freeBytes(filepath.Dir(s.path)) }

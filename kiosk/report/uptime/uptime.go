@@ -295,4 +295,3 @@ func (out *Site) outage(s, e int64, cause string) {
 	}
 	out.Outages = append(out.Outages, Outage{Start: start, End: end, Cause: cause})
 }
-

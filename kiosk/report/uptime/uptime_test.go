@@ -137,10 +137,10 @@ func TestMonthsAndPlays(t *testing.T) {
 	period := Period(sched, from, to, now)
 	plays := NewPlayCounter(period.Start, period.End)
 	for _, p := range []report.Play{
-			{Item: "a", Lang: "vi", Start: time.Date(2026, 3, 31, 8, 0, 0, 0, hcm), Dur: 10 * time.Second},
-			{Item: "a", Lang: "vi", Start: time.Date(2026, 4, 1, 8, 0, 0, 0, hcm), Dur: 10 * time.Second},
-			{Item: "a", Lang: "km", Start: time.Date(2026, 4, 1, 8, 0, 10, 0, hcm), Dur: 12 * time.Second},
-			{Item: "a", Lang: "km", Start: time.Date(2026, 4, 5, 8, 0, 10, 0, hcm), Dur: 12 * time.Second}, // after the period
+		{Item: "a", Lang: "vi", Start: time.Date(2026, 3, 31, 8, 0, 0, 0, hcm), Dur: 10 * time.Second},
+		{Item: "a", Lang: "vi", Start: time.Date(2026, 4, 1, 8, 0, 0, 0, hcm), Dur: 10 * time.Second},
+		{Item: "a", Lang: "km", Start: time.Date(2026, 4, 1, 8, 0, 10, 0, hcm), Dur: 12 * time.Second},
+		{Item: "a", Lang: "km", Start: time.Date(2026, 4, 5, 8, 0, 10, 0, hcm), Dur: 12 * time.Second}, // after the period
 	} {
 		plays.Add(&p)
 	}

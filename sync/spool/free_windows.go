@@ -1,0 +1,15 @@
+package spool
+
+import "golang.org/x/sys/windows"
+
+func freeBytes(dir string) uint64 {
+	p, err := windows.UTF16PtrFromString(dir)
+	if err != nil {
+		return 0
+	}
+	var free uint64
+	if windows.GetDiskFreeSpaceEx(p, &free, nil, nil) != nil {
+		return 0
+	}
+	return free
+}
