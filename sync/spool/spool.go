@@ -311,19 +311,27 @@ func (s *Spool) seal(tx *bolt.Tx) error {
 // evict drops the oldest records until the spool fits its limit.
 func (s *Spool) evict(tx *bolt.Tx) error {
 	sealed, open, meta := tx.Bucket(bucketSealed), tx.Bucket(bucketOpen), tx.Bucket(bucketMeta)
+	batches, records := 0, 0
+	defer func() {
+		if records > 0 {
+			s.opts.Log.Warn("report spool full; oldest records dropped", "file", s.path,
+				"batches", batches, "records", records, "limit_bytes", s.opts.Limit)
+		}
+	}()
 	for int64(getUint(meta, keyBytes)) > s.opts.Limit {
 		if k, v := sealed.Cursor().First(); k != nil {
-			key, n, _, err := decodeSealed(v)
+			_, n, _, err := decodeSealed(v)
 			if err != nil {
 				n = 0
 			}
-			s.opts.Log.Warn("report spool full; oldest batch dropped", "file", s.path, "batch", key, "records", n)
 			if err := sealed.Delete(k); err != nil {
 				return err
 			}
 			addInt(meta, keyBytes, -int64(len(v)))
 			addInt(meta, keyRecords, -int64(n))
 			addInt(meta, keyEvicted, int64(n))
+			batches++
+			records += n
 			continue
 		}
 		k, v := open.Cursor().First()
@@ -337,6 +345,7 @@ func (s *Spool) evict(tx *bolt.Tx) error {
 		addInt(meta, keyRecords, -1)
 		addInt(meta, keyOpenN, -1)
 		addInt(meta, keyEvicted, 1)
+		records++
 	}
 	return nil
 }
