@@ -1,0 +1,105 @@
+package fleet_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vnict/kiosk/internal/miniotest"
+	"github.com/vnict/kiosk/kiosk/report"
+	"github.com/vnict/kiosk/sync/fleet"
+	"github.com/vnict/kiosk/sync/s3store"
+)
+
+func newStore(t *testing.T) *s3store.Store {
+	srv := miniotest.Start(t)
+	srv.MakeBucket(t, "kiosk")
+	st, err := s3store.New(s3store.Config{Endpoint: srv.Endpoint, AccessKey: srv.AccessKey, SecretKey: srv.SecretKey, Bucket: "kiosk", Prefix: "ag"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func put(t *testing.T, st *s3store.Store, key string, data []byte) {
+	t.Helper()
+	if err := st.Put(context.Background(), key, bytes.NewReader(data), int64(len(data))); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestStatuses(t *testing.T) {
+	st := newStore(t)
+	now := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	for site, age := range map[string]time.Duration{"a-fresh": 30 * time.Second, "b-late": 140 * time.Second, "c-gone": 151 * time.Second} {
+		body, _ := json.Marshal(report.Status{Site: site, Heartbeat: report.Heartbeat{Time: now.Add(-age), Interval: time.Minute, State: report.Content}})
+		put(t, st, report.StatusKey(site), body)
+	}
+	put(t, st, report.StatusKey("d-broken"), []byte("{not json"))
+	put(t, st, report.BatchPrefix("e-never")+"x.krb", []byte("x")) // batches but no status yet
+
+	got, err := fleet.Statuses(context.Background(), st, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct {
+		site   string
+		online bool
+		err    string
+	}{{"a-fresh", true, ""}, {"b-late", true, ""}, {"c-gone", false, ""}, {"d-broken", false, "status.json"}, {"e-never", false, "not exist"}}
+	if len(got) != len(want) {
+		t.Fatalf("%d sites, want %d: %+v", len(got), len(want), got)
+	}
+	for i, w := range want {
+		g := got[i]
+		if g.Site != w.site || g.Online != w.online || (w.err == "") != (g.Err == nil) || (g.Err != nil && !strings.Contains(g.Err.Error(), w.err)) {
+			t.Errorf("row %d: %s online=%v err=%v, want %s online=%v err~%q", i, g.Site, g.Online, g.Err, w.site, w.online, w.err)
+		}
+	}
+}
+
+func TestLoadSkipsDamagedBatches(t *testing.T) {
+	st := newStore(t)
+	ctx := context.Background()
+	day := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+	batch := func(first uint64, at time.Time, n int) *report.Batch {
+		b := &report.Batch{Site: "s1", Spool: "aa", First: first, Last: first + uint64(n) - 1, Since: day}
+		for i := range n {
+			b.Heartbeats = append(b.Heartbeats, report.Heartbeat{Time: at.Add(time.Duration(i) * time.Minute), Interval: time.Minute, State: report.Content})
+		}
+		b.Plays = []report.Play{{Item: "x", Lang: "vi", Start: at, Dur: time.Second}}
+		return b
+	}
+	var keys []string
+	for i, b := range []*report.Batch{batch(1, day.Add(time.Hour), 60), batch(61, day.Add(2*time.Hour), 60), batch(121, day.Add(30*time.Hour), 60),
+		batch(181, day.Add(-30*24*time.Hour), 60)} { // a month before: not read
+		var buf bytes.Buffer
+		if err := b.Encode(&buf); err != nil {
+			t.Fatal(err)
+		}
+		data := buf.Bytes()
+		if i == 1 {
+			data = data[:len(data)/3] // cut short
+		}
+		put(t, st, b.Key(), data)
+		keys = append(keys, b.Key())
+	}
+	var warned []string
+	d, err := fleet.Load(ctx, st, "s1", report.Schedule{Loc: time.UTC}, day, day.Add(24*time.Hour), day.Add(48*time.Hour),
+		func(key string, err error) { warned = append(warned, key+": "+err.Error()) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(warned) != 1 || !strings.Contains(warned[0], keys[1]) || !strings.Contains(warned[0], "corrupt report batch") {
+		t.Errorf("warnings %q, want one naming %s", warned, keys[1])
+	}
+	if len(d.Beats) != 120 || d.Batches != 2 || d.Skipped != 1 || !d.Since.Equal(day) {
+		t.Errorf("%d beats from %d batches (%d skipped), since %v", len(d.Beats), d.Batches, d.Skipped, d.Since)
+	}
+	if tot := d.Plays.Totals(); len(tot) != 1 || tot[0].Plays != 2 {
+		t.Errorf("plays %+v", tot)
+	}
+}
