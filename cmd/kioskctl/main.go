@@ -36,6 +36,11 @@ const usage = `usage:
   kioskctl refresh --key K              re-sign timestamp (and snapshot near expiry); daily, from cron
   kioskctl export FOLDER                copy the publication to a folder for a USB stick
   kioskctl verify [--hashes]            check the publication as a site would
+  kioskctl provision SITE --name NAME [--groups G] --template CONFIG --out DIR [--secure]
+                                        give a site its S3 user and write its config, secret and root
+  kioskctl status [--offline]          the fleet table: last heartbeat, state, bundle, online, last error
+  kioskctl report --from DAY [--to DAY] [--sites DIR] [--out DIR]
+                                        uptime and proof-of-play per site, day and month: CSV and HTML
 The store is --store s3://BUCKET/PREFIX (with --endpoint, credentials in
 $KIOSK_S3_ACCESS_KEY and $KIOSK_S3_SECRET_KEY) or --store FOLDER.
 `
@@ -76,6 +81,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runExport(ctx, args[1:], stdout)
 	case "verify":
 		return runVerify(ctx, args[1:], stdout)
+	case "provision":
+		return runProvision(ctx, args[1:], stdout)
+	case "status":
+		return runStatus(ctx, args[1:], stdout)
+	case "report":
+		return runReport(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

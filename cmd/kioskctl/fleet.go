@@ -1,0 +1,317 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/vnict/kiosk/kiosk/report"
+	"github.com/vnict/kiosk/kiosk/report/render"
+	"github.com/vnict/kiosk/kiosk/report/uptime"
+	"github.com/vnict/kiosk/kiosk/siteconfig"
+	"github.com/vnict/kiosk/sync/fleet"
+)
+
+// openFleet opens the store for the report commands, which read with
+// S3 listings.
+func (s *storeFlags) openFleet() (fleet.Store, error) {
+	st, err := s.open()
+	if err != nil {
+		return nil, err
+	}
+	fst, ok := st.(fleet.Store)
+	if !ok {
+		return nil, fmt.Errorf("store %s: reports are read from the S3 store (s3://BUCKET/PREFIX)", s.store)
+	}
+	return fst, nil
+}
+
+// nowFlag lets tests and benchmarks fix the clock.
+func nowFlag(fs *flag.FlagSet) func() (time.Time, error) {
+	v := fs.String("now", "", "take this RFC 3339 time as now (for reproducible reports)")
+	return func() (time.Time, error) {
+		if *v == "" {
+			return time.Now(), nil
+		}
+		t, err := time.Parse(time.RFC3339, *v)
+		if err != nil {
+			return t, fmt.Errorf("--now: %w", err)
+		}
+		return t, nil
+	}
+}
+
+func runStatus(ctx context.Context, args []string, stdout io.Writer) error {
+	fs, sf := newStoreFlags("status")
+	offline := fs.Bool("offline", false, "list only the sites that are offline or unreadable")
+	now := nowFlag(fs)
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	t, err := now()
+	if err != nil {
+		return err
+	}
+	st, err := sf.openFleet()
+	if err != nil {
+		return err
+	}
+	rows, err := fleet.Statuses(ctx, st, t)
+	if err != nil {
+		return err
+	}
+	loc, _ := time.LoadLocation(siteconfig.DefaultTimeZone)
+	tw := tabwriter.NewWriter(stdout, 2, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "SITE\tLAST SEEN\tAGO\tSTATE\tBUNDLE\tONLINE\tBACKLOG\tLAST ERROR")
+	up := 0
+	for _, r := range rows {
+		if r.Online {
+			up++
+		}
+		if *offline && r.Online {
+			continue
+		}
+		if r.Err != nil {
+			fmt.Fprintf(tw, "%s\t-\t-\t-\t-\toffline\t-\t%s\n", r.Site, oneLine(r.Err.Error()))
+			continue
+		}
+		hb := r.Status.Heartbeat
+		online := "offline"
+		if r.Online {
+			online = "online"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", r.Site, hb.Time.In(loc).Format("2006-01-02 15:04"),
+			ago(t.Sub(hb.Time)), hb.State, orDash(hb.Bundle), online, r.Status.Backlog, orDash(lastError(hb)))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%d sites: %d online, %d offline\n", len(rows), up, len(rows)-up)
+	return nil
+}
+
+func lastError(hb report.Heartbeat) string {
+	var parts []string
+	if hb.State == report.Error && hb.Detail != "" {
+		parts = append(parts, hb.Detail)
+	}
+	if hb.Sync.Error != "" {
+		parts = append(parts, "sync: "+hb.Sync.Error)
+	}
+	if hb.Evicted > 0 {
+		parts = append(parts, fmt.Sprintf("%d records lost (spool full)", hb.Evicted))
+	}
+	return oneLine(strings.Join(parts, "; "))
+}
+
+func oneLine(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > 80 {
+		s = string(r[:79]) + "…"
+	}
+	return s
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func ago(d time.Duration) string {
+	switch {
+	case d < 0:
+		return "now"
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh", int(d.Hours()))
+	}
+	return fmt.Sprintf("%dd", int(d.Hours()/24))
+}
+
+func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, sf := newStoreFlags("report")
+	fromS := fs.String("from", "", "first day, YYYY-MM-DD (required)")
+	toS := fs.String("to", "", "last day, YYYY-MM-DD (default: --from)")
+	sitesDir := fs.String("sites", "", "folder of the site configs (kioskctl provision writes them), for operating hours and names")
+	out := fs.String("out", "report", "folder for report.html and the CSV files")
+	var only multiFlag
+	fs.Var(&only, "site", "report on this site only (repeatable)")
+	now := nowFlag(fs)
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	t, err := now()
+	if err != nil {
+		return err
+	}
+	from, err := time.Parse(time.DateOnly, *fromS)
+	if err != nil {
+		return fmt.Errorf("--from: want YYYY-MM-DD: %w", err)
+	}
+	to := from
+	if *toS != "" {
+		if to, err = time.Parse(time.DateOnly, *toS); err != nil {
+			return fmt.Errorf("--to: want YYYY-MM-DD: %w", err)
+		}
+	}
+	if to.Before(from) {
+		return errors.New("--to is before --from")
+	}
+	st, err := sf.openFleet()
+	if err != nil {
+		return err
+	}
+	r, err := buildReport(ctx, st, reportRequest{From: from, To: to, Now: t, SitesDir: *sitesDir, Only: only}, stderr)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return err
+	}
+	files, err := render.WriteCSV(*out, r)
+	if err != nil {
+		return err
+	}
+	html := filepath.Join(*out, "report.html")
+	f, err := os.Create(html)
+	if err != nil {
+		return err
+	}
+	if err := render.WriteHTML(f, r); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	for _, p := range append(files, html) {
+		fmt.Fprintln(stdout, p)
+	}
+	return nil
+}
+
+type reportRequest struct {
+	From, To, Now time.Time // From and To are calendar days
+	SitesDir      string
+	Only          []string
+}
+
+// buildReport loads and adds up every site's reports. Problems that do
+// not stop the report (a damaged batch, a site without config) are written
+// to stderr and listed in the report.
+func buildReport(ctx context.Context, st fleet.Store, req reportRequest, stderr io.Writer) (*render.Report, error) {
+	configs, notes, err := loadConfigs(req.SitesDir)
+	if err != nil {
+		return nil, err
+	}
+	sites, err := fleet.Sites(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	for id := range configs {
+		if !slices.Contains(sites, id) {
+			sites = append(sites, id) // provisioned, never reported: all outage
+		}
+	}
+	if len(req.Only) > 0 {
+		sites = slices.DeleteFunc(sites, func(s string) bool { return !slices.Contains(req.Only, s) })
+	}
+	slices.Sort(sites)
+	defaultLoc, _ := time.LoadLocation(siteconfig.DefaultTimeZone)
+	r := &render.Report{
+		Title: "Báo cáo hoạt động màn hình thông tin công cộng", Generated: req.Now, Loc: defaultLoc,
+		From: time.Date(req.From.Year(), req.From.Month(), req.From.Day(), 0, 0, 0, 0, defaultLoc),
+		To:   time.Date(req.To.Year(), req.To.Month(), req.To.Day(), 0, 0, 0, 0, defaultLoc),
+	}
+	r.Sites = make([]render.Site, len(sites))
+	var mu sync.Mutex
+	note := func(s string) {
+		mu.Lock()
+		defer mu.Unlock()
+		notes = append(notes, s)
+		fmt.Fprintln(stderr, "kioskctl report:", s)
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(4)
+	for i, id := range sites {
+		g.Go(func() error {
+			cfg := configs[id]
+			sched := report.Schedule{Loc: defaultLoc}
+			name, hours := id, "cả ngày (all day)"
+			if cfg == nil {
+				note(fmt.Sprintf("site %s: no site config in --sites; counted as open all day", id))
+			} else {
+				sched = report.ScheduleOf(cfg)
+				name = cfg.Site.Name
+				if h := cfg.Hours; h != nil && h.Open != h.Close {
+					hours = h.Open.String() + "–" + h.Close.String()
+				}
+			}
+			from := time.Date(req.From.Year(), req.From.Month(), req.From.Day(), 12, 0, 0, 0, sched.Loc)
+			to := time.Date(req.To.Year(), req.To.Month(), req.To.Day(), 12, 0, 0, 0, sched.Loc)
+			d, err := fleet.Load(gctx, st, id, sched, from, to, req.Now, func(key string, err error) {
+				note(fmt.Sprintf("skipped %s: %v", key, err))
+			})
+			if err != nil {
+				return err
+			}
+			site := uptime.Compute(uptime.Input{Site: id, Schedule: sched, Beats: d.Beats, Plays: d.Plays, Since: d.Since}, from, to, req.Now)
+			r.Sites[i] = render.Site{Site: site, Name: name, Hours: hours, Evicted: d.Evicted}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	slices.Sort(notes)
+	r.Notes = notes
+	return r, nil
+}
+
+// loadConfigs reads every *.yaml under dir that is a site config, by site
+// ID. Files that are not valid site configs are noted and skipped.
+func loadConfigs(dir string) (map[string]*siteconfig.Config, []string, error) {
+	out := map[string]*siteconfig.Config{}
+	if dir == "" {
+		return out, nil, nil
+	}
+	var notes []string
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".yaml") && !strings.HasSuffix(path, ".yml") {
+			return nil
+		}
+		cfg, err := siteconfig.Load(path)
+		if err != nil {
+			notes = append(notes, fmt.Sprintf("site config skipped: %v", err))
+			return nil
+		}
+		if prev, dup := out[cfg.Site.ID]; dup {
+			notes = append(notes, fmt.Sprintf("site %s: configs %s and %s; using the first", cfg.Site.ID, prev.Path, path))
+			return nil
+		}
+		out[cfg.Site.ID] = cfg
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("--sites: %w", err)
+	}
+	return out, notes, nil
+}
