@@ -54,10 +54,10 @@ func nowFlag(fs *flag.FlagSet) func() (time.Time, error) {
 }
 
 func runStatus(ctx context.Context, args []string, stdout io.Writer) error {
-	fs, sf := newStoreFlags("status")
-	offline := fs.Bool("offline", false, "list only the sites that are offline or unreadable")
-	now := nowFlag(fs)
-	if _, err := parse(fs, args); err != nil {
+	fset, sf := newStoreFlags("status")
+	offline := fset.Bool("offline", false, "list only the sites that are offline or unreadable")
+	now := nowFlag(fset)
+	if _, err := parse(fset, args); err != nil {
 		return err
 	}
 	t, err := now()
@@ -84,7 +84,11 @@ func runStatus(ctx context.Context, args []string, stdout io.Writer) error {
 			continue
 		}
 		if r.Err != nil {
-			fmt.Fprintf(tw, "%s\t-\t-\t-\t-\toffline\t-\t%s\n", r.Site, oneLine(r.Err.Error()))
+			msg := r.Err.Error()
+			if errors.Is(r.Err, fs.ErrNotExist) {
+				msg = "no heartbeat received yet"
+			}
+			fmt.Fprintf(tw, "%s\t-\t-\t-\t-\toffline\t-\t%s\n", r.Site, oneLine(msg))
 			continue
 		}
 		hb := r.Status.Heartbeat
