@@ -108,7 +108,14 @@ func run(ctx context.Context, args []string, stderr io.Writer, started time.Time
 		if err != nil {
 			return err
 		}
-		defer site.Close()
+		defer func() {
+			// The spool closes after the recorder and uploader are done.
+			cancel()
+			background.Wait()
+			if err := site.Close(); err != nil {
+				log.Error("report spool not closed cleanly", "err", err)
+			}
+		}()
 		rec := report.NewRecorder(report.RecorderOptions{
 			Interval: cfg.Reports.Interval, Schedule: report.ScheduleOf(cfg), Started: started,
 			Health: func() report.Health {
