@@ -257,7 +257,7 @@ type siteView struct {
 	Evicted     string
 	Chart       barChart
 	Causes      []causeRow
-	Outages     []outageRow
+	OutageRows  []outageRow
 	MoreOutages string
 	Langs       langChart
 	Items       []itemRow
@@ -375,7 +375,7 @@ func newSiteView(s *Site, row summaryRow, loc *time.Location) siteView {
 		outages = outages[:maxOutageRows]
 	}
 	for i, o := range outages {
-		v.Outages = append(v.Outages, outageRow{
+		v.OutageRows = append(v.OutageRows, outageRow{
 			N:     strconv.Itoa(i + 1),
 			Start: fmtTime(o.Start.In(loc)),
 			End:   fmtTime(o.End.In(loc)),
@@ -418,7 +418,7 @@ func langName(code string) string {
 	case "vi":
 		return "Tiếng Việt"
 	case "en":
-		return "Tiếng Anh (English)"
+		return "Tiếng Anh"
 	case "km":
 		return "Tiếng Khmer"
 	case "lo":
@@ -703,6 +703,8 @@ func fmtDur(d time.Duration) string {
 	m := int64(d.Round(time.Minute) / time.Minute)
 	days, hours, mins := m/(24*60), m/60%24, m%60
 	switch {
+	case days > 0 && hours == 0:
+		return fmt.Sprintf("%s ngày", fmtInt(days))
 	case days > 0:
 		return fmt.Sprintf("%s ngày %d giờ", fmtInt(days), hours)
 	case hours > 0:
