@@ -91,6 +91,12 @@ func TestParseErrors(t *testing.T) {
 		{"ticker height", func(s string) string { return s + "ticker: {height: 500}\n" }, "ticker.height", "third"},
 		{"item duration", func(s string) string { return s + "playback: {item_duration: 100ms}\n" }, "playback.item_duration", "between"},
 		{"transition", func(s string) string { return s + "playback: {transition: 1m}\n" }, "playback.transition", "5s"},
+		{"hours", func(s string) string { return s + "hours: {open: '6h', close: '22:00'}\n" }, "", "HH:MM"},
+		{"hours past midnight", func(s string) string { return s + "hours: {open: '06:00', close: '24:00'}\n" }, "", "HH:MM"},
+		{"time zone", func(s string) string { return s + "time_zone: Saigon\n" }, "time_zone", "IANA"},
+		{"report interval", func(s string) string { return s + "reports: {interval: 1s}\n" }, "reports.interval", "5s"},
+		{"report upload", func(s string) string { return s + "reports: {upload: 48h}\n" }, "reports.upload", "24h"},
+		{"spool limit", func(s string) string { return s + "reports: {spool_limit_mb: -1}\n" }, "reports.spool_limit_mb", "4096"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -134,5 +140,26 @@ func TestDurationsParse(t *testing.T) {
 	}
 	if c.Playback.ItemDuration != 90*time.Second || c.Playback.Transition != 250*time.Millisecond {
 		t.Errorf("playback = %+v", c.Playback)
+	}
+}
+
+func TestHoursAndReports(t *testing.T) {
+	cfg, err := Parse([]byte(valid+"hours: {open: '18:30', close: '02:00'}\n"), "/etc/kiosk/site.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Hours.Open.String() != "18:30" || time.Duration(cfg.Hours.Close) != 2*time.Hour {
+		t.Errorf("hours %v–%v", cfg.Hours.Open, cfg.Hours.Close)
+	}
+	if cfg.Location().String() != "Asia/Ho_Chi_Minh" || cfg.Reports.Interval != time.Minute || cfg.Reports.SpoolLimitMB != 64 {
+		t.Errorf("defaults: zone %v, reports %+v", cfg.Location(), cfg.Reports)
+	}
+	synced, err := Parse([]byte(strings.Replace(valid, "{dir: current}", "{cache: /var/lib/kiosk/cache}", 1)+
+		"sync: {endpoint: 'x:9000', bucket: b, access_key: a, secret_key: s, root: r}\n"), "site.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if synced.Reports.Spool != "/var/lib/kiosk/reports.db" {
+		t.Errorf("default spool %q", synced.Reports.Spool)
 	}
 }
