@@ -11,11 +11,12 @@ BIN   := $(CURDIR)/bin
 XVFB  := xvfb-run -a -s "-screen 0 3840x2160x24 -nolisten tcp"
 
 # Debian packages: Ebiten's cgo build (X11, OpenGL, ALSA headers), the
-# virtual X server for tests and benchmarks, and the Noto fonts the example
-# sites use.
+# virtual X server for tests and benchmarks, the Noto fonts the example
+# sites use, and headless Chromium, which the report test screenshots the
+# HTML report with.
 DEB_PACKAGES := gcc libc6-dev pkg-config libgl1-mesa-dev libxcursor-dev libxi-dev \
 	libxinerama-dev libxrandr-dev libxxf86vm-dev libasound2-dev \
-	xvfb xauth fonts-noto-core fonts-noto-cjk
+	xvfb xauth fonts-noto-core fonts-noto-cjk chromium
 
 # The S3 servers and client the storage tests run against, built from
 # source at pinned versions into bin/ (git-ignored). The MinIO server is no
@@ -33,7 +34,8 @@ $(BIN)/minio:
 $(BIN)/mc:
 	GOBIN=$(BIN) $(GO) install github.com/minio/mc@$(MC_VERSION)
 
-$(BIN)/.deps-debian:
+# Checked again whenever the package list (this Makefile) changes.
+$(BIN)/.deps-debian: Makefile
 	@missing=$$(dpkg-query -W -f='$${Package} $${Status}\n' $(DEB_PACKAGES) 2>/dev/null | \
 		awk '$$NF != "installed" {print $$1}'; \
 		for p in $(DEB_PACKAGES); do dpkg-query -W $$p >/dev/null 2>&1 || echo $$p; done); \

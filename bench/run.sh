@@ -94,6 +94,10 @@ go test -run '^$' -bench . -benchmem ./kiosk/typeset/ ./content/ | tee "$OUT/gob
 echo "sync against a real MinIO (1 GB scenarios)"
 go test -run '^$' -bench . -benchtime=1x -timeout 30m ./sync/agent/ | tee "$OUT/syncbench.txt"
 
+echo "reports against a real MinIO (100 sites x 365 days; 1,000 sites' status)"
+go test -run '^$' -bench . -benchtime=1x -timeout 60m ./sync/fleet/ | tee "$OUT/reportbench.txt"
+go test -run '^$' -bench AppendHeartbeat -benchtime=3000x -benchmem ./sync/spool/ | tee "$OUT/spoolbench.txt"
+
 # Ratios and the report.
 python3 - "$OUT" "$ROUNDS" "$SPAN" "$CPU_SPAN" "$CPU" "$FIRST" "$RSS" "$(cat "$OUT/images.time")" \
 	"${MED[kiosk-1920x1080]}" "${P99[kiosk-1920x1080]}" "${MED[bare-1920x1080]}" "${P99[bare-1920x1080]}" \
@@ -113,8 +117,10 @@ firsts = list(map(float, first.split()))
 rss_l = list(map(int, rss.split()))
 gobench = open(os.path.join(out, "gobench.txt")).read()
 syncbench = open(os.path.join(out, "syncbench.txt")).read()
-def metric(bench, unit):
-    for line in syncbench.splitlines():
+reportbench = open(os.path.join(out, "reportbench.txt")).read()
+spoolbench = open(os.path.join(out, "spoolbench.txt")).read()
+def metric(bench, unit, text=None):
+    for line in (text or syncbench).splitlines():
         if line.startswith(bench):
             f = line.split()
             for i in range(len(f) - 1):
@@ -122,6 +128,9 @@ def metric(bench, unit):
                     return float(f[i])
     return float("nan")
 rounds_log = "\n".join(l.strip() for l in syncbench.splitlines() if "round" in l or "latencies" in l)
+report_log = "\n".join(l.strip() for l in reportbench.splitlines() if "bench_test.go" in l)
+rep = lambda unit: metric("BenchmarkReportYear", unit, reportbench)
+spool = lambda unit: metric("BenchmarkAppendHeartbeat", unit, spoolbench)
 doc = f"""# Benchmarks
 
 Written by `make bench` (`bench/run.sh`). Figures are medians over runs made
@@ -186,6 +195,31 @@ publish-to-activation is bound by the poll interval here.
 
 ```
 {rounds_log}
+```
+
+## Reports (against a real MinIO on loopback)
+
+`go test -bench . -benchtime=1x ./sync/fleet/` and
+`go test -bench AppendHeartbeat ./sync/spool/`:
+
+| figure | measured | target |
+|---|---|---|
+| `kioskctl report`, 100 sites x 365 days of 60 s heartbeats and 10 s plays (36,500 batches), median of 3 runs | **{rep("report-s"):.1f} s**, peak RSS {rep("report-peak-MB"):.0f} MB | under 60 s |
+| `kioskctl status` over 1,000 sites, median of 5 runs | **{metric("BenchmarkStatus1000", "status-s", reportbench):.2f} s** | under 2 s |
+| spool cost of one heartbeat (append + fsync, its own transaction) | **{spool("ns/op")/1e3:.0f} µs**, {spool("spool-B/heartbeat"):.0f} B counted against the limit, {spool("file-B/heartbeat"):.0f} B of file | |
+
+Where the report's time goes, the same work done in phases one after
+another in process: listing the batches {rep("list-s"):.1f} s, fetching every
+object {rep("fetch-s"):.1f} s (32 at a time), decoding them on one goroutine
+{rep("decode-s"):.1f} s, the arithmetic {rep("arith-s"):.2f} s. The command
+overlaps fetching and decoding on all cores, four sites at a time. Decoding is
+gzip and varints: section one of a batch holds only what the report adds up
+(heartbeat time, interval and state; plays as string-table indexes), and the
+heartbeats' full details, in section two, are never read. At one heartbeat a
+minute the spool's cost is well under a thousandth of the player's time.
+
+```
+{report_log}
 ```
 
 ## Go benchmarks

@@ -159,17 +159,58 @@ func (b *Batch) Encode(w io.Writer) error {
 // times, intervals and states (other heartbeat fields are left empty) and
 // the plays. It does not read the rest of r.
 func DecodeSummary(r io.Reader) (*Batch, error) {
-	b, _, err := decodeOne(bufio.NewReaderSize(r, 64<<10))
+	var c collector
+	b, err := ScanSummary(r, &c)
+	if err != nil {
+		return nil, err
+	}
+	b.Heartbeats, b.Plays = c.hbs, c.plays
+	return b, nil
+}
+
+// SummaryVisitor receives section one of a batch record by record, with
+// nothing allocated per record: a year of a hundred sites is hundreds of
+// millions of plays. Times are unix milliseconds; plays name their item,
+// language and guide by index into the string table, given first.
+type SummaryVisitor interface {
+	Heartbeat(atMs, intervalMs int64, st State)
+	Strings(table []string)
+	Play(startMs, durMs int64, item, lang, guide int)
+}
+
+// ScanSummary reads section one of a batch into v and returns the header
+// (without records). It does not read the rest of r.
+func ScanSummary(r io.Reader, v SummaryVisitor) (*Batch, error) {
+	b, _, err := decodeOne(bufio.NewReaderSize(r, 64<<10), v)
 	return b, err
+}
+
+type collector struct {
+	hbs   []Heartbeat
+	plays []Play
+	table []string
+}
+
+func (c *collector) Heartbeat(at, iv int64, st State) {
+	c.hbs = append(c.hbs, Heartbeat{Time: time.UnixMilli(at).UTC(), Interval: time.Duration(iv) * time.Millisecond, State: st})
+}
+
+func (c *collector) Strings(t []string) { c.table = t }
+
+func (c *collector) Play(start, dur int64, item, lang, guide int) {
+	c.plays = append(c.plays, Play{Start: time.UnixMilli(start).UTC(), Dur: time.Duration(dur) * time.Millisecond,
+		Item: c.table[item], Lang: c.table[lang], Guide: c.table[guide]})
 }
 
 // DecodeBatch reads a whole batch, heartbeats in full.
 func DecodeBatch(r io.Reader) (*Batch, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
-	b, _, err := decodeOne(br)
+	var c collector
+	b, _, err := decodeOne(br, &c)
 	if err != nil {
 		return nil, err
 	}
+	b.Heartbeats, b.Plays = c.hbs, c.plays
 	zr, err := gzip.NewReader(br)
 	if err != nil {
 		return nil, fmt.Errorf("%w: heartbeat section: %v", ErrCorrupt, err)
@@ -190,7 +231,10 @@ func DecodeBatch(r io.Reader) (*Batch, error) {
 	return b, nil
 }
 
-func decodeOne(br *bufio.Reader) (*Batch, int, error) {
+// maxSection bounds section one once decompressed.
+const maxSection = 256 << 20
+
+func decodeOne(br *bufio.Reader, v SummaryVisitor) (*Batch, int, error) {
 	corrupt := func(what string, err error) (*Batch, int, error) {
 		if err == nil {
 			return nil, 0, fmt.Errorf("%w: %s", ErrCorrupt, what)
@@ -210,13 +254,18 @@ func decodeOne(br *bufio.Reader) (*Batch, int, error) {
 		return corrupt("summary section", err)
 	}
 	zr.Multistream(false)
-	sr := bufio.NewReaderSize(zr, 64<<10)
-	line, err := sr.ReadBytes('\n')
+	// Read to the end of the gzip stream, so its checksum is checked,
+	// then parse from memory.
+	sec, err := io.ReadAll(io.LimitReader(zr, maxSection))
 	if err != nil {
-		return corrupt("header", err)
+		return corrupt("summary section", err)
+	}
+	nl := bytes.IndexByte(sec, '\n')
+	if nl < 0 {
+		return corrupt("header", nil)
 	}
 	var h batchHeader
-	if err := json.Unmarshal(line, &h); err != nil {
+	if err := json.Unmarshal(sec[:nl], &h); err != nil {
 		return corrupt("header", err)
 	}
 	if h.Format != 1 {
@@ -225,65 +274,69 @@ func decodeOne(br *bufio.Reader) (*Batch, int, error) {
 	if h.Heartbeats < 0 || h.Plays < 0 || h.Heartbeats > 10_000_000 || h.Plays > 10_000_000 {
 		return corrupt("record counts", nil)
 	}
-	b := h.Batch
-	b.Heartbeats = make([]Heartbeat, h.Heartbeats)
+	p := sec[nl+1:]
+	bad := false
+	uvarint := func() uint64 {
+		x, k := binary.Uvarint(p)
+		if k <= 0 {
+			bad = true
+			return 0
+		}
+		p = p[k:]
+		return x
+	}
+	varint := func() int64 {
+		x, k := binary.Varint(p)
+		if k <= 0 {
+			bad = true
+			return 0
+		}
+		p = p[k:]
+		return x
+	}
 	var prev int64
-	for i := range b.Heartbeats {
-		d, err := binary.ReadVarint(sr)
-		if err != nil {
-			return corrupt(fmt.Sprintf("heartbeat %d", i), err)
+	for i := range h.Heartbeats {
+		prev += varint()
+		iv := uvarint()
+		if bad || len(p) == 0 {
+			return corrupt(fmt.Sprintf("heartbeat %d", i), io.ErrUnexpectedEOF)
 		}
-		iv, err := binary.ReadUvarint(sr)
-		if err != nil {
-			return corrupt(fmt.Sprintf("heartbeat %d", i), err)
-		}
-		st, err := sr.ReadByte()
-		if err != nil {
-			return corrupt(fmt.Sprintf("heartbeat %d", i), err)
-		}
-		prev += d
-		if State(st) < Content || State(st) > Error || iv == 0 {
+		st := State(p[0])
+		p = p[1:]
+		if st < Content || st > Error || iv == 0 || iv > 1<<31 {
 			return corrupt(fmt.Sprintf("heartbeat %d: state %d, interval %d ms", i, st, iv), nil)
 		}
-		b.Heartbeats[i] = Heartbeat{Time: time.UnixMilli(prev).UTC(), Interval: time.Duration(iv) * time.Millisecond, State: State(st)}
+		v.Heartbeat(prev, int64(iv), st)
 	}
-	ns, err := binary.ReadUvarint(sr)
-	if err != nil || ns > 1<<20 {
-		return corrupt("string table", err)
+	ns := uvarint()
+	if bad || ns > 1<<20 {
+		return corrupt("string table", nil)
 	}
 	table := make([]string, ns)
 	for i := range table {
-		l, err := binary.ReadUvarint(sr)
-		if err != nil || l > 1<<16 {
-			return corrupt("string table", err)
+		l := uvarint()
+		if bad || l > uint64(len(p)) {
+			return corrupt("string table", io.ErrUnexpectedEOF)
 		}
-		s := make([]byte, l)
-		if _, err := io.ReadFull(sr, s); err != nil {
-			return corrupt("string table", err)
-		}
-		table[i] = string(s)
+		table[i] = string(p[:l])
+		p = p[l:]
 	}
-	b.Plays = make([]Play, h.Plays)
+	v.Strings(table)
 	prev = 0
-	for i := range b.Plays {
-		var v [5]uint64
-		d, err := binary.ReadVarint(sr)
-		for j := 1; j < 5 && err == nil; j++ {
-			v[j], err = binary.ReadUvarint(sr)
+	for i := range h.Plays {
+		prev += varint()
+		dur, item, lang, guide := uvarint(), uvarint(), uvarint(), uvarint()
+		if bad {
+			return corrupt(fmt.Sprintf("play %d", i), io.ErrUnexpectedEOF)
 		}
-		if err != nil {
-			return corrupt(fmt.Sprintf("play %d", i), err)
-		}
-		if v[2] >= ns || v[3] >= ns || v[4] >= ns {
+		if item >= ns || lang >= ns || guide >= ns || dur > 1<<40 {
 			return corrupt(fmt.Sprintf("play %d: string index", i), nil)
 		}
-		prev += d
-		b.Plays[i] = Play{Start: time.UnixMilli(prev).UTC(), Dur: time.Duration(v[1]) * time.Millisecond,
-			Item: table[v[2]], Lang: table[v[3]], Guide: table[v[4]]}
+		v.Play(prev, int64(dur), int(item), int(lang), int(guide))
 	}
-	// The gzip stream must end here, checksum and all.
-	if _, err := sr.ReadByte(); err != io.EOF {
-		return corrupt("summary section: trailing data or bad checksum", err)
+	if len(p) != 0 {
+		return corrupt("summary section: trailing data", nil)
 	}
+	b := h.Batch
 	return &b, int(n), nil
 }

@@ -134,7 +134,8 @@ func Load(ctx context.Context, st Store, site string, sched report.Schedule, fro
 	startMs, endMs := period.Start.UnixMilli(), period.End.UnixMilli()
 	for _, key := range wanted {
 		g.Go(func() error {
-			b, err := readBatch(gctx, st, key)
+			v := &batchReader{plays: d.Plays, lo: startMs - int64(time.Hour/time.Millisecond), hi: endMs}
+			b, err := readBatch(gctx, st, key, v)
 			if err != nil {
 				if gctx.Err() != nil {
 					return gctx.Err()
@@ -145,22 +146,11 @@ func Load(ctx context.Context, st Store, site string, sched report.Schedule, fro
 				mu.Unlock()
 				return nil
 			}
-			beats := make([]uptime.Beat, 0, len(b.Heartbeats))
-			for i := range b.Heartbeats {
-				// Keep a margin before the period: a heartbeat just
-				// before it vouches into it.
-				bt := uptime.BeatOf(&b.Heartbeats[i])
-				if bt.At >= startMs-int64(time.Hour/time.Millisecond) && bt.At < endMs {
-					beats = append(beats, bt)
-				}
-			}
 			mu.Lock()
 			defer mu.Unlock()
 			d.Batches++
-			d.Beats = append(d.Beats, beats...)
-			for i := range b.Plays {
-				d.Plays.Add(&b.Plays[i])
-			}
+			d.Beats = append(d.Beats, v.beats...)
+			v.flush()
 			if !b.Since.IsZero() && (d.Since.IsZero() || b.Since.Before(d.Since)) {
 				d.Since = b.Since
 			}
@@ -175,15 +165,62 @@ func Load(ctx context.Context, st Store, site string, sched report.Schedule, fro
 	return d, nil
 }
 
-func readBatch(ctx context.Context, st Store, key string) (*report.Batch, error) {
+func readBatch(ctx context.Context, st Store, key string, v report.SummaryVisitor) (*report.Batch, error) {
 	rc, err := st.Get(ctx, key)
 	if err != nil {
 		return nil, err
 	}
 	defer rc.Close()
-	b, err := report.DecodeSummary(rc)
+	b, err := report.ScanSummary(rc, v)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", key, err)
 	}
 	return b, nil
+}
+
+// batchReader keeps a batch's heartbeats in [lo, hi) as Beats and sums its
+// plays by string-table index; flush adds the sums to the site's counter.
+type batchReader struct {
+	plays  *uptime.PlayCounter
+	lo, hi int64
+	beats  []uptime.Beat
+	table  []string
+	sums   []uptime.PlayTotal // by item*len(table)+lang
+}
+
+func (r *batchReader) Heartbeat(at, iv int64, st report.State) {
+	if at >= r.lo && at < r.hi {
+		r.beats = append(r.beats, uptime.Beat{At: at, Interval: int32(iv), State: st})
+	}
+}
+
+func (r *batchReader) Strings(t []string) {
+	r.table = t
+	if len(t) <= 256 {
+		r.sums = make([]uptime.PlayTotal, len(t)*len(t))
+	}
+}
+
+func (r *batchReader) Play(start, dur int64, item, lang, _ int) {
+	if !r.plays.In(start) {
+		return
+	}
+	d := time.Duration(dur) * time.Millisecond
+	if r.sums == nil { // a huge string table: count by name
+		r.plays.AddTotal(r.table[item], r.table[lang], 1, d)
+		return
+	}
+	t := &r.sums[item*len(r.table)+lang]
+	t.Plays++
+	t.Time += d
+}
+
+// flush must be called with the site's lock held.
+func (r *batchReader) flush() {
+	n := len(r.table)
+	for i, t := range r.sums {
+		if t.Plays > 0 {
+			r.plays.AddTotal(r.table[i/n], r.table[i%n], t.Plays, t.Time)
+		}
+	}
 }

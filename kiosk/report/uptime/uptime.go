@@ -69,18 +69,27 @@ func NewPlayCounter(from, to time.Time) *PlayCounter {
 
 // Add counts p if it is in the period.
 func (c *PlayCounter) Add(p *report.Play) {
-	if at := p.Start.UnixMilli(); at < c.from || at >= c.to {
-		return
+	if c.In(p.Start.UnixMilli()) {
+		c.AddTotal(p.Item, p.Lang, 1, p.Dur)
 	}
-	k := playKey{p.Item, p.Lang}
+}
+
+// AddTotal counts n plays of item in lang lasting d in all, already
+// filtered to the period (see In).
+func (c *PlayCounter) AddTotal(item, lang string, n int, d time.Duration) {
+	k := playKey{item, lang}
 	t := c.sums[k]
 	if t == nil {
-		t = &PlayTotal{Item: p.Item, Lang: p.Lang}
+		t = &PlayTotal{Item: item, Lang: lang}
 		c.sums[k] = t
 	}
-	t.Plays++
-	t.Time += p.Dur
+	t.Plays += n
+	t.Time += d
 }
+
+// In reports whether a play starting at unix milliseconds ms is in the
+// period.
+func (c *PlayCounter) In(ms int64) bool { return ms >= c.from && ms < c.to }
 
 // Totals returns the sums by item, then language.
 func (c *PlayCounter) Totals() []PlayTotal {
