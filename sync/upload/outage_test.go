@@ -27,9 +27,9 @@ var hcm, _ = time.LoadLocation("Asia/Ho_Chi_Minh")
 // counting is the site's sink: the spool, and a tally of what was handed
 // to it, which must all arrive.
 type counting struct {
-	sp               *spool.Spool
+	sp                *spool.Spool
 	heartbeats, plays int
-	t                *testing.T
+	t                 *testing.T
 }
 
 func (c *counting) sink(recs []report.Record) {
@@ -94,7 +94,7 @@ func TestOutage(t *testing.T) {
 	proc := start(c.sink, time.Minute, now)
 
 	var (
-		storeDown   = [2]time.Time{t0.Add(time.Hour), t0.Add(4 * time.Hour)}     // 06:00–09:00
+		storeDown   = [2]time.Time{t0.Add(time.Hour), t0.Add(4 * time.Hour)}         // 06:00–09:00
 		playerDown  = [2]time.Time{t0.Add(270 * time.Minute), t0.Add(5 * time.Hour)} // 09:30–10:00
 		end         = t0.Add(6 * time.Hour)
 		failedTries int
