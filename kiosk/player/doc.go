@@ -20,4 +20,8 @@
 // standby slide with the site's name, the date and the time. On a still
 // slide it draws no frames (Ebiten's minimum-FPS mode) until a timer
 // schedules the next change.
+//
+// An Observer (a report.Recorder on synced sites) is called on every Update
+// and whenever a slide comes on screen, from the drawing goroutine itself:
+// heartbeats stop when drawing stops, so a hung player shows as downtime.
 package player
