@@ -350,22 +350,39 @@ func (s *Spool) evict(tx *bolt.Tx) error {
 	return nil
 }
 
-// Pending returns up to n sealed batches, oldest first.
+// Pending returns up to n sealed batches, oldest first. An entry that
+// cannot be read back (a damaged disk) is dropped with a log line naming
+// it, and counted as skipped.
 func (s *Spool) Pending(n int) ([]Sealed, error) {
 	var out []Sealed
+	var damaged [][]byte
 	err := s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketSealed).Cursor()
 		for k, v := c.First(); k != nil && len(out) < n; k, v = c.Next() {
 			key, recs, data, err := decodeSealed(v)
 			if err != nil {
-				s.opts.Log.Error("unreadable batch in the report spool; skipped", "file", s.path,
+				s.opts.Log.Error("unreadable batch in the report spool; dropped", "file", s.path,
 					"seq", binary.BigEndian.Uint64(k), "err", err)
+				damaged = append(damaged, bytes.Clone(k))
 				continue
 			}
 			out = append(out, Sealed{Key: key, Data: bytes.Clone(data), Records: recs})
 		}
 		return nil
 	})
+	if err == nil && len(damaged) > 0 {
+		err = s.db.Update(func(tx *bolt.Tx) error {
+			sealed, meta := tx.Bucket(bucketSealed), tx.Bucket(bucketMeta)
+			for _, k := range damaged {
+				addInt(meta, keyBytes, -int64(len(sealed.Get(k))))
+				addInt(meta, keySkipped, 1)
+				if err := sealed.Delete(k); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
 	if err != nil {
 		return nil, fmt.Errorf("spool %s: pending: %w", s.path, err)
 	}

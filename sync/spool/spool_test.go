@@ -167,6 +167,25 @@ func TestSpoolDamage(t *testing.T) {
 			t.Errorf("log does not name the record: %s", log.String())
 		}
 	})
+	t.Run("an unreadable batch is dropped and named; the rest goes", func(t *testing.T) {
+		var log bytes.Buffer
+		s := open(t, filepath.Join(t.TempDir(), "reports.db"), 1<<20, &log)
+		defer s.Close()
+		s.Append(beat(t0))
+		s.Append(beat(t0.Add(24 * time.Hour))) // seals the first day
+		s.Append(beat(t0.Add(48 * time.Hour))) // and the second
+		s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketSealed).Put(seqKey(1), []byte{0xff}) })
+		p, err := s.Pending(10)
+		if err != nil || len(p) != 1 || !strings.HasSuffix(p[0].Key, "-00000000000000000002.krb") {
+			t.Fatalf("pending %v, %v", p, err)
+		}
+		if p, _ := s.Pending(10); len(p) != 1 {
+			t.Errorf("second look: %d batches", len(p))
+		}
+		if !strings.Contains(log.String(), "unreadable batch") || !strings.Contains(log.String(), "seq=1") {
+			t.Errorf("log: %s", log.String())
+		}
+	})
 	t.Run("an invalid record is refused with its field", func(t *testing.T) {
 		s := open(t, filepath.Join(t.TempDir(), "reports.db"), 1<<20, nil)
 		defer s.Close()
