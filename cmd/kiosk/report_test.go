@@ -3,9 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -51,20 +49,7 @@ func TestReportsWhatItShows(t *testing.T) {
 	}
 	d.Release(t, bundle, agent.Targeting{})
 
-	site := t.TempDir()
-	os.WriteFile(filepath.Join(site, "root.json"), d.Root, 0o644)
-	os.WriteFile(filepath.Join(site, "secret"), []byte(creds.SecretKey), 0o600)
-	cfg := filepath.Join(site, "site.yaml")
-	os.WriteFile(cfg, []byte(fmt.Sprintf(`site: {id: %s, name: "Cửa khẩu Quốc tế Tịnh Biên"}
-display: {resolution: 1536x768}
-languages: [vi, km]
-fonts: [{family: Noto Sans}, {family: Noto Sans Khmer}]
-content: {cache: cache}
-ticker: {edge: none}
-playback: {transition: 200ms}
-sync: {endpoint: %q, bucket: %s, prefix: %s, access_key: %s, secret_key_file: secret, root: root.json, poll: 1s}
-reports: {interval: 5s, upload: 1s}
-`, id, d.Server.Endpoint, d.Bucket, d.Prefix, creds.AccessKey)), 0o644)
+	cfg := writeSyncedSite(t, d, creds.AccessKey, creds.SecretKey, "reports: {interval: 5s, upload: 1s}\n")
 
 	cmd, log := startKiosk(t, cfg)
 	log.waitFor(t, "first content slide", 1)

@@ -24,19 +24,7 @@ func TestPlaysWhatIsPublished(t *testing.T) {
 	d := publishtest.New(t)
 	release := func(bundle string) { d.Release(t, bundle, agent.Targeting{}) }
 
-	site := t.TempDir()
-	os.WriteFile(filepath.Join(site, "root.json"), d.Root, 0o644)
-	os.WriteFile(filepath.Join(site, "secret"), []byte(d.Server.SecretKey), 0o600)
-	cfg := filepath.Join(site, "site.yaml")
-	os.WriteFile(cfg, []byte(fmt.Sprintf(`site: {id: an-giang-tinh-bien, name: "Cửa khẩu Quốc tế Tịnh Biên"}
-display: {resolution: 1536x768}
-languages: [vi, km]
-fonts: [{family: Noto Sans}, {family: Noto Sans Khmer}]
-content: {cache: cache}
-ticker: {edge: none}
-playback: {transition: 200ms}
-sync: {endpoint: %q, bucket: an-giang, prefix: kiosk/, access_key: %s, secret_key_file: secret, root: root.json, poll: 1s}
-`, d.Server.Endpoint, d.Server.AccessKey)), 0o644)
+	cfg := writeSyncedSite(t, d, d.Server.AccessKey, d.Server.SecretKey, "")
 
 	cmd, log := startKiosk(t, cfg)
 	log.waitFor(t, "no content bundle; showing the standby slide", 1)
@@ -66,4 +54,28 @@ sync: {endpoint: %q, bucket: an-giang, prefix: kiosk/, access_key: %s, secret_ke
 	if cmd.ProcessState != nil {
 		t.Fatal("the player stopped")
 	}
+}
+
+// writeSyncedSite writes the config of a site syncing from d's store with
+// the given credentials, with its root and secret files beside it, and
+// returns its path.
+func writeSyncedSite(t *testing.T, d *publishtest.Department, accessKey, secretKey, extra string) string {
+	t.Helper()
+	site := t.TempDir()
+	os.WriteFile(filepath.Join(site, "root.json"), d.Root, 0o644)
+	os.WriteFile(filepath.Join(site, "secret"), []byte(secretKey), 0o600)
+	cfg := filepath.Join(site, "site.yaml")
+	err := os.WriteFile(cfg, []byte(fmt.Sprintf(`site: {id: an-giang-tinh-bien, name: "Cửa khẩu Quốc tế Tịnh Biên"}
+display: {resolution: 1536x768}
+languages: [vi, km]
+fonts: [{family: Noto Sans}, {family: Noto Sans Khmer}]
+content: {cache: cache}
+ticker: {edge: none}
+playback: {transition: 200ms}
+sync: {endpoint: %q, bucket: %s, prefix: %s, access_key: %s, secret_key_file: secret, root: root.json, poll: 1s}
+%s`, d.Server.Endpoint, d.Bucket, d.Prefix, accessKey, extra)), 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
 }

@@ -9,12 +9,11 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"slices"
-	"strconv"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/vnict/kiosk/kiosk/report"
 	"github.com/vnict/kiosk/sync/agent"
 )
 
@@ -159,19 +158,7 @@ func median(xs []float64) float64 {
 	return s[len(s)/2]
 }
 
-func rss() int64 {
-	raw, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(raw), "\n") {
-		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
-			kb, _ := strconv.ParseInt(f[1], 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
-}
+func rss() int64 { return int64(report.ResidentBytes()) }
 
 func repoRoot(tb testing.TB) string {
 	dir, _ := os.Getwd()
