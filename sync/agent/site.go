@@ -30,7 +30,8 @@ import (
 type Site struct {
 	Agent *Agent
 	Cache *cache.Cache
-	// Spool and Uploader carry the site's reports to the store.
+	// Spool and Uploader carry the site's reports to the store; both are
+	// nil when the spool cannot be opened.
 	Spool    *spool.Spool
 	Uploader *upload.Uploader
 
@@ -80,12 +81,14 @@ func Open(cfg *siteconfig.Config, log *slog.Logger) (*Site, error) {
 	}
 	sp, err := spool.Open(cfg.Resolve(cfg.Reports.Spool), spool.Options{
 		Site: cfg.Site.ID, Limit: int64(cfg.Reports.SpoolLimitMB) << 20, Log: log})
-	if err != nil {
-		return nil, fmt.Errorf("%s: reports.spool: %w", cfg.Path, err)
-	}
-	site.Spool = sp
 	site.beats = make(chan report.Heartbeat, 1)
-	site.Uploader = &upload.Uploader{Store: store, Spool: sp, Site: cfg.Site.ID, Every: cfg.Reports.Upload, Log: log}
+	if err != nil {
+		// The screen matters more than its reports: play on without them.
+		log.Error("report spool unusable; the site plays on but sends no reports", "err", fmt.Errorf("%s: reports.spool: %w", cfg.Path, err))
+	} else {
+		site.Spool = sp
+		site.Uploader = &upload.Uploader{Store: store, Spool: sp, Site: cfg.Site.ID, Every: cfg.Reports.Upload, Log: log}
+	}
 	site.Agent = &Agent{
 		Site:   cfg.Site.ID,
 		Groups: cfg.Site.Groups,
@@ -117,6 +120,9 @@ func (s *Site) noteSync(res Result, err error) {
 // goes to the store as the site's status. It is the sink of a
 // report.Recorder.
 func (s *Site) Record(recs []report.Record) {
+	if s.Spool == nil {
+		return
+	}
 	if err := s.Spool.Append(recs...); err != nil {
 		s.log.Error("report records not spooled", "records", len(recs), "err", err)
 	}
@@ -134,7 +140,10 @@ func (s *Site) Record(recs []report.Record) {
 
 // Health is what the site's heartbeats say of sync and the spool.
 func (s *Site) Health() report.Health {
-	h := report.Health{FreeDisk: s.Spool.FreeDisk(), Evicted: s.Spool.Evicted(), Since: s.Spool.Since()}
+	var h report.Health
+	if s.Spool != nil {
+		h = report.Health{FreeDisk: s.Spool.FreeDisk(), Evicted: s.Spool.Evicted(), Since: s.Spool.Since()}
+	}
 	if r := s.lastSync.Load(); r != nil {
 		h.Sync = *r
 	}
@@ -142,18 +151,25 @@ func (s *Site) Health() report.Health {
 }
 
 // Close closes the spool; call it after Run has returned.
-func (s *Site) Close() error { return s.Spool.Close() }
+func (s *Site) Close() error {
+	if s.Spool == nil {
+		return nil
+	}
+	return s.Spool.Close()
+}
 
 // Run syncs from the network, uploads reports, and imports publications
 // copied into importDir (if not empty), until ctx ends. It returns once the
 // last upload attempt is over.
 func (s *Site) Run(ctx context.Context, importDir string) error {
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		s.Uploader.Run(ctx, s.beats)
-	}()
-	defer func() { <-done }()
+	if s.Uploader != nil {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			s.Uploader.Run(ctx, s.beats)
+		}()
+		defer func() { <-done }()
+	}
 	if importDir != "" {
 		scan := func() { s.ImportAll(ctx, importDir) }
 		if err := watch.Tree(ctx, importDir, time.Second, s.log, scan); err != nil {

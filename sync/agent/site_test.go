@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vnict/kiosk/kiosk/report"
 	"github.com/vnict/kiosk/kiosk/siteconfig"
 	"github.com/vnict/kiosk/sync/agent"
 	"github.com/vnict/kiosk/sync/cache"
@@ -106,4 +107,31 @@ func TestSiteImportsFromUSBFolder(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitVersion(t, site.Cache, 1)
+}
+
+// TestOpenWithoutUsableSpool: a spool that cannot be opened (here its
+// folder is a file) costs the reports, not the screen.
+func TestOpenWithoutUsableSpool(t *testing.T) {
+	d := newDepartment(t)
+	cfg := siteConfig(t, d, "an-giang-tinh-bien", d.Server.Endpoint, "")
+	blocker := filepath.Join(t.TempDir(), "not-a-folder")
+	os.WriteFile(blocker, nil, 0o644)
+	cfg.Reports.Spool = filepath.Join(blocker, "reports.db")
+	site, err := agent.Open(cfg, quiet())
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	if site.Spool != nil || site.Uploader != nil {
+		t.Fatal("spool and uploader set from an unusable path")
+	}
+	site.Record([]report.Record{{Heartbeat: &report.Heartbeat{Time: time.Now(), Interval: time.Minute, State: report.Content}}})
+	_ = site.Health()
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	if err := site.Run(ctx, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := site.Close(); err != nil {
+		t.Fatal(err)
+	}
 }
