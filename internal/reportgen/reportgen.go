@@ -101,7 +101,7 @@ func (s Site) Upload(ctx context.Context, st Putter, from, to time.Time, concurr
 				return err
 			}
 			sizes <- int64(buf.Len())
-			if err := st.PutNew(ctx, b.Key(), &buf, int64(buf.Len())); err != nil {
+			if err := st.PutNew(ctx, b.Key(buf.Bytes()), &buf, int64(buf.Len())); err != nil {
 				return fmt.Errorf("site %s day %s: %w", s.ID, day.Format(time.DateOnly), err)
 			}
 			return nil

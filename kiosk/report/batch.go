@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -51,10 +52,12 @@ const batchMagic = "KRB1"
 // ErrCorrupt marks a batch that cannot be decoded.
 var ErrCorrupt = errors.New("corrupt report batch")
 
-// Key is the batch's object name: the UTC day of its first record, the
-// spool and the first sequence number, so the same records always get the
-// same name.
-func (b *Batch) Key() string {
+// Key is the batch's object name, given its encoding: the UTC day of its
+// first record, the spool, the first sequence number and a hash of the
+// bytes. The spool fixes it when it seals the batch, so a retry sends the
+// same name; the hash keeps a spool restored from an old copy, which
+// numbers other records the same, from reusing a name for other content.
+func (b *Batch) Key(encoded []byte) string {
 	var day time.Time
 	if len(b.Heartbeats) > 0 {
 		day = b.Heartbeats[0].Time
@@ -62,7 +65,8 @@ func (b *Batch) Key() string {
 	if len(b.Plays) > 0 && (day.IsZero() || b.Plays[0].Start.Before(day)) {
 		day = b.Plays[0].Start
 	}
-	return fmt.Sprintf("%s%s/%s-%020d.krb", BatchPrefix(b.Site), day.UTC().Format("20060102"), b.Spool, b.First)
+	sum := sha256.Sum256(encoded)
+	return fmt.Sprintf("%s%s/%s-%020d-%x.krb", BatchPrefix(b.Site), day.UTC().Format("20060102"), b.Spool, b.First, sum[:4])
 }
 
 // KeyDay returns the UTC day in a batch key, and whether it has one.
@@ -231,8 +235,9 @@ func DecodeBatch(r io.Reader) (*Batch, error) {
 	return b, nil
 }
 
-// maxSection bounds section one once decompressed.
-const maxSection = 256 << 20
+// maxSection bounds section one once decompressed: a full batch of the
+// spool (20,000 records) takes well under a megabyte.
+const maxSection = 16 << 20
 
 func decodeOne(br *bufio.Reader, v SummaryVisitor) (*Batch, int, error) {
 	corrupt := func(what string, err error) (*Batch, int, error) {
@@ -256,9 +261,12 @@ func decodeOne(br *bufio.Reader, v SummaryVisitor) (*Batch, int, error) {
 	zr.Multistream(false)
 	// Read to the end of the gzip stream, so its checksum is checked,
 	// then parse from memory.
-	sec, err := io.ReadAll(io.LimitReader(zr, maxSection))
+	sec, err := io.ReadAll(io.LimitReader(zr, maxSection+1))
 	if err != nil {
 		return corrupt("summary section", err)
+	}
+	if len(sec) > maxSection {
+		return corrupt(fmt.Sprintf("summary section over %d bytes", maxSection), nil)
 	}
 	nl := bytes.IndexByte(sec, '\n')
 	if nl < 0 {
@@ -303,7 +311,7 @@ func decodeOne(br *bufio.Reader, v SummaryVisitor) (*Batch, int, error) {
 		}
 		st := State(p[0])
 		p = p[1:]
-		if st < Content || st > Error || iv == 0 || iv > 1<<31 {
+		if st < Content || st > Error || iv == 0 || iv >= 1<<31 {
 			return corrupt(fmt.Sprintf("heartbeat %d: state %d, interval %d ms", i, st, iv), nil)
 		}
 		v.Heartbeat(prev, int64(iv), st)

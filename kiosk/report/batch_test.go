@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 )
@@ -55,10 +56,14 @@ func TestBatchRoundTrip(t *testing.T) {
 			t.Errorf("play %d: %+v, want %+v", i, p, w)
 		}
 	}
-	if k := b.Key(); k != "reports/an-giang-tinh-bien/batches/20260302/a1b2c3-00000000000000000007.krb" {
-		t.Errorf("key %s", k)
+	key := b.Key(buf.Bytes())
+	if !strings.HasPrefix(key, "reports/an-giang-tinh-bien/batches/20260302/a1b2c3-00000000000000000007-") || !strings.HasSuffix(key, ".krb") {
+		t.Errorf("key %s", key)
 	}
-	if d, ok := KeyDay(b.Key()); !ok || !d.Equal(time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)) {
+	if other := b.Key(append(bytes.Clone(buf.Bytes()), 0)); other == key {
+		t.Errorf("other bytes, same key %s", key)
+	}
+	if d, ok := KeyDay(key); !ok || !d.Equal(time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)) {
 		t.Errorf("KeyDay %v %v", d, ok)
 	}
 }

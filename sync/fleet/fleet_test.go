@@ -81,11 +81,12 @@ func TestLoadSkipsDamagedBatches(t *testing.T) {
 			t.Fatal(err)
 		}
 		data := buf.Bytes()
+		key := b.Key(data)
 		if i == 1 {
 			data = data[:len(data)/3] // cut short
 		}
-		put(t, st, b.Key(), data)
-		keys = append(keys, b.Key())
+		put(t, st, key, data)
+		keys = append(keys, key)
 	}
 	var warned []string
 	d, err := fleet.Load(ctx, st, "s1", report.Schedule{Loc: time.UTC}, day, day.Add(24*time.Hour), day.Add(48*time.Hour),

@@ -27,6 +27,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -63,15 +64,20 @@ type Options struct {
 	MaxBatch int
 	// Now is the clock, for the spool's birth time; default time.Now.
 	Now func() time.Time
+	// Loc is the site's time zone: the open batch is sealed at its
+	// midnight, so yesterday reaches the store just after. Default UTC.
+	Loc *time.Location
 	Log *slog.Logger
 }
 
 // Spool is the on-disk queue of report records. It is safe for concurrent
 // use (bbolt serialises writers).
 type Spool struct {
+	path string
+	opts Options
+
+	mu    sync.RWMutex // guards the fields below; held for writing only to swap a damaged file
 	db    *bolt.DB
-	path  string
-	opts  Options
 	id    string
 	since time.Time
 }
@@ -83,9 +89,14 @@ type Sealed struct {
 	Records int
 }
 
+// errDamaged marks a spool file bbolt cannot read: it either says so or
+// panics on a damaged page.
+var errDamaged = errors.New("damaged spool file")
+
 // Open opens or creates the spool file at path. A file that is not a
-// readable spool (a damaged disk) is moved aside, with its new name in
-// the log, and a new spool started: the screen must keep reporting.
+// readable spool (a damaged disk) is moved aside, with its new name in the
+// log, and a new spool started; so is a file found damaged later, on any
+// read or write: the screen must keep reporting.
 func Open(path string, opts Options) (*Spool, error) {
 	if opts.Site == "" {
 		return nil, errors.New("spool: site missing")
@@ -102,71 +113,151 @@ func Open(path string, opts Options) (*Spool, error) {
 	if opts.Log == nil {
 		opts.Log = slog.Default()
 	}
+	if opts.Loc == nil {
+		opts.Loc = time.UTC
+	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("spool: %w", err)
 	}
-	db, err := openDB(path)
-	if err != nil && damaged(err) {
-		aside := fmt.Sprintf("%s.damaged-%s", path, opts.Now().UTC().Format("20060102T150405"))
-		opts.Log.Error("report spool damaged; moved aside, starting a new one", "file", path, "moved_to", aside, "err", err)
-		if rerr := os.Rename(path, aside); rerr != nil {
-			return nil, fmt.Errorf("spool %s: %w (and moving it aside: %v)", path, err, rerr)
-		}
-		db, err = openDB(path)
+	s := &Spool{path: path, opts: opts}
+	err := s.openFile()
+	if errors.Is(err, errDamaged) {
+		err = s.moveAside(err)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("spool %s: %w", path, err)
-	}
-	s := &Spool{db: db, path: path, opts: opts}
-	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketOpen, bucketSealed, bucketMeta} {
-			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-				return err
-			}
-		}
-		meta := tx.Bucket(bucketMeta)
-		if meta.Get(keyID) == nil {
-			var b [6]byte
-			rand.Read(b[:])
-			meta.Put(keyID, []byte(hex.EncodeToString(b[:])))
-			meta.Put(keySince, []byte(opts.Now().UTC().Format(time.RFC3339Nano)))
-		}
-		s.id = string(meta.Get(keyID))
-		s.since, err = time.Parse(time.RFC3339Nano, string(meta.Get(keySince)))
-		return err
-	})
-	if err != nil {
-		db.Close()
 		return nil, fmt.Errorf("spool %s: %w", path, err)
 	}
 	return s, nil
 }
 
-func openDB(path string) (db *bolt.DB, err error) {
-	defer func() {
-		// bbolt trusts its pages; a file damaged in some ways panics
-		// instead of returning an error.
-		if r := recover(); r != nil {
-			err = fmt.Errorf("%w: %v", berrors.ErrInvalid, r)
+// openFile opens the file, creates its buckets and reads its identity.
+func (s *Spool) openFile() error {
+	db, err := guard(func() (*bolt.DB, error) {
+		return bolt.Open(s.path, 0o600, &bolt.Options{Timeout: 5 * time.Second})
+	})
+	if err != nil {
+		if errors.Is(err, berrors.ErrInvalid) || errors.Is(err, berrors.ErrChecksum) || errors.Is(err, berrors.ErrVersionMismatch) {
+			err = fmt.Errorf("%w: %w", errDamaged, err)
 		}
-	}()
-	return bolt.Open(path, 0o600, &bolt.Options{Timeout: 5 * time.Second})
+		return err
+	}
+	var id string
+	var since time.Time
+	_, err = guard(func() (struct{}, error) {
+		return struct{}{}, db.Update(func(tx *bolt.Tx) error {
+			for _, b := range [][]byte{bucketOpen, bucketSealed, bucketMeta} {
+				if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+					return err
+				}
+			}
+			meta := tx.Bucket(bucketMeta)
+			if meta.Get(keyID) == nil {
+				var b [6]byte
+				rand.Read(b[:])
+				meta.Put(keyID, []byte(hex.EncodeToString(b[:])))
+				meta.Put(keySince, []byte(s.opts.Now().UTC().Format(time.RFC3339Nano)))
+			}
+			id = string(meta.Get(keyID))
+			var err error
+			if since, err = time.Parse(time.RFC3339Nano, string(meta.Get(keySince))); err != nil {
+				return fmt.Errorf("%w: since: %w", errDamaged, err)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		db.Close()
+		return err
+	}
+	s.db, s.id, s.since = db, id, since
+	return nil
 }
 
-func damaged(err error) bool {
-	return errors.Is(err, berrors.ErrInvalid) || errors.Is(err, berrors.ErrChecksum) ||
-		errors.Is(err, berrors.ErrVersionMismatch)
+// moveAside renames the damaged file and starts a new one. The caller
+// holds s.mu for writing, or is Open.
+func (s *Spool) moveAside(cause error) error {
+	if s.db != nil {
+		s.db.Close()
+		s.db = nil
+	}
+	aside := fmt.Sprintf("%s.damaged-%s", s.path, s.opts.Now().UTC().Format("20060102T150405.000"))
+	s.opts.Log.Error("report spool damaged; moved aside, starting a new one; what it held is lost",
+		"file", s.path, "moved_to", aside, "err", cause)
+	if err := os.Rename(s.path, aside); err != nil {
+		return fmt.Errorf("%w (and moving it aside: %v)", cause, err)
+	}
+	return s.openFile()
+}
+
+// guard runs fn, turning a panic into errDamaged: bbolt trusts its pages,
+// and reading a damaged one panics instead of returning an error.
+func guard[T any](fn func() (T, error)) (v T, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: %v", errDamaged, r)
+		}
+	}()
+	return fn()
+}
+
+// do runs fn in a transaction. If the file turns out to be damaged it is
+// moved aside and a new one started, and the error says so.
+func (s *Spool) do(write bool, op string, fn func(*bolt.Tx) error) error {
+	s.mu.RLock()
+	db := s.db
+	var err error
+	if db == nil {
+		err = errors.New("closed")
+	} else {
+		_, err = guard(func() (struct{}, error) {
+			if write {
+				return struct{}{}, db.Update(fn)
+			}
+			return struct{}{}, db.View(fn)
+		})
+	}
+	s.mu.RUnlock()
+	if errors.Is(err, errDamaged) {
+		s.mu.Lock()
+		if s.db == db { // not already replaced by another caller
+			if rerr := s.moveAside(err); rerr != nil {
+				err = fmt.Errorf("%w; no new spool: %v", err, rerr)
+			}
+		}
+		s.mu.Unlock()
+	}
+	if err != nil {
+		return fmt.Errorf("spool %s: %s: %w", s.path, op, err)
+	}
+	return nil
 }
 
 // Close closes the file.
-func (s *Spool) Close() error { return s.db.Close() }
+func (s *Spool) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.db == nil {
+		return nil
+	}
+	err := s.db.Close()
+	s.db = nil
+	return err
+}
 
 // ID names this spool in batch keys, so a new spool (a new disk) never
 // reuses an old one's names.
-func (s *Spool) ID() string { return s.id }
+func (s *Spool) ID() string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.id
+}
 
 // Since is when the spool was made.
-func (s *Spool) Since() time.Time { return s.since }
+func (s *Spool) Since() time.Time {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.since
+}
 
 // Evicted counts the records dropped so far because the spool was full.
 func (s *Spool) Evicted() uint64 { return s.counter(keyEvicted) }
@@ -176,7 +267,7 @@ func (s *Spool) Backlog() int { return int(s.counter(keyRecords)) }
 
 func (s *Spool) counter(key []byte) uint64 {
 	var v uint64
-	s.db.View(func(tx *bolt.Tx) error {
+	s.do(false, "read counter", func(tx *bolt.Tx) error {
 		v = getUint(tx.Bucket(bucketMeta), key)
 		return nil
 	})
@@ -186,7 +277,7 @@ func (s *Spool) counter(key []byte) uint64 {
 // Append writes records to disk, in one transaction, and returns once
 // they are synced.
 func (s *Spool) Append(recs ...report.Record) error {
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	return s.do(true, "append", func(tx *bolt.Tx) error {
 		open, meta := tx.Bucket(bucketOpen), tx.Bucket(bucketMeta)
 		for _, r := range recs {
 			if err := r.Check(); err != nil {
@@ -194,7 +285,7 @@ func (s *Spool) Append(recs ...report.Record) error {
 			}
 			if k, v := open.Cursor().First(); k != nil {
 				first, err := decodeRecord(v)
-				if err != nil || getUint(meta, keyOpenN) >= uint64(s.opts.MaxBatch) || !sameDay(first.Time(), r.Time()) {
+				if err != nil || getUint(meta, keyOpenN) >= uint64(s.opts.MaxBatch) || !s.sameDay(first.Time(), r.Time()) {
 					if err := s.seal(tx); err != nil {
 						return err
 					}
@@ -217,26 +308,25 @@ func (s *Spool) Append(recs ...report.Record) error {
 		}
 		return s.evict(tx)
 	})
-	if err != nil {
-		return fmt.Errorf("spool %s: append: %w", s.path, err)
-	}
-	return nil
 }
 
-func sameDay(a, b time.Time) bool {
-	return a.UTC().Truncate(24 * time.Hour).Equal(b.UTC().Truncate(24 * time.Hour))
+// sameDay reports whether a and b fall on the same day in the site's zone.
+func (s *Spool) sameDay(a, b time.Time) bool {
+	a, b = a.In(s.opts.Loc), b.In(s.opts.Loc)
+	return a.YearDay() == b.YearDay() && a.Year() == b.Year()
 }
 
-// SealBefore seals the open batch if its first record is from a UTC day
-// before t's: a site that records nothing new still sends yesterday.
+// SealBefore seals the open batch if its first record is from a day (in
+// the site's zone) before t's: a site that records nothing new still
+// sends yesterday.
 func (s *Spool) SealBefore(t time.Time) error {
-	return s.update("seal", func(tx *bolt.Tx) error {
+	return s.do(true, "seal", func(tx *bolt.Tx) error {
 		k, v := tx.Bucket(bucketOpen).Cursor().First()
 		if k == nil {
 			return nil
 		}
 		first, err := decodeRecord(v)
-		if err == nil && !first.Time().UTC().Before(t.UTC().Truncate(24*time.Hour)) {
+		if err == nil && (s.sameDay(first.Time(), t) || first.Time().After(t)) {
 			return nil
 		}
 		return s.seal(tx)
@@ -245,14 +335,7 @@ func (s *Spool) SealBefore(t time.Time) error {
 
 // Seal seals the open batch now, whatever its size.
 func (s *Spool) Seal() error {
-	return s.update("seal", func(tx *bolt.Tx) error { return s.seal(tx) })
-}
-
-func (s *Spool) update(op string, fn func(*bolt.Tx) error) error {
-	if err := s.db.Update(fn); err != nil {
-		return fmt.Errorf("spool %s: %s: %w", s.path, op, err)
-	}
-	return nil
+	return s.do(true, "seal", func(tx *bolt.Tx) error { return s.seal(tx) })
 }
 
 // seal turns the open records into one sealed batch. A record that cannot
@@ -303,7 +386,7 @@ func (s *Spool) seal(tx *bolt.Tx) error {
 	if err := b.Encode(&buf); err != nil {
 		return err
 	}
-	v := encodeSealed(b.Key(), n, buf.Bytes())
+	v := encodeSealed(b.Key(buf.Bytes()), n, buf.Bytes())
 	addInt(meta, keyBytes, int64(len(v)))
 	return sealed.Put(seqKey(b.First), v)
 }
@@ -356,7 +439,8 @@ func (s *Spool) evict(tx *bolt.Tx) error {
 func (s *Spool) Pending(n int) ([]Sealed, error) {
 	var out []Sealed
 	var damaged [][]byte
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.do(false, "pending", func(tx *bolt.Tx) error {
+		out, damaged = out[:0], damaged[:0]
 		c := tx.Bucket(bucketSealed).Cursor()
 		for k, v := c.First(); k != nil && len(out) < n; k, v = c.Next() {
 			key, recs, data, err := decodeSealed(v)
@@ -371,7 +455,7 @@ func (s *Spool) Pending(n int) ([]Sealed, error) {
 		return nil
 	})
 	if err == nil && len(damaged) > 0 {
-		err = s.db.Update(func(tx *bolt.Tx) error {
+		err = s.do(true, "drop unreadable batches", func(tx *bolt.Tx) error {
 			sealed, meta := tx.Bucket(bucketSealed), tx.Bucket(bucketMeta)
 			for _, k := range damaged {
 				addInt(meta, keyBytes, -int64(len(sealed.Get(k))))
@@ -384,14 +468,14 @@ func (s *Spool) Pending(n int) ([]Sealed, error) {
 		})
 	}
 	if err != nil {
-		return nil, fmt.Errorf("spool %s: pending: %w", s.path, err)
+		return nil, err
 	}
 	return out, nil
 }
 
 // Remove drops a sealed batch the store has confirmed.
 func (s *Spool) Remove(key string) error {
-	return s.update("remove "+key, func(tx *bolt.Tx) error {
+	return s.do(true, "remove "+key, func(tx *bolt.Tx) error {
 		sealed, meta := tx.Bucket(bucketSealed), tx.Bucket(bucketMeta)
 		c := sealed.Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
