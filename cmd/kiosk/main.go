@@ -18,7 +18,6 @@ import (
 	"os/signal"
 	"reflect"
 	"runtime/debug"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -91,16 +90,10 @@ func run(ctx context.Context, args []string, stderr io.Writer, started time.Time
 	}
 	log = log.With("site", cfg.Site.ID)
 
-	// Background work (sync, reports) ends with the player and is waited
-	// for, so the last reports reach the spool and, if they can, the store.
-	ctx, cancel := context.WithCancel(ctx)
-	var background sync.WaitGroup
-	defer background.Wait()
-	defer cancel()
-
 	var src player.Source
 	var unmapped atomic.Pointer[player.Player]
 	var observer player.Observer
+	measuring := *capture != "" || *summary != "" || *frameStats != ""
 	if cfg.Content.Cache != "" && !*useDemo {
 		// The sync agent keeps the cache current; the player plays it
 		// and reports what it shows through the site's spool.
@@ -108,14 +101,6 @@ func run(ctx context.Context, args []string, stderr io.Writer, started time.Time
 		if err != nil {
 			return err
 		}
-		defer func() {
-			// The spool closes after the recorder and uploader are done.
-			cancel()
-			background.Wait()
-			if err := site.Close(); err != nil {
-				log.Error("report spool not closed cleanly", "err", err)
-			}
-		}()
 		rec := report.NewRecorder(report.RecorderOptions{
 			Interval: cfg.Reports.Interval, Schedule: report.ScheduleOf(cfg), Started: started,
 			Health: func() report.Health {
@@ -127,13 +112,36 @@ func run(ctx context.Context, args []string, stderr io.Writer, started time.Time
 				return h
 			},
 		})
-		observer = rec
-		background.Go(func() { rec.Run(ctx, site.Record) })
-		background.Go(func() {
-			if err := site.Run(ctx, cfg.Resolve(cfg.Sync.ImportDir)); err != nil {
+		if !measuring {
+			// Captures and measurements run on a clock of their own;
+			// what they show is not reported.
+			observer = rec
+		}
+		// Sync and reports stop after the player, in order: the last
+		// play is recorded, the recorder hands everything to the spool,
+		// the uploader seals and tries once more, the spool closes.
+		recCtx, stopRec := context.WithCancel(context.Background())
+		siteCtx, stopSite := context.WithCancel(context.Background())
+		recDone, siteDone := make(chan struct{}), make(chan struct{})
+		go func() { defer close(recDone); rec.Run(recCtx, site.Record) }()
+		go func() {
+			defer close(siteDone)
+			if err := site.Run(siteCtx, cfg.Resolve(cfg.Sync.ImportDir)); err != nil {
 				log.Error("sync stopped", "err", err)
 			}
-		})
+		}()
+		defer func() {
+			if observer != nil {
+				rec.Stop(time.Now())
+			}
+			stopRec()
+			<-recDone
+			stopSite()
+			<-siteDone
+			if err := site.Close(); err != nil {
+				log.Error("report spool not closed cleanly", "err", err)
+			}
+		}()
 		src = site.Cache
 	} else if src, err = openSource(cfg, *useDemo, log); err != nil {
 		return err

@@ -274,6 +274,9 @@ func buildReport(ctx context.Context, st fleet.Store, req reportRequest, stderr 
 			if err != nil {
 				return err
 			}
+			if d.Unreadable > 0 {
+				note(fmt.Sprintf("site %s: %d records were unreadable on the site's disk and never sent", id, d.Unreadable))
+			}
 			site := uptime.Compute(uptime.Input{Site: id, Schedule: sched, Beats: d.Beats, Plays: d.Plays, Since: d.Since}, from, to, req.Now)
 			r.Sites[i] = render.Site{Site: site, Name: name, Hours: hours, Evicted: d.Evicted}
 			return nil
@@ -281,6 +284,9 @@ func buildReport(ctx context.Context, st fleet.Store, req reportRequest, stderr 
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
+	}
+	if today := req.Now.In(defaultLoc); !r.To.Before(time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, defaultLoc)) {
+		notes = append(notes, "today is incomplete: sites send each day's heartbeats and plays just after their midnight (the fleet table, kioskctl status, is live)")
 	}
 	slices.Sort(notes)
 	r.Notes = notes

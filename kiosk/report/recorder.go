@@ -52,6 +52,7 @@ type Recorder struct {
 
 	mu      sync.Mutex
 	next    time.Time // when the next heartbeat is due
+	last    State     // at the last heartbeat
 	cur     Showing
 	curAt   time.Time
 	dropped atomic.Uint64
@@ -77,44 +78,54 @@ func NewRecorder(opts RecorderOptions) *Recorder {
 // Dropped counts records lost because the sink fell behind.
 func (r *Recorder) Dropped() uint64 { return r.dropped.Load() }
 
-// Frame is called on every frame with the player's clock; a heartbeat is
-// written when one is due. The first comes at the first frame.
+// Frame is called on every frame with the player's clock. A heartbeat is
+// written when one is due, and at once when the screen's state changes
+// (opening hours begin, content replaces standby), so the reports place
+// the change at the right moment. The first comes at the first frame.
 func (r *Recorder) Frame(now time.Time) {
 	r.mu.Lock()
-	if !r.next.IsZero() && now.Before(r.next) {
+	st, detail := r.state(now)
+	if !r.next.IsZero() && now.Before(r.next) && st == r.last {
 		r.mu.Unlock()
 		return
 	}
-	if r.next.IsZero() || now.Sub(r.next) >= r.opts.Interval {
-		// First frame, or the frames stopped (a hang, a suspended
-		// machine): start again from now instead of catching up.
+	if r.next.IsZero() || now.Sub(r.next) >= r.opts.Interval || st != r.last {
+		// First frame, a change of state, or frames that stopped (a
+		// hang, a suspended machine): start again from now instead of
+		// catching up.
 		r.next = now
 	}
 	r.next = r.next.Add(r.opts.Interval)
-	hb := r.heartbeat(now)
+	r.last = st
+	hb := r.heartbeat(now, st, detail)
 	r.mu.Unlock()
 	r.send(pending{rec: Record{Heartbeat: hb}, health: true})
 }
 
-func (r *Recorder) heartbeat(now time.Time) *Heartbeat {
-	hb := &Heartbeat{Time: now.UTC(), Interval: r.opts.Interval, Bundle: r.cur.Bundle, Item: r.cur.Item,
-		Uptime: now.Sub(r.opts.Started).Round(time.Second)}
+// state is the screen's state now.
+func (r *Recorder) state(now time.Time) (State, string) {
+	switch {
+	case !r.opts.Schedule.Scheduled(now):
+		return OffHours, ""
+	case r.cur.Problem != "":
+		return Error, r.cur.Problem
+	case r.cur.Standby || r.curAt.IsZero():
+		return Standby, "nothing playable"
+	}
+	return Content, ""
+}
+
+func (r *Recorder) heartbeat(now time.Time, st State, detail string) *Heartbeat {
+	hb := &Heartbeat{Time: now.UTC(), Interval: r.opts.Interval, State: st, Detail: detail, Bundle: r.cur.Bundle,
+		Item: r.cur.Item, Uptime: now.Sub(r.opts.Started).Round(time.Second)}
 	if len(r.cur.Langs) > 0 {
 		hb.Lang = r.cur.Langs[0]
 		for _, l := range r.cur.Langs[1:] {
 			hb.Lang += "+" + l
 		}
 	}
-	switch {
-	case !r.opts.Schedule.Scheduled(now):
-		hb.State = OffHours
-	case r.cur.Problem != "":
-		hb.State, hb.Detail = Error, r.cur.Problem
-	case r.cur.Standby || r.curAt.IsZero():
-		hb.State, hb.Detail = Standby, "nothing playable"
-		hb.Item = ""
-	default:
-		hb.State = Content
+	if r.cur.Standby || r.curAt.IsZero() {
+		hb.Item, hb.Lang = "", ""
 	}
 	return hb
 }
@@ -126,11 +137,25 @@ func (r *Recorder) Shown(now time.Time, s Showing) {
 	prev, at := r.cur, r.curAt
 	r.cur, r.curAt = s, now
 	r.mu.Unlock()
-	if at.IsZero() || prev.Standby || prev.Item == "" {
+	r.played(prev, at, now)
+}
+
+// Stop records the play of the slide on screen, which ends now: call it
+// when the player stops, before Run's context ends.
+func (r *Recorder) Stop(now time.Time) {
+	r.mu.Lock()
+	prev, at := r.cur, r.curAt
+	r.cur, r.curAt = Showing{Standby: true}, now
+	r.mu.Unlock()
+	r.played(prev, at, now)
+}
+
+func (r *Recorder) played(s Showing, start, end time.Time) {
+	if start.IsZero() || s.Standby || s.Item == "" {
 		return
 	}
-	for _, l := range prev.Langs {
-		r.send(pending{rec: Record{Play: &Play{Item: prev.Item, Lang: l, Start: at.UTC(), Dur: now.Sub(at)}}})
+	for _, l := range s.Langs {
+		r.send(pending{rec: Record{Play: &Play{Item: s.Item, Lang: l, Start: start.UTC(), Dur: end.Sub(start)}}})
 	}
 }
 

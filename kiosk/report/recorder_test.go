@@ -27,6 +27,8 @@ func TestRecorder(t *testing.T) {
 	r.Shown(t0.Add(150*time.Second), Showing{Standby: true})
 	// The player hangs for ten minutes, then frames come again.
 	r.Frame(t0.Add(12 * time.Minute))
+	r.Shown(t0.Add(12*time.Minute+time.Second), Showing{Bundle: "b@1", Item: "customs", Langs: []string{"en"}})
+	r.Stop(t0.Add(12*time.Minute + 9*time.Second)) // the player stops: the last play is recorded
 	cancel()
 	<-done
 
@@ -45,7 +47,13 @@ func TestRecorder(t *testing.T) {
 	want := []struct {
 		at    time.Duration
 		state State
-	}{{0, Standby}, {time.Minute, Content}, {2 * time.Minute, OffHours}, {12 * time.Minute, OffHours}}
+	}{
+		{0, Standby},
+		{2 * time.Second, Content},    // at once: the state changed
+		{62 * time.Second, Content},   // an interval later
+		{120 * time.Second, OffHours}, // at once: the hours ended at 22:00
+		{12 * time.Minute, OffHours},  // after the hang, from the first frame
+	}
 	if len(hbs) != len(want) {
 		t.Fatalf("heartbeats %+v, want %d", hbs, len(want))
 	}
@@ -57,11 +65,14 @@ func TestRecorder(t *testing.T) {
 			t.Errorf("heartbeat %d: health not filled in: %+v", i, hbs[i])
 		}
 	}
-	if hbs[1].Item != "welcome" || hbs[1].Lang != "vi+km" || hbs[1].Bundle != "b@1" {
+	if hbs[0].Item != "" || hbs[1].Item != "welcome" || hbs[1].Lang != "vi+km" || hbs[1].Bundle != "b@1" {
 		t.Errorf("content heartbeat %+v", hbs[1])
 	}
 	// Side by side: one play per language, for the time on screen.
-	if len(plays) != 2 || plays[0].Lang != "vi" || plays[1].Lang != "km" || plays[0].Dur != 149*time.Second {
-		t.Errorf("plays %+v", plays)
+	if len(plays) != 3 || plays[0].Lang != "vi" || plays[1].Lang != "km" || plays[0].Dur != 149*time.Second {
+		t.Fatalf("plays %+v", plays)
+	}
+	if plays[2].Item != "customs" || plays[2].Dur != 8*time.Second {
+		t.Errorf("last play %+v", plays[2])
 	}
 }

@@ -9,7 +9,7 @@
 // none, and the department counts the gap as downtime.
 //
 // Batches are written once under a deterministic name
-// (reports/<site>/batches/<day>/<spool>-<first>.krb) so a retried upload
+// (reports/<site>/batches/<day>/<spool>-<first>-<hash>.krb) so a retried upload
 // never double counts. The format is compact binary for what the reports
 // add up (heartbeat times and states, plays) and JSON for the rest (the
 // heartbeat details), in two gzip sections so the department can read the

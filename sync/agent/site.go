@@ -30,8 +30,8 @@ import (
 type Site struct {
 	Agent *Agent
 	Cache *cache.Cache
-	// Spool and Uploader carry the site's reports to the store; both are
-	// nil when the spool cannot be opened.
+	// Spool and Uploader carry the site's reports to the store. Spool is
+	// nil when its file cannot be opened; the status still goes.
 	Spool    *spool.Spool
 	Uploader *upload.Uploader
 
@@ -80,15 +80,17 @@ func Open(cfg *siteconfig.Config, log *slog.Logger) (*Site, error) {
 		return nil, fmt.Errorf("%s: sync.root: %w", cfg.Path, err)
 	}
 	sp, err := spool.Open(cfg.Resolve(cfg.Reports.Spool), spool.Options{
-		Site: cfg.Site.ID, Limit: int64(cfg.Reports.SpoolLimitMB) << 20, Log: log})
+		Site: cfg.Site.ID, Limit: int64(cfg.Reports.SpoolLimitMB) << 20, Loc: cfg.Location(), Log: log})
 	site.beats = make(chan report.Heartbeat, 1)
 	if err != nil {
-		// The screen matters more than its reports: play on without them.
-		log.Error("report spool unusable; the site plays on but sends no reports", "err", fmt.Errorf("%s: reports.spool: %w", cfg.Path, err))
+		// The screen matters more than its reports: play on, with the
+		// live status still sent, but no spooled records.
+		log.Error("report spool unusable; the site plays on and sends its status but no records",
+			"err", fmt.Errorf("%s: reports.spool: %w", cfg.Path, err))
 	} else {
 		site.Spool = sp
-		site.Uploader = &upload.Uploader{Store: store, Spool: sp, Site: cfg.Site.ID, Every: cfg.Reports.Upload, Log: log}
 	}
+	site.Uploader = &upload.Uploader{Store: store, Spool: site.Spool, Site: cfg.Site.ID, Every: cfg.Reports.Upload, Log: log}
 	site.Agent = &Agent{
 		Site:   cfg.Site.ID,
 		Groups: cfg.Site.Groups,
@@ -120,11 +122,10 @@ func (s *Site) noteSync(res Result, err error) {
 // goes to the store as the site's status. It is the sink of a
 // report.Recorder.
 func (s *Site) Record(recs []report.Record) {
-	if s.Spool == nil {
-		return
-	}
-	if err := s.Spool.Append(recs...); err != nil {
-		s.log.Error("report records not spooled", "records", len(recs), "err", err)
+	if s.Spool != nil {
+		if err := s.Spool.Append(recs...); err != nil {
+			s.log.Error("report records not spooled", "records", len(recs), "err", err)
+		}
 	}
 	for i := len(recs) - 1; i >= 0; i-- {
 		if hb := recs[i].Heartbeat; hb != nil {
@@ -162,14 +163,12 @@ func (s *Site) Close() error {
 // copied into importDir (if not empty), until ctx ends. It returns once the
 // last upload attempt is over.
 func (s *Site) Run(ctx context.Context, importDir string) error {
-	if s.Uploader != nil {
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			s.Uploader.Run(ctx, s.beats)
-		}()
-		defer func() { <-done }()
-	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.Uploader.Run(ctx, s.beats)
+	}()
+	defer func() { <-done }()
 	if importDir != "" {
 		scan := func() { s.ImportAll(ctx, importDir) }
 		if err := watch.Tree(ctx, importDir, time.Second, s.log, scan); err != nil {

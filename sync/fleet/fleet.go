@@ -12,6 +12,7 @@ package fleet
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -105,11 +106,15 @@ type SiteData struct {
 	Evicted uint64
 	// Batches read, and skipped as unreadable.
 	Batches, Skipped int
+	// Unreadable counts the records the site's spool could not read
+	// back (a damaged disk) and so never sent.
+	Unreadable int
 }
 
 // Load reads the batches of site holding records of the period (local
-// days from..to, cut at now, in sched's zone). warn is told of each batch
-// skipped.
+// days from..to, cut at now, in sched's zone). A batch that cannot be
+// decoded is skipped and warn is told, with its key; a store that fails
+// fails the load, rather than turning its error into an outage.
 func Load(ctx context.Context, st Store, site string, sched report.Schedule, from, to, now time.Time,
 	warn func(key string, err error)) (*SiteData, error) {
 	period := uptime.Period(sched, from, to, now)
@@ -117,44 +122,59 @@ func Load(ctx context.Context, st Store, site string, sched report.Schedule, fro
 	if err != nil {
 		return nil, fmt.Errorf("site %s: %w", site, err)
 	}
-	// A batch's records lie in the UTC day its key names (plays may start
-	// a little before); local days are within a day of UTC.
-	lo := period.Start.UTC().Truncate(24*time.Hour).AddDate(0, 0, -1)
-	hi := period.End.UTC()
+	// Heartbeats just outside the period vouch into it; margin covers
+	// 2.5 of the longest interval allowed (1 h).
+	const margin = 3 * time.Hour
+	lo, hi := period.Start.Add(-margin), period.End.Add(margin)
+	// A batch's records lie in the UTC day its key names, or just after.
+	loDay := lo.UTC().Truncate(24*time.Hour).AddDate(0, 0, -1)
 	var wanted []string
 	for _, k := range keys {
-		if day, ok := report.KeyDay(k); !ok || (!day.Before(lo) && !day.After(hi)) {
+		if day, ok := report.KeyDay(k); !ok || (!day.Before(loDay) && !day.After(hi.UTC())) {
 			wanted = append(wanted, k)
 		}
 	}
 	d := &SiteData{Site: site, Plays: uptime.NewPlayCounter(period.Start, period.End)}
+	// Since is the site's first report ever: the header of its oldest
+	// batch, even from before the period, so a site whose spool was
+	// replaced is not taken for one installed later.
+	if len(keys) > 0 && (len(wanted) == 0 || keys[0] != wanted[0]) {
+		if b, err := readBatch(ctx, st, keys[0], discard{}); err == nil {
+			d.Since = b.Since
+		} else if errors.Is(err, report.ErrCorrupt) {
+			warn(keys[0], err)
+		} else {
+			return nil, fmt.Errorf("site %s: %w", site, err)
+		}
+	}
 	var mu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(Concurrency)
-	startMs, endMs := period.Start.UnixMilli(), period.End.UnixMilli()
+	loMs, hiMs := lo.UnixMilli(), hi.UnixMilli()
 	for _, key := range wanted {
 		g.Go(func() error {
-			v := &batchReader{plays: d.Plays, lo: startMs - int64(time.Hour/time.Millisecond), hi: endMs}
+			v := &batchReader{in: d.Plays.In, lo: loMs, hi: hiMs}
 			b, err := readBatch(gctx, st, key, v)
-			if err != nil {
-				if gctx.Err() != nil {
-					return gctx.Err()
-				}
+			if errors.Is(err, report.ErrCorrupt) {
 				warn(key, err)
 				mu.Lock()
 				d.Skipped++
 				mu.Unlock()
 				return nil
 			}
+			if err != nil {
+				return fmt.Errorf("site %s: %w", site, err)
+			}
 			mu.Lock()
 			defer mu.Unlock()
 			d.Batches++
 			d.Beats = append(d.Beats, v.beats...)
-			v.flush()
+			v.addTo(d.Plays)
 			if !b.Since.IsZero() && (d.Since.IsZero() || b.Since.Before(d.Since)) {
 				d.Since = b.Since
 			}
 			d.Evicted = max(d.Evicted, b.Evicted)
+			d.Unreadable += b.Skipped
 			return nil
 		})
 	}
@@ -179,13 +199,15 @@ func readBatch(ctx context.Context, st Store, key string, v report.SummaryVisito
 }
 
 // batchReader keeps a batch's heartbeats in [lo, hi) as Beats and sums its
-// plays by string-table index; flush adds the sums to the site's counter.
+// plays in the period by string-table index, for addTo once the whole
+// batch has decoded.
 type batchReader struct {
-	plays  *uptime.PlayCounter
+	in     func(ms int64) bool
 	lo, hi int64
 	beats  []uptime.Beat
 	table  []string
-	sums   []uptime.PlayTotal // by item*len(table)+lang
+	sums   []uptime.PlayTotal // by item*len(table)+lang, for small tables
+	big    map[[2]int]*uptime.PlayTotal
 }
 
 func (r *batchReader) Heartbeat(at, iv int64, st report.State) {
@@ -198,29 +220,45 @@ func (r *batchReader) Strings(t []string) {
 	r.table = t
 	if len(t) <= 256 {
 		r.sums = make([]uptime.PlayTotal, len(t)*len(t))
+	} else {
+		r.big = map[[2]int]*uptime.PlayTotal{}
 	}
 }
 
 func (r *batchReader) Play(start, dur int64, item, lang, _ int) {
-	if !r.plays.In(start) {
+	if !r.in(start) {
 		return
 	}
-	d := time.Duration(dur) * time.Millisecond
-	if r.sums == nil { // a huge string table: count by name
-		r.plays.AddTotal(r.table[item], r.table[lang], 1, d)
-		return
+	var t *uptime.PlayTotal
+	if r.big != nil {
+		k := [2]int{item, lang}
+		if t = r.big[k]; t == nil {
+			t = &uptime.PlayTotal{}
+			r.big[k] = t
+		}
+	} else {
+		t = &r.sums[item*len(r.table)+lang]
 	}
-	t := &r.sums[item*len(r.table)+lang]
 	t.Plays++
-	t.Time += d
+	t.Time += time.Duration(dur) * time.Millisecond
 }
 
-// flush must be called with the site's lock held.
-func (r *batchReader) flush() {
+// addTo adds the batch's play totals to c; the caller holds c's lock.
+func (r *batchReader) addTo(c *uptime.PlayCounter) {
 	n := len(r.table)
 	for i, t := range r.sums {
 		if t.Plays > 0 {
-			r.plays.AddTotal(r.table[i/n], r.table[i%n], t.Plays, t.Time)
+			c.AddTotal(r.table[i/n], r.table[i%n], t.Plays, t.Time)
 		}
 	}
+	for k, t := range r.big {
+		c.AddTotal(r.table[k[0]], r.table[k[1]], t.Plays, t.Time)
+	}
 }
+
+// discard is a SummaryVisitor that keeps nothing, for reading a header.
+type discard struct{}
+
+func (discard) Heartbeat(int64, int64, report.State) {}
+func (discard) Strings([]string)                     {}
+func (discard) Play(int64, int64, int, int, int)     {}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -102,5 +103,50 @@ func TestLoadSkipsDamagedBatches(t *testing.T) {
 	}
 	if tot := d.Plays.Totals(); len(tot) != 1 || tot[0].Plays != 2 {
 		t.Errorf("plays %+v", tot)
+	}
+}
+
+// TestLoadSinceAndLargeTables: Since comes from the site's oldest batch,
+// even one long before the period (a replaced spool does not make the site
+// look new); batches with large string tables are summed safely, in
+// parallel.
+func TestLoadSinceAndLargeTables(t *testing.T) {
+	st := newStore(t)
+	day := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+	installed := day.AddDate(-1, 0, 0)
+	put1 := func(b *report.Batch) {
+		var buf bytes.Buffer
+		if err := b.Encode(&buf); err != nil {
+			t.Fatal(err)
+		}
+		put(t, st, b.Key(buf.Bytes()), buf.Bytes())
+	}
+	// The first spool, a year ago.
+	put1(&report.Batch{Site: "s1", Spool: "old", First: 1, Last: 1, Since: installed,
+		Heartbeats: []report.Heartbeat{{Time: installed, Interval: time.Minute, State: report.Content}}})
+	// A new spool this month, and 40 batches with 300 items each.
+	for i := range 40 {
+		b := &report.Batch{Site: "s1", Spool: "new", First: uint64(1 + i*1000), Since: day}
+		at := day.Add(time.Duration(i) * 30 * time.Minute)
+		for j := range 300 {
+			b.Plays = append(b.Plays, report.Play{Item: fmt.Sprintf("item-%03d", j), Lang: "vi", Start: at.Add(time.Duration(j) * time.Second), Dur: time.Second})
+		}
+		b.Heartbeats = []report.Heartbeat{{Time: at, Interval: time.Minute, State: report.Content}}
+		put1(b)
+	}
+	d, err := fleet.Load(context.Background(), st, "s1", report.Schedule{Loc: time.UTC}, day, day, day.Add(48*time.Hour),
+		func(key string, err error) { t.Errorf("warned: %s: %v", key, err) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !d.Since.Equal(installed) {
+		t.Errorf("since %v, want the first spool's %v", d.Since, installed)
+	}
+	tot := d.Plays.Totals()
+	if len(tot) != 300 || tot[0].Plays != 40 {
+		t.Errorf("%d play totals, first %+v", len(tot), tot[0])
+	}
+	if len(d.Beats) != 40 {
+		t.Errorf("%d beats", len(d.Beats))
 	}
 }

@@ -8,12 +8,18 @@
 // transaction.
 //
 // Records are appended to the open batch. The open batch is sealed (encoded
-// as a report.Batch under its deterministic key) when a record of a new UTC
-// day arrives, when it holds MaxBatch records, or on Seal. Sealed batches
+// as a report.Batch under its deterministic key) when a record of a new day
+// (at the site's midnight) arrives, when a day is over (SealBefore), when
+// it holds MaxBatch records, or on Seal. Sealed batches
 // leave the spool only when Remove is called, after the store confirmed
 // them. The spool is bounded: past its limit the oldest records (sealed
 // batches first) are dropped and counted, and the count travels in every
 // later heartbeat and batch.
+//
+// bbolt trusts its pages and panics on a damaged one. Every transaction
+// runs under recover; a file found damaged, at open or later, is moved
+// aside (its name logged) and a new spool started, so a bad sector costs
+// the records it held, never the screen.
 package spool
 
 import (

@@ -34,6 +34,7 @@ type Store interface {
 // Uploader moves sealed batches from the spool to the store.
 type Uploader struct {
 	Store Store
+	// Spool holds the batches; nil sends only the status.
 	Spool *spool.Spool
 	Site  string
 	// Every is the time between upload attempts.
@@ -51,6 +52,9 @@ type Uploader struct {
 // oldest first, until none is left or one fails. It returns how many
 // batches arrived.
 func (u *Uploader) Once(ctx context.Context) (int, error) {
+	if u.Spool == nil {
+		return 0, nil
+	}
 	if err := u.Spool.SealBefore(u.now()); err != nil {
 		return 0, err
 	}
@@ -89,7 +93,11 @@ func (u *Uploader) put(ctx context.Context, b spool.Sealed) error {
 
 // Status writes the site's latest heartbeat for the fleet table.
 func (u *Uploader) Status(ctx context.Context, hb report.Heartbeat) error {
-	body, err := json.Marshal(report.Status{Site: u.Site, Heartbeat: hb, Backlog: u.Spool.Backlog()})
+	st := report.Status{Site: u.Site, Heartbeat: hb}
+	if u.Spool != nil {
+		st.Backlog = u.Spool.Backlog()
+	}
+	body, err := json.Marshal(st)
 	if err != nil {
 		return err
 	}
@@ -108,6 +116,9 @@ func (u *Uploader) Run(ctx context.Context, beats <-chan report.Heartbeat) {
 	for {
 		select {
 		case <-ctx.Done():
+			if u.Spool == nil {
+				return
+			}
 			if err := u.Spool.Seal(); err != nil {
 				u.Log.Error("report spool not sealed at shutdown", "err", err)
 			}
@@ -132,7 +143,7 @@ func (u *Uploader) attempt(ctx context.Context) {
 	switch {
 	case err != nil && !u.failing:
 		u.failing = true
-		u.Log.Warn("report upload failing; records stay in the spool", "backlog", u.Spool.Backlog(), "err", err)
+		u.Log.Warn("report upload failing; records stay in the spool", "err", err)
 	case err == nil && u.failing:
 		u.failing = false
 		u.Log.Info("report upload working again", "batches_sent", sent)
