@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -81,15 +82,7 @@ type Putter interface {
 func (s Site) Upload(ctx context.Context, st Putter, from, to time.Time, concurrency int) (int64, error) {
 	g, ctx := errgroup.WithContext(ctx)
 	g.SetLimit(concurrency)
-	sizes := make(chan int64, 1024)
-	var total int64
-	done := make(chan struct{})
-	go func() {
-		for n := range sizes {
-			total += n
-		}
-		close(done)
-	}()
+	var total atomic.Int64
 	seq := uint64(1)
 	for day := s.Schedule.Day(from).Start; !day.After(to); day = day.AddDate(0, 0, 1) {
 		first := seq
@@ -100,7 +93,7 @@ func (s Site) Upload(ctx context.Context, st Putter, from, to time.Time, concurr
 			if err := b.Encode(&buf); err != nil {
 				return err
 			}
-			sizes <- int64(buf.Len())
+			total.Add(int64(buf.Len()))
 			if err := st.PutNew(ctx, b.Key(buf.Bytes()), &buf, int64(buf.Len())); err != nil {
 				return fmt.Errorf("site %s day %s: %w", s.ID, day.Format(time.DateOnly), err)
 			}
@@ -108,7 +101,5 @@ func (s Site) Upload(ctx context.Context, st Putter, from, to time.Time, concurr
 		})
 	}
 	err := g.Wait()
-	close(sizes)
-	<-done
-	return total, err
+	return total.Load(), err
 }

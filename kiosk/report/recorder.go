@@ -50,12 +50,16 @@ type Recorder struct {
 	opts RecorderOptions
 	out  chan pending
 
-	mu      sync.Mutex
-	next    time.Time // when the next heartbeat is due
-	last    State     // at the last heartbeat
-	cur     Showing
-	curAt   time.Time
-	dropped atomic.Uint64
+	mu   sync.Mutex
+	next time.Time // when the next heartbeat is due
+	last State     // at the last heartbeat
+	// The schedule, worked out once per change rather than every frame.
+	open                bool
+	openFrom, openUntil time.Time // when open holds; openUntil zero: for good
+	checked             bool
+	cur                 Showing
+	curAt               time.Time
+	dropped             atomic.Uint64
 }
 
 // pending is a record whose health is filled in by Run.
@@ -105,7 +109,7 @@ func (r *Recorder) Frame(now time.Time) {
 // state is the screen's state now.
 func (r *Recorder) state(now time.Time) (State, string) {
 	switch {
-	case !r.opts.Schedule.Scheduled(now):
+	case !r.scheduled(now):
 		return OffHours, ""
 	case r.cur.Problem != "":
 		return Error, r.cur.Problem
@@ -113,6 +117,17 @@ func (r *Recorder) state(now time.Time) (State, string) {
 		return Standby, "nothing playable"
 	}
 	return Content, ""
+}
+
+// scheduled is Schedule.Scheduled(now), worked out again only when the
+// hours open or close: Frame runs on every frame.
+func (r *Recorder) scheduled(now time.Time) bool {
+	if r.checked && (r.openUntil.IsZero() || now.Before(r.openUntil)) && !now.Before(r.openFrom) {
+		return r.open
+	}
+	r.open = r.opts.Schedule.Scheduled(now)
+	r.openFrom, r.openUntil, r.checked = now, r.opts.Schedule.NextChange(now), true
+	return r.open
 }
 
 func (r *Recorder) heartbeat(now time.Time, st State, detail string) *Heartbeat {

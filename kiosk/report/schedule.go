@@ -46,6 +46,27 @@ func (s Schedule) loc() *time.Location {
 	return s.Loc
 }
 
+// NextChange returns the first time after t at which Scheduled changes,
+// or the zero time for a site scheduled all day.
+func (s Schedule) NextChange(t time.Time) time.Time {
+	if s.allDay() {
+		return time.Time{}
+	}
+	var next time.Time
+	for _, day := range []time.Time{t, s.Day(t).End} {
+		for _, w := range s.Windows(day) {
+			for _, b := range []time.Time{w.Start, w.End} {
+				// A window's edge at midnight is not a change when the
+				// hours cross midnight; Scheduled is the same on both sides.
+				if b.After(t) && (next.IsZero() || b.Before(next)) && s.Scheduled(b) != s.Scheduled(b.Add(-time.Nanosecond)) {
+					next = b
+				}
+			}
+		}
+	}
+	return next
+}
+
 // Day returns the local day that holds t, as a span from midnight to
 // midnight.
 func (s Schedule) Day(t time.Time) Span {
