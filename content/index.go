@@ -25,6 +25,9 @@ func IndexDir(dir string) (*Manifest, error) {
 	if err := json.Unmarshal(raw, &m); err != nil {
 		return nil, fmt.Errorf("index %s: %w", dir, &FieldError{File: ManifestName, Err: jsonError(raw, err)})
 	}
+	if err := checkKeys(raw); err != nil {
+		return nil, fmt.Errorf("index %s: %w", dir, err)
+	}
 	var files []File
 	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {

@@ -78,7 +78,7 @@ func LoadDir(dir string) (*Bundle, error) {
 // reported, joined, as *FieldError values. Files are not read; see
 // Bundle.ReadFile and Bundle.Verify.
 func Load(fsys fs.FS, source string) (*Bundle, error) {
-	raw, err := fs.ReadFile(fsys, ManifestName)
+	raw, err := readManifest(fsys)
 	if err != nil {
 		return nil, fmt.Errorf("bundle %s: %w", source, &FieldError{File: ManifestName, Err: err})
 	}
@@ -93,13 +93,50 @@ func Load(fsys fs.FS, source string) (*Bundle, error) {
 	return b, nil
 }
 
+// MaxManifestSize bounds the bytes of a manifest read from a folder; a site
+// accepts signed manifests of at most this size too.
+const MaxManifestSize = 16 << 20
+
+// readManifest reads the manifest, refusing one larger than
+// MaxManifestSize before reading it, and one that grows while read.
+func readManifest(fsys fs.FS) ([]byte, error) {
+	f, err := fsys.Open(ManifestName)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("not a regular file (%v)", st.Mode().Type())
+	}
+	if st.Size() > MaxManifestSize {
+		return nil, fmt.Errorf("%d bytes; at most %d are read", st.Size(), MaxManifestSize)
+	}
+	raw, err := io.ReadAll(io.LimitReader(f, MaxManifestSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(raw) > MaxManifestSize {
+		return nil, fmt.Errorf("more than %d bytes", MaxManifestSize)
+	}
+	return raw, nil
+}
+
 // ParseManifest decodes and validates manifest bytes. Fields it does not
-// know are ignored, so that later additions stay readable; see Lint for a
-// strict check.
+// know are ignored, so that later additions stay readable; see
+// UnknownFields for a strict check. A key given twice in one object, or a
+// key that differs from a field's name only in case, is refused: the JSON
+// decoder would take the last one, or fill the field anyway.
 func ParseManifest(raw []byte) (*Manifest, error) {
 	var m Manifest
 	if err := json.Unmarshal(raw, &m); err != nil {
 		return nil, &FieldError{File: ManifestName, Field: jsonErrorField(err), Err: jsonError(raw, err)}
+	}
+	if err := checkKeys(raw); err != nil {
+		return nil, err
 	}
 	m.normalize()
 	if err := m.Validate(); err != nil {
@@ -235,6 +272,7 @@ func (m *Manifest) Validate() error {
 			bad(field+".size", "is %d; want 0 or more", f.Size)
 		}
 	}
+	m.checkCollisions(bad)
 	needFile := func(field, p string) {
 		if err := checkPath(p); err != nil {
 			bad(field, "%v", err)
@@ -340,21 +378,6 @@ func (m *Manifest) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// checkPath accepts clean, relative, slash-separated paths inside the bundle.
-func checkPath(p string) error {
-	switch {
-	case p == "":
-		return errors.New("empty path")
-	case strings.Contains(p, `\`):
-		return fmt.Errorf("%q: use '/' to separate folders", p)
-	case !fs.ValidPath(p) || path.IsAbs(p):
-		return fmt.Errorf("%q: want a clean relative path inside the bundle", p)
-	case p == ManifestName:
-		return fmt.Errorf("%q: the manifest does not list itself", p)
-	}
-	return nil
 }
 
 func checkLanguage(tag string) error {
