@@ -27,6 +27,17 @@ import (
 // temporary file of an unfinished Put.
 var ErrInvalidKey = errors.New("invalid store key")
 
+// ErrNotRegular is returned for a key that names something other than a
+// regular file: a folder, a symbolic link, a FIFO, a device. A store object
+// is a file; anything else on a stick is as good as absent, so it also
+// satisfies errors.Is(err, fs.ErrNotExist).
+var ErrNotRegular error = notRegular{}
+
+type notRegular struct{}
+
+func (notRegular) Error() string        { return "not a regular file" }
+func (notRegular) Is(target error) bool { return target == fs.ErrNotExist }
+
 // tempPrefix starts the base name of the temporary file a Put writes before
 // renaming it into place. Keys may not use it, and List skips such files.
 const tempPrefix = ".tmp-"
@@ -64,7 +75,15 @@ func (s *Store) GetRange(ctx context.Context, key string, offset int64) (io.Read
 		return nil, fmt.Errorf("dirstore: get %s: %w", key, err)
 	}
 	defer r.Close()
-	f, err := r.Open(key)
+	// Look before opening: opening a FIFO for reading waits for a writer,
+	// forever on a stick, and opening a device can act on it.
+	before, err := regular(r, key)
+	if err != nil {
+		return nil, fmt.Errorf("dirstore: get %s: %w", key, err)
+	}
+	// O_NONBLOCK keeps the open from waiting should the name be swapped
+	// for a FIFO after the look; the check after the open catches the swap.
+	f, err := r.OpenFile(key, os.O_RDONLY|openNonblock, 0)
 	if err != nil {
 		return nil, fmt.Errorf("dirstore: get %s: %w", key, err)
 	}
@@ -73,9 +92,9 @@ func (s *Store) GetRange(ctx context.Context, key string, offset int64) (io.Read
 		f.Close()
 		return nil, fmt.Errorf("dirstore: get %s: %w", key, err)
 	}
-	if !fi.Mode().IsRegular() {
+	if !fi.Mode().IsRegular() || !os.SameFile(before, fi) {
 		f.Close()
-		return nil, fmt.Errorf("dirstore: get %s: not a regular file: %w", key, fs.ErrNotExist)
+		return nil, fmt.Errorf("dirstore: get %s: replaced while opened: %w", key, ErrNotRegular)
 	}
 	if offset > 0 {
 		if _, err := f.Seek(offset, io.SeekStart); err != nil {
@@ -99,12 +118,9 @@ func (s *Store) Stat(ctx context.Context, key string) (int64, error) {
 		return 0, fmt.Errorf("dirstore: stat %s: %w", key, err)
 	}
 	defer r.Close()
-	fi, err := r.Stat(key)
+	fi, err := regular(r, key)
 	if err != nil {
 		return 0, fmt.Errorf("dirstore: stat %s: %w", key, err)
-	}
-	if !fi.Mode().IsRegular() {
-		return 0, fmt.Errorf("dirstore: stat %s: not a regular file: %w", key, fs.ErrNotExist)
 	}
 	return fi.Size(), nil
 }
@@ -256,6 +272,37 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 		return fmt.Errorf("dirstore: delete %s: %w", key, err)
 	}
 	return nil
+}
+
+// regular returns the file information of key, without following a
+// symbolic link at its end, if it is a regular file. A link is refused
+// rather than followed: export writes none, and a link is how a stick
+// would point a site at a FIFO, a device, or a file it should not read.
+func regular(r *os.Root, key string) (fs.FileInfo, error) {
+	fi, err := r.Lstat(key)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: %w", kind(fi.Mode()), ErrNotRegular)
+	}
+	return fi, nil
+}
+
+func kind(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a folder"
+	case m&fs.ModeSymlink != 0:
+		return "a symbolic link"
+	case m&fs.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "not a file"
 }
 
 // checkKey rejects keys that are not clean relative paths to a file, and keys
