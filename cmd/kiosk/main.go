@@ -10,7 +10,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -22,6 +21,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/vnict/kiosk/cmd/kiosk/internal/cli"
+	_ "github.com/vnict/kiosk/cmd/kiosk/internal/nodisplay" // before Ebiten connects to X
 	"github.com/vnict/kiosk/configs"
 	"github.com/vnict/kiosk/content"
 	"github.com/vnict/kiosk/content/demo"
@@ -37,55 +38,41 @@ func main() {
 	started := time.Now()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stderr, started); err != nil {
+	flags, err := cli.Command(os.Args[1:], os.Stdout, os.Stderr)
+	if err != nil {
+		os.Exit(cli.ExitCode(err))
+	}
+	if err := run(ctx, flags, os.Stderr, started); err != nil {
 		fmt.Fprintln(os.Stderr, "kiosk:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, args []string, stderr io.Writer, started time.Time) error {
-	fs := flag.NewFlagSet("kiosk", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	configPath := fs.String("config", "", "site config (YAML); default: the built-in demo")
-	useDemo := fs.Bool("demo", false, "play the built-in demo bundle instead of the site's content")
-	window := fs.Bool("window", false, "open a window even if the config asks for full screen")
-	logFormat := fs.String("log", "text", "log format: text or json")
-	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
-	fontCache := fs.String("font-cache", "", "folder for the system font index (default: the user cache)")
-	capture := fs.String("capture", "", "save each slide once as PNG in this folder, then exit")
-	cycles := fs.Int("cycles", 1, "with --capture or --summary: play the program this many times")
-	summary := fs.String("summary", "", "with --capture: where to write the summary (default DIR/summary.json); alone: capture without PNGs")
-	frameStats := fs.String("frame-stats", "", "measure frame times, write them as JSON to this file, then exit")
-	statsSpan := fs.Duration("stats-span", 20*time.Second, "with --frame-stats: how long to measure")
-	memLimit := fs.Int64("memory-limit", 96, "soft limit of the Go heap in MiB, so memory goes back to the system between slides (0: none; GOMEMLIMIT overrides)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-
-	if *memLimit > 0 && os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(*memLimit << 20)
+func run(ctx context.Context, f *cli.Flags, stderr io.Writer, started time.Time) error {
+	if f.MemLimit > 0 && os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(f.MemLimit << 20)
 	}
 
 	var level slog.Level
-	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+	if err := level.UnmarshalText([]byte(f.LogLevel)); err != nil {
 		return fmt.Errorf("--log-level: %w", err)
 	}
 	hopts := &slog.HandlerOptions{Level: level}
 	var log *slog.Logger
-	switch *logFormat {
+	switch f.LogFormat {
 	case "text":
 		log = slog.New(slog.NewTextHandler(stderr, hopts))
 	case "json":
 		log = slog.New(slog.NewJSONHandler(stderr, hopts))
 	default:
-		return fmt.Errorf("--log: want text or json, not %q", *logFormat)
+		return fmt.Errorf("--log: want text or json, not %q", f.LogFormat)
 	}
 
-	cfg, err := loadConfig(*configPath)
+	cfg, err := loadConfig(f.Config)
 	if err != nil {
 		return err
 	}
-	if *window {
+	if f.Window {
 		cfg.Display.Fullscreen = false
 	}
 	log = log.With("site", cfg.Site.ID)
@@ -93,8 +80,8 @@ func run(ctx context.Context, args []string, stderr io.Writer, started time.Time
 	var src player.Source
 	var unmapped atomic.Pointer[player.Player]
 	var observer player.Observer
-	measuring := *capture != "" || *summary != "" || *frameStats != ""
-	if cfg.Content.Cache != "" && !*useDemo {
+	measuring := f.Capture != "" || f.Summary != "" || f.FrameStats != ""
+	if cfg.Content.Cache != "" && !f.Demo {
 		// The sync agent keeps the cache current; the player plays it
 		// and reports what it shows through the site's spool.
 		site, err := agent.Open(cfg, log)
@@ -143,40 +130,40 @@ func run(ctx context.Context, args []string, stderr io.Writer, started time.Time
 			}
 		}()
 		src = site.Cache
-	} else if src, err = openSource(cfg, *useDemo, log); err != nil {
+	} else if src, err = openSource(cfg, f.Demo, log); err != nil {
 		return err
 	}
 	opts := player.Options{
 		Config:   cfg,
 		Source:   src,
-		Fonts:    fonts.NewLoader(log, *fontCache),
+		Fonts:    fonts.NewLoader(log, f.FontCache),
 		Log:      log,
 		Observer: observer,
 	}
-	if *capture != "" || *summary != "" {
-		if *capture != "" {
-			if err := os.MkdirAll(*capture, 0o755); err != nil {
+	if f.Capture != "" || f.Summary != "" {
+		if f.Capture != "" {
+			if err := os.MkdirAll(f.Capture, 0o755); err != nil {
 				return err
 			}
 		}
-		opts.Capture = &player.CaptureOptions{Dir: *capture, SummaryPath: *summary, Cycles: *cycles}
+		opts.Capture = &player.CaptureOptions{Dir: f.Capture, SummaryPath: f.Summary, Cycles: f.Cycles}
 	}
-	if *frameStats != "" {
-		opts.FrameStats = &player.FrameStatsOptions{Path: *frameStats, Warmup: 3 * time.Second, Span: *statsSpan, StartedAt: started}
+	if f.FrameStats != "" {
+		opts.FrameStats = &player.FrameStatsOptions{Path: f.FrameStats, Warmup: 3 * time.Second, Span: f.StatsSpan, StartedAt: started}
 	}
 	p, err := player.New(opts)
 	if err != nil {
 		return err
 	}
 	unmapped.Store(p)
-	if *configPath != "" && opts.Capture == nil && opts.FrameStats == nil {
+	if f.Config != "" && opts.Capture == nil && opts.FrameStats == nil {
 		reload := func() {
-			next, err := siteconfig.Load(*configPath)
+			next, err := siteconfig.Load(f.Config)
 			if err != nil {
 				log.Error("new site config refused; the running one stays", "err", err)
 				return
 			}
-			if *window {
+			if f.Window {
 				next.Display.Fullscreen = false
 			}
 			if !reflect.DeepEqual(next.Sync, cfg.Sync) || next.Content != cfg.Content {
@@ -184,7 +171,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, started time.Time
 			}
 			p.Reconfigure(next)
 		}
-		if err := watch.File(ctx, *configPath, watch.DefaultDebounce, log, reload); err != nil {
+		if err := watch.File(ctx, f.Config, watch.DefaultDebounce, log, reload); err != nil {
 			log.Warn("site config changes will need a restart", "err", err)
 		}
 	}

@@ -1,0 +1,116 @@
+// Package cli holds the kiosk command's flags and answers the command line
+// on a machine with no display (see package nodisplay, which calls it
+// before Ebiten starts). It imports only the standard library.
+package cli
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"runtime"
+	"time"
+)
+
+// Flags are the kiosk command's flags, parsed.
+type Flags struct {
+	Config     string
+	Demo       bool
+	Window     bool
+	LogFormat  string
+	LogLevel   string
+	FontCache  string
+	Capture    string
+	Cycles     int
+	Summary    string
+	FrameStats string
+	StatsSpan  time.Duration
+	// MemLimit is the soft limit of the Go heap in MiB.
+	MemLimit int64
+}
+
+// Parse parses the kiosk command's arguments (without the program name).
+// Errors, and the usage for -h or --help, are written to out; --help
+// returns flag.ErrHelp.
+func Parse(args []string, out io.Writer) (*Flags, error) {
+	var f Flags
+	fs := flag.NewFlagSet("kiosk", flag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.Usage = func() {
+		fmt.Fprintf(out, "Usage: kiosk [flags]\n\nPlays a site's approved content full screen, or the built-in demo.\n\n")
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&f.Config, "config", "", "site config (YAML); default: the built-in demo")
+	fs.BoolVar(&f.Demo, "demo", false, "play the built-in demo bundle instead of the site's content")
+	fs.BoolVar(&f.Window, "window", false, "open a window even if the config asks for full screen")
+	fs.StringVar(&f.LogFormat, "log", "text", "log format: text or json")
+	fs.StringVar(&f.LogLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&f.FontCache, "font-cache", "", "folder for the system font index (default: the user cache)")
+	fs.StringVar(&f.Capture, "capture", "", "save each slide once as PNG in this folder, then exit")
+	fs.IntVar(&f.Cycles, "cycles", 1, "with --capture or --summary: play the program this many times")
+	fs.StringVar(&f.Summary, "summary", "", "with --capture: where to write the summary (default DIR/summary.json); alone: capture without PNGs")
+	fs.StringVar(&f.FrameStats, "frame-stats", "", "measure frame times, write them as JSON to this file, then exit")
+	fs.DurationVar(&f.StatsSpan, "stats-span", 20*time.Second, "with --frame-stats: how long to measure")
+	fs.Int64Var(&f.MemLimit, "memory-limit", 96, "soft limit of the Go heap in MiB, so memory goes back to the system between slides (0: none; GOMEMLIMIT overrides)")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		err := fmt.Errorf("unexpected argument %q", fs.Arg(0))
+		fmt.Fprintln(out, err)
+		fs.Usage()
+		return nil, err
+	}
+	return &f, nil
+}
+
+// HasDisplay reports whether the process can reach a display to play on.
+// Only X11 and Wayland systems need one named in the environment.
+func HasDisplay(getenv func(string) string) bool {
+	return !needsDisplayVar() || getenv("DISPLAY") != "" || getenv("WAYLAND_DISPLAY") != ""
+}
+
+// needsDisplayVar reports whether the system's windows come from an X or
+// Wayland server named in the environment.
+func needsDisplayVar() bool {
+	switch runtime.GOOS {
+	case "linux", "freebsd", "openbsd", "netbsd", "dragonfly":
+		return true
+	}
+	return false
+}
+
+// Command parses the command line as the kiosk command does: the usage
+// asked for with -h or --help goes to stdout and flag.ErrHelp is returned;
+// a bad flag's error and the usage go to stderr.
+func Command(args []string, stdout, stderr io.Writer) (*Flags, error) {
+	var buf bytes.Buffer
+	f, err := Parse(args, &buf)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		_, _ = stdout.Write(buf.Bytes())
+	case err != nil:
+		_, _ = stderr.Write(buf.Bytes())
+	}
+	return f, err
+}
+
+// ExitCode is the exit code for an error from Command: 0 for --help, 2
+// for a bad command line.
+func ExitCode(err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	return 2
+}
+
+// WithoutDisplay is what the command does when there is no display: it
+// answers the command line and returns the exit code.
+func WithoutDisplay(args []string, stdout, stderr io.Writer) int {
+	if _, err := Command(args, stdout, stderr); err != nil {
+		return ExitCode(err)
+	}
+	fmt.Fprintln(stderr, "kiosk: no display to play on: neither DISPLAY nor WAYLAND_DISPLAY is set (start it in the X session, or under xvfb-run)")
+	return 1
+}
