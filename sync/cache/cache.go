@@ -24,9 +24,12 @@ package cache
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -132,7 +135,7 @@ func (c *Cache) Has(f content.File) bool {
 	if !shaPattern.MatchString(f.SHA256) {
 		return false
 	}
-	st, err := os.Stat(c.ObjectPath(f.SHA256))
+	st, err := os.Lstat(c.ObjectPath(f.SHA256))
 	return err == nil && st.Mode().IsRegular() && st.Size() == f.Size
 }
 
@@ -215,6 +218,17 @@ func (c *Cache) assemble(name string, m *content.Manifest, manifest []byte) erro
 	if err := atomicfile.SyncDir(filepath.Join(c.root, "objects")); err != nil {
 		return fmt.Errorf("activate %s: %w", name, err)
 	}
+	// The manifest was validated, which refuses paths that fold alike;
+	// checked again here because on a file system that ignores case two
+	// such paths are one file, and the second would replace the first.
+	folded := make(map[string]string, len(m.Files))
+	for _, f := range m.Files {
+		k := content.FoldPath(f.Path)
+		if prev, ok := folded[k]; ok {
+			return fmt.Errorf("activate %s: %s and %s are one file where case is ignored", name, prev, f.Path)
+		}
+		folded[k] = f.Path
+	}
 	dirs := map[string]bool{stage: true}
 	for _, f := range m.Files {
 		if err := c.checkObject(f); err != nil {
@@ -227,7 +241,7 @@ func (c *Cache) assemble(name string, m *content.Manifest, manifest []byte) erro
 		for d := filepath.Dir(dst); d != stage && !dirs[d]; d = filepath.Dir(d) {
 			dirs[d] = true
 		}
-		if err := linkOrCopy(c.ObjectPath(f.SHA256), dst); err != nil {
+		if err := placeFile(c.ObjectPath(f.SHA256), dst); err != nil {
 			return fmt.Errorf("activate %s: %s: %w", name, f.Path, err)
 		}
 	}
@@ -245,21 +259,41 @@ func (c *Cache) assemble(name string, m *content.Manifest, manifest []byte) erro
 	return atomicfile.SyncDir(filepath.Join(c.root, "releases"))
 }
 
-// checkObject checks a cached object is there with its size. Its SHA-256
-// was checked when it entered the cache (Adopt's callers stream-hash every
-// byte), and the player checks it again on every read, so activation does
-// not hash a gigabyte twice.
+// checkObject checks that a cached object is a regular file with the
+// listed size and SHA-256, and removes one that is not, so it is fetched
+// again. Its hash was checked when it entered the cache, but the cache is
+// on a disk that power cuts and other programs reach, and activation is
+// the last point before the player trusts a release; it runs once per
+// release, not per play.
 func (c *Cache) checkObject(f content.File) error {
-	st, err := os.Stat(c.ObjectPath(f.SHA256))
+	obj := c.ObjectPath(f.SHA256)
+	st, err := os.Lstat(obj)
 	if errors.Is(err, os.ErrNotExist) {
 		return ErrMissing
 	}
 	if err != nil {
 		return err
 	}
-	if st.Size() != f.Size {
-		// Never serve it again.
-		os.Remove(c.ObjectPath(f.SHA256))
+	if !st.Mode().IsRegular() || st.Size() != f.Size {
+		os.Remove(obj) // never serve it again; removes a link, not its target
+		return ErrCorrupt
+	}
+	in, err := os.Open(obj)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	if opened, err := in.Stat(); err != nil || !os.SameFile(st, opened) {
+		return fmt.Errorf("%s changed while checked: %w", obj, ErrCorrupt)
+	}
+	h := sha256.New()
+	n, err := io.Copy(h, io.LimitReader(in, f.Size+1))
+	if err != nil {
+		return err
+	}
+	if n != f.Size || hex.EncodeToString(h.Sum(nil)) != f.SHA256 {
+		in.Close()
+		os.Remove(obj)
 		return ErrCorrupt
 	}
 	return nil
@@ -352,8 +386,9 @@ func (c *Cache) writePointer(name, value string) error {
 	return atomicfile.Write(filepath.Join(c.root, name), []byte(value+"\n"))
 }
 
+// writeSynced creates path, which must not exist, with data, and syncs it.
 func writeSynced(path string, data []byte) error {
-	f, err := os.Create(path)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return err
 	}
@@ -368,27 +403,52 @@ func writeSynced(path string, data []byte) error {
 	return f.Close()
 }
 
-// linkOrCopy hard-links src at dst, or copies it where links are not
-// possible (a file system without them).
-func linkOrCopy(src, dst string) error {
-	if err := os.Link(src, dst); err == nil {
-		return nil
+// placeFile makes the regular file src also appear at dst, which must not
+// exist: a hard link, or, where the file system cannot link (another
+// device, FAT, a file system that refuses), a copy. Either way dst is
+// created exclusively: a file, link or FIFO already at dst is an error
+// satisfying errors.Is(err, fs.ErrExist), never overwritten or followed.
+func placeFile(src, dst string) error {
+	err := os.Link(src, dst)
+	if err == nil || !linkUnsupported(err) {
+		return err
 	}
+	return copyExclusive(src, dst)
+}
+
+// linkUnsupported reports whether a failed link means "use a copy": the
+// two names are on different devices, or the file system does not do
+// links (Linux FAT says EPERM; some say unsupported).
+func linkUnsupported(err error) bool {
+	return isCrossDevice(err) || errors.Is(err, fs.ErrPermission) || errors.Is(err, errors.ErrUnsupported)
+}
+
+// copyExclusive copies the regular file src to a new file dst.
+func copyExclusive(src, dst string) (err error) {
 	in, err := os.Open(src)
 	if err != nil {
 		return err
 	}
 	defer in.Close()
-	out, err := os.Create(dst)
+	if st, err := in.Stat(); err != nil {
+		return err
+	} else if !st.Mode().IsRegular() {
+		return fmt.Errorf("copy %s: not a regular file", src)
+	}
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return err
 	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
+	defer func() {
+		if err != nil {
+			out.Close()
+			os.Remove(dst)
+		}
+	}()
+	if _, err = io.Copy(out, in); err != nil {
 		return err
 	}
-	if err := out.Sync(); err != nil {
-		out.Close()
+	if err = out.Sync(); err != nil {
 		return err
 	}
 	return out.Close()
@@ -398,11 +458,39 @@ func linkOrCopy(src, dst string) error {
 // copy from a USB stick) into the cache as the object f. The caller has
 // checked its SHA-256 and size and fsync'd it. The object is durable once a
 // release using it is activated.
+//
+// The object is created exclusively. If one is already there (the same
+// content adopted before, or something left or planted), it is kept when
+// it checks out and replaced when it does not: a link or FIFO at the
+// object's name is removed, never written through.
 func (c *Cache) Adopt(f content.File, path string) error {
 	if !shaPattern.MatchString(f.SHA256) {
 		return fmt.Errorf("adopt %s: %q is not a SHA-256", f.Path, f.SHA256)
 	}
-	if err := os.Rename(path, c.ObjectPath(f.SHA256)); err != nil {
+	if st, err := os.Lstat(path); err != nil {
+		return fmt.Errorf("adopt %s: %w", f.Path, err)
+	} else if !st.Mode().IsRegular() {
+		return fmt.Errorf("adopt %s: %s is not a regular file", f.Path, path)
+	}
+	obj := c.ObjectPath(f.SHA256)
+	err := placeFile(path, obj)
+	if errors.Is(err, fs.ErrExist) {
+		if c.checkObject(f) == nil {
+			err = nil // the same bytes are there already
+		} else {
+			// checkObject removed what was there, unless another
+			// adoption already replaced it with a good one.
+			c.log.Warn("cache object replaced: it did not match its SHA-256", "object", f.SHA256)
+			err = placeFile(path, obj)
+			if errors.Is(err, fs.ErrExist) && c.checkObject(f) == nil {
+				err = nil
+			}
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("adopt %s: %w", f.Path, err)
+	}
+	if err := os.Remove(path); err != nil {
 		return fmt.Errorf("adopt %s: %w", f.Path, err)
 	}
 	// The folder is synced once for all adopted objects, by Activate.
