@@ -35,8 +35,13 @@ type Batch struct {
 	Since time.Time `json:"since"`
 	// Skipped is how many records of the spool could not be read back
 	// (a damaged disk) and are not in the batch.
-	Skipped    int         `json:"skipped,omitempty"`
-	Heartbeats []Heartbeat `json:"-"`
+	Skipped int `json:"skipped,omitempty"`
+	// Bundles are the bundles the site had published to it while the
+	// batch's records were made: the one active at its first record,
+	// then each activated after, oldest first. Reports list their items,
+	// so one that never played shows with no plays.
+	Bundles    []BundleItems `json:"bundles,omitempty"`
+	Heartbeats []Heartbeat   `json:"-"`
 	Plays      []Play      `json:"-"`
 }
 
@@ -51,6 +56,33 @@ const batchMagic = "KRB1"
 
 // ErrCorrupt marks a batch that cannot be decoded.
 var ErrCorrupt = errors.New("corrupt report batch")
+
+// ErrTooLarge marks a batch over the limits below; errors.Is also holds
+// for ErrCorrupt, as the batch is not read either way. A site writes its
+// own batches, so the department reads them as hostile: a few kilobytes of
+// gzip can claim millions of records.
+var ErrTooLarge = errors.New("report batch over the limits")
+
+// Limits of one batch, as the department reads it. A site's spool seals a
+// batch at DefaultMaxBatch (20,000) records, so honest batches are far
+// below each.
+const (
+	// MaxBatchRecords bounds a batch's heartbeats plus plays.
+	MaxBatchRecords = 100_000
+	// MaxStrings bounds the string table (item IDs, languages, guides)
+	// and, separately, the bundle item IDs of the header.
+	MaxStrings = 4096
+	// MaxStringLen bounds one string of the table or the header (content
+	// IDs are at most 64 characters).
+	MaxStringLen = 256
+	// MaxBundles bounds the bundles a batch names.
+	MaxBundles = 64
+	// maxSection bounds section one once decompressed: a full batch of
+	// the spool takes well under a megabyte.
+	maxSection = 4 << 20
+	// maxHeader bounds the JSON header, bundles included.
+	maxHeader = 2 << 20
+)
 
 // Key is the batch's object name, given its encoding: the UTC day of its
 // first record, the spool, the first sequence number and a hash of the
@@ -235,16 +267,15 @@ func DecodeBatch(r io.Reader) (*Batch, error) {
 	return b, nil
 }
 
-// maxSection bounds section one once decompressed: a full batch of the
-// spool (20,000 records) takes well under a megabyte.
-const maxSection = 16 << 20
-
 func decodeOne(br *bufio.Reader, v SummaryVisitor) (*Batch, int, error) {
 	corrupt := func(what string, err error) (*Batch, int, error) {
 		if err == nil {
 			return nil, 0, fmt.Errorf("%w: %s", ErrCorrupt, what)
 		}
 		return nil, 0, fmt.Errorf("%w: %s: %v", ErrCorrupt, what, err)
+	}
+	tooLarge := func(format string, args ...any) (*Batch, int, error) {
+		return nil, 0, fmt.Errorf("%w: %w: %s", ErrCorrupt, ErrTooLarge, fmt.Sprintf(format, args...))
 	}
 	magic := make([]byte, len(batchMagic))
 	if _, err := io.ReadFull(br, magic); err != nil || string(magic) != batchMagic {
@@ -266,11 +297,14 @@ func decodeOne(br *bufio.Reader, v SummaryVisitor) (*Batch, int, error) {
 		return corrupt("summary section", err)
 	}
 	if len(sec) > maxSection {
-		return corrupt(fmt.Sprintf("summary section over %d bytes", maxSection), nil)
+		return tooLarge("summary section over %d bytes decompressed", maxSection)
 	}
 	nl := bytes.IndexByte(sec, '\n')
 	if nl < 0 {
 		return corrupt("header", nil)
+	}
+	if nl > maxHeader {
+		return tooLarge("header of %d bytes, more than %d", nl, maxHeader)
 	}
 	var h batchHeader
 	if err := json.Unmarshal(sec[:nl], &h); err != nil {
@@ -279,8 +313,14 @@ func decodeOne(br *bufio.Reader, v SummaryVisitor) (*Batch, int, error) {
 	if h.Format != 1 {
 		return corrupt(fmt.Sprintf("format %d", h.Format), nil)
 	}
-	if h.Heartbeats < 0 || h.Plays < 0 || h.Heartbeats > 10_000_000 || h.Plays > 10_000_000 {
+	if h.Heartbeats < 0 || h.Plays < 0 {
 		return corrupt("record counts", nil)
+	}
+	if h.Heartbeats+h.Plays > MaxBatchRecords {
+		return tooLarge("%d heartbeats and %d plays, more than %d records", h.Heartbeats, h.Plays, MaxBatchRecords)
+	}
+	if err := checkBundles(h.Bundles); err != nil {
+		return tooLarge("header: %v", err)
 	}
 	p := sec[nl+1:]
 	bad := false
@@ -317,17 +357,33 @@ func decodeOne(br *bufio.Reader, v SummaryVisitor) (*Batch, int, error) {
 		v.Heartbeat(prev, int64(iv), st)
 	}
 	ns := uvarint()
-	if bad || ns > 1<<20 {
-		return corrupt("string table", nil)
+	if bad {
+		return corrupt("string table", io.ErrUnexpectedEOF)
 	}
+	if ns > MaxStrings {
+		return tooLarge("string table of %d entries, more than %d", ns, MaxStrings)
+	}
+	// The table's strings share one allocation: the bytes of the
+	// table, lengths and all, as one string sliced for each entry.
 	table := make([]string, ns)
+	start, all := p, ""
 	for i := range table {
 		l := uvarint()
 		if bad || l > uint64(len(p)) {
 			return corrupt("string table", io.ErrUnexpectedEOF)
 		}
-		table[i] = string(p[:l])
+		if l > MaxStringLen {
+			return tooLarge("string table entry %d: %d bytes, more than %d", i, l, MaxStringLen)
+		}
 		p = p[l:]
+	}
+	if ns > 0 {
+		all = string(start[:len(start)-len(p)])
+	}
+	for i, q := 0, all; i < len(table); i++ {
+		l, k := uvarintString(q)
+		table[i] = q[k : k+int(l)]
+		q = q[k+int(l):]
 	}
 	v.Strings(table)
 	prev = 0
@@ -347,4 +403,51 @@ func decodeOne(br *bufio.Reader, v SummaryVisitor) (*Batch, int, error) {
 	}
 	b := h.Batch
 	return &b, int(n), nil
+}
+
+// uvarintString is binary.Uvarint over a string already checked to hold
+// one.
+func uvarintString(s string) (uint64, int) {
+	var x uint64
+	for i := 0; i < len(s) && i < binary.MaxVarintLen64; i++ {
+		c := s[i]
+		x |= uint64(c&0x7f) << (7 * i)
+		if c < 0x80 {
+			return x, i + 1
+		}
+	}
+	return 0, 0
+}
+
+// BundleItems names a bundle published to a site and the items it holds.
+type BundleItems struct {
+	// Bundle is "id@version", as in heartbeats.
+	Bundle string `json:"bundle"`
+	// From is when the site activated it.
+	From time.Time `json:"from"`
+	// Items are the IDs of the bundle's items.
+	Items []string `json:"items"`
+}
+
+// checkBundles applies the batch limits to a header's bundles.
+func checkBundles(bs []BundleItems) error {
+	if len(bs) > MaxBundles {
+		return fmt.Errorf("%d bundles, more than %d", len(bs), MaxBundles)
+	}
+	n := 0
+	for i, b := range bs {
+		n += len(b.Items)
+		if n > MaxStrings {
+			return fmt.Errorf("bundles: more than %d items", MaxStrings)
+		}
+		if len(b.Bundle) > MaxStringLen {
+			return fmt.Errorf("bundles[%d]: name of %d bytes, more than %d", i, len(b.Bundle), MaxStringLen)
+		}
+		for j, it := range b.Items {
+			if len(it) > MaxStringLen {
+				return fmt.Errorf("bundles[%d].items[%d]: %d bytes, more than %d", i, j, len(it), MaxStringLen)
+			}
+		}
+	}
+	return nil
 }

@@ -116,10 +116,15 @@ type Play struct {
 	Guide string `json:"guide,omitempty"`
 }
 
-// Record is a heartbeat or a play: exactly one field is set.
+// Record is a heartbeat, a play or a bundle activation: exactly one field
+// is set.
 type Record struct {
 	Heartbeat *Heartbeat `json:"heartbeat,omitempty"`
 	Play      *Play      `json:"play,omitempty"`
+	// Bundle says the site activated a bundle, with its items: the
+	// spool carries it into the header of this and every later batch
+	// until another is activated (Batch.Bundles).
+	Bundle *BundleItems `json:"bundle,omitempty"`
 }
 
 // Time is when the record happened.
@@ -130,14 +135,21 @@ func (r Record) Time() time.Time {
 	if r.Play != nil {
 		return r.Play.Start
 	}
+	if r.Bundle != nil {
+		return r.Bundle.From
+	}
 	return time.Time{}
 }
 
 // Check reports what is wrong with a record read back from disk or store.
 func (r Record) Check() error {
 	switch {
-	case (r.Heartbeat == nil) == (r.Play == nil):
-		return errors.New("want exactly one of heartbeat or play")
+	case btoi(r.Heartbeat != nil)+btoi(r.Play != nil)+btoi(r.Bundle != nil) != 1:
+		return errors.New("want exactly one of heartbeat, play or bundle")
+	case r.Bundle != nil && (r.Bundle.Bundle == "" || r.Bundle.From.IsZero()):
+		return errors.New("bundle: name or time missing")
+	case r.Bundle != nil && checkBundles([]BundleItems{*r.Bundle}) != nil:
+		return fmt.Errorf("bundle %s: %w", r.Bundle.Bundle, checkBundles([]BundleItems{*r.Bundle}))
 	case r.Heartbeat != nil && r.Heartbeat.Time.IsZero():
 		return errors.New("heartbeat: time missing")
 	case r.Heartbeat != nil && (r.Heartbeat.State < Content || r.Heartbeat.State > Error):
@@ -152,6 +164,13 @@ func (r Record) Check() error {
 	return nil
 }
 
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 // Status is what a site last said, kept at reports/<site>/status.json and
 // overwritten at every heartbeat: `kioskctl status` reads only these.
 type Status struct {
@@ -159,6 +178,10 @@ type Status struct {
 	Heartbeat Heartbeat `json:"heartbeat"`
 	// Backlog is how many records wait in the site's spool.
 	Backlog int `json:"backlog"`
+	// Stopped is when the site stopped cleanly, written after its last
+	// upload so Backlog is what stays behind; zero while it runs (the
+	// next status after a start clears it).
+	Stopped time.Time `json:"stopped,omitzero"`
 }
 
 // Store keys, relative to the store's prefix.

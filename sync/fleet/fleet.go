@@ -7,6 +7,14 @@
 // so a year of a hundred sites fits in memory. A batch that cannot be
 // read is skipped, reported through the warn callback with its key, and
 // the rest still counts.
+//
+// Sites write their own batches, so their bytes are read as hostile: each
+// batch within report's limits (ErrTooLarge), and each site within
+// per-site limits (ErrSiteLimit) on heartbeats, distinct items and batches
+// a day, so one site cannot make the department's report run out of
+// memory. A batch is read in its first version: the bucket keeps versions
+// (sync/provision) and a site can overwrite a batch it wrote once, but
+// cannot change or remove that first version.
 package fleet
 
 import (
@@ -16,6 +24,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -23,26 +32,49 @@ import (
 
 	"github.com/vnict/kiosk/kiosk/report"
 	"github.com/vnict/kiosk/kiosk/report/uptime"
+	"github.com/vnict/kiosk/sync/s3store"
 )
 
 // Store is the report store as the department reads it; *s3store.Store is
 // one.
 type Store interface {
 	Folders(ctx context.Context, prefix string) ([]string, error)
-	List(ctx context.Context, prefix string) ([]string, error)
+	Versions(ctx context.Context, prefix string) ([]s3store.Version, error)
 	Get(ctx context.Context, key string) (io.ReadCloser, error)
+	GetVersion(ctx context.Context, key, id string) (io.ReadCloser, error)
 }
 
 // Concurrency is how many objects are read at once.
 const Concurrency = 32
+
+// ErrSiteLimit marks a batch refused because, with it, its site would
+// pass a per-site limit.
+var ErrSiteLimit = errors.New("site over its report limits")
+
+// Per-site limits. Sites report at least every 5 s (siteconfig's shortest
+// interval), plus a heartbeat at each change of state; twice that rate
+// over the period read is more than any honest site sends.
+const (
+	// MinInterval is the shortest heartbeat interval a site may use.
+	MinInterval = 5 * time.Second
+	// MaxPlayKeys bounds a site's distinct item and language pairs (and
+	// listed items) in one report.
+	MaxPlayKeys = 20_000
+	// MaxBatchesPerDay bounds the batches of one site's day folder: a
+	// spool seals at midnight, every 20,000 records and at each stop.
+	MaxBatchesPerDay = 2_000
+)
 
 // SiteStatus is one row of the fleet table.
 type SiteStatus struct {
 	Site string
 	// Status is what the site last said; zero if Err is set.
 	Status report.Status
-	// Online: the last heartbeat is younger than 2.5 intervals.
+	// Online: the last heartbeat is younger than 2.5 intervals and the
+	// site has not said it stopped.
 	Online bool
+	// Stopped: the site's last status says it stopped cleanly.
+	Stopped bool
 	// Err says why the status could not be read.
 	Err error
 }
@@ -91,7 +123,8 @@ func status(ctx context.Context, st Store, site string, now time.Time) SiteStatu
 		return s
 	}
 	hb := s.Status.Heartbeat
-	s.Online = hb.Interval > 0 && now.Sub(hb.Time) <= time.Duration(uptime.Tolerance*float64(hb.Interval))
+	s.Stopped = !s.Status.Stopped.IsZero()
+	s.Online = !s.Stopped && hb.Interval > 0 && now.Sub(hb.Time) <= time.Duration(uptime.Tolerance*float64(hb.Interval))
 	return s
 }
 
@@ -113,69 +146,86 @@ type SiteData struct {
 
 // Load reads the batches of site holding records of the period (local
 // days from..to, cut at now, in sched's zone). A batch that cannot be
-// decoded is skipped and warn is told, with its key; a store that fails
-// fails the load, rather than turning its error into an outage.
+// decoded, or is over the limits, is skipped and warn is told, with its
+// key; a store that fails fails the load, rather than turning its error
+// into an outage.
 func Load(ctx context.Context, st Store, site string, sched report.Schedule, from, to, now time.Time,
 	warn func(key string, err error)) (*SiteData, error) {
 	period := uptime.Period(sched, from, to, now)
-	keys, err := st.List(ctx, report.BatchPrefix(site))
-	if err != nil {
-		return nil, fmt.Errorf("site %s: %w", site, err)
-	}
 	// Heartbeats just outside the period vouch into it; margin covers
 	// 2.5 of the longest interval allowed (1 h).
 	const margin = 3 * time.Hour
 	lo, hi := period.Start.Add(-margin), period.End.Add(margin)
 	// A batch's records lie in the UTC day its key names, or just after.
 	loDay := lo.UTC().Truncate(24*time.Hour).AddDate(0, 0, -1)
-	var wanted []string
-	for _, k := range keys {
-		if day, ok := report.KeyDay(k); !ok || (!day.Before(loDay) && !day.After(hi.UTC())) {
-			wanted = append(wanted, k)
+	days, err := batchDays(ctx, st, site)
+	if err != nil {
+		return nil, err
+	}
+	var wanted []batchRef
+	for _, day := range days {
+		if day.Before(loDay) || day.After(hi.UTC()) {
+			continue
 		}
+		refs, err := firstVersions(ctx, st, site, day)
+		if errors.Is(err, ErrSiteLimit) {
+			warn(report.BatchPrefix(site)+day.Format("20060102")+"/", err)
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		wanted = append(wanted, refs...)
 	}
 	d := &SiteData{Site: site, Plays: uptime.NewPlayCounter(period.Start, period.End)}
 	// Since is the site's first report ever: the header of its oldest
 	// batch, even from before the period, so a site whose spool was
 	// replaced is not taken for one installed later.
-	if len(keys) > 0 && (len(wanted) == 0 || keys[0] != wanted[0]) {
-		if b, err := readBatch(ctx, st, keys[0], discard{}); err == nil {
-			d.Since = b.Since
-		} else if errors.Is(err, report.ErrCorrupt) {
-			warn(keys[0], err)
-		} else {
-			return nil, fmt.Errorf("site %s: %w", site, err)
+	if len(days) > 0 && (len(wanted) == 0 || !strings.Contains(wanted[0].Key, "/"+days[0].Format("20060102")+"/")) {
+		refs, err := firstVersions(ctx, st, site, days[0])
+		if err != nil && !errors.Is(err, ErrSiteLimit) {
+			return nil, err
+		}
+		if len(refs) > 0 {
+			if b, err := readBatch(ctx, st, refs[0], discard{}); err == nil {
+				d.Since = b.Since
+			} else if errors.Is(err, report.ErrCorrupt) {
+				warn(refs[0].Key, err)
+			} else {
+				return nil, fmt.Errorf("site %s: %w", site, err)
+			}
 		}
 	}
+	// The per-site limits, shared by the batches read in parallel.
+	maxBeats := int(2 * hi.Sub(lo) / MinInterval)
 	var mu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(Concurrency)
 	loMs, hiMs := lo.UnixMilli(), hi.UnixMilli()
-	for _, key := range wanted {
+	pStart, pEnd := period.Start, period.End
+	for _, ref := range wanted {
 		g.Go(func() error {
 			v := &batchReader{in: d.Plays.In, lo: loMs, hi: hiMs}
-			b, err := readBatch(gctx, st, key, v)
+			b, err := readBatch(gctx, st, ref, v)
+			if err == nil {
+				mu.Lock()
+				if err = d.add(v, b, maxBeats, pStart, pEnd); err != nil {
+					d.Skipped++
+				}
+				mu.Unlock()
+				if err != nil {
+					warn(ref.Key, fmt.Errorf("%s: %w", ref.Key, err))
+				}
+				return nil
+			}
 			if errors.Is(err, report.ErrCorrupt) {
-				warn(key, err)
+				warn(ref.Key, err)
 				mu.Lock()
 				d.Skipped++
 				mu.Unlock()
 				return nil
 			}
-			if err != nil {
-				return fmt.Errorf("site %s: %w", site, err)
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			d.Batches++
-			d.Beats = append(d.Beats, v.beats...)
-			v.addTo(d.Plays)
-			if !b.Since.IsZero() && (d.Since.IsZero() || b.Since.Before(d.Since)) {
-				d.Since = b.Since
-			}
-			d.Evicted = max(d.Evicted, b.Evicted)
-			d.Unreadable += b.Skipped
-			return nil
+			return fmt.Errorf("site %s: %w", site, err)
 		})
 	}
 	if err := g.Wait(); err != nil {
@@ -185,30 +235,134 @@ func Load(ctx context.Context, st Store, site string, sched report.Schedule, fro
 	return d, nil
 }
 
-func readBatch(ctx context.Context, st Store, key string, v report.SummaryVisitor) (*report.Batch, error) {
-	rc, err := st.Get(ctx, key)
+// add merges a decoded batch into d, or refuses it, leaving d unchanged,
+// if the site would pass a limit. The caller holds d's lock.
+func (d *SiteData) add(v *batchReader, b *report.Batch, maxBeats int, start, end time.Time) error {
+	if len(d.Beats)+len(v.beats) > maxBeats {
+		return fmt.Errorf("%w: site %s: more than %d heartbeats in the period read", ErrSiteLimit, d.Site, maxBeats)
+	}
+	items := activeItems(b.Bundles, start, end)
+	if n := d.Plays.Keys() + v.keys() + len(items); n > MaxPlayKeys {
+		return fmt.Errorf("%w: site %s: more than %d items and languages", ErrSiteLimit, d.Site, MaxPlayKeys)
+	}
+	d.Batches++
+	d.Beats = append(d.Beats, v.beats...)
+	v.addTo(d.Plays)
+	for _, it := range items {
+		d.Plays.Expect(it)
+	}
+	if !b.Since.IsZero() && (d.Since.IsZero() || b.Since.Before(d.Since)) {
+		d.Since = b.Since
+	}
+	d.Evicted = max(d.Evicted, b.Evicted)
+	d.Unreadable += b.Skipped
+	return nil
+}
+
+// activeItems returns the items of the bundles of a batch that were
+// active at some time in [start, end): each from its activation until the
+// next one's (the last until the batch's end, which the header does not
+// say, so it counts as active).
+func activeItems(bs []report.BundleItems, start, end time.Time) []string {
+	var out []string
+	for i, b := range bs {
+		if !b.From.Before(end) {
+			continue
+		}
+		if i+1 < len(bs) && !bs[i+1].From.After(start) {
+			continue
+		}
+		out = append(out, b.Items...)
+	}
+	return out
+}
+
+// batchRef names the version of a batch the department reads.
+type batchRef struct{ Key, Version string }
+
+// batchDays lists the UTC days of the site's batch folders, oldest first;
+// folders not named as a day are not the site's spool's and are ignored.
+func batchDays(ctx context.Context, st Store, site string) ([]time.Time, error) {
+	names, err := st.Folders(ctx, report.BatchPrefix(site))
+	if err != nil {
+		return nil, fmt.Errorf("site %s: %w", site, err)
+	}
+	var days []time.Time
+	for _, n := range names {
+		if day, err := time.Parse("20060102", n); err == nil && len(n) == 8 {
+			days = append(days, day)
+		}
+	}
+	sort.Slice(days, func(i, j int) bool { return days[i].Before(days[j]) })
+	return days, nil
+}
+
+// firstVersions lists the batches of one of the site's day folders, each
+// in its oldest version: later ones are overwrites the site should not
+// have made. A batch whose latest version is a delete marker was removed
+// by the department and is left out.
+func firstVersions(ctx context.Context, st Store, site string, day time.Time) ([]batchRef, error) {
+	prefix := report.BatchPrefix(site) + day.Format("20060102") + "/"
+	vs, err := st.Versions(ctx, prefix)
+	if err != nil {
+		return nil, fmt.Errorf("site %s: %w", site, err)
+	}
+	var out []batchRef
+	deleted := false
+	for i, v := range vs {
+		if i == 0 || v.Key != vs[i-1].Key {
+			// The key's first entry is its latest version.
+			deleted = v.DeleteMarker
+			if !deleted && strings.HasSuffix(v.Key, ".krb") {
+				out = append(out, batchRef{Key: v.Key})
+			}
+		}
+		// Versions come newest first: the last seen is the oldest.
+		if n := len(out); !deleted && !v.DeleteMarker && n > 0 && out[n-1].Key == v.Key {
+			out[n-1].Version = v.ID
+		}
+	}
+	if len(out) > MaxBatchesPerDay {
+		return nil, fmt.Errorf("%w: site %s: %d batches in %s, more than %d", ErrSiteLimit, site, len(out), prefix, MaxBatchesPerDay)
+	}
+	return out, nil
+}
+
+func readBatch(ctx context.Context, st Store, ref batchRef, v report.SummaryVisitor) (*report.Batch, error) {
+	rc, err := st.GetVersion(ctx, ref.Key, ref.Version)
 	if err != nil {
 		return nil, err
 	}
 	defer rc.Close()
 	b, err := report.ScanSummary(rc, v)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", key, err)
+		return nil, fmt.Errorf("%s: %w", ref.Key, err)
 	}
 	return b, nil
 }
 
 // batchReader keeps a batch's heartbeats in [lo, hi) as Beats and sums its
 // plays in the period by string-table index, for addTo once the whole
-// batch has decoded.
+// batch has decoded. What it holds is bounded by the batch's limits
+// (report.MaxBatchRecords, report.MaxStrings).
 type batchReader struct {
 	in     func(ms int64) bool
 	lo, hi int64
 	beats  []uptime.Beat
 	table  []string
-	sums   []uptime.PlayTotal // by item*len(table)+lang, for small tables
-	big    map[[2]int]*uptime.PlayTotal
+	dense  []playSum          // by item*len(table)+lang, for small tables
+	sparse map[uint64]playSum // by item<<32|lang, for the rest
 }
+
+// playSum is the plays of one item in one language within a batch.
+type playSum struct {
+	n  int
+	ms int64
+}
+
+// denseTable is the largest string table summed in a dense array: its
+// square of 16-byte sums is 64 KiB.
+const denseTable = 64
 
 func (r *batchReader) Heartbeat(at, iv int64, st report.State) {
 	if at >= r.lo && at < r.hi {
@@ -218,10 +372,10 @@ func (r *batchReader) Heartbeat(at, iv int64, st report.State) {
 
 func (r *batchReader) Strings(t []string) {
 	r.table = t
-	if len(t) <= 256 {
-		r.sums = make([]uptime.PlayTotal, len(t)*len(t))
+	if len(t) <= denseTable {
+		r.dense = make([]playSum, len(t)*len(t))
 	} else {
-		r.big = map[[2]int]*uptime.PlayTotal{}
+		r.sparse = map[uint64]playSum{}
 	}
 }
 
@@ -229,30 +383,40 @@ func (r *batchReader) Play(start, dur int64, item, lang, _ int) {
 	if !r.in(start) {
 		return
 	}
-	var t *uptime.PlayTotal
-	if r.big != nil {
-		k := [2]int{item, lang}
-		if t = r.big[k]; t == nil {
-			t = &uptime.PlayTotal{}
-			r.big[k] = t
-		}
-	} else {
-		t = &r.sums[item*len(r.table)+lang]
+	if r.sparse != nil {
+		k := uint64(item)<<32 | uint64(lang)
+		t := r.sparse[k]
+		t.n++
+		t.ms += dur
+		r.sparse[k] = t
+		return
 	}
-	t.Plays++
-	t.Time += time.Duration(dur) * time.Millisecond
+	t := &r.dense[item*len(r.table)+lang]
+	t.n++
+	t.ms += dur
+}
+
+// keys counts the item and language pairs the batch played.
+func (r *batchReader) keys() int {
+	n := len(r.sparse)
+	for _, t := range r.dense {
+		if t.n > 0 {
+			n++
+		}
+	}
+	return n
 }
 
 // addTo adds the batch's play totals to c; the caller holds c's lock.
 func (r *batchReader) addTo(c *uptime.PlayCounter) {
 	n := len(r.table)
-	for i, t := range r.sums {
-		if t.Plays > 0 {
-			c.AddTotal(r.table[i/n], r.table[i%n], t.Plays, t.Time)
+	for i, t := range r.dense {
+		if t.n > 0 {
+			c.AddTotal(r.table[i/n], r.table[i%n], t.n, time.Duration(t.ms)*time.Millisecond)
 		}
 	}
-	for k, t := range r.big {
-		c.AddTotal(r.table[k[0]], r.table[k[1]], t.Plays, t.Time)
+	for k, t := range r.sparse {
+		c.AddTotal(r.table[k>>32], r.table[k&(1<<32-1)], t.n, time.Duration(t.ms)*time.Millisecond)
 	}
 }
 

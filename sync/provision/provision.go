@@ -13,6 +13,31 @@
 // Every site shares one canned policy (PolicyName). It names the site's own
 // report folder with the ${aws:username} policy variable, which is why a
 // site's access key is its site ID.
+//
+// # Written once
+//
+// A site writes its report batches with If-None-Match, but S3 does not
+// let a policy require that header: a site's credentials (or a thief's)
+// can overwrite a batch by leaving it out. So Provision also turns on
+// versioning on the bucket (EnsureVersioning, with the department's
+// credentials through minio-go), the site policy allows no version delete,
+// retention or tagging change, and the department reads the first version
+// of each batch (sync/fleet). An overwrite then only adds a later version
+// the reports never read.
+//
+// Versioning covers only the batches and event reports: the publications
+// (tuf/, media/) and each site's status.json, overwritten at every
+// heartbeat by design, are excluded with MinIO's excluded-prefix extension,
+// so a minute heartbeat does not keep half a million versions a year and a
+// collected media object does not live on as a hidden old version.
+//
+// Object lock (WORM retention) was considered and not chosen: it does not
+// stop a new version from being written on top, so the department would
+// read the first version all the same; MinIO can only lock a bucket made
+// with locking from the start, not the department's existing one; and
+// compliance mode would keep the department itself from removing old
+// reports. The policy's explicit denials of version deletes and of
+// retention changes give what locking would add against a site.
 package provision
 
 import (
@@ -27,6 +52,7 @@ import (
 	"strings"
 
 	"github.com/minio/madmin-go/v3"
+	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
 )
 
@@ -67,7 +93,9 @@ type policy struct {
 }
 
 type statement struct {
-	Sid      string   `json:"Sid"`
+	Sid string `json:"Sid"`
+	// Effect is "Allow" or "Deny"; a denial wins over any allowance, also
+	// one from another policy attached to the user by mistake.
 	Effect   string   `json:"Effect"`
 	Action   []string `json:"Action"`
 	Resource []string `json:"Resource"`
@@ -84,9 +112,14 @@ type statement struct {
 //   - s3:GetBucketLocation on the bucket: minio-go asks for it before the
 //     first request when no region is configured;
 //   - s3:PutObject on reports/${aws:username}/*: the site's own reports,
-//     ${aws:username} being the user's access key, the site ID.
+//     ${aws:username} being the user's access key, the site ID;
+//   - s3:AbortMultipartUpload and s3:ListMultipartUploadParts there too,
+//     so a site can clean up its own interrupted large uploads.
 //
-// Nothing else: no listing, no deletes, no reading of reports.
+// Nothing else: no listing, no deletes, no reading of reports. It also
+// denies outright, anywhere in the bucket, what would undo a written-once
+// batch: deleting objects or versions, retention, legal holds, tags, and
+// the bucket's versioning, lifecycle, lock and policy settings.
 func SitePolicy(bucket, prefix string) ([]byte, error) {
 	if err := checkBucket(bucket); err != nil {
 		return nil, err
@@ -111,11 +144,26 @@ func SitePolicy(bucket, prefix string) ([]byte, error) {
 		}, {
 			Sid:      "WriteOwnReports",
 			Effect:   "Allow",
-			Action:   []string{"s3:PutObject"},
+			Action:   []string{"s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"},
 			Resource: []string{obj + "reports/${aws:username}/*"},
+		}, {
+			Sid:      "KeepReportsWrittenOnce",
+			Effect:   "Deny",
+			Action:   deniedActions,
+			Resource: []string{"arn:aws:s3:::" + bucket, "arn:aws:s3:::" + bucket + "/*"},
 		}},
 	}
 	return json.MarshalIndent(doc, "", "  ")
+}
+
+// deniedActions are refused to sites explicitly: each would let a site
+// remove or hide what it wrote once, or change the rules that keep it.
+var deniedActions = []string{
+	"s3:DeleteObject", "s3:DeleteObjectVersion",
+	"s3:PutObjectRetention", "s3:PutObjectLegalHold", "s3:BypassGovernanceRetention",
+	"s3:PutObjectTagging", "s3:PutObjectVersionTagging", "s3:DeleteObjectTagging", "s3:DeleteObjectVersionTagging",
+	"s3:PutBucketVersioning", "s3:PutLifecycleConfiguration", "s3:PutBucketObjectLockConfiguration",
+	"s3:PutBucketPolicy", "s3:DeleteBucketPolicy", "s3:DeleteBucket",
 }
 
 // checkBucket refuses names that would change the policy's meaning: the
@@ -163,6 +211,9 @@ type Config struct {
 // Provisioner creates and rotates site users on one MinIO server.
 type Provisioner struct {
 	admin    *madmin.AdminClient
+	s3       *minio.Client
+	bucket   string
+	prefix   string // "" or "a/b/"
 	endpoint string
 	policy   []byte
 	name     string
@@ -185,11 +236,20 @@ func New(cfg Config) (*Provisioner, error) {
 	if err != nil {
 		return nil, fmt.Errorf("provision: admin client for %s: %w", cfg.Endpoint, err)
 	}
+	s3, err := minio.New(cfg.Endpoint, &minio.Options{
+		Creds:  credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""),
+		Secure: cfg.Secure,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("provision: S3 client for %s: %w", cfg.Endpoint, err)
+	}
+	prefix, _ := folder(cfg.Prefix) // checked by SitePolicy
 	name := cfg.PolicyName
 	if name == "" {
 		name = DefaultPolicyName
 	}
-	return &Provisioner{admin: admin, endpoint: cfg.Endpoint, policy: doc, name: name, rand: rand.Reader}, nil
+	return &Provisioner{admin: admin, s3: s3, bucket: cfg.Bucket, prefix: prefix, endpoint: cfg.Endpoint,
+		policy: doc, name: name, rand: rand.Reader}, nil
 }
 
 // Credentials are a site's S3 credentials.
@@ -203,8 +263,10 @@ type Credentials struct {
 	Rotated bool
 }
 
-// Provision makes the site's user: it writes the shared site policy (adding
-// or replacing it), creates the user siteID with a fresh random secret,
+// Provision makes the site's user: it makes sure the bucket keeps the
+// first version of every batch (EnsureVersioning; a server that cannot is
+// refused, as reports would not be written once), writes the shared site
+// policy (adding or replacing it), creates the user siteID with a fresh random secret,
 // enabled, and attaches the policy. Provisioning a site that already has a
 // user rotates its secret (the old one stops working at once) and enables
 // it again; a user that is not a site (ErrNotSite) is left unchanged.
@@ -218,6 +280,9 @@ func (p *Provisioner) Provision(ctx context.Context, siteID string) (Credentials
 	rotated, err := p.existing(ctx, siteID)
 	if err != nil {
 		return fail("look up user", err)
+	}
+	if err := p.EnsureVersioning(ctx); err != nil {
+		return fail("keep report batches written once", err)
 	}
 	if err := p.admin.AddCannedPolicy(ctx, p.name, p.policy); err != nil {
 		return fail("add policy "+p.name, err)

@@ -54,6 +54,9 @@ var (
 	keyBytes   = []byte("bytes")
 	keyRecords = []byte("records")
 	keyOpenN   = []byte("open")
+	// keyBundle holds the last bundle activated, as JSON, for the header
+	// of every batch until the next.
+	keyBundle = []byte("bundle")
 )
 
 // DefaultMaxBatch is the most records in one batch: a day of heartbeats
@@ -66,7 +69,8 @@ type Options struct {
 	Site string
 	// Limit bounds the records and batches held, in bytes.
 	Limit int64
-	// MaxBatch caps the records in one batch; default DefaultMaxBatch.
+	// MaxBatch caps the records in one batch; default DefaultMaxBatch,
+	// at most report.MaxBatchRecords (the department refuses more).
 	MaxBatch int
 	// Now is the clock, for the spool's birth time; default time.Now.
 	Now func() time.Time
@@ -113,6 +117,7 @@ func Open(path string, opts Options) (*Spool, error) {
 	if opts.MaxBatch <= 0 {
 		opts.MaxBatch = DefaultMaxBatch
 	}
+	opts.MaxBatch = min(opts.MaxBatch, report.MaxBatchRecords)
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -345,10 +350,19 @@ func (s *Spool) Seal() error {
 }
 
 // seal turns the open records into one sealed batch. A record that cannot
-// be read back is left out with a log line naming it, and counted.
+// be read back is left out with a log line naming it, and counted. The
+// bundle active at the first record and those activated since go into the
+// batch's header; bundle records are then done with.
 func (s *Spool) seal(tx *bolt.Tx) error {
 	open, sealed, meta := tx.Bucket(bucketOpen), tx.Bucket(bucketSealed), tx.Bucket(bucketMeta)
 	b := report.Batch{Site: s.opts.Site, Spool: s.id, Since: s.since, Evicted: getUint(meta, keyEvicted)}
+	if v := meta.Get(keyBundle); v != nil {
+		var cur report.BundleItems
+		if err := json.Unmarshal(v, &cur); err == nil {
+			b.Bundles = append(b.Bundles, cur)
+		}
+	}
+	bundles := 0
 	var keys [][]byte
 	var size int64
 	c := open.Cursor()
@@ -366,15 +380,29 @@ func (s *Spool) seal(tx *bolt.Tx) error {
 			b.Skipped++
 			continue
 		}
-		if r.Heartbeat != nil {
+		switch {
+		case r.Heartbeat != nil:
 			b.Heartbeats = append(b.Heartbeats, *r.Heartbeat)
-		} else {
+		case r.Play != nil:
 			b.Plays = append(b.Plays, *r.Play)
+		default:
+			bundles++
+			b.Bundles = appendBundle(b.Bundles, *r.Bundle)
 		}
 	}
 	if len(keys) == 0 {
 		return nil
 	}
+	if n := len(b.Bundles); n > 0 {
+		v, err := json.Marshal(b.Bundles[n-1])
+		if err != nil {
+			return err
+		}
+		if err := meta.Put(keyBundle, v); err != nil {
+			return err
+		}
+	}
+	addInt(meta, keyRecords, -int64(bundles))
 	for _, k := range keys {
 		if err := open.Delete(k); err != nil {
 			return err
@@ -395,6 +423,20 @@ func (s *Spool) seal(tx *bolt.Tx) error {
 	v := encodeSealed(b.Key(buf.Bytes()), n, buf.Bytes())
 	addInt(meta, keyBytes, int64(len(v)))
 	return sealed.Put(seqKey(b.First), v)
+}
+
+// appendBundle adds an activation to a batch's bundles: the same bundle
+// again (a restart announces it anew) is not a change, and past
+// report.MaxBundles the one before is replaced, keeping the first (active
+// at the batch's start) and the latest.
+func appendBundle(bs []report.BundleItems, b report.BundleItems) []report.BundleItems {
+	if n := len(bs); n > 0 && bs[n-1].Bundle == b.Bundle {
+		return bs
+	}
+	if len(bs) >= report.MaxBundles {
+		bs = bs[:len(bs)-1]
+	}
+	return append(bs, b)
 }
 
 // evict drops the oldest records until the spool fits its limit.

@@ -54,17 +54,33 @@ func BeatOf(hb *report.Heartbeat) Beat {
 	return Beat{At: hb.Time.UnixMilli(), Interval: int32(min(hb.Interval.Milliseconds(), 1<<31-1)), State: hb.State}
 }
 
-// PlayCounter sums plays per item and language, over a period.
+// PlayCounter sums plays per item and language, over a period, and
+// keeps the items the site was expected to play (Expect), so one that
+// never played is reported with none.
 type PlayCounter struct {
 	from, to int64
 	sums     map[playKey]*PlayTotal
+	expected map[string]struct{}
 }
 
 type playKey struct{ item, lang string }
 
 // NewPlayCounter counts the plays that start in [from, to).
 func NewPlayCounter(from, to time.Time) *PlayCounter {
-	return &PlayCounter{from: from.UnixMilli(), to: to.UnixMilli(), sums: map[playKey]*PlayTotal{}}
+	return &PlayCounter{from: from.UnixMilli(), to: to.UnixMilli(), sums: map[playKey]*PlayTotal{}, expected: map[string]struct{}{}}
+}
+
+// Expect notes that item was in a bundle published to the site during
+// the period: Totals lists it even if it never played.
+func (c *PlayCounter) Expect(item string) { c.expected[item] = struct{}{} }
+
+// Keys counts the item and language pairs summed and the items expected,
+// for bounding what one site may make the counter hold.
+func (c *PlayCounter) Keys() int {
+	if c == nil {
+		return 0
+	}
+	return len(c.sums) + len(c.expected)
 }
 
 // Add counts p if it is in the period.
@@ -91,14 +107,23 @@ func (c *PlayCounter) AddTotal(item, lang string, n int, d time.Duration) {
 // period.
 func (c *PlayCounter) In(ms int64) bool { return ms >= c.from && ms < c.to }
 
-// Totals returns the sums by item, then language.
+// Totals returns the sums by item, then language. An expected item that
+// never played in any language has one total, with no language and no
+// plays.
 func (c *PlayCounter) Totals() []PlayTotal {
 	if c == nil {
 		return nil
 	}
 	out := make([]PlayTotal, 0, len(c.sums))
+	played := make(map[string]bool, len(c.sums))
 	for _, t := range c.sums {
 		out = append(out, *t)
+		played[t.Item] = true
+	}
+	for it := range c.expected {
+		if !played[it] {
+			out = append(out, PlayTotal{Item: it})
+		}
 	}
 	slices.SortFunc(out, func(a, b PlayTotal) int {
 		return cmp.Or(cmp.Compare(a.Item, b.Item), cmp.Compare(a.Lang, b.Lang))
@@ -151,7 +176,8 @@ func (t Tally) Uptime() (float64, bool) {
 	return float64(t.Showing) / float64(t.Scheduled), true
 }
 
-// PlayTotal counts the plays of one item in one language.
+// PlayTotal counts the plays of one item in one language. Lang is empty
+// for an item that was published to the site and never played.
 type PlayTotal struct {
 	Item, Lang string
 	Plays      int
