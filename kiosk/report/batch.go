@@ -42,7 +42,7 @@ type Batch struct {
 	// so one that never played shows with no plays.
 	Bundles    []BundleItems `json:"bundles,omitempty"`
 	Heartbeats []Heartbeat   `json:"-"`
-	Plays      []Play      `json:"-"`
+	Plays      []Play        `json:"-"`
 }
 
 type batchHeader struct {
