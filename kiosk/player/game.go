@@ -171,6 +171,12 @@ func (p *Player) apply(cfg *siteconfig.Config, now time.Time) {
 	} else {
 		p.standbyT = p.newType(chain)
 	}
+	// The loop goes on after the slide on screen; those prepared after it
+	// are dropped.
+	var onScreen place
+	if p.cur != nil && !p.cur.standby {
+		onScreen = place{prog: p.cur.prog, idx: p.cur.index}
+	}
 	for _, s := range []*slide{p.cur, p.next, p.standby} {
 		if s != nil {
 			s.release()
@@ -182,7 +188,7 @@ func (p *Player) apply(cfg *siteconfig.Config, now time.Time) {
 	case <-p.load.reconfig:
 	default:
 	}
-	p.load.reconfig <- reconfig{cfg: cfg, gen: p.gen}
+	p.load.reconfig <- reconfig{cfg: cfg, gen: p.gen, onScreen: onScreen}
 	ow, oh := cfg.Display.OutputSize()
 	ebiten.SetWindowSize(ow, oh)
 	ebiten.SetFullscreen(cfg.Display.Fullscreen)
@@ -389,7 +395,7 @@ func (p *Player) observe(now time.Time) {
 		p.obs.Shown(now, report.Showing{Standby: true, Problem: p.problem})
 		return
 	}
-	p.obs.Shown(now, report.Showing{Bundle: p.cur.bundle, Item: p.cur.spec.item.ID, Langs: p.cur.spec.langs})
+	p.obs.Shown(now, report.Showing{Bundle: p.cur.bundle, Item: p.cur.spec.item.ID, Langs: p.cur.spec.shownLangs()})
 }
 
 // schedule picks the frame rate: every frame while something moves, and

@@ -204,6 +204,10 @@ func (p *preparer) textPanel(s *slide, lang string, box Rect) error {
 type reconfig struct {
 	cfg *siteconfig.Config
 	gen int
+	// onScreen is the content slide on screen, after which the loop goes
+	// on; slides prepared after it are dropped with the old config. Its
+	// prog is nil when the standby slide shows.
+	onScreen place
 }
 
 // fontChainer builds a bundle's font chain; *fonts.Loader is one.
@@ -236,6 +240,10 @@ func (l *loader) run(ctx context.Context) {
 		pos      int
 		failures int
 		problem  string // why nothing plays, when it is a fault
+		// sent is the last content slide handed to the game: slides
+		// already handed over are shown, so after a change the loop goes
+		// on after it (see resume).
+		sent place
 	)
 	reload := func() {
 		prog, prep, pos, failures, problem = nil, nil, 0, 0, ""
@@ -255,10 +263,11 @@ func (l *loader) run(ctx context.Context) {
 		ts := l.newType(chain)
 		prep = &preparer{cfg: l.cfg, lay: l.lay, ts: ts, bundle: b, fg: l.cfg.Display.Foreground}
 		prog = buildProgram(b, l.cfg)
+		pos = resume(sent, prog)
 		if len(prog) == 0 {
 			l.log.Warn("bundle has no item in the site's languages", "bundle", b.Manifest.ID, "languages", l.cfg.Languages)
 		}
-		l.log.Info("playing bundle", "bundle", b.Manifest.ID, "version", b.Manifest.Version, "slides", len(prog), "source", b.Source)
+		l.log.Info("playing bundle", "bundle", b.Manifest.ID, "version", b.Manifest.Version, "slides", len(prog), "from", pos, "source", b.Source)
 		l.sendTicker(ctx, layoutTicker(ts, l.lay, l.cfg, tickerMessages(b, l.cfg)))
 	}
 	changed := l.src.Changed()
@@ -283,18 +292,21 @@ func (l *loader) run(ctx context.Context) {
 				continue
 			}
 			failures = 0
-			s.index, s.total = idx, len(prog)
+			s.index, s.total, s.prog = idx, len(prog), prog
 			s.bundle = fmt.Sprintf("%s@%d", prep.bundle.Manifest.ID, prep.bundle.Manifest.Version)
 		}
 		s.gen = l.gen
 		select {
 		case l.out <- s:
+			if !s.standby {
+				sent = place{prog: prog, idx: s.index}
+			}
 			l.wake()
 		case <-changed:
 			reload()
 			continue
 		case rc := <-l.reconfig:
-			l.cfg, l.lay, l.gen = rc.cfg, newLayout(rc.cfg), rc.gen
+			sent = l.reconfigure(rc, sent)
 			reload()
 			continue
 		case <-ctx.Done():
@@ -305,7 +317,7 @@ func (l *loader) run(ctx context.Context) {
 			case <-changed:
 				reload()
 			case rc := <-l.reconfig:
-				l.cfg, l.lay, l.gen = rc.cfg, newLayout(rc.cfg), rc.gen
+				sent = l.reconfigure(rc, sent)
 				reload()
 			case <-time.After(l.retry):
 				failures = 0
@@ -314,6 +326,17 @@ func (l *loader) run(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// reconfigure switches to a new config and returns the slide the loop goes
+// on after: the one on screen, as the game drops the slides prepared after
+// it.
+func (l *loader) reconfigure(rc reconfig, sent place) place {
+	l.cfg, l.lay, l.gen = rc.cfg, newLayout(rc.cfg), rc.gen
+	if rc.onScreen.prog != nil {
+		return rc.onScreen
+	}
+	return sent
 }
 
 func (l *loader) sendTicker(ctx context.Context, segs []tickerSeg) {

@@ -142,3 +142,52 @@ func TestLayoutLeavesRoomForTheTicker(t *testing.T) {
 		t.Errorf("top ticker: area %+v ticker %+v", l.area, l.ticker)
 	}
 }
+
+// progOf builds a program from "item:lang+lang" words, with items of its
+// own, as a new bundle would have.
+func progOf(words string) []slideSpec {
+	items := map[string]*content.Item{}
+	var prog []slideSpec
+	for _, w := range strings.Fields(words) {
+		id, langs, _ := strings.Cut(w, ":")
+		if items[id] == nil {
+			items[id] = &content.Item{ID: id}
+		}
+		prog = append(prog, slideSpec{item: items[id], langs: strings.Split(langs, "+")})
+	}
+	return prog
+}
+
+func TestResume(t *testing.T) {
+	old := "a:vi a:km b:vi c:vi+km c:vi+en d:vi"
+	tests := []struct {
+		name      string
+		old       string
+		at        int
+		new       string
+		wantIndex int
+	}{
+		{"same program: the next slide", old, 2, old, 3},
+		{"next language of the same item", old, 0, old, 1},
+		{"the last slide wraps round", old, 5, old, 0},
+		{"an item inserted after the one shown comes next", old, 2, "a:vi a:km b:vi x:vi c:vi+km c:vi+en d:vi", 3},
+		{"items moved: after the one shown, where it is now", old, 2, "b:vi d:vi a:vi a:km c:vi+km c:vi+en", 1},
+		{"the one shown was removed: the next that survives", old, 2, "a:vi a:km d:vi", 2},
+		{"the one shown and the next were removed", old, 2, "x:vi a:vi d:vi", 2},
+		{"the last was removed: round to the first that survives", old, 5, "x:vi b:vi c:vi+km", 1},
+		{"languages changed: the item's last slide, then on", old, 3, "a:km b:km c:km d:km", 3},
+		{"everything replaced: from the start", old, 3, "x:vi y:vi", 0},
+		{"nothing shown yet", "", 0, old, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			at := place{prog: progOf(tc.old), idx: tc.at}
+			if tc.old == "" {
+				at = place{}
+			}
+			if got := resume(at, progOf(tc.new)); got != tc.wantIndex {
+				t.Errorf("resume after %d of %q in %q = %d, want %d", tc.at, tc.old, tc.new, got, tc.wantIndex)
+			}
+		})
+	}
+}

@@ -29,9 +29,10 @@ type Region struct {
 // the game goroutine draws it into canvas once, then shows canvas.
 type slide struct {
 	spec    slideSpec
-	index   int // position in the program
-	gen     int // config generation it was laid out for
-	total   int // length of the program
+	index   int         // position in the program
+	prog    []slideSpec // the program, shared with the loader's
+	gen     int         // config generation it was laid out for
+	total   int         // length of the program
 	standby bool
 	bundle  string // "id@version" of the bundle it comes from
 	problem string // why a standby slide stands in for content, if not a lack of it
