@@ -3,12 +3,17 @@ package agent
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
+	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,6 +22,7 @@ import (
 	"github.com/vnict/kiosk/kiosk/report"
 	"github.com/vnict/kiosk/kiosk/siteconfig"
 	"github.com/vnict/kiosk/sync/cache"
+	"github.com/vnict/kiosk/sync/dirstore"
 	"github.com/vnict/kiosk/sync/fetch"
 	"github.com/vnict/kiosk/sync/s3store"
 	"github.com/vnict/kiosk/sync/spool"
@@ -180,39 +186,319 @@ func (s *Site) Run(ctx context.Context, importDir string) error {
 	return s.Agent.Run(ctx)
 }
 
+// Bounds of a USB import. Metadata is a few KiB; an export holds some
+// thousands of files; a stick is scanned whole at each change, so what is
+// read of it must not grow with what a stranger put on it.
+const (
+	maxImportTimestamp  = 5 << 20 // bytes of tuf/metadata/timestamp.json
+	maxImportEntries    = 50_000  // files and folders in one publication folder
+	maxImportCandidates = 64      // publication folders tried in one scan
+	maxImportListing    = 10_000  // entries of the import folder looked at
+)
+
+// importTimestampKey marks a folder as a publication folder.
+const importTimestampKey = "tuf/metadata/timestamp.json"
+
+// ImportStatus is what ImportAll did with one folder.
+type ImportStatus string
+
+const (
+	// ImportDone: the publication was verified and is current (activated
+	// now, or already). The folder is not imported again until it changes.
+	ImportDone ImportStatus = "imported"
+	// ImportRefused: the folder's content was judged and refused: a bad
+	// signature, a rollback, expired or tampered metadata or media, no
+	// bundle for this site, a link, FIFO or device, more than the bounds.
+	// It is not tried again until the folder changes, so a bad stick costs
+	// one refusal, not one per scan; a stick found mid-copy that looked
+	// tampered (a media file still short) changes as the copy goes on and
+	// is tried again.
+	ImportRefused ImportStatus = "refused"
+	// ImportRetry: the folder could not be judged yet: a file the signed
+	// metadata names is missing, metadata from two publications is mixed
+	// (trust.ErrInconsistent), a read failed, the scan was cancelled. A
+	// stick being copied looks like this. It is tried again at the next
+	// scan.
+	ImportRetry ImportStatus = "retry"
+	// ImportUnchanged: the folder is as it was when it was imported or
+	// refused; nothing was done.
+	ImportUnchanged ImportStatus = "unchanged"
+)
+
+// ImportOutcome is what ImportAll did with one folder.
+type ImportOutcome struct {
+	Dir    string
+	Status ImportStatus
+	Result Result // of the import, for ImportDone
+	Err    error  // why, for ImportRefused and ImportRetry
+}
+
 // ImportAll imports each publication folder in dir not imported yet: a
 // folder written by `kioskctl export`, with tuf/ and media/ inside, either
-// dir itself or one level below it.
-func (s *Site) ImportAll(ctx context.Context, dir string) {
+// dir itself or one level below it. It returns what it did with each
+// publication folder found.
+//
+// Everything on a stick is untrusted: folders that are links are not
+// followed, a publication folder holding anything but folders and regular
+// files (a link, a FIFO, a device) is refused without opening it, its
+// timestamp is read through the folder store with a size bound, and the
+// number of folders and files looked at is bounded. See ImportStatus for
+// which outcomes are tried again at the next scan.
+func (s *Site) ImportAll(ctx context.Context, dir string) []ImportOutcome {
 	s.importMu.Lock()
 	defer s.importMu.Unlock()
+	var outcomes []ImportOutcome
+	keep := map[string]bool{}
+	for _, d := range s.importCandidates(dir) {
+		if ctx.Err() != nil {
+			break
+		}
+		out, key := s.importOne(ctx, d)
+		if out.Status == "" {
+			continue // not a publication folder
+		}
+		switch out.Status {
+		case ImportDone:
+			s.log.Info("USB publication imported", "dir", d, "release", out.Result.Release, "activated", out.Result.Activated)
+		case ImportRefused:
+			s.log.Error("USB publication refused; the current bundle keeps playing; not tried again until the folder changes",
+				"dir", d, "err", out.Err)
+		case ImportRetry:
+			s.log.Warn("USB publication incomplete or unreadable; tried again at the next change", "dir", d, "err", out.Err)
+		case ImportUnchanged:
+			s.log.Debug("USB publication unchanged since imported or refused", "dir", d)
+		}
+		if key != "" && out.Status != ImportRetry {
+			s.imported[key] = true
+			keep[key] = true
+		}
+		outcomes = append(outcomes, out)
+	}
+	// Forget folders that are gone or changed, so the record stays as small
+	// as the stick, however many sticks a site sees in its life.
+	for k := range s.imported {
+		if !keep[k] {
+			delete(s.imported, k)
+		}
+	}
+	return outcomes
+}
+
+// importCandidates returns dir and the folders right below it, in name
+// order. Links are not followed: a link to a folder off the stick would
+// import from anywhere on the site's disk.
+func (s *Site) importCandidates(dir string) []string {
 	candidates := []string{dir}
-	if entries, err := os.ReadDir(dir); err == nil {
+	f, err := os.Open(dir)
+	if err != nil {
+		return candidates
+	}
+	defer f.Close()
+	var subs []string
+	for seen := 0; seen < maxImportListing; {
+		entries, err := f.ReadDir(256)
+		seen += len(entries)
 		for _, e := range entries {
-			if e.IsDir() {
-				candidates = append(candidates, filepath.Join(dir, e.Name()))
+			switch {
+			case e.IsDir():
+				subs = append(subs, e.Name())
+			case e.Type()&fs.ModeSymlink != 0:
+				s.log.Warn("USB import: a link, not followed", "dir", dir, "name", e.Name())
 			}
 		}
-	}
-	for _, d := range candidates {
-		ts, err := os.ReadFile(filepath.Join(d, "tuf", "metadata", "timestamp.json"))
 		if err != nil {
-			continue
+			break
 		}
-		key := d + "\x00" + string(ts)
-		if s.imported[key] {
-			continue
-		}
-		res, err := s.Agent.Import(ctx, d)
-		if err != nil {
-			s.log.Error("USB publication refused; the current bundle keeps playing", "dir", d, "err", err)
-		} else {
-			s.log.Info("USB publication imported", "dir", d, "release", res.Release, "activated", res.Activated)
-		}
-		// Once per content, good or bad: a refused stick is not retried
-		// in a loop, a new export is.
-		s.imported[key] = true
 	}
+	slices.Sort(subs)
+	if len(subs) > maxImportCandidates {
+		s.log.Warn("USB import: too many folders; only the first are tried", "dir", dir, "folders", len(subs), "tried", maxImportCandidates)
+		subs = subs[:maxImportCandidates]
+	}
+	for _, name := range subs {
+		candidates = append(candidates, filepath.Join(dir, name))
+	}
+	return candidates
+}
+
+// importOne imports the publication folder d, unless it is as it was when
+// last imported or refused. It returns an outcome with no status for a
+// folder that is not a publication, and the key under which a final
+// outcome is remembered: d and a fingerprint of everything in it.
+func (s *Site) importOne(ctx context.Context, d string) (ImportOutcome, string) {
+	out := ImportOutcome{Dir: d}
+	// Lstat, not Stat: presence only, nothing is opened or followed yet.
+	if _, err := os.Lstat(filepath.Join(d, filepath.FromSlash(importTimestampKey))); err != nil {
+		return out, ""
+	}
+	fp, err := importFingerprint(ctx, d)
+	if err != nil {
+		out.Status, out.Err = importVerdict(err), fmt.Errorf("%s: %w", d, err)
+		if out.Status == ImportRetry {
+			return out, ""
+		}
+		// Refused before reading anything: keyed by the listing so far.
+		return out, d + "\x00" + fp
+	}
+	store := dirstore.New(d)
+	ts, err := readBounded(ctx, store, importTimestampKey, maxImportTimestamp)
+	if err != nil {
+		out.Status, out.Err = importVerdict(err), fmt.Errorf("%s: %w", d, err)
+		return out, d + "\x00" + fp
+	}
+	sum := sha256.Sum256(ts)
+	key := d + "\x00" + fp + string(sum[:])
+	if s.imported[key] {
+		out.Status = ImportUnchanged
+		return out, key
+	}
+	res, err := s.Agent.Import(ctx, d)
+	if err != nil {
+		out.Status, out.Err = importVerdict(err), err
+		return out, key
+	}
+	out.Status, out.Result = ImportDone, res
+	return out, key
+}
+
+// errImportRefused marks what ImportAll itself refuses in a folder before
+// the trust layer sees it.
+var errImportRefused = errors.New("refused")
+
+// importVerdict says whether an import error judges the folder's content
+// (ImportRefused) or only says it could not be judged yet (ImportRetry).
+// The order matters: a missing file or mixed metadata is how a stick
+// looks while it is copied, even where the trust layer also counts it a
+// refusal; anything that is not a verdict on the content (a read error, a
+// full disk, a cancelled scan) is tried again too.
+func importVerdict(err error) ImportStatus {
+	switch {
+	case errors.Is(err, errImportRefused):
+		return ImportRefused
+	case errors.Is(err, trust.ErrInconsistent), errors.Is(err, fs.ErrNotExist),
+		errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return ImportRetry
+	case isRefusal(err), errors.Is(err, ErrNoBundle):
+		return ImportRefused
+	}
+	return ImportRetry
+}
+
+// importFingerprint lists the publication folder d (folders and regular
+// files, with sizes and modification times) without following links, and
+// returns a digest of the listing. A link, FIFO, device or socket
+// anywhere in it, or more than maxImportEntries entries, is refused: an
+// export writes none, and each is a way to make a site read what is not
+// on the stick or wait forever. The digest changes whenever a copy onto
+// the stick makes progress.
+func importFingerprint(ctx context.Context, d string) (string, error) {
+	root, err := os.OpenRoot(d)
+	if err != nil {
+		return "", err
+	}
+	defer root.Close()
+	var lines []string
+	dirs := []string{"."}
+	for len(dirs) > 0 {
+		if err := ctx.Err(); err != nil {
+			return "", err
+		}
+		dir := dirs[len(dirs)-1]
+		dirs = dirs[:len(dirs)-1]
+		f, err := root.Open(dir)
+		if err != nil {
+			return "", err
+		}
+		for {
+			entries, rerr := f.ReadDir(256)
+			for _, e := range entries {
+				p := path.Join(dir, e.Name())
+				if len(lines) >= maxImportEntries {
+					f.Close()
+					return digest(lines), fmt.Errorf("more than %d files and folders: %w", maxImportEntries, errImportRefused)
+				}
+				switch {
+				case e.IsDir():
+					dirs = append(dirs, p)
+					lines = append(lines, p+"/")
+				case e.Type().IsRegular():
+					info, err := e.Info()
+					if err != nil {
+						f.Close()
+						return "", err
+					}
+					lines = append(lines, fmt.Sprintf("%s\x00%d\x00%d", p, info.Size(), info.ModTime().UnixNano()))
+				default:
+					f.Close()
+					lines = append(lines, p+"\x00"+e.Type().String())
+					return digest(lines), fmt.Errorf("%s is %s, not a file or folder; not followed: %w",
+						p, describeType(e.Type()), errImportRefused)
+				}
+			}
+			if rerr == io.EOF {
+				break
+			}
+			if rerr != nil {
+				f.Close()
+				return "", rerr
+			}
+		}
+		f.Close()
+	}
+	return digest(lines), nil
+}
+
+func digest(lines []string) string {
+	slices.Sort(lines)
+	h := sha256.New()
+	for _, l := range lines {
+		io.WriteString(h, l)
+		h.Write([]byte{'\n'})
+	}
+	return string(h.Sum(nil))
+}
+
+func describeType(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeSymlink != 0:
+		return "a link"
+	case m&fs.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	}
+	return "not a regular file"
+}
+
+// readBounded reads the object key of store, refusing one larger than max
+// before reading it.
+func readBounded(ctx context.Context, store *dirstore.Store, key string, max int64) ([]byte, error) {
+	size, err := store.Stat(ctx, key)
+	if errors.Is(err, dirstore.ErrNotRegular) {
+		return nil, fmt.Errorf("%w: %w", err, errImportRefused)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if size > max {
+		return nil, fmt.Errorf("%s: %d bytes, more than the %d read: %w", key, size, max, errImportRefused)
+	}
+	r, err := store.Get(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	data, err := io.ReadAll(io.LimitReader(r, max+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", key, err)
+	}
+	if int64(len(data)) > max {
+		return nil, fmt.Errorf("%s: more than the %d bytes read: %w", key, max, errImportRefused)
+	}
+	return data, nil
 }
 
 // StoreReporter writes events under reports/<site>/events/ in the store,
