@@ -3,6 +3,7 @@
 #   make run     play the built-in demo in a window (installs what it needs)
 #   make test    run every test, the player's under a virtual X server
 #   make bench   measure frame times, CPU, start-up and memory; writes BENCHMARKS.md
+#   make fuzz    run each fuzz target for a minute (FUZZTIME), one after the other
 #   make deps    install build and test dependencies (idempotent)
 
 SHELL := /bin/bash
@@ -24,7 +25,7 @@ DEB_PACKAGES := gcc libc6-dev pkg-config libgl1-mesa-dev libxcursor-dev libxi-de
 MINIO_VERSION := v0.0.0-20260212201848-7aac2a2c5b7c
 MC_VERSION    := v0.0.0-20250313080218-cf909e1063a9
 
-.PHONY: deps run test bench vet build cross clean
+.PHONY: deps run test bench vet build cross clean fuzz
 
 deps: $(BIN)/.deps-debian $(BIN)/minio $(BIN)/mc
 
@@ -74,6 +75,23 @@ test: deps vet cross
 
 bench: deps build
 	./bench/run.sh
+
+# The parsers of what a site or the department reads from others: bundle
+# manifests, site configs, report batches, the trusted root. `make test`
+# runs their seed corpora (testdata/fuzz/); a crasher found here is saved
+# there and becomes a seed once fixed. Every target runs even after one
+# fails; any failure fails the whole.
+FUZZTIME ?= 60s
+FUZZ_TARGETS := ./content:FuzzParseManifest ./kiosk/siteconfig:FuzzParse \
+	./kiosk/report:FuzzDecodeBatch ./kiosk/report:FuzzBatchSections \
+	./sync/trust:FuzzNewClient
+
+fuzz:
+	@status=0; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; fn=$${t##*:}; \
+		echo "== $$fn ($$pkg, $(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) $$pkg || status=1; \
+	done; exit $$status
 
 clean:
 	rm -rf $(BIN) out
