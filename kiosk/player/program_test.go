@@ -58,6 +58,22 @@ func TestBuildProgram(t *testing.T) {
 			t.Errorf("languages %v:\n got %s\nwant %s", tc.langs, got, tc.want)
 		}
 	}
+	// An image with one picture for every language is shown once and
+	// reported as shown in every language; the rest in their languages.
+	anyLang := 0
+	for _, s := range buildProgram(b, testConfig(t, "vi", "km")) {
+		everyLang := s.item.Kind == content.KindImage && len(s.item.Images) == 1 && s.item.Images[content.AnyLanguage] != ""
+		want := strings.Join(s.langs, "+")
+		if everyLang {
+			want, anyLang = content.AnyLanguage, anyLang+1
+		}
+		if got := strings.Join(s.shownLangs(), "+"); got != want {
+			t.Errorf("%s:%v reported in %s, want %s", s.item.ID, s.langs, got, want)
+		}
+	}
+	if anyLang == 0 {
+		t.Error("the demo has no image for every language; the check above checked nothing")
+	}
 	prog := buildProgram(b, testConfig(t, "vi"))
 	for _, s := range prog {
 		want := time.Duration(s.item.Duration)

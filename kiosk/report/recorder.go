@@ -12,7 +12,8 @@ type Showing struct {
 	// Bundle is "id@version" of the bundle playing.
 	Bundle string
 	Item   string
-	// Langs are the languages on screen: one, or two side by side.
+	// Langs are the languages on screen: one, or two side by side; for an
+	// image shown for every language, content.AnyLanguage ("*").
 	Langs []string
 	// Standby: nothing playable; the standby slide shows.
 	Standby bool
@@ -146,7 +147,7 @@ func (r *Recorder) heartbeat(now time.Time, st State, detail string) *Heartbeat 
 }
 
 // Shown is called when a slide comes on screen: the slide before it has
-// ended, and a play is recorded for each of its languages.
+// ended, and its plays are recorded (see played).
 func (r *Recorder) Shown(now time.Time, s Showing) {
 	r.mu.Lock()
 	prev, at := r.cur, r.curAt
@@ -165,12 +166,28 @@ func (r *Recorder) Stop(now time.Time) {
 	r.played(prev, at, now)
 }
 
+// played records a slide that was on screen from start to end: one play
+// per language on screen, so each language's plays count the times it was
+// shown. The screen time is split among the languages shown at once (two
+// side by side have half each, the first language taking the odd
+// millisecond), so the plays' durations add up to the time the slide was
+// on screen, never more: an item's time in a report is its time on screen,
+// and a language's is its share of the screen. An image shown for every
+// language comes as one play in content.AnyLanguage ("*").
 func (r *Recorder) played(s Showing, start, end time.Time) {
-	if start.IsZero() || s.Standby || s.Item == "" {
+	if start.IsZero() || s.Standby || s.Item == "" || len(s.Langs) == 0 {
 		return
 	}
-	for _, l := range s.Langs {
-		r.send(pending{rec: Record{Play: &Play{Item: s.Item, Lang: l, Start: start.UTC(), Dur: end.Sub(start)}}})
+	// Batches keep milliseconds: split those, so the sum survives them.
+	d := end.Sub(start)
+	n := time.Duration(len(s.Langs))
+	share := d / time.Millisecond / n * time.Millisecond
+	for i, l := range s.Langs {
+		dur := share
+		if i == 0 {
+			dur = d - share*(n-1)
+		}
+		r.send(pending{rec: Record{Play: &Play{Item: s.Item, Lang: l, Start: start.UTC(), Dur: dur}}})
 	}
 }
 

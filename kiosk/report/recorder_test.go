@@ -1,10 +1,13 @@
-package report
+package report_test
 
 import (
+	"bytes"
 	"context"
 	"testing"
 	"time"
 
+	"github.com/vnict/kiosk/kiosk/report"
+	"github.com/vnict/kiosk/kiosk/report/uptime"
 	"github.com/vnict/kiosk/kiosk/siteconfig"
 )
 
@@ -12,28 +15,28 @@ func TestRecorder(t *testing.T) {
 	hcm, _ := time.LoadLocation("Asia/Ho_Chi_Minh")
 	t0 := time.Date(2026, 3, 2, 21, 58, 0, 0, hcm)
 	hours := &siteconfig.Hours{Open: siteconfig.ClockTime(6 * time.Hour), Close: siteconfig.ClockTime(22 * time.Hour)}
-	r := NewRecorder(RecorderOptions{Interval: time.Minute, Schedule: Schedule{Hours: hours, Loc: hcm}, Started: t0,
-		Health: func() Health { return Health{FreeDisk: 42, Evicted: 5} }})
-	var got []Record
+	r := report.NewRecorder(report.RecorderOptions{Interval: time.Minute, Schedule: report.Schedule{Hours: hours, Loc: hcm}, Started: t0,
+		Health: func() report.Health { return report.Health{FreeDisk: 42, Evicted: 5} }})
+	var got []report.Record
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { defer close(done); r.Run(ctx, func(recs []Record) { got = append(got, recs...) }) }()
+	go func() { defer close(done); r.Run(ctx, func(recs []report.Record) { got = append(got, recs...) }) }()
 
 	r.Frame(t0) // before anything is shown: standby
-	r.Shown(t0.Add(time.Second), Showing{Bundle: "b@1", Item: "welcome", Langs: []string{"vi", "km"}})
+	r.Shown(t0.Add(time.Second), report.Showing{Bundle: "b@1", Item: "welcome", Langs: []string{"vi", "km"}})
 	for s := 2; s < 150; s++ { // frames every second to 22:00:30
 		r.Frame(t0.Add(time.Duration(s) * time.Second))
 	}
-	r.Shown(t0.Add(150*time.Second), Showing{Standby: true})
+	r.Shown(t0.Add(150*time.Second), report.Showing{Standby: true})
 	// The player hangs for ten minutes, then frames come again.
 	r.Frame(t0.Add(12 * time.Minute))
-	r.Shown(t0.Add(12*time.Minute+time.Second), Showing{Bundle: "b@1", Item: "customs", Langs: []string{"en"}})
+	r.Shown(t0.Add(12*time.Minute+time.Second), report.Showing{Bundle: "b@1", Item: "customs", Langs: []string{"en"}})
 	r.Stop(t0.Add(12*time.Minute + 9*time.Second)) // the player stops: the last play is recorded
 	cancel()
 	<-done
 
-	var hbs []Heartbeat
-	var plays []Play
+	var hbs []report.Heartbeat
+	var plays []report.Play
 	for _, rec := range got {
 		if err := rec.Check(); err != nil {
 			t.Errorf("record %+v: %v", rec, err)
@@ -46,13 +49,13 @@ func TestRecorder(t *testing.T) {
 	}
 	want := []struct {
 		at    time.Duration
-		state State
+		state report.State
 	}{
-		{0, Standby},
-		{2 * time.Second, Content},    // at once: the state changed
-		{62 * time.Second, Content},   // an interval later
-		{120 * time.Second, OffHours}, // at once: the hours ended at 22:00
-		{12 * time.Minute, OffHours},  // after the hang, from the first frame
+		{0, report.Standby},
+		{2 * time.Second, report.Content},    // at once: the state changed
+		{62 * time.Second, report.Content},   // an interval later
+		{120 * time.Second, report.OffHours}, // at once: the hours ended at 22:00
+		{12 * time.Minute, report.OffHours},  // after the hang, from the first frame
 	}
 	if len(hbs) != len(want) {
 		t.Fatalf("heartbeats %+v, want %d", hbs, len(want))
@@ -68,11 +71,109 @@ func TestRecorder(t *testing.T) {
 	if hbs[0].Item != "" || hbs[1].Item != "welcome" || hbs[1].Lang != "vi+km" || hbs[1].Bundle != "b@1" {
 		t.Errorf("content heartbeat %+v", hbs[1])
 	}
-	// Side by side: one play per language, for the time on screen.
-	if len(plays) != 3 || plays[0].Lang != "vi" || plays[1].Lang != "km" || plays[0].Dur != 149*time.Second {
+	// Side by side: one play per language, sharing the time on screen.
+	if len(plays) != 3 || plays[0].Lang != "vi" || plays[1].Lang != "km" || plays[0].Dur+plays[1].Dur != 149*time.Second {
 		t.Fatalf("plays %+v", plays)
 	}
 	if plays[2].Item != "customs" || plays[2].Dur != 8*time.Second {
 		t.Errorf("last play %+v", plays[2])
+	}
+}
+
+// TestScreenTimeAddsUp shows slides the way the player does and adds the
+// plays up the way the department's report does, through a batch: an
+// item's time in the report is the time it was on screen, however many
+// languages it showed at once, and the plays per language are still
+// counted.
+func TestScreenTimeAddsUp(t *testing.T) {
+	t0 := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
+	type shown struct {
+		item  string
+		langs []string
+		dur   time.Duration
+	}
+	tests := []struct {
+		name      string
+		slides    []shown
+		wantTime  map[string]time.Duration // per item
+		wantPlays map[string]int           // per "item/lang"
+	}{
+		{"side by side", []shown{
+			{"welcome", []string{"vi", "km"}, 10 * time.Second},
+			{"welcome", []string{"vi", "en"}, 10 * time.Second},
+		}, map[string]time.Duration{"welcome": 20 * time.Second},
+			map[string]int{"welcome/vi": 2, "welcome/km": 1, "welcome/en": 1}},
+		{"odd milliseconds", []shown{
+			{"help", []string{"vi", "km"}, 7*time.Second + 1*time.Millisecond + 999*time.Microsecond},
+			{"passport", []string{"vi", "km", "en"}, 10 * time.Second},
+		}, map[string]time.Duration{"help": 7001 * time.Millisecond, "passport": 10 * time.Second},
+			map[string]int{"help/vi": 1, "help/km": 1, "passport/vi": 1, "passport/km": 1, "passport/en": 1}},
+		{"one language, and an image for every language", []shown{
+			{"customs", []string{"km"}, 8 * time.Second},
+			{"border-map", []string{"*"}, 12 * time.Second},
+		}, map[string]time.Duration{"customs": 8 * time.Second, "border-map": 12 * time.Second},
+			map[string]int{"customs/km": 1, "border-map/*": 1}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := report.NewRecorder(report.RecorderOptions{Interval: time.Minute})
+			var recs []report.Record
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan struct{})
+			go func() { defer close(done); r.Run(ctx, func(b []report.Record) { recs = append(recs, b...) }) }()
+			at := t0
+			var onScreen time.Duration
+			for _, s := range tc.slides {
+				r.Shown(at, report.Showing{Bundle: "b@1", Item: s.item, Langs: s.langs})
+				at = at.Add(s.dur)
+				onScreen += s.dur
+			}
+			r.Stop(at)
+			cancel()
+			<-done
+
+			b := &report.Batch{Site: "s", Spool: "a1", First: 1, Last: uint64(len(recs))}
+			for _, rec := range recs {
+				if rec.Play != nil {
+					b.Plays = append(b.Plays, *rec.Play)
+				}
+			}
+			var buf bytes.Buffer
+			if err := b.Encode(&buf); err != nil {
+				t.Fatal(err)
+			}
+			back, err := report.DecodeSummary(&buf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := uptime.NewPlayCounter(t0, t0.Add(24*time.Hour))
+			for i := range back.Plays {
+				c.Add(&back.Plays[i])
+			}
+			gotTime := map[string]time.Duration{}
+			gotPlays := map[string]int{}
+			var total time.Duration
+			for _, p := range c.Totals() {
+				gotTime[p.Item] += p.Time
+				gotPlays[p.Item+"/"+p.Lang] += p.Plays
+				total += p.Time
+			}
+			for item, want := range tc.wantTime {
+				if gotTime[item] != want {
+					t.Errorf("%s: %v in the report, on screen %v", item, gotTime[item], want)
+				}
+			}
+			if total > onScreen.Truncate(time.Millisecond) {
+				t.Errorf("plays add up to %v, more than the %v the screen was on", total, onScreen)
+			}
+			if len(gotPlays) != len(tc.wantPlays) {
+				t.Errorf("plays %v, want %v", gotPlays, tc.wantPlays)
+			}
+			for k, want := range tc.wantPlays {
+				if gotPlays[k] != want {
+					t.Errorf("plays of %s: %d, want %d", k, gotPlays[k], want)
+				}
+			}
+		})
 	}
 }
