@@ -8,6 +8,11 @@
 // double counts, and a store gone for days loses nothing that fit in the
 // spool. The site's latest heartbeat is also written, overwriting, to
 // reports/<site>/status.json for the department's fleet table.
+//
+// On a clean stop the uploader makes its last upload attempt and then
+// writes a last status saying the site stopped, with what is left in the
+// spool after that attempt: the fleet table then shows a site switched
+// off, not one lost, and no backlog that has in fact arrived.
 package upload
 
 import (
@@ -93,7 +98,17 @@ func (u *Uploader) put(ctx context.Context, b spool.Sealed) error {
 
 // Status writes the site's latest heartbeat for the fleet table.
 func (u *Uploader) Status(ctx context.Context, hb report.Heartbeat) error {
-	st := report.Status{Site: u.Site, Heartbeat: hb}
+	return u.status(ctx, report.Status{Site: u.Site, Heartbeat: hb})
+}
+
+// Stopped writes the site's last status at a clean stop: the last
+// heartbeat, when it stopped, and the spool's backlog now, so call it
+// after the last upload attempt.
+func (u *Uploader) Stopped(ctx context.Context, last report.Heartbeat) error {
+	return u.status(ctx, report.Status{Site: u.Site, Heartbeat: last, Stopped: u.now().UTC()})
+}
+
+func (u *Uploader) status(ctx context.Context, st report.Status) error {
 	if u.Spool != nil {
 		st.Backlog = u.Spool.Backlog()
 	}
@@ -108,27 +123,42 @@ func (u *Uploader) Status(ctx context.Context, hb report.Heartbeat) error {
 
 // Run uploads every u.Every, and writes the status for each heartbeat
 // from beats, until ctx ends; it then seals what is open and tries once
-// more, briefly, so a clean shutdown leaves little behind.
+// more, briefly, so a clean shutdown leaves little behind, and writes the
+// stopped status (Stopped) with the backlog that attempt left. Hand the
+// last records to the spool before ctx ends: the spool must stay open
+// until Run returns.
 func (u *Uploader) Run(ctx context.Context, beats <-chan report.Heartbeat) {
 	t := time.NewTicker(u.Every)
 	defer t.Stop()
 	u.attempt(ctx)
+	var last report.Heartbeat
 	for {
 		select {
 		case <-ctx.Done():
-			if u.Spool == nil {
-				return
+			// A heartbeat handed over as the site stopped is the last.
+			select {
+			case hb := <-beats:
+				last = hb
+			default:
 			}
-			if err := u.Spool.Seal(); err != nil {
-				u.Log.Error("report spool not sealed at shutdown", "err", err)
+			if u.Spool != nil {
+				if err := u.Spool.Seal(); err != nil {
+					u.Log.Error("report spool not sealed at shutdown", "err", err)
+				}
+				final, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+				u.attempt(final)
+				cancel()
 			}
-			final, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-			u.attempt(final)
-			cancel()
+			final, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			if err := u.Stopped(final, last); err != nil {
+				u.Log.Warn("stopped status not written; the fleet table will show the site offline", "err", err)
+			}
 			return
 		case <-t.C:
 			u.attempt(ctx)
 		case hb := <-beats:
+			last = hb
 			if err := u.Status(ctx, hb); err != nil {
 				u.Log.Debug("status not written", "err", err)
 			}

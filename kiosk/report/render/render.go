@@ -13,6 +13,10 @@
 //	plays.csv      site,item,lang,plays,seconds
 //	languages.csv  site,lang,plays,seconds,plays_percent
 //
+// Cells are written as csvCell makes them: text from sites without
+// control characters, and a single quote before anything a spreadsheet
+// would take for a formula (=, +, -, @).
+//
 // Hours, minutes, seconds and percentages have two decimals; uptime_percent
 // is empty when nothing was scheduled. Dates are the site's local days
 // (YYYY-MM-DD, months YYYY-MM); outage times are RFC 3339 in the report's
@@ -152,7 +156,12 @@ func WriteCSV(dir string, r *Report) ([]string, error) {
 		w := csv.NewWriter(&buf)
 		w.Write(f.header)
 		for i := range r.Sites {
-			f.rows(&r.Sites[i], func(rec ...string) { w.Write(rec) })
+			f.rows(&r.Sites[i], func(rec ...string) {
+				for i, c := range rec {
+					rec[i] = csvCell(c)
+				}
+				w.Write(rec)
+			})
 		}
 		w.Flush()
 		if err := w.Error(); err != nil {
@@ -199,6 +208,9 @@ func byLang(plays []uptime.PlayTotal) ([]uptime.PlayTotal, int) {
 	var out []uptime.PlayTotal
 	total := 0
 	for _, p := range plays {
+		if p.Lang == "" && p.Plays == 0 {
+			continue // an item that never played: no language to count
+		}
 		total += p.Plays
 		i := slices.IndexFunc(out, func(l uptime.PlayTotal) bool { return l.Lang == p.Lang })
 		if i < 0 {
@@ -267,14 +279,23 @@ type causeRow struct{ Cause, Count, Time string }
 
 type outageRow struct{ N, Start, End, Len, Cause string }
 
-type itemRow struct{ Item, Plays, Time, Langs string }
+// itemRow is one item's plays; Unplayed marks an item published to the
+// site that never played in the period (starved, or broken on screen).
+type itemRow struct {
+	Item, Plays, Time, Langs string
+	Unplayed                 bool
+}
 
 func newPage(r *Report) page {
 	loc := r.loc()
 	p := page{
 		Title:     r.Title,
 		Generated: fmtTime(r.Generated.In(loc)) + " (" + zone(r.Generated.In(loc)) + ")",
-		Notes:     r.Notes,
+	}
+	// html/template escapes markup; Printable also drops what would
+	// reorder or hide text (bidi overrides, controls) in names from sites.
+	for _, n := range r.Notes {
+		p.Notes = append(p.Notes, Printable(n))
 	}
 	from, to := r.From.In(loc), r.To.In(loc)
 	days := int(math.Round(civil(to).Sub(civil(from)).Hours()/24)) + 1
@@ -320,9 +341,9 @@ func worstFirst(a, b *Site) int {
 func summarise(s *Site) summaryRow {
 	up, class := fmtUptime(s.Total)
 	return summaryRow{
-		Site:       s.Site.Site,
-		Name:       s.Name,
-		Hours:      s.Hours,
+		Site:       Printable(s.Site.Site),
+		Name:       Printable(s.Name),
+		Hours:      Printable(s.Hours),
 		Scheduled:  fmtDec(s.Total.Scheduled.Hours(), 1),
 		Showing:    fmtDec(s.Total.Showing.Hours(), 1),
 		Uptime:     up,
@@ -435,6 +456,8 @@ func langName(code string) string {
 		return "Tiếng Pháp"
 	case "ru":
 		return "Tiếng Nga"
+	case "*":
+		return "Mọi ngôn ngữ (all languages)"
 	case "":
 		return "(không rõ)"
 	}
@@ -449,23 +472,31 @@ func itemRows(plays []uptime.PlayTotal) []itemRow {
 		langs []string
 	}
 	var items []*item
+	index := map[string]int{}
 	for _, p := range plays {
-		i := slices.IndexFunc(items, func(it *item) bool { return it.name == p.Item })
-		if i < 0 {
+		i, ok := index[p.Item]
+		if !ok {
 			items = append(items, &item{name: p.Item})
 			i = len(items) - 1
+			index[p.Item] = i
 		}
 		it := items[i]
 		it.plays += p.Plays
 		it.time += p.Time
-		it.langs = append(it.langs, fmt.Sprintf("%s: %s", cmp.Or(p.Lang, "?"), fmtInt(int64(p.Plays))))
+		if p.Lang != "" || p.Plays > 0 {
+			it.langs = append(it.langs, fmt.Sprintf("%s: %s", cmp.Or(Printable(p.Lang), "?"), fmtInt(int64(p.Plays))))
+		}
 	}
 	slices.SortStableFunc(items, func(a, b *item) int {
 		return cmp.Or(cmp.Compare(b.plays, a.plays), cmp.Compare(a.name, b.name))
 	})
 	rows := make([]itemRow, 0, len(items))
 	for _, it := range items {
-		rows = append(rows, itemRow{it.name, fmtInt(int64(it.plays)), fmtDur(it.time), strings.Join(it.langs, " · ")})
+		langs := strings.Join(it.langs, " · ")
+		if it.plays == 0 {
+			langs = "chưa phát lần nào (never played)"
+		}
+		rows = append(rows, itemRow{Printable(it.name), fmtInt(int64(it.plays)), fmtDur(it.time), langs, it.plays == 0})
 	}
 	return rows
 }
@@ -632,7 +663,7 @@ func newLangChart(plays []uptime.PlayTotal) langChart {
 			w = max((langRight-langLeft)*float64(l.Plays)/float64(most), 1)
 		}
 		c.Rows = append(c.Rows, langRow{
-			Lang: cmp.Or(l.Lang, "?"), Name: langName(l.Lang),
+			Lang: cmp.Or(Printable(l.Lang), "?"), Name: Printable(langName(l.Lang)),
 			Plays: fmtInt(int64(l.Plays)), Time: fmtDur(l.Time), Share: fmtDec(share(l.Plays, total), 1) + "%",
 			Y: y + 3, BarW: w, TextY: y + langRowH/2 + 4, ValueX: langLeft + w + 6,
 		})
