@@ -202,6 +202,11 @@ type Ticker struct {
 	Height int `yaml:"height"`
 	// Speed in pixels per second; zero means the default.
 	Speed float64 `yaml:"speed"`
+	// FPS caps the frames drawn per second while the ticker crawls (and
+	// during crossfades); zero means DefaultTickerFPS, and MaxTickerFPS
+	// draws every frame the display allows. Each frame presented costs a
+	// full-screen copy, which on a PC without a GPU is most of the CPU.
+	FPS int `yaml:"fps"`
 }
 
 // Playback sets the timing of slides.
@@ -218,6 +223,13 @@ const (
 	DefaultItemDuration = 8 * time.Second
 	DefaultTransition   = 800 * time.Millisecond
 	DefaultTickerSpeed  = 90.0
+	// DefaultTickerFPS: at 30 frames a second a crawl of 90 px/s moves 3
+	// px a frame, which reads as smooth on an LED wall, and a PC without
+	// a GPU presents half the frames it would at 60 (measured in
+	// BENCHMARKS.md).
+	DefaultTickerFPS = 30
+	// MaxTickerFPS means no cap: every frame the display allows.
+	MaxTickerFPS = 60
 )
 
 // Resolution is a width and height in pixels, written "1920x1080".
@@ -306,6 +318,9 @@ func (c *Config) applyDefaults() {
 	}
 	if c.Ticker.Speed == 0 {
 		c.Ticker.Speed = DefaultTickerSpeed
+	}
+	if c.Ticker.FPS == 0 {
+		c.Ticker.FPS = DefaultTickerFPS
 	}
 	if c.Ticker.Height == 0 {
 		short := min(c.Display.Resolution.W, c.Display.Resolution.H)
@@ -450,6 +465,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Ticker.Speed < 0 || c.Ticker.Speed > 2000 {
 		bad("ticker.speed", "%v: want 1 to 2000 pixels per second", c.Ticker.Speed)
+	}
+	if c.Ticker.FPS < 1 || c.Ticker.FPS > MaxTickerFPS {
+		bad("ticker.fps", "%d: want 1 to %d frames per second (%d: every frame the display allows)", c.Ticker.FPS, MaxTickerFPS, MaxTickerFPS)
 	}
 	if d := c.Playback.ItemDuration; d < content.MinDuration || d > content.MaxDuration {
 		bad("playback.item_duration", "%v: want between %v and %v", d, content.MinDuration, content.MaxDuration)

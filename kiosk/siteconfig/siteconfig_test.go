@@ -89,6 +89,8 @@ func TestParseErrors(t *testing.T) {
 		{"content none", func(s string) string { return strings.Replace(s, "{dir: current}", "{}", 1) }, "content", "exactly one"},
 		{"ticker edge", func(s string) string { return s + "ticker: {edge: left}\n" }, "ticker.edge", "bottom"},
 		{"ticker height", func(s string) string { return s + "ticker: {height: 500}\n" }, "ticker.height", "third"},
+		{"ticker fps too high", func(s string) string { return s + "ticker: {fps: 120}\n" }, "ticker.fps", "1 to 60"},
+		{"ticker fps negative", func(s string) string { return s + "ticker: {fps: -5}\n" }, "ticker.fps", "1 to 60"},
 		{"item duration", func(s string) string { return s + "playback: {item_duration: 100ms}\n" }, "playback.item_duration", "between"},
 		{"transition", func(s string) string { return s + "playback: {transition: 1m}\n" }, "playback.transition", "5s"},
 		{"hours", func(s string) string { return s + "hours: {open: '6h', close: '22:00'}\n" }, "", "HH:MM"},
@@ -161,5 +163,28 @@ func TestHoursAndReports(t *testing.T) {
 	}
 	if synced.Reports.Spool != "/var/lib/kiosk/reports.db" {
 		t.Errorf("default spool %q", synced.Reports.Spool)
+	}
+}
+
+func TestTickerFPS(t *testing.T) {
+	tests := []struct {
+		name string
+		yaml string
+		want int
+	}{
+		{"default", "", DefaultTickerFPS},
+		{"capped", "ticker: {fps: 20}\n", 20},
+		{"every frame", "ticker: {fps: 60}\n", MaxTickerFPS},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Parse([]byte(valid+tc.yaml), "site.yaml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Ticker.FPS != tc.want {
+				t.Errorf("ticker.fps = %d, want %d", c.Ticker.FPS, tc.want)
+			}
+		})
 	}
 }
