@@ -55,7 +55,7 @@ func nowFlag(fs *flag.FlagSet) func() (time.Time, error) {
 
 func runStatus(ctx context.Context, args []string, stdout io.Writer) error {
 	fset, sf := newStoreFlags("status")
-	offline := fset.Bool("offline", false, "list only the sites that are offline or unreadable")
+	offline := fset.Bool("offline", false, "list only the sites that are not online: offline, stopped or unreadable")
 	now := nowFlag(fset)
 	if _, err := parse(fset, args); err != nil {
 		return err
@@ -75,10 +75,16 @@ func runStatus(ctx context.Context, args []string, stdout io.Writer) error {
 	loc, _ := time.LoadLocation(siteconfig.DefaultTimeZone)
 	tw := tabwriter.NewWriter(stdout, 2, 8, 2, ' ', 0)
 	fmt.Fprintln(tw, "SITE\tLAST SEEN\tAGO\tSTATE\tBUNDLE\tONLINE\tBACKLOG\tLAST ERROR")
-	up := 0
+	up, stopped := 0, 0
 	for _, r := range rows {
-		if r.Online {
+		// Everything below but the clock and the counts came from the
+		// site: Printable keeps it from rewriting the terminal.
+		site := render.Printable(r.Site)
+		switch {
+		case r.Online:
 			up++
+		case r.Stopped:
+			stopped++
 		}
 		if *offline && r.Online {
 			continue
@@ -88,21 +94,29 @@ func runStatus(ctx context.Context, args []string, stdout io.Writer) error {
 			if errors.Is(r.Err, fs.ErrNotExist) {
 				msg = "no heartbeat received yet"
 			}
-			fmt.Fprintf(tw, "%s\t-\t-\t-\t-\toffline\t-\t%s\n", r.Site, oneLine(msg))
+			fmt.Fprintf(tw, "%s\t-\t-\t-\t-\toffline\t-\t%s\n", site, oneLine(msg))
 			continue
 		}
 		hb := r.Status.Heartbeat
-		online := "offline"
-		if r.Online {
+		seen, state, online := hb.Time, hb.State.String(), "offline"
+		switch {
+		case r.Online:
 			online = "online"
+		case r.Stopped:
+			// Stopped cleanly: seen when it said so, and not lost.
+			seen, state, online = r.Status.Stopped, "stopped", "stopped"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", r.Site, hb.Time.In(loc).Format("2006-01-02 15:04"),
-			ago(t.Sub(hb.Time)), hb.State, orDash(hb.Bundle), online, r.Status.Backlog, orDash(lastError(hb)))
+		when, since := "-", "-"
+		if !seen.IsZero() {
+			when, since = seen.In(loc).Format("2006-01-02 15:04"), ago(t.Sub(seen))
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", site, when, since, oneLine(state),
+			orDash(oneLine(hb.Bundle)), online, r.Status.Backlog, orDash(lastError(hb)))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%d sites: %d online, %d offline\n", len(rows), up, len(rows)-up)
+	fmt.Fprintf(stdout, "%d sites: %d online, %d stopped, %d offline\n", len(rows), up, stopped, len(rows)-up-stopped)
 	return nil
 }
 
@@ -120,8 +134,10 @@ func lastError(hb report.Heartbeat) string {
 	return oneLine(strings.Join(parts, "; "))
 }
 
+// oneLine makes text from a site fit one cell of the table: printable
+// (render.Printable), one line, at most 80 characters.
 func oneLine(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
+	s = render.Printable(strings.Join(strings.Fields(s), " "))
 	if r := []rune(s); len(r) > 80 {
 		s = string(r[:79]) + "…"
 	}
@@ -247,6 +263,7 @@ func buildReport(ctx context.Context, st fleet.Store, req reportRequest, stderr 
 	note := func(s string) {
 		mu.Lock()
 		defer mu.Unlock()
+		s = render.Printable(s) // names keys and errors from sites
 		notes = append(notes, s)
 		fmt.Fprintln(stderr, "kioskctl report:", s)
 	}

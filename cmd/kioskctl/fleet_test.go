@@ -13,6 +13,7 @@ import (
 	"github.com/vnict/kiosk/internal/miniotest"
 	"github.com/vnict/kiosk/internal/reportgen"
 	"github.com/vnict/kiosk/kiosk/report"
+	"github.com/vnict/kiosk/kiosk/report/render"
 	"github.com/vnict/kiosk/kiosk/siteconfig"
 	"github.com/vnict/kiosk/sync/s3store"
 )
@@ -65,7 +66,8 @@ func TestStatusAndReport(t *testing.T) {
 			t.Fatal(err)
 		}
 		gen := reportgen.Site{ID: s.id, Spool: "aa11", Schedule: report.ScheduleOf(cfg), Items: []string{"welcome", "customs"},
-			Langs: []string{"vi", "km"}, Interval: time.Minute, PlayEvery: 10 * time.Second, Down: s.down}
+			Langs: []string{"vi", "km"}, Interval: time.Minute, PlayEvery: 10 * time.Second, Down: s.down,
+			Bundle: "border@7", Unplayed: []string{"broken-clip"}}
 		if _, err := gen.Upload(ctx, st, day(1, 12), day(3, 12), 4); err != nil {
 			t.Fatal(err)
 		}
@@ -76,9 +78,21 @@ func TestStatusAndReport(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := day(3, 21).Add(30 * time.Minute)
+	statuses := map[string]report.Status{}
 	for id, age := range map[string]time.Duration{"an-giang-tinh-bien": time.Minute, "an-giang-vinh-xuong": 3 * time.Hour} {
-		body, _ := json.Marshal(report.Status{Site: id, Backlog: 3, Heartbeat: report.Heartbeat{Time: now.Add(-age), Interval: time.Minute,
-			State: report.Content, Bundle: "border@7", Sync: report.SyncResult{Error: "dial tcp 10.0.0.5:9000: connection refused"}}})
+		statuses[id] = report.Status{Site: id, Backlog: 3, Heartbeat: report.Heartbeat{Time: now.Add(-age), Interval: time.Minute,
+			State: report.Content, Bundle: "border@7", Sync: report.SyncResult{Error: "dial tcp 10.0.0.5:9000: connection refused"}}}
+	}
+	// Stopped cleanly a minute after its last heartbeat, nothing left
+	// to send: stopped, not offline.
+	statuses["an-giang-khanh-binh"] = report.Status{Site: "an-giang-khanh-binh", Stopped: now.Add(-9 * time.Minute),
+		Heartbeat: report.Heartbeat{Time: now.Add(-10 * time.Minute), Interval: time.Minute, State: report.Content, Bundle: "border@7"}}
+	// A hostile site: terminal escapes and bidi overrides in what it
+	// says, and in its name (its folder in the store).
+	statuses["an-giang-\x1b[2Jx"] = report.Status{Site: "x", Backlog: 1, Heartbeat: report.Heartbeat{Time: now, Interval: time.Minute,
+		State: report.Error, Detail: "\x1b]0;owned\afont\rmissing", Bundle: "border\u202e7@", Sync: report.SyncResult{Error: "\u009b31mred"}}}
+	for id, s := range statuses {
+		body, _ := json.Marshal(s)
 		if err := st.Put(ctx, report.StatusKey(id), bytes.NewReader(body), int64(len(body))); err != nil {
 			t.Fatal(err)
 		}
@@ -102,11 +116,16 @@ func TestStatusAndReport(t *testing.T) {
 		"an-giang-le-tri - - - - offline - no heartbeat received yet",
 		"an-giang-tinh-bien 2026-03-03 21:29 1m content border@7 online 3 sync: dial tcp 10.0.0.5:9000: connection refused",
 		"an-giang-vinh-xuong 2026-03-03 18:30 3h content border@7 offline 3",
-		"3 sites: 1 online, 2 offline",
+		"an-giang-khanh-binh 2026-03-03 21:21 9m stopped border@7 stopped 0 -",
+		"an-giang-[2Jx 2026-03-03 21:30 0m error border7@ online 1 ]0;ownedfont missing; sync: 31mred",
+		"5 sites: 2 online, 1 stopped, 2 offline",
 	} {
 		if !strings.Contains(table, want) {
 			t.Errorf("status lacks %q:\n%s", want, out)
 		}
+	}
+	if strings.ContainsAny(out, "\x1b\r\a\u009b\u202e") || render.Printable(strings.ReplaceAll(out, "\n", "")) != strings.ReplaceAll(out, "\n", "") {
+		t.Errorf("status prints control characters from a site: %q", out)
 	}
 
 	dir := t.TempDir()
@@ -133,8 +152,16 @@ func TestStatusAndReport(t *testing.T) {
 	if !strings.Contains(string(outages), "an-giang-vinh-xuong,2026-03-02T10:00:00+07:00,2026-03-02T12:00:00+07:00,120.00,no_heartbeat") {
 		t.Errorf("outages.csv:\n%s", outages)
 	}
+	// An item of the published bundle that never played is listed.
+	plays, _ := os.ReadFile(filepath.Join(dir, "plays.csv"))
+	for _, want := range []string{"an-giang-tinh-bien,broken-clip,,0,0.00", "an-giang-le-tri,broken-clip,,0,0.00"} {
+		if !strings.Contains(string(plays), want+"\n") {
+			t.Errorf("plays.csv lacks %q:\n%s", want, plays)
+		}
+	}
 	html, _ := os.ReadFile(filepath.Join(dir, "report.html"))
-	for _, want := range []string{"Cửa khẩu Quốc tế Vĩnh Xương", "06:00–22:00", junk} {
+	for _, want := range []string{"Cửa khẩu Quốc tế Vĩnh Xương", "06:00–22:00", junk,
+		`<tr class="unplayed"><td class="id">broken-clip</td><td class="n">0</td>`} {
 		if !strings.Contains(string(html), want) {
 			t.Errorf("report.html lacks %q", want)
 		}

@@ -30,6 +30,11 @@ type Site struct {
 	Down []report.Span
 	// Standby are spans the player ran with nothing to show.
 	Standby []report.Span
+	// Bundle, if set, is the bundle ("id@version") published to the site
+	// all along, holding Items and also Unplayed: items that never play
+	// (starved or broken), which the report must list with no plays.
+	Bundle   string
+	Unplayed []string
 }
 
 func in(spans []report.Span, t time.Time) bool {
@@ -45,6 +50,9 @@ func in(spans []report.Span, t time.Time) bool {
 func (s Site) Day(day time.Time, first uint64) *report.Batch {
 	span := s.Schedule.Day(day)
 	b := &report.Batch{Site: s.ID, Spool: s.Spool, First: first, Since: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)}
+	if s.Bundle != "" {
+		b.Bundles = []report.BundleItems{{Bundle: s.Bundle, From: b.Since, Items: append(append([]string{}, s.Items...), s.Unplayed...)}}
+	}
 	for t := span.Start; t.Before(span.End); t = t.Add(s.Interval) {
 		if in(s.Down, t) {
 			continue
