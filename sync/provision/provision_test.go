@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -98,6 +99,27 @@ func putIfAbsent(ctx context.Context, cl *minio.Client, key string) error {
 	return err
 }
 
+// multipart starts a multipart upload of key with cl, as a site's large
+// upload would begin, and returns its ID.
+func multipart(ctx context.Context, cl *minio.Client, key string) (string, error) {
+	return minio.Core{Client: cl}.NewMultipartUpload(ctx, bucket, prefix+"/"+key, minio.PutObjectOptions{})
+}
+
+// versionIDs lists the version IDs of key, newest first.
+func versionIDs(ctx context.Context, root *s3store.Store, key string) ([]string, error) {
+	vs, err := root.Versions(ctx, key[:strings.LastIndex(key, "/")])
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, v := range vs {
+		if v.Key == key {
+			ids = append(ids, v.ID)
+		}
+	}
+	return ids, nil
+}
+
 // TestSitePermissions provisions two sites and checks, with each site's own
 // credentials, everything the policy allows and a sample of what it must
 // refuse.
@@ -119,9 +141,23 @@ func TestSitePermissions(t *testing.T) {
 		t.Fatal("two sites got the same secret")
 	}
 
+	rootClient := srv.Client(t)
 	for own, other := range map[string]string{"site-a": "site-b", "site-b": "site-a"} {
 		st, cl := siteClients(t, srv, creds[own])
 		ownReport, otherReport := "reports/"+own+"/", "reports/"+other+"/"
+		// An upload of the other site's, begun with the department's
+		// credentials: a site cannot begin one there.
+		otherUpload, err := multipart(ctx, rootClient, otherReport+"big")
+		if err != nil {
+			t.Fatal(err)
+		}
+		firstVersion := func() string {
+			ids, err := versionIDs(ctx, root, ownReport+"batch-1")
+			if err != nil || len(ids) == 0 {
+				t.Fatalf("versions of %sbatch-1: %v, %v", ownReport, ids, err)
+			}
+			return ids[len(ids)-1]
+		}
 		tests := []struct {
 			name string
 			op   func() error
@@ -135,6 +171,43 @@ func TestSitePermissions(t *testing.T) {
 			{"overwrite own status again", func() error { return put(ctx, st, ownReport+"status.json") }, ""},
 			{"put own batch if absent", func() error { return putIfAbsent(ctx, cl, ownReport+"batch-1") }, ""},
 			{"put own batch again", func() error { return putIfAbsent(ctx, cl, ownReport+"batch-1") }, "PreconditionFailed"},
+			// S3 cannot make a policy require If-None-Match: the
+			// overwrite succeeds, as a new version (checked below).
+			{"overwrite own batch without If-None-Match", func() error { return put(ctx, st, ownReport+"batch-1") }, ""},
+			{"delete own batch", func() error { return st.Delete(ctx, ownReport+"batch-1") }, "AccessDenied"},
+			{"delete own batch's first version", func() error {
+				return cl.RemoveObject(ctx, bucket, prefix+"/"+ownReport+"batch-1", minio.RemoveObjectOptions{VersionID: firstVersion()})
+			}, "AccessDenied"},
+			// The bucket has no object lock, which MinIO checks before
+			// the policy: no one can set retention (the policy's denial
+			// is checked in TestSitePolicy).
+			{"set retention on own batch", func() error {
+				until := time.Now().Add(time.Hour)
+				mode := minio.Governance
+				return cl.PutObjectRetention(ctx, bucket, prefix+"/"+ownReport+"batch-1", minio.PutObjectRetentionOptions{Mode: &mode, RetainUntilDate: &until})
+			}, "InvalidRequest"},
+			{"set legal hold on own batch", func() error {
+				on := minio.LegalHoldEnabled
+				return cl.PutObjectLegalHold(ctx, bucket, prefix+"/"+ownReport+"batch-1", minio.PutObjectLegalHoldOptions{Status: &on})
+			}, "AccessDenied"},
+			{"suspend versioning", func() error { return cl.SuspendVersioning(ctx, bucket) }, "AccessDenied"},
+			{"abort own multipart upload", func() error {
+				id, err := multipart(ctx, cl, ownReport+"big")
+				if err != nil {
+					return err
+				}
+				if _, err := (minio.Core{Client: cl}).ListObjectParts(ctx, bucket, prefix+"/"+ownReport+"big", id, 0, 100); err != nil {
+					return err
+				}
+				return minio.Core{Client: cl}.AbortMultipartUpload(ctx, bucket, prefix+"/"+ownReport+"big", id)
+			}, ""},
+			{"list parts of other's multipart upload", func() error {
+				_, err := (minio.Core{Client: cl}).ListObjectParts(ctx, bucket, prefix+"/"+otherReport+"big", otherUpload, 0, 100)
+				return err
+			}, "AccessDenied"},
+			{"abort other's multipart upload", func() error {
+				return minio.Core{Client: cl}.AbortMultipartUpload(ctx, bucket, prefix+"/"+otherReport+"big", otherUpload)
+			}, "AccessDenied"},
 			{"put media", func() error { return put(ctx, st, "media/x") }, "AccessDenied"},
 			{"put metadata", func() error { return put(ctx, st, "tuf/metadata/x") }, "AccessDenied"},
 			{"put target", func() error { return put(ctx, st, "tuf/targets/x") }, "AccessDenied"},
@@ -174,6 +247,93 @@ func TestSitePermissions(t *testing.T) {
 		if err := get(ctx, root, key); err != nil {
 			t.Errorf("after the sites' attempts, %s: %v", key, err)
 		}
+	}
+	// Each overwritten batch kept its first version, as written once.
+	for _, site := range []string{"site-a", "site-b"} {
+		key := "reports/" + site + "/batch-1"
+		ids, err := versionIDs(ctx, root, key)
+		if err != nil || len(ids) != 2 {
+			t.Fatalf("versions of %s: %v, %v; want the batch and its overwrite", key, ids, err)
+		}
+		rc, err := root.GetVersion(ctx, key, ids[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(rc)
+		rc.Close()
+		if string(b) != "batch" {
+			t.Errorf("first version of %s holds %q, want the batch as first written", key, b)
+		}
+	}
+}
+
+// TestEnsureVersioning: the bucket keeps versions of batches but not of
+// the publications or status.json; exclusions already set are kept; one
+// that would leave batches unversioned is refused.
+func TestEnsureVersioning(t *testing.T) {
+	ctx := context.Background()
+	srv, root, p := server(t)
+	cl := srv.Client(t)
+	// Someone excluded a folder of their own before.
+	if err := cl.SetBucketVersioning(ctx, bucket, minio.BucketVersioningConfiguration{Status: minio.Enabled,
+		ExcludedPrefixes: []minio.ExcludedPrefix{{Prefix: "scratch/*"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Provision(ctx, "site-a"); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := cl.GetBucketVersioning(ctx, bucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range cfg.ExcludedPrefixes {
+		got = append(got, e.Prefix)
+	}
+	if want := append([]string{"scratch/*"}, Unversioned(prefix+"/")...); !cfg.Enabled() || strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("versioning %s, excluded %q; want Enabled, %q", cfg.Status, got, want)
+	}
+	// Provisioning again changes nothing.
+	if err := p.EnsureVersioning(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := cl.GetBucketVersioning(ctx, bucket); len(again.ExcludedPrefixes) != len(cfg.ExcludedPrefixes) {
+		t.Errorf("exclusions after a second run: %+v", again.ExcludedPrefixes)
+	}
+	tests := []struct {
+		key      string
+		versions int
+	}{
+		{"reports/site-a/status.json", 1},
+		{"reports/site-a/batches/20260302/aa-00000000000000000001-01234567.krb", 3},
+		{"tuf/metadata/timestamp.json", 1},
+		{"media/x", 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.key, func(t *testing.T) {
+			for range 3 {
+				if err := put(ctx, root, tc.key); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ids, err := versionIDs(ctx, root, tc.key)
+			if err != nil || len(ids) != tc.versions {
+				t.Errorf("%d versions (%v, %v) after three writes, want %d", len(ids), ids, err, tc.versions)
+			}
+		})
+	}
+
+	// An exclusion covering the batches is refused, naming it.
+	if err := cl.SetBucketVersioning(ctx, bucket, minio.BucketVersioningConfiguration{Status: minio.Enabled,
+		ExcludedPrefixes: []minio.ExcludedPrefix{{Prefix: prefix + "/reports/*"}}}); err != nil {
+		t.Fatal(err)
+	}
+	err = p.EnsureVersioning(ctx)
+	if !errors.Is(err, ErrNoVersioning) || !strings.Contains(err.Error(), prefix+"/reports/*") || !strings.Contains(err.Error(), bucket) {
+		t.Errorf("EnsureVersioning with batches excluded: %v, want ErrNoVersioning naming the bucket and the exclusion", err)
+	}
+	if _, err := p.Provision(ctx, "site-b"); !errors.Is(err, ErrNoVersioning) {
+		t.Errorf("Provision with batches excluded: %v, want ErrNoVersioning", err)
 	}
 }
 
@@ -329,26 +489,48 @@ func TestSitePolicy(t *testing.T) {
 			if err := json.Unmarshal(raw, &doc); err != nil {
 				t.Fatal(err)
 			}
-			grants := map[string][]string{}
+			grants, denials := map[string][]string{}, map[string][]string{}
 			for _, s := range doc.Statement {
-				if s.Effect != "Allow" {
+				m := grants
+				switch s.Effect {
+				case "Allow":
+				case "Deny":
+					m = denials
+				default:
 					t.Errorf("statement %s: effect %s", s.Sid, s.Effect)
 				}
 				for _, a := range s.Action {
-					grants[a] = append(grants[a], s.Resource...)
+					m[a] = append(m[a], s.Resource...)
 				}
 			}
 			o := tc.wantObj
+			own := o + "reports/${aws:username}/*"
 			want := map[string][]string{
 				"s3:GetObject":                {o + "tuf/metadata/*", o + "tuf/targets/*", o + "media/*"},
 				"s3:GetBucketLocation":        {"arn:aws:s3:::" + tc.bucket},
 				"s3:ListenBucketNotification": {"arn:aws:s3:::" + tc.bucket},
-				"s3:PutObject":                {o + "reports/${aws:username}/*"},
+				"s3:PutObject":                {own},
+				"s3:AbortMultipartUpload":     {own},
+				"s3:ListMultipartUploadParts": {own},
 			}
 			got, _ := json.Marshal(grants)
 			wantJSON, _ := json.Marshal(want)
 			if !bytes.Equal(got, wantJSON) {
 				t.Errorf("grants:\n%s\nwant:\n%s", got, wantJSON)
+			}
+			// What would undo a batch written once is denied in the
+			// whole bucket, whatever else allows it.
+			everywhere := []string{"arn:aws:s3:::" + tc.bucket, "arn:aws:s3:::" + tc.bucket + "/*"}
+			for _, a := range []string{"s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObjectRetention", "s3:PutObjectLegalHold",
+				"s3:BypassGovernanceRetention", "s3:PutObjectTagging", "s3:PutBucketVersioning", "s3:PutLifecycleConfiguration"} {
+				if !slices.Equal(denials[a], everywhere) {
+					t.Errorf("%s denied on %v, want %v", a, denials[a], everywhere)
+				}
+			}
+			for a := range denials {
+				if grants[a] != nil {
+					t.Errorf("%s both allowed and denied", a)
+				}
 			}
 		})
 	}
