@@ -31,6 +31,7 @@ const usage = `usage:
                                         create the TUF repository in the store
   kioskctl approve BUNDLE --key K [--sites IDS] [--groups GROUPS]
                                         stage the bundle and sign it as one approver
+  kioskctl withdraw BUNDLE-ID --key K   sign, as one approver, the publication without that bundle
   kioskctl publish [BUNDLE...] --key K  upload media and publish the approved staging
   kioskctl discard                      drop the staged publication and its approvals
   kioskctl refresh --key K              re-sign timestamp (and snapshot near expiry); daily, from cron
@@ -71,6 +72,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runInitRepo(ctx, args[1:], stdout)
 	case "approve":
 		return runApprove(ctx, args[1:], stdout)
+	case "withdraw":
+		return runWithdraw(ctx, args[1:], stdout)
 	case "publish":
 		return runPublish(ctx, args[1:], stdout)
 	case "refresh":

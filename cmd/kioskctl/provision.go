@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -37,12 +36,20 @@ func runProvision(ctx context.Context, args []string, stdout io.Writer) error {
 	groups := fs.String("groups", "", "comma-separated groups of the site (default: the template's)")
 	template := fs.String("template", "", "site config to start from (YAML; its comments are kept)")
 	out := fs.String("out", ".", "folder in which to write SITE/kiosk.yaml, SITE/secret.key and SITE/root.json")
+	rootPath := fs.String("root", "", "the department's trusted root.json (written by init-repo); the site gets the newest root it leads to")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 || *name == "" || *template == "" {
-		return errors.New("provision: want SITE, --name NAME and --template CONFIG")
+	if len(pos) != 1 || *name == "" || *template == "" || *rootPath == "" {
+		return errors.New("provision: want SITE, --name NAME, --template CONFIG and --root ROOT.json")
+	}
+	// The site's trust starts from the department's own root, never from
+	// whatever root the store offers: anyone who can write to the bucket
+	// can plant a self-signed N.root.json there.
+	trusted, err := os.ReadFile(*rootPath)
+	if err != nil {
+		return fmt.Errorf("provision: trusted root (--root): %w", err)
 	}
 	site := pos[0]
 	if err := provision.CheckSiteID(site); err != nil {
@@ -70,13 +77,13 @@ func runProvision(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	root, version, err := latestRoot(ctx, store)
+	root, version, err := trust.LatestRoot(ctx, store, trusted)
 	if err != nil {
-		return err
+		return fmt.Errorf("provision: the store's root chain from %s: %w", *rootPath, err)
 	}
 	// The check a site makes of its root.json when it starts.
 	if _, err := trust.NewClient(store, root, dir, time.Now); err != nil {
-		return fmt.Errorf("provision: root version %d in the store: %w", version, err)
+		return fmt.Errorf("provision: root version %d: %w", version, err)
 	}
 	p, err := provision.New(provision.Config{
 		Endpoint: sf.endpoint, Secure: sf.secure, Bucket: bucket, Prefix: prefix,
@@ -129,42 +136,6 @@ func prefixFolder(prefix string) string {
 		return ""
 	}
 	return prefix + "/"
-}
-
-// latestRoot returns the highest tuf/metadata/<N>.root.json in the store:
-// the root a new site should start from.
-func latestRoot(ctx context.Context, store interface {
-	List(ctx context.Context, prefix string) ([]string, error)
-	Get(ctx context.Context, key string) (io.ReadCloser, error)
-}) ([]byte, int64, error) {
-	keys, err := store.List(ctx, "tuf/metadata")
-	if err != nil {
-		return nil, 0, fmt.Errorf("provision: find the root metadata: %w", err)
-	}
-	var best int64
-	for _, k := range keys {
-		v, ok := strings.CutSuffix(path.Base(k), ".root.json")
-		if !ok {
-			continue
-		}
-		if n, err := strconv.ParseInt(v, 10, 64); err == nil && n > best {
-			best = n
-		}
-	}
-	if best == 0 {
-		return nil, 0, errors.New("provision: no tuf/metadata/<N>.root.json in the store: create the repository with init-repo first")
-	}
-	key := fmt.Sprintf("tuf/metadata/%d.root.json", best)
-	r, err := store.Get(ctx, key)
-	if err != nil {
-		return nil, 0, fmt.Errorf("provision: %w", err)
-	}
-	defer r.Close()
-	root, err := io.ReadAll(io.LimitReader(r, 5<<20))
-	if err != nil {
-		return nil, 0, fmt.Errorf("provision: read %s: %w", key, err)
-	}
-	return root, best, nil
 }
 
 // siteConfig returns the template at templatePath made into the site's

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/theupdateframework/go-tuf/v2/metadata"
+
 	"github.com/vnict/kiosk/content/contenttest"
 	"github.com/vnict/kiosk/kiosk/siteconfig"
 	"github.com/vnict/kiosk/sync/agent"
@@ -29,11 +31,15 @@ func TestProvisionCommand(t *testing.T) {
 	t.Setenv("KIOSK_S3_ACCESS_KEY", d.Server.AccessKey)
 	t.Setenv("KIOSK_S3_SECRET_KEY", d.Server.SecretKey)
 	out := t.TempDir()
+	rootFile := filepath.Join(t.TempDir(), "root.json")
+	if err := os.WriteFile(rootFile, d.Root, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	provision := func() string {
 		t.Helper()
 		var stdout, stderr bytes.Buffer
 		err := run(ctx, []string{"provision", "an-giang-le-tri", "--name", "Điểm hỗ trợ CNTT xã Lê Trì",
-			"--groups", "communes, an-giang", "--template", template, "--out", out,
+			"--groups", "communes, an-giang", "--template", template, "--out", out, "--root", rootFile,
 			"--store", "s3://" + d.Bucket + "/" + d.Prefix, "--endpoint", d.Server.Endpoint}, &stdout, &stderr)
 		if err != nil {
 			t.Fatalf("provision: %v\n%s%s", err, stdout.String(), stderr.String())
@@ -113,17 +119,23 @@ func TestProvisionCommand(t *testing.T) {
 
 func TestProvisionUsageErrors(t *testing.T) {
 	out := t.TempDir()
+	rootFile := filepath.Join(t.TempDir(), "root.json")
+	if err := os.WriteFile(rootFile, []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		args []string
 		want string
 	}{
-		{"no site", []string{"--name", "N", "--template", template}, "want SITE"},
-		{"no name", []string{"site-a", "--template", template}, "want SITE"},
-		{"short id", []string{"ab", "--name", "N", "--template", template, "--store", "s3://b/p"}, "at least 3"},
-		{"bad id", []string{"Site_A", "--name", "N", "--template", template, "--store", "s3://b/p"}, "site id"},
-		{"folder store", []string{"site-a", "--name", "N", "--template", template, "--store", out}, "s3://"},
-		{"missing template", []string{"site-a", "--name", "N", "--template", filepath.Join(out, "none.yaml"),
+		{"no site", []string{"--name", "N", "--template", template, "--root", rootFile}, "want SITE"},
+		{"no name", []string{"site-a", "--template", template, "--root", rootFile}, "want SITE"},
+		{"no root", []string{"site-a", "--name", "N", "--template", template}, "--root"},
+		{"missing root", []string{"site-a", "--name", "N", "--template", template, "--root", filepath.Join(out, "none.json")}, "none.json"},
+		{"short id", []string{"ab", "--name", "N", "--template", template, "--root", rootFile, "--store", "s3://b/p"}, "at least 3"},
+		{"bad id", []string{"Site_A", "--name", "N", "--template", template, "--root", rootFile, "--store", "s3://b/p"}, "site id"},
+		{"folder store", []string{"site-a", "--name", "N", "--template", template, "--root", rootFile, "--store", out}, "s3://"},
+		{"missing template", []string{"site-a", "--name", "N", "--template", filepath.Join(out, "none.yaml"), "--root", rootFile,
 			"--store", "s3://b/p", "--endpoint", "127.0.0.1:1"}, "none.yaml"},
 	}
 	for _, tc := range tests {
@@ -165,4 +177,87 @@ func TestSiteConfigFromTemplate(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestProvisionRefusesAPlantedRoot: whoever can write to the bucket can
+// store a self-signed root of their own. Provisioning starts from the
+// department's root.json and refuses a chain with a break or a gap, so no
+// site is ever given the attacker's root.
+func TestProvisionRefusesAPlantedRoot(t *testing.T) {
+	ctx := context.Background()
+	d := publishtest.New(t)
+	d.Release(t, contenttest.CopyDemo(t), agent.Targeting{})
+	t.Setenv("KIOSK_S3_ACCESS_KEY", d.Server.AccessKey)
+	t.Setenv("KIOSK_S3_SECRET_KEY", d.Server.SecretKey)
+	rootFile := filepath.Join(t.TempDir(), "root.json")
+	if err := os.WriteFile(rootFile, d.Root, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	forged := forgeRoot(t, 1000)
+	tests := []struct {
+		name, key string
+		data      []byte
+		want      string
+	}{
+		{"a higher self-signed root", "tuf/metadata/1000.root.json", forged, "gap"},
+		{"a self-signed next root", "tuf/metadata/2.root.json", forgeRoot(t, 2), "not signed by root version 1"},
+		{"a next root holding another version", "tuf/metadata/2.root.json", forged, "holds version 1000"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := d.Store.Put(ctx, tc.key, bytes.NewReader(tc.data), int64(len(tc.data))); err != nil {
+				t.Fatal(err)
+			}
+			defer d.Store.Delete(ctx, tc.key)
+			out := t.TempDir()
+			var stdout, stderr bytes.Buffer
+			err := run(ctx, []string{"provision", "an-giang-le-tri", "--name", "Lê Trì", "--template", template,
+				"--out", out, "--root", rootFile, "--store", "s3://" + d.Bucket + "/" + d.Prefix,
+				"--endpoint", d.Server.Endpoint}, &stdout, &stderr)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("provision with %s planted: err = %v, want one saying %q", tc.key, err, tc.want)
+			}
+			if entries, _ := os.ReadDir(out); len(entries) != 0 {
+				t.Errorf("a refused provision wrote %d entries", len(entries))
+			}
+		})
+	}
+}
+
+// forgeRoot makes a root of the given version, self-signed by a fresh key
+// that holds every role: what an attacker without the department's keys
+// can make.
+func forgeRoot(t *testing.T, version int64) []byte {
+	t.Helper()
+	dir := t.TempDir()
+	if err := trust.GenerateKey(dir, "attacker"); err != nil {
+		t.Fatal(err)
+	}
+	signer, err := trust.LoadSigner(filepath.Join(dir, "attacker.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := signer.PublicKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := metadata.KeyFromPublicKey(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := metadata.Root(time.Now().Add(10 * 365 * 24 * time.Hour))
+	root.Signed.Version = version
+	for _, role := range []string{metadata.ROOT, metadata.TARGETS, metadata.SNAPSHOT, metadata.TIMESTAMP} {
+		if err := root.Signed.AddKey(key, role); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := root.Sign(signer); err != nil {
+		t.Fatal(err)
+	}
+	data, err := root.ToBytes(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }

@@ -212,12 +212,62 @@ func runApprove(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	st, err := publish.Approve(ctx, store, root, pos[0], agent.Targeting{Sites: splitList(*sites), Groups: splitList(*groups)}, signer, time.Now())
+	ap, err := publish.Approve(ctx, store, root, pos[0], agent.Targeting{Sites: splitList(*sites), Groups: splitList(*groups)}, signer, time.Now())
 	if err != nil {
 		return err
 	}
-	printStatus(stdout, st)
+	printApproval(stdout, ap)
 	return nil
+}
+
+func runWithdraw(ctx context.Context, args []string, stdout io.Writer) error {
+	fs, sf := newStoreFlags("withdraw")
+	key := fs.String("key", "", "this approver's private key")
+	rootPath := rootFlag(fs)
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 || *key == "" {
+		return errors.New("withdraw: want BUNDLE-ID and --key KEY")
+	}
+	store, root, err := sf.openWithRoot(*rootPath)
+	if err != nil {
+		return err
+	}
+	signer, err := trust.LoadSigner(*key)
+	if err != nil {
+		return err
+	}
+	ap, err := publish.Withdraw(ctx, store, root, pos[0], signer, time.Now())
+	if err != nil {
+		return err
+	}
+	printApproval(stdout, ap)
+	return nil
+}
+
+// printApproval prints every target the approver signed, then the status.
+func printApproval(w io.Writer, ap publish.Approval) {
+	fmt.Fprintf(w, "you signed publication v%d, expiring %s; it holds:\n", ap.Version, ap.Expires.Format(time.RFC3339))
+	for _, c := range ap.Changes {
+		fmt.Fprintf(w, "  %-7s %s  for %s\n", c.Kind, c.Path, describeTargeting(c.Targeting))
+	}
+	printStatus(w, ap.Status)
+}
+
+func describeTargeting(t agent.Targeting) string {
+	if len(t.Sites) == 0 && len(t.Groups) == 0 {
+		return "every site"
+	}
+	var parts []string
+	if len(t.Sites) > 0 {
+		parts = append(parts, "sites "+strings.Join(t.Sites, ","))
+	}
+	if len(t.Groups) > 0 {
+		parts = append(parts, "groups "+strings.Join(t.Groups, ","))
+	}
+	return strings.Join(parts, ", ")
 }
 
 func printStatus(w io.Writer, st trust.Status) {
@@ -239,6 +289,7 @@ func orNone(s []string) string {
 func runPublish(ctx context.Context, args []string, stdout io.Writer) error {
 	fs, sf := newStoreFlags("publish")
 	key := fs.String("key", "", "the publishing tool's private key (snapshot and timestamp)")
+	rootPath := rootFlag(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -246,7 +297,7 @@ func runPublish(ctx context.Context, args []string, stdout io.Writer) error {
 	if *key == "" {
 		return errors.New("publish: want --key KEY and the folders of the bundles being published")
 	}
-	store, err := sf.open()
+	store, root, err := sf.openWithRoot(*rootPath)
 	if err != nil {
 		return err
 	}
@@ -254,7 +305,7 @@ func runPublish(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := publish.Publish(ctx, store, pos, signer, signer, time.Now()); err != nil {
+	if err := publish.Publish(ctx, store, root, pos, signer, signer, time.Now()); err != nil {
 		return err
 	}
 	fmt.Fprintln(stdout, "published")
@@ -280,10 +331,11 @@ func runDiscard(ctx context.Context, args []string, stdout io.Writer) error {
 func runRefresh(ctx context.Context, args []string, stdout io.Writer) error {
 	fs, sf := newStoreFlags("refresh")
 	key := fs.String("key", "", "the publishing tool's private key (snapshot and timestamp)")
+	rootPath := rootFlag(fs)
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	store, err := sf.open()
+	store, root, err := sf.openWithRoot(*rootPath)
 	if err != nil {
 		return err
 	}
@@ -291,7 +343,7 @@ func runRefresh(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := trust.Refresh(ctx, store, signer, signer, time.Now()); err != nil {
+	if err := trust.Refresh(ctx, store, root, signer, signer, time.Now()); err != nil {
 		return err
 	}
 	fmt.Fprintln(stdout, "timestamp re-signed (and the snapshot, when it neared its expiry)")

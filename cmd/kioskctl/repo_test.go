@@ -52,7 +52,7 @@ func TestRepositoryWorkflow(t *testing.T) {
 	if !strings.Contains(out, "signed by editor") || !strings.Contains(out, "still needed") {
 		t.Errorf("first approval says:\n%s", out)
 	}
-	if msg := kioskctl(true, "publish", bundle, "--store", store, "--key", key("publisher.key")); !strings.Contains(msg, "threshold") {
+	if msg := kioskctl(true, "publish", bundle, "--store", store, "--root", root, "--key", key("publisher.key")); !strings.Contains(msg, "threshold") {
 		t.Errorf("publish below threshold says: %s", msg)
 	}
 	kioskctl(true, "approve", bundle, "--store", store, "--root", root, "--key", key("publisher.key")) // not an approver
@@ -66,7 +66,7 @@ func TestRepositoryWorkflow(t *testing.T) {
 	if !strings.Contains(out, "ready to publish") {
 		t.Errorf("second approval says:\n%s", out)
 	}
-	kioskctl(false, "publish", bundle, "--store", store, "--key", key("publisher.key"))
+	kioskctl(false, "publish", bundle, "--store", store, "--root", root, "--key", key("publisher.key"))
 
 	out = kioskctl(false, "verify", "--store", store, "--root", root, "--hashes")
 	if !strings.Contains(out, "bundles/demo-an-giang.json") || !strings.Contains(out, "verifies") {
@@ -81,7 +81,7 @@ func TestRepositoryWorkflow(t *testing.T) {
 	if len(media) != 4 {
 		t.Errorf("export has %d media, want the demo's 4", len(media))
 	}
-	kioskctl(false, "refresh", "--store", store, "--key", key("publisher.key"))
+	kioskctl(false, "refresh", "--store", store, "--root", root, "--key", key("publisher.key"))
 	kioskctl(false, "verify", "--store", store, "--root", root)
 
 	// A medium altered in the store: verify --hashes says so.

@@ -76,26 +76,55 @@ type Agent struct {
 
 	// OnSync, if set, is told the outcome of each network sync.
 	OnSync func(Result, error)
+	// Timeout bounds one sync, downloads included; default 30 min. An
+	// interrupted download resumes at the next sync.
+	Timeout time.Duration
 
-	lock sync.Locker // serialises syncs with USB imports; may be nil
+	// activation is shared with the agents Import makes, so a network sync
+	// and a USB import never activate out of order. Nothing holds its lock
+	// across network I/O: a hung store cannot block an import.
+	activationOnce sync.Once
+	activation     *activation
 }
+
+// activation orders activations: none may go back to an older targets
+// version than the last one activated or withdrawn.
+type activation struct {
+	mu      sync.Mutex
+	version int64
+}
+
+func (a *Agent) activated() *activation {
+	a.activationOnce.Do(func() {
+		if a.activation == nil {
+			a.activation = &activation{}
+		}
+	})
+	return a.activation
+}
+
+// DefaultTimeout bounds one sync.
+const DefaultTimeout = 30 * time.Minute
 
 // Result tells what one sync did.
 type Result struct {
 	Release   string // the release now current, if any
 	Activated bool   // a new release was activated
+	Withdrawn string // the release taken off the screen, if any
 	Fetched   int    // files downloaded
 }
 
 // ErrNoBundle means the publication has no bundle for this site.
 var ErrNoBundle = errors.New("the publication has no bundle for this site")
 
-// Sync runs one sync cycle.
+// Sync runs one sync cycle, within Timeout.
 func (a *Agent) Sync(ctx context.Context) (Result, error) {
-	if a.lock != nil {
-		a.lock.Lock()
-		defer a.lock.Unlock()
+	timeout := a.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
 	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	rel, err := a.Trust.Refresh(ctx)
 	if errors.Is(err, fs.ErrNotExist) && !errors.Is(err, trust.ErrInconsistent) {
 		// Nothing published yet.
@@ -105,6 +134,9 @@ func (a *Agent) Sync(ctx context.Context) (Result, error) {
 		return Result{Release: a.Cache.CurrentName()}, a.refused(ctx, "metadata", err)
 	}
 	path, err := a.choose(rel)
+	if errors.Is(err, ErrNoBundle) {
+		return a.withdraw(ctx, rel)
+	}
 	if err != nil {
 		return Result{Release: a.Cache.CurrentName()}, err
 	}
@@ -129,9 +161,19 @@ func (a *Agent) Sync(ctx context.Context) (Result, error) {
 		return Result{Release: a.Cache.CurrentName()}, fmt.Errorf("sync %s: %w", path, err)
 	}
 	a.Log.Debug("media ready", "files", len(missing), "downloaded", a.Fetch.Downloaded.Load())
+	act := a.activated()
+	act.mu.Lock()
+	defer act.mu.Unlock()
+	if rel.Version < act.version {
+		// A USB import (or another sync) activated a newer publication
+		// while this one downloaded.
+		a.Log.Info("a newer publication was activated meanwhile; this one is not", "targets_version", rel.Version, "current_targets_version", act.version)
+		return Result{Release: a.Cache.CurrentName()}, nil
+	}
 	if err := a.Cache.Activate(name, raw); err != nil {
 		return Result{Release: a.Cache.CurrentName()}, fmt.Errorf("sync %s: %w", path, err)
 	}
+	act.version = rel.Version
 	a.Log.Info("publication activated", "bundle", m.ID, "version", m.Version, "targets_version", rel.Version,
 		"release", name, "files_fetched", len(missing))
 	return Result{Release: name, Activated: true, Fetched: len(missing)}, nil
@@ -150,11 +192,40 @@ func (a *Agent) Import(ctx context.Context, dir string) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("import %s: %w", dir, err)
 	}
-	local := *a
-	local.Trust = v
-	// Local disk: no rate cap.
-	local.Fetch = &fetch.Fetcher{Source: store, Objects: a.Fetch.Objects, Concurrency: a.Fetch.Concurrency}
+	local := &Agent{
+		Site: a.Site, Groups: a.Groups, Trust: v, Cache: a.Cache, Report: a.Report, Log: a.Log, Timeout: a.Timeout,
+		// Local disk: no rate cap; the same claims on partial files as
+		// the network's downloads.
+		Fetch:      &fetch.Fetcher{Source: store, Objects: a.Fetch.Objects, Concurrency: a.Fetch.Concurrency, Claims: a.Fetch.Claims},
+		activation: a.activated(),
+	}
 	return local.Sync(ctx)
+}
+
+// withdraw takes the current bundle off the screen: the verified
+// publication rel has no bundle for this site any more. The player then
+// shows its standby slide, and the department is told.
+func (a *Agent) withdraw(ctx context.Context, rel *trust.Release) (Result, error) {
+	act := a.activated()
+	act.mu.Lock()
+	defer act.mu.Unlock()
+	if rel.Version < act.version || a.Cache.CurrentName() == "" {
+		return Result{Release: a.Cache.CurrentName()}, ErrNoBundle
+	}
+	name, err := a.Cache.Withdraw()
+	if err != nil {
+		return Result{Release: a.Cache.CurrentName()}, fmt.Errorf("sync: %w", err)
+	}
+	act.version = rel.Version
+	a.Log.Warn("the department's publication has no bundle for this site any more; showing the standby slide",
+		"withdrawn", name, "targets_version", rel.Version)
+	if a.Report != nil {
+		detail := map[string]any{"withdrawn": name, "targets_version": rel.Version}
+		if err := a.Report.Report(ctx, "withdrawn", detail); err != nil {
+			a.Log.Warn("could not report the withdrawal", "err", err)
+		}
+	}
+	return Result{Withdrawn: name}, nil
 }
 
 // refused logs and reports a refused publication and returns the error.

@@ -56,7 +56,7 @@ func newSite(t testing.TB, d *department, id string, groups ...string) *site {
 		Site: id, Groups: groups,
 		Trust: client,
 		TrustFor: func(st trust.Reader) (agent.Verifier, error) {
-			return trust.NewClient(st, d.Root, filepath.Join(dir, "tuf"), now)
+			return client.WithStore(st), nil
 		},
 		Fetch:  f,
 		Cache:  c,

@@ -43,6 +43,8 @@ type Store interface {
 	Put(ctx context.Context, key string, r io.Reader, size int64) error
 	List(ctx context.Context, prefix string) ([]string, error)
 	Delete(ctx context.Context, key string) error
+	GetTagged(ctx context.Context, key string, max int64) ([]byte, string, error)
+	PutIfMatch(ctx context.Context, key string, data []byte, tag string) error
 }
 
 // TargetPath is the TUF target of a bundle's manifest.
@@ -51,61 +53,134 @@ func TargetPath(bundleID string) string { return agent.BundlePrefix + bundleID +
 // Expiry of a publication's targets metadata.
 const TargetsExpiry = 90 * 24 * time.Hour
 
-// Approve stages the bundle in dir for the given targeting (unless the same
-// manifest and targeting are staged already) and signs the staged
-// publication with signer. root is the department's trusted root.json,
-// used to read what is published now, which the new publication keeps.
-func Approve(ctx context.Context, store Store, root []byte, dir string, to agent.Targeting, signer signature.Signer, now time.Time) (trust.Status, error) {
+// Change is one target of a publication as an approver signs it.
+type Change struct {
+	Path      string
+	Kind      string // "added", "changed", "removed" or "kept"
+	Targeting agent.Targeting
+}
+
+// Approval is what one approver signed: the whole publication, target by
+// target, with its version and expiry, and the approval status after it.
+type Approval struct {
+	trust.Status
+	Expires time.Time
+	Changes []Change
+}
+
+// Approve signs, as one approver, the publication made of the current
+// verified publication plus exactly the bundle in dir with the given
+// targeting: the next version, expiring TargetsExpiry from now. The first
+// approver stages it; later approvers sign the staging only if it is
+// exactly that (trust.ErrUnexpectedStaging otherwise, with every
+// difference named), so nobody signs a bundle, a targeting or an expiry
+// they were not shown. root is the department's trusted root.json.
+func Approve(ctx context.Context, store Store, root []byte, dir string, to agent.Targeting, signer signature.Signer, now time.Time) (Approval, error) {
 	b, err := content.LoadDir(dir)
 	if err != nil {
-		return trust.Status{}, err
+		return Approval{}, err
 	}
 	if err := b.Verify(); err != nil {
-		return trust.Status{}, fmt.Errorf("bundle %s: %w", dir, err)
+		return Approval{}, fmt.Errorf("bundle %s: %w", dir, err)
 	}
 	raw, err := os.ReadFile(filepath.Join(dir, content.ManifestName))
 	if err != nil {
-		return trust.Status{}, err
+		return Approval{}, err
 	}
 	custom, err := json.Marshal(to)
 	if err != nil {
-		return trust.Status{}, err
+		return Approval{}, err
 	}
 	path := TargetPath(b.Manifest.ID)
-	staged, err := stagedTarget(ctx, store, path)
-	if err != nil {
-		return trust.Status{}, err
-	}
-	if staged == nil || !bytes.Equal(staged.data, raw) || !sameJSON(staged.custom, custom) {
-		if staged != nil || stagedOther(ctx, store) {
-			return trust.Status{}, fmt.Errorf("approve %s: %w: publish it, or discard it with `kioskctl discard`", b.Manifest.ID, trust.ErrStagingExists)
-		}
-		current, err := Published(ctx, store, root, now)
-		if errors.Is(err, fs.ErrNotExist) && !errors.Is(err, trust.ErrInconsistent) {
-			current, err = nil, nil // the first publication
-		}
-		if err != nil {
-			return trust.Status{}, err
-		}
+	return approveChange(ctx, store, root, signer, now, func(cur []trust.Target) ([]trust.Target, error) {
 		next := []trust.Target{{Path: path, Data: raw, Custom: custom}}
-		for _, t := range current {
+		for _, t := range cur {
 			if t.Path != path {
 				next = append(next, t)
 			}
 		}
-		if _, err := trust.Stage(ctx, store, next, now.Add(TargetsExpiry)); err != nil {
-			return trust.Status{}, err
-		}
-	}
-	return trust.Approve(ctx, store, signer)
+		return next, nil
+	})
 }
 
-type target struct{ data, custom []byte }
+// Withdraw signs, as one approver, the publication made of the current
+// one without the bundle bundleID: sites it targeted stop showing it once
+// the withdrawal is published.
+func Withdraw(ctx context.Context, store Store, root []byte, bundleID string, signer signature.Signer, now time.Time) (Approval, error) {
+	path := TargetPath(bundleID)
+	return approveChange(ctx, store, root, signer, now, func(cur []trust.Target) ([]trust.Target, error) {
+		next := slices.DeleteFunc(slices.Clone(cur), func(t trust.Target) bool { return t.Path == path })
+		if len(next) == len(cur) {
+			return nil, fmt.Errorf("withdraw %s: the current publication has no %s", bundleID, path)
+		}
+		return next, nil
+	})
+}
 
-// stagedOther reports whether a publication without this bundle is staged.
-func stagedOther(ctx context.Context, store Store) bool {
-	_, err := trust.StagedTargets(ctx, store)
-	return err == nil
+// approveChange rebuilds the expected publication from the verified
+// current one and the change, stages it if nothing is staged, and signs.
+func approveChange(ctx context.Context, store Store, root []byte, signer signature.Signer, now time.Time,
+	change func(cur []trust.Target) ([]trust.Target, error)) (Approval, error) {
+	cur, err := Current(ctx, store, root, now)
+	if err != nil {
+		return Approval{}, err
+	}
+	next, err := change(cur.Targets)
+	if err != nil {
+		return Approval{}, err
+	}
+	slices.SortFunc(next, func(a, b trust.Target) int { return strings.Compare(a.Path, b.Path) })
+	want := trust.Expectation{
+		Targets:      next,
+		Version:      cur.Version + 1,
+		ExpiresAfter: now.Add(TargetsExpiry - MaxApprovalSpan),
+		ExpiresBy:    now.Add(TargetsExpiry + time.Hour),
+	}
+	st, err := trust.Approve(ctx, store, root, signer, want)
+	if errors.Is(err, trust.ErrNothingStaged) {
+		if _, err = trust.Stage(ctx, store, root, next, now.Add(TargetsExpiry)); err != nil {
+			return Approval{}, err
+		}
+		st, err = trust.Approve(ctx, store, root, signer, want)
+	}
+	if errors.Is(err, trust.ErrUnexpectedStaging) {
+		return Approval{}, fmt.Errorf("%w\nnothing was signed; if you did not expect this, the store may be tampered with: tell the other approvers, and discard it with `kioskctl discard`", err)
+	}
+	if err != nil {
+		return Approval{}, err
+	}
+	return Approval{Status: st, Expires: now.Add(TargetsExpiry).UTC().Truncate(time.Second), Changes: changes(cur.Targets, next)}, nil
+}
+
+// MaxApprovalSpan is how long after the first approver the last may still
+// sign: the staged expiry must be within it of a fresh one.
+const MaxApprovalSpan = 30 * 24 * time.Hour
+
+// changes lists every target of next against cur, and those removed.
+func changes(cur, next []trust.Target) []Change {
+	old := map[string]trust.Target{}
+	for _, t := range cur {
+		old[t.Path] = t
+	}
+	var out []Change
+	for _, t := range next {
+		c := Change{Path: t.Path, Kind: "added"}
+		if o, ok := old[t.Path]; ok {
+			c.Kind = "kept"
+			if !bytes.Equal(o.Data, t.Data) || !sameJSON(o.Custom, t.Custom) {
+				c.Kind = "changed"
+			}
+			delete(old, t.Path)
+		}
+		_ = json.Unmarshal(t.Custom, &c.Targeting)
+		out = append(out, c)
+	}
+	for _, p := range slices.Sorted(maps.Keys(old)) {
+		c := Change{Path: p, Kind: "removed"}
+		_ = json.Unmarshal(old[p].Custom, &c.Targeting)
+		out = append(out, c)
+	}
+	return out
 }
 
 // sameJSON compares two JSON values by meaning, not layout.
@@ -119,49 +194,59 @@ func sameJSON(a, b []byte) bool {
 	return bytes.Equal(xa, ya)
 }
 
-// stagedTarget returns the staged manifest at path, or nil when nothing
-// or something else is staged.
-func stagedTarget(ctx context.Context, store Store, path string) (*target, error) {
-	targets, err := trust.StagedTargets(ctx, store)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	for _, t := range targets {
-		if t.Path == path {
-			return &target{data: t.Data, custom: t.Custom}, nil
-		}
-	}
-	return nil, nil
+// Publication is a verified publication: its targets version and targets.
+type Publication struct {
+	Version int64
+	Targets []trust.Target // by path
 }
 
-// Published returns the targets of the current publication, verified
-// against root as a site would.
-func Published(ctx context.Context, store Store, root []byte, now time.Time) ([]trust.Target, error) {
+// Current returns the current publication, verified against root as a site
+// would; before the first publication, version 0 and no targets.
+func Current(ctx context.Context, store Store, root []byte, now time.Time) (Publication, error) {
 	dir, err := os.MkdirTemp("", "kioskctl-tuf-")
 	if err != nil {
-		return nil, err
+		return Publication{}, err
 	}
 	defer os.RemoveAll(dir)
-	c, err := trust.NewClient(store, root, dir, func() time.Time { return now })
+	// The store's newest root the department's own root leads to, so a
+	// rotated root is followed and a planted one refused.
+	latest, _, err := trust.LatestRoot(ctx, store, root)
 	if err != nil {
-		return nil, err
+		return Publication{}, err
+	}
+	c, err := trust.NewClient(store, latest, dir, func() time.Time { return now })
+	if err != nil {
+		return Publication{}, err
 	}
 	rel, err := c.Refresh(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("read the current publication: %w", err)
+	if errors.Is(err, fs.ErrNotExist) && !errors.Is(err, trust.ErrInconsistent) {
+		return Publication{}, nil // nothing published yet
 	}
-	var out []trust.Target
+	if err != nil {
+		return Publication{}, fmt.Errorf("read the current publication: %w", err)
+	}
+	pub := Publication{Version: rel.Version}
 	for _, p := range slices.Sorted(maps.Keys(rel.Targets)) {
 		data, err := c.Fetch(ctx, rel, p)
 		if err != nil {
-			return nil, fmt.Errorf("read the current publication: %w", err)
+			return Publication{}, fmt.Errorf("read the current publication: %w", err)
 		}
-		out = append(out, trust.Target{Path: p, Data: data, Custom: rel.Targets[p].Custom})
+		pub.Targets = append(pub.Targets, trust.Target{Path: p, Data: data, Custom: rel.Targets[p].Custom})
 	}
-	return out, nil
+	return pub, nil
+}
+
+// Published returns the targets of the current publication, verified
+// against root as a site would; fs.ErrNotExist before the first.
+func Published(ctx context.Context, store Store, root []byte, now time.Time) ([]trust.Target, error) {
+	pub, err := Current(ctx, store, root, now)
+	if err != nil {
+		return nil, err
+	}
+	if pub.Version == 0 {
+		return nil, fmt.Errorf("read the current publication: nothing published yet: %w", fs.ErrNotExist)
+	}
+	return pub.Targets, nil
 }
 
 // UploadMedia puts the bundle's files into the store as media/<sha256>,
@@ -200,7 +285,7 @@ func UploadMedia(ctx context.Context, store Store, dir string) (int64, error) {
 // Publish uploads the media of the given bundle folders, checks every
 // staged bundle has all its media in the store, and publishes the staged
 // targets (which trust refuses below the approval threshold).
-func Publish(ctx context.Context, store Store, dirs []string, snapshot, timestamp signature.Signer, now time.Time) error {
+func Publish(ctx context.Context, store Store, root []byte, dirs []string, snapshot, timestamp signature.Signer, now time.Time) error {
 	for _, d := range dirs {
 		if _, err := UploadMedia(ctx, store, d); err != nil {
 			return err
@@ -225,7 +310,7 @@ func Publish(ctx context.Context, store Store, dirs []string, snapshot, timestam
 			}
 		}
 	}
-	_, err = trust.Publish(ctx, store, snapshot, timestamp, now)
+	_, err = trust.Publish(ctx, store, root, snapshot, timestamp, now)
 	return err
 }
 

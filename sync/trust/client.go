@@ -19,6 +19,8 @@ import (
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 	"github.com/theupdateframework/go-tuf/v2/metadata/config"
 	"github.com/theupdateframework/go-tuf/v2/metadata/updater"
+
+	"github.com/vnict/kiosk/internal/atomicfile"
 )
 
 // The updater asks for URLs; ours name store keys: "store:///" + key.
@@ -48,16 +50,26 @@ type TargetInfo struct {
 }
 
 // Client is a site's view of the publications in a store. Its methods are safe
-// for concurrent use; Refresh calls run one at a time.
+// for concurrent use.
+//
+// Refresh holds no lock while it talks to the store: it works on a copy of
+// the trusted metadata and installs the result only if the folder did not
+// change meanwhile. So a store that hangs delays only its own Refresh, not
+// a USB import verifying against the same trusted state (WithStore).
 type Client struct {
 	store    Reader
 	bootRoot []byte // the root shipped with the kiosk
 	dir      string
 	now      func() time.Time
+	local    *sync.Mutex // guards the trusted folder; shared by WithStore
 
-	mu      sync.Mutex // serializes Refresh: the local folder is shared
+	mu      sync.Mutex // guards current
 	current *Release
 }
+
+// refreshTries bounds how often Refresh starts again because another
+// refresh changed the trusted folder while it worked.
+const refreshTries = 3
 
 // NewClient returns a client that reads publications from store, trusting
 // trustedRoot (a root.json shipped with the kiosk) until the store rotates it,
@@ -69,8 +81,30 @@ func NewClient(store Reader, trustedRoot []byte, localDir string, now func() tim
 	if localDir == "" {
 		return nil, errors.New("trust: new client: no local folder for trusted metadata")
 	}
-	return &Client{store: store, bootRoot: slices.Clone(trustedRoot), dir: localDir, now: now}, nil
+	// Work folders of refreshes cut short by a power cut.
+	if old, err := filepath.Glob(filepath.Join(localDir, workPrefix+"*")); err == nil {
+		for _, o := range old {
+			os.RemoveAll(o)
+		}
+	}
+	return &Client{store: store, bootRoot: slices.Clone(trustedRoot), dir: localDir, now: now, local: new(sync.Mutex)}, nil
 }
+
+// WithStore returns a client reading another store (a USB stick) with the
+// same trusted root and the same trusted state: a publication accepted from
+// either moves both forward, and an older one is a rollback for both.
+func (c *Client) WithStore(store Reader) *Client {
+	return &Client{store: store, bootRoot: c.bootRoot, dir: c.dir, now: c.now, local: c.local}
+}
+
+// workPrefix starts the names of Refresh's work folders inside the trusted
+// folder.
+const workPrefix = ".refresh-"
+
+// trustedFiles are the files of the trusted folder, in the order they are
+// installed: root first, so a cut between two leaves a newer root with
+// older metadata (which the next Refresh repairs), never the reverse.
+var trustedFiles = []string{"root.json", metadata.TIMESTAMP + ".json", metadata.SNAPSHOT + ".json", metadata.TARGETS + ".json"}
 
 // Current returns the release of the last successful Refresh, or nil.
 func (c *Client) Current() *Release {
@@ -86,27 +120,53 @@ func (c *Client) Current() *Release {
 // when the store's content is at fault, or fs.ErrNotExist when nothing is
 // published.
 func (c *Client) Refresh(ctx context.Context) (*Release, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	for try := 1; ; try++ {
+		rel, err := c.refresh(ctx)
+		if errors.Is(err, errRaced) && try < refreshTries {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		c.mu.Lock()
+		c.current = rel
+		c.mu.Unlock()
+		return rel, nil
+	}
+}
 
-	if err := os.MkdirAll(c.dir, 0o700); err != nil {
+// errRaced: another refresh installed trusted metadata while this one
+// worked; its result is discarded and it starts again from the new state.
+var errRaced = errors.New("the trusted metadata changed during the refresh")
+
+func (c *Client) refresh(ctx context.Context) (*Release, error) {
+	before, err := c.readLocal()
+	if err != nil {
 		return nil, fmt.Errorf("trust: refresh: %w", err)
 	}
-	c.dropCorruptLocal()
-	_, err := os.Stat(filepath.Join(c.dir, metadata.TIMESTAMP+".json"))
-	trustedBefore := err == nil
+	_, trustedBefore := before[metadata.TIMESTAMP+".json"]
+	work, err := os.MkdirTemp(c.dir, workPrefix)
+	if err != nil {
+		return nil, fmt.Errorf("trust: refresh: %w", err)
+	}
+	defer os.RemoveAll(work)
+	for name, data := range before {
+		if err := os.WriteFile(filepath.Join(work, name), data, 0o600); err != nil {
+			return nil, fmt.Errorf("trust: refresh: %w", err)
+		}
+	}
 
-	cfg, err := config.New(remoteMetadataURL, c.trustedRoot())
+	cfg, err := config.New(remoteMetadataURL, c.trustedRoot(before["root.json"]))
 	if err != nil {
 		return nil, fmt.Errorf("trust: refresh: updater config: %w", err)
 	}
 	f := &storeFetcher{ctx: ctx, store: c.store}
 	cfg.Fetcher = f
 	cfg.RemoteTargetsURL = remoteTargetsURL
-	cfg.LocalMetadataDir = c.dir
+	cfg.LocalMetadataDir = work
 	// The updater creates LocalTargetsDir even though we never let it
-	// download targets (Fetch does); point it at the metadata folder.
-	cfg.LocalTargetsDir = c.dir
+	// download targets (Fetch does); point it at the work folder.
+	cfg.LocalTargetsDir = work
 	cfg.PrefixTargetsWithHash = true
 
 	// A fresh updater each time: go-tuf runs Refresh once per Updater.
@@ -117,25 +177,94 @@ func (c *Client) Refresh(ctx context.Context) (*Release, error) {
 	// RefTime is fixed when the updater is made; set ours before Refresh
 	// reads it for every expiry check.
 	up.UnsafeSetRefTime(c.now())
-	if err := up.Refresh(); err != nil {
-		return nil, classify(err, f.last, trustedBefore)
+	refreshErr := up.Refresh()
+	// Whatever the updater accepted before it stopped (a rotated root, a
+	// newer timestamp) is trusted from now on, as go-tuf intends: install
+	// it even when a later step failed.
+	if err := c.install(before, work); err != nil {
+		return nil, err
 	}
-
+	if refreshErr != nil {
+		return nil, classify(refreshErr, f.last, trustedBefore)
+	}
 	rel, err := release(up.GetTrustedMetadataSet().Targets[metadata.TARGETS])
 	if err != nil {
 		return nil, fmt.Errorf("trust: refresh: %w", err)
 	}
-	c.current = rel
 	return rel, nil
 }
 
+// readLocal reads the trusted folder's files, after dropping any that do
+// not parse.
+func (c *Client) readLocal() (map[string][]byte, error) {
+	c.local.Lock()
+	defer c.local.Unlock()
+	if err := os.MkdirAll(c.dir, 0o700); err != nil {
+		return nil, err
+	}
+	c.dropCorruptLocal()
+	files := map[string][]byte{}
+	for _, name := range trustedFiles {
+		data, err := os.ReadFile(filepath.Join(c.dir, name))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		files[name] = data
+	}
+	return files, nil
+}
+
+// install copies the work folder's files into the trusted folder, each
+// written atomically and synced, if the trusted folder still holds what
+// the refresh started from (errRaced otherwise).
+func (c *Client) install(before map[string][]byte, work string) error {
+	c.local.Lock()
+	defer c.local.Unlock()
+	for _, name := range trustedFiles {
+		data, err := os.ReadFile(filepath.Join(c.dir, name))
+		if errors.Is(err, fs.ErrNotExist) {
+			data = nil
+		} else if err != nil {
+			return fmt.Errorf("trust: refresh: %w", err)
+		}
+		if !bytes.Equal(data, before[name]) {
+			return errRaced
+		}
+	}
+	for _, name := range trustedFiles {
+		data, err := os.ReadFile(filepath.Join(work, name))
+		if errors.Is(err, fs.ErrNotExist) {
+			// go-tuf drops a timestamp or snapshot whose keys a new
+			// root rotated away.
+			if before[name] != nil {
+				if err := os.Remove(filepath.Join(c.dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+					return fmt.Errorf("trust: refresh: drop trusted %s: %w", name, err)
+				}
+			}
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("trust: refresh: %w", err)
+		}
+		if bytes.Equal(data, before[name]) {
+			continue
+		}
+		if err := atomicfile.Write(filepath.Join(c.dir, name), data); err != nil {
+			return fmt.Errorf("trust: refresh: save trusted %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
 // trustedRoot picks the root to start from: the newest of the shipped root
-// and the one go-tuf saved in the local folder after a rotation. go-tuf
-// overwrites root.json with whatever root it is given, so passing the
-// shipped root every time would forget rotations.
-func (c *Client) trustedRoot() []byte {
-	local, err := os.ReadFile(filepath.Join(c.dir, "root.json"))
-	if err != nil {
+// and local, the one go-tuf saved in the trusted folder after a rotation.
+// go-tuf overwrites root.json with whatever root it is given, so passing
+// the shipped root every time would forget rotations.
+func (c *Client) trustedRoot(local []byte) []byte {
+	if local == nil {
 		return c.bootRoot
 	}
 	lr, err := parseRoot(local)

@@ -51,6 +51,10 @@ var (
 	// ErrStagingExists: Stage found an unpublished staging; discard it first
 	// with DiscardStaged (that drops the approvals it gathered).
 	ErrStagingExists = errors.New("a publication is already staged")
+	// ErrUnexpectedStaging: the staged publication is not exactly what the
+	// approver reviewed (another bundle added, targeting or expiry changed,
+	// a wrong version); Approve signs nothing.
+	ErrUnexpectedStaging = errors.New("the staged publication is not what you are approving")
 )
 
 // lastDownload is what the fetcher read last, kept to tell a file from

@@ -10,10 +10,13 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/secure-systems-lab/go-securesystemslib/cjson"
 	"github.com/sigstore/sigstore/pkg/signature"
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 )
@@ -31,11 +34,19 @@ const (
 // Store is what the department tools need from a store (sync/s3store,
 // sync/dirstore). A missing key is an error satisfying
 // errors.Is(err, fs.ErrNotExist).
+//
+// GetTagged and PutIfMatch make a compare-and-swap: PutIfMatch replaces an
+// object only if it still has the tag GetTagged returned (an S3 ETag with
+// If-Match), or with tag "" creates it only if absent, and otherwise fails
+// with an error satisfying errors.Is(err, fs.ErrExist). Approvals use it so
+// that two approvers signing at once both count.
 type Store interface {
 	Get(ctx context.Context, key string) (io.ReadCloser, error)
 	Put(ctx context.Context, key string, r io.Reader, size int64) error
 	List(ctx context.Context, prefix string) ([]string, error)
 	Delete(ctx context.Context, key string) error
+	GetTagged(ctx context.Context, key string, max int64) ([]byte, string, error)
+	PutIfMatch(ctx context.Context, key string, data []byte, tag string) error
 }
 
 // Approver is a person whose key may approve publications.
@@ -188,44 +199,26 @@ type Status struct {
 // Stage prepares a publication for approval: the full new set of targets
 // (targets not listed are withdrawn), as targets metadata with version
 // published+1, unsigned, expiring at expires. It uploads the files to
-// tuf/staged/targets/ and then tuf/staged/targets.json. It refuses when a
-// staging exists (ErrStagingExists).
-func Stage(ctx context.Context, store Store, targets []Target, expires time.Time) (Status, error) {
+// tuf/staged/targets/ and then tuf/staged/targets.json, the latter only if
+// no staging exists (ErrStagingExists). root is the department's trusted
+// root.json.
+func Stage(ctx context.Context, store Store, root []byte, targets []Target, expires time.Time) (Status, error) {
 	if _, err := readLimited(ctx, store, stagedTargetsKey, maxMetadataBytes); err == nil {
 		return Status{}, fmt.Errorf("trust: stage: %w (%s)", ErrStagingExists, stagedTargetsKey)
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return Status{}, fmt.Errorf("trust: stage: %w", err)
 	}
-	root, err := loadRoot(ctx, store)
+	trusted, err := loadRoot(ctx, store, root)
 	if err != nil {
 		return Status{}, fmt.Errorf("trust: stage: %w", err)
 	}
-	pub, err := loadPublished(ctx, store, root)
+	pub, err := loadPublished(ctx, store, trusted)
 	if err != nil {
 		return Status{}, fmt.Errorf("trust: stage: %w", err)
 	}
-
-	md := metadata.Targets(expires.UTC().Truncate(time.Second))
-	md.Signed.Version = pub.targetsVersion + 1
-	for _, t := range targets {
-		if err := checkTargetPath(t.Path); err != nil {
-			return Status{}, fmt.Errorf("trust: stage: %w", err)
-		}
-		if _, dup := md.Signed.Targets[t.Path]; dup {
-			return Status{}, fmt.Errorf("trust: stage: target %s listed twice", t.Path)
-		}
-		tf, err := metadata.TargetFile().FromBytes(t.Path, t.Data, "sha256")
-		if err != nil {
-			return Status{}, fmt.Errorf("trust: stage: target %s: %w", t.Path, err)
-		}
-		if len(t.Custom) > 0 {
-			if err := checkCustom(t.Custom); err != nil {
-				return Status{}, fmt.Errorf("trust: stage: target %s: custom: %w", t.Path, err)
-			}
-			custom := slices.Clone(t.Custom)
-			tf.Custom = (*json.RawMessage)(&custom)
-		}
-		md.Signed.Targets[t.Path] = tf
+	md, err := targetsMetadata(targets, pub.targetsVersion+1, expires)
+	if err != nil {
+		return Status{}, fmt.Errorf("trust: stage: %w", err)
 	}
 	// Files first, metadata last: a staging that exists is complete.
 	for _, t := range targets {
@@ -238,10 +231,40 @@ func Stage(ctx context.Context, store Store, targets []Target, expires time.Time
 	if err != nil {
 		return Status{}, fmt.Errorf("trust: stage: encode targets: %w", err)
 	}
-	if err := putBytes(ctx, store, stagedTargetsKey, data); err != nil {
-		return Status{}, fmt.Errorf("trust: stage: %w", err)
+	if err := store.PutIfMatch(ctx, stagedTargetsKey, data, ""); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return Status{}, fmt.Errorf("trust: stage: %w (%s, staged by someone else just now)", ErrStagingExists, stagedTargetsKey)
+		}
+		return Status{}, fmt.Errorf("trust: stage: put %s: %w", stagedTargetsKey, err)
 	}
-	return approvalStatus(root, md, loadNames(ctx, store)), nil
+	return approvalStatus(trusted, md, loadNames(ctx, store)), nil
+}
+
+// targetsMetadata builds unsigned targets metadata holding exactly targets.
+func targetsMetadata(targets []Target, version int64, expires time.Time) (*metadata.Metadata[metadata.TargetsType], error) {
+	md := metadata.Targets(expires.UTC().Truncate(time.Second))
+	md.Signed.Version = version
+	for _, t := range targets {
+		if err := checkTargetPath(t.Path); err != nil {
+			return nil, err
+		}
+		if _, dup := md.Signed.Targets[t.Path]; dup {
+			return nil, fmt.Errorf("target %s listed twice", t.Path)
+		}
+		tf, err := metadata.TargetFile().FromBytes(t.Path, t.Data, "sha256")
+		if err != nil {
+			return nil, fmt.Errorf("target %s: %w", t.Path, err)
+		}
+		if len(t.Custom) > 0 {
+			if err := checkCustom(t.Custom); err != nil {
+				return nil, fmt.Errorf("target %s: custom: %w", t.Path, err)
+			}
+			custom := slices.Clone(t.Custom)
+			tf.Custom = (*json.RawMessage)(&custom)
+		}
+		md.Signed.Targets[t.Path] = tf
+	}
+	return md, nil
 }
 
 // checkCustom accepts a JSON object that TUF's canonical JSON can sign: it
@@ -282,8 +305,8 @@ func checkCustom(raw json.RawMessage) error {
 }
 
 // StagedStatus reports the approval of the staged publication.
-func StagedStatus(ctx context.Context, store Store) (Status, error) {
-	root, err := loadRoot(ctx, store)
+func StagedStatus(ctx context.Context, store Store, trustedRoot []byte) (Status, error) {
+	root, err := loadRoot(ctx, store, trustedRoot)
 	if err != nil {
 		return Status{}, fmt.Errorf("trust: staged status: %w", err)
 	}
@@ -294,24 +317,33 @@ func StagedStatus(ctx context.Context, store Store) (Status, error) {
 	return approvalStatus(root, staged, loadNames(ctx, store)), nil
 }
 
-// Approve adds signer's approval to the staged publication after checking
-// that the staged files match the hashes being signed. The signer must hold
-// one of root's approver keys (ErrNotApprover). Approving twice replaces the
-// earlier signature.
+// Expectation is what an approver has reviewed: the whole set of targets
+// the publication must hold (the current publication plus exactly the
+// approver's change), its version, and the bounds of its expiry. Approve
+// signs a staged publication only if it is exactly this.
+type Expectation struct {
+	Targets []Target
+	Version int64
+	// The staged expiry must be after ExpiresAfter and not after
+	// ExpiresBy.
+	ExpiresAfter, ExpiresBy time.Time
+}
+
+// maxApproveTries bounds Approve's compare-and-swap retries.
+const maxApproveTries = 8
+
+// Approve adds signer's approval to the staged publication, after checking
+// that it is exactly what the approver expects (ErrUnexpectedStaging
+// otherwise, naming every difference) and that the staged files match the
+// hashes being signed. The signer must hold one of root's approver keys
+// (ErrNotApprover). Approving twice replaces the earlier signature.
 //
-// Two approvers saving at the same moment can lose one signature (the store
-// has no compare-and-swap); the returned Status shows it, and approving again
-// fixes it.
-func Approve(ctx context.Context, store Store, signer signature.Signer) (Status, error) {
-	root, err := loadRoot(ctx, store)
+// The staging is replaced with a conditional put: if another approver
+// signed between our read and our write, Approve reads their version and
+// signs it again, so no signature is lost.
+func Approve(ctx context.Context, store Store, trustedRoot []byte, signer signature.Signer, want Expectation) (Status, error) {
+	root, err := loadRoot(ctx, store, trustedRoot)
 	if err != nil {
-		return Status{}, fmt.Errorf("trust: approve: %w", err)
-	}
-	staged, err := loadStaged(ctx, store)
-	if err != nil {
-		return Status{}, fmt.Errorf("trust: approve: %w", err)
-	}
-	if err := checkStagedFiles(ctx, store, staged); err != nil {
 		return Status{}, fmt.Errorf("trust: approve: %w", err)
 	}
 	id, err := signerKeyID(signer)
@@ -321,19 +353,110 @@ func Approve(ctx context.Context, store Store, signer signature.Signer) (Status,
 	if !slices.Contains(root.Signed.Roles[metadata.TARGETS].KeyIDs, id) {
 		return Status{}, fmt.Errorf("trust: approve: key %s: %w", id, ErrNotApprover)
 	}
-	// go-tuf rejects metadata with two signatures by one key.
-	staged.Signatures = slices.DeleteFunc(staged.Signatures, func(s metadata.Signature) bool { return s.KeyID == id })
-	if _, err := staged.Sign(signer); err != nil {
-		return Status{}, fmt.Errorf("trust: approve: sign %s: %w", stagedTargetsKey, err)
+	for try := 0; try < maxApproveTries; try++ {
+		raw, tag, err := store.GetTagged(ctx, stagedTargetsKey, maxMetadataBytes)
+		if errors.Is(err, fs.ErrNotExist) {
+			return Status{}, fmt.Errorf("trust: approve: %w: %s", ErrNothingStaged, stagedTargetsKey)
+		}
+		if err != nil {
+			return Status{}, fmt.Errorf("trust: approve: %w", err)
+		}
+		staged, err := metadata.Targets().FromBytes(raw)
+		if err != nil {
+			return Status{}, fmt.Errorf("trust: approve: parse %s: %w: %w", stagedTargetsKey, ErrTampered, err)
+		}
+		if err := checkExpected(staged, want); err != nil {
+			return Status{}, fmt.Errorf("trust: approve: %s: %w", stagedTargetsKey, err)
+		}
+		if err := checkStagedFiles(ctx, store, staged); err != nil {
+			return Status{}, fmt.Errorf("trust: approve: %w", err)
+		}
+		// go-tuf rejects metadata with two signatures by one key.
+		staged.Signatures = slices.DeleteFunc(staged.Signatures, func(s metadata.Signature) bool { return s.KeyID == id })
+		if _, err := staged.Sign(signer); err != nil {
+			return Status{}, fmt.Errorf("trust: approve: sign %s: %w", stagedTargetsKey, err)
+		}
+		data, err := staged.ToBytes(true)
+		if err != nil {
+			return Status{}, fmt.Errorf("trust: approve: encode %s: %w", stagedTargetsKey, err)
+		}
+		err = store.PutIfMatch(ctx, stagedTargetsKey, data, tag)
+		if errors.Is(err, fs.ErrExist) {
+			continue // another approver signed meanwhile: sign theirs
+		}
+		if err != nil {
+			return Status{}, fmt.Errorf("trust: approve: put %s: %w", stagedTargetsKey, err)
+		}
+		return approvalStatus(root, staged, loadNames(ctx, store)), nil
 	}
-	data, err := staged.ToBytes(true)
+	return Status{}, fmt.Errorf("trust: approve: %s kept changing during %d tries; try again", stagedTargetsKey, maxApproveTries)
+}
+
+// checkExpected compares the staged targets with what the approver
+// expects, by canonical JSON (what signatures cover), and lists every
+// difference.
+func checkExpected(staged *metadata.Metadata[metadata.TargetsType], want Expectation) error {
+	var diffs []string
+	exp := staged.Signed.Expires
+	if !exp.After(want.ExpiresAfter) || exp.After(want.ExpiresBy) {
+		diffs = append(diffs, fmt.Sprintf("expires %s, want after %s and not after %s",
+			exp.Format(time.RFC3339), want.ExpiresAfter.UTC().Format(time.RFC3339), want.ExpiresBy.UTC().Format(time.RFC3339)))
+	}
+	if staged.Signed.Version != want.Version {
+		diffs = append(diffs, fmt.Sprintf("version %d, want %d (the current publication plus one)", staged.Signed.Version, want.Version))
+	}
+	expected, err := targetsMetadata(want.Targets, want.Version, exp)
 	if err != nil {
-		return Status{}, fmt.Errorf("trust: approve: encode %s: %w", stagedTargetsKey, err)
+		return fmt.Errorf("expected targets: %w", err)
 	}
-	if err := putBytes(ctx, store, stagedTargetsKey, data); err != nil {
-		return Status{}, fmt.Errorf("trust: approve: %w", err)
+	for p, tf := range staged.Signed.Targets {
+		w, ok := expected.Signed.Targets[p]
+		switch {
+		case !ok:
+			diffs = append(diffs, fmt.Sprintf("adds target %s%s, which is not part of this change", p, describeCustom(tf.Custom)))
+		case !sameCanonical(tf, w):
+			diffs = append(diffs, fmt.Sprintf("target %s differs from what you approve: staged %s%s, want %s%s",
+				p, shortHash(tf), describeCustom(tf.Custom), shortHash(w), describeCustom(w.Custom)))
+		}
 	}
-	return approvalStatus(root, staged, loadNames(ctx, store)), nil
+	for p := range expected.Signed.Targets {
+		if _, ok := staged.Signed.Targets[p]; !ok {
+			diffs = append(diffs, fmt.Sprintf("lacks target %s", p))
+		}
+	}
+	if len(diffs) == 0 {
+		// Anything else signed (delegations, unknown fields, spec version).
+		staged.Signed.Expires, expected.Signed.Expires = exp, exp
+		if !sameCanonical(staged.Signed, expected.Signed) {
+			diffs = append(diffs, "fields other than the targets differ (delegations or unknown fields)")
+		}
+	}
+	if len(diffs) > 0 {
+		slices.Sort(diffs)
+		return fmt.Errorf("%w: %s", ErrUnexpectedStaging, strings.Join(diffs, "; "))
+	}
+	return nil
+}
+
+func sameCanonical(a, b any) bool {
+	x, err1 := cjson.EncodeCanonical(a)
+	y, err2 := cjson.EncodeCanonical(b)
+	return err1 == nil && err2 == nil && bytes.Equal(x, y)
+}
+
+func shortHash(tf *metadata.TargetFiles) string {
+	return fmt.Sprintf("%d bytes sha256 %.12x", tf.Length, []byte(tf.Hashes["sha256"]))
+}
+
+func describeCustom(c *json.RawMessage) string {
+	if c == nil {
+		return ""
+	}
+	var buf bytes.Buffer
+	if json.Compact(&buf, *c) != nil {
+		return " (unreadable custom metadata)"
+	}
+	return " " + buf.String()
 }
 
 // DiscardStaged removes the staged publication and the approvals it gathered.
@@ -349,8 +472,8 @@ func DiscardStaged(ctx context.Context, store Store) error {
 // <v>.targets.json, <n>.snapshot.json and timestamp.json, so a site reading at
 // any moment sees the old or the new publication, and then removes the
 // staging. It returns the published targets version.
-func Publish(ctx context.Context, store Store, snapshotSigner, timestampSigner signature.Signer, now time.Time) (int64, error) {
-	root, err := loadRoot(ctx, store)
+func Publish(ctx context.Context, store Store, trustedRoot []byte, snapshotSigner, timestampSigner signature.Signer, now time.Time) (int64, error) {
+	root, err := loadRoot(ctx, store, trustedRoot)
 	if err != nil {
 		return 0, fmt.Errorf("trust: publish: %w", err)
 	}
@@ -443,8 +566,8 @@ func Publish(ctx context.Context, store Store, snapshotSigner, timestampSigner s
 //
 // It does not re-sign the snapshot, which expires DefaultSnapshotLifetime
 // after the last Publish: publish at least that often.
-func RefreshTimestamp(ctx context.Context, store Store, timestampSigner signature.Signer, now time.Time) error {
-	root, err := loadRoot(ctx, store)
+func RefreshTimestamp(ctx context.Context, store Store, trustedRoot []byte, timestampSigner signature.Signer, now time.Time) error {
+	root, err := loadRoot(ctx, store, trustedRoot)
 	if err != nil {
 		return fmt.Errorf("trust: refresh timestamp: %w", err)
 	}
@@ -512,51 +635,105 @@ func checkRoleKey(root *metadata.Metadata[metadata.RootType], role string, signe
 	return nil
 }
 
-// loadRoot reads the store's root chain from 1.root.json, checking that
-// each version is signed by its predecessor's threshold and by its own, as a
-// site does.
-func loadRoot(ctx context.Context, store getter) (*metadata.Metadata[metadata.RootType], error) {
-	key := versionedKey(metadata.ROOT, 1)
-	data, err := readLimited(ctx, store, key, maxMetadataBytes)
+// rootLister is what walking the root chain needs of a store.
+type rootLister interface {
+	getter
+	List(ctx context.Context, prefix string) ([]string, error)
+}
+
+// loadRoot walks the store's root chain from the department's own trusted
+// root (never from whatever 1.root.json the store holds): each next version
+// must be signed by its predecessor's threshold and by its own, as a site
+// checks. A version that breaks the chain, or a gap (a higher N.root.json
+// stored beyond the first missing version), is refused: both mean the
+// store's roots were tampered with or half-copied.
+func loadRoot(ctx context.Context, store rootLister, trusted []byte) (*metadata.Metadata[metadata.RootType], error) {
+	root, _, err := walkRoots(ctx, store, trusted)
+	return root, err
+}
+
+// LatestRoot returns the newest root.json of the store's chain that the
+// department's trusted root leads to, and its version; see loadRoot for
+// what is refused. It is what a new site is provisioned with.
+func LatestRoot(ctx context.Context, store interface {
+	Get(ctx context.Context, key string) (io.ReadCloser, error)
+	List(ctx context.Context, prefix string) ([]string, error)
+}, trusted []byte) ([]byte, int64, error) {
+	root, data, err := walkRoots(ctx, store, trusted)
 	if err != nil {
-		return nil, fmt.Errorf("load root: %w", err)
+		return nil, 0, fmt.Errorf("trust: latest root: %w", err)
 	}
-	root, err := metadata.Root().FromBytes(data)
+	return data, root.Signed.Version, nil
+}
+
+func walkRoots(ctx context.Context, store rootLister, trusted []byte) (*metadata.Metadata[metadata.RootType], []byte, error) {
+	root, err := parseRoot(trusted)
 	if err != nil {
-		return nil, fmt.Errorf("load root %s: %w", key, err)
+		return nil, nil, fmt.Errorf("load root: the department's trusted root.json: %w: %w", ErrSignature, err)
 	}
-	if err := root.VerifyDelegate(metadata.ROOT, root); err != nil {
-		return nil, fmt.Errorf("load root %s: %w: %w", key, ErrSignature, err)
-	}
-	for v := int64(2); ; v++ {
+	data := trusted
+	for v := root.Signed.Version + 1; ; v++ {
 		key := versionedKey(metadata.ROOT, v)
-		data, err := readLimited(ctx, store, key, maxMetadataBytes)
+		next, err := readLimited(ctx, store, key, maxMetadataBytes)
 		if errors.Is(err, fs.ErrNotExist) {
-			return root, nil
+			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("load root: %w", err)
+			return nil, nil, fmt.Errorf("load root: %w", err)
 		}
-		next, err := metadata.Root().FromBytes(data)
+		md, err := verifyNextRoot(root, next)
 		if err != nil {
-			return nil, fmt.Errorf("load root %s: %w", key, err)
+			return nil, nil, fmt.Errorf("load root %s: %w", key, err)
 		}
-		if next.Signed.Version != v {
-			return nil, fmt.Errorf("load root %s: %w: holds version %d", key, ErrInconsistent, next.Signed.Version)
-		}
-		if err := root.VerifyDelegate(metadata.ROOT, next); err != nil {
-			return nil, fmt.Errorf("load root %s: %w: not signed by root version %d: %w", key, ErrSignature, v-1, err)
-		}
-		if err := next.VerifyDelegate(metadata.ROOT, next); err != nil {
-			return nil, fmt.Errorf("load root %s: %w: %w", key, ErrSignature, err)
-		}
-		root = next
+		root, data = md, next
 	}
+	keys, err := store.List(ctx, metadataPrefix)
+	if err != nil {
+		return nil, nil, fmt.Errorf("load root: list %s: %w", metadataPrefix, err)
+	}
+	for _, k := range keys {
+		v, ok := rootVersion(k)
+		if ok && v > root.Signed.Version+1 {
+			return nil, nil, fmt.Errorf("load root: %w: %s is stored but %s is missing: the root chain has a gap",
+				ErrInconsistent, k, versionedKey(metadata.ROOT, root.Signed.Version+1))
+		}
+	}
+	return root, data, nil
+}
+
+// verifyNextRoot checks that data is the root version after prev, signed by
+// prev's root threshold and by its own.
+func verifyNextRoot(prev *metadata.Metadata[metadata.RootType], data []byte) (*metadata.Metadata[metadata.RootType], error) {
+	next, err := metadata.Root().FromBytes(data)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrTampered, err)
+	}
+	if next.Signed.Version != prev.Signed.Version+1 {
+		return nil, fmt.Errorf("%w: holds version %d, want %d", ErrInconsistent, next.Signed.Version, prev.Signed.Version+1)
+	}
+	if err := prev.VerifyDelegate(metadata.ROOT, next); err != nil {
+		return nil, fmt.Errorf("%w: not signed by root version %d's threshold: %w", ErrSignature, prev.Signed.Version, err)
+	}
+	if err := next.VerifyDelegate(metadata.ROOT, next); err != nil {
+		return nil, fmt.Errorf("%w: not signed by its own threshold: %w", ErrSignature, err)
+	}
+	return next, nil
+}
+
+// rootVersion returns N of a key ".../N.root.json".
+func rootVersion(key string) (int64, bool) {
+	num, ok := strings.CutSuffix(path.Base(key), ".root.json")
+	if !ok {
+		return 0, false
+	}
+	v, err := strconv.ParseInt(num, 10, 64)
+	return v, err == nil && v > 0
 }
 
 // published is the live publication as the store has it.
 type published struct {
 	timestamp        *metadata.Metadata[metadata.TimestampType] // nil if none
+	snapshot         *metadata.Metadata[metadata.SnapshotType]
 	timestampVersion int64
 	snapshotVersion  int64
 	targetsVersion   int64
@@ -605,6 +782,7 @@ func loadPublished(ctx context.Context, store getter, root *metadata.Metadata[me
 	}
 	return &published{
 		timestamp:        ts,
+		snapshot:         snap,
 		timestampVersion: ts.Signed.Version,
 		snapshotVersion:  snap.Signed.Version,
 		targetsVersion:   tm.Version,
@@ -717,8 +895,8 @@ const SnapshotRenewal = 7 * 24 * time.Hour
 // published snapshot expires within SnapshotRenewal, the snapshot too, with
 // the same targets. Run daily from cron: sites tell a frozen feed (old
 // timestamp) from a quiet one (nothing new published).
-func Refresh(ctx context.Context, store Store, snapshotSigner, timestampSigner signature.Signer, now time.Time) error {
-	root, err := loadRoot(ctx, store)
+func Refresh(ctx context.Context, store Store, trustedRoot []byte, snapshotSigner, timestampSigner signature.Signer, now time.Time) error {
+	root, err := loadRoot(ctx, store, trustedRoot)
 	if err != nil {
 		return fmt.Errorf("trust: refresh: %w", err)
 	}
@@ -739,7 +917,7 @@ func Refresh(ctx context.Context, store Store, snapshotSigner, timestampSigner s
 		return fmt.Errorf("trust: refresh: parse %s: %w", key, err)
 	}
 	if old.Signed.Expires.After(now.Add(SnapshotRenewal)) {
-		return RefreshTimestamp(ctx, store, timestampSigner, now)
+		return RefreshTimestamp(ctx, store, trustedRoot, timestampSigner, now)
 	}
 	if err := checkRoleKey(root, metadata.SNAPSHOT, snapshotSigner); err != nil {
 		return fmt.Errorf("trust: refresh: %w", err)

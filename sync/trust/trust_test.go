@@ -35,6 +35,7 @@ type fixture struct {
 	online   signature.Signer // snapshot and timestamp
 	rootJSON []byte
 	now      time.Time
+	want     Expectation // what approvers expect of the latest staging
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -107,12 +108,14 @@ func (f *fixture) write(t *testing.T, key string, data []byte) {
 // stage stages one manifest and gathers the given approvals.
 func (f *fixture) stage(t *testing.T, content string, approvers ...signature.Signer) Status {
 	t.Helper()
-	st, err := Stage(f.ctx, f.store, []Target{{Path: manifest, Data: []byte(content), Custom: custom}}, f.now.Add(DefaultTargetsLifetime))
+	targets := []Target{{Path: manifest, Data: []byte(content), Custom: custom}}
+	st, err := Stage(f.ctx, f.store, f.rootJSON, targets, f.now.Add(DefaultTargetsLifetime))
 	if err != nil {
 		t.Fatalf("Stage: %v", err)
 	}
+	f.want = Expectation{Targets: targets, Version: st.Version, ExpiresAfter: f.now, ExpiresBy: f.now.Add(DefaultTargetsLifetime)}
 	for _, a := range approvers {
-		if st, err = Approve(f.ctx, f.store, a); err != nil {
+		if st, err = Approve(f.ctx, f.store, f.rootJSON, a, f.want); err != nil {
 			t.Fatalf("Approve: %v", err)
 		}
 	}
@@ -123,7 +126,7 @@ func (f *fixture) stage(t *testing.T, content string, approvers ...signature.Sig
 func (f *fixture) publish(t *testing.T, content string) int64 {
 	t.Helper()
 	f.stage(t, content, f.editor, f.leader)
-	v, err := Publish(f.ctx, f.store, f.online, f.online, f.now)
+	v, err := Publish(f.ctx, f.store, f.rootJSON, f.online, f.online, f.now)
 	if err != nil {
 		t.Fatalf("Publish: %v", err)
 	}
@@ -168,20 +171,20 @@ func TestPublishTwoOfThreeAndFetch(t *testing.T) {
 	if st.Ready || st.Threshold != 2 || len(st.Signed) != 1 || len(st.Missing) != 2 || !strings.HasPrefix(st.Signed[0], "editor (") {
 		t.Errorf("status after one approval = %+v, want editor signed, 2 missing, not ready", st)
 	}
-	if _, err := Approve(f.ctx, f.store, f.online); !errors.Is(err, ErrNotApprover) {
+	if _, err := Approve(f.ctx, f.store, f.rootJSON, f.online, f.want); !errors.Is(err, ErrNotApprover) {
 		t.Errorf("Approve with the online key = %v, want ErrNotApprover", err)
 	}
-	if _, err := Approve(f.ctx, f.store, f.leader); err != nil {
+	if _, err := Approve(f.ctx, f.store, f.rootJSON, f.leader, f.want); err != nil {
 		t.Fatalf("Approve(leader): %v", err)
 	}
-	st, err := StagedStatus(f.ctx, f.store)
+	st, err := StagedStatus(f.ctx, f.store, f.rootJSON)
 	if err != nil || !st.Ready || st.Version != 1 || len(st.Signed) != 2 {
 		t.Fatalf("StagedStatus = %+v, %v; want version 1 ready with 2 signatures", st, err)
 	}
-	if v, err := Publish(f.ctx, f.store, f.online, f.online, f.now); err != nil || v != 1 {
+	if v, err := Publish(f.ctx, f.store, f.rootJSON, f.online, f.online, f.now); err != nil || v != 1 {
 		t.Fatalf("Publish = %d, %v; want 1", v, err)
 	}
-	if _, err := StagedStatus(f.ctx, f.store); !errors.Is(err, ErrNothingStaged) {
+	if _, err := StagedStatus(f.ctx, f.store, f.rootJSON); !errors.Is(err, ErrNothingStaged) {
 		t.Errorf("StagedStatus after Publish = %v, want ErrNothingStaged", err)
 	}
 
@@ -211,10 +214,10 @@ func TestPublishBelowThresholdIsRefused(t *testing.T) {
 	refresh(t, site)
 
 	f.stage(t, "manifest v2", f.editor)
-	if _, err := Publish(f.ctx, f.store, f.online, f.online, f.now); !errors.Is(err, ErrSignature) {
+	if _, err := Publish(f.ctx, f.store, f.rootJSON, f.online, f.online, f.now); !errors.Is(err, ErrSignature) {
 		t.Fatalf("Publish with 1 of 2 approvals = %v, want ErrSignature", err)
 	}
-	if _, err := Stage(f.ctx, f.store, nil, f.now.Add(time.Hour)); !errors.Is(err, ErrStagingExists) {
+	if _, err := Stage(f.ctx, f.store, f.rootJSON, nil, f.now.Add(time.Hour)); !errors.Is(err, ErrStagingExists) {
 		t.Errorf("Stage over a pending staging = %v, want ErrStagingExists", err)
 	}
 	rel := refresh(t, site)
@@ -394,7 +397,7 @@ func TestSiteKeepsPreviousRelease(t *testing.T) {
 			},
 			want: ErrExpired, // go-tuf: ErrExpiredMetadata "timestamp.json is expired"
 			repair: func(t *testing.T, f *fixture) {
-				if err := RefreshTimestamp(f.ctx, f.store, f.online, f.now); err != nil {
+				if err := RefreshTimestamp(f.ctx, f.store, f.rootJSON, f.online, f.now); err != nil {
 					t.Fatalf("RefreshTimestamp: %v", err)
 				}
 			},
@@ -531,7 +534,7 @@ func TestStageRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := Stage(f.ctx, f.store, tt.targets, f.now.Add(time.Hour)); err == nil {
+			if _, err := Stage(f.ctx, f.store, f.rootJSON, tt.targets, f.now.Add(time.Hour)); err == nil {
 				t.Errorf("Stage succeeded")
 			}
 			if keys, _ := f.store.List(f.ctx, "tuf/staged/"); len(keys) != 0 {
@@ -587,7 +590,7 @@ func TestRefreshKeepsAQuietFeedValid(t *testing.T) {
 	}
 	for day := 1; day <= 60; day++ {
 		f.now = f.now.Add(24 * time.Hour)
-		if err := Refresh(f.ctx, f.store, f.online, f.online, f.now); err != nil {
+		if err := Refresh(f.ctx, f.store, f.rootJSON, f.online, f.online, f.now); err != nil {
 			t.Fatalf("day %d: Refresh: %v", day, err)
 		}
 		if _, err := quiet.Refresh(f.ctx); err != nil {

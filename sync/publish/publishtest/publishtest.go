@@ -6,7 +6,9 @@ package publishtest
 
 import (
 	"context"
+	"encoding/json"
 	"io"
+	"log/slog"
 	"path/filepath"
 	"testing"
 	"time"
@@ -15,6 +17,9 @@ import (
 
 	"github.com/vnict/kiosk/internal/miniotest"
 	"github.com/vnict/kiosk/sync/agent"
+	"github.com/vnict/kiosk/sync/cache"
+	"github.com/vnict/kiosk/sync/fetch"
+	"github.com/vnict/kiosk/sync/provision"
 	"github.com/vnict/kiosk/sync/publish"
 	"github.com/vnict/kiosk/sync/s3store"
 	"github.com/vnict/kiosk/sync/trust"
@@ -95,11 +100,11 @@ func (d *Department) Approve(t testing.TB, dir string, to agent.Targeting, appro
 	t.Helper()
 	var st trust.Status
 	for _, a := range approvers {
-		var err error
-		st, err = publish.Approve(context.Background(), d.Store, d.Root, dir, to, d.Keys[a], d.Now)
+		ap, err := publish.Approve(context.Background(), d.Store, d.Root, dir, to, d.Keys[a], d.Now)
 		if err != nil {
 			t.Fatalf("approve as %s: %v", a, err)
 		}
+		st = ap.Status
 	}
 	return st
 }
@@ -107,7 +112,7 @@ func (d *Department) Approve(t testing.TB, dir string, to agent.Targeting, appro
 // Publish uploads the bundles' media and publishes the staged approval.
 func (d *Department) Publish(t testing.TB, dirs ...string) error {
 	t.Helper()
-	return publish.Publish(context.Background(), d.Store, dirs, d.Keys["publisher"], d.Keys["publisher"], d.Now)
+	return publish.Publish(context.Background(), d.Store, d.Root, dirs, d.Keys["publisher"], d.Keys["publisher"], d.Now)
 }
 
 // Release has the editor and the leader approve the bundle in dir and
@@ -119,3 +124,91 @@ func (d *Department) Release(t testing.TB, dir string, to agent.Targeting) {
 		t.Fatal(err)
 	}
 }
+
+// SiteStore provisions site as a MinIO user with the shared site policy
+// and returns the store as that site sees it: its own credentials, so
+// tests sync as a real site does, not as the department.
+func (d *Department) SiteStore(t testing.TB, site string) *s3store.Store {
+	t.Helper()
+	prov, err := provision.New(provision.Config{Endpoint: d.Server.Endpoint, AccessKey: d.Server.AccessKey,
+		SecretKey: d.Server.SecretKey, Bucket: d.Bucket, Prefix: d.Prefix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	creds, err := prov.Provision(context.Background(), site)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := s3store.New(s3store.Config{Endpoint: d.Server.Endpoint, AccessKey: creds.AccessKey,
+		SecretKey: creds.SecretKey, Bucket: d.Bucket, Prefix: d.Prefix, MaxRetries: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return store
+}
+
+// Site is a site syncing from the department's store with its own
+// provisioned credentials, reporting refusals under reports/<id>/events/.
+type Site struct {
+	Agent *agent.Agent
+	Cache *cache.Cache
+	Store *s3store.Store // as the site sees it
+	// Now is the site's clock; tests move it.
+	Now time.Time
+}
+
+// NewSite provisions site id and returns its agent, cache and store.
+func (d *Department) NewSite(t testing.TB, id string, groups ...string) *Site {
+	t.Helper()
+	dir := t.TempDir()
+	c, err := cache.Open(filepath.Join(dir, "cache"), quiet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Site{Cache: c, Store: d.SiteStore(t, id), Now: d.Now}
+	now := func() time.Time { return s.Now }
+	client, err := trust.NewClient(s.Store, d.Root, filepath.Join(dir, "tuf"), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Agent = &agent.Agent{
+		Site: id, Groups: groups,
+		Trust: client,
+		TrustFor: func(st trust.Reader) (agent.Verifier, error) {
+			return client.WithStore(st), nil
+		},
+		Fetch:  &fetch.Fetcher{Source: s.Store, Objects: c},
+		Cache:  c,
+		Report: &agent.StoreReporter{Store: s.Store, Site: id, Now: now},
+		Log:    quiet(),
+	}
+	return s
+}
+
+// Events returns the kinds of the events site id reported, oldest first,
+// read with the department's credentials.
+func (d *Department) Events(t testing.TB, id string) []string {
+	t.Helper()
+	ctx := context.Background()
+	keys, err := d.Store.List(ctx, "reports/"+id+"/events/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, k := range keys {
+		r, err := d.Store.Get(ctx, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ev struct{ Kind string }
+		err = json.NewDecoder(io.LimitReader(r, 1<<20)).Decode(&ev)
+		r.Close()
+		if err != nil {
+			t.Fatalf("event %s: %v", k, err)
+		}
+		kinds = append(kinds, ev.Kind)
+	}
+	return kinds
+}
+
+func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
