@@ -46,7 +46,6 @@ type Site struct {
 
 	tufDir   string
 	log      *slog.Logger
-	mu       sync.Mutex // one sync at a time: network or USB
 	importMu sync.Mutex
 	imported map[string]bool
 }
@@ -102,15 +101,15 @@ func Open(cfg *siteconfig.Config, log *slog.Logger) (*Site, error) {
 		Groups: cfg.Site.Groups,
 		Trust:  client,
 		TrustFor: func(st trust.Reader) (Verifier, error) {
-			return trust.NewClient(st, root, site.tufDir, time.Now)
+			return client.WithStore(st), nil
 		},
-		Fetch:  &fetch.Fetcher{Source: store, Objects: c, Concurrency: s.Concurrency, Limit: fetch.NewLimiter(s.RateLimit)},
+		Fetch: &fetch.Fetcher{Source: store, Objects: c, Concurrency: s.Concurrency, Limit: fetch.NewLimiter(s.RateLimit),
+			Claims: fetch.NewClaims()},
 		Cache:  c,
 		Report: &StoreReporter{Store: store, Site: cfg.Site.ID, Now: time.Now},
 		Log:    log,
 		Poll:   s.Poll,
 		Watch:  func(ctx context.Context) (<-chan struct{}, error) { return store.Watch(ctx, "tuf/metadata/") },
-		lock:   &site.mu,
 		OnSync: site.noteSync,
 	}
 	return site, nil
@@ -332,25 +331,24 @@ func (s *Site) importOne(ctx context.Context, d string) (ImportOutcome, string) 
 		return out, ""
 	}
 	fp, err := importFingerprint(ctx, d)
+	key := d + "\x00" + fp
+	if err == nil {
+		var ts []byte
+		ts, err = readBounded(ctx, dirstore.New(d), importTimestampKey, maxImportTimestamp)
+		sum := sha256.Sum256(ts)
+		key += string(sum[:])
+	}
 	if err != nil {
 		out.Status, out.Err = importVerdict(err), fmt.Errorf("%s: %w", d, err)
 		if out.Status == ImportRetry {
 			return out, ""
 		}
-		// Refused before reading anything: keyed by the listing so far.
-		return out, d + "\x00" + fp
 	}
-	store := dirstore.New(d)
-	ts, err := readBounded(ctx, store, importTimestampKey, maxImportTimestamp)
-	if err != nil {
-		out.Status, out.Err = importVerdict(err), fmt.Errorf("%s: %w", d, err)
-		return out, d + "\x00" + fp
-	}
-	sum := sha256.Sum256(ts)
-	key := d + "\x00" + fp + string(sum[:])
 	if s.imported[key] {
-		out.Status = ImportUnchanged
-		return out, key
+		return ImportOutcome{Dir: d, Status: ImportUnchanged}, key
+	}
+	if err != nil {
+		return out, key // refused before the trust layer saw it
 	}
 	res, err := s.Agent.Import(ctx, d)
 	if err != nil {
