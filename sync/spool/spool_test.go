@@ -288,3 +288,59 @@ func TestSpoolSealsAtLocalMidnight(t *testing.T) {
 		t.Fatalf("not sealed after local midnight: %d", len(p))
 	}
 }
+
+// TestSpoolBundles: a batch's header names the bundle active at its first
+// record and those activated during it; a later batch carries the last
+// one on; bundle records add nothing to the backlog once sealed.
+func TestSpoolBundles(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "reports.db"), 1<<20, nil)
+	defer s.Close()
+	at := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
+	bundle := func(name string, from time.Time, items ...string) report.Record {
+		return report.Record{Bundle: &report.BundleItems{Bundle: name, From: from, Items: items}}
+	}
+	sealed := func() *report.Batch {
+		t.Helper()
+		if err := s.Seal(); err != nil {
+			t.Fatal(err)
+		}
+		p, err := s.Pending(1)
+		if err != nil || len(p) != 1 {
+			t.Fatalf("pending %v, %v", p, err)
+		}
+		b, err := report.DecodeBatch(bytes.NewReader(p[0].Data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Remove(p[0].Key); err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	names := func(b *report.Batch) string {
+		var out []string
+		for _, x := range b.Bundles {
+			out = append(out, fmt.Sprintf("%s%v", x.Bundle, x.Items))
+		}
+		return strings.Join(out, " ")
+	}
+	if err := s.Append(bundle("border@3", at, "welcome", "customs"), beat(at), bundle("border@3", at.Add(time.Minute), "welcome", "customs"),
+		beat(at.Add(time.Minute)), bundle("border@4", at.Add(2*time.Minute), "welcome", "broken-clip"), beat(at.Add(2*time.Minute))); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := names(sealed()), "border@3[welcome customs] border@4[welcome broken-clip]"; got != want {
+		t.Errorf("first batch's bundles %q, want %q", got, want)
+	}
+	if err := s.Append(beat(at.Add(3 * time.Minute))); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := names(sealed()), "border@4[welcome broken-clip]"; got != want {
+		t.Errorf("second batch's bundles %q, want the one still active, %q", got, want)
+	}
+	if n := s.Backlog(); n != 0 {
+		t.Errorf("backlog %d after every batch was removed, want 0", n)
+	}
+	if err := s.Append(report.Record{Bundle: &report.BundleItems{Bundle: "x@1", From: at, Items: make([]string, report.MaxStrings+1)}}); err == nil {
+		t.Error("a bundle over the batch limits was spooled")
+	}
+}
