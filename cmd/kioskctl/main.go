@@ -32,6 +32,10 @@ const usage = `usage:
   kioskctl approve BUNDLE --key K [--sites IDS] [--groups GROUPS]
                                         stage the bundle and sign it as one approver
   kioskctl withdraw BUNDLE-ID --key K   sign, as one approver, the publication without that bundle
+  kioskctl reaffirm --key K             sign, as one approver, the current publication again (renews its expiry)
+  kioskctl rotate-root --root-key K... [--add-approver NAME=PUB] [--revoke-approver ID|PUB]
+        [--add-root-key PUB] [--revoke-root-key ID|PUB] [--root-threshold N] [--threshold N]
+        [--publisher PUB] [--days N]    sign the next root version: keys, thresholds, expiry
   kioskctl publish [BUNDLE...] --key K  upload media and publish the approved staging
   kioskctl discard                      drop the staged publication and its approvals
   kioskctl refresh --key K              re-sign timestamp (and snapshot near expiry); daily, from cron
@@ -74,6 +78,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runApprove(ctx, args[1:], stdout)
 	case "withdraw":
 		return runWithdraw(ctx, args[1:], stdout)
+	case "reaffirm":
+		return runReaffirm(ctx, args[1:], stdout)
+	case "rotate-root":
+		return runRotateRoot(ctx, args[1:], stdout)
 	case "publish":
 		return runPublish(ctx, args[1:], stdout)
 	case "refresh":

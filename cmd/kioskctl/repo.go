@@ -10,6 +10,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sigstore/sigstore/pkg/signature"
+
+	"github.com/vnict/kiosk/internal/atomicfile"
 	"github.com/vnict/kiosk/sync/agent"
 	"github.com/vnict/kiosk/sync/dirstore"
 	"github.com/vnict/kiosk/sync/publish"
@@ -387,6 +390,9 @@ func runVerify(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := printExpiries(ctx, stdout, store, root, time.Now()); err != nil {
+		return err
+	}
 	bad := 0
 	for _, c := range checks {
 		fmt.Fprintf(stdout, "%s: bundle %s v%d, %d files, %d bytes, for sites %v groups %v\n",
@@ -402,4 +408,157 @@ func runVerify(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintln(stdout, "the publication verifies as a site would see it")
 	return nil
+}
+
+func runReaffirm(ctx context.Context, args []string, stdout io.Writer) error {
+	fs, sf := newStoreFlags("reaffirm")
+	key := fs.String("key", "", "this approver's private key")
+	rootPath := rootFlag(fs)
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	if *key == "" {
+		return errors.New("reaffirm: want --key KEY")
+	}
+	store, root, err := sf.openWithRoot(*rootPath)
+	if err != nil {
+		return err
+	}
+	signer, err := trust.LoadSigner(*key)
+	if err != nil {
+		return err
+	}
+	ap, err := publish.Reaffirm(ctx, store, root, signer, time.Now())
+	if err != nil {
+		return err
+	}
+	printApproval(stdout, ap)
+	return nil
+}
+
+// runRotateRoot signs the next root version: keys added or revoked,
+// thresholds, a new expiry.
+func runRotateRoot(ctx context.Context, args []string, stdout io.Writer) error {
+	fs, sf := newStoreFlags("rotate-root")
+	rootPath := rootFlag(fs)
+	var rootKeys, addRoot, revokeRoot, addApprovers, revokeApprovers multiFlag
+	fs.Var(&rootKeys, "root-key", "a private root key to sign with, of the current or the new root (repeat)")
+	fs.Var(&addRoot, "add-root-key", "PUBLIC-KEY-FILE of a root key to add (repeat)")
+	fs.Var(&revokeRoot, "revoke-root-key", "KEY-ID or PUBLIC-KEY-FILE of a root key to revoke (repeat)")
+	fs.Var(&addApprovers, "add-approver", "NAME=PUBLIC-KEY-FILE of an approver to add (repeat)")
+	fs.Var(&revokeApprovers, "revoke-approver", "KEY-ID or PUBLIC-KEY-FILE of an approver to revoke (repeat)")
+	rootThreshold := fs.Int("root-threshold", 0, "root keys that must sign a future root (0: unchanged)")
+	threshold := fs.Int("threshold", 0, "approvers who must sign a publication (0: unchanged)")
+	publisher := fs.String("publisher", "", "PUBLIC-KEY-FILE of a new publishing key (snapshot and timestamp)")
+	days := fs.Int("days", 365, "days until the new root expires")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	store, root, err := sf.openWithRoot(*rootPath)
+	if err != nil {
+		return err
+	}
+	rc := trust.RootChange{RootThreshold: *rootThreshold, ApprovalThreshold: *threshold,
+		Now: time.Now(), Lifetime: time.Duration(*days) * 24 * time.Hour}
+	var signers []signature.Signer
+	for _, k := range rootKeys {
+		s, err := trust.LoadSigner(k)
+		if err != nil {
+			return err
+		}
+		signers = append(signers, s)
+	}
+	for _, p := range addRoot {
+		pub, err := trust.LoadPublicKey(p)
+		if err != nil {
+			return err
+		}
+		rc.AddRootKeys = append(rc.AddRootKeys, pub)
+	}
+	for _, a := range addApprovers {
+		name, path, ok := strings.Cut(a, "=")
+		if !ok {
+			return fmt.Errorf("--add-approver %q: want NAME=PUBLIC-KEY-FILE", a)
+		}
+		pub, err := trust.LoadPublicKey(path)
+		if err != nil {
+			return err
+		}
+		rc.AddApprovers = append(rc.AddApprovers, trust.Approver{Name: name, Key: pub})
+	}
+	if rc.RevokeRootKeys, err = keyIDs(revokeRoot); err != nil {
+		return err
+	}
+	if rc.RevokeApprovers, err = keyIDs(revokeApprovers); err != nil {
+		return err
+	}
+	if *publisher != "" {
+		pub, err := trust.LoadPublicKey(*publisher)
+		if err != nil {
+			return err
+		}
+		rc.SnapshotKey, rc.TimestampKey = pub, pub
+	}
+	data, err := trust.RotateRoot(ctx, store, root, rc, signers)
+	if err != nil {
+		return err
+	}
+	// The department's trusted root moves forward too: later commands
+	// start from the new version.
+	if err := atomicfile.Write(*rootPath, data); err != nil {
+		return fmt.Errorf("rotate-root: the new root is in the store, but %s was not updated: %w", *rootPath, err)
+	}
+	fmt.Fprintf(stdout, "new root signed and stored; %s updated. Sites take it at their next sync (network or USB).\n", *rootPath)
+	fmt.Fprintln(stdout, "If approvers or the publishing key changed, approve the current publication again (kioskctl reaffirm) and publish it: sites refuse signatures from revoked keys.")
+	return nil
+}
+
+// keyIDs turns each argument, a key ID or a public key file, into a key ID.
+func keyIDs(args []string) ([]string, error) {
+	var out []string
+	for _, a := range args {
+		if _, err := os.Stat(a); err != nil {
+			out = append(out, a)
+			continue
+		}
+		pub, err := trust.LoadPublicKey(a)
+		if err != nil {
+			return nil, err
+		}
+		id, err := trust.KeyID(pub)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, nil
+}
+
+// printExpiries prints when each role of the publication expires, with a
+// warning for those that expire soon or no longer verify.
+func printExpiries(ctx context.Context, w io.Writer, store publish.Store, root []byte, now time.Time) error {
+	exps, err := trust.Expiries(ctx, store, root, now)
+	if err != nil {
+		return err
+	}
+	for _, e := range exps {
+		left := e.Expires.Sub(now).Round(time.Hour)
+		line := fmt.Sprintf("%s v%d expires %s (in %s)", e.Role, e.Version, e.Expires.Format(time.RFC3339), left)
+		switch {
+		case e.Problem != "":
+			line = "WARNING: " + line + ": " + e.Problem
+		case e.Warn:
+			line = "WARNING: " + line + ": " + renewal[e.Role]
+		}
+		fmt.Fprintln(w, line)
+	}
+	return nil
+}
+
+// renewal says how to renew each role before sites refuse it.
+var renewal = map[string]string{
+	"root":      "sign a new root with kioskctl rotate-root before it expires, or every site freezes",
+	"targets":   "approve the publication again (kioskctl reaffirm, by enough approvers) and publish",
+	"snapshot":  "run kioskctl refresh (daily, from cron) or publish",
+	"timestamp": "run kioskctl refresh (daily, from cron)",
 }

@@ -117,6 +117,19 @@ func Withdraw(ctx context.Context, store Store, root []byte, bundleID string, si
 	})
 }
 
+// Reaffirm signs, as one approver, the current publication again as the
+// next version with a fresh expiry: before the approval expires (every
+// TargetsExpiry), and after a root rotation changed the approvers, whose
+// old signatures then no longer count.
+func Reaffirm(ctx context.Context, store Store, root []byte, signer signature.Signer, now time.Time) (Approval, error) {
+	return approveChange(ctx, store, root, signer, now, func(cur []trust.Target) ([]trust.Target, error) {
+		if len(cur) == 0 {
+			return nil, errors.New("reaffirm: nothing is published yet")
+		}
+		return slices.Clone(cur), nil
+	})
+}
+
 // approveChange rebuilds the expected publication from the verified
 // current one and the change, stages it if nothing is staged, and signs.
 func approveChange(ctx context.Context, store Store, root []byte, signer signature.Signer, now time.Time,
