@@ -19,7 +19,14 @@
 // corrupt is skipped and logged, and with nothing playable it shows a
 // standby slide with the site's name, the date and the time. On a still
 // slide it draws no frames (Ebiten's minimum-FPS mode) until a timer
-// schedules the next change.
+// schedules the next change. While the ticker crawls or a crossfade runs,
+// a pacer asks for frames at the site's ticker.fps (30 by default: on a PC
+// without a GPU, presenting a frame is most of the cost), and a frame in
+// which nothing moved by a whole pixel draws nothing.
+//
+// A new publication or site config does not send the loop back to its
+// start: it goes on after the slide on screen, matched by item ID, so every
+// item shows once per loop however often content changes.
 //
 // An Observer (a report.Recorder on synced sites) is called on every Update
 // and whenever a slide comes on screen, from the drawing goroutine itself:

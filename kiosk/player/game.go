@@ -1,6 +1,7 @@
 package player
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -87,6 +88,9 @@ type Player struct {
 	dirty     bool // the screen must be drawn again
 	tick      ticker
 	fpsMode   ebiten.FPSModeType
+	pace      chan time.Duration // to the pacer: the time between frames it asks for
+	paced     time.Duration      // the last sent on pace
+	drawnTick float64            // the ticker's crawl position last drawn
 	wakeAt    time.Time
 	timer     *time.Timer
 	capture   *capturer
@@ -111,7 +115,8 @@ func New(opts Options) (*Player, error) {
 	if opts.Clock == nil {
 		opts.Clock = SystemClock{}
 	}
-	p := &Player{cfg: cfg, log: opts.Log, clock: opts.Clock, lay: newLayout(cfg), started: time.Now(), dirty: true, obs: opts.Observer}
+	p := &Player{cfg: cfg, log: opts.Log, clock: opts.Clock, lay: newLayout(cfg), started: time.Now(), dirty: true, obs: opts.Observer,
+		pace: make(chan time.Duration, 1), paced: stillBeat}
 	if opts.Capture != nil {
 		mc := &manualClock{t: opts.Clock.Now()}
 		p.clock = mc
@@ -222,24 +227,7 @@ func (p *Player) Run(ctx context.Context) error {
 	ebiten.SetTPS(ebiten.SyncWithFPS)
 	p.setFPSMode(ebiten.FPSModeVsyncOffMinimum)
 	go p.load.run(ctx)
-	go func() {
-		// On a still slide no frame comes by itself. The timer set by
-		// schedule asks for the next one, but a request made while the
-		// window system is between frames can be lost, so a slow beat
-		// asks too; frames with nothing new skip drawing (see Draw).
-		// The beat also lets Update see a cancelled context.
-		beat := time.NewTicker(stillBeat)
-		defer beat.Stop()
-		for {
-			select {
-			case <-beat.C:
-				ebiten.ScheduleFrame()
-			case <-ctx.Done():
-				ebiten.ScheduleFrame()
-				return
-			}
-		}
-	}()
+	go p.pacer(ctx)
 	err := ebiten.RunGameWithOptions(p, &ebiten.RunGameOptions{InitUnfocused: false})
 	if p.timer != nil {
 		p.timer.Stop()
@@ -251,6 +239,46 @@ func (p *Player) Run(ctx context.Context) error {
 		return nil
 	}
 	return err
+}
+
+// pacer asks Ebiten for frames, which in minimum-FPS mode come only when
+// asked for: at the ticker's frame rate while something moves (see
+// schedule), and otherwise on a slow beat. On a still slide the timer set
+// by schedule asks for the next frame, but a request made while the window
+// system is between frames can be lost, so the beat asks too; frames with
+// nothing new skip drawing (see Draw). The beat also lets Update see a
+// cancelled context.
+func (p *Player) pacer(ctx context.Context) {
+	every := stillBeat
+	beat := time.NewTicker(every)
+	defer beat.Stop()
+	for {
+		select {
+		case <-beat.C:
+			ebiten.ScheduleFrame()
+		case d := <-p.pace:
+			if d != every {
+				every = d
+				beat.Reset(d)
+			}
+		case <-ctx.Done():
+			ebiten.ScheduleFrame()
+			return
+		}
+	}
+}
+
+// setPace has the pacer ask for a frame every d.
+func (p *Player) setPace(d time.Duration) {
+	if d == p.paced {
+		return
+	}
+	p.paced = d
+	select {
+	case <-p.pace: // replace a pace the pacer has not taken
+	default:
+	}
+	p.pace <- d
 }
 
 // Layout answers the output size: the wall's pixels, one for one.
@@ -293,6 +321,7 @@ func (p *Player) Update() error {
 	select {
 	case segs := <-p.load.ticker:
 		p.tick.set(segs, now)
+		p.dirty = true
 	default:
 	}
 	if p.next == nil {
@@ -398,13 +427,27 @@ func (p *Player) observe(now time.Time) {
 	p.obs.Shown(now, report.Showing{Bundle: p.cur.bundle, Item: p.cur.spec.item.ID, Langs: p.cur.spec.shownLangs()})
 }
 
-// schedule picks the frame rate: every frame while something moves, and
+// schedule picks the frame rate: while something moves, the ticker's
+// (ticker.fps; at its maximum, every frame the display allows), and
 // otherwise no frame until the next change, which a timer asks for.
 func (p *Player) schedule(now time.Time) {
-	if p.capture != nil || p.stats != nil || p.fading || p.tick.active() {
+	if p.capture != nil || p.stats != nil {
+		// Captures step their own clock, and frame statistics measure
+		// the cost of every frame the display allows.
 		p.setFPSMode(ebiten.FPSModeVsyncOn)
 		return
 	}
+	if p.fading || p.tick.active() {
+		fps := cmp.Or(p.cfg.Ticker.FPS, siteconfig.DefaultTickerFPS)
+		if fps >= siteconfig.MaxTickerFPS {
+			p.setFPSMode(ebiten.FPSModeVsyncOn)
+			return
+		}
+		p.setFPSMode(ebiten.FPSModeVsyncOffMinimum)
+		p.setPace(time.Second / time.Duration(fps))
+		return
+	}
+	p.setPace(stillBeat)
 	p.setFPSMode(ebiten.FPSModeVsyncOffMinimum)
 	var at time.Time
 	switch {
@@ -435,14 +478,17 @@ func (p *Player) setFPSMode(m ebiten.FPSModeType) {
 
 // Draw shows the current slide, the crossfade into the next, and the ticker.
 func (p *Player) Draw(screen *ebiten.Image) {
-	// The screen keeps its picture between frames; a still slide that has
-	// been drawn is not drawn again.
-	moving := p.fading || p.tick.active() || p.capture != nil || p.stats != nil
-	if !p.dirty && !moving {
+	// The screen keeps its picture between frames; a frame in which
+	// nothing moved (a still slide already drawn, a ticker that has not
+	// crawled a whole pixel) is not drawn again, and after a few such
+	// frames Ebiten stops presenting them.
+	now := p.clock.Now()
+	moving := p.fading || p.capture != nil || p.stats != nil
+	crawl := p.tick.position(now)
+	if !p.dirty && !moving && (!p.tick.active() || crawl == p.drawnTick) {
 		return
 	}
-	p.dirty = false
-	now := p.clock.Now()
+	p.dirty, p.drawnTick = false, crawl
 	if p.stats != nil {
 		p.stats.frame(time.Now())
 	}
@@ -458,7 +504,7 @@ func (p *Player) Draw(screen *ebiten.Image) {
 		op.GeoM = p.base
 		screen.DrawImage(p.cur.canvas, op)
 	}
-	p.tick.draw(screen, now, p.base)
+	p.tick.draw(screen, crawl, p.base)
 	if p.capture != nil {
 		p.capture.afterDraw(p, screen)
 	}

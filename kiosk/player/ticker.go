@@ -97,8 +97,17 @@ func (t *ticker) set(segs []tickerSeg, now time.Time) {
 
 func (t *ticker) active() bool { return len(t.images) > 0 }
 
-// draw paints the band and the messages at the crawl position for now.
-func (t *ticker) draw(dst *ebiten.Image, now time.Time, base ebiten.GeoM) {
+// position is how far the crawl has gone at now, in whole pixels: the
+// picture changes only when it does.
+func (t *ticker) position(now time.Time) float64 {
+	if !t.active() {
+		return 0
+	}
+	return math.Round(math.Mod(now.Sub(t.start).Seconds()*t.speed, t.total))
+}
+
+// draw paints the band and the messages at crawl position offset.
+func (t *ticker) draw(dst *ebiten.Image, offset float64, base ebiten.GeoM) {
 	if t.band.H == 0 {
 		return
 	}
@@ -106,7 +115,6 @@ func (t *ticker) draw(dst *ebiten.Image, now time.Time, base ebiten.GeoM) {
 	if !t.active() {
 		return
 	}
-	offset := math.Mod(now.Sub(t.start).Seconds()*t.speed, t.total)
 	x := t.band.W - offset
 	// Start from the segment at the crawl position, wrapping round.
 	i := 0
