@@ -72,7 +72,7 @@ fonts: [{family: Noto Sans}, {family: Noto Sans Khmer}]
 content: {cache: cache}
 ticker: {edge: none}
 playback: {transition: 200ms}
-sync: {endpoint: %q, bucket: %s, prefix: %s, access_key: %s, secret_key_file: secret, root: root.json, poll: 1s}
+sync: {endpoint: %q, secure: false, bucket: %s, prefix: %s, access_key: %s, secret_key_file: secret, root: root.json, poll: 1s}
 %s`, d.Server.Endpoint, d.Bucket, d.Prefix, accessKey, extra)), 0o644)
 	if err != nil {
 		t.Fatal(err)

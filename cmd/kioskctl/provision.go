@@ -67,7 +67,7 @@ func runProvision(ctx context.Context, args []string, stdout io.Writer) error {
 	dir := filepath.Join(*out, site)
 	configPath := filepath.Join(dir, siteConfigFile)
 	config, err := siteConfig(*template, configPath, site, *name, splitList(*groups), siteconfig.Sync{
-		Endpoint: sf.endpoint, Secure: sf.secure, Bucket: bucket, Prefix: prefix,
+		Endpoint: sf.endpoint, Secure: &sf.secure, Bucket: bucket, Prefix: prefix,
 		AccessKey: site, SecretKeyFile: siteSecretFile, Root: siteRootFile,
 	})
 	if err != nil {
@@ -180,7 +180,7 @@ func siteConfig(templatePath, configPath, id, name string, groups []string, s si
 		k.HeadComment = "Written by kioskctl provision: the site's own S3 user (secret in " + s.SecretKeyFile + ")."
 	}
 	set(syncMap, "endpoint", str(s.Endpoint))
-	set(syncMap, "secure", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: strconv.FormatBool(s.Secure)})
+	set(syncMap, "secure", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: strconv.FormatBool(s.HTTPS())})
 	set(syncMap, "bucket", str(s.Bucket))
 	set(syncMap, "prefix", str(s.Prefix))
 	set(syncMap, "access_key", str(s.AccessKey))

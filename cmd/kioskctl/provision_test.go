@@ -159,7 +159,8 @@ func TestSiteConfigFromTemplate(t *testing.T) {
 	if err != nil || len(templates) == 0 {
 		t.Fatalf("templates: %v, %v", templates, err)
 	}
-	sc := siteconfig.Sync{Endpoint: "minio.example:9000", Secure: true, Bucket: "an-giang", Prefix: "",
+	https := true
+	sc := siteconfig.Sync{Endpoint: "minio.example:9000", Secure: &https, Bucket: "an-giang", Prefix: "",
 		AccessKey: "site-a", SecretKeyFile: "secret.key", Root: "root.json"}
 	for _, tpl := range templates {
 		t.Run(filepath.Base(tpl), func(t *testing.T) {
@@ -172,7 +173,7 @@ func TestSiteConfigFromTemplate(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if cfg.Site.Name != `Trạm "A": cửa khẩu` || !cfg.Sync.Secure || cfg.Sync.Prefix != "" || cfg.Content.Cache != "cache" {
+			if cfg.Site.Name != `Trạm "A": cửa khẩu` || !cfg.Sync.HTTPS() || cfg.Sync.Prefix != "" || cfg.Content.Cache != "cache" {
 				t.Errorf("config: site %+v, content %+v, sync %+v\n%s", cfg.Site, cfg.Content, cfg.Sync, raw)
 			}
 		})

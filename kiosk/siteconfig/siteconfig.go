@@ -103,10 +103,16 @@ type Content struct {
 type Sync struct {
 	// Endpoint is the S3 server, host:port.
 	Endpoint string `yaml:"endpoint"`
-	// Secure uses HTTPS.
-	Secure bool   `yaml:"secure"`
-	Region string `yaml:"region"`
-	Bucket string `yaml:"bucket"`
+	// Secure selects HTTPS, the default (see HTTPS); plain HTTP only when
+	// the config says `secure: false`, for a link the department trusts.
+	Secure *bool `yaml:"secure"`
+	// CAFile is a PEM file of the certificate authorities to trust for
+	// HTTPS (the department's own CA) instead of the system's.
+	CAFile string `yaml:"ca_file"`
+	// Timeout bounds one sync, downloads included (0: the agent's default).
+	Timeout time.Duration `yaml:"timeout"`
+	Region  string        `yaml:"region"`
+	Bucket  string        `yaml:"bucket"`
 	// Prefix is the folder of the department's publications in the bucket.
 	Prefix string `yaml:"prefix"`
 	// AccessKey and SecretKey (or SecretKeyFile, a file holding it) are the
@@ -125,6 +131,10 @@ type Sync struct {
 	// ImportDir is watched for publications copied from a USB stick.
 	ImportDir string `yaml:"import_dir"`
 }
+
+// HTTPS reports whether the site talks HTTPS to the store: unless the
+// config says `secure: false`.
+func (s *Sync) HTTPS() bool { return s.Secure == nil || *s.Secure }
 
 // Hours are the daily operating hours, "HH:MM" in the site's time zone.
 // A Close at or before Open means the hours cross midnight (18:00 to 02:00);
@@ -438,6 +448,12 @@ func (c *Config) Validate() error {
 		}
 		if s.RateLimit < 0 {
 			bad("sync.rate_limit", "%d: want bytes per second, 0 for no cap", s.RateLimit)
+		}
+		if s.CAFile != "" && !s.HTTPS() {
+			bad("sync.ca_file", "given with secure: false; a CA is for HTTPS")
+		}
+		if s.Timeout < 0 || (s.Timeout > 0 && s.Timeout < 10*time.Second) {
+			bad("sync.timeout", "%v: want 10s or more, or 0 for the default", s.Timeout)
 		}
 		if s.Concurrency < 0 || s.Concurrency > 64 {
 			bad("sync.concurrency", "%d: want 1 to 64", s.Concurrency)

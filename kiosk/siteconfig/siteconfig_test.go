@@ -86,6 +86,12 @@ func TestParseErrors(t *testing.T) {
 		{"sync secret twice", func(s string) string {
 			return s + "sync: {endpoint: 'x:9000', bucket: b, access_key: a, secret_key: s, secret_key_file: f, root: r}\n"
 		}, "sync", "exactly one of secret_key"},
+		{"ca_file over plain HTTP", func(s string) string {
+			return s + "sync: {endpoint: 'x:9000', secure: false, ca_file: ca.pem, bucket: b, access_key: a, secret_key: s, root: r}\n"
+		}, "sync.ca_file", "HTTPS"},
+		{"sync timeout", func(s string) string {
+			return s + "sync: {endpoint: 'x:9000', timeout: 1s, bucket: b, access_key: a, secret_key: s, root: r}\n"
+		}, "sync.timeout", "10s"},
 		{"content none", func(s string) string { return strings.Replace(s, "{dir: current}", "{}", 1) }, "content", "exactly one"},
 		{"ticker edge", func(s string) string { return s + "ticker: {edge: left}\n" }, "ticker.edge", "bottom"},
 		{"ticker height", func(s string) string { return s + "ticker: {height: 500}\n" }, "ticker.height", "third"},
@@ -160,6 +166,14 @@ func TestHoursAndReports(t *testing.T) {
 		"sync: {endpoint: 'x:9000', bucket: b, access_key: a, secret_key: s, root: r}\n"), "site.yaml")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !synced.Sync.HTTPS() {
+		t.Error("a sync section without `secure` does not default to HTTPS")
+	}
+	plain, err := Parse([]byte(strings.Replace(valid, "{dir: current}", "{cache: c}", 1)+
+		"sync: {endpoint: 'x:9000', secure: false, bucket: b, access_key: a, secret_key: s, root: r}\n"), "site.yaml")
+	if err != nil || plain.Sync.HTTPS() {
+		t.Errorf("secure: false: %v, HTTPS %v", err, err == nil && plain.Sync.HTTPS())
 	}
 	if synced.Reports.Spool != "/var/lib/kiosk/reports.db" {
 		t.Errorf("default spool %q", synced.Reports.Spool)

@@ -145,6 +145,14 @@ func (a *Agent) Sync(ctx context.Context) (Result, error) {
 	if a.Cache.CurrentName() == name {
 		return Result{Release: name}, nil
 	}
+	// The bundle on screen is no longer meant for this site: say so, as
+	// the next bundle replaces it.
+	var withdrawn string
+	if cur := a.Cache.Current(); cur != nil {
+		if p := BundlePrefix + cur.Manifest.ID + ".json"; p != path && !a.targets(rel, p) {
+			withdrawn = a.Cache.CurrentName()
+		}
+	}
 	raw, err := a.Trust.Fetch(ctx, rel, path)
 	if err != nil {
 		return Result{Release: a.Cache.CurrentName()}, a.refused(ctx, path, err)
@@ -174,9 +182,39 @@ func (a *Agent) Sync(ctx context.Context) (Result, error) {
 		return Result{Release: a.Cache.CurrentName()}, fmt.Errorf("sync %s: %w", path, err)
 	}
 	act.version = rel.Version
+	if withdrawn != "" {
+		a.reportWithdrawal(ctx, withdrawn, name, rel.Version)
+	}
 	a.Log.Info("publication activated", "bundle", m.ID, "version", m.Version, "targets_version", rel.Version,
 		"release", name, "files_fetched", len(missing))
-	return Result{Release: name, Activated: true, Fetched: len(missing)}, nil
+	return Result{Release: name, Activated: true, Withdrawn: withdrawn, Fetched: len(missing)}, nil
+}
+
+// targets reports whether target path of rel is a bundle for this site.
+func (a *Agent) targets(rel *trust.Release, path string) bool {
+	info, ok := rel.Targets[path]
+	if !ok {
+		return false
+	}
+	var t Targeting
+	if len(info.Custom) > 0 && json.Unmarshal(info.Custom, &t) != nil {
+		return false
+	}
+	return (len(t.Sites) == 0 && len(t.Groups) == 0) || slices.Contains(t.Sites, a.Site) ||
+		slices.ContainsFunc(t.Groups, func(g string) bool { return slices.Contains(a.Groups, g) })
+}
+
+// reportWithdrawal tells the department that release withdrawn left the
+// screen because its signed publication no longer targets this site.
+func (a *Agent) reportWithdrawal(ctx context.Context, withdrawn, replacement string, version int64) {
+	a.Log.Warn("the department withdrew the bundle on screen", "withdrawn", withdrawn, "now", replacement, "targets_version", version)
+	if a.Report == nil {
+		return
+	}
+	detail := map[string]any{"withdrawn": withdrawn, "replaced_by": replacement, "targets_version": version}
+	if err := a.Report.Report(ctx, "withdrawn", detail); err != nil {
+		a.Log.Warn("could not report the withdrawal", "err", err)
+	}
 }
 
 // Import verifies and activates the publication in the folder dir (written
@@ -217,14 +255,7 @@ func (a *Agent) withdraw(ctx context.Context, rel *trust.Release) (Result, error
 		return Result{Release: a.Cache.CurrentName()}, fmt.Errorf("sync: %w", err)
 	}
 	act.version = rel.Version
-	a.Log.Warn("the department's publication has no bundle for this site any more; showing the standby slide",
-		"withdrawn", name, "targets_version", rel.Version)
-	if a.Report != nil {
-		detail := map[string]any{"withdrawn": name, "targets_version": rel.Version}
-		if err := a.Report.Report(ctx, "withdrawn", detail); err != nil {
-			a.Log.Warn("could not report the withdrawal", "err", err)
-		}
-	}
+	a.reportWithdrawal(ctx, name, "standby", rel.Version)
 	return Result{Withdrawn: name}, nil
 }
 

@@ -74,8 +74,15 @@ func Open(cfg *siteconfig.Config, log *slog.Logger) (*Site, error) {
 		}
 		secret = strings.TrimSpace(string(b))
 	}
+	caFile := ""
+	if s.CAFile != "" {
+		caFile = cfg.Resolve(s.CAFile)
+	}
+	if !s.HTTPS() {
+		log.Warn("sync over plain HTTP (sync.secure: false): the link can read the site's requests", "endpoint", s.Endpoint)
+	}
 	store, err := s3store.New(s3store.Config{Endpoint: s.Endpoint, AccessKey: s.AccessKey, SecretKey: secret,
-		Bucket: s.Bucket, Prefix: s.Prefix, Secure: s.Secure, Region: s.Region})
+		Bucket: s.Bucket, Prefix: s.Prefix, Secure: s.HTTPS(), CAFile: caFile, Region: s.Region})
 	if err != nil {
 		return nil, fmt.Errorf("%s: sync: %w", cfg.Path, err)
 	}
@@ -105,12 +112,13 @@ func Open(cfg *siteconfig.Config, log *slog.Logger) (*Site, error) {
 		},
 		Fetch: &fetch.Fetcher{Source: store, Objects: c, Concurrency: s.Concurrency, Limit: fetch.NewLimiter(s.RateLimit),
 			Claims: fetch.NewClaims()},
-		Cache:  c,
-		Report: &StoreReporter{Store: store, Site: cfg.Site.ID, Now: time.Now},
-		Log:    log,
-		Poll:   s.Poll,
-		Watch:  func(ctx context.Context) (<-chan struct{}, error) { return store.Watch(ctx, "tuf/metadata/") },
-		OnSync: site.noteSync,
+		Cache:   c,
+		Report:  &StoreReporter{Store: store, Site: cfg.Site.ID, Now: time.Now},
+		Log:     log,
+		Poll:    s.Poll,
+		Timeout: s.Timeout,
+		Watch:   func(ctx context.Context) (<-chan struct{}, error) { return store.Watch(ctx, "tuf/metadata/") },
+		OnSync:  site.noteSync,
 	}
 	return site, nil
 }

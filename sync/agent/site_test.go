@@ -30,6 +30,7 @@ fonts: [{family: Noto Sans}]
 content: {cache: cache}
 sync:
   endpoint: %q
+  secure: false
   bucket: %s
   prefix: kiosk/
   access_key: %s

@@ -21,6 +21,7 @@ import (
 	"io"
 	"os"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/time/rate"
@@ -60,7 +61,23 @@ type Fetcher struct {
 	// Claims, shared by fetchers writing to one cache, stops two of them
 	// writing the same partial file; nil when this fetcher is the only one.
 	Claims *Claims
+	// MinRate is the slowest a download may go, in bytes per second
+	// averaged over each RateWindow, before it is dropped (and resumed at
+	// the next sync): a server that trickles a byte now and then would
+	// otherwise hold a download forever. 0 means DefaultMinRate; -1 none.
+	MinRate    int
+	RateWindow time.Duration
 }
+
+// Defaults for Fetcher.MinRate and RateWindow: a tenth of the slowest link
+// a site has been seen on, averaged over a minute so a short stall passes.
+const (
+	DefaultMinRate    = 1 << 10
+	DefaultRateWindow = time.Minute
+)
+
+// ErrTooSlow means a download went slower than Fetcher.MinRate.
+var ErrTooSlow = errors.New("download slower than the minimum rate")
 
 // NewLimiter returns a limiter for bytesPerSecond, or nil for 0 (no cap).
 func NewLimiter(bytesPerSecond int) *rate.Limiter {
@@ -156,8 +173,22 @@ func (f *Fetcher) copyFrom(ctx context.Context, out *os.File, h hash.Hash, file 
 	}
 	defer r.Close()
 	var src io.Reader = r
+	if f.MinRate >= 0 {
+		rate, window := f.MinRate, f.RateWindow
+		if rate == 0 {
+			rate = DefaultMinRate
+		}
+		if window <= 0 {
+			window = DefaultRateWindow
+		}
+		if f.Limit != nil && float64(f.Limit.Limit()) < 2*float64(rate) {
+			// The site's own cap must not make its downloads "too slow".
+			rate = max(1, int(f.Limit.Limit()/2))
+		}
+		src = &minRateReader{r: src, min: int64(rate), window: window, now: time.Now, start: time.Now()}
+	}
 	if f.Limit != nil {
-		src = &limitedReader{ctx: ctx, r: r, lim: f.Limit}
+		src = &limitedReader{ctx: ctx, r: src, lim: f.Limit}
 	}
 	want := file.Size - offset
 	n, err := io.Copy(io.MultiWriter(out, h), &countingReader{r: io.LimitReader(src, want+1), n: &f.Downloaded})
@@ -169,6 +200,29 @@ func (f *Fetcher) copyFrom(ctx context.Context, out *os.File, h hash.Hash, file 
 		return fmt.Errorf("fetch %s (%s): %d bytes where the manifest lists %d: %w", file.Path, key, offset+n, file.Size, ErrTampered)
 	}
 	return nil
+}
+
+// minRateReader fails once a window passes with fewer than min bytes a
+// second. It reads the wall clock: it judges the network, not a schedule.
+type minRateReader struct {
+	r      io.Reader
+	min    int64
+	window time.Duration
+	now    func() time.Time
+	start  time.Time
+	n      int64
+}
+
+func (m *minRateReader) Read(p []byte) (int, error) {
+	n, err := m.r.Read(p)
+	m.n += int64(n)
+	if elapsed := m.now().Sub(m.start); elapsed >= m.window {
+		if float64(m.n) < float64(m.min)*elapsed.Seconds() {
+			return n, fmt.Errorf("%w: %d bytes in %s, want at least %d a second", ErrTooSlow, m.n, elapsed.Round(time.Second), m.min)
+		}
+		m.start, m.n = m.now(), 0
+	}
+	return n, err
 }
 
 type countingReader struct {

@@ -21,13 +21,18 @@ package s3store
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
@@ -56,14 +61,32 @@ type Config struct {
 	// that default, 1 disables retries for callers that run their own
 	// backoff.
 	MaxRetries int
+	// CAFile is a PEM file of the certificate authorities trusted for
+	// HTTPS (the department's own CA) instead of the system's; empty for
+	// the system's.
+	CAFile string
+	// HeaderTimeout bounds the wait for a response's headers, and
+	// ReadTimeout the wait for each read of a response body, so a server
+	// that stops answering fails the call instead of hanging it; 0 means
+	// DefaultHeaderTimeout and DefaultReadTimeout.
+	HeaderTimeout, ReadTimeout time.Duration
 }
+
+// Defaults for Config's timeouts: long enough for a slow rural link, short
+// enough that a hung server costs one sync, not the site's updates.
+const (
+	DefaultHeaderTimeout = 30 * time.Second
+	DefaultReadTimeout   = 60 * time.Second
+	dialTimeout          = 15 * time.Second
+)
 
 // Store reads and writes objects of one bucket under one prefix. It is safe
 // for concurrent use.
 type Store struct {
-	client *minio.Client
-	bucket string
-	prefix string // "" or ending in "/"
+	client      *minio.Client
+	bucket      string
+	prefix      string // "" or ending in "/"
+	readTimeout time.Duration
 }
 
 // New returns a Store for cfg. It does not contact the server.
@@ -81,16 +104,59 @@ func New(cfg Config) (*Store, error) {
 		}
 		prefix += "/"
 	}
+	transport, err := newTransport(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("s3store: config for %s: %w", cfg.Endpoint, err)
+	}
+	readTimeout := cfg.ReadTimeout
+	if readTimeout <= 0 {
+		readTimeout = DefaultReadTimeout
+	}
 	client, err := minio.New(cfg.Endpoint, &minio.Options{
 		Creds:      credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""),
 		Secure:     cfg.Secure,
 		Region:     cfg.Region,
 		MaxRetries: cfg.MaxRetries,
+		Transport:  transport,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("s3store: client for %s: %w", cfg.Endpoint, err)
 	}
-	return &Store{client: client, bucket: cfg.Bucket, prefix: prefix}, nil
+	return &Store{client: client, bucket: cfg.Bucket, prefix: prefix, readTimeout: readTimeout}, nil
+}
+
+// newTransport is an HTTP transport with a deadline on every step a server
+// could stall: dialling, the TLS handshake, the response headers.
+func newTransport(cfg Config) (*http.Transport, error) {
+	headers := cfg.HeaderTimeout
+	if headers <= 0 {
+		headers = DefaultHeaderTimeout
+	}
+	t := &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}).DialContext,
+		TLSHandshakeTimeout:   dialTimeout,
+		ResponseHeaderTimeout: headers,
+		ExpectContinueTimeout: time.Second,
+		IdleConnTimeout:       90 * time.Second,
+		MaxIdleConnsPerHost:   16,
+		// minio-go checks content itself; compressed responses would
+		// hide the real lengths.
+		DisableCompression: true,
+		TLSClientConfig:    &tls.Config{MinVersion: tls.VersionTLS12},
+	}
+	if cfg.CAFile != "" {
+		pem, err := os.ReadFile(cfg.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("ca_file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("ca_file %s: no PEM certificate in it", cfg.CAFile)
+		}
+		t.TLSClientConfig.RootCAs = pool
+	}
+	return t, nil
 }
 
 // Get returns the object's content. A missing object is reported by Get
@@ -126,10 +192,12 @@ func (s *Store) get(ctx context.Context, op, key string, offset int64) (io.ReadC
 	// Client.GetObject is lazy: it sends nothing until the first Read or
 	// Stat, so a missing object would surface as a Read error. Core's
 	// GetObject sends the request now, in one round trip.
+	ctx, cancel := context.WithCancel(ctx)
 	body, _, _, err := minio.Core{Client: s.client}.GetObject(ctx, s.bucket, name, opts)
 	if err == nil {
-		return body, nil
+		return newIdleReader(body, s.readTimeout, cancel, key), nil
 	}
+	cancel()
 	if offset > 0 && minio.ToErrorResponse(err).Code == minio.InvalidRange {
 		size, serr := s.Stat(ctx, key)
 		if serr != nil {

@@ -130,6 +130,17 @@ func (d *Department) Release(t testing.TB, dir string, to agent.Targeting) {
 // tests sync as a real site does, not as the department.
 func (d *Department) SiteStore(t testing.TB, site string) *s3store.Store {
 	t.Helper()
+	store, err := s3store.New(d.SiteConfig(t, site))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return store
+}
+
+// SiteConfig provisions site and returns the store config of its own
+// credentials, for tests that tune it (timeouts).
+func (d *Department) SiteConfig(t testing.TB, site string) s3store.Config {
+	t.Helper()
 	prov, err := provision.New(provision.Config{Endpoint: d.Server.Endpoint, AccessKey: d.Server.AccessKey,
 		SecretKey: d.Server.SecretKey, Bucket: d.Bucket, Prefix: d.Prefix})
 	if err != nil {
@@ -139,12 +150,8 @@ func (d *Department) SiteStore(t testing.TB, site string) *s3store.Store {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store, err := s3store.New(s3store.Config{Endpoint: d.Server.Endpoint, AccessKey: creds.AccessKey,
-		SecretKey: creds.SecretKey, Bucket: d.Bucket, Prefix: d.Prefix, MaxRetries: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return store
+	return s3store.Config{Endpoint: d.Server.Endpoint, AccessKey: creds.AccessKey,
+		SecretKey: creds.SecretKey, Bucket: d.Bucket, Prefix: d.Prefix, MaxRetries: 1}
 }
 
 // Site is a site syncing from the department's store with its own
@@ -153,6 +160,8 @@ type Site struct {
 	Agent *agent.Agent
 	Cache *cache.Cache
 	Store *s3store.Store // as the site sees it
+	// TrustDir holds the site's trusted metadata (root.json, ...).
+	TrustDir string
 	// Now is the site's clock; tests move it.
 	Now time.Time
 }
@@ -160,14 +169,20 @@ type Site struct {
 // NewSite provisions site id and returns its agent, cache and store.
 func (d *Department) NewSite(t testing.TB, id string, groups ...string) *Site {
 	t.Helper()
+	return d.NewSiteOn(t, d.SiteStore(t, id), id, groups...)
+}
+
+// NewSiteOn is NewSite over a store the test made (with its own timeouts).
+func (d *Department) NewSiteOn(t testing.TB, store *s3store.Store, id string, groups ...string) *Site {
+	t.Helper()
 	dir := t.TempDir()
 	c, err := cache.Open(filepath.Join(dir, "cache"), quiet())
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Site{Cache: c, Store: d.SiteStore(t, id), Now: d.Now}
+	s := &Site{Cache: c, Store: store, TrustDir: filepath.Join(dir, "tuf"), Now: d.Now}
 	now := func() time.Time { return s.Now }
-	client, err := trust.NewClient(s.Store, d.Root, filepath.Join(dir, "tuf"), now)
+	client, err := trust.NewClient(s.Store, d.Root, s.TrustDir, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,7 +192,7 @@ func (d *Department) NewSite(t testing.TB, id string, groups ...string) *Site {
 		TrustFor: func(st trust.Reader) (agent.Verifier, error) {
 			return client.WithStore(st), nil
 		},
-		Fetch:  &fetch.Fetcher{Source: s.Store, Objects: c},
+		Fetch:  &fetch.Fetcher{Source: s.Store, Objects: c, Claims: fetch.NewClaims()},
 		Cache:  c,
 		Report: &agent.StoreReporter{Store: s.Store, Site: id, Now: now},
 		Log:    quiet(),
