@@ -147,8 +147,8 @@ type SiteData struct {
 // Load reads the batches of site holding records of the period (local
 // days from..to, cut at now, in sched's zone). A batch that cannot be
 // decoded, or is over the limits, is skipped and warn is told, with its
-// key; a store that fails fails the load, rather than turning its error
-// into an outage.
+// key (one call at a time); a store that fails fails the load, rather
+// than turning its error into an outage.
 func Load(ctx context.Context, st Store, site string, sched report.Schedule, from, to, now time.Time,
 	warn func(key string, err error)) (*SiteData, error) {
 	period := uptime.Period(sched, from, to, now)
@@ -207,25 +207,21 @@ func Load(ctx context.Context, st Store, site string, sched report.Schedule, fro
 		g.Go(func() error {
 			v := &batchReader{in: d.Plays.In, lo: loMs, hi: hiMs}
 			b, err := readBatch(gctx, st, ref, v)
+			if err != nil && !errors.Is(err, report.ErrCorrupt) {
+				return fmt.Errorf("site %s: %w", site, err)
+			}
+			mu.Lock()
+			defer mu.Unlock()
 			if err == nil {
-				mu.Lock()
 				if err = d.add(v, b, maxBeats, pStart, pEnd); err != nil {
-					d.Skipped++
+					err = fmt.Errorf("%s: %w", ref.Key, err)
 				}
-				mu.Unlock()
-				if err != nil {
-					warn(ref.Key, fmt.Errorf("%s: %w", ref.Key, err))
-				}
-				return nil
 			}
-			if errors.Is(err, report.ErrCorrupt) {
-				warn(ref.Key, err)
-				mu.Lock()
+			if err != nil {
 				d.Skipped++
-				mu.Unlock()
-				return nil
+				warn(ref.Key, err)
 			}
-			return fmt.Errorf("site %s: %w", site, err)
+			return nil
 		})
 	}
 	if err := g.Wait(); err != nil {
