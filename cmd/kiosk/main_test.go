@@ -388,7 +388,7 @@ func startStillKiosk(t *testing.T) (*exec.Cmd, string, *logWatcher) {
 // startKiosk runs the player on the real clock with the config at cfg, in a
 // window, at debug level, and returns the process and its log; the process
 // is killed at the end of the test.
-func startKiosk(t *testing.T, cfg string) (*exec.Cmd, *logWatcher) {
+func startKiosk(t testing.TB, cfg string) (*exec.Cmd, *logWatcher) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "KIOSK_TEST_RUN_MAIN=1", "KIOSK_TEST_ARGS=--config "+cfg+" --window --log-level debug",
@@ -411,7 +411,7 @@ type logWatcher struct {
 	more chan struct{}
 }
 
-func watchLog(t *testing.T, r io.Reader) *logWatcher {
+func watchLog(t testing.TB, r io.Reader) *logWatcher {
 	w := &logWatcher{more: make(chan struct{}, 1)}
 	go func() {
 		buf := make([]byte, 4096)
@@ -439,7 +439,7 @@ func (w *logWatcher) String() string {
 }
 
 // waitFor waits until the log holds n occurrences of s.
-func (w *logWatcher) waitFor(t *testing.T, s string, n int) {
+func (w *logWatcher) waitFor(t testing.TB, s string, n int) {
 	t.Helper()
 	deadline := time.After(30 * time.Second)
 	for strings.Count(w.String(), s) < n {
