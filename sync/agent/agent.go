@@ -85,6 +85,11 @@ type Agent struct {
 	// across network I/O: a hung store cannot block an import.
 	activationOnce sync.Once
 	activation     *activation
+
+	reportedMu sync.Mutex
+	reported   map[string]time.Time // refusals reported, for firstReport
+
+	importing bool // this agent reads a USB stick (Import)
 }
 
 // activation orders activations: none may go back to an older targets
@@ -236,6 +241,7 @@ func (a *Agent) Import(ctx context.Context, dir string) (Result, error) {
 		// the network's downloads.
 		Fetch:      &fetch.Fetcher{Source: store, Objects: a.Fetch.Objects, Concurrency: a.Fetch.Concurrency, Claims: a.Fetch.Claims},
 		activation: a.activated(),
+		importing:  true,
 	}
 	return local.Sync(ctx)
 }
@@ -264,15 +270,51 @@ func (a *Agent) refused(ctx context.Context, what string, err error) error {
 	if !isRefusal(err) {
 		return fmt.Errorf("sync %s: %w", what, err)
 	}
-	a.Log.Error("publication refused; the current bundle keeps playing",
-		"what", what, "current", a.Cache.CurrentName(), "err", err)
-	if a.Report != nil {
+	if a.importing && (errors.Is(err, trust.ErrInconsistent) || errors.Is(err, fs.ErrNotExist)) {
+		// A stick still being copied: tried again later, not reported.
+		return fmt.Errorf("import %s: %w", what, err)
+	}
+	kind := "refused"
+	if errors.Is(err, trust.ErrExpired) {
+		// The approval (or the daily timestamp) ran out: the feed is
+		// frozen. The site keeps playing what was approved, because a
+		// dark wall at a border gate helps nobody and the content was
+		// approved; the department must hear it loudly, since a frozen
+		// feed is also what an attacker replaying old metadata looks like.
+		kind = "frozen"
+		a.Log.Error("FROZEN: the department's approval has expired; the last approved bundle keeps playing until a fresh publication arrives",
+			"what", what, "current", a.Cache.CurrentName(), "err", err)
+	} else {
+		a.Log.Error("publication refused; the current bundle keeps playing",
+			"what", what, "current", a.Cache.CurrentName(), "err", err)
+	}
+	if a.Report != nil && a.firstReport(kind+"\x00"+what+"\x00"+err.Error()) {
 		detail := map[string]string{"what": what, "error": err.Error(), "current": a.Cache.CurrentName()}
-		if rerr := a.Report.Report(ctx, "refused", detail); rerr != nil {
+		if rerr := a.Report.Report(ctx, kind, detail); rerr != nil {
 			a.Log.Warn("could not report the refusal", "err", rerr)
 		}
 	}
 	return fmt.Errorf("refused %s: %w", what, err)
+}
+
+// reportEvery is how often the same refusal is reported again while it
+// lasts: once an hour says "still so" without an object a poll.
+const reportEvery = time.Hour
+
+// firstReport reports whether the event key was not reported within
+// reportEvery, and notes it.
+func (a *Agent) firstReport(key string) bool {
+	a.reportedMu.Lock()
+	defer a.reportedMu.Unlock()
+	now := time.Now()
+	if last, ok := a.reported[key]; ok && now.Sub(last) < reportEvery {
+		return false
+	}
+	if a.reported == nil || len(a.reported) > 64 {
+		a.reported = map[string]time.Time{}
+	}
+	a.reported[key] = now
+	return true
 }
 
 // isRefusal reports whether err means the publication is untrustworthy, as

@@ -123,7 +123,29 @@ func Open(cfg *siteconfig.Config, log *slog.Logger) (*Site, error) {
 	return site, nil
 }
 
+// recordBundle writes to the spool which bundle is now current, with its
+// items, so the department's report lists every item the site held, even
+// one that never played.
+func (s *Site) recordBundle() {
+	b := s.Cache.Current()
+	if b == nil || s.Spool == nil {
+		return
+	}
+	items := make([]string, 0, len(b.Manifest.Items))
+	for _, it := range b.Manifest.Items {
+		items = append(items, it.ID)
+	}
+	rec := report.Record{Bundle: &report.BundleItems{
+		Bundle: fmt.Sprintf("%s@%d", b.Manifest.ID, b.Manifest.Version), From: time.Now().UTC(), Items: items}}
+	if err := s.Spool.Append(rec); err != nil {
+		s.log.Error("bundle activation not spooled", "bundle", rec.Bundle.Bundle, "err", err)
+	}
+}
+
 func (s *Site) noteSync(res Result, err error) {
+	if res.Activated {
+		s.recordBundle()
+	}
 	r := &report.SyncResult{Time: time.Now().UTC(), Release: res.Release}
 	if err != nil {
 		r.Error = err.Error()
@@ -267,6 +289,9 @@ func (s *Site) ImportAll(ctx context.Context, dir string) []ImportOutcome {
 		switch out.Status {
 		case ImportDone:
 			s.log.Info("USB publication imported", "dir", d, "release", out.Result.Release, "activated", out.Result.Activated)
+			if out.Result.Activated {
+				s.recordBundle()
+			}
 		case ImportRefused:
 			s.log.Error("USB publication refused; the current bundle keeps playing; not tried again until the folder changes",
 				"dir", d, "err", out.Err)

@@ -195,9 +195,15 @@ func (f *Fetcher) copyFrom(ctx context.Context, out *os.File, h hash.Hash, file 
 	if err != nil {
 		return fmt.Errorf("fetch %s (%s) at byte %d: %w", file.Path, key, offset+n, err)
 	}
-	if n != want {
+	if n > want {
 		out.Truncate(0)
-		return fmt.Errorf("fetch %s (%s): %d bytes where the manifest lists %d: %w", file.Path, key, offset+n, file.Size, ErrTampered)
+		return fmt.Errorf("fetch %s (%s): more bytes than the %d the manifest lists: %w", file.Path, key, file.Size, ErrTampered)
+	}
+	if n < want {
+		// Short: an object still being copied (a USB stick), or cut
+		// off. The bytes so far are kept and checked by hash when the
+		// rest arrives; not judged tampered yet.
+		return fmt.Errorf("fetch %s (%s): %d bytes where the manifest lists %d: %w", file.Path, key, offset+n, file.Size, io.ErrUnexpectedEOF)
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -80,11 +81,13 @@ func TestFetchRefusesWrongBytes(t *testing.T) {
 		name    string
 		stored  []byte // what the store holds instead
 		partial []byte
+		want    error
 	}{
-		{name: "altered", stored: append(append([]byte{}, data[:100]...), random(len(data)-100)...)},
-		{name: "longer than listed", stored: append(append([]byte{}, data...), "trailing"...)},
-		{name: "shorter than listed", stored: data[:40_000]},
-		{name: "a bad partial file from an earlier run", stored: data, partial: random(10_000)},
+		{name: "altered", stored: append(append([]byte{}, data[:100]...), random(len(data)-100)...), want: fetch.ErrTampered},
+		{name: "longer than listed", stored: append(append([]byte{}, data...), "trailing"...), want: fetch.ErrTampered},
+		// Short may be a copy in progress: not judged yet.
+		{name: "shorter than listed", stored: data[:40_000], want: io.ErrUnexpectedEOF},
+		{name: "a bad partial file from an earlier run", stored: data, partial: random(10_000), want: fetch.ErrTampered},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -94,8 +97,8 @@ func TestFetchRefusesWrongBytes(t *testing.T) {
 				os.WriteFile(obj.PartialPath(file.SHA256), tc.partial, 0o644)
 			}
 			err := f.Fetch(context.Background(), file)
-			if !errors.Is(err, fetch.ErrTampered) {
-				t.Fatalf("Fetch = %v, want ErrTampered", err)
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("Fetch = %v, want %v", err, tc.want)
 			}
 			if obj.Has(file) {
 				t.Error("wrong bytes adopted into the cache")
