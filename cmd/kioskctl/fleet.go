@@ -56,6 +56,7 @@ func nowFlag(fs *flag.FlagSet) func() (time.Time, error) {
 func runStatus(ctx context.Context, args []string, stdout io.Writer) error {
 	fset, sf := newStoreFlags("status")
 	offline := fset.Bool("offline", false, "list only the sites that are not online: offline, stopped or unreadable")
+	rootPath := fset.String("root", "", "the department's trusted root.json: also say when the publication's signatures expire")
 	now := nowFlag(fset)
 	if _, err := parse(fset, args); err != nil {
 		return err
@@ -67,6 +68,15 @@ func runStatus(ctx context.Context, args []string, stdout io.Writer) error {
 	st, err := sf.openFleet()
 	if err != nil {
 		return err
+	}
+	if *rootPath != "" {
+		store, root, err := sf.openWithRoot(*rootPath)
+		if err != nil {
+			return err
+		}
+		if err := printExpiries(ctx, stdout, store, root, t); err != nil {
+			return err
+		}
 	}
 	rows, err := fleet.Statuses(ctx, st, t)
 	if err != nil {

@@ -3,6 +3,7 @@ package trust
 import (
 	"crypto"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -177,5 +178,39 @@ func TestRotateRootRefuses(t *testing.T) {
 	site := f.site(t)
 	if _, err := site.Refresh(f.ctx); err != nil {
 		t.Fatalf("a site follows the new root: %v", err)
+	}
+}
+
+func TestExpiriesWarnAhead(t *testing.T) {
+	f := newFixture(t)
+	f.publish(t, "manifest v1")
+	day := 24 * time.Hour
+	tests := []struct {
+		name  string
+		after time.Duration
+		warn  []string
+	}{
+		{"fresh", time.Hour, nil},
+		{"timestamp not refreshed for 20 h", 20 * time.Hour, []string{metadata.TIMESTAMP}},
+		{"70 days on", 70 * day, []string{metadata.SNAPSHOT, metadata.TARGETS, metadata.TIMESTAMP}},
+		{"310 days on", 310 * day, []string{metadata.ROOT, metadata.SNAPSHOT, metadata.TARGETS, metadata.TIMESTAMP}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			exps, err := Expiries(f.ctx, f.store, f.rootJSON, f.now.Add(tc.after))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var warn []string
+			for _, e := range exps {
+				if e.Warn {
+					warn = append(warn, e.Role)
+				}
+			}
+			slices.Sort(warn)
+			if !slices.Equal(warn, tc.warn) {
+				t.Errorf("warnings for %v, want %v", warn, tc.warn)
+			}
+		})
 	}
 }
