@@ -51,6 +51,10 @@ type Server struct {
 	AccessKey string
 	SecretKey string
 
+	// CAFile, for a server from StartTLS, is the PEM certificate a
+	// client must trust; "" for a plain HTTP server.
+	CAFile string
+
 	bin         string
 	dataDir     string
 	certsDir    string
@@ -73,6 +77,19 @@ type process struct {
 // server's output is logged if the test fails.
 func Start(t testing.TB) *Server {
 	t.Helper()
+	return startServer(t, false)
+}
+
+// StartTLS is Start with HTTPS: a certificate for 127.0.0.1, signed by
+// itself, in the server's certs folder, and its PEM in CAFile for clients
+// to trust, as a department's own CA would be.
+func StartTLS(t testing.TB) *Server {
+	t.Helper()
+	return startServer(t, true)
+}
+
+func startServer(t testing.TB, withTLS bool) *Server {
+	t.Helper()
 	bin := findBinary(t)
 	// Directories first: cleanups run last-in first-out, so the server is
 	// stopped before its data directory is removed.
@@ -87,6 +104,9 @@ func Start(t testing.TB) *Server {
 		certsDir:    certsDir,
 		consoleAddr: "127.0.0.1:" + strconv.Itoa(freePort(t)),
 		out:         &lockedBuffer{},
+	}
+	if withTLS {
+		s.CAFile = writeCert(t, certsDir)
 	}
 	t.Cleanup(func() {
 		s.Stop()
@@ -133,8 +153,9 @@ func (s *Server) Stop() {
 func (s *Server) Client(t testing.TB) *minio.Client {
 	t.Helper()
 	c, err := minio.New(s.Endpoint, &minio.Options{
-		Creds:  credentials.NewStaticV4(s.AccessKey, s.SecretKey, ""),
-		Secure: false,
+		Creds:     credentials.NewStaticV4(s.AccessKey, s.SecretKey, ""),
+		Secure:    s.CAFile != "",
+		Transport: s.transport(t),
 	})
 	if err != nil {
 		t.Fatalf("miniotest: client for %s: %v", s.Endpoint, err)
@@ -184,7 +205,7 @@ func (s *Server) start(t testing.TB) {
 	s.proc = p
 	s.mu.Unlock()
 
-	if err := waitReady(s.Endpoint, p.done, startTimeout); err != nil {
+	if err := waitReady(s.scheme()+"://"+s.Endpoint, s.transport(t), p.done, startTimeout); err != nil {
 		s.Stop()
 		t.Fatalf("miniotest: server on %s: %v\nminio output:\n%s", s.Endpoint, err, s.out.String())
 	}
@@ -193,11 +214,11 @@ func (s *Server) start(t testing.TB) {
 // waitReady polls the liveness endpoint until the server answers 200
 // without the "offline" status header (MinIO answers liveness 200 before
 // its object layer is initialised and marks that only by the header).
-func waitReady(endpoint string, exited <-chan struct{}, timeout time.Duration) error {
+func waitReady(base string, transport http.RoundTripper, exited <-chan struct{}, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	url := "http://" + endpoint + "/minio/health/live"
-	client := &http.Client{Timeout: time.Second}
+	url := base + "/minio/health/live"
+	client := &http.Client{Timeout: time.Second, Transport: transport}
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
 	var last error
