@@ -583,7 +583,12 @@ func (s *attackSite) checkReported(t *testing.T, before []string, current string
 	if err := json.Unmarshal(s.read(t, added[0]), &ev); err != nil {
 		t.Fatalf("event %s: %v", added[0], err)
 	}
-	if ev.Site != s.id || ev.Kind != "refused" || ev.Detail["current"] != current ||
+	// An expired approval is a frozen feed: reported as such.
+	kind := "refused"
+	if errors.Is(want, trust.ErrExpired) {
+		kind = "frozen"
+	}
+	if ev.Site != s.id || ev.Kind != kind || ev.Detail["current"] != current ||
 		!strings.Contains(ev.Detail["error"], want.Error()) {
 		t.Errorf("event %s = %+v, want a refusal naming %q and current %s", added[0], ev, want, current)
 	}
