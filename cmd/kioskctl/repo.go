@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -194,12 +195,31 @@ func rootFlag(fs *flag.FlagSet) *string {
 	return fs.String("root", "root.json", "the trusted root.json (from init-repo)")
 }
 
+// stateFlag is the folder where approvals keep the newest publication
+// they verified; by default beside the root.
+func stateFlag(fs *flag.FlagSet) *string {
+	return fs.String("state", "", "folder keeping the newest publication verified here, so an older one put back in the store is refused (default: kioskctl-state beside --root)")
+}
+
+// department opens the store with the department's root and state folder.
+func (s *storeFlags) department(rootPath, state string) (publish.Department, error) {
+	store, root, err := s.openWithRoot(rootPath)
+	if err != nil {
+		return publish.Department{}, err
+	}
+	if state == "" {
+		state = filepath.Join(filepath.Dir(rootPath), "kioskctl-state")
+	}
+	return publish.Department{Store: store, Root: root, StateDir: state}, nil
+}
+
 func runApprove(ctx context.Context, args []string, stdout io.Writer) error {
 	fs, sf := newStoreFlags("approve")
 	key := fs.String("key", "", "this approver's private key")
 	sites := fs.String("sites", "", "comma-separated site IDs the bundle is for")
 	groups := fs.String("groups", "", "comma-separated site groups the bundle is for (none of both: every site)")
 	rootPath := rootFlag(fs)
+	state := stateFlag(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -207,7 +227,7 @@ func runApprove(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(pos) != 1 || *key == "" {
 		return errors.New("approve: want BUNDLE and --key KEY")
 	}
-	store, root, err := sf.openWithRoot(*rootPath)
+	dep, err := sf.department(*rootPath, *state)
 	if err != nil {
 		return err
 	}
@@ -215,7 +235,7 @@ func runApprove(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ap, err := publish.Approve(ctx, store, root, pos[0], agent.Targeting{Sites: splitList(*sites), Groups: splitList(*groups)}, signer, time.Now())
+	ap, err := dep.Approve(ctx, pos[0], agent.Targeting{Sites: splitList(*sites), Groups: splitList(*groups)}, signer, time.Now())
 	if err != nil {
 		return err
 	}
@@ -227,6 +247,7 @@ func runWithdraw(ctx context.Context, args []string, stdout io.Writer) error {
 	fs, sf := newStoreFlags("withdraw")
 	key := fs.String("key", "", "this approver's private key")
 	rootPath := rootFlag(fs)
+	state := stateFlag(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -234,7 +255,7 @@ func runWithdraw(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(pos) != 1 || *key == "" {
 		return errors.New("withdraw: want BUNDLE-ID and --key KEY")
 	}
-	store, root, err := sf.openWithRoot(*rootPath)
+	dep, err := sf.department(*rootPath, *state)
 	if err != nil {
 		return err
 	}
@@ -242,7 +263,7 @@ func runWithdraw(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ap, err := publish.Withdraw(ctx, store, root, pos[0], signer, time.Now())
+	ap, err := dep.Withdraw(ctx, pos[0], signer, time.Now())
 	if err != nil {
 		return err
 	}
@@ -414,13 +435,14 @@ func runReaffirm(ctx context.Context, args []string, stdout io.Writer) error {
 	fs, sf := newStoreFlags("reaffirm")
 	key := fs.String("key", "", "this approver's private key")
 	rootPath := rootFlag(fs)
+	state := stateFlag(fs)
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
 	if *key == "" {
 		return errors.New("reaffirm: want --key KEY")
 	}
-	store, root, err := sf.openWithRoot(*rootPath)
+	dep, err := sf.department(*rootPath, *state)
 	if err != nil {
 		return err
 	}
@@ -428,7 +450,7 @@ func runReaffirm(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ap, err := publish.Reaffirm(ctx, store, root, signer, time.Now())
+	ap, err := dep.Reaffirm(ctx, signer, time.Now())
 	if err != nil {
 		return err
 	}

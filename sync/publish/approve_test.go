@@ -249,3 +249,56 @@ func TestApproversRacingKeepEverySignature(t *testing.T) {
 		}
 	}
 }
+
+// TestApprovalRefusesAPublicationPutBack: someone with write access puts
+// the previous (validly signed, unexpired) publication's timestamp back,
+// hoping approvers build on it and bring back the bundle it had. With the
+// department's state folder, that is a rollback and nothing is signed.
+func TestApprovalRefusesAPublicationPutBack(t *testing.T) {
+	ctx := context.Background()
+	d := publishtest.New(t)
+	dep := publish.Department{Store: d.Store, Root: d.Root, StateDir: t.TempDir()}
+	d.Release(t, bundle(t, "gate-news"), agent.Targeting{})
+	old := readKey(t, d, "tuf/metadata/timestamp.json")
+	for _, who := range []string{"editor", "leader"} {
+		if _, err := dep.Withdraw(ctx, "gate-news", d.Keys[who], d.Now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := d.Publish(t); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dep.Current(ctx, d.Now); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Store.Put(ctx, "tuf/metadata/timestamp.json", bytes.NewReader(old), int64(len(old))); err != nil {
+		t.Fatal(err)
+	}
+	_, err := dep.Approve(ctx, bundle(t, "flood-alert"), agent.Targeting{}, d.Keys["editor"], d.Now)
+	if !errors.Is(err, trust.ErrRollback) {
+		t.Fatalf("approve over a publication put back = %v, want ErrRollback", err)
+	}
+	if _, err := d.Store.Stat(ctx, stagedKey); err == nil {
+		t.Error("something was staged")
+	}
+	// Without a state folder the same approval would have built on the
+	// old publication, with gate-news in it again.
+	ap, err := publish.Approve(ctx, d.Store, d.Root, bundle(t, "flood-alert"), agent.Targeting{}, d.Keys["editor"], d.Now)
+	if err != nil || !strings.Contains(describe(ap.Changes), "kept bundles/gate-news.json") {
+		t.Errorf("without state: %v, %s", err, describe(ap.Changes))
+	}
+}
+
+func readKey(t *testing.T, d *publishtest.Department, key string) []byte {
+	t.Helper()
+	r, err := d.Store.Get(context.Background(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var buf bytes.Buffer
+	if _, err := buf.ReadFrom(r); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}

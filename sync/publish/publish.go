@@ -76,6 +76,24 @@ type Approval struct {
 // difference named), so nobody signs a bundle, a targeting or an expiry
 // they were not shown. root is the department's trusted root.json.
 func Approve(ctx context.Context, store Store, root []byte, dir string, to agent.Targeting, signer signature.Signer, now time.Time) (Approval, error) {
+	return Department{Store: store, Root: root}.Approve(ctx, dir, to, signer, now)
+}
+
+// Department is the department's side of a store: the store, the root.json
+// it trusts, and StateDir, a folder where it keeps the trusted metadata of
+// the newest publication it has verified. With StateDir, someone who puts
+// an older (validly signed) publication back into the store cannot make
+// approvers build on it, bringing a withdrawn bundle back: that is a
+// rollback, refused as sites refuse it. With StateDir "" nothing is kept
+// between calls.
+type Department struct {
+	Store    Store
+	Root     []byte
+	StateDir string
+}
+
+// Approve is the package function Approve, for this department.
+func (d Department) Approve(ctx context.Context, dir string, to agent.Targeting, signer signature.Signer, now time.Time) (Approval, error) {
 	b, err := content.LoadDir(dir)
 	if err != nil {
 		return Approval{}, err
@@ -92,7 +110,7 @@ func Approve(ctx context.Context, store Store, root []byte, dir string, to agent
 		return Approval{}, err
 	}
 	path := TargetPath(b.Manifest.ID)
-	return approveChange(ctx, store, root, signer, now, func(cur []trust.Target) ([]trust.Target, error) {
+	return d.approveChange(ctx, signer, now, func(cur []trust.Target) ([]trust.Target, error) {
 		next := []trust.Target{{Path: path, Data: raw, Custom: custom}}
 		for _, t := range cur {
 			if t.Path != path {
@@ -107,8 +125,13 @@ func Approve(ctx context.Context, store Store, root []byte, dir string, to agent
 // one without the bundle bundleID: sites it targeted stop showing it once
 // the withdrawal is published.
 func Withdraw(ctx context.Context, store Store, root []byte, bundleID string, signer signature.Signer, now time.Time) (Approval, error) {
+	return Department{Store: store, Root: root}.Withdraw(ctx, bundleID, signer, now)
+}
+
+// Withdraw is the package function Withdraw, for this department.
+func (d Department) Withdraw(ctx context.Context, bundleID string, signer signature.Signer, now time.Time) (Approval, error) {
 	path := TargetPath(bundleID)
-	return approveChange(ctx, store, root, signer, now, func(cur []trust.Target) ([]trust.Target, error) {
+	return d.approveChange(ctx, signer, now, func(cur []trust.Target) ([]trust.Target, error) {
 		next := slices.DeleteFunc(slices.Clone(cur), func(t trust.Target) bool { return t.Path == path })
 		if len(next) == len(cur) {
 			return nil, fmt.Errorf("withdraw %s: the current publication has no %s", bundleID, path)
@@ -122,7 +145,12 @@ func Withdraw(ctx context.Context, store Store, root []byte, bundleID string, si
 // TargetsExpiry), and after a root rotation changed the approvers, whose
 // old signatures then no longer count.
 func Reaffirm(ctx context.Context, store Store, root []byte, signer signature.Signer, now time.Time) (Approval, error) {
-	return approveChange(ctx, store, root, signer, now, func(cur []trust.Target) ([]trust.Target, error) {
+	return Department{Store: store, Root: root}.Reaffirm(ctx, signer, now)
+}
+
+// Reaffirm is the package function Reaffirm, for this department.
+func (d Department) Reaffirm(ctx context.Context, signer signature.Signer, now time.Time) (Approval, error) {
+	return d.approveChange(ctx, signer, now, func(cur []trust.Target) ([]trust.Target, error) {
 		if len(cur) == 0 {
 			return nil, errors.New("reaffirm: nothing is published yet")
 		}
@@ -132,9 +160,10 @@ func Reaffirm(ctx context.Context, store Store, root []byte, signer signature.Si
 
 // approveChange rebuilds the expected publication from the verified
 // current one and the change, stages it if nothing is staged, and signs.
-func approveChange(ctx context.Context, store Store, root []byte, signer signature.Signer, now time.Time,
+func (d Department) approveChange(ctx context.Context, signer signature.Signer, now time.Time,
 	change func(cur []trust.Target) ([]trust.Target, error)) (Approval, error) {
-	cur, err := Current(ctx, store, root, now)
+	store, root := d.Store, d.Root
+	cur, err := d.Current(ctx, now)
 	if err != nil {
 		return Approval{}, err
 	}
@@ -216,14 +245,25 @@ type Publication struct {
 // Current returns the current publication, verified against root as a site
 // would; before the first publication, version 0 and no targets.
 func Current(ctx context.Context, store Store, root []byte, now time.Time) (Publication, error) {
-	dir, err := os.MkdirTemp("", "kioskctl-tuf-")
-	if err != nil {
-		return Publication{}, err
+	return Department{Store: store, Root: root}.Current(ctx, now)
+}
+
+// Current is the package function Current, for this department: with a
+// StateDir, a publication older than one verified before is ErrRollback.
+func (d Department) Current(ctx context.Context, now time.Time) (Publication, error) {
+	store := d.Store
+	dir := d.StateDir
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "kioskctl-tuf-")
+		if err != nil {
+			return Publication{}, err
+		}
+		defer os.RemoveAll(tmp)
+		dir = tmp
 	}
-	defer os.RemoveAll(dir)
 	// The store's newest root the department's own root leads to, so a
 	// rotated root is followed and a planted one refused.
-	latest, _, err := trust.LatestRoot(ctx, store, root)
+	latest, _, err := trust.LatestRoot(ctx, store, d.Root)
 	if err != nil {
 		return Publication{}, err
 	}
