@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
@@ -49,20 +50,23 @@ func File(ctx context.Context, path string, debounce time.Duration, log *slog.Lo
 
 // Tree calls onChange after anything below dir changes (a USB stick's
 // files arriving), once per burst, until ctx ends. New subfolders are
-// watched as they appear.
+// watched as they appear, up to MaxTreeDepth below dir and MaxTreeWatches
+// folders in all; links are never followed, so a stick cannot make the
+// site watch (or exhaust its watches on) folders outside it.
 func Tree(ctx context.Context, dir string, debounce time.Duration, log *slog.Logger, onChange func()) error {
 	w, err := fsnotify.NewWatcher()
 	if err != nil {
 		return fmt.Errorf("watch %s: %w", dir, err)
 	}
-	if err := addTree(w, dir); err != nil {
+	t := &tree{w: w, root: filepath.Clean(dir), log: log}
+	if err := t.add(t.root); err != nil {
 		w.Close()
 		return fmt.Errorf("watch %s: %w", dir, err)
 	}
 	grow := func(ev fsnotify.Event) {
 		if ev.Has(fsnotify.Create) {
-			if st, err := os.Stat(ev.Name); err == nil && st.IsDir() {
-				if err := addTree(w, ev.Name); err != nil {
+			if st, err := os.Lstat(ev.Name); err == nil && st.IsDir() {
+				if err := t.add(ev.Name); err != nil {
 					log.Warn("cannot watch new folder", "dir", ev.Name, "err", err)
 				}
 			}
@@ -72,14 +76,53 @@ func Tree(ctx context.Context, dir string, debounce time.Duration, log *slog.Log
 	return nil
 }
 
-func addTree(w *fsnotify.Watcher, dir string) error {
+// Bounds of a Tree watch. An export is four folders deep below its own
+// folder (tuf/targets/bundles/...), which may be one below the watched one.
+const (
+	MaxTreeDepth   = 6
+	MaxTreeWatches = 1024
+)
+
+// tree adds the folders of a Tree watch, within its bounds. Only the loop
+// goroutine calls add after Tree returns.
+type tree struct {
+	w       *fsnotify.Watcher
+	root    string
+	log     *slog.Logger
+	watched int
+	warned  bool
+}
+
+func (t *tree) add(dir string) error {
 	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if d.IsDir() {
-			return w.Add(p)
+		// WalkDir does not follow links: a link to a folder is not a
+		// folder here.
+		if !d.IsDir() {
+			return nil
 		}
+		rel, err := filepath.Rel(t.root, p)
+		if err != nil {
+			return err
+		}
+		depth := 0
+		if rel != "." {
+			depth = len(strings.Split(rel, string(filepath.Separator)))
+		}
+		if depth > MaxTreeDepth || t.watched >= MaxTreeWatches {
+			if !t.warned {
+				t.warned = true
+				t.log.Warn("folder watch bounds reached; deeper or further folders are seen at the next scan", "dir", p,
+					"max_depth", MaxTreeDepth, "max_watches", MaxTreeWatches)
+			}
+			return fs.SkipDir
+		}
+		if err := t.w.Add(p); err != nil {
+			return err
+		}
+		t.watched++
 		return nil
 	})
 }

@@ -6,8 +6,11 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/fsnotify/fsnotify"
 )
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
@@ -77,4 +80,40 @@ func TestTreeSeesNewSubfolders(t *testing.T) {
 	// A file deep in a folder made after the watch began.
 	os.WriteFile(filepath.Join(sub, "timestamp.json"), []byte("{}"), 0o644)
 	expectCalls(t, calls, 1)
+}
+
+// TestTreeStaysOnTheStick: a link on the stick to a folder elsewhere is not
+// followed, and a stick of many nested folders uses a bounded number of
+// watches.
+func TestTreeStaysOnTheStick(t *testing.T) {
+	outside := t.TempDir()
+	for i := range 20 {
+		os.MkdirAll(filepath.Join(outside, "d", string(rune('a'+i))), 0o755)
+	}
+	stick := t.TempDir()
+	if err := os.Symlink(outside, filepath.Join(stick, "link")); err != nil {
+		t.Fatal(err)
+	}
+	deep := stick
+	for range MaxTreeDepth + 5 {
+		deep = filepath.Join(deep, "n")
+	}
+	os.MkdirAll(deep, 0o755)
+	w, err := fsnotify.NewWatcher()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	tr := &tree{w: w, root: stick, log: quiet()}
+	if err := tr.add(stick); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range w.WatchList() {
+		if rel, _ := filepath.Rel(stick, p); strings.HasPrefix(rel, "..") || strings.HasPrefix(rel, "link") {
+			t.Errorf("watching %s, outside the stick", p)
+		}
+	}
+	if got, want := len(w.WatchList()), MaxTreeDepth+1; got != want {
+		t.Errorf("%d folders watched, want %d (the stick and %d levels)", got, want, MaxTreeDepth)
+	}
 }
