@@ -314,6 +314,7 @@ func runPublish(ctx context.Context, args []string, stdout io.Writer) error {
 	fs, sf := newStoreFlags("publish")
 	key := fs.String("key", "", "the publishing tool's private key (snapshot and timestamp)")
 	rootPath := rootFlag(fs)
+	state := stateFlag(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -321,7 +322,7 @@ func runPublish(ctx context.Context, args []string, stdout io.Writer) error {
 	if *key == "" {
 		return errors.New("publish: want --key KEY and the folders of the bundles being published")
 	}
-	store, root, err := sf.openWithRoot(*rootPath)
+	dep, err := sf.department(*rootPath, *state)
 	if err != nil {
 		return err
 	}
@@ -329,7 +330,7 @@ func runPublish(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := publish.Publish(ctx, store, root, pos, signer, signer, time.Now()); err != nil {
+	if err := dep.Publish(ctx, pos, signer, signer, time.Now()); err != nil {
 		return err
 	}
 	fmt.Fprintln(stdout, "published")
@@ -356,10 +357,11 @@ func runRefresh(ctx context.Context, args []string, stdout io.Writer) error {
 	fs, sf := newStoreFlags("refresh")
 	key := fs.String("key", "", "the publishing tool's private key (snapshot and timestamp)")
 	rootPath := rootFlag(fs)
+	state := stateFlag(fs)
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	store, root, err := sf.openWithRoot(*rootPath)
+	dep, err := sf.department(*rootPath, *state)
 	if err != nil {
 		return err
 	}
@@ -367,7 +369,7 @@ func runRefresh(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := trust.Refresh(ctx, store, root, signer, signer, time.Now()); err != nil {
+	if err := dep.Refresh(ctx, signer, signer, time.Now()); err != nil {
 		return err
 	}
 	fmt.Fprintln(stdout, "timestamp re-signed (and the snapshot, when it neared its expiry)")
@@ -377,6 +379,7 @@ func runRefresh(ctx context.Context, args []string, stdout io.Writer) error {
 func runExport(ctx context.Context, args []string, stdout io.Writer) error {
 	fs, sf := newStoreFlags("export")
 	rootPath := rootFlag(fs)
+	state := stateFlag(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -384,11 +387,11 @@ func runExport(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(pos) != 1 {
 		return errors.New("export: want the destination FOLDER")
 	}
-	store, root, err := sf.openWithRoot(*rootPath)
+	dep, err := sf.department(*rootPath, *state)
 	if err != nil {
 		return err
 	}
-	n, err := publish.Export(ctx, store, dirstore.New(pos[0]), root, time.Now())
+	n, err := dep.Export(ctx, dirstore.New(pos[0]), time.Now())
 	if err != nil {
 		return err
 	}
@@ -399,19 +402,20 @@ func runExport(ctx context.Context, args []string, stdout io.Writer) error {
 func runVerify(ctx context.Context, args []string, stdout io.Writer) error {
 	fs, sf := newStoreFlags("verify")
 	rootPath := rootFlag(fs)
+	state := stateFlag(fs)
 	hashes := fs.Bool("hashes", false, "download every medium and check its SHA-256 (slow)")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	store, root, err := sf.openWithRoot(*rootPath)
+	dep, err := sf.department(*rootPath, *state)
 	if err != nil {
 		return err
 	}
-	checks, err := publish.Verify(ctx, store, root, time.Now(), *hashes)
+	checks, err := dep.Verify(ctx, time.Now(), *hashes)
 	if err != nil {
 		return err
 	}
-	if err := printExpiries(ctx, stdout, store, root, time.Now()); err != nil {
+	if err := printExpiries(ctx, stdout, dep.Store, dep.Root, time.Now()); err != nil {
 		return err
 	}
 	bad := 0

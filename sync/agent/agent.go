@@ -237,13 +237,22 @@ func (a *Agent) Import(ctx context.Context, dir string) (Result, error) {
 	}
 	local := &Agent{
 		Site: a.Site, Groups: a.Groups, Trust: v, Cache: a.Cache, Report: a.Report, Log: a.Log, Timeout: a.Timeout,
-		// Local disk: no rate cap; the same claims on partial files as
-		// the network's downloads.
-		Fetch:      &fetch.Fetcher{Source: store, Objects: a.Fetch.Objects, Concurrency: a.Fetch.Concurrency, Claims: a.Fetch.Claims},
+		// Local disk: no rate cap. Partial files of its own, so it never
+		// waits for (nor writes into) a network download of the same
+		// medium, however slow the network is.
+		Fetch:      &fetch.Fetcher{Source: store, Objects: importObjects{a.Fetch.Objects}, Concurrency: a.Fetch.Concurrency},
 		activation: a.activated(),
 		importing:  true,
 	}
 	return local.Sync(ctx)
+}
+
+// importObjects is the cache as a USB import writes to it: its partial
+// files apart from the network's ("<sha>.usb.partial").
+type importObjects struct{ fetch.Objects }
+
+func (o importObjects) PartialPath(sha string) string {
+	return strings.TrimSuffix(o.Objects.PartialPath(sha), ".partial") + ".usb.partial"
 }
 
 // withdraw takes the current bundle off the screen: the verified

@@ -1,6 +1,7 @@
 package agent_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/json"
@@ -316,7 +317,12 @@ func TestUSBImport(t *testing.T) {
 	os.CopyFS(tampered, os.DirFS(stick))
 	media, _ := filepath.Glob(filepath.Join(tampered, "media", "*"))
 	os.Chmod(media[0], 0o644)
-	os.WriteFile(media[0], []byte("not what was approved"), 0o644)
+	// Same size, other bytes: a short file would be a copy in progress.
+	if st, err := os.Stat(media[0]); err != nil {
+		t.Fatal(err)
+	} else {
+		os.WriteFile(media[0], bytes.Repeat([]byte("x"), int(st.Size())), 0o644)
+	}
 	s2 := newSite(t, d, "an-giang-vinh-xuong")
 	if _, err := s2.agent.Import(ctx, tampered); !errors.Is(err, fetch.ErrTampered) {
 		t.Errorf("import of a tampered stick = %v, want ErrTampered", err)

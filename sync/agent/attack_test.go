@@ -498,6 +498,37 @@ func TestAttacksThroughTheAgent(t *testing.T) {
 			role: "2.root.json",
 		},
 		{
+			// What a planted root would give, if sites trusted the store's
+			// roots: a whole publication under the attacker's own keys.
+			name: "next root self-signed by the attacker, with a publication under it",
+			attack: func(t *testing.T, s *attackSite) string {
+				dir := t.TempDir()
+				if err := trust.GenerateKey(dir, "attacker"); err != nil {
+					t.Fatal(err)
+				}
+				attacker, err := trust.LoadSigner(filepath.Join(dir, "attacker.key"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				pub, _ := attacker.PublicKey()
+				key, err := metadata.KeyFromPublicKey(pub)
+				if err != nil {
+					t.Fatal(err)
+				}
+				root := metadata.Root(s.d.Now.Add(365 * 24 * time.Hour))
+				root.Signed.Version = 2
+				for _, role := range []string{metadata.ROOT, metadata.TARGETS, metadata.SNAPSHOT, metadata.TIMESTAMP} {
+					if err := root.Signed.AddKey(key, role); err != nil {
+						t.Fatal(err)
+					}
+				}
+				s.write(t, metadataKey(2, metadata.ROOT), sign(t, root, attacker))
+				return ""
+			},
+			want: trust.ErrSignature,
+			role: "2.root.json",
+		},
+		{
 			name:   "old USB stick on a site that has a newer release",
 			before: func(t *testing.T, s *attackSite) { s.release(t, 2) },
 			attack: func(t *testing.T, s *attackSite) string { return s.oldStick },

@@ -110,8 +110,7 @@ func Open(cfg *siteconfig.Config, log *slog.Logger) (*Site, error) {
 		TrustFor: func(st trust.Reader) (Verifier, error) {
 			return client.WithStore(st), nil
 		},
-		Fetch: &fetch.Fetcher{Source: store, Objects: c, Concurrency: s.Concurrency, Limit: fetch.NewLimiter(s.RateLimit),
-			Claims: fetch.NewClaims()},
+		Fetch:   &fetch.Fetcher{Source: store, Objects: c, Concurrency: s.Concurrency, Limit: fetch.NewLimiter(s.RateLimit)},
 		Cache:   c,
 		Report:  &StoreReporter{Store: store, Site: cfg.Site.ID, Now: time.Now},
 		Log:     log,

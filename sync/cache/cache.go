@@ -36,6 +36,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/vnict/kiosk/content"
 	"github.com/vnict/kiosk/internal/atomicfile"
@@ -58,6 +59,10 @@ var (
 	// ErrCorrupt means a cached file does not match its SHA-256 or size.
 	ErrCorrupt = errors.New("does not match its SHA-256 or size")
 )
+
+// CollectGrace is how long an object no release uses is kept after it
+// arrived: long enough for the release it came for to be activated.
+const CollectGrace = time.Hour
 
 var namePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,127}$`)
 var shaPattern = regexp.MustCompile(`^[0-9a-f]{64}$`)
@@ -349,10 +354,16 @@ func (c *Cache) Collect() error {
 		return err
 	}
 	for _, o := range objects {
-		if !used[o.Name()] {
-			if err := os.Remove(c.ObjectPath(o.Name())); err != nil {
-				errs = append(errs, err)
-			}
+		if used[o.Name()] {
+			continue
+		}
+		// A download for a release not activated yet (a USB import while
+		// the network's release activates) may have just brought it.
+		if info, err := o.Info(); err == nil && time.Since(info.ModTime()) < CollectGrace {
+			continue
+		}
+		if err := os.Remove(c.ObjectPath(o.Name())); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	partials, err := os.ReadDir(filepath.Join(c.root, "partial"))
@@ -360,7 +371,9 @@ func (c *Cache) Collect() error {
 		return err
 	}
 	for _, p := range partials {
-		if used[strings.TrimSuffix(p.Name(), ".partial")] {
+		// "<sha>.partial", or "<sha>.<tag>.partial" for a second fetcher.
+		sha, _, _ := strings.Cut(p.Name(), ".")
+		if used[sha] {
 			errs = append(errs, os.Remove(filepath.Join(c.root, "partial", p.Name())))
 		}
 	}

@@ -124,7 +124,9 @@ func TestCollectKeepsPreviousRelease(t *testing.T) {
 		{"a.png": "v3-a", "shared.png": "same"},
 	} {
 		name := "demo-" + string(rune('1'+v))
-		if err := c.Activate(name, manifest(t, c, "demo", int64(v+1), files)); err != nil {
+		m := manifest(t, c, "demo", int64(v+1), files)
+		ageObjects(t, c)
+		if err := c.Activate(name, m); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -167,5 +169,68 @@ func TestCrashLeftovers(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(filepath.Join(root, "staging")); len(entries) != 0 {
 		t.Errorf("staging leftovers kept: %v", entries)
+	}
+}
+
+// ageObjects makes every object older than CollectGrace.
+func ageObjects(t *testing.T, c *Cache) {
+	t.Helper()
+	objects, _ := os.ReadDir(filepath.Join(c.Root(), "objects"))
+	old := time.Now().Add(-2 * CollectGrace)
+	for _, o := range objects {
+		if err := os.Chtimes(c.ObjectPath(o.Name()), old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestCollectSparesNewObjects: an object that arrived for a release not
+// activated yet (a USB import while the network's release activates) is
+// not collected.
+func TestCollectSparesNewObjects(t *testing.T) {
+	c, err := Open(t.TempDir(), quiet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Activate("demo-1", manifest(t, c, "demo", 1, map[string]string{"a.png": "v1"})); err != nil {
+		t.Fatal(err)
+	}
+	ageObjects(t, c)
+	manifest(t, c, "other", 1, map[string]string{"b.png": "arriving"}) // adopted, not activated
+	if err := c.Collect(); err != nil {
+		t.Fatal(err)
+	}
+	if f := content.Describe("b.png", []byte("arriving")); !c.Has(f) {
+		t.Error("an object adopted just now was collected")
+	}
+}
+
+// TestWithdrawLeavesNothingToFallBackTo: after a withdrawal neither the
+// current nor the previous pointer names a release, so a restart, even
+// with damage, does not bring the withdrawn bundle back.
+func TestWithdrawLeavesNothingToFallBackTo(t *testing.T) {
+	root := t.TempDir()
+	c, err := Open(root, quiet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for v := range 2 {
+		name := "demo-" + string(rune('1'+v))
+		if err := c.Activate(name, manifest(t, c, "demo", int64(v+1), map[string]string{"a.png": name})); err != nil {
+			t.Fatal(err)
+		}
+	}
+	name, err := c.Withdraw()
+	if err != nil || name != "demo-2" || c.Current() != nil {
+		t.Fatalf("Withdraw = %q, %v; current %v", name, err, c.CurrentName())
+	}
+	for _, p := range []string{"current", "previous"} {
+		if _, err := os.Stat(filepath.Join(root, p)); err == nil {
+			t.Errorf("the %s pointer is still there", p)
+		}
+	}
+	c2, err := Open(root, quiet())
+	if err != nil || c2.Current() != nil {
+		t.Errorf("reopened after a withdrawal: %v, current %q", err, c2.CurrentName())
 	}
 }

@@ -58,9 +58,6 @@ type Fetcher struct {
 	Limit *rate.Limiter
 	// Downloaded counts the bytes read from the store.
 	Downloaded atomic.Int64
-	// Claims, shared by fetchers writing to one cache, stops two of them
-	// writing the same partial file; nil when this fetcher is the only one.
-	Claims *Claims
 	// MinRate is the slowest a download may go, in bytes per second
 	// averaged over each RateWindow, before it is dropped (and resumed at
 	// the next sync): a server that trickles a byte now and then would
@@ -111,16 +108,6 @@ func (f *Fetcher) FetchAll(ctx context.Context, files []content.File) error {
 
 // Fetch downloads one file into the cache, resuming a partial download.
 func (f *Fetcher) Fetch(ctx context.Context, file content.File) error {
-	if f.Claims != nil {
-		release, err := f.Claims.claim(ctx, file.SHA256)
-		if err != nil {
-			return fmt.Errorf("fetch %s: %w", file.Path, err)
-		}
-		defer release()
-		if f.Objects.Has(file) {
-			return nil // another fetcher brought it meanwhile
-		}
-	}
 	partial := f.Objects.PartialPath(file.SHA256)
 	out, err := os.OpenFile(partial, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {

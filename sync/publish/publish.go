@@ -63,9 +63,8 @@ type Change struct {
 // Approval is what one approver signed: the whole publication, target by
 // target, with its version and expiry, and the approval status after it.
 type Approval struct {
-	trust.Status
-	Expires time.Time
-	Changes []Change
+	trust.Status // with Version and Expires as signed
+	Changes      []Change
 }
 
 // Approve signs, as one approver, the publication made of the current
@@ -191,7 +190,8 @@ func (d Department) approveChange(ctx context.Context, signer signature.Signer, 
 	if err != nil {
 		return Approval{}, err
 	}
-	return Approval{Status: st, Expires: now.Add(TargetsExpiry).UTC().Truncate(time.Second), Changes: changes(cur.Targets, next)}, nil
+	// The expiry shown is the one signed, which the first approver set.
+	return Approval{Status: st, Changes: changes(cur.Targets, next)}, nil
 }
 
 // MaxApprovalSpan is how long after the first approver the last may still
@@ -292,7 +292,12 @@ func (d Department) Current(ctx context.Context, now time.Time) (Publication, er
 // Published returns the targets of the current publication, verified
 // against root as a site would; fs.ErrNotExist before the first.
 func Published(ctx context.Context, store Store, root []byte, now time.Time) ([]trust.Target, error) {
-	pub, err := Current(ctx, store, root, now)
+	return Department{Store: store, Root: root}.Published(ctx, now)
+}
+
+// Published is the package function Published, for this department.
+func (d Department) Published(ctx context.Context, now time.Time) ([]trust.Target, error) {
+	pub, err := d.Current(ctx, now)
 	if err != nil {
 		return nil, err
 	}
@@ -339,6 +344,27 @@ func UploadMedia(ctx context.Context, store Store, dir string) (int64, error) {
 // staged bundle has all its media in the store, and publishes the staged
 // targets (which trust refuses below the approval threshold).
 func Publish(ctx context.Context, store Store, root []byte, dirs []string, snapshot, timestamp signature.Signer, now time.Time) error {
+	return Department{Store: store, Root: root}.Publish(ctx, dirs, snapshot, timestamp, now)
+}
+
+// Publish is the package function Publish, for this department: it also
+// refuses a store whose publication is older than the newest one this
+// department verified, and records the new one.
+func (d Department) Publish(ctx context.Context, dirs []string, snapshot, timestamp signature.Signer, now time.Time) error {
+	store, root := d.Store, d.Root
+	if err := d.checkNotRolledBack(ctx); err != nil {
+		return err
+	}
+	// Nothing of the staging is read, nor anything uploaded, before the
+	// approvers' threshold is met: until then it is anyone's.
+	st, err := trust.StagedStatus(ctx, store, root)
+	if err != nil {
+		return err
+	}
+	if !st.Ready {
+		return fmt.Errorf("publish: %w: targets version %d has %d of %d approvals (still needed from %s)",
+			trust.ErrSignature, st.Version, len(st.Signed), st.Threshold, strings.Join(st.Missing, ", "))
+	}
 	for _, d := range dirs {
 		if _, err := UploadMedia(ctx, store, d); err != nil {
 			return err
@@ -363,14 +389,102 @@ func Publish(ctx context.Context, store Store, root []byte, dirs []string, snaps
 			}
 		}
 	}
-	_, err = trust.Publish(ctx, store, root, snapshot, timestamp, now)
-	return err
+	if _, err := trust.Publish(ctx, store, root, snapshot, timestamp, now); err != nil {
+		return err
+	}
+	return d.remember(ctx, now)
+}
+
+// Refresh re-signs the timestamp, and the snapshot near its expiry
+// (trust.Refresh), after checking that the store's publication is not older
+// than the newest this department verified: re-signing a publication put
+// back by someone with write access would make it current again, withdrawn
+// bundles and all.
+func (d Department) Refresh(ctx context.Context, snapshot, timestamp signature.Signer, now time.Time) error {
+	if err := d.checkNotRolledBack(ctx); err != nil {
+		return err
+	}
+	if err := trust.Refresh(ctx, d.Store, d.Root, snapshot, timestamp, now); err != nil {
+		return err
+	}
+	return d.remember(ctx, now)
+}
+
+// remember verifies the store's publication as a site would, which records
+// it in StateDir.
+func (d Department) remember(ctx context.Context, now time.Time) error {
+	if d.StateDir == "" {
+		return nil
+	}
+	if _, err := d.Current(ctx, now); err != nil {
+		return fmt.Errorf("the publication was signed, but checking it afterwards failed: %w", err)
+	}
+	return nil
+}
+
+// checkNotRolledBack compares the versions of the store's publication
+// (signatures checked, expiry not: a refresh is what renews it) with those
+// of the newest this department verified, in StateDir.
+func (d Department) checkNotRolledBack(ctx context.Context) error {
+	if d.StateDir == "" {
+		return nil
+	}
+	pub, err := trust.PublishedVersions(ctx, d.Store, d.Root)
+	if err != nil {
+		return err
+	}
+	for _, role := range []struct {
+		name  string
+		store int64
+	}{{"timestamp", pub.Timestamp}, {"snapshot", pub.Snapshot}, {"targets", pub.Targets}} {
+		seen, err := localVersion(filepath.Join(d.StateDir, role.name+".json"))
+		if err != nil {
+			return err
+		}
+		if role.store < seen {
+			return fmt.Errorf("%w: the store's %s is version %d, but version %d was verified here (%s): someone put an older publication back; find out who before signing anything",
+				trust.ErrRollback, role.name, role.store, seen, d.StateDir)
+		}
+	}
+	return nil
+}
+
+// localVersion is the version of a metadata file the department verified
+// before, or 0 if there is none.
+func localVersion(path string) (int64, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	var m struct {
+		Signed struct {
+			Version int64 `json:"version"`
+		} `json:"signed"`
+	}
+	if err := json.Unmarshal(data, &m); err != nil {
+		return 0, fmt.Errorf("%s: %w", path, err)
+	}
+	return m.Signed.Version, nil
 }
 
 // Export copies the current publication (its TUF metadata and targets, and
 // the media of its bundles) from store to the folder dir, for a site with no
 // link to import from a USB stick.
 func Export(ctx context.Context, store Store, dest Store, root []byte, now time.Time) (files int, err error) {
+	return Department{Store: store, Root: root}.Export(ctx, dest, now)
+}
+
+// Export is the package function Export, for this department: a
+// publication older than one verified here is not exported.
+func (d Department) Export(ctx context.Context, dest Store, now time.Time) (files int, err error) {
+	store := d.Store
+	// Checked first: the copy below takes the store's files as they are.
+	if _, err := d.Current(ctx, now); err != nil {
+		return 0, err
+	}
 	keys, err := store.List(ctx, "tuf/")
 	if err != nil {
 		return 0, err
@@ -384,7 +498,7 @@ func Export(ctx context.Context, store Store, dest Store, root []byte, now time.
 		}
 		files++
 	}
-	targets, err := Published(ctx, store, root, now)
+	targets, err := d.Published(ctx, now)
 	if err != nil {
 		return files, err
 	}
@@ -442,7 +556,14 @@ type Check struct {
 // and every bundle manifest against root, and every medium present in the
 // store with its listed size (and, with hashes, its SHA-256).
 func Verify(ctx context.Context, store Store, root []byte, now time.Time, hashes bool) ([]Check, error) {
-	targets, err := Published(ctx, store, root, now)
+	return Department{Store: store, Root: root}.Verify(ctx, now, hashes)
+}
+
+// Verify is the package function Verify, for this department: a
+// publication older than one verified here is ErrRollback.
+func (d Department) Verify(ctx context.Context, now time.Time, hashes bool) ([]Check, error) {
+	store := d.Store
+	targets, err := d.Published(ctx, now)
 	if err != nil {
 		return nil, err
 	}

@@ -192,8 +192,8 @@ func (s *Store) get(ctx context.Context, op, key string, offset int64) (io.ReadC
 	// Client.GetObject is lazy: it sends nothing until the first Read or
 	// Stat, so a missing object would surface as a Read error. Core's
 	// GetObject sends the request now, in one round trip.
-	ctx, cancel := context.WithCancel(ctx)
-	body, _, _, err := minio.Core{Client: s.client}.GetObject(ctx, s.bucket, name, opts)
+	getCtx, cancel := context.WithCancel(ctx)
+	body, _, _, err := minio.Core{Client: s.client}.GetObject(getCtx, s.bucket, name, opts)
 	if err == nil {
 		return newIdleReader(body, s.readTimeout, cancel, key), nil
 	}

@@ -189,11 +189,12 @@ type Target struct {
 
 // Status describes a staged publication's approval.
 type Status struct {
-	Version   int64    // the targets version being approved
-	Signed    []string // approvers who signed (name, or key ID if unnamed)
-	Missing   []string // approvers who did not sign yet
-	Threshold int      // signatures needed
-	Ready     bool     // threshold met: Publish will accept it
+	Version   int64     // the targets version being approved
+	Signed    []string  // approvers who signed (name, or key ID if unnamed)
+	Missing   []string  // approvers who did not sign yet
+	Threshold int       // signatures needed
+	Ready     bool      // threshold met: Publish will accept it
+	Expires   time.Time // when the staged approval expires, as signed
 }
 
 // Stage prepares a publication for approval: the full new set of targets
@@ -730,6 +731,27 @@ func rootVersion(key string) (int64, bool) {
 	return v, err == nil && v > 0
 }
 
+// Versions are the versions of a publication's metadata.
+type Versions struct {
+	Timestamp, Snapshot, Targets int64
+}
+
+// PublishedVersions returns the versions of the store's live publication,
+// its timestamp and snapshot signatures checked against the chain from the
+// department's trusted root (expiry is not checked); zero before the first
+// publication.
+func PublishedVersions(ctx context.Context, store Store, trustedRoot []byte) (Versions, error) {
+	root, err := loadRoot(ctx, store, trustedRoot)
+	if err != nil {
+		return Versions{}, fmt.Errorf("trust: published versions: %w", err)
+	}
+	pub, err := loadPublished(ctx, store, root)
+	if err != nil {
+		return Versions{}, fmt.Errorf("trust: published versions: %w", err)
+	}
+	return Versions{Timestamp: pub.timestampVersion, Snapshot: pub.snapshotVersion, Targets: pub.targetsVersion}, nil
+}
+
 // published is the live publication as the store has it.
 type published struct {
 	timestamp        *metadata.Metadata[metadata.TimestampType] // nil if none
@@ -822,6 +844,11 @@ func readStagedFile(ctx context.Context, store getter, p string, tf *metadata.Ta
 		return nil, fmt.Errorf("staged target %s has no sha256 hash", p)
 	}
 	key := targetKey(stagedFilePrefix, p, sum)
+	if tf.Length < 0 || tf.Length > maxTargetBytes {
+		// The staging is not signed by anyone yet: its lengths are
+		// anyone's word.
+		return nil, fmt.Errorf("staged target %s: %d bytes, more than %d: %w", p, tf.Length, int64(maxTargetBytes), ErrTooLarge)
+	}
 	data, err := readLimited(ctx, store, key, tf.Length)
 	if err != nil {
 		return nil, fmt.Errorf("staged target %s: %w", p, err)
@@ -867,7 +894,7 @@ func loadNames(ctx context.Context, store getter) map[string]string {
 // just that key with threshold 1.
 func approvalStatus(root *metadata.Metadata[metadata.RootType], staged *metadata.Metadata[metadata.TargetsType], names map[string]string) Status {
 	role := root.Signed.Roles[metadata.TARGETS]
-	st := Status{Version: staged.Signed.Version, Threshold: role.Threshold}
+	st := Status{Version: staged.Signed.Version, Threshold: role.Threshold, Expires: staged.Signed.Expires}
 	for _, id := range role.KeyIDs {
 		one := *root
 		one.Signed.Roles = map[string]*metadata.Role{metadata.TARGETS: {KeyIDs: []string{id}, Threshold: 1}}

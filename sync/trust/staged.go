@@ -3,8 +3,13 @@ package trust
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 )
+
+// maxStagedBytes bounds the staged target files StagedTargets holds in
+// memory at once.
+const maxStagedBytes = 64 << 20
 
 // StagedTargets returns the targets of the staged publication, each checked
 // against the staged metadata, in path order. With nothing staged the error
@@ -15,7 +20,11 @@ func StagedTargets(ctx context.Context, store Reader) ([]Target, error) {
 		return nil, err
 	}
 	var out []Target
+	var total int64
 	for p, tf := range staged.Signed.Targets {
+		if total += max(tf.Length, 0); total > maxStagedBytes {
+			return nil, fmt.Errorf("staged targets: more than %d bytes in all: %w", int64(maxStagedBytes), ErrTooLarge)
+		}
 		data, err := readStagedFile(ctx, store, p, tf)
 		if err != nil {
 			return nil, err

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"fmt"
 	"strings"
 	"unicode/utf8"
 )
@@ -13,12 +14,14 @@ import (
 // can show a line in an order other than its bytes'. Invalid UTF-8
 // becomes U+FFFD. Everything a site wrote (site IDs from store keys,
 // bundles, items, states, error texts) goes through it before the
-// department's tools print it. Zero-width spaces, which Khmer and Lao
-// text use between words, stay.
+// department's tools print it. Invisible format characters (zero-width
+// space and joiners, word joiner, byte-order mark, soft hyphen) are shown
+// as <U+XXXX>: dropping them would hide them, keeping them would let
+// "gate-news" and "gate\u200b-news" look alike.
 func Printable(s string) string {
 	clean := true
 	for _, r := range s {
-		if unprintable(r) || r == utf8.RuneError {
+		if unprintable(r) || invisible(r) || r == utf8.RuneError {
 			clean = false
 			break
 		}
@@ -28,11 +31,23 @@ func Printable(s string) string {
 	}
 	var b strings.Builder
 	for _, r := range s {
-		if !unprintable(r) {
+		switch {
+		case unprintable(r):
+		case invisible(r):
+			fmt.Fprintf(&b, "<U+%04X>", r)
+		default:
 			b.WriteRune(r)
 		}
 	}
 	return b.String()
+}
+
+func invisible(r rune) bool {
+	switch {
+	case r >= 0x200b && r <= 0x200d, r >= 0x2060 && r <= 0x2064, r == 0xfeff, r == 0x00ad, r == 0x180e:
+		return true
+	}
+	return false
 }
 
 func unprintable(r rune) bool {

@@ -15,7 +15,8 @@ func TestPrintable(t *testing.T) {
 	tests := []struct{ name, in, want string }{
 		{"plain", "an-giang-tinh-bien", "an-giang-tinh-bien"},
 		{"Vietnamese", "Cửa khẩu Tịnh Biên", "Cửa khẩu Tịnh Biên"},
-		{"Khmer keeps zero-width spaces", "សួស្តី\u200bពិភពលោក", "សួស្តី\u200bពិភពលោក"},
+		{"zero-width spaces shown", "សួស្តី\u200bពិភពលោក", "សួស្តី<U+200B>ពិភពលោក"},
+		{"look-alike IDs told apart", "gate\u200b-news\ufeff", "gate<U+200B>-news<U+FEFF>"},
 		{"terminal escape", "site\x1b[2J\x1b[31mOK", "site[2J[31mOK"},
 		{"carriage return overprints", "failing\ronline ", "failingonline "},
 		{"tab shifts columns", "a\tb", "ab"},

@@ -192,7 +192,7 @@ func (d *Department) NewSiteOn(t testing.TB, store *s3store.Store, id string, gr
 		TrustFor: func(st trust.Reader) (agent.Verifier, error) {
 			return client.WithStore(st), nil
 		},
-		Fetch:  &fetch.Fetcher{Source: s.Store, Objects: c, Claims: fetch.NewClaims()},
+		Fetch:  &fetch.Fetcher{Source: s.Store, Objects: c},
 		Cache:  c,
 		Report: &agent.StoreReporter{Store: s.Store, Site: id, Now: now},
 		Log:    quiet(),
