@@ -100,6 +100,12 @@ func BenchmarkMemoryAcrossPublications(b *testing.B) {
 		sorted := slices.Sorted(slices.Values(samples))
 		b.Logf("rss (MB), %d samples over %v, %d publications (%d activated): min %.0f median %.0f max %.0f, growth second to last quarter %+.0f",
 			len(samples), *publishSpan, n, activated, sorted[0], median(sorted), sorted[len(sorted)-1], growth)
+		// The highest sample of each minute, to see the shape.
+		var perMinute []string
+		for i := 0; i < len(samples); i += 12 {
+			perMinute = append(perMinute, fmt.Sprintf("%.0f", slices.Max(samples[i:min(i+12, len(samples))])))
+		}
+		b.Logf("rss (MB), highest each minute: %s", strings.Join(perMinute, " "))
 		b.ReportMetric(sorted[0], "rss-min-MB")
 		b.ReportMetric(median(sorted), "rss-median-MB")
 		b.ReportMetric(sorted[len(sorted)-1], "rss-max-MB")
