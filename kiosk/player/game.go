@@ -488,12 +488,16 @@ func (p *Player) Draw(screen *ebiten.Image) {
 	if !p.dirty && !moving && (!p.tick.active() || crawl == p.drawnTick) {
 		return
 	}
+	// When only the ticker moved, only its band is drawn again: the rest
+	// of the screen still holds the slide.
+	whole := p.dirty || moving
 	p.dirty, p.drawnTick = false, crawl
 	if p.stats != nil {
 		p.stats.frame(time.Now())
 	}
 	// Canvases are opaque and cover the screen: no clearing needed.
 	switch {
+	case !whole:
 	case p.cur == nil || p.cur.canvas == nil:
 		screen.Fill(p.cfg.Display.Background)
 	case p.fading && p.next != nil && p.next.canvas != nil && p.fade != nil:
