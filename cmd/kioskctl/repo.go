@@ -145,23 +145,11 @@ func runInitRepo(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	opts := trust.InitOptions{ApprovalThreshold: *threshold, Now: time.Now()}
-	for _, k := range rootKeys {
-		s, err := trust.LoadSigner(k)
-		if err != nil {
-			return err
-		}
-		opts.RootSigners = append(opts.RootSigners, s)
+	if opts.RootSigners, err = loadSigners(rootKeys); err != nil {
+		return err
 	}
-	for _, a := range approvers {
-		name, path, ok := strings.Cut(a, "=")
-		if !ok {
-			return fmt.Errorf("--approver %q: want NAME=PUBLIC-KEY-FILE", a)
-		}
-		pub, err := trust.LoadPublicKey(path)
-		if err != nil {
-			return err
-		}
-		opts.Approvers = append(opts.Approvers, trust.Approver{Name: name, Key: pub})
+	if opts.Approvers, err = loadApprovers("--approver", approvers); err != nil {
+		return err
 	}
 	if *publisher == "" {
 		return errors.New("init-repo: give --publisher PUBLIC-KEY-FILE")
@@ -486,13 +474,9 @@ func runRotateRoot(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	rc := trust.RootChange{RootThreshold: *rootThreshold, ApprovalThreshold: *threshold,
 		Now: time.Now(), Lifetime: time.Duration(*days) * 24 * time.Hour}
-	var signers []signature.Signer
-	for _, k := range rootKeys {
-		s, err := trust.LoadSigner(k)
-		if err != nil {
-			return err
-		}
-		signers = append(signers, s)
+	signers, err := loadSigners(rootKeys)
+	if err != nil {
+		return err
 	}
 	for _, p := range addRoot {
 		pub, err := trust.LoadPublicKey(p)
@@ -501,16 +485,8 @@ func runRotateRoot(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		rc.AddRootKeys = append(rc.AddRootKeys, pub)
 	}
-	for _, a := range addApprovers {
-		name, path, ok := strings.Cut(a, "=")
-		if !ok {
-			return fmt.Errorf("--add-approver %q: want NAME=PUBLIC-KEY-FILE", a)
-		}
-		pub, err := trust.LoadPublicKey(path)
-		if err != nil {
-			return err
-		}
-		rc.AddApprovers = append(rc.AddApprovers, trust.Approver{Name: name, Key: pub})
+	if rc.AddApprovers, err = loadApprovers("--add-approver", addApprovers); err != nil {
+		return err
 	}
 	if rc.RevokeRootKeys, err = keyIDs(revokeRoot); err != nil {
 		return err
@@ -587,4 +563,33 @@ var renewal = map[string]string{
 	"targets":   "approve the publication again (kioskctl reaffirm, by enough approvers) and publish",
 	"snapshot":  "run kioskctl refresh (daily, from cron) or publish",
 	"timestamp": "run kioskctl refresh (daily, from cron)",
+}
+
+func loadSigners(paths []string) ([]signature.Signer, error) {
+	var out []signature.Signer
+	for _, k := range paths {
+		s, err := trust.LoadSigner(k)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// loadApprovers reads each NAME=PUBLIC-KEY-FILE given to flag.
+func loadApprovers(flag string, args []string) ([]trust.Approver, error) {
+	var out []trust.Approver
+	for _, a := range args {
+		name, path, ok := strings.Cut(a, "=")
+		if !ok {
+			return nil, fmt.Errorf("%s %q: want NAME=PUBLIC-KEY-FILE", flag, a)
+		}
+		pub, err := trust.LoadPublicKey(path)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, trust.Approver{Name: name, Key: pub})
+	}
+	return out, nil
 }

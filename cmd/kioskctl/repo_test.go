@@ -84,6 +84,36 @@ func TestRepositoryWorkflow(t *testing.T) {
 	kioskctl(false, "refresh", "--store", store, "--root", root, "--key", key("publisher.key"))
 	kioskctl(false, "verify", "--store", store, "--root", root)
 
+	// A new root: the deputy revoked, a chief added; the publication is
+	// approved again under it and published.
+	kioskctl(false, "keygen", "chief", "--dir", keys)
+	out = kioskctl(false, "rotate-root", "--store", store, "--root", root, "--root-key", key("root.key"),
+		"--revoke-approver", key("deputy.pub"), "--add-approver", "chief="+key("chief.pub"))
+	if !strings.Contains(out, "reaffirm") {
+		t.Errorf("rotate-root says:\n%s", out)
+	}
+	if _, err := os.Stat(filepath.Join(store, "tuf", "metadata", "2.root.json")); err != nil {
+		t.Errorf("no 2.root.json after rotate-root: %v", err)
+	}
+	kioskctl(true, "reaffirm", "--store", store, "--root", root, "--key", key("deputy.key")) // revoked
+	kioskctl(false, "reaffirm", "--store", store, "--root", root, "--key", key("editor.key"))
+	out = kioskctl(false, "reaffirm", "--store", store, "--root", root, "--key", key("chief.key"))
+	if !strings.Contains(out, "kept    bundles/demo-an-giang.json") || !strings.Contains(out, "ready to publish") {
+		t.Errorf("reaffirm says:\n%s", out)
+	}
+	kioskctl(false, "publish", "--store", store, "--root", root, "--key", key("publisher.key"))
+	out = kioskctl(false, "verify", "--store", store, "--root", root)
+	if !strings.Contains(out, "root v2 expires") || strings.Contains(out, "WARNING") {
+		t.Errorf("verify after the rotation says:\n%s", out)
+	}
+	// Withdrawn by two approvers: the publication holds no bundle.
+	kioskctl(false, "withdraw", "demo-an-giang", "--store", store, "--root", root, "--key", key("editor.key"))
+	out = kioskctl(false, "withdraw", "demo-an-giang", "--store", store, "--root", root, "--key", key("leader.key"))
+	if !strings.Contains(out, "removed bundles/demo-an-giang.json") {
+		t.Errorf("withdraw says:\n%s", out)
+	}
+	kioskctl(false, "publish", "--store", store, "--root", root, "--key", key("publisher.key"))
+
 	// A medium altered in the store: verify --hashes says so.
 	os.WriteFile(media[0], []byte("x"), 0o644)
 	kioskctl(true, "verify", "--store", stick, "--root", root, "--hashes")
