@@ -213,7 +213,8 @@ before the cap; 30 is the default.
 
 Under software OpenGL nearly all of it is presenting frames (the bare
 program does nothing else), so the cap is what helps; frames in which the
-crawl has not moved a whole pixel are not drawn. On a machine this busy the
+crawl has not moved a whole pixel are not drawn, and when only the ticker
+moved only its band is drawn again. On a machine this busy the
 programs get fewer frames than they ask for, and the gap between the rows
 narrows.
 
