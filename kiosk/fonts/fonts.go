@@ -18,7 +18,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"strings"
 	"sync"
 	"unicode"
@@ -216,11 +215,7 @@ func normalizeFamily(s string) string {
 // is kept, as a standalone font.
 func fileData(path string, index int) Data {
 	return Data{Path: fmt.Sprintf("%s#%d", path, index), read: func() ([]byte, error) {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return nil, err
-		}
-		face, err := extractFace(b, index)
+		face, err := readFace(path, index)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}

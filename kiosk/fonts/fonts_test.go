@@ -1,6 +1,7 @@
 package fonts
 
 import (
+	"bytes"
 	"io"
 	"log/slog"
 	"os"
@@ -159,6 +160,39 @@ func TestExtractFaceFromCollection(t *testing.T) {
 	plain := []byte("\x00\x01\x00\x00 not a collection")
 	if got, err := extractFace(plain, 0); err != nil || &got[0] != &plain[0] {
 		t.Errorf("a single font is returned as is: %v", err)
+	}
+}
+
+// TestReadFaceReadsOnlyTheFace: reading a face from the collection file
+// gives the same bytes as extracting it from the whole file, while
+// allocating about the face, not the 19 MB collection as well.
+func TestReadFaceReadsOnlyTheFace(t *testing.T) {
+	const path = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
+	ttc, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := extractFace(ttc, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []byte
+	allocs := testing.Benchmark(func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			if got, err = readFace(path, 2); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}).AllocedBytesPerOp()
+	if !bytes.Equal(got, want) {
+		t.Fatal("readFace and extractFace disagree")
+	}
+	if allocs > int64(len(want))+1<<20 {
+		t.Errorf("readFace allocated %d bytes for a %d-byte face", allocs, len(want))
+	}
+	if _, err := readFace(path, 10); err == nil {
+		t.Error("face 10 of a 10-face collection: no error")
 	}
 }
 

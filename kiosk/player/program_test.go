@@ -207,3 +207,31 @@ func TestResume(t *testing.T) {
 		})
 	}
 }
+
+// TestTickerKey: a publication that leaves the ticker as it was keeps its
+// images and crawl (same key); a changed message, language or layout does
+// not.
+func TestTickerKey(t *testing.T) {
+	seg := func(lang, s string, w float64) tickerSeg {
+		return tickerSeg{block: textBlock{region: Region{Name: "ticker", Lang: lang}, lines: []string{s}}, width: w}
+	}
+	base := []tickerSeg{seg("vi", "Lũ trên sông Hậu", 900), seg("km", "ទឹកជំនន់", 400)}
+	tests := []struct {
+		name string
+		segs []tickerSeg
+		same bool
+	}{
+		{"unchanged", []tickerSeg{seg("vi", "Lũ trên sông Hậu", 900), seg("km", "ទឹកជំនន់", 400)}, true},
+		{"text changed", []tickerSeg{seg("vi", "Lũ trên sông Tiền", 900), seg("km", "ទឹកជំនន់", 400)}, false},
+		{"language changed", []tickerSeg{seg("en", "Lũ trên sông Hậu", 900), seg("km", "ទឹកជំនន់", 400)}, false},
+		{"width changed", []tickerSeg{seg("vi", "Lũ trên sông Hậu", 901), seg("km", "ទឹកជំនន់", 400)}, false},
+		{"one message fewer", base[:1], false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tickerKey(tc.segs) == tickerKey(base); got != tc.same {
+				t.Errorf("same key = %v, want %v", got, tc.same)
+			}
+		})
+	}
+}

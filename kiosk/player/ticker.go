@@ -1,6 +1,8 @@
 package player
 
 import (
+	"fmt"
+	"image"
 	"image/color"
 	"math"
 	"strings"
@@ -72,18 +74,38 @@ type ticker struct {
 	bg     color.Color
 	accent color.Color
 	pixel  *ebiten.Image // 1×1 white, for filling rectangles
+	key    string        // what the images show, to skip an unchanged set
+}
+
+// tickerKey names what segs show: messages, languages and layout.
+func tickerKey(segs []tickerSeg) string {
+	var b strings.Builder
+	for _, s := range segs {
+		fmt.Fprintf(&b, "%s\x00%q\x00%g\x00%g\x00%v\x00", s.block.region.Lang, s.block.lines, s.width, s.block.y, s.block.color)
+	}
+	return b.String()
 }
 
 // set replaces the ticker's messages, drawing each into its own image.
-// Called on the game goroutine.
+// A set with the same messages (a new publication that did not change the
+// ticker) keeps the images and the crawl where it is. Called on the game
+// goroutine.
 func (t *ticker) set(segs []tickerSeg, now time.Time) {
+	key := tickerKey(segs)
+	if key == t.key && len(t.images) > 0 {
+		return
+	}
+	t.key = key
 	for _, img := range t.images {
 		img.Deallocate()
 	}
 	t.images, t.widths, t.total = nil, nil, 0
 	h := int(math.Ceil(t.band.H))
 	for _, s := range segs {
-		img := ebiten.NewImage(int(s.width), h)
+		// Images of their own, off Ebiten's shared atlas: a long message
+		// would grow the atlas, which software OpenGL keeps in memory and
+		// never shrinks, a little more with each publication.
+		img := ebiten.NewImageWithOptions(image.Rect(0, 0, int(s.width), h), &ebiten.NewImageOptions{Unmanaged: true})
 		s.block.draw(img)
 		// A dot in the accent colour separates messages.
 		d := t.band.H * 0.14
