@@ -125,9 +125,9 @@ func New(opts Options) (*Player, error) {
 	if opts.FrameStats != nil {
 		p.stats = &frameStats{opts: *opts.FrameStats, firstAt: func() time.Time { return p.firstAt }}
 	}
-	cache := &sourceCache{}
+	cache, measure := &sourceCache{}, newMeasurer()
 	newType := func(c *fonts.Chain) *typesetter {
-		return &typesetter{log: p.log, chain: c, sources: cache, unmapped: &p.unmapped}
+		return &typesetter{log: p.log, chain: c, sources: cache, measure: measure, unmapped: &p.unmapped}
 	}
 	p.fonts, p.newType = opts.Fonts, newType
 	chain, err := opts.Fonts.Load(nil, cfg.Fonts)

@@ -24,6 +24,7 @@ type typesetter struct {
 	log      *slog.Logger
 	chain    *fonts.Chain
 	sources  *sourceCache
+	measure  *measurer
 	unmapped *atomic.Int64
 
 	mu     sync.Mutex
@@ -61,9 +62,27 @@ func (c *sourceCache) get(d fonts.Data) (*text.GoTextFaceSource, error) {
 // face returns the faces that draw s in lang at size, the language's own
 // script first. Only fonts s uses are loaded.
 func (t *typesetter) face(lang, s string, bold bool, size float64) (text.Face, text.Metrics) {
+	gfs, primary := t.goTextFaces(lang, s, bold, size)
+	if len(gfs) == 0 {
+		return nil, text.Metrics{}
+	}
+	faces := make([]text.Face, len(gfs))
+	for i, gf := range gfs {
+		faces[i] = gf
+	}
+	mf, err := text.NewMultiFace(faces...)
+	if err != nil {
+		return faces[0], primary
+	}
+	return mf, primary
+}
+
+// goTextFaces are the faces of face, in order, with the first one's
+// metrics.
+func (t *typesetter) goTextFaces(lang, s string, bold bool, size float64) ([]*text.GoTextFace, text.Metrics) {
 	chain := t.chain.For(lang).Needed(s)
 	tag, _ := language.Parse(lang)
-	var faces []text.Face
+	var faces []*text.GoTextFace
 	var primary text.Metrics
 	for i, f := range chain.Faces {
 		d := f.Regular
@@ -84,14 +103,7 @@ func (t *typesetter) face(lang, s string, bold bool, size float64) (text.Face, t
 		}
 		faces = append(faces, gf)
 	}
-	if len(faces) == 0 {
-		return nil, text.Metrics{}
-	}
-	mf, err := text.NewMultiFace(faces...)
-	if err != nil {
-		return faces[0], primary
-	}
-	return mf, primary
+	return faces, primary
 }
 
 // lineHeight is the distance between baselines for a face's metrics.
@@ -101,11 +113,13 @@ func lineHeight(m text.Metrics) float64 { return (m.HAscent + m.HDescent) * 1.12
 func (t *typesetter) sizer(lang, s string, bold bool) typeset.Sizer {
 	s += "…"
 	return func(size float64) (typeset.Measure, float64) {
-		f, m := t.face(lang, s, bold, size)
-		if f == nil {
+		gfs, m := t.goTextFaces(lang, s, bold, size)
+		if len(gfs) == 0 {
 			return func(string) float64 { return 0 }, size
 		}
-		return func(s string) float64 { return text.Advance(s, f) }, lineHeight(m)
+		// Measured as Ebiten would draw it, without filling Ebiten's
+		// cache with every piece tried (see measurer).
+		return func(s string) float64 { return t.measure.advance(gfs, s) }, lineHeight(m)
 	}
 }
 
