@@ -41,9 +41,9 @@ const usage = `usage:
   kioskctl refresh --key K              re-sign timestamp (and snapshot near expiry); daily, from cron
   kioskctl export FOLDER                copy the publication to a folder for a USB stick
   kioskctl verify [--hashes]            check the publication as a site would
-  kioskctl provision SITE --name NAME [--groups G] --template CONFIG --out DIR [--secure]
+  kioskctl provision SITE --name NAME --root ROOT [--groups G] --template CONFIG --out DIR [--secure]
                                         give a site its S3 user and write its config, secret and root
-  kioskctl status [--offline]          the fleet table: last heartbeat, state, bundle, online, last error
+  kioskctl status [--offline] [--root ROOT]  the fleet table; with --root, when signatures expire
   kioskctl report --from DAY [--to DAY] [--sites DIR] [--out DIR]
                                         uptime and proof-of-play per site, day and month: CSV and HTML
 The store is --store s3://BUCKET/PREFIX (with --endpoint, credentials in
