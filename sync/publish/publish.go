@@ -365,8 +365,8 @@ func (d Department) Publish(ctx context.Context, dirs []string, snapshot, timest
 		return fmt.Errorf("publish: %w: targets version %d has %d of %d approvals (still needed from %s)",
 			trust.ErrSignature, st.Version, len(st.Signed), st.Threshold, strings.Join(st.Missing, ", "))
 	}
-	for _, d := range dirs {
-		if _, err := UploadMedia(ctx, store, d); err != nil {
+	for _, dir := range dirs {
+		if _, err := UploadMedia(ctx, store, dir); err != nil {
 			return err
 		}
 	}
