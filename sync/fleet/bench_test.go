@@ -249,7 +249,7 @@ func BenchmarkStatus1000(b *testing.B) {
 			b.Fatalf("kioskctl status: %v\n%s", err, out)
 		}
 		secs = append(secs, time.Since(t0).Seconds())
-		if !bytes.Contains(out, []byte("1000 sites: 151 online, 849 offline")) {
+		if !bytes.Contains(out, []byte("1000 sites: 151 online, 0 stopped, 849 offline")) {
 			b.Fatalf("status says:\n%s", out[max(0, len(out)-200):])
 		}
 		b.Logf("round %d: %.2f s", round, secs[round])

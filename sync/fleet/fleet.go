@@ -39,7 +39,7 @@ import (
 // one.
 type Store interface {
 	Folders(ctx context.Context, prefix string) ([]string, error)
-	Versions(ctx context.Context, prefix string) ([]s3store.Version, error)
+	VersionsUpTo(ctx context.Context, prefix string, max int) ([]s3store.Version, error)
 	Get(ctx context.Context, key string) (io.ReadCloser, error)
 	GetVersion(ctx context.Context, key, id string) (io.ReadCloser, error)
 }
@@ -158,22 +158,31 @@ func Load(ctx context.Context, st Store, site string, sched report.Schedule, fro
 	lo, hi := period.Start.Add(-margin), period.End.Add(margin)
 	// A batch's records lie in the UTC day its key names, or just after.
 	loDay := lo.UTC().Truncate(24*time.Hour).AddDate(0, 0, -1)
-	days, err := batchDays(ctx, st, site)
-	if err != nil {
+	days, byDay, err := siteBatches(ctx, st, site)
+	if errors.Is(err, ErrSiteLimit) {
+		// The site's own report is what it spoiled: named, not read.
+		warn(report.BatchPrefix(site), err)
+		days, byDay = nil, nil
+	} else if err != nil {
 		return nil, err
+	}
+	firstVersions := func(day time.Time) ([]batchRef, error) {
+		refs := byDay[day]
+		if len(refs) > MaxBatchesPerDay {
+			prefix := report.BatchPrefix(site) + day.Format("20060102") + "/"
+			return nil, fmt.Errorf("%w: site %s: %d batches in %s, more than %d", ErrSiteLimit, site, len(refs), prefix, MaxBatchesPerDay)
+		}
+		return refs, nil
 	}
 	var wanted []batchRef
 	for _, day := range days {
 		if day.Before(loDay) || day.After(hi.UTC()) {
 			continue
 		}
-		refs, err := firstVersions(ctx, st, site, day)
+		refs, err := firstVersions(day)
 		if errors.Is(err, ErrSiteLimit) {
 			warn(report.BatchPrefix(site)+day.Format("20060102")+"/", err)
 			continue
-		}
-		if err != nil {
-			return nil, err
 		}
 		wanted = append(wanted, refs...)
 	}
@@ -182,10 +191,7 @@ func Load(ctx context.Context, st Store, site string, sched report.Schedule, fro
 	// batch, even from before the period, so a site whose spool was
 	// replaced is not taken for one installed later.
 	if len(days) > 0 && (len(wanted) == 0 || !strings.Contains(wanted[0].Key, "/"+days[0].Format("20060102")+"/")) {
-		refs, err := firstVersions(ctx, st, site, days[0])
-		if err != nil && !errors.Is(err, ErrSiteLimit) {
-			return nil, err
-		}
+		refs, _ := firstVersions(days[0])
 		if len(refs) > 0 {
 			if b, err := readBatch(ctx, st, refs[0], discard{}); err == nil {
 				d.Since = b.Since
@@ -276,52 +282,58 @@ func activeItems(bs []report.BundleItems, start, end time.Time) []string {
 // batchRef names the version of a batch the department reads.
 type batchRef struct{ Key, Version string }
 
-// batchDays lists the UTC days of the site's batch folders, oldest first;
-// folders not named as a day are not the site's spool's and are ignored.
-func batchDays(ctx context.Context, st Store, site string) ([]time.Time, error) {
-	names, err := st.Folders(ctx, report.BatchPrefix(site))
-	if err != nil {
-		return nil, fmt.Errorf("site %s: %w", site, err)
-	}
-	var days []time.Time
-	for _, n := range names {
-		if day, err := time.Parse("20060102", n); err == nil && len(n) == 8 {
-			days = append(days, day)
-		}
-	}
-	sort.Slice(days, func(i, j int) bool { return days[i].Before(days[j]) })
-	return days, nil
-}
+// maxSiteVersions bounds the batch versions listed for one site: years
+// of daily batches, not a folder a site filled to exhaust the report.
+const maxSiteVersions = 100_000
 
-// firstVersions lists the batches of one of the site's day folders, each
-// in its oldest version: later ones are overwrites the site should not
-// have made. A batch whose latest version is a delete marker was removed
-// by the department and is left out.
-func firstVersions(ctx context.Context, st Store, site string, day time.Time) ([]batchRef, error) {
-	prefix := report.BatchPrefix(site) + day.Format("20060102") + "/"
-	vs, err := st.Versions(ctx, prefix)
-	if err != nil {
-		return nil, fmt.Errorf("site %s: %w", site, err)
+// siteBatches lists every batch of the site in one listing (a year of
+// daily batches is one page of it, where a listing per day folder took one
+// request per day) and returns the days that have batches, oldest first,
+// and each day's batches in their oldest version: later ones are
+// overwrites the site should not have made. A batch whose latest version
+// is a delete marker was removed by the department and is left out; keys
+// not named as a day's batch are not the site's spool's and are ignored.
+func siteBatches(ctx context.Context, st Store, site string) ([]time.Time, map[time.Time][]batchRef, error) {
+	prefix := report.BatchPrefix(site)
+	vs, err := st.VersionsUpTo(ctx, prefix, maxSiteVersions)
+	if errors.Is(err, s3store.ErrTooMany) {
+		return nil, nil, fmt.Errorf("%w: site %s: more than %d batch versions under %s", ErrSiteLimit, site, maxSiteVersions, prefix)
 	}
-	var out []batchRef
-	deleted := false
+	if err != nil {
+		return nil, nil, fmt.Errorf("site %s: %w", site, err)
+	}
+	byDay := map[time.Time][]batchRef{}
+	var cur *batchRef // the key being read, while its latest is not deleted
+	var curDay time.Time
 	for i, v := range vs {
 		if i == 0 || v.Key != vs[i-1].Key {
 			// The key's first entry is its latest version.
-			deleted = v.DeleteMarker
-			if !deleted && strings.HasSuffix(v.Key, ".krb") {
-				out = append(out, batchRef{Key: v.Key})
+			if cur != nil {
+				byDay[curDay] = append(byDay[curDay], *cur)
 			}
+			cur = nil
+			rest := strings.TrimPrefix(v.Key, prefix)
+			dayName, name, ok := strings.Cut(rest, "/")
+			day, err := time.Parse("20060102", dayName)
+			if v.DeleteMarker || !ok || err != nil || len(dayName) != 8 || strings.Contains(name, "/") || !strings.HasSuffix(name, ".krb") {
+				continue
+			}
+			cur, curDay = &batchRef{Key: v.Key}, day
 		}
 		// Versions come newest first: the last seen is the oldest.
-		if n := len(out); !deleted && !v.DeleteMarker && n > 0 && out[n-1].Key == v.Key {
-			out[n-1].Version = v.ID
+		if cur != nil && !v.DeleteMarker {
+			cur.Version = v.ID
 		}
 	}
-	if len(out) > MaxBatchesPerDay {
-		return nil, fmt.Errorf("%w: site %s: %d batches in %s, more than %d", ErrSiteLimit, site, len(out), prefix, MaxBatchesPerDay)
+	if cur != nil {
+		byDay[curDay] = append(byDay[curDay], *cur)
 	}
-	return out, nil
+	days := make([]time.Time, 0, len(byDay))
+	for d := range byDay {
+		days = append(days, d)
+	}
+	sort.Slice(days, func(i, j int) bool { return days[i].Before(days[j]) })
+	return days, byDay, nil
 }
 
 func readBatch(ctx context.Context, st Store, ref batchRef, v report.SummaryVisitor) (*report.Batch, error) {

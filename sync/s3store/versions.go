@@ -2,7 +2,10 @@ package s3store
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
+	"io/fs"
 	"strings"
 	"time"
 
@@ -28,6 +31,16 @@ type Version struct {
 // versions newest first (as S3's ListObjectVersions promises). On a bucket
 // without versioning each object has one version, "null".
 func (s *Store) Versions(ctx context.Context, prefix string) ([]Version, error) {
+	return s.VersionsUpTo(ctx, prefix, -1)
+}
+
+// ErrTooMany means a listing had more entries than the caller allows.
+var ErrTooMany = errors.New("more entries than allowed")
+
+// VersionsUpTo is Versions, failing with ErrTooMany once it has seen more
+// than max entries (max < 0: no limit), so a folder someone filled with
+// objects cannot exhaust the reader's memory.
+func (s *Store) VersionsUpTo(ctx context.Context, prefix string, max int) ([]Version, error) {
 	full, err := s.folder("list versions", prefix)
 	if err != nil {
 		return nil, err
@@ -38,6 +51,9 @@ func (s *Store) Versions(ctx context.Context, prefix string) ([]Version, error) 
 	for obj := range s.client.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: full, Recursive: true, WithVersions: true}) {
 		if obj.Err != nil {
 			return nil, s.wrap("list versions", prefix, obj.Err)
+		}
+		if max >= 0 && len(out) >= max {
+			return nil, &fs.PathError{Op: "list versions", Path: prefix, Err: fmt.Errorf("%w: %d", ErrTooMany, max)}
 		}
 		key := strings.TrimPrefix(obj.Key, s.prefix)
 		if key == "" || strings.HasSuffix(key, "/") {
