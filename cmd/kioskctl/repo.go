@@ -201,25 +201,39 @@ func (s *storeFlags) department(rootPath, state string) (publish.Department, err
 	return publish.Department{Store: store, Root: root, StateDir: state}, nil
 }
 
+// approverFlags are the flags of a command one approver signs with.
+type approverFlags struct{ key, root, state *string }
+
+func newApproverFlags(fs *flag.FlagSet) approverFlags {
+	return approverFlags{key: fs.String("key", "", "this approver's private key"), root: rootFlag(fs), state: stateFlag(fs)}
+}
+
+// open returns the department and the approver's signer.
+func (a approverFlags) open(sf *storeFlags) (publish.Department, signature.Signer, error) {
+	dep, err := sf.department(*a.root, *a.state)
+	if err != nil {
+		return publish.Department{}, nil, err
+	}
+	signer, err := trust.LoadSigner(*a.key)
+	if err != nil {
+		return publish.Department{}, nil, err
+	}
+	return dep, signer, nil
+}
+
 func runApprove(ctx context.Context, args []string, stdout io.Writer) error {
 	fs, sf := newStoreFlags("approve")
-	key := fs.String("key", "", "this approver's private key")
+	af := newApproverFlags(fs)
 	sites := fs.String("sites", "", "comma-separated site IDs the bundle is for")
 	groups := fs.String("groups", "", "comma-separated site groups the bundle is for (none of both: every site)")
-	rootPath := rootFlag(fs)
-	state := stateFlag(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 || *key == "" {
+	if len(pos) != 1 || *af.key == "" {
 		return errors.New("approve: want BUNDLE and --key KEY")
 	}
-	dep, err := sf.department(*rootPath, *state)
-	if err != nil {
-		return err
-	}
-	signer, err := trust.LoadSigner(*key)
+	dep, signer, err := af.open(sf)
 	if err != nil {
 		return err
 	}
@@ -233,21 +247,15 @@ func runApprove(ctx context.Context, args []string, stdout io.Writer) error {
 
 func runWithdraw(ctx context.Context, args []string, stdout io.Writer) error {
 	fs, sf := newStoreFlags("withdraw")
-	key := fs.String("key", "", "this approver's private key")
-	rootPath := rootFlag(fs)
-	state := stateFlag(fs)
+	af := newApproverFlags(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 || *key == "" {
+	if len(pos) != 1 || *af.key == "" {
 		return errors.New("withdraw: want BUNDLE-ID and --key KEY")
 	}
-	dep, err := sf.department(*rootPath, *state)
-	if err != nil {
-		return err
-	}
-	signer, err := trust.LoadSigner(*key)
+	dep, signer, err := af.open(sf)
 	if err != nil {
 		return err
 	}
@@ -425,20 +433,14 @@ func runVerify(ctx context.Context, args []string, stdout io.Writer) error {
 
 func runReaffirm(ctx context.Context, args []string, stdout io.Writer) error {
 	fs, sf := newStoreFlags("reaffirm")
-	key := fs.String("key", "", "this approver's private key")
-	rootPath := rootFlag(fs)
-	state := stateFlag(fs)
+	af := newApproverFlags(fs)
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	if *key == "" {
+	if *af.key == "" {
 		return errors.New("reaffirm: want --key KEY")
 	}
-	dep, err := sf.department(*rootPath, *state)
-	if err != nil {
-		return err
-	}
-	signer, err := trust.LoadSigner(*key)
+	dep, signer, err := af.open(sf)
 	if err != nil {
 		return err
 	}
