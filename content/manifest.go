@@ -31,6 +31,9 @@ type Manifest struct {
 	// Fonts are font files carried by the bundle, tried before the site's
 	// fallback chain.
 	Fonts []Font `json:"fonts,omitempty"`
+	// Targets are the sites the whole bundle is for; empty means every
+	// site that receives it (see FeatureSchedule).
+	Targets *Targets `json:"targets,omitempty"`
 	// Items are played in order, each in each of the site's languages.
 	Items []Item `json:"items"`
 	// Ticker holds short messages crawled along one edge of the screen.
@@ -85,6 +88,11 @@ type Item struct {
 	Images map[string]string `json:"images,omitempty"`
 	// Fit is FitContain or FitFill, for image items.
 	Fit string `json:"fit,omitempty"`
+	// Schedule says when the item plays; nil plays it at all times.
+	Schedule *Schedule `json:"schedule,omitempty"`
+	// Targets are the sites the item is for; nil means every site the
+	// bundle is for.
+	Targets *Targets `json:"targets,omitempty"`
 }
 
 // AnyLanguage is the Images key of an image shown in every language.

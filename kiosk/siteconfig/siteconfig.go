@@ -62,6 +62,10 @@ type Site struct {
 	// Groups the site belongs to, for publications aimed at groups of
 	// sites ("border-gates", "an-giang").
 	Groups []string `yaml:"groups"`
+	// Tags describe the site for targeting: "province:an-giang",
+	// "gate:tinh-bien", "commune:...", "lang:km". Bundles, items and
+	// alerts name the tags (or site IDs) they are for.
+	Tags []string `yaml:"tags"`
 }
 
 // Display describes the screen.
