@@ -40,6 +40,13 @@ type Config struct {
 	// Hours are the operating hours, in the site's time zone; a site
 	// without them is scheduled all day.
 	Hours *Hours `yaml:"hours"`
+	// OffHours is what the screen shows outside its hours: OffClock (a
+	// dim clock, the default) or OffBlack. Alerts show at any hour.
+	OffHours string `yaml:"off_hours"`
+	// Brightness dims the screen by time of day (LED walls at night):
+	// each step holds from its time until the next step's, round the
+	// clock. Empty means full brightness all day.
+	Brightness []BrightnessStep `yaml:"brightness"`
 	// TimeZone is the site's IANA time zone; default Asia/Ho_Chi_Minh.
 	TimeZone string `yaml:"time_zone"`
 	// Sync is set on sites that sync from the department's store.
@@ -77,7 +84,10 @@ type Display struct {
 	Resolution Resolution `yaml:"resolution"`
 	// Rotation turns the picture clockwise by 0, 90, 180 or 270 degrees, for
 	// walls mounted on their side.
-	Rotation   int   `yaml:"rotation"`
+	Rotation int `yaml:"rotation"`
+	// DPMS also turns the display off through DPMS outside the hours,
+	// where the platform (X11 on Linux) and the display support it.
+	DPMS       bool  `yaml:"dpms"`
 	Background Color `yaml:"background"`
 	Foreground Color `yaml:"foreground"`
 	Accent     Color `yaml:"accent"`
@@ -146,6 +156,19 @@ func (s *Sync) HTTPS() bool { return s.Secure == nil || *s.Secure }
 type Hours struct {
 	Open  ClockTime `yaml:"open"`
 	Close ClockTime `yaml:"close"`
+}
+
+// What a screen shows outside its operating hours.
+const (
+	OffClock = "clock"
+	OffBlack = "black"
+)
+
+// BrightnessStep is one step of the brightness schedule: from From (in
+// the site's zone), the picture is shown at Level percent (5 to 100).
+type BrightnessStep struct {
+	From  ClockTime `yaml:"from"`
+	Level int       `yaml:"level"`
 }
 
 // ClockTime is a time of day, written "HH:MM", held as the time since
