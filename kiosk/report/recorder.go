@@ -60,6 +60,8 @@ type Recorder struct {
 	checked             bool
 	cur                 Showing
 	curAt               time.Time
+	alert               string // the alert on screen, if any
+	alertAt             time.Time
 	dropped             atomic.Uint64
 }
 
@@ -112,8 +114,10 @@ func (r *Recorder) state(now time.Time) (State, string) {
 	switch {
 	case !r.scheduled(now):
 		return OffHours, ""
-	case r.cur.Problem != "":
+	case r.cur.Problem != "" && r.alert == "":
 		return Error, r.cur.Problem
+	case r.alert != "":
+		return Content, "" // an approved alert is what the screen is for
 	case r.cur.Standby || r.curAt.IsZero():
 		return Standby, "nothing playable"
 	}
@@ -133,7 +137,7 @@ func (r *Recorder) scheduled(now time.Time) bool {
 
 func (r *Recorder) heartbeat(now time.Time, st State, detail string) *Heartbeat {
 	hb := &Heartbeat{Time: now.UTC(), Interval: r.opts.Interval, State: st, Detail: detail, Bundle: r.cur.Bundle,
-		Item: r.cur.Item, Uptime: now.Sub(r.opts.Started).Round(time.Second)}
+		Item: r.cur.Item, Alert: r.alert, Uptime: now.Sub(r.opts.Started).Round(time.Second)}
 	if len(r.cur.Langs) > 0 {
 		hb.Lang = r.cur.Langs[0]
 		for _, l := range r.cur.Langs[1:] {
@@ -156,14 +160,47 @@ func (r *Recorder) Shown(now time.Time, s Showing) {
 	r.played(prev, at, now)
 }
 
-// Stop records the play of the slide on screen, which ends now: call it
-// when the player stops, before Run's context ends.
+// Alerting is called when the emergency alert on screen changes: id is the
+// alert now shown, full screen or as a banner, or empty for none. The
+// alert that leaves is recorded as a play of AlertItem(id) in
+// AnyLanguage, for its time on screen; the slides under a banner go on
+// being recorded through Shown. A change also brings the next heartbeat
+// forward, so the department sees the alert at once.
+func (r *Recorder) Alerting(now time.Time, id string) {
+	r.mu.Lock()
+	if id == r.alert {
+		r.mu.Unlock()
+		return
+	}
+	prev, at := r.alert, r.alertAt
+	r.alert, r.alertAt = id, now
+	r.next = time.Time{}
+	r.mu.Unlock()
+	r.alertPlayed(prev, at, now)
+}
+
+func (r *Recorder) alertPlayed(id string, start, end time.Time) {
+	if id == "" || start.IsZero() {
+		return
+	}
+	r.send(pending{rec: Record{Play: &Play{Item: AlertItem(id), Lang: anyLanguage, Start: start.UTC(), Dur: end.Sub(start)}}})
+}
+
+// anyLanguage is content.AnyLanguage, the language of a play that is the
+// same in every language.
+const anyLanguage = "*"
+
+// Stop records the play of the slide and the alert on screen, which end
+// now: call it when the player stops, before Run's context ends.
 func (r *Recorder) Stop(now time.Time) {
 	r.mu.Lock()
 	prev, at := r.cur, r.curAt
 	r.cur, r.curAt = Showing{Standby: true}, now
+	alert, alertAt := r.alert, r.alertAt
+	r.alert, r.alertAt = "", time.Time{}
 	r.mu.Unlock()
 	r.played(prev, at, now)
+	r.alertPlayed(alert, alertAt, now)
 }
 
 // played records a slide that was on screen from start to end: one play

@@ -177,3 +177,77 @@ func TestScreenTimeAddsUp(t *testing.T) {
 		})
 	}
 }
+
+// An alert's time on screen is recorded apart from the slides under it,
+// heartbeats name it, and a full-screen alert counts as content.
+func TestRecorderAlerts(t *testing.T) {
+	t0 := time.Date(2026, 10, 14, 9, 0, 0, 0, time.UTC)
+	r := report.NewRecorder(report.RecorderOptions{Interval: time.Minute, Started: t0})
+	var got []report.Record
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); r.Run(ctx, func(recs []report.Record) { got = append(got, recs...) }) }()
+
+	r.Shown(t0, report.Showing{Bundle: "b@1", Item: "welcome", Langs: []string{"vi"}})
+	r.Frame(t0)
+	r.Alerting(t0.Add(10*time.Second), "lu-an-giang") // a banner over the slide
+	r.Frame(t0.Add(11 * time.Second))                 // heartbeat at once, naming it
+	r.Alerting(t0.Add(12*time.Second), "lu-an-giang") // no change
+	r.Shown(t0.Add(20*time.Second), report.Showing{Standby: true})
+	r.Frame(t0.Add(21 * time.Second)) // standby under an alert: still content
+	r.Alerting(t0.Add(70*time.Second), "")
+	r.Frame(t0.Add(71 * time.Second))
+	r.Alerting(t0.Add(80*time.Second), "bao-so-9")
+	r.Stop(t0.Add(95 * time.Second))
+	cancel()
+	<-done
+
+	var hbs []report.Heartbeat
+	var plays []report.Play
+	for _, rec := range got {
+		if err := rec.Check(); err != nil {
+			t.Errorf("record %+v: %v", rec, err)
+		}
+		if rec.Heartbeat != nil {
+			hbs = append(hbs, *rec.Heartbeat)
+		} else if rec.Play != nil {
+			plays = append(plays, *rec.Play)
+		}
+	}
+	wantHB := []struct {
+		at    time.Duration
+		alert string
+		state report.State
+	}{
+		{0, "", report.Content},
+		{11 * time.Second, "lu-an-giang", report.Content},
+		{71 * time.Second, "", report.Standby},
+	}
+	if len(hbs) != len(wantHB) {
+		t.Fatalf("heartbeats %+v, want %d", hbs, len(wantHB))
+	}
+	for i, w := range wantHB {
+		if !hbs[i].Time.Equal(t0.Add(w.at)) || hbs[i].Alert != w.alert || hbs[i].State != w.state {
+			t.Errorf("heartbeat %d: %v alert %q %v, want %v %q %v", i, hbs[i].Time, hbs[i].Alert, hbs[i].State, t0.Add(w.at), w.alert, w.state)
+		}
+	}
+	wantPlays := []report.Play{
+		{Item: "welcome", Lang: "vi", Start: t0, Dur: 20 * time.Second},
+		{Item: report.AlertItem("lu-an-giang"), Lang: "*", Start: t0.Add(10 * time.Second), Dur: 60 * time.Second},
+		{Item: report.AlertItem("bao-so-9"), Lang: "*", Start: t0.Add(80 * time.Second), Dur: 15 * time.Second},
+	}
+	if len(plays) != len(wantPlays) {
+		t.Fatalf("plays %+v, want %+v", plays, wantPlays)
+	}
+	for i, w := range wantPlays {
+		if plays[i] != w {
+			t.Errorf("play %d: %+v, want %+v", i, plays[i], w)
+		}
+	}
+	if id, ok := report.AlertOf(plays[1].Item); !ok || id != "lu-an-giang" {
+		t.Errorf("AlertOf(%q) = %q, %v", plays[1].Item, id, ok)
+	}
+	if _, ok := report.AlertOf("welcome"); ok {
+		t.Error("a bundle item taken for an alert")
+	}
+}

@@ -21,6 +21,7 @@ package report
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -82,6 +83,9 @@ type Heartbeat struct {
 	// Item and Lang are what is on screen.
 	Item string `json:"item,omitempty"`
 	Lang string `json:"lang,omitempty"`
+	// Alert is the ID of the emergency alert on screen (full screen or
+	// banner), if any.
+	Alert string `json:"alert,omitempty"`
 	// Uptime is the player process's.
 	Uptime time.Duration `json:"uptime"`
 	// FreeDisk is free bytes where the spool is.
@@ -114,6 +118,21 @@ type Play struct {
 	Dur   time.Duration `json:"duration"`
 	// Guide is the guide a resident opened, on interactive sites.
 	Guide string `json:"guide,omitempty"`
+}
+
+// alertItem prefixes the Play.Item of an alert's time on screen. Bundle
+// item IDs cannot hold a colon, so the two never meet.
+const alertItem = "alert:"
+
+// AlertItem is the Play.Item under which an alert's time on screen is
+// recorded: an alert is played like an item, in AnyLanguage.
+func AlertItem(id string) string { return alertItem + id }
+
+// AlertOf returns the alert ID of a play's item, and whether the item is
+// an alert's.
+func AlertOf(item string) (string, bool) {
+	id, ok := strings.CutPrefix(item, alertItem)
+	return id, ok && id != ""
 }
 
 // Record is a heartbeat, a play or a bundle activation: exactly one field

@@ -12,6 +12,12 @@
 //	outages.csv    site,start,end,minutes,cause
 //	plays.csv      site,item,lang,plays,seconds
 //	languages.csv  site,lang,plays,seconds,plays_percent
+//	alerts.csv     site,alert,shown,seconds
+//
+// An emergency alert's time on screen is recorded as plays of
+// report.AlertItem(id); those plays are listed in alerts.csv (how often
+// it came on screen, and for how long in all) and not among the items
+// and languages.
 //
 // Cells are written as csvCell makes them: text from sites without
 // control characters, and a single quote before anything a spreadsheet
@@ -49,6 +55,7 @@ import (
 	"time"
 
 	"github.com/vnict/kiosk/internal/atomicfile"
+	"github.com/vnict/kiosk/kiosk/report"
 	"github.com/vnict/kiosk/kiosk/report/uptime"
 )
 
@@ -137,15 +144,23 @@ func WriteCSV(dir string, r *Report) ([]string, error) {
 			}},
 		{"plays.csv", []string{"site", "item", "lang", "plays", "seconds"},
 			func(s *Site, add func(...string)) {
-				for _, p := range s.Plays {
+				items, _ := splitAlerts(s.Plays)
+				for _, p := range items {
 					add(s.Site.Site, p.Item, p.Lang, strconv.Itoa(p.Plays), csvDec(p.Time.Seconds()))
 				}
 			}},
 		{"languages.csv", []string{"site", "lang", "plays", "seconds", "plays_percent"},
 			func(s *Site, add func(...string)) {
-				langs, total := byLang(s.Plays)
+				items, _ := splitAlerts(s.Plays)
+				langs, total := byLang(items)
 				for _, l := range langs {
 					add(s.Site.Site, l.Lang, strconv.Itoa(l.Plays), csvDec(l.Time.Seconds()), csvDec(share(l.Plays, total)))
+				}
+			}},
+		{"alerts.csv", []string{"site", "alert", "shown", "seconds"},
+			func(s *Site, add func(...string)) {
+				for _, a := range alertTotals(s.Plays) {
+					add(s.Site.Site, a.Item, strconv.Itoa(a.Plays), csvDec(a.Time.Seconds()))
 				}
 			}},
 	}
@@ -273,7 +288,11 @@ type siteView struct {
 	MoreOutages string
 	Langs       langChart
 	Items       []itemRow
+	Alerts      []alertRow
 }
+
+// alertRow is one emergency alert's time on screen at a site.
+type alertRow struct{ Alert, Shown, Time string }
 
 type causeRow struct{ Cause, Count, Time string }
 
@@ -405,9 +424,51 @@ func newSiteView(s *Site, row summaryRow, loc *time.Location) siteView {
 		})
 	}
 
-	v.Langs = newLangChart(s.Plays)
-	v.Items = itemRows(s.Plays)
+	items, alerts := splitAlerts(s.Plays)
+	v.Langs = newLangChart(items)
+	v.Items = itemRows(items)
+	for _, a := range alertTotals(alerts) {
+		v.Alerts = append(v.Alerts, alertRow{Alert: Printable(a.Item), Shown: fmtInt(int64(a.Plays)), Time: fmtDur(a.Time)})
+	}
 	return v
+}
+
+// splitAlerts separates the plays of bundle items from the alerts' time
+// on screen.
+func splitAlerts(plays []uptime.PlayTotal) (items, alerts []uptime.PlayTotal) {
+	for _, p := range plays {
+		if _, ok := report.AlertOf(p.Item); ok {
+			alerts = append(alerts, p)
+		} else {
+			items = append(items, p)
+		}
+	}
+	return items, alerts
+}
+
+// alertTotals sums each alert's plays over languages, longest on screen
+// first; Item is the alert's ID.
+func alertTotals(plays []uptime.PlayTotal) []uptime.PlayTotal {
+	var out []uptime.PlayTotal
+	index := map[string]int{}
+	for _, p := range plays {
+		id, ok := report.AlertOf(p.Item)
+		if !ok {
+			continue
+		}
+		i, seen := index[id]
+		if !seen {
+			i = len(out)
+			index[id] = i
+			out = append(out, uptime.PlayTotal{Item: id})
+		}
+		out[i].Plays += p.Plays
+		out[i].Time += p.Time
+	}
+	slices.SortStableFunc(out, func(a, b uptime.PlayTotal) int {
+		return cmp.Or(cmp.Compare(b.Time, a.Time), cmp.Compare(a.Item, b.Item))
+	})
+	return out
 }
 
 func sortedKeys[V any](m map[string]V, f func(a, b string) int) []string {

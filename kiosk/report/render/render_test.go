@@ -65,6 +65,9 @@ func handReport(t testing.TB) *Report {
 						{Item: "gio-mo-cua", Lang: "en", Plays: 3, Time: 90 * time.Second},
 						{Item: "gio-mo-cua", Lang: "vi", Plays: 7, Time: 210*time.Second + 500*time.Millisecond},
 						{Item: "thong-bao", Lang: "vi", Plays: 10, Time: 10 * time.Minute},
+						// Alerts' time on screen, which the report lists apart.
+						{Item: report.AlertItem("lu-an-giang"), Lang: "*", Plays: 2, Time: 2*h + 30*time.Minute},
+						{Item: report.AlertItem("bao-so-9"), Lang: "*", Plays: 1, Time: 40 * time.Minute},
 					},
 				},
 				Name: "Cửa khẩu Quốc tế Tịnh Biên", Hours: "06:00–22:00", Evicted: 12,
@@ -143,7 +146,7 @@ func TestWriteCSV(t *testing.T) {
 			for _, p := range paths {
 				names = append(names, filepath.Base(p))
 			}
-			if got, want := strings.Join(names, " "), "sites.csv days.csv months.csv outages.csv plays.csv languages.csv"; got != want {
+			if got, want := strings.Join(names, " "), "sites.csv days.csv months.csv outages.csv plays.csv languages.csv alerts.csv"; got != want {
 				t.Fatalf("files = %s, want %s", got, want)
 			}
 			for _, p := range paths {
@@ -302,6 +305,7 @@ func TestWriteHTML(t *testing.T) {
 		"Lượt phát theo ngôn ngữ (Plays per language)", "Lượt phát theo nội dung (Plays per item)",
 		"Ghi chú khi đọc dữ liệu (Notes)", "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &#34;quotes&#34;",
 		"Cảnh báo (warning)", "1.234 bản ghi", `"Noto Sans"`, "@media print", "size: A4", "break-before: page",
+		"Cảnh báo khẩn cấp trên màn hình (Emergency alerts on screen)", "lu-an-giang",
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("page lacks %q", want)
@@ -316,6 +320,9 @@ func TestWriteHTML(t *testing.T) {
 	secs := sections(page)
 	if len(secs) != len(r.Sites) {
 		t.Fatalf("%d site sections, want %d", len(secs), len(r.Sites))
+	}
+	if strings.Contains(page, "alert:") {
+		t.Error("an alert's time on screen is listed as an item")
 	}
 	// Worst uptime first: Lê Trì, whose uptime is the lowest.
 	if !strings.Contains(secs[0], "Lê Trì") {
@@ -499,6 +506,8 @@ func realisticReport(t testing.TB) *Report {
 				n++
 			}
 		}
+		// A flood alert on screen for two hours on the 14th.
+		plays.Add(&report.Play{Item: report.AlertItem("lu-an-giang"), Lang: "*", Start: from.AddDate(0, 0, 13).Add(9 * time.Hour), Dur: 2 * time.Hour})
 		s := uptime.Compute(uptime.Input{Site: sp.id, Schedule: sched, Beats: bs, Plays: plays}, from, to, now)
 		r.Sites = append(r.Sites, Site{Site: s, Name: sp.name, Hours: sp.hours, Evicted: sp.evicted})
 	}
