@@ -116,6 +116,9 @@ func runStatus(ctx context.Context, args []string, stdout io.Writer) error {
 			// Stopped cleanly: seen when it said so, and not lost.
 			seen, state, online = r.Status.Stopped, "stopped", "stopped"
 		}
+		if hb.Alert != "" && !r.Stopped {
+			state += " · alert " + hb.Alert
+		}
 		when, since := "-", "-"
 		if !seen.IsZero() {
 			when, since = seen.In(loc).Format("2006-01-02 15:04"), ago(t.Sub(seen))

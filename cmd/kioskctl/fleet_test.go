@@ -83,6 +83,9 @@ func TestStatusAndReport(t *testing.T) {
 		statuses[id] = report.Status{Site: id, Backlog: 3, Heartbeat: report.Heartbeat{Time: now.Add(-age), Interval: time.Minute,
 			State: report.Content, Bundle: "border@7", Sync: report.SyncResult{Error: "dial tcp 10.0.0.5:9000: connection refused"}}}
 	}
+	tb := statuses["an-giang-tinh-bien"]
+	tb.Heartbeat.Alert = "lu-an-giang"
+	statuses["an-giang-tinh-bien"] = tb
 	// Stopped cleanly a minute after its last heartbeat, nothing left
 	// to send: stopped, not offline.
 	statuses["an-giang-khanh-binh"] = report.Status{Site: "an-giang-khanh-binh", Stopped: now.Add(-9 * time.Minute),
@@ -114,7 +117,7 @@ func TestStatusAndReport(t *testing.T) {
 	table := strings.Join(lines, "\n")
 	for _, want := range []string{
 		"an-giang-le-tri - - - - offline - no heartbeat received yet",
-		"an-giang-tinh-bien 2026-03-03 21:29 1m content border@7 online 3 sync: dial tcp 10.0.0.5:9000: connection refused",
+		"an-giang-tinh-bien 2026-03-03 21:29 1m content · alert lu-an-giang border@7 online 3 sync: dial tcp 10.0.0.5:9000: connection refused",
 		"an-giang-vinh-xuong 2026-03-03 18:30 3h content border@7 offline 3",
 		"an-giang-khanh-binh 2026-03-03 21:21 9m stopped border@7 stopped 0 -",
 		"an-giang-[2Jx 2026-03-03 21:30 0m error border7@ online 1 ]0;ownedfont missing; sync: 31mred",
