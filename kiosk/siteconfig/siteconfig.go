@@ -11,12 +11,14 @@ package siteconfig
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"image/color"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -337,6 +339,7 @@ func Parse(raw []byte, path string) (*Config, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
+	slices.SortStableFunc(c.Brightness, func(a, b BrightnessStep) int { return cmp.Compare(a.From, b.From) })
 	return &c, nil
 }
 
@@ -371,6 +374,9 @@ func (c *Config) applyDefaults() {
 	}
 	if c.TimeZone == "" {
 		c.TimeZone = DefaultTimeZone
+	}
+	if c.OffHours == "" {
+		c.OffHours = OffClock
 	}
 	if c.Reports.Interval == 0 {
 		c.Reports.Interval = 60 * time.Second
@@ -486,6 +492,12 @@ func (c *Config) Validate() error {
 			bad("sync.concurrency", "%d: want 1 to 64", s.Concurrency)
 		}
 	}
+	switch c.OffHours {
+	case OffClock, OffBlack:
+	default:
+		bad("off_hours", "%q: want clock (a dim clock) or black", c.OffHours)
+	}
+	c.validateBrightness(bad)
 	if _, err := time.LoadLocation(c.TimeZone); err != nil {
 		bad("time_zone", "%q: want an IANA zone such as Asia/Ho_Chi_Minh", c.TimeZone)
 	}
@@ -519,6 +531,22 @@ func (c *Config) Validate() error {
 		bad("playback.transition", "%v: want between 0 and 5s", d)
 	}
 	return errors.Join(errs...)
+}
+
+// validateBrightness checks the brightness steps: a schedule may list its
+// steps in any order (Parse sorts them), but no two at one time.
+func (c *Config) validateBrightness(bad func(field, format string, args ...any)) {
+	at := map[ClockTime]int{}
+	for i, s := range c.Brightness {
+		if s.Level < 5 || s.Level > 100 {
+			bad(fmt.Sprintf("brightness[%d].level", i), "%d: want 5 to 100 (percent)", s.Level)
+		}
+		if j, ok := at[s.From]; ok {
+			bad(fmt.Sprintf("brightness[%d].from", i), "%v is also the time of brightness[%d]; give each step its own time", s.From, j)
+			continue
+		}
+		at[s.From] = i
+	}
 }
 
 // Resolve returns p as a path: unchanged when absolute, otherwise relative to

@@ -2,6 +2,7 @@ package siteconfig
 
 import (
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -101,6 +102,15 @@ func TestParseErrors(t *testing.T) {
 		{"transition", func(s string) string { return s + "playback: {transition: 1m}\n" }, "playback.transition", "5s"},
 		{"hours", func(s string) string { return s + "hours: {open: '6h', close: '22:00'}\n" }, "", "HH:MM"},
 		{"hours past midnight", func(s string) string { return s + "hours: {open: '06:00', close: '24:00'}\n" }, "", "HH:MM"},
+		{"off hours", func(s string) string { return s + "off_hours: dim\n" }, "off_hours", "clock"},
+		{"brightness too low", func(s string) string {
+			return s + "brightness: [{from: '06:00', level: 100}, {from: '22:00', level: 2}]\n"
+		}, "brightness[1].level", "5 to 100"},
+		{"brightness over 100", func(s string) string { return s + "brightness: [{from: '06:00', level: 150}]\n" }, "brightness[0].level", "5 to 100"},
+		{"brightness same time", func(s string) string {
+			return s + "brightness: [{from: '18:30', level: 60}, {from: '06:00', level: 100}, {from: '18:30', level: 40}]\n"
+		}, "brightness[2].from", "brightness[0]"},
+		{"brightness time", func(s string) string { return s + "brightness: [{from: '25:00', level: 60}]\n" }, "", "HH:MM"},
 		{"time zone", func(s string) string { return s + "time_zone: Saigon\n" }, "time_zone", "IANA"},
 		{"report interval", func(s string) string { return s + "reports: {interval: 1s}\n" }, "reports.interval", "5s"},
 		{"report upload", func(s string) string { return s + "reports: {upload: 48h}\n" }, "reports.upload", "24h"},
@@ -177,6 +187,34 @@ func TestHoursAndReports(t *testing.T) {
 	}
 	if synced.Reports.Spool != "/var/lib/kiosk/reports.db" {
 		t.Errorf("default spool %q", synced.Reports.Spool)
+	}
+}
+
+func TestOffHoursAndBrightness(t *testing.T) {
+	tests := []struct {
+		name      string
+		extra     string
+		off       string
+		wantSteps string
+	}{
+		{"defaults", "", OffClock, ""},
+		{"black, steps in order", "off_hours: black\nbrightness: [{from: '06:00', level: 100}, {from: '18:30', level: 60}]\n", OffBlack, "06:00=100 18:30=60"},
+		{"steps out of order are sorted", "brightness: [{from: '22:00', level: 40}, {from: '06:00', level: 100}, {from: '18:30', level: 60}]\n", OffClock, "06:00=100 18:30=60 22:00=40"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Parse([]byte(valid+tc.extra), "site.yaml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var steps []string
+			for _, s := range c.Brightness {
+				steps = append(steps, fmt.Sprintf("%v=%d", s.From, s.Level))
+			}
+			if c.OffHours != tc.off || strings.Join(steps, " ") != tc.wantSteps {
+				t.Errorf("off_hours %q, brightness %q; want %q, %q", c.OffHours, strings.Join(steps, " "), tc.off, tc.wantSteps)
+			}
+		})
 	}
 }
 
