@@ -10,8 +10,10 @@ import (
 )
 
 // maxManifestDepth bounds how deeply a manifest's JSON may nest. The format
-// needs five levels (items, an item, text, a language, a title); the rest
-// is room for later additions, not for a parser-exhausting stack.
+// needs six levels (items, an item, schedule, hours, a window, from); the
+// rest is room for later additions, not for a parser-exhausting stack. The
+// shape the walker checks keys against is derived from the Manifest type,
+// so schedules and targets are checked like every other object.
 const maxManifestDepth = 16
 
 // shape is what the manifest decoder does with one JSON value: fill a

@@ -35,8 +35,8 @@ var (
 )
 
 // knownFeatures lists the values of Manifest.Requires this package
-// understands. It is empty in format 1: every format-1 field is understood.
-var knownFeatures = []string{}
+// understands beyond format 1's fields.
+var knownFeatures = []string{FeatureSchedule}
 
 // FieldError is a problem with one field of one file of a bundle.
 type FieldError struct {
@@ -254,6 +254,13 @@ func (m *Manifest) Validate() error {
 		}
 	}
 
+	if m.usesSchedule() && !slices.Contains(m.Requires, FeatureSchedule) {
+		// A player that predates schedules would play every item all day
+		// at every site.
+		bad(m.scheduleField(), "uses schedules or targets; add %q to requires, so that a player without them refuses the bundle", FeatureSchedule)
+	}
+	validateTargets(m.Targets, "targets", bad)
+
 	listed := make(map[string]bool, len(m.Files))
 	for i, f := range m.Files {
 		field := fmt.Sprintf("files[%d]", i)
@@ -310,6 +317,8 @@ func (m *Manifest) Validate() error {
 		} else if d := time.Duration(it.Duration); d != 0 && (d < MinDuration || d > MaxDuration) {
 			bad(field+".duration", "%v: want between %v and %v", d, MinDuration, MaxDuration)
 		}
+		validateSchedule(it.Schedule, field+".schedule", bad)
+		validateTargets(it.Targets, field+".targets", bad)
 		switch it.Layout {
 		case LayoutSingle, LayoutSideBySide:
 		default:

@@ -123,7 +123,7 @@ func TestStrictKeys(t *testing.T) {
 	}{
 		{name: "unchanged"},
 		{name: "unknown field kept for later versions", old: `"id":"welcome"`, new: `"id":"welcome","duraton":"5s"`},
-		{name: "unknown object nested", old: `"id":"welcome"`, new: `"id":"welcome","schedule":{"days":[{"from":"08:00"}]}`},
+		{name: "unknown object nested", old: `"id":"welcome"`, new: `"id":"welcome","cues":{"days":[{"from":"08:00"}]}`},
 		{name: "duplicate top-level key", old: `"version":3`, new: `"version":3,"version":4`, field: "version", substr: "twice"},
 		{name: "items given twice", old: `"ticker":`, new: `"items":[],"ticker":`, field: "items", substr: "twice"},
 		{name: "case variant of items", old: `"ticker":`, new: `"Items":[],"ticker":`, field: "Items", substr: `"items" only in case`},
