@@ -29,8 +29,9 @@ func (s Severity) FullScreen() bool { return s == Extreme || s == Severe }
 
 // Alert is one version of an emergency alert.
 type Alert struct {
-	// ID names the alert across its updates and its cancel: letters,
-	// digits, '.', '_' and '-', at most 64.
+	// ID names the alert across its updates and its cancel: lower-case
+	// letters, digits, '.', '_' and '-', at most 64, starting with a letter
+	// or digit (it names files on case-insensitive disks too).
 	ID string `json:"id"`
 	// Serial increases with every update of the alert; a site refuses a
 	// serial at or below one it has seen for the ID, so an old version

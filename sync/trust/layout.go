@@ -20,7 +20,19 @@ const (
 	stagedFilePrefix = "tuf/staged/targets/"
 	approversKey     = "tuf/approvers.json"
 	timestampKey     = "tuf/metadata/timestamp.json"
+	alertsPrefix     = "tuf/metadata/alerts/"
+	alertIndexKey    = "tuf/metadata/alert-index.json"
 )
+
+// AlertKey is the store key of the alert id: tuf/metadata/alerts/<id>.json,
+// beside the metadata, where a site may read. id must be a valid alert ID
+// (see alert.Alert.Validate); the key of any other is refused by the
+// functions that take one.
+func AlertKey(id string) string { return alertsPrefix + id + ".json" }
+
+// AlertIndexKey is the store key of the alert index: which alerts are
+// stored, for sites, which may read but not list.
+const AlertIndexKey = alertIndexKey
 
 // Bounds for what the department tools read back from the store. Sites use
 // go-tuf's limits and the signed lengths instead.

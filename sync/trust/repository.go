@@ -69,6 +69,12 @@ type InitOptions struct {
 	// they may be the same key. A nil TimestampKey means SnapshotKey.
 	SnapshotKey  crypto.PublicKey
 	TimestampKey crypto.PublicKey
+	// Alerters and AlertThreshold make the alerts role (RoleAlerts): an
+	// emergency alert needs AlertThreshold (0 means 1) of these keys. With
+	// no Alerters root has no alerts role, and sites refuse every alert
+	// until a root rotation adds one.
+	Alerters       []Approver
+	AlertThreshold int
 	// Now is the signing time; RootLifetime (0: DefaultRootLifetime) counts
 	// from it.
 	Now          time.Time
@@ -148,8 +154,25 @@ func InitRepository(ctx context.Context, store Store, opts InitOptions) error {
 	if err := add(metadata.TIMESTAMP, tsKey); err != nil {
 		return err
 	}
+	thresholds := map[string]int{metadata.ROOT: rootThreshold, metadata.TARGETS: opts.ApprovalThreshold}
+	switch {
+	case len(opts.Alerters) > 0:
+		root.Signed.Roles[RoleAlerts] = &metadata.Role{KeyIDs: []string{}, Threshold: 1}
+		for _, a := range opts.Alerters {
+			if err := add(RoleAlerts, a.Key); err != nil {
+				return fmt.Errorf("%w (alerter %q)", err, a.Name)
+			}
+			id, _ := KeyID(a.Key)
+			if names[id] == "" {
+				names[id] = a.Name
+			}
+		}
+		thresholds[RoleAlerts] = max(opts.AlertThreshold, 1)
+	case opts.AlertThreshold > 0:
+		return fmt.Errorf("trust: init: alert threshold %d with no alert keys", opts.AlertThreshold)
+	}
 	// AddKey ignores a key added twice; thresholds must count distinct keys.
-	for role, threshold := range map[string]int{metadata.ROOT: rootThreshold, metadata.TARGETS: opts.ApprovalThreshold} {
+	for role, threshold := range thresholds {
 		if n := len(root.Signed.Roles[role].KeyIDs); n < threshold {
 			return fmt.Errorf("trust: init: %s role has %d distinct keys, threshold %d", role, n, threshold)
 		}

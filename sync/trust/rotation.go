@@ -31,6 +31,14 @@ type RootChange struct {
 	// SnapshotKey and TimestampKey replace the publishing tool's keys.
 	SnapshotKey, TimestampKey crypto.PublicKey
 
+	// AddAlerters and RevokeAlerters change the alerts role's keys
+	// (RoleAlerts); adding to a root without the role creates it, with
+	// threshold AlertThreshold or 1. Other roles of the current root are
+	// carried over unchanged.
+	AddAlerters    []Approver
+	RevokeAlerters []string // key IDs
+	AlertThreshold int
+
 	// Now is the signing time; Lifetime (0: DefaultRootLifetime) counts
 	// from it.
 	Now      time.Time
@@ -120,6 +128,30 @@ func RotateRoot(ctx context.Context, store Store, trustedRoot []byte, rc RootCha
 		}
 		names[id] = a.Name
 	}
+	if len(rc.RevokeAlerters) > 0 && next.Signed.Roles[RoleAlerts] == nil {
+		return nil, fmt.Errorf("trust: rotate root: root version %d has no alerts role to revoke keys from", cur.Signed.Version)
+	}
+	if err := revoke(RoleAlerts, rc.RevokeAlerters); err != nil {
+		return nil, err
+	}
+	if len(rc.AddAlerters) > 0 && next.Signed.Roles[RoleAlerts] == nil {
+		next.Signed.Roles[RoleAlerts] = &metadata.Role{KeyIDs: []string{}, Threshold: 1}
+	}
+	for _, a := range rc.AddAlerters {
+		id, err := add(RoleAlerts, a.Key)
+		if err != nil {
+			return nil, fmt.Errorf("%w (alerter %q)", err, a.Name)
+		}
+		if names[id] == "" {
+			names[id] = a.Name
+		}
+	}
+	if rc.AlertThreshold > 0 {
+		if next.Signed.Roles[RoleAlerts] == nil {
+			return nil, fmt.Errorf("trust: rotate root: alert threshold %d, but root has no alerts role: add alert keys", rc.AlertThreshold)
+		}
+		next.Signed.Roles[RoleAlerts].Threshold = rc.AlertThreshold
+	}
 	if err := replace(metadata.SNAPSHOT, rc.SnapshotKey); err != nil {
 		return nil, err
 	}
@@ -132,7 +164,11 @@ func RotateRoot(ctx context.Context, store Store, trustedRoot []byte, rc RootCha
 	if rc.ApprovalThreshold > 0 {
 		next.Signed.Roles[metadata.TARGETS].Threshold = rc.ApprovalThreshold
 	}
-	for _, role := range []string{metadata.ROOT, metadata.TARGETS, metadata.SNAPSHOT, metadata.TIMESTAMP} {
+	roles := []string{metadata.ROOT, metadata.TARGETS, metadata.SNAPSHOT, metadata.TIMESTAMP}
+	if next.Signed.Roles[RoleAlerts] != nil {
+		roles = append(roles, RoleAlerts)
+	}
+	for _, role := range roles {
 		r := next.Signed.Roles[role]
 		if r.Threshold < 1 || len(r.KeyIDs) < r.Threshold {
 			return nil, fmt.Errorf("trust: rotate root: the %s role would have %d keys for threshold %d", role, len(r.KeyIDs), r.Threshold)
