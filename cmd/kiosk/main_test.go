@@ -390,9 +390,17 @@ func startStillKiosk(t *testing.T) (*exec.Cmd, string, *logWatcher) {
 // is killed at the end of the test.
 func startKiosk(t testing.TB, cfg string) (*exec.Cmd, *logWatcher) {
 	t.Helper()
+	return startKioskEnv(t, cfg)
+}
+
+// startKioskEnv is startKiosk with more environment variables (a DISPLAY
+// of the test's own).
+func startKioskEnv(t testing.TB, cfg string, env ...string) (*exec.Cmd, *logWatcher) {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "KIOSK_TEST_RUN_MAIN=1", "KIOSK_TEST_ARGS=--config "+cfg+" --window --log-level debug",
 		"XDG_CACHE_HOME="+t.TempDir())
+	cmd.Env = append(cmd.Env, env...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
