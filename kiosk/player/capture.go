@@ -28,6 +28,21 @@ type CaptureOptions struct {
 	Cycles int
 	// Timeout bounds the wait for one slide to be prepared; default 20s.
 	Timeout time.Duration
+	// Steps, when given, capture the screen at chosen moments instead of
+	// walking through the program: the clock is set to each step's time
+	// in turn, the alerts are read again, a crossfade due then is let
+	// finish, and the screen is saved. Hours and brightness apply as
+	// scheduled (a walk through the program ignores them).
+	Steps []CaptureStep
+}
+
+// CaptureStep is one moment of a capture by steps.
+type CaptureStep struct {
+	At   time.Time
+	File string
+	// Before, when set, runs before the clock moves to At: a change to
+	// the world (an alert cancelled) at that moment.
+	Before func()
 }
 
 // CaptureSummary describes a capture run.
@@ -48,6 +63,13 @@ type CapturedFrame struct {
 	Langs   []string `json:"langs,omitempty"`
 	Fade    bool     `json:"fade,omitempty"`
 	Regions []Region `json:"regions"`
+	// Of captures by steps: the alert on the whole screen or as a banner
+	// ("id#serial"), whether the screen was outside its hours, and its
+	// brightness (0.05 to 1).
+	Alert      string  `json:"alert,omitempty"`
+	Banner     string  `json:"banner,omitempty"`
+	OffHours   bool    `json:"off_hours,omitempty"`
+	Brightness float64 `json:"brightness,omitempty"`
 }
 
 type capturer struct {
@@ -62,6 +84,8 @@ type capturer struct {
 	summary  CaptureSummary
 	finished bool
 	err      error
+	step     int  // the step under way, for captures by steps
+	stepSet  bool // its clock is set
 }
 
 // beforeUpdate sets the clock for the next step. It reports done when the
@@ -82,6 +106,9 @@ func (c *capturer) beforeUpdate(p *Player) (done, hold bool) {
 	}
 	if c.opts.Cycles == 0 {
 		c.opts.Cycles = 1
+	}
+	if len(c.opts.Steps) > 0 {
+		return c.stepUpdate(p)
 	}
 	switch {
 	case p.fading:
@@ -128,6 +155,44 @@ func (c *capturer) beforeUpdate(p *Player) (done, hold bool) {
 	}
 	c.clock.Set(p.cur.start.Add(p.cur.spec.duration))
 	return false, false
+}
+
+// stepUpdate is beforeUpdate for a capture by steps.
+func (c *capturer) stepUpdate(p *Player) (done, hold bool) {
+	if c.step == len(c.opts.Steps) {
+		c.finish(p)
+		return true, false
+	}
+	st := c.opts.Steps[c.step]
+	if !c.stepSet {
+		if p.cur.standby && p.next == nil && !p.idle && c.content == 0 {
+			c.wait(p) // the first content slide, before the first step
+		}
+		if st.Before != nil {
+			st.Before()
+		}
+		c.clock.Set(st.At)
+		p.alertsStale.Store(p.alertSrc != nil)
+		c.stepSet = true
+		return false, false
+	}
+	if p.fading && !p.covered() {
+		c.clock.Set(p.fadeStart.Add(p.cfg.Playback.Transition))
+		return false, false
+	}
+	now := c.clock.Now()
+	f := &CapturedFrame{File: st.File, Item: p.cur.itemID(), Langs: p.cur.spec.langs, Regions: p.screenRegions(now),
+		Alert: viewName(p.full), Banner: viewName(p.banner), OffHours: p.state.off, Brightness: p.state.level}
+	switch {
+	case p.full != nil:
+		f.Item, f.Langs = "alert", []string{p.full.lang(now)}
+	case p.state.off:
+		f.Item, f.Langs = "off-hours", nil
+	}
+	c.pending = f
+	c.step++
+	c.stepSet = false
+	return false, true
 }
 
 // settled asks for the current slide to be saved, a moment after it came

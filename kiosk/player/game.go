@@ -14,6 +14,7 @@ import (
 	"github.com/hajimehoshi/ebiten/v2"
 
 	"github.com/vnict/kiosk/content"
+	"github.com/vnict/kiosk/content/alert"
 	"github.com/vnict/kiosk/kiosk/fonts"
 	"github.com/vnict/kiosk/kiosk/report"
 	"github.com/vnict/kiosk/kiosk/siteconfig"
@@ -51,6 +52,9 @@ type Options struct {
 	// FrameStats, when set, records the time between frames and ends the
 	// run after the given span; see FrameStats.
 	FrameStats *FrameStatsOptions
+	// Alerts, when set, gives the emergency alerts to show over (or in
+	// place of) the slides, at any hour.
+	Alerts AlertSource
 }
 
 // Observer is told what the screen shows, on the drawing goroutine; its
@@ -100,6 +104,20 @@ type Player struct {
 	problem   string // the fault behind the standby slide, if any
 	firstAt   time.Time
 	started   time.Time
+
+	// The screen beyond the slides: hours, brightness and alerts.
+	alertSrc    AlertSource
+	alertsStale atomic.Bool // the source changed since Active was last asked
+	alerts      []alert.Alert
+	plan        planner
+	state       screenState
+	stateFrom   time.Time // when state was worked out
+	stateUntil  time.Time // when it must be worked out again; zero: on a change only
+	stateKnown  bool
+	full        *alertView // the alert on the whole screen
+	banner      *alertView // the alert over the top of the slides
+	off         offScreen
+	dpms        *dpms
 }
 
 // New prepares a player: it loads the site's font chain (needed even for the
@@ -116,7 +134,8 @@ func New(opts Options) (*Player, error) {
 		opts.Clock = SystemClock{}
 	}
 	p := &Player{cfg: cfg, log: opts.Log, clock: opts.Clock, lay: newLayout(cfg), started: time.Now(), dirty: true, obs: opts.Observer,
-		pace: make(chan time.Duration, 1), paced: stillBeat}
+		pace: make(chan time.Duration, 1), paced: stillBeat, alertSrc: opts.Alerts}
+	p.alertsStale.Store(opts.Alerts != nil)
 	if opts.Capture != nil {
 		mc := &manualClock{t: opts.Clock.Now()}
 		p.clock = mc
@@ -125,6 +144,11 @@ func New(opts Options) (*Player, error) {
 	if opts.FrameStats != nil {
 		p.stats = &frameStats{opts: *opts.FrameStats, firstAt: func() time.Time { return p.firstAt }}
 	}
+	if p.capture == nil && p.stats == nil {
+		// Captures and measurements must not put the display to sleep.
+		p.dpms = newDPMS(p.log, cfg.Display.DPMS)
+	}
+	p.plan = p.newPlanner(cfg)
 	cache, measure := &sourceCache{}, newMeasurer()
 	newType := func(c *fonts.Chain) *typesetter {
 		return &typesetter{log: p.log, chain: c, sources: cache, measure: measure, unmapped: &p.unmapped}
@@ -188,6 +212,16 @@ func (p *Player) apply(cfg *siteconfig.Config, now time.Time) {
 		}
 	}
 	p.cur, p.next, p.standby, p.fading, p.shown = nil, nil, nil, false, 0
+	// Alerts and the off-hours clock are laid out again for the new
+	// screen, hours and brightness worked out again.
+	p.full.release()
+	p.banner.release()
+	p.full, p.banner, p.stateKnown = nil, nil, false
+	if p.off.canvas != nil {
+		p.off.canvas.Deallocate()
+		p.off.canvas = nil
+	}
+	p.plan = p.newPlanner(cfg)
 	// Slides prepared for the old config are dropped as they arrive.
 	select {
 	case <-p.load.reconfig:
@@ -228,6 +262,12 @@ func (p *Player) Run(ctx context.Context) error {
 	p.setFPSMode(ebiten.FPSModeVsyncOffMinimum)
 	go p.load.run(ctx)
 	go p.pacer(ctx)
+	if p.alertSrc != nil {
+		go watchAlerts(ctx, p.alertSrc.Changed(), &p.alertsStale, ebiten.ScheduleFrame)
+	}
+	dpmsDone := make(chan struct{})
+	go func() { defer close(dpmsDone); p.dpms.loop(ctx) }()
+	defer func() { cancel(); <-dpmsDone }()
 	err := ebiten.RunGameWithOptions(p, &ebiten.RunGameOptions{InitUnfocused: false})
 	if p.timer != nil {
 		p.timer.Stop()
@@ -324,14 +364,24 @@ func (p *Player) Update() error {
 		p.dirty = true
 	default:
 	}
-	if p.next == nil {
-		select {
-		case s := <-p.load.out:
-			p.accept(s, now)
-		default:
+	p.updateScreen(now)
+	if p.covered() {
+		// Under a full-screen alert or outside the hours the loop stands
+		// still; it goes on when the screen shows slides again.
+		p.refreshCover(now)
+	} else {
+		if p.next == nil {
+			select {
+			case s := <-p.load.out:
+				p.accept(s, now)
+			default:
+			}
+		}
+		p.advance(now)
+		if p.banner != nil && p.banner.refresh(now, p.standbySlide(now), p.refreshStandby) {
+			p.dirty = true
 		}
 	}
-	p.advance(now)
 	p.schedule(now)
 	if p.obs != nil {
 		p.obs.Frame(now)
@@ -437,7 +487,7 @@ func (p *Player) schedule(now time.Time) {
 		p.setFPSMode(ebiten.FPSModeVsyncOn)
 		return
 	}
-	if p.fading || p.tick.active() {
+	if !p.covered() && (p.fading || p.tick.active()) {
 		fps := cmp.Or(p.cfg.Ticker.FPS, siteconfig.DefaultTickerFPS)
 		if fps >= siteconfig.MaxTickerFPS {
 			p.setFPSMode(ebiten.FPSModeVsyncOn)
@@ -447,15 +497,40 @@ func (p *Player) schedule(now time.Time) {
 		p.setPace(time.Second / time.Duration(fps))
 		return
 	}
-	p.setPace(stillBeat)
+	if p.state.off && p.state.alert == nil && p.state.banner == nil {
+		// Outside the hours only the clock moves: a frame a minute.
+		p.setPace(time.Minute)
+	} else {
+		p.setPace(stillBeat)
+	}
 	p.setFPSMode(ebiten.FPSModeVsyncOffMinimum)
 	var at time.Time
+	sooner := func(t time.Time) {
+		if !t.IsZero() && (at.IsZero() || t.Before(at)) {
+			at = t
+		}
+	}
+	nextMinute := now.Truncate(time.Minute).Add(time.Minute)
 	switch {
+	case p.state.alert != nil:
+		sooner(p.full.nextTurn(now))
+		if len(p.full.panels) == 0 {
+			sooner(nextMinute) // the clock stands in for its text
+		}
+	case p.state.off:
+		if p.cfg.OffHours == siteconfig.OffClock {
+			sooner(nextMinute)
+		}
 	case p.cur.standby:
-		at = now.Truncate(time.Minute).Add(time.Minute)
+		sooner(nextMinute)
 	case p.next != nil:
-		at = p.cur.start.Add(p.cur.spec.duration)
-	default:
+		sooner(p.cur.start.Add(p.cur.spec.duration))
+	}
+	if p.banner != nil && p.state.alert == nil {
+		sooner(p.banner.nextTurn(now))
+	}
+	sooner(p.stateUntil)
+	if at.IsZero() {
 		return // the loader wakes the game when the next slide is ready
 	}
 	if at.Equal(p.wakeAt) {
@@ -483,9 +558,11 @@ func (p *Player) Draw(screen *ebiten.Image) {
 	// crawled a whole pixel) is not drawn again, and after a few such
 	// frames Ebiten stops presenting them.
 	now := p.clock.Now()
-	moving := p.fading || p.capture != nil || p.stats != nil
+	covered := p.covered()
+	moving := (p.fading && !covered) || p.capture != nil || p.stats != nil
 	crawl := p.tick.position(now)
-	if !p.dirty && !moving && (!p.tick.active() || crawl == p.drawnTick) {
+	crawling := p.tick.active() && !covered
+	if !p.dirty && !moving && (!crawling || crawl == p.drawnTick) {
 		return
 	}
 	// When only the ticker moved, only its band is drawn again: the rest
@@ -498,6 +575,17 @@ func (p *Player) Draw(screen *ebiten.Image) {
 	// Canvases are opaque and cover the screen: no clearing needed.
 	switch {
 	case !whole:
+	case p.state.alert != nil && p.full != nil && p.full.canvas != nil:
+		p.full.draw(screen, p.base)
+	case p.state.alert != nil:
+		bg, _ := severityColors(p.state.alert.Severity)
+		screen.Fill(bg)
+	case p.state.off && p.cfg.OffHours == siteconfig.OffClock && p.off.canvas != nil:
+		op := &ebiten.DrawImageOptions{}
+		op.GeoM = p.base
+		screen.DrawImage(p.off.canvas, op)
+	case p.state.off:
+		screen.Fill(color.Black)
 	case p.cur == nil || p.cur.canvas == nil:
 		screen.Fill(p.cfg.Display.Background)
 	case p.fading && p.next != nil && p.next.canvas != nil && p.fade != nil:
@@ -508,7 +596,17 @@ func (p *Player) Draw(screen *ebiten.Image) {
 		op.GeoM = p.base
 		screen.DrawImage(p.cur.canvas, op)
 	}
-	p.tick.draw(screen, crawl, p.base)
+	if !covered {
+		p.tick.draw(screen, crawl, p.base)
+	}
+	if whole && p.state.alert == nil && p.banner != nil && p.banner.canvas != nil {
+		p.banner.draw(screen, p.base)
+	}
+	if whole {
+		p.dim(screen, Rect{W: float64(p.lay.w), H: float64(p.lay.h)}, p.state.level)
+	} else {
+		p.dim(screen, p.tick.band, p.state.level)
+	}
 	if p.capture != nil {
 		p.capture.afterDraw(p, screen)
 	}

@@ -1,0 +1,213 @@
+package player
+
+import (
+	"fmt"
+	"image"
+	"image/color"
+	"math"
+	"time"
+
+	"github.com/hajimehoshi/ebiten/v2"
+
+	"github.com/vnict/kiosk/content/alert"
+	"github.com/vnict/kiosk/kiosk/report"
+	"github.com/vnict/kiosk/kiosk/siteconfig"
+)
+
+// screenState is what the screen shows at a moment, beyond the slides:
+// whether it is outside its hours, the alert that takes the whole screen
+// or the one shown as a banner, and the brightness (0.05 to 1).
+type screenState struct {
+	off    bool
+	alert  *alert.Alert
+	banner *alert.Alert
+	level  float64
+}
+
+// planner decides the screen's state from the site's hours, brightness
+// schedule and the alerts in force.
+type planner interface {
+	At(now time.Time, alerts []alert.Alert) screenState
+	// NextChange is the first time after now at which At may answer
+	// differently with the same alerts; zero for never.
+	NextChange(now time.Time, alerts []alert.Alert) time.Time
+}
+
+// sitePlanner is the planner of a site config: its operating hours, its
+// brightness steps, and the alerts.
+type sitePlanner struct {
+	hours report.Schedule
+	steps []siteconfig.BrightnessStep // sorted by time (siteconfig.Parse sorts them)
+	loc   *time.Location
+}
+
+func newSitePlanner(cfg *siteconfig.Config) *sitePlanner {
+	return &sitePlanner{hours: report.ScheduleOf(cfg), steps: cfg.Brightness, loc: cfg.Location()}
+}
+
+func (s *sitePlanner) At(now time.Time, alerts []alert.Alert) screenState {
+	st := screenState{off: !s.hours.Scheduled(now), level: s.level(now)}
+	for i := range alerts {
+		a := &alerts[i]
+		if !inForce(a, now) {
+			continue
+		}
+		if a.Severity.FullScreen() {
+			if st.alert == nil || outranks(a, st.alert) {
+				st.alert = a
+			}
+		} else if st.banner == nil || a.Sent.After(st.banner.Sent) {
+			st.banner = a
+		}
+	}
+	return st
+}
+
+func (s *sitePlanner) NextChange(now time.Time, alerts []alert.Alert) time.Time {
+	next := s.hours.NextChange(now)
+	earlier := func(t time.Time) {
+		if t.After(now) && (next.IsZero() || t.Before(next)) {
+			next = t
+		}
+	}
+	for _, a := range alerts {
+		earlier(a.Start)
+		earlier(a.Expires)
+	}
+	if len(s.steps) > 1 {
+		local := now.In(s.loc)
+		midnight := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, s.loc)
+		for _, day := range []time.Time{midnight, midnight.AddDate(0, 0, 1)} {
+			for _, st := range s.steps {
+				earlier(day.Add(time.Duration(st.From)))
+			}
+		}
+	}
+	return next
+}
+
+// level is the brightness step in force at now: the last step at or
+// before the time of day, or the day's last step before the first.
+func (s *sitePlanner) level(now time.Time) float64 {
+	if len(s.steps) == 0 {
+		return 1
+	}
+	local := now.In(s.loc)
+	tod := siteconfig.ClockTime(time.Duration(local.Hour())*time.Hour + time.Duration(local.Minute())*time.Minute +
+		time.Duration(local.Second())*time.Second)
+	lvl := s.steps[len(s.steps)-1].Level
+	for _, st := range s.steps {
+		if st.From <= tod {
+			lvl = st.Level
+		}
+	}
+	return float64(lvl) / 100
+}
+
+// inForce reports whether a is on screen at now: from its start until its
+// expiry, to the second.
+func inForce(a *alert.Alert, now time.Time) bool {
+	return !a.Cancel && !now.Before(a.Start) && now.Before(a.Expires)
+}
+
+// outranks reports whether a goes on screen before b: the graver, then
+// the newer.
+func outranks(a, b *alert.Alert) bool {
+	if (a.Severity == alert.Extreme) != (b.Severity == alert.Extreme) {
+		return a.Severity == alert.Extreme
+	}
+	return a.Sent.After(b.Sent)
+}
+
+// offDrift is how often the off-hours clock moves, against burn-in.
+const offDrift = 5 * time.Minute
+
+// offScreen is the dim clock shown outside the hours.
+type offScreen struct {
+	canvas  *ebiten.Image
+	minute  int64
+	regions []Region
+}
+
+// refreshOff draws the dim clock for now's minute, and reports whether it
+// changed. The clock, the date and the site's name are drawn at a quarter
+// of the foreground's brightness on black, in a block that moves to one
+// of a few places every offDrift.
+func (p *Player) refreshOff(now time.Time) bool {
+	o := &p.off
+	minute := now.Unix() / 60
+	if o.minute == minute && o.canvas != nil {
+		return false
+	}
+	o.minute = minute
+	w, h := p.lay.w, p.lay.h
+	if o.canvas == nil {
+		o.canvas = newCanvas(w, h)
+	}
+	o.canvas.Fill(color.Black)
+	o.regions = o.regions[:0]
+	ts := p.standbyT
+	if ts == nil {
+		return true
+	}
+	short := float64(min(w, h))
+	// Nine places on a 3×3 grid, visited in a fixed scrambled order.
+	slot := (now.Unix() / int64(offDrift/time.Second) * 5) % 9
+	box := Rect{W: float64(w) * 0.6, H: float64(h) * 0.6}
+	box.X = (float64(w) - box.W) * float64(slot%3) / 2
+	box.Y = (float64(h) - box.H) * float64(slot/3) / 2
+	dim := scaleColor(p.cfg.Display.Foreground, 0.25)
+	lang := p.firstLang()
+	rows := []struct {
+		name, text string
+		bold       bool
+		h, size    float64
+	}{
+		{"clock", now.Format("15:04"), true, 0.5, 0.2},
+		{"date", fmt.Sprintf("%s, %s", vietnameseWeekdays[now.Weekday()], now.Format("02/01/2006")), false, 0.25, 0.05},
+		{"site", p.cfg.Site.Name, false, 0.25, 0.04},
+	}
+	y := box.Y
+	for _, r := range rows {
+		rb := Rect{X: box.X, Y: y, W: box.W, H: box.H * r.h}
+		y += rb.H
+		maxSize := math.Min(short*r.size*1.6, rb.H*0.8)
+		if b, ok := ts.layoutBlock(r.name, "off-hours", lang, r.text, r.bold, rb, 12, maxSize, 0.5, true, dim); ok {
+			b.draw(o.canvas)
+			o.regions = append(o.regions, b.region)
+		}
+	}
+	return true
+}
+
+// firstLang is the language of the player's own screens: Vietnamese where
+// the site shows it, else the site's first.
+func (p *Player) firstLang() string {
+	if contains(p.cfg.Languages, "vi") {
+		return "vi"
+	}
+	return p.cfg.Languages[0]
+}
+
+// dim darkens r of the screen to level (1: unchanged) by drawing black
+// over it with alpha 1-level: one blended pass over the part of the screen
+// drawn this frame, and none at full brightness.
+func (p *Player) dim(screen *ebiten.Image, r Rect, level float64) {
+	if level >= 1 || r.W <= 0 || r.H <= 0 {
+		return
+	}
+	a := uint8(math.Round(255 * (1 - math.Max(0, level))))
+	drawRect(screen, p.pixel, r, color.RGBA{A: a}, p.base)
+}
+
+func scaleColor(c color.Color, k float64) color.RGBA {
+	r, g, b, _ := c.RGBA()
+	f := func(v uint32) uint8 { return uint8(math.Round(float64(v>>8) * k)) }
+	return color.RGBA{R: f(r), G: f(g), B: f(b), A: 0xff}
+}
+
+// newCanvas is an opaque image of its own, off Ebiten's shared atlas (see
+// slide.render).
+func newCanvas(w, h int) *ebiten.Image {
+	return ebiten.NewImageWithOptions(image.Rect(0, 0, w, h), &ebiten.NewImageOptions{Unmanaged: true})
+}
