@@ -3,8 +3,10 @@
 // downloads the media the cache lacks and activates the bundle atomically.
 //
 // It wakes on a bucket notification (a hint: notifications are lost during
-// an outage and are a MinIO extension, so nothing depends on them), on a
-// poll with jitter (default 60 s), and backs off exponentially after errors.
+// an outage and are a MinIO extension, so nothing depends on them), once
+// each time a notification subscription takes (to catch what was published
+// while none was open), on a poll with jitter (default 60 s), and backs off
+// exponentially after errors.
 // A publication the trust layer refuses (forged, altered, replayed, expired,
 // too large, mixed) is logged, reported to the department, and changes
 // nothing: the last good bundle keeps playing.
@@ -74,6 +76,9 @@ type Agent struct {
 	// the same trusted root and trusted state, for Import.
 	TrustFor func(store trust.Reader) (Verifier, error)
 
+	// Alerts, if set, is the site's alert book, synced at each network sync.
+	Alerts *AlertBook
+
 	// OnSync, if set, is told the outcome of each network sync.
 	OnSync func(Result, error)
 	// Timeout bounds one sync, downloads included; default 30 min. An
@@ -131,6 +136,7 @@ func (a *Agent) Sync(ctx context.Context) (Result, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	rel, err := a.Trust.Refresh(ctx)
+	a.syncAlerts(ctx) // after a root rotation is installed; also when the feed is refused or frozen
 	if errors.Is(err, fs.ErrNotExist) && !errors.Is(err, trust.ErrInconsistent) {
 		// Nothing published yet.
 		return Result{Release: a.Cache.CurrentName()}, fmt.Errorf("%w: %w", ErrNoBundle, err)
@@ -448,17 +454,28 @@ func NextWait(failures int, poll, maxBackoff time.Duration, r float64) time.Dura
 
 // watch keeps a notification subscription, re-subscribing with backoff
 // when it fails or closes, and turns events into wake-ups.
+//
+// Every subscription that takes also wakes the loop once: whatever was
+// published while no subscription was open (before the first, or during an
+// outage of the stream) sent its event to nobody, so the site checks at once
+// rather than at the next poll. The check costs what a poll with nothing new
+// costs: the trust layer asks for the next root version (absent) and the
+// small timestamp, and reads nothing more when they are unchanged.
 func (a *Agent) watch(ctx context.Context, wake chan<- struct{}, maxBackoff time.Duration) {
+	signal := func() {
+		select {
+		case wake <- struct{}{}:
+		default:
+		}
+	}
 	failures := 0
 	for ctx.Err() == nil {
 		events, err := a.Watch(ctx)
-		if err == nil {
+		if err == nil && subscribed(ctx, events, signal) {
 			failures = 0
+			signal()
 			for range events {
-				select {
-				case wake <- struct{}{}:
-				default:
-				}
+				signal()
 			}
 		}
 		if ctx.Err() != nil {
@@ -474,5 +491,32 @@ func (a *Agent) watch(ctx context.Context, wake chan<- struct{}, maxBackoff time
 			return
 		case <-t.C:
 		}
+	}
+}
+
+// subscribeSettle is how long a new subscription must stay open (or how
+// soon it must deliver an event) to count as taken. A stream is opened
+// asynchronously and the server answers nothing until it has something to
+// send, so only time tells a live subscription from a refused one (a
+// server without notifications closes it at once). Waiting also lets the
+// server register the listener before the catch-up sync reads the store,
+// so nothing published in between is missed.
+const subscribeSettle = time.Second
+
+// subscribed reports whether the subscription events took: it delivered an
+// event (passed on through signal) or stayed open for subscribeSettle.
+func subscribed(ctx context.Context, events <-chan struct{}, signal func()) bool {
+	t := time.NewTimer(subscribeSettle)
+	defer t.Stop()
+	select {
+	case _, ok := <-events:
+		if ok {
+			signal()
+		}
+		return ok
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
 	}
 }

@@ -40,6 +40,8 @@ type Site struct {
 	// nil when its file cannot be opened; the status still goes.
 	Spool    *spool.Spool
 	Uploader *upload.Uploader
+	// Alerts are the site's emergency alerts, for the player.
+	Alerts *AlertBook
 
 	beats    chan report.Heartbeat // the latest heartbeat, for the status object
 	lastSync atomic.Pointer[report.SyncResult]
@@ -102,6 +104,13 @@ func Open(cfg *siteconfig.Config, log *slog.Logger) (*Site, error) {
 	} else {
 		site.Spool = sp
 	}
+	reporter := &StoreReporter{Store: store, Site: cfg.Site.ID, Now: time.Now}
+	site.Alerts, err = OpenAlertBook(AlertBookOptions{Dir: filepath.Join(c.Root(), "alerts"),
+		Site: cfg.Site.ID, Tags: slices.Concat(cfg.Site.Tags, cfg.Site.Groups),
+		Verify: client, Store: store, Report: reporter, Log: log})
+	if err != nil {
+		return nil, fmt.Errorf("%s: content.cache: %w", cfg.Path, err)
+	}
 	site.Uploader = &upload.Uploader{Store: store, Spool: site.Spool, Site: cfg.Site.ID, Every: cfg.Reports.Upload, Log: log}
 	site.Agent = &Agent{
 		Site:   cfg.Site.ID,
@@ -112,7 +121,8 @@ func Open(cfg *siteconfig.Config, log *slog.Logger) (*Site, error) {
 		},
 		Fetch:   &fetch.Fetcher{Source: store, Objects: c, Concurrency: s.Concurrency, Limit: fetch.NewLimiter(s.RateLimit)},
 		Cache:   c,
-		Report:  &StoreReporter{Store: store, Site: cfg.Site.ID, Now: time.Now},
+		Report:  reporter,
+		Alerts:  site.Alerts,
 		Log:     log,
 		Poll:    s.Poll,
 		Timeout: s.Timeout,
