@@ -135,6 +135,9 @@ func runInitRepo(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.Var(&rootKeys, "root-key", "a root private key (repeat for several)")
 	fs.Var(&approvers, "approver", "NAME=PUBLIC-KEY-FILE of an approver (repeat)")
 	threshold := fs.Int("threshold", 2, "approvers who must sign a publication")
+	var alerters multiFlag
+	fs.Var(&alerters, "alert-key", "NAME=PUBLIC-KEY-FILE of a key that may sign emergency alerts (repeat)")
+	alertThreshold := fs.Int("alert-threshold", 1, "alert keys that must sign an alert")
 	publisher := fs.String("publisher", "", "public key of the publishing tool (signs snapshot and timestamp)")
 	rootOut := fs.String("root-out", "root.json", "where to write the trusted root for provisioning sites")
 	if _, err := parse(fs, args); err != nil {
@@ -150,6 +153,12 @@ func runInitRepo(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	if opts.Approvers, err = loadApprovers("--approver", approvers); err != nil {
 		return err
+	}
+	if opts.Alerters, err = loadApprovers("--alert-key", alerters); err != nil {
+		return err
+	}
+	if len(opts.Alerters) > 0 {
+		opts.AlertThreshold = *alertThreshold
 	}
 	if *publisher == "" {
 		return errors.New("init-repo: give --publisher PUBLIC-KEY-FILE")
@@ -176,6 +185,11 @@ func runInitRepo(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "repository created; %d of %d approvers must sign; trusted root written to %s\n",
 		*threshold, len(opts.Approvers), *rootOut)
+	if len(opts.Alerters) > 0 {
+		fmt.Fprintf(stdout, "alerts: %d of %d alert keys must sign an alert\n", opts.AlertThreshold, len(opts.Alerters))
+	} else {
+		fmt.Fprintln(stdout, "no alert keys (--alert-key): sites refuse every alert until rotate-root adds some")
+	}
 	return nil
 }
 
@@ -466,6 +480,10 @@ func runRotateRoot(ctx context.Context, args []string, stdout io.Writer) error {
 	rootThreshold := fs.Int("root-threshold", 0, "root keys that must sign a future root (0: unchanged)")
 	threshold := fs.Int("threshold", 0, "approvers who must sign a publication (0: unchanged)")
 	publisher := fs.String("publisher", "", "PUBLIC-KEY-FILE of a new publishing key (snapshot and timestamp)")
+	var addAlerters, revokeAlerters multiFlag
+	fs.Var(&addAlerters, "add-alert-key", "NAME=PUBLIC-KEY-FILE of an alert key to add (repeat; makes the alerts role if root has none)")
+	fs.Var(&revokeAlerters, "revoke-alert-key", "KEY-ID or PUBLIC-KEY-FILE of an alert key to revoke (repeat)")
+	alertThreshold := fs.Int("alert-threshold", 0, "alert keys that must sign an alert (0: unchanged)")
 	days := fs.Int("days", 365, "days until the new root expires")
 	if _, err := parse(fs, args); err != nil {
 		return err
@@ -474,7 +492,7 @@ func runRotateRoot(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	rc := trust.RootChange{RootThreshold: *rootThreshold, ApprovalThreshold: *threshold,
+	rc := trust.RootChange{RootThreshold: *rootThreshold, ApprovalThreshold: *threshold, AlertThreshold: *alertThreshold,
 		Now: time.Now(), Lifetime: time.Duration(*days) * 24 * time.Hour}
 	signers, err := loadSigners(rootKeys)
 	if err != nil {
@@ -494,6 +512,12 @@ func runRotateRoot(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	if rc.RevokeApprovers, err = keyIDs(revokeApprovers); err != nil {
+		return err
+	}
+	if rc.AddAlerters, err = loadApprovers("--add-alert-key", addAlerters); err != nil {
+		return err
+	}
+	if rc.RevokeAlerters, err = keyIDs(revokeAlerters); err != nil {
 		return err
 	}
 	if *publisher != "" {
