@@ -165,7 +165,7 @@ func New(opts Options) (*Player, error) {
 	p.load = &loader{
 		log: p.log, cfg: cfg, lay: p.lay, fonts: opts.Fonts, src: opts.Source, newType: newType,
 		out: make(chan *slide, 1), ticker: make(chan []tickerSeg, 1), reconfig: make(chan reconfig, 1),
-		wake: ebiten.ScheduleFrame, retry: 30 * time.Second,
+		wake: ebiten.ScheduleFrame, retry: 30 * time.Second, clock: p.clock,
 	}
 	p.setGeometry(cfg)
 	return p, nil

@@ -18,6 +18,7 @@ import (
 
 	"github.com/vnict/kiosk/content"
 	"github.com/vnict/kiosk/kiosk/fonts"
+	"github.com/vnict/kiosk/kiosk/schedule"
 	"github.com/vnict/kiosk/kiosk/siteconfig"
 )
 
@@ -215,8 +216,11 @@ type fontChainer interface {
 	Load(b *content.Bundle, links []siteconfig.Font) (*fonts.Chain, error)
 }
 
-// loader prepares the program's slides in order, one ahead of the screen,
-// and rebuilds the program when the source's bundle changes.
+// loader prepares the loop's slides in order, one ahead of the screen, as
+// the bundle's schedule picks them on the player's clock, and starts a new
+// sequencer when the source's bundle or the config changes. When nothing
+// is scheduled it hands over the standby marker and looks again when the
+// schedule changes.
 type loader struct {
 	log     *slog.Logger
 	cfg     *siteconfig.Config
@@ -231,25 +235,32 @@ type loader struct {
 	ticker   chan []tickerSeg // the ticker, laid out, after each bundle change
 	wake     func()           // asks the game for a frame
 	retry    time.Duration    // wait after a pass in which nothing was playable
+	clock    Clock            // the player's clock, which schedules are read on
 }
 
 func (l *loader) run(ctx context.Context) {
 	var (
-		prog     []slideSpec
+		seq      *schedule.Sequencer
 		prep     *preparer
-		pos      int
 		failures int
 		problem  string // why nothing plays, when it is a fault
 		// sent is the last content slide handed to the game: slides
 		// already handed over are shown, so after a change the loop goes
-		// on after it (see resume).
+		// on after it (see schedule.Sequencer.ResumeAfter).
 		sent place
 	)
 	reload := func() {
-		prog, prep, pos, failures, problem = nil, nil, 0, 0, ""
+		seq, prep, failures, problem = nil, nil, 0, ""
 		b := l.src.Current()
 		if b == nil {
 			l.log.Warn("no content bundle; showing the standby slide")
+			l.sendTicker(ctx, nil)
+			return
+		}
+		site, err := schedule.NewSite(l.cfg)
+		if err != nil {
+			l.log.Error("the site cannot be scheduled; showing the standby slide", "err", err)
+			problem = "site config: " + err.Error()
 			l.sendTicker(ctx, nil)
 			return
 		}
@@ -262,44 +273,56 @@ func (l *loader) run(ctx context.Context) {
 		}
 		ts := l.newType(chain)
 		prep = &preparer{cfg: l.cfg, lay: l.lay, ts: ts, bundle: b, fg: l.cfg.Display.Foreground}
-		prog = buildProgram(b, l.cfg)
-		pos = resume(sent, prog)
-		if len(prog) == 0 {
-			l.log.Warn("bundle has no item in the site's languages", "bundle", b.Manifest.ID, "languages", l.cfg.Languages)
+		seq = schedule.NewSequencer(&b.Manifest, site, l.cfg.Languages, l.cfg.Playback.ItemDuration)
+		if sent.prog != nil {
+			seq.ResumeAfter(*sent.prog)
 		}
-		l.log.Info("playing bundle", "bundle", b.Manifest.ID, "version", b.Manifest.Version, "slides", len(prog), "from", pos, "source", b.Source)
+		for _, x := range seq.Excluded() {
+			l.log.Info("item not for this site", "bundle", b.Manifest.ID, "item", x.Item.ID, "why", x.Reason)
+		}
+		l.log.Info("playing bundle", "bundle", b.Manifest.ID, "version", b.Manifest.Version, "schedule", seq.String(), "source", b.Source)
 		l.sendTicker(ctx, layoutTicker(ts, l.lay, l.cfg, tickerMessages(b, l.cfg)))
 	}
 	changed := l.src.Changed()
 	reload()
 	for {
-		var s *slide
-		if len(prog) == 0 || failures >= len(prog) {
+		var (
+			s    *slide
+			wait = l.retry // how long a standby slide waits before looking again
+		)
+		now := l.clock.Now()
+		spec, plays := schedule.Slide{}, false
+		if seq != nil {
+			spec, plays = seq.Next(now)
+		}
+		switch {
+		case !plays || failures > 0 && failures >= spec.Total:
 			s = &slide{standby: true, problem: problem}
-			if len(prog) > 0 {
+			if plays {
 				s.problem = "no item of the bundle can be shown"
+			} else if seq != nil {
+				// Nothing is scheduled now: look again when the
+				// schedule changes.
+				wait = min(wait, max(seq.NextChange(now).Sub(now), time.Millisecond))
 			}
-		} else {
-			idx := pos % len(prog)
-			pos++
-			spec := prog[idx]
+		default:
 			var err error
-			s, err = prep.prepare(spec)
+			s, err = prep.prepare(specOf(spec))
 			if err != nil {
 				failures++
-				prep.ts.warnOnce(fmt.Sprintf("skip/%s/%v", spec.item.ID, spec.langs), "item skipped",
-					"item", spec.item.ID, "lang", spec.langs, "err", err)
+				prep.ts.warnOnce(fmt.Sprintf("skip/%s/%v", spec.Item.ID, spec.Langs), "item skipped",
+					"item", spec.Item.ID, "lang", spec.Langs, "err", err)
 				continue
 			}
 			failures = 0
-			s.index, s.total, s.prog = idx, len(prog), prog
+			s.index, s.total, s.prog = spec.Index, spec.Total, &s.spec.chosen
 			s.bundle = fmt.Sprintf("%s@%d", prep.bundle.Manifest.ID, prep.bundle.Manifest.Version)
 		}
 		s.gen = l.gen
 		select {
 		case l.out <- s:
 			if !s.standby {
-				sent = place{prog: prog, idx: s.index}
+				sent = place{prog: s.prog, idx: s.index}
 			}
 			l.wake()
 		case <-changed:
@@ -319,7 +342,7 @@ func (l *loader) run(ctx context.Context) {
 			case rc := <-l.reconfig:
 				sent = l.reconfigure(rc, sent)
 				reload()
-			case <-time.After(l.retry):
+			case <-time.After(wait):
 				failures = 0
 			case <-ctx.Done():
 				return

@@ -1,8 +1,11 @@
 package player
 
 import (
+	"context"
 	"fmt"
 	"image"
+	"io"
+	"log/slog"
 	"math"
 	"strings"
 	"testing"
@@ -10,6 +13,8 @@ import (
 
 	"github.com/vnict/kiosk/content"
 	"github.com/vnict/kiosk/content/demo"
+	"github.com/vnict/kiosk/kiosk/fonts"
+	"github.com/vnict/kiosk/kiosk/schedule"
 	"github.com/vnict/kiosk/kiosk/siteconfig"
 )
 
@@ -29,59 +34,46 @@ playback: {item_duration: 7s}
 	return cfg
 }
 
+// buildProgram returns one loop of the bundle at the site from its start,
+// as the loader's sequencer plays it at 08:00 on a Monday.
+func buildProgram(b *content.Bundle, cfg *siteconfig.Config) []slideSpec {
+	site, err := schedule.NewSite(cfg)
+	if err != nil {
+		panic(err)
+	}
+	q := schedule.NewSequencer(&b.Manifest, site, cfg.Languages, cfg.Playback.ItemDuration)
+	now := time.Date(2026, 3, 2, 8, 0, 0, 0, site.Zone)
+	var prog []slideSpec
+	for {
+		s, ok := q.Next(now)
+		if !ok {
+			return prog
+		}
+		prog = append(prog, specOf(s))
+		if s.Index == s.Total-1 {
+			return prog
+		}
+	}
+}
+
 func TestBuildProgram(t *testing.T) {
 	b, err := demo.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
-	describe := func(prog []slideSpec) string {
-		var parts []string
-		for _, s := range prog {
-			parts = append(parts, s.item.ID+":"+strings.Join(s.langs, "+"))
-		}
-		return strings.Join(parts, " ")
-	}
-	tests := []struct {
-		langs []string
-		want  string
-	}{
-		{[]string{"vi", "km"}, "welcome:vi+km border-map:vi passport:vi passport:km passport-picture:vi " +
-			"eservices:vi eservices:km online-services-picture:vi programmes:vi rice-fields:vi help:vi+km"},
-		// An item with none of the site's languages (programmes) is left
-		// out; one lacking the first language (passport) shows alone.
-		{[]string{"lo", "en"}, "welcome:lo+en border-map:lo passport:en passport-picture:lo " +
-			"eservices:lo eservices:en online-services-picture:lo rice-fields:lo help:lo+en"},
-	}
-	for _, tc := range tests {
-		got := describe(buildProgram(b, testConfig(t, tc.langs...)))
-		if got != tc.want {
-			t.Errorf("languages %v:\n got %s\nwant %s", tc.langs, got, tc.want)
-		}
-	}
-	// An image with one picture for every language is shown once and
-	// reported as shown in every language; the rest in their languages.
-	anyLang := 0
-	for _, s := range buildProgram(b, testConfig(t, "vi", "km")) {
-		everyLang := s.item.Kind == content.KindImage && len(s.item.Images) == 1 && s.item.Images[content.AnyLanguage] != ""
-		want := strings.Join(s.langs, "+")
-		if everyLang {
-			want, anyLang = content.AnyLanguage, anyLang+1
-		}
-		if got := strings.Join(s.shownLangs(), "+"); got != want {
-			t.Errorf("%s:%v reported in %s, want %s", s.item.ID, s.langs, got, want)
-		}
-	}
-	if anyLang == 0 {
-		t.Error("the demo has no image for every language; the check above checked nothing")
-	}
-	prog := buildProgram(b, testConfig(t, "vi"))
+	prog := buildProgram(b, testConfig(t, "vi", "km"))
+	var parts []string
 	for _, s := range prog {
-		want := time.Duration(s.item.Duration)
-		if want == 0 {
-			want = 7 * time.Second
-		}
-		if s.duration != want {
-			t.Errorf("%s: duration %v, want %v", s.item.ID, s.duration, want)
+		parts = append(parts, s.item.ID+":"+strings.Join(s.langs, "+"))
+	}
+	want := "welcome:vi+km border-map:vi passport:vi passport:km passport-picture:vi " +
+		"eservices:vi eservices:km online-services-picture:vi programmes:vi rice-fields:vi help:vi+km"
+	if got := strings.Join(parts, " "); got != want {
+		t.Errorf("loop:\n got %s\nwant %s", got, want)
+	}
+	for _, s := range prog {
+		if s.chosen.Item != s.item || !s.since.IsZero() || !s.until.IsZero() || !s.playableAt(time.Now()) {
+			t.Errorf("%s: spec %+v does not carry the sequencer's unbounded slide", s.item.ID, s)
 		}
 	}
 }
@@ -159,55 +151,6 @@ func TestLayoutLeavesRoomForTheTicker(t *testing.T) {
 	}
 }
 
-// progOf builds a program from "item:lang+lang" words, with items of its
-// own, as a new bundle would have.
-func progOf(words string) []slideSpec {
-	items := map[string]*content.Item{}
-	var prog []slideSpec
-	for _, w := range strings.Fields(words) {
-		id, langs, _ := strings.Cut(w, ":")
-		if items[id] == nil {
-			items[id] = &content.Item{ID: id}
-		}
-		prog = append(prog, slideSpec{item: items[id], langs: strings.Split(langs, "+")})
-	}
-	return prog
-}
-
-func TestResume(t *testing.T) {
-	old := "a:vi a:km b:vi c:vi+km c:vi+en d:vi"
-	tests := []struct {
-		name      string
-		old       string
-		at        int
-		new       string
-		wantIndex int
-	}{
-		{"same program: the next slide", old, 2, old, 3},
-		{"next language of the same item", old, 0, old, 1},
-		{"the last slide wraps round", old, 5, old, 0},
-		{"an item inserted after the one shown comes next", old, 2, "a:vi a:km b:vi x:vi c:vi+km c:vi+en d:vi", 3},
-		{"items moved: after the one shown, where it is now", old, 2, "b:vi d:vi a:vi a:km c:vi+km c:vi+en", 1},
-		{"the one shown was removed: the next that survives", old, 2, "a:vi a:km d:vi", 2},
-		{"the one shown and the next were removed", old, 2, "x:vi a:vi d:vi", 2},
-		{"the last was removed: round to the first that survives", old, 5, "x:vi b:vi c:vi+km", 1},
-		{"languages changed: the item's last slide, then on", old, 3, "a:km b:km c:km d:km", 3},
-		{"everything replaced: from the start", old, 3, "x:vi y:vi", 0},
-		{"nothing shown yet", "", 0, old, 0},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			at := place{prog: progOf(tc.old), idx: tc.at}
-			if tc.old == "" {
-				at = place{}
-			}
-			if got := resume(at, progOf(tc.new)); got != tc.wantIndex {
-				t.Errorf("resume after %d of %q in %q = %d, want %d", tc.at, tc.old, tc.new, got, tc.wantIndex)
-			}
-		})
-	}
-}
-
 // TestTickerKey: a publication that leaves the ticker as it was keeps its
 // images and crawl (same key); a changed message, language or layout does
 // not.
@@ -233,5 +176,55 @@ func TestTickerKey(t *testing.T) {
 				t.Errorf("same key = %v, want %v", got, tc.same)
 			}
 		})
+	}
+}
+
+// TestLoaderFollowsTheSchedule runs the real loader on a bundle whose only
+// item plays from 08:00: before it the loader hands over the standby
+// marker and looks again at 08:00 by the player's clock; then the slide
+// comes with its window's end.
+func TestLoaderFollowsTheSchedule(t *testing.T) {
+	base, err := demo.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := version(base, 2)
+	b.Manifest.Items = []content.Item{{ID: "morning", Kind: content.KindText, Layout: content.LayoutSingle,
+		Text:     map[string]content.Text{"vi": {Title: "Buổi sáng"}},
+		Schedule: &content.Schedule{Hours: []content.Window{{From: "08:00", Until: "09:00"}}}}}
+	cfg := loaderConfig(t)
+	zone := cfg.Location()
+	clock := &manualClock{t: time.Date(2026, 3, 2, 7, 59, 59, 900_000_000, zone)}
+	src := &publisher{b: b, changed: make(chan struct{}, 1)}
+	discard := slog.New(slog.NewTextHandler(io.Discard, nil))
+	p, err := New(Options{Config: cfg, Source: src, Fonts: fonts.NewLoader(discard, t.TempDir()), Log: discard, Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.load.wake = func() {}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go p.load.run(ctx)
+
+	next := func() *slide {
+		t.Helper()
+		select {
+		case s := <-p.load.out:
+			return s
+		case <-time.After(time.Minute):
+			t.Fatal("no slide from the loader within a minute")
+			return nil
+		}
+	}
+	if s := next(); !s.standby || s.problem != "" {
+		t.Fatalf("before 08:00: %s (problem %q), want the standby marker without a fault", s.itemID(), s.problem)
+	}
+	clock.Set(time.Date(2026, 3, 2, 8, 0, 0, 0, zone))
+	s := next()
+	if s.standby || s.spec.item.ID != "morning" {
+		t.Fatalf("at 08:00: %s, want morning", s.itemID())
+	}
+	if want := time.Date(2026, 3, 2, 9, 0, 0, 0, zone); !s.spec.until.Equal(want) || !s.spec.playableAt(want.Add(-time.Second)) || s.spec.playableAt(want) {
+		t.Errorf("morning until %v, want %v", s.spec.until, want)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/hajimehoshi/ebiten/v2"
+
+	"github.com/vnict/kiosk/kiosk/schedule"
 )
 
 // Rect is a rectangle in logical screen pixels (as viewers see the screen).
@@ -29,10 +31,10 @@ type Region struct {
 // the game goroutine draws it into canvas once, then shows canvas.
 type slide struct {
 	spec    slideSpec
-	index   int         // position in the program
-	prog    []slideSpec // the program, shared with the loader's
-	gen     int         // config generation it was laid out for
-	total   int         // length of the program
+	index   int             // position in the loop playing, of total
+	prog    *schedule.Slide // the sequencer's slide, to go on after it
+	gen     int             // config generation it was laid out for
+	total   int             // length of the loop playing
 	standby bool
 	bundle  string // "id@version" of the bundle it comes from
 	problem string // why a standby slide stands in for content, if not a lack of it
