@@ -182,11 +182,11 @@ func (c *capturer) stepUpdate(p *Player) (done, hold bool) {
 	}
 	now := c.clock.Now()
 	f := &CapturedFrame{File: st.File, Item: p.cur.itemID(), Langs: p.cur.spec.langs, Regions: p.screenRegions(now),
-		Alert: viewName(p.full), Banner: viewName(p.banner), OffHours: p.state.off, Brightness: p.state.level}
+		Alert: viewName(p.full), Banner: viewName(p.banner), OffHours: p.state.Off, Brightness: p.state.Brightness}
 	switch {
 	case p.full != nil:
 		f.Item, f.Langs = "alert", []string{p.full.lang(now)}
-	case p.state.off:
+	case p.state.Off:
 		f.Item, f.Langs = "off-hours", nil
 	}
 	c.pending = f

@@ -17,6 +17,7 @@ import (
 	"github.com/vnict/kiosk/content/alert"
 	"github.com/vnict/kiosk/kiosk/fonts"
 	"github.com/vnict/kiosk/kiosk/report"
+	"github.com/vnict/kiosk/kiosk/schedule"
 	"github.com/vnict/kiosk/kiosk/siteconfig"
 )
 
@@ -109,8 +110,8 @@ type Player struct {
 	alertSrc    AlertSource
 	alertsStale atomic.Bool // the source changed since Active was last asked
 	alerts      []alert.Alert
-	plan        planner
-	state       screenState
+	plan        *schedule.Site
+	state       schedule.Screen
 	stateFrom   time.Time // when state was worked out
 	stateUntil  time.Time // when it must be worked out again; zero: on a change only
 	stateKnown  bool
@@ -497,7 +498,7 @@ func (p *Player) schedule(now time.Time) {
 		p.setPace(time.Second / time.Duration(fps))
 		return
 	}
-	if p.state.off && p.state.alert == nil && p.state.banner == nil {
+	if p.state.Off && p.state.Alert == nil && p.state.Banner == nil {
 		// Outside the hours only the clock moves: a frame a minute.
 		p.setPace(time.Minute)
 	} else {
@@ -512,12 +513,12 @@ func (p *Player) schedule(now time.Time) {
 	}
 	nextMinute := now.Truncate(time.Minute).Add(time.Minute)
 	switch {
-	case p.state.alert != nil:
+	case p.state.Alert != nil:
 		sooner(p.full.nextTurn(now))
 		if len(p.full.panels) == 0 {
 			sooner(nextMinute) // the clock stands in for its text
 		}
-	case p.state.off:
+	case p.state.Off:
 		if p.cfg.OffHours == siteconfig.OffClock {
 			sooner(nextMinute)
 		}
@@ -526,7 +527,7 @@ func (p *Player) schedule(now time.Time) {
 	case p.next != nil:
 		sooner(p.cur.start.Add(p.cur.spec.duration))
 	}
-	if p.banner != nil && p.state.alert == nil {
+	if p.banner != nil && p.state.Alert == nil {
 		sooner(p.banner.nextTurn(now))
 	}
 	sooner(p.stateUntil)
@@ -575,16 +576,16 @@ func (p *Player) Draw(screen *ebiten.Image) {
 	// Canvases are opaque and cover the screen: no clearing needed.
 	switch {
 	case !whole:
-	case p.state.alert != nil && p.full != nil && p.full.canvas != nil:
+	case p.state.Alert != nil && p.full != nil && p.full.canvas != nil:
 		p.full.draw(screen, p.base)
-	case p.state.alert != nil:
-		bg, _ := severityColors(p.state.alert.Severity)
+	case p.state.Alert != nil:
+		bg, _ := severityColors(p.state.Alert.Severity)
 		screen.Fill(bg)
-	case p.state.off && p.cfg.OffHours == siteconfig.OffClock && p.off.canvas != nil:
+	case p.state.Off && p.cfg.OffHours == siteconfig.OffClock && p.off.canvas != nil:
 		op := &ebiten.DrawImageOptions{}
 		op.GeoM = p.base
 		screen.DrawImage(p.off.canvas, op)
-	case p.state.off:
+	case p.state.Off:
 		screen.Fill(color.Black)
 	case p.cur == nil || p.cur.canvas == nil:
 		screen.Fill(p.cfg.Display.Background)
@@ -599,13 +600,13 @@ func (p *Player) Draw(screen *ebiten.Image) {
 	if !covered {
 		p.tick.draw(screen, crawl, p.base)
 	}
-	if whole && p.state.alert == nil && p.banner != nil && p.banner.canvas != nil {
+	if whole && p.state.Alert == nil && p.banner != nil && p.banner.canvas != nil {
 		p.banner.draw(screen, p.base)
 	}
 	if whole {
-		p.dim(screen, Rect{W: float64(p.lay.w), H: float64(p.lay.h)}, p.state.level)
+		p.dim(screen, Rect{W: float64(p.lay.w), H: float64(p.lay.h)}, p.state.Brightness)
 	} else {
-		p.dim(screen, p.tick.band, p.state.level)
+		p.dim(screen, p.tick.band, p.state.Brightness)
 	}
 	if p.capture != nil {
 		p.capture.afterDraw(p, screen)

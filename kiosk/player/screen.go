@@ -5,23 +5,29 @@ import (
 
 	"github.com/vnict/kiosk/content/alert"
 	"github.com/vnict/kiosk/kiosk/report"
+	"github.com/vnict/kiosk/kiosk/schedule"
 	"github.com/vnict/kiosk/kiosk/siteconfig"
 )
 
 // newPlanner returns the planner for cfg. A capture of the program shows
 // every slide as in the hours at full brightness (it runs at whatever
 // time it is run); a capture by steps shows the screen as scheduled.
-func (p *Player) newPlanner(cfg *siteconfig.Config) planner {
-	sp := newSitePlanner(cfg)
-	if p.capture != nil && len(p.capture.opts.Steps) == 0 {
-		sp.hours, sp.steps = report.Schedule{}, nil
+func (p *Player) newPlanner(cfg *siteconfig.Config) *schedule.Site {
+	site, err := schedule.NewSite(cfg)
+	if err != nil {
+		// Validate refuses such a config; play all day at full brightness.
+		p.log.Error("site schedule unusable; playing all day", "err", err)
+		site = &schedule.Site{ID: cfg.Site.ID, Zone: cfg.Location()}
 	}
-	return sp
+	if p.capture != nil && len(p.capture.opts.Steps) == 0 {
+		site.Hours, site.Brightness = nil, nil
+	}
+	return site
 }
 
 // covered reports whether something other than the slides fills the
 // screen: a full-screen alert, or the off-hours screen.
-func (p *Player) covered() bool { return p.state.alert != nil || p.state.off }
+func (p *Player) covered() bool { return p.state.Alert != nil || p.state.Off }
 
 // updateScreen works out the screen's state again when the alerts have
 // changed, when the time of a scheduled change has come, or when the clock
@@ -38,22 +44,22 @@ func (p *Player) updateScreen(now time.Time) {
 	p.state = p.plan.At(now, p.alerts)
 	p.stateFrom, p.stateUntil, p.stateKnown = now, p.plan.NextChange(now, p.alerts), true
 
-	p.full = p.swapView(p.full, p.state.alert, true, now)
-	p.banner = p.swapView(p.banner, p.state.banner, false, now)
-	if prev.off != p.state.off || !sameAlert(prev.alert, p.state.alert) || !sameAlert(prev.banner, p.state.banner) || prev.level != p.state.level {
+	p.full = p.swapView(p.full, p.state.Alert, true, now)
+	p.banner = p.swapView(p.banner, p.state.Banner, false, now)
+	if prev.Off != p.state.Off || !sameAlert(prev.Alert, p.state.Alert) || !sameAlert(prev.Banner, p.state.Banner) || prev.Brightness != p.state.Brightness {
 		p.dirty = true
-		p.log.Info("screen", "off_hours", p.state.off, "alert", viewName(p.full), "banner", viewName(p.banner), "brightness", p.state.level)
+		p.log.Info("screen", "off_hours", p.state.Off, "alert", viewName(p.full), "banner", viewName(p.banner), "brightness", p.state.Brightness)
 	}
 	// The display sleeps outside the hours, unless an alert wakes it.
-	p.dpms.set(p.state.off && p.state.alert == nil && p.state.banner == nil)
+	p.dpms.set(p.state.Off && p.state.Alert == nil && p.state.Banner == nil)
 
 	if ao, ok := p.obs.(alertObserver); ok {
 		id := ""
 		switch {
-		case p.state.alert != nil:
-			id = p.state.alert.ID
-		case p.state.banner != nil:
-			id = p.state.banner.ID
+		case p.state.Alert != nil:
+			id = p.state.Alert.ID
+		case p.state.Banner != nil:
+			id = p.state.Banner.ID
 		}
 		ao.Alerting(now, id)
 	}
@@ -89,11 +95,11 @@ func (p *Player) swapView(v *alertView, a *alert.Alert, full bool, now time.Time
 // alert's next language, the off-hours clock's new minute.
 func (p *Player) refreshCover(now time.Time) {
 	switch {
-	case p.state.alert != nil:
+	case p.state.Alert != nil:
 		if p.full.refresh(now, p.standbySlide(now), p.refreshStandby) {
 			p.dirty = true
 		}
-	case p.state.off:
+	case p.state.Off:
 		if p.cfg.OffHours == siteconfig.OffClock && p.refreshOff(now) {
 			p.dirty = true
 		}
@@ -108,9 +114,9 @@ func (p *Player) refreshCover(now time.Time) {
 func (p *Player) screenRegions(now time.Time) []Region {
 	var out []Region
 	switch {
-	case p.state.alert != nil:
+	case p.state.Alert != nil:
 		return p.full.regions(now, p.standby)
-	case p.state.off:
+	case p.state.Off:
 		if p.cfg.OffHours == siteconfig.OffClock {
 			out = append(out, p.off.regions...)
 		}

@@ -307,14 +307,14 @@ func TestAlertsHoursAndBrightnessOnScreen(t *testing.T) {
 		{"banner-lo.png", want{banner: "road-n91#3", level: 1, lang: "lo", colour: moderateAmber, share: 0.5}},
 		{"banner-zh.png", want{banner: "road-n91#3", level: 1, lang: "zh", colour: moderateAmber, share: 0.5}},
 		{"banner-en.png", want{banner: "road-n91#3", level: 1, lang: "en", colour: moderateAmber, share: 0.5}},
-		{"extreme.png", want{alert: "gate-closed#1", banner: "road-n91#3", level: 1, lang: "lo", colour: extremeRed, share: 0.5}},
+		{"extreme.png", want{alert: "gate-closed#1", level: 1, lang: "lo", colour: extremeRed, share: 0.5}},
 		{"cancelled.png", want{banner: "road-n91#3", level: 1, colour: moderateAmber, share: 0.5}},
 		{"clear.png", want{level: 1}},
 		{"dim.png", want{level: 0.4}},
 		{"off-clock.png", want{off: true, level: 0.4}},
-		{"night-alert.png", want{alert: "storm-night#1", off: true, level: 0.4, lang: "vi", colour: severeOrange, share: 0.5}},
+		{"night-alert.png", want{alert: "storm-night#1", level: 0.4, lang: "vi", colour: severeOrange, share: 0.5}},
 		{"off-clock-later.png", want{off: true, level: 0.4}},
-		{"unlaid.png", want{alert: "no-font#1", off: true, level: 0.4, colour: extremeRed, share: 0.5}},
+		{"unlaid.png", want{alert: "no-font#1", level: 0.4, colour: extremeRed, share: 0.5}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
