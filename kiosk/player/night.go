@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/hajimehoshi/ebiten/v2"
-
 )
 
 // offDrift is how often the off-hours clock moves, against burn-in.
