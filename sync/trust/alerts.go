@@ -91,7 +91,14 @@ func SignAlert(a alert.Alert, signers ...signature.Signer) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("trust: sign alert %s: canonical JSON: %w", a.ID, err)
 	}
-	env := alertEnvelope{Signed: payload}
+	// The envelope holds the alert as plain JSON: canonical JSON leaves a
+	// line break in a body raw, which is not JSON. Verification signs and
+	// checks the canonical form of whatever is stored.
+	plain, err := json.Marshal(a)
+	if err != nil {
+		return nil, fmt.Errorf("trust: sign alert %s: %w", a.ID, err)
+	}
+	env := alertEnvelope{Signed: plain}
 	for _, s := range signers {
 		id, err := signerKeyID(s)
 		if err != nil {
