@@ -44,6 +44,8 @@ const usage = `usage:
   kioskctl provision SITE --name NAME --root ROOT [--groups G] --template CONFIG --out DIR [--secure]
                                         give a site its S3 user and write its config, secret and root
   kioskctl status [--offline] [--root ROOT]  the fleet table; with --root, when signatures expire
+  kioskctl alert --key K (--id ID ... | --cap FILE | --cancel ID)
+                                        sign and publish an emergency alert (details: kioskctl alert -h)
   kioskctl report --from DAY [--to DAY] [--sites DIR] [--out DIR]
                                         uptime and proof-of-play per site, day and month: CSV and HTML
 The store is --store s3://BUCKET/PREFIX (with --endpoint, credentials in
@@ -98,6 +100,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runStatus(ctx, args[1:], stdout)
 	case "report":
 		return runReport(ctx, args[1:], stdout, stderr)
+	case "alert":
+		return runAlert(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
