@@ -179,6 +179,12 @@ func ParseTime(s string, loc *time.Location) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("%q: want a date (2026-12-24), a local time (2026-12-24T18:30) or an RFC 3339 time (2026-12-24T18:30:00+07:00)", s)
 }
 
+// absolute reports whether a schedule bound carries its own offset.
+func absolute(s string) bool {
+	_, err := time.Parse(time.RFC3339, s)
+	return err == nil
+}
+
 var weekdayNames = [7]string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
 
 // ParseWeekday reads "mon" ... "sun".
@@ -291,7 +297,8 @@ func validateSchedule(s *Schedule, field string, bad func(field, format string, 
 	if s.Until != "" && err2 != nil {
 		bad(field+".until", "%v", err2)
 	}
-	if s.From != "" && s.Until != "" && err == nil && err2 == nil && !until.After(from) {
+	// A local time and one with an offset compare only at a site.
+	if s.From != "" && s.Until != "" && err == nil && err2 == nil && absolute(s.From) == absolute(s.Until) && !until.After(from) {
 		bad(field+".until", "%q is not after from %q: the item would never play", s.Until, s.From)
 	}
 	seen := map[string]bool{}

@@ -62,6 +62,9 @@ func TestScheduleErrors(t *testing.T) {
 		{name: "until not a time", edit: func(m map[string]any) { sched(m)["until"] = "tomorrow" }, field: "items[0].schedule.until"},
 		{name: "until before from", edit: func(m map[string]any) { sched(m)["until"] = "2026-11-30" }, field: "items[0].schedule.until", substr: "never play"},
 		{name: "until equals from", edit: func(m map[string]any) { sched(m)["until"] = "2026-12-01T00:00" }, field: "items[0].schedule.until"},
+		{name: "until before from, both with offsets", edit: func(m map[string]any) {
+			sched(m)["from"], sched(m)["until"] = "2026-12-01T10:00:00+07:00", "2026-12-01T03:00:00Z"
+		}, field: "items[0].schedule.until", substr: "never play"},
 		{name: "weekday unknown", edit: func(m map[string]any) { sched(m)["weekdays"] = []any{"mon", "Monday"} }, field: "items[0].schedule.weekdays[1]", substr: `"mon"`},
 		{name: "weekday twice", edit: func(m map[string]any) { sched(m)["weekdays"] = []any{"mon", "mon"} }, field: "items[0].schedule.weekdays[1]", substr: "twice"},
 		{name: "hour window from", edit: func(m map[string]any) {
