@@ -153,7 +153,7 @@ func (c *capturer) beforeUpdate(p *Player) (done, hold bool) {
 			return true, false
 		}
 	}
-	c.clock.Set(p.cur.start.Add(p.cur.spec.duration))
+	c.clock.Set(slideEnd(p.cur))
 	return false, false
 }
 
@@ -179,6 +179,16 @@ func (c *capturer) stepUpdate(p *Player) (done, hold bool) {
 	if p.fading && !p.covered() {
 		c.clock.Set(p.fadeStart.Add(p.cfg.Playback.Transition))
 		return false, false
+	}
+	if !p.covered() && p.cur.standby && p.next == nil && !p.idle {
+		// A slide left at its window's end: the next comes, once the
+		// slides prepared before that end have been dropped.
+		for deadline := time.Now().Add(c.opts.Timeout); p.next == nil && !p.idle && time.Now().Before(deadline); {
+			c.wait(p)
+		}
+		if p.next != nil {
+			return false, false
+		}
 	}
 	now := c.clock.Now()
 	f := &CapturedFrame{File: st.File, Item: p.cur.itemID(), Langs: p.cur.spec.langs, Regions: p.screenRegions(now),

@@ -371,11 +371,15 @@ func (p *Player) Update() error {
 		// still; it goes on when the screen shows slides again.
 		p.refreshCover(now)
 	} else {
-		if p.next == nil {
+	take:
+		for p.next == nil {
+			// A slide whose window has passed is dropped, and the
+			// loader's next one taken.
 			select {
 			case s := <-p.load.out:
 				p.accept(s, now)
 			default:
+				break take
 			}
 		}
 		p.advance(now)
@@ -396,6 +400,10 @@ func (p *Player) accept(s *slide, now time.Time) {
 		return // laid out for a config no longer in force
 	}
 	p.idle = s.standby
+	if !s.standby && !s.spec.playableAt(now) {
+		p.log.Debug("slide dropped: outside its window", "item", s.spec.item.ID, "since", s.spec.since, "until", s.spec.until)
+		return
+	}
 	if s.standby {
 		if s.problem != p.problem {
 			p.problem = s.problem
@@ -435,21 +443,49 @@ func (p *Player) advance(now time.Time) {
 		p.contentShown(now)
 		return
 	}
+	if p.next != nil && !p.next.standby && !p.next.spec.playableAt(now) {
+		// Held while the screen was covered, and its window has passed.
+		p.next.release()
+		p.next = nil
+	}
+	ended := !p.cur.standby && !p.cur.spec.until.IsZero() && !now.Before(p.cur.spec.until)
+	if ended && p.next == nil {
+		// The slide's window has ended and no other is ready: it leaves
+		// the screen now, for the standby slide.
+		p.cur.release()
+		p.cur = p.standbySlide(now)
+		p.cur.start = now
+		p.dirty = true
+		p.contentShown(now)
+		return
+	}
 	if p.next == nil {
 		return
 	}
 	switch {
-	case p.cur.standby && p.shown == 0 && !p.next.standby:
+	case ended || p.cur.standby && p.shown == 0 && !p.next.standby:
+		// The first content cuts in over the start-up standby slide, and
+		// a slide whose window has ended is cut at that second.
 		// The first content cuts in over the start-up standby slide.
 		p.cur.release()
 		p.cur, p.next = p.next, nil
 		p.cur.start = now
 		p.dirty = true
 		p.contentShown(now)
-	case p.cur.standby || now.Sub(p.cur.start) >= p.cur.spec.duration:
+	case p.cur.standby || !now.Before(slideEnd(p.cur)):
 		// Content replaces standby at once; a slide ends when its time is up.
 		p.fading, p.fadeStart = true, now
 	}
+}
+
+// slideEnd is when a content slide's time on screen is up: after its
+// duration, or at the end of its window if that comes first.
+func slideEnd(s *slide) time.Time {
+	end := s.start.Add(s.spec.duration)
+	if u := s.spec.until; !u.IsZero() && u.Before(end) {
+		return u
+	}
+	return end
 }
 
 // contentShown notes that the current slide has just come on screen.
@@ -525,7 +561,9 @@ func (p *Player) schedule(now time.Time) {
 	case p.cur.standby:
 		sooner(nextMinute)
 	case p.next != nil:
-		sooner(p.cur.start.Add(p.cur.spec.duration))
+		sooner(slideEnd(p.cur))
+	default:
+		sooner(p.cur.spec.until) // it leaves at the end of its window
 	}
 	if p.banner != nil && p.state.Alert == nil {
 		sooner(p.banner.nextTurn(now))

@@ -158,6 +158,16 @@ var scenarios = map[string]struct {
 			}
 		},
 	},
+	"window": {
+		config: "off_hours: clock\n",
+		steps: func(b *book) []CaptureStep {
+			return []CaptureStep{
+				{At: at("10:00:00"), File: "campaign.png"},
+				{At: at("10:00:19"), File: "campaign-last.png"},
+				{At: at("10:00:20"), File: "after-campaign.png"},
+			}
+		},
+	},
 	"black": {
 		config: "off_hours: black\n",
 		steps: func(b *book) []CaptureStep {
@@ -201,12 +211,21 @@ func runScenario(name, dir string) error {
 	}
 	// One picture for every language, on screen for an hour: the slide
 	// under the alerts stays the same from step to step.
+	var items []content.Item
 	for _, it := range b.Manifest.Items {
-		if it.ID == "border-map" {
+		switch {
+		case it.ID == "border-map":
 			it.Duration = content.Duration(time.Hour)
-			b.Manifest.Items = []content.Item{it}
+			items = append(items, it)
+		case it.ID == "welcome" && name == "window":
+			// A campaign that replaces the loop until 10:00:20, its
+			// slides an hour long: it must leave at that second.
+			it.Duration = content.Duration(time.Hour)
+			it.Schedule = &content.Schedule{Until: "2026-03-02T10:00:20", Priority: 1}
+			items = append(items, it)
 		}
 	}
+	b.Manifest.Items = items
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	alerts := &book{changed: make(chan struct{}, 1)}
 	p, err := New(Options{Config: cfg, Source: staticBundle{b}, Fonts: fonts.NewLoader(log, filepath.Join(dir, "fonts")), Log: log,
@@ -373,6 +392,17 @@ func TestAlertsHoursAndBrightnessOnScreen(t *testing.T) {
 	}
 	if a, b := frames["off-clock.png"], frames["off-clock-later.png"]; len(a.Regions) > 0 && len(b.Regions) > 0 && a.Regions[0].Rect == b.Regions[0].Rect {
 		t.Errorf("the off-hours clock did not move in 40 minutes: %v", a.Regions[0].Rect)
+	}
+}
+
+// TestSlideLeavesAtItsWindowEnd: a slide whose item's window ends leaves
+// the screen at that second, not at the end of its hour-long duration.
+func TestSlideLeavesAtItsWindowEnd(t *testing.T) {
+	_, frames, _ := capture(t, "window")
+	for file, want := range map[string]string{"campaign.png": "welcome", "campaign-last.png": "welcome", "after-campaign.png": "border-map"} {
+		if got := frames[file].Item; got != want {
+			t.Errorf("%s shows %q, want %q", file, got, want)
+		}
 	}
 }
 
