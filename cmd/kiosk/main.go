@@ -80,6 +80,7 @@ func run(ctx context.Context, f *cli.Flags, stderr io.Writer, started time.Time)
 	var src player.Source
 	var unmapped atomic.Pointer[player.Player]
 	var observer player.Observer
+	var alerts player.AlertSource
 	measuring := f.Capture != "" || f.Summary != "" || f.FrameStats != ""
 	if cfg.Content.Cache != "" && !f.Demo {
 		// The sync agent keeps the cache current; the player plays it
@@ -130,6 +131,9 @@ func run(ctx context.Context, f *cli.Flags, stderr io.Writer, started time.Time)
 			}
 		}()
 		src = site.Cache
+		if site.Alerts != nil {
+			alerts = site.Alerts
+		}
 	} else if src, err = openSource(cfg, f.Demo, log); err != nil {
 		return err
 	}
@@ -139,6 +143,7 @@ func run(ctx context.Context, f *cli.Flags, stderr io.Writer, started time.Time)
 		Fonts:    fonts.NewLoader(log, f.FontCache),
 		Log:      log,
 		Observer: observer,
+		Alerts:   alerts,
 	}
 	if f.Capture != "" || f.Summary != "" {
 		if f.Capture != "" {
