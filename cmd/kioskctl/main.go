@@ -26,6 +26,7 @@ var errFindings = errors.New("the bundle has errors")
 const usage = `usage:
   kioskctl index BUNDLE                 record every file's size and SHA-256 in BUNDLE/manifest.json
   kioskctl lint BUNDLE --site CONFIG    check that the site can play the bundle
+  kioskctl schedule BUNDLE --site CONFIG --day DAY  what the site plays that day, hour by hour
   kioskctl keygen NAME [--dir DIR]      make a signing key pair (NAME.key mode 0600, NAME.pub)
   kioskctl init-repo --root-key K --approver NAME=PUB... --threshold N --publisher PUB
                                         create the TUF repository in the store
@@ -72,6 +73,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runIndex(args[1:], stdout)
 	case "lint":
 		return runLint(args[1:], stdout, log)
+	case "schedule":
+		return runSchedule(args[1:], stdout)
 	case "keygen":
 		return runKeygen(args[1:], stdout)
 	case "init-repo":

@@ -199,7 +199,9 @@ func stepAt(t *testing.T, steps []step, at time.Time) step {
 	return step{}
 }
 
-func day(d, hh, mm, ss int) time.Time { return weekStart.AddDate(0, 0, d).Add(time.Duration(hh)*time.Hour + time.Duration(mm)*time.Minute + time.Duration(ss)*time.Second) }
+func day(d, hh, mm, ss int) time.Time {
+	return weekStart.AddDate(0, 0, d).Add(time.Duration(hh)*time.Hour + time.Duration(mm)*time.Minute + time.Duration(ss)*time.Second)
+}
 
 func TestSimulatedWeek(t *testing.T) {
 	sites := map[string]string{"tinh-bien": "tinh-bien.yaml", "le-tri": "le-tri.yaml", "wall": "wall.yaml"}
