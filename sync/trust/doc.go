@@ -35,6 +35,10 @@
 //	                                  the signatures gathered so far
 //	tuf/staged/targets/<sha256>.<name> the staged target files
 //	tuf/approvers.json                key ID -> approver name, for display only
+//	tuf/metadata/alerts/<id>.json     emergency alerts, each signed by the
+//	                                  alerts role (RoleAlerts; alerts.go)
+//	tuf/metadata/alert-index.json     which alerts are stored, for sites,
+//	                                  which may read but not list (a hint)
 //
 // Nothing a site trusts comes from approvers.json or the staging area.
 //
