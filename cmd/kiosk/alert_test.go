@@ -10,6 +10,8 @@ import (
 	"image/color"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -104,7 +106,7 @@ func TestAlertOnScreen(t *testing.T) {
 		t.Fatal(err)
 	}
 	cmd.Wait()
-	offline := rewriteEndpoint(t, cfg, "127.0.0.1:1")
+	offline := rewriteSync(t, cfg, "offline.yaml", "endpoint", "127.0.0.1:1")
 	_, log2 := startKioskEnv(t, offline, "DISPLAY="+x.Display)
 	log2.waitFor(t, "alerts restored from the book", 1)
 	x.waitScreen(t, "6-after-restart", 20*time.Second, alerting)
@@ -112,7 +114,7 @@ func TestAlertOnScreen(t *testing.T) {
 
 // addAlertsRole gives d's repository an alerts role with one on-duty key,
 // by a root rotation, and returns the key.
-func addAlertsRole(t *testing.T, d *publishtest.Department) signature.Signer {
+func addAlertsRole(t testing.TB, d *publishtest.Department) signature.Signer {
 	t.Helper()
 	dir := t.TempDir()
 	if err := trust.GenerateKey(dir, "duty"); err != nil {
@@ -133,7 +135,7 @@ func addAlertsRole(t *testing.T, d *publishtest.Department) signature.Signer {
 	return s
 }
 
-func publishAlert(t *testing.T, d *publishtest.Department, duty signature.Signer, a alert.Alert) {
+func publishAlert(t testing.TB, d *publishtest.Department, duty signature.Signer, a alert.Alert) {
 	t.Helper()
 	if err := trust.PublishAlert(context.Background(), d.Store, d.Root, a, []signature.Signer{duty}, time.Now()); err != nil {
 		t.Fatalf("publish alert %s serial %d: %v", a.ID, a.Serial, err)
@@ -184,27 +186,21 @@ func plantAlert(t *testing.T, d *publishtest.Department, id string, data []byte)
 	}
 }
 
-// rewriteEndpoint writes a copy of the site config at cfg, beside it,
-// with the store's endpoint replaced.
-func rewriteEndpoint(t *testing.T, cfg, endpoint string) string {
+// rewriteSync writes a copy of the site config at cfg, beside it as name,
+// with the sync section's field set to value (the field must be there).
+func rewriteSync(t testing.TB, cfg, name, field, value string) string {
 	t.Helper()
 	data, err := os.ReadFile(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []string
-	for _, l := range strings.Split(string(data), "\n") {
-		if strings.HasPrefix(l, "sync:") {
-			i, j := strings.Index(l, "endpoint: \""), 0
-			if i >= 0 {
-				j = strings.Index(l[i+11:], "\"")
-				l = l[:i+11] + endpoint + l[i+11+j:]
-			}
-		}
-		out = append(out, l)
+	re := regexp.MustCompile(`(?m)^(sync: \{.*\b` + field + `: )("[^"]*"|[^,}]*)`)
+	if !re.Match(data) {
+		t.Fatalf("%s: no sync.%s to rewrite", cfg, field)
 	}
-	path := filepath.Join(filepath.Dir(cfg), "offline.yaml")
-	if err := os.WriteFile(path, []byte(strings.Join(out, "\n")), 0o644); err != nil {
+	out := re.ReplaceAll(data, []byte("${1}"+strconv.Quote(value)))
+	path := filepath.Join(filepath.Dir(cfg), name)
+	if err := os.WriteFile(path, out, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return path

@@ -228,7 +228,7 @@ func TestNothingPlayableShowsStandby(t *testing.T) {
 
 // frameDir is where a test's frames go: under KIOSK_FRAMES_DIR when set (to
 // look at them afterwards), else a temporary folder.
-func frameDir(t *testing.T, name string) string {
+func frameDir(t testing.TB, name string) string {
 	t.Helper()
 	root := os.Getenv("KIOSK_FRAMES_DIR")
 	if root == "" {

@@ -31,7 +31,7 @@ type xScreen struct {
 
 // startXScreen starts Xvfb with one w×h screen on a free display number
 // and stops it at the end of the test.
-func startXScreen(t *testing.T, w, h int) *xScreen {
+func startXScreen(t testing.TB, w, h int) *xScreen {
 	t.Helper()
 	dir := t.TempDir()
 	// -displayfd has the server pick a free display and write its number.
@@ -72,6 +72,29 @@ func (x *xScreen) Grab() (*image.RGBA, error) {
 		return nil, err
 	}
 	return decodeXWD(data)
+}
+
+// Pixel reads one pixel of the screen without reading the rest: fast
+// enough to watch for a change every few milliseconds.
+func (x *xScreen) Pixel(px, py int) (color.RGBA, error) {
+	f, err := os.Open(x.fb)
+	if err != nil {
+		return color.RGBA{}, err
+	}
+	defer f.Close()
+	var h [100]byte
+	if _, err := f.ReadAt(h[:], 0); err != nil {
+		return color.RGBA{}, err
+	}
+	u := func(i int) uint32 { return binary.BigEndian.Uint32(h[4*i:]) }
+	if u(2) != 2 || u(11) != 32 || u(7) != 0 || u(14) != 0xff0000 || u(15) != 0xff00 || u(16) != 0xff {
+		return color.RGBA{}, errors.New("xwd: not the 32-bit little-endian RGB layout Xvfb writes")
+	}
+	var b [4]byte
+	if _, err := f.ReadAt(b[:], int64(u(0))+12*int64(u(19))+int64(py)*int64(u(12))+4*int64(px)); err != nil {
+		return color.RGBA{}, err
+	}
+	return color.RGBA{b[2], b[1], b[0], 255}, nil
 }
 
 // decodeXWD reads a ZPixmap XWD image of 24 or 32 bits a pixel, as Xvfb

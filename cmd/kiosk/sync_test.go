@@ -59,7 +59,7 @@ func TestPlaysWhatIsPublished(t *testing.T) {
 // writeSyncedSite writes the config of a site syncing from d's store with
 // the given credentials, with its root and secret files beside it, and
 // returns its path.
-func writeSyncedSite(t *testing.T, d *publishtest.Department, accessKey, secretKey, extra string) string {
+func writeSyncedSite(t testing.TB, d *publishtest.Department, accessKey, secretKey, extra string) string {
 	t.Helper()
 	site := t.TempDir()
 	os.WriteFile(filepath.Join(site, "root.json"), d.Root, 0o644)
