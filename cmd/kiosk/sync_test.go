@@ -40,7 +40,7 @@ func TestPlaysWhatIsPublished(t *testing.T) {
 	}
 	release(bundle)
 	log.waitFor(t, "publication activated", 1)
-	log.waitFor(t, "version=1 slides=", 1)
+	log.waitFor(t, "version=1 schedule=", 1)
 	log.waitFor(t, "first content slide", 1)
 
 	contenttest.EditManifest(t, bundle, func(m map[string]any) { m["version"] = 2 })
@@ -48,7 +48,7 @@ func TestPlaysWhatIsPublished(t *testing.T) {
 		t.Fatal(err)
 	}
 	release(bundle)
-	log.waitFor(t, "version=2 slides=", 1)
+	log.waitFor(t, "version=2 schedule=", 1)
 	// Slides go on in the same process.
 	log.waitFor(t, "msg=slide", strings.Count(log.String(), "msg=slide")+2)
 	if cmd.ProcessState != nil {
