@@ -71,6 +71,8 @@ func BenchmarkAlertToScreen(b *testing.B) {
 		}
 	}
 	b.StopTimer()
+	b.Logf("alert latencies (ms): %.0f", on)
+	b.Logf("cancel latencies (ms): %.0f", off)
 	b.ReportMetric(median(on), "median-ms")
 	b.ReportMetric(slices.Max(on), "max-ms")
 	b.ReportMetric(median(off), "cancel-median-ms")
