@@ -129,20 +129,29 @@ func runIndex(args []string, stdout io.Writer) error {
 	return nil
 }
 
-func runLint(args []string, stdout io.Writer, log *slog.Logger) error {
-	fset := flag.NewFlagSet("lint", flag.ContinueOnError)
-	site := fset.String("site", "", "site config (YAML)")
-	fontCache := fset.String("font-cache", "", "folder for the system font index (default: the user cache)")
-	// Accept the bundle before or after the flags.
+// parseWithBundle parses a command's flags with its one BUNDLE argument
+// before or after them, and returns the bundle ("" when none was given).
+func parseWithBundle(fset *flag.FlagSet, args []string) (string, error) {
 	var bundle string
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
 		bundle, args = args[0], args[1:]
 	}
 	if err := fset.Parse(args); err != nil {
-		return err
+		return "", err
 	}
 	if bundle == "" && fset.NArg() == 1 {
 		bundle = fset.Arg(0)
+	}
+	return bundle, nil
+}
+
+func runLint(args []string, stdout io.Writer, log *slog.Logger) error {
+	fset := flag.NewFlagSet("lint", flag.ContinueOnError)
+	site := fset.String("site", "", "site config (YAML)")
+	fontCache := fset.String("font-cache", "", "folder for the system font index (default: the user cache)")
+	bundle, err := parseWithBundle(fset, args)
+	if err != nil {
+		return err
 	}
 	if bundle == "" || *site == "" {
 		return errors.New("lint: want BUNDLE and --site CONFIG")

@@ -20,15 +20,9 @@ func runSchedule(args []string, stdout io.Writer) error {
 	fset := flag.NewFlagSet("schedule", flag.ContinueOnError)
 	site := fset.String("site", "", "site config (YAML)")
 	dayFlag := fset.String("day", "", "the day, YYYY-MM-DD, in the site's zone")
-	var bundle string
-	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
-		bundle, args = args[0], args[1:]
-	}
-	if err := fset.Parse(args); err != nil {
+	bundle, err := parseWithBundle(fset, args)
+	if err != nil {
 		return err
-	}
-	if bundle == "" && fset.NArg() == 1 {
-		bundle = fset.Arg(0)
 	}
 	if bundle == "" || *site == "" || *dayFlag == "" {
 		return errors.New("schedule: want BUNDLE, --site CONFIG and --day YYYY-MM-DD")
