@@ -9,7 +9,12 @@
 // draw. Warnings are for a person to judge: images far from the screen's
 // shape, Khmer or Lao text with no break opportunity (which the player must
 // break inside a word), items missing one of the site's languages, unknown
-// manifest fields.
+// manifest fields, targets that look mistyped, items that never play at the
+// site (always preempted, or only outside its hours), a bundle of which
+// nothing plays there. An item whose schedule never plays anywhere is an
+// error. Notes (Info) say which items, or whether the bundle, are for other
+// sites: one bundle serves many sites, so that asks for nothing; such items
+// are not checked against the site's fonts, languages and screen.
 package lint
 
 import (
@@ -33,6 +38,9 @@ import (
 type Finding struct {
 	// Error is true for a problem that must block approval.
 	Error bool
+	// Info is true for a note that asks for nothing, such as an item
+	// targeted at other sites.
+	Info bool
 	// Item, Lang and File locate the problem where they apply.
 	Item, Lang, File string
 	Message          string
@@ -40,8 +48,11 @@ type Finding struct {
 
 func (f Finding) String() string {
 	level := "warning"
-	if f.Error {
+	switch {
+	case f.Error:
 		level = "error"
+	case f.Info:
+		level = "info"
 	}
 	loc := ""
 	if f.Item != "" {
@@ -69,6 +80,18 @@ func (r *Report) Errors() int {
 	n := 0
 	for _, f := range r.Findings {
 		if f.Error {
+			n++
+		}
+	}
+	return n
+}
+
+// Warnings counts the findings for a person to judge: neither errors nor
+// notes.
+func (r *Report) Warnings() int {
+	n := 0
+	for _, f := range r.Findings {
+		if !f.Error && !f.Info {
 			n++
 		}
 	}
@@ -120,9 +143,13 @@ func Bundle(fsys fs.FS, source string, cfg *siteconfig.Config, fl FontLoader) *R
 	if err != nil {
 		r.add(Finding{Error: true, Message: fmt.Sprintf("no font of the bundle or of site %s could be loaded: %v", cfg.Site.ID, err)})
 	}
+	targeted := checkSchedule(r, &b.Manifest, cfg)
 	checkedImages := map[string]bool{}
 	for i := range b.Manifest.Items {
 		it := &b.Manifest.Items[i]
+		if targeted != nil && !targeted[it.ID] {
+			continue // for other sites; the info above says so
+		}
 		langs := it.Languages(cfg.Languages)
 		if len(langs) == 0 {
 			r.add(Finding{Item: it.ID, Message: fmt.Sprintf("has none of the site's languages %v; the site will not show it", cfg.Languages)})
