@@ -13,6 +13,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 
@@ -82,11 +84,11 @@ func Parse(name string, data []byte, opts Options) (Message, error) {
 		return Message{}, &content.FieldError{File: name, Err: fmt.Errorf("larger than %d bytes, the most a CAP message may be", MaxSize)}
 	}
 	if err := scan(data); err != nil {
-		return Message{}, &content.FieldError{File: name, Err: err}
+		return Message{}, &content.FieldError{File: name, Err: quotedError{err}}
 	}
 	var x xmlAlert
 	if err := xml.Unmarshal(data, &x); err != nil {
-		return Message{}, &content.FieldError{File: name, Err: fmt.Errorf("not a CAP message: %w", err)}
+		return Message{}, &content.FieldError{File: name, Err: quotedError{fmt.Errorf("not a CAP message: %w", err)}}
 	}
 	var errs []error
 	bad := problems{file: name, errs: &errs}
@@ -97,12 +99,61 @@ func Parse(name string, data []byte, opts Options) (Message, error) {
 	return m, nil
 }
 
+// quotedError is an error whose text quotes the file: its control and
+// format characters (a terminal's escapes, bidirectional overrides) are
+// written as escapes, so that printing it neither rewrites the duty
+// officer's terminal nor reorders what they read.
+type quotedError struct{ err error }
+
+func (e quotedError) Error() string {
+	s := e.err.Error()
+	if !strings.ContainsFunc(s, hidden) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if hidden(r) {
+			fmt.Fprintf(&b, "\\u%04x", r)
+		} else {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func (e quotedError) Unwrap() error { return e.err }
+
+func hidden(r rune) bool {
+	return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == utf8.RuneError
+}
+
+// single names the elements CAP 1.2 allows at most once in each parent
+// (alert, info, area, geocode): a message with two is refused, as readers
+// disagree on which counts.
+var single = map[string][]string{
+	"alert": {"identifier", "sender", "sent", "status", "msgType", "source", "scope", "restriction",
+		"addresses", "note", "references", "incidents"},
+	"info": {"language", "event", "urgency", "severity", "certainty", "audience", "senderName",
+		"headline", "description", "instruction", "web", "contact", "effective", "onset", "expires"},
+	"area":    {"areaDesc", "altitude", "ceiling"},
+	"geocode": {"valueName", "value"},
+}
+
 // scan checks the shape of the document before it is decoded: well-formed
 // XML, no DOCTYPE or other directive, one root element <alert> in the CAP
-// 1.2 namespace, at most MaxInfo info blocks.
+// 1.2 namespace, at most MaxInfo info blocks, and no element that CAP
+// allows once given twice in its parent. Elements of other namespaces are
+// skipped here and when decoding.
 func scan(data []byte) error {
 	d := xml.NewDecoder(bytes.NewReader(data))
 	depth, roots, infos := 0, 0, 0
+	// The open elements: each one's path for errors ("info[1].area[2]"),
+	// and how many of each CAP child it has had; nil outside CAP's.
+	type open struct {
+		path     string
+		children map[string]int
+	}
+	var stack []*open
 	for {
 		tok, err := d.Token()
 		if errors.Is(err, io.EOF) {
@@ -127,14 +178,36 @@ func scan(data []byte) error {
 					return fmt.Errorf("alert: namespace %q, want CAP 1.2's %q", t.Name.Space, Namespace)
 				}
 			}
-			if depth == 1 && t.Name.Local == "info" {
+			if depth == 1 && t.Name.Local == "info" && t.Name.Space == Namespace {
 				if infos++; infos > MaxInfo {
 					return fmt.Errorf("more than %d info blocks", MaxInfo)
 				}
 			}
+			var o *open
+			switch parent := stack[max(0, len(stack)-1):]; {
+			case t.Name.Space != Namespace:
+			case depth == 0:
+				o = &open{path: "alert", children: map[string]int{}}
+			case len(parent) == 1 && parent[0] != nil:
+				p := parent[0]
+				p.children[t.Name.Local]++
+				n := p.children[t.Name.Local]
+				kind := p.path[strings.LastIndexByte(p.path, '.')+1:]
+				kind, _, _ = strings.Cut(kind, "[")
+				if n > 1 && slices.Contains(single[kind], t.Name.Local) {
+					return fmt.Errorf("%s: more than one <%s>; CAP allows one, and readers disagree on which counts", p.path, t.Name.Local)
+				}
+				path := t.Name.Local
+				if p.path != "alert" {
+					path = p.path + "." + path
+				}
+				o = &open{path: fmt.Sprintf("%s[%d]", path, n), children: map[string]int{}}
+			}
+			stack = append(stack, o)
 			depth++
 		case xml.EndElement:
 			depth--
+			stack = stack[:len(stack)-1]
 		}
 	}
 	if roots == 0 {
@@ -143,38 +216,40 @@ func scan(data []byte) error {
 	return nil
 }
 
+// The element tags name CAP's namespace (Namespace), so that an element
+// of another namespace is not read as CAP's whatever its local name.
 type xmlAlert struct {
-	Identifier string    `xml:"identifier"`
-	Sender     string    `xml:"sender"`
-	Sent       string    `xml:"sent"`
-	Status     string    `xml:"status"`
-	MsgType    string    `xml:"msgType"`
-	Scope      string    `xml:"scope"`
-	References string    `xml:"references"`
-	Info       []xmlInfo `xml:"info"`
+	Identifier string    `xml:"urn:oasis:names:tc:emergency:cap:1.2 identifier"`
+	Sender     string    `xml:"urn:oasis:names:tc:emergency:cap:1.2 sender"`
+	Sent       string    `xml:"urn:oasis:names:tc:emergency:cap:1.2 sent"`
+	Status     string    `xml:"urn:oasis:names:tc:emergency:cap:1.2 status"`
+	MsgType    string    `xml:"urn:oasis:names:tc:emergency:cap:1.2 msgType"`
+	Scope      string    `xml:"urn:oasis:names:tc:emergency:cap:1.2 scope"`
+	References string    `xml:"urn:oasis:names:tc:emergency:cap:1.2 references"`
+	Info       []xmlInfo `xml:"urn:oasis:names:tc:emergency:cap:1.2 info"`
 }
 
 type xmlInfo struct {
-	Language    string    `xml:"language"`
-	Event       string    `xml:"event"`
-	Severity    string    `xml:"severity"`
-	Effective   string    `xml:"effective"`
-	Onset       string    `xml:"onset"`
-	Expires     string    `xml:"expires"`
-	Headline    string    `xml:"headline"`
-	Description string    `xml:"description"`
-	Instruction string    `xml:"instruction"`
-	Area        []xmlArea `xml:"area"`
+	Language    string    `xml:"urn:oasis:names:tc:emergency:cap:1.2 language"`
+	Event       string    `xml:"urn:oasis:names:tc:emergency:cap:1.2 event"`
+	Severity    string    `xml:"urn:oasis:names:tc:emergency:cap:1.2 severity"`
+	Effective   string    `xml:"urn:oasis:names:tc:emergency:cap:1.2 effective"`
+	Onset       string    `xml:"urn:oasis:names:tc:emergency:cap:1.2 onset"`
+	Expires     string    `xml:"urn:oasis:names:tc:emergency:cap:1.2 expires"`
+	Headline    string    `xml:"urn:oasis:names:tc:emergency:cap:1.2 headline"`
+	Description string    `xml:"urn:oasis:names:tc:emergency:cap:1.2 description"`
+	Instruction string    `xml:"urn:oasis:names:tc:emergency:cap:1.2 instruction"`
+	Area        []xmlArea `xml:"urn:oasis:names:tc:emergency:cap:1.2 area"`
 }
 
 type xmlArea struct {
-	AreaDesc string     `xml:"areaDesc"`
-	Geocode  []xmlValue `xml:"geocode"`
+	AreaDesc string     `xml:"urn:oasis:names:tc:emergency:cap:1.2 areaDesc"`
+	Geocode  []xmlValue `xml:"urn:oasis:names:tc:emergency:cap:1.2 geocode"`
 }
 
 type xmlValue struct {
-	ValueName string `xml:"valueName"`
-	Value     string `xml:"value"`
+	ValueName string `xml:"urn:oasis:names:tc:emergency:cap:1.2 valueName"`
+	Value     string `xml:"urn:oasis:names:tc:emergency:cap:1.2 value"`
 }
 
 // problems collects the field errors of one file.
