@@ -1,7 +1,6 @@
 package player
 
 import (
-	"fmt"
 	"image"
 	"image/color"
 	"math"
@@ -48,25 +47,14 @@ func (p *Player) refreshOff(now time.Time) bool {
 	box.X = (float64(w) - box.W) * float64(slot%3) / 2
 	box.Y = (float64(h) - box.H) * float64(slot/3) / 2
 	dim := scaleColor(p.cfg.Display.Foreground, 0.25)
-	lang := p.firstLang()
-	rows := []struct {
-		name, text string
-		bold       bool
-		h, size    float64
-	}{
+	rows := []infoRow{
 		{"clock", now.Format("15:04"), true, 0.5, 0.2},
-		{"date", fmt.Sprintf("%s, %s", vietnameseWeekdays[now.Weekday()], now.Format("02/01/2006")), false, 0.25, 0.05},
+		{"date", dateLine(now), false, 0.25, 0.05},
 		{"site", p.cfg.Site.Name, false, 0.25, 0.04},
 	}
-	y := box.Y
-	for _, r := range rows {
-		rb := Rect{X: box.X, Y: y, W: box.W, H: box.H * r.h}
-		y += rb.H
-		maxSize := math.Min(short*r.size*1.6, rb.H*0.8)
-		if b, ok := ts.layoutBlock(r.name, "off-hours", lang, r.text, r.bold, rb, 12, maxSize, 0.5, true, dim); ok {
-			b.draw(o.canvas)
-			o.regions = append(o.regions, b.region)
-		}
+	for _, b := range layoutRows(ts, "off-hours", p.firstLang(), box, short, rows, dim) {
+		b.draw(o.canvas)
+		o.regions = append(o.regions, b.region)
 	}
 	return true
 }

@@ -2,6 +2,7 @@ package player
 
 import (
 	"fmt"
+	"image/color"
 	"math"
 	"time"
 )
@@ -32,29 +33,15 @@ func (p *Player) refreshStandby(now time.Time) bool {
 		area := inset(p.lay.area, p.lay.margin)
 		short := float64(min(p.lay.w, p.lay.h))
 		fg := p.cfg.Display.Foreground
-		lang := "vi"
-		if !contains(p.cfg.Languages, lang) {
-			lang = p.cfg.Languages[0]
-		}
-		rows := []struct {
-			name, text string
-			bold       bool
-			h, size    float64
-		}{
+		rows := []infoRow{
 			{"site", p.cfg.Site.Name, true, 0.25, 0.08},
 			{"clock", now.Format("15:04"), true, 0.35, 0.22},
-			{"date", fmt.Sprintf("%s, %s", vietnameseWeekdays[now.Weekday()], now.Format("02/01/2006")), false, 0.2, 0.06},
+			{"date", dateLine(now), false, 0.2, 0.06},
 			{"notice", "Đang cập nhật nội dung · Content is being updated", false, 0.2, 0.035},
 		}
-		y := area.Y
-		for _, r := range rows {
-			box := Rect{X: area.X, Y: y, W: area.W, H: area.H * r.h}
-			y += box.H
-			maxSize := math.Min(short*r.size*1.6, box.H*0.8)
-			if b, ok := ts.layoutBlock(r.name, "standby", lang, r.text, r.bold, box, 12, maxSize, 0.5, true, fg); ok {
-				s.texts = append(s.texts, b)
-				s.regions = append(s.regions, b.region)
-			}
+		for _, b := range layoutRows(ts, "standby", p.firstLang(), area, short, rows, fg) {
+			s.texts = append(s.texts, b)
+			s.regions = append(s.regions, b.region)
 		}
 	}
 	// A band in the accent colour, so the screen is never one flat colour
@@ -62,6 +49,38 @@ func (p *Player) refreshStandby(now time.Time) bool {
 	s.rules = append(s.rules, Rect{X: 0, Y: p.lay.area.Y, W: float64(p.lay.w), H: math.Max(4, float64(min(p.lay.w, p.lay.h))*0.012)})
 	s.render(p.lay.w, p.lay.h, p.cfg.Display.Background, p.cfg.Display.Accent)
 	return true
+}
+
+// infoRow is one line of the player's own screens (standby, off-hours):
+// its text, and its share of the height and its largest size, as
+// fractions of the area and of the screen's short side.
+type infoRow struct {
+	name, text string
+	bold       bool
+	h, size    float64
+}
+
+// layoutRows sets rows one under the other in area, centred, each as
+// large as its box allows up to its size; rows that cannot be set are
+// left out (the screen is never blank for want of one).
+func layoutRows(ts *typesetter, where, lang string, area Rect, short float64, rows []infoRow, col color.Color) []textBlock {
+	var out []textBlock
+	y := area.Y
+	for _, r := range rows {
+		box := Rect{X: area.X, Y: y, W: area.W, H: area.H * r.h}
+		y += box.H
+		maxSize := math.Min(short*r.size*1.6, box.H*0.8)
+		if b, ok := ts.layoutBlock(r.name, where, lang, r.text, r.bold, box, 12, maxSize, 0.5, true, col); ok {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// dateLine is the date as the player's own screens write it: the
+// Vietnamese weekday and day/month/year.
+func dateLine(now time.Time) string {
+	return fmt.Sprintf("%s, %s", vietnameseWeekdays[now.Weekday()], now.Format("02/01/2006"))
 }
 
 func contains(list []string, s string) bool {
