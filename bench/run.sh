@@ -133,8 +133,8 @@ echo "sync against a real MinIO (1 GB scenarios)"
 go test -run '^$' -bench . -benchtime=1x -timeout 30m ./sync/agent/ | tee "$OUT/syncbench.txt"
 
 echo "reports against a real MinIO (100 sites x 365 days; 1,000 sites' status)"
-go test -run '^$' -bench . -benchtime=1x -timeout 60m ./sync/fleet/ | tee "$OUT/reportbench.txt"
-go test -run '^$' -bench AppendHeartbeat -benchtime=3000x -benchmem ./sync/spool/ | tee "$OUT/spoolbench.txt"
+go test -run '^$' -bench . -benchtime=1x -timeout 60m ./kiosk/report/fleet/ | tee "$OUT/reportbench.txt"
+go test -run '^$' -bench AppendHeartbeat -benchtime=3000x -benchmem ./kiosk/report/spool/ | tee "$OUT/spoolbench.txt"
 
 # Ratios and the report.
 TICKER_SPAN="$TICKER_SPAN" PUB_SPAN="$PUB_SPAN" TCPU30="${TCPU[fps30]}" TCPU60="${TCPU[fps60]}" TCPUBARE="${TCPU[bare]}" \
@@ -335,8 +335,8 @@ decision.
 
 ## Reports (against a real MinIO on loopback)
 
-`go test -bench . -benchtime=1x ./sync/fleet/` and
-`go test -bench AppendHeartbeat ./sync/spool/`:
+`go test -bench . -benchtime=1x ./kiosk/report/fleet/` and
+`go test -bench AppendHeartbeat ./kiosk/report/spool/`:
 
 | figure | measured | target |
 |---|---|---|

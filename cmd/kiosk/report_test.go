@@ -12,8 +12,8 @@ import (
 	"github.com/vnict/kiosk/content"
 	"github.com/vnict/kiosk/content/contenttest"
 	"github.com/vnict/kiosk/kiosk/report"
+	"github.com/vnict/kiosk/kiosk/report/fleet"
 	"github.com/vnict/kiosk/sync/agent"
-	"github.com/vnict/kiosk/sync/fleet"
 	"github.com/vnict/kiosk/sync/provision"
 	"github.com/vnict/kiosk/sync/publish/publishtest"
 )

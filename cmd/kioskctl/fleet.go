@@ -18,10 +18,10 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/vnict/kiosk/kiosk/report"
+	"github.com/vnict/kiosk/kiosk/report/fleet"
 	"github.com/vnict/kiosk/kiosk/report/render"
 	"github.com/vnict/kiosk/kiosk/report/uptime"
 	"github.com/vnict/kiosk/kiosk/siteconfig"
-	"github.com/vnict/kiosk/sync/fleet"
 )
 
 // openFleet opens the store for the report commands, which read with

@@ -20,14 +20,14 @@ import (
 	"time"
 
 	"github.com/vnict/kiosk/kiosk/report"
+	"github.com/vnict/kiosk/kiosk/report/spool"
+	"github.com/vnict/kiosk/kiosk/report/upload"
 	"github.com/vnict/kiosk/kiosk/siteconfig"
 	"github.com/vnict/kiosk/sync/cache"
 	"github.com/vnict/kiosk/sync/dirstore"
 	"github.com/vnict/kiosk/sync/fetch"
 	"github.com/vnict/kiosk/sync/s3store"
-	"github.com/vnict/kiosk/sync/spool"
 	"github.com/vnict/kiosk/sync/trust"
-	"github.com/vnict/kiosk/sync/upload"
 	"github.com/vnict/kiosk/sync/watch"
 )
 

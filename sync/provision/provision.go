@@ -22,7 +22,7 @@
 // versioning on the bucket (EnsureVersioning, with the department's
 // credentials through minio-go), the site policy allows no version delete,
 // retention or tagging change, and the department reads the first version
-// of each batch (sync/fleet). An overwrite then only adds a later version
+// of each batch (kiosk/report/fleet). An overwrite then only adds a later version
 // the reports never read.
 //
 // Versioning covers only the batches and event reports: the publications

@@ -11,7 +11,7 @@ import (
 
 	"github.com/vnict/kiosk/internal/miniotest"
 	"github.com/vnict/kiosk/kiosk/report"
-	"github.com/vnict/kiosk/sync/fleet"
+	"github.com/vnict/kiosk/kiosk/report/fleet"
 	"github.com/vnict/kiosk/sync/s3store"
 )
 

@@ -27,7 +27,7 @@ import (
 	"time"
 
 	"github.com/vnict/kiosk/kiosk/report"
-	"github.com/vnict/kiosk/sync/spool"
+	"github.com/vnict/kiosk/kiosk/report/spool"
 )
 
 // Store is where reports go; *s3store.Store is one.

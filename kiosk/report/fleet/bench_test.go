@@ -21,9 +21,9 @@ import (
 	"github.com/vnict/kiosk/internal/miniotest"
 	"github.com/vnict/kiosk/internal/reportgen"
 	"github.com/vnict/kiosk/kiosk/report"
+	"github.com/vnict/kiosk/kiosk/report/fleet"
 	"github.com/vnict/kiosk/kiosk/report/uptime"
 	"github.com/vnict/kiosk/kiosk/siteconfig"
-	"github.com/vnict/kiosk/sync/fleet"
 	"github.com/vnict/kiosk/sync/s3store"
 )
 

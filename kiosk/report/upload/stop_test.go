@@ -10,10 +10,10 @@ import (
 
 	"github.com/vnict/kiosk/internal/miniotest"
 	"github.com/vnict/kiosk/kiosk/report"
-	"github.com/vnict/kiosk/sync/fleet"
+	"github.com/vnict/kiosk/kiosk/report/fleet"
+	"github.com/vnict/kiosk/kiosk/report/spool"
+	"github.com/vnict/kiosk/kiosk/report/upload"
 	"github.com/vnict/kiosk/sync/s3store"
-	"github.com/vnict/kiosk/sync/spool"
-	"github.com/vnict/kiosk/sync/upload"
 )
 
 // TestCleanStop stops a site with records in its open batch: the uploader
