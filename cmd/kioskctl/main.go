@@ -25,10 +25,12 @@ var errFindings = errors.New("the bundle has errors")
 
 const usage = `usage:
   kioskctl index BUNDLE                 record every file's size and SHA-256 in BUNDLE/manifest.json
-  kioskctl lint BUNDLE --site CONFIG    check that the site can play the bundle
-  kioskctl schedule BUNDLE --site CONFIG --day DAY  what the site plays that day, hour by hour
+  kioskctl lint BUNDLE --site CONFIG    check that the site can play the bundle, and what of it plays there
+  kioskctl schedule BUNDLE --site CONFIG --day YYYY-MM-DD
+                                        what the site plays that day, hour by hour
   kioskctl keygen NAME [--dir DIR]      make a signing key pair (NAME.key mode 0600, NAME.pub)
   kioskctl init-repo --root-key K --approver NAME=PUB... --threshold N --publisher PUB
+        [--alert-key NAME=PUB... [--alert-threshold N]]
                                         create the TUF repository in the store
   kioskctl approve BUNDLE --key K [--sites IDS] [--groups GROUPS]
                                         stage the bundle and sign it as one approver
@@ -36,6 +38,7 @@ const usage = `usage:
   kioskctl reaffirm --key K             sign, as one approver, the current publication again (renews its expiry)
   kioskctl rotate-root --root-key K... [--add-approver NAME=PUB] [--revoke-approver ID|PUB]
         [--add-root-key PUB] [--revoke-root-key ID|PUB] [--root-threshold N] [--threshold N]
+        [--add-alert-key NAME=PUB] [--revoke-alert-key ID|PUB] [--alert-threshold N]
         [--publisher PUB] [--days N]    sign the next root version: keys, thresholds, expiry
   kioskctl publish [BUNDLE...] --key K  upload media and publish the approved staging
   kioskctl discard                      drop the staged publication and its approvals
@@ -45,8 +48,10 @@ const usage = `usage:
   kioskctl provision SITE --name NAME --root ROOT [--groups G] --template CONFIG --out DIR [--secure]
                                         give a site its S3 user and write its config, secret and root
   kioskctl status [--offline] [--root ROOT]  the fleet table; with --root, when signatures expire
-  kioskctl alert --key K (--id ID ... | --cap FILE | --cancel ID)
-                                        sign and publish an emergency alert (details: kioskctl alert -h)
+  kioskctl alert --key K --id ID --severity S --headline LANG=TEXT... (--expires TIME | --for D)
+        (--tags T,... | --sites ID,... | --all-sites)
+  kioskctl alert --key K --cap FILE --areas AREAS.yaml
+  kioskctl alert --key K --cancel ID    sign and publish an emergency alert, or cancel one (kioskctl alert -h)
   kioskctl report --from DAY [--to DAY] [--sites DIR] [--out DIR]
                                         uptime and proof-of-play per site, day and month: CSV and HTML
 The store is --store s3://BUCKET/PREFIX (with --endpoint, credentials in

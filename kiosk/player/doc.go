@@ -28,6 +28,26 @@
 // start: it goes on after the slide on screen, matched by item ID, so every
 // item shows once per loop however often content changes.
 //
+// What the screen shows, and when, is decided by package schedule on the
+// player's clock, in the site's time zone. The loader plays the bundle
+// through a schedule.Sequencer: only the items targeted at the site, within
+// their validity window, weekdays and daily hours, of the highest priority
+// playing at that moment, each as often as its weight says. A slide leaves
+// the screen at the end of its window, to the second, even in the middle of
+// its time; when nothing is scheduled the standby slide shows until the
+// next change. Emergency alerts (from an AlertSource: on synced sites the
+// sync agent's book of verified alerts) show at any hour, from their start
+// to their expiry or cancellation, to the second: an extreme or severe
+// alert takes the whole screen in its severity's colour, any other is a
+// banner over the top of the slides (or of the off-hours screen); each
+// turns through the site's languages it has, six seconds each (all of its
+// own when it has none of them). Outside the site's operating hours, when
+// no alert shows, the screen is black or shows a dim clock that moves every
+// five minutes against burn-in (off_hours); with display.dpms on Linux the
+// display also sleeps through X11's DPMS (xset) where it supports it, and
+// wakes for an alert and when the hours begin. The brightness schedule dims
+// the whole picture by time of day, for LED walls at night.
+//
 // An Observer (a report.Recorder on synced sites) is called on every Update
 // and whenever a slide comes on screen, from the drawing goroutine itself:
 // heartbeats stop when drawing stops, so a hung player shows as downtime.

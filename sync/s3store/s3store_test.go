@@ -315,12 +315,13 @@ func waitClosed(t *testing.T, ch <-chan struct{}, d time.Duration) {
 	}
 }
 
-// TestWatchSubscribesAndCloses checks what the pinned MinIO build supports:
-// a subscription is accepted and its channel closes when the caller stops
-// watching. That build never flushes the notification stream (its S3
-// middleware's trackingResponseWriter lacks Flush, a regression of minio PR
-// #21651), so events are not delivered to clients; delivery is not asserted
-// here, and the sync agent does not depend on it (it polls).
+// TestWatchSubscribesAndCloses checks that a subscription is accepted and
+// that its channel closes when the caller stops watching. Delivery is
+// asserted in sync/agent (TestNotificationsArriveWithinASecond), against
+// the MinIO that make deps builds with build/minio-flush.patch: without
+// that patch the pinned version never flushes the notification stream.
+// Sites do not depend on delivery: they check after each subscription and
+// poll.
 func TestWatchSubscribesAndCloses(t *testing.T) {
 	st, _ := newStore(t)
 	ctx := testContext(t)
