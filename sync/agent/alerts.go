@@ -67,8 +67,19 @@ type AlertBook struct {
 	log    *slog.Logger
 	now    func() time.Time
 
-	syncMu  sync.Mutex        // one Sync at a time
-	fetched map[string]string // alert ID -> SHA-256 of the object last judged; guarded by syncMu
+	syncMu sync.Mutex // one Sync at a time
+	// fetched: alert ID -> the SHA-256 the index named when the object
+	// read had that SHA-256 (judged, accepted or refused; not read again
+	// while the index names it). refused: alert ID -> SHA-256 of the
+	// bytes last refused, so that an object that does not match its
+	// index entry is read again at every sync but reported once. Both
+	// guarded by syncMu.
+	fetched map[string]string
+	refused map[string]string
+	// rootSum is the SHA-256 of the trusted root the held alerts were
+	// last verified against, when the verifier tells it; guarded by
+	// syncMu.
+	rootSum string
 
 	mu      sync.Mutex
 	held    map[string]alert.Alert // by ID
@@ -121,7 +132,7 @@ func OpenAlertBook(opts AlertBookOptions) (*AlertBook, error) {
 	b := &AlertBook{
 		dir: opts.Dir, site: opts.Site, tags: slices.Clone(opts.Tags), verify: opts.Verify, store: opts.Store,
 		report: opts.Report, log: opts.Log, now: opts.Now,
-		fetched: map[string]string{}, held: map[string]alert.Alert{}, held256: map[string]string{},
+		fetched: map[string]string{}, refused: map[string]string{}, held: map[string]alert.Alert{}, held256: map[string]string{},
 		changed: make(chan struct{}, 1),
 	}
 	if err := b.load(); err != nil {
@@ -145,6 +156,7 @@ func (b *AlertBook) load() error {
 		b.log.Error("alert book: more files than it ever writes; only the first are read", "dir", b.dir, "read", maxBookFiles)
 		entries = entries[:maxBookFiles]
 	}
+	b.rootSum = b.trustedRootSum()
 	now := b.now()
 	for _, e := range entries {
 		name := e.Name()
@@ -264,6 +276,7 @@ func (b *AlertBook) Sync(ctx context.Context) error {
 	b.syncMu.Lock()
 	defer b.syncMu.Unlock()
 	b.reportPending(ctx)
+	b.recheck(ctx)
 	if b.store == nil {
 		return nil
 	}
@@ -293,20 +306,38 @@ func (b *AlertBook) Sync(ctx context.Context) error {
 		case errors.Is(err, fs.ErrNotExist):
 			continue // the index is ahead of, or behind, the objects
 		case errors.Is(err, trust.ErrTooLarge):
-			b.fetched[id] = want
-			b.refuse(ctx, refusal{id: id, what: trust.AlertKey(id), err: err})
+			// Not what the index names (the department never writes so
+			// large an object): read again at the next sync, in case the
+			// object is put back, and reported once.
+			if b.refused[id] != "too large" {
+				b.refused[id] = "too large"
+				b.refuse(ctx, refusal{id: id, what: trust.AlertKey(id), err: err})
+			}
 			continue
 		case err != nil:
 			errs = append(errs, err)
 			continue
 		}
-		b.fetched[id] = want
-		b.accept(ctx, id, data)
+		// Only bytes that are what the index names settle the entry: an
+		// object swapped under it for a while, or one written before its
+		// index entry, is read again at the next sync.
+		got := sum(data)
+		if got == want {
+			b.fetched[id] = want
+		}
+		if got == have || got == b.refused[id] {
+			continue // held, or refused already
+		}
+		if !b.accept(ctx, id, data) {
+			b.refused[id] = got
+		}
 	}
 	// Forget what the index no longer names, so the record stays bounded.
-	for id := range b.fetched {
-		if _, ok := idx.Alerts[id]; !ok {
-			delete(b.fetched, id)
+	for _, m := range []map[string]string{b.fetched, b.refused} {
+		for id := range m {
+			if _, ok := idx.Alerts[id]; !ok {
+				delete(m, id)
+			}
 		}
 	}
 	b.forgetOld()
@@ -316,21 +347,83 @@ func (b *AlertBook) Sync(ctx context.Context) error {
 	return nil
 }
 
+// trustedRootSum returns the SHA-256 of the verifier's trusted root, or
+// "" when the verifier does not tell it.
+func (b *AlertBook) trustedRootSum() string {
+	r, ok := b.verify.(interface{ TrustedRoot() []byte })
+	if !ok {
+		return ""
+	}
+	return sum(r.TrustedRoot())
+}
+
+// recheck verifies the held alerts again when the trusted root has
+// changed since they were verified: an alert signed by a key that a root
+// rotation revoked (it leaked) leaves the screen at the sync that
+// installed the root, not at the next restart. A book file that cannot be
+// read is kept, and checked again at the next sync.
+func (b *AlertBook) recheck(ctx context.Context) {
+	root := b.trustedRootSum()
+	if root == b.rootSum {
+		return
+	}
+	now := b.now()
+	b.mu.Lock()
+	held := maps.Clone(b.held)
+	b.mu.Unlock()
+	checked, changed := true, false
+	for _, id := range slices.Sorted(maps.Keys(held)) {
+		path := filepath.Join(b.dir, id+".json")
+		data, err := readFileMax(path, trust.MaxAlertBytes)
+		if err != nil {
+			b.log.Error("alert book: file not checked against the new root; tried again at the next sync", "file", path, "err", err)
+			checked = false
+			continue
+		}
+		a, err := b.verify.VerifyAlert(data, now)
+		if errors.Is(err, trust.ErrAlertExpired) {
+			err = nil
+		}
+		if err == nil && a.ID != id {
+			err = fmt.Errorf("holds alert %s: %w", a.ID, trust.ErrTampered)
+		}
+		if err == nil {
+			continue
+		}
+		if rerr := os.Remove(path); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
+			b.log.Error("alert book: could not remove the file", "file", path, "err", rerr)
+		}
+		b.mu.Lock()
+		delete(b.held, id)
+		delete(b.held256, id)
+		b.mu.Unlock()
+		b.refuse(ctx, refusal{id: id, what: "book " + id + ".json", serial: held[id].Serial,
+			err: fmt.Errorf("no longer verifies against the trusted root: %w", err)})
+		changed = true
+	}
+	if checked {
+		b.rootSum = root
+	}
+	if changed {
+		b.signal()
+	}
+}
+
 // accept verifies the alert object of id and keeps it if it is newer than
-// the one held.
-func (b *AlertBook) accept(ctx context.Context, id string, data []byte) {
+// the one held; it reports whether it was not refused.
+func (b *AlertBook) accept(ctx context.Context, id string, data []byte) bool {
 	key := trust.AlertKey(id)
 	a, err := b.verify.VerifyAlert(data, b.now())
 	// A verified cancel still cancels after its expiry: it only takes an
 	// alert off the screen.
 	if err != nil && !(errors.Is(err, trust.ErrAlertExpired) && a.Cancel) {
 		b.refuse(ctx, refusal{id: id, what: key, serial: a.Serial, err: err})
-		return
+		return false
 	}
 	if a.ID != id {
 		b.refuse(ctx, refusal{id: id, what: key, serial: a.Serial,
 			err: fmt.Errorf("%s holds alert %s: %w", key, a.ID, trust.ErrTampered)})
-		return
+		return false
 	}
 	b.mu.Lock()
 	prev, had := b.held[id]
@@ -338,13 +431,13 @@ func (b *AlertBook) accept(ctx context.Context, id string, data []byte) {
 	if had && a.Serial <= prev.Serial {
 		b.refuse(ctx, refusal{id: id, what: key, serial: a.Serial,
 			err: fmt.Errorf("serial %d, but serial %d was seen: %w", a.Serial, prev.Serial, trust.ErrAlertSerial)})
-		return
+		return false
 	}
 	if err := atomicfile.Write(filepath.Join(b.dir, id+".json"), data); err != nil {
 		// Not kept: it is fetched again at the next sync.
 		delete(b.fetched, id)
 		b.log.Error("alert not saved to the book; tried again at the next sync", "alert", id, "err", err)
-		return
+		return true
 	}
 	b.mu.Lock()
 	b.held[id] = a
@@ -353,6 +446,7 @@ func (b *AlertBook) accept(ctx context.Context, id string, data []byte) {
 	b.log.Info("alert accepted", "alert", id, "serial", a.Serial, "cancel", a.Cancel, "severity", a.Severity,
 		"start", a.Start, "expires", a.Expires, "for_this_site", a.TargetsSite(b.site, b.tags))
 	b.signal()
+	return true
 }
 
 // refuse logs and reports a refused alert.
