@@ -169,10 +169,11 @@ func runLint(args []string, stdout io.Writer, log *slog.Logger) error {
 	for _, f := range r.Findings {
 		fmt.Fprintln(stdout, f)
 	}
+	notes := len(r.Findings) - r.Errors() - r.Warnings()
 	if n := r.Errors(); n > 0 {
-		fmt.Fprintf(stdout, "%s: %d errors, %d warnings for site %s: do not approve\n", bundle, n, len(r.Findings)-n, cfg.Site.ID)
+		fmt.Fprintf(stdout, "%s: %d errors, %d warnings, %d notes for site %s: do not approve\n", bundle, n, r.Warnings(), notes, cfg.Site.ID)
 		return errFindings
 	}
-	fmt.Fprintf(stdout, "%s: no errors, %d warnings for site %s\n", bundle, len(r.Findings), cfg.Site.ID)
+	fmt.Fprintf(stdout, "%s: no errors, %d warnings, %d notes for site %s\n", bundle, r.Warnings(), notes, cfg.Site.ID)
 	return nil
 }

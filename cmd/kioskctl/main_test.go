@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -51,6 +52,38 @@ func TestLintCommand(t *testing.T) {
 	err = run(context.Background(), []string{"lint", dir, "--site", site, "--font-cache", t.TempDir()}, &out, &errOut)
 	if !errors.Is(err, errFindings) || !strings.Contains(out.String(), "not a readable image") {
 		t.Errorf("lint after re-index = %v:\n%s", err, out.String())
+	}
+}
+
+// An item for another site is a note, not a warning, in lint's count.
+func TestLintCountsNotesApart(t *testing.T) {
+	dir := contenttest.CopyDemo(t)
+	contenttest.EditManifest(t, dir, func(m map[string]any) {
+		m["requires"] = []any{"schedule"}
+		m["items"].([]any)[0].(map[string]any)["targets"] = map[string]any{"sites": []any{"lao-cai-kim-thanh"}}
+	})
+	var out, errOut bytes.Buffer
+	if err := run(context.Background(), []string{"index", dir}, &out, &errOut); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"lint", dir, "--site", "../../configs/tinh-bien-gate.yaml", "--font-cache", t.TempDir()}, &out, &errOut); err != nil {
+		t.Fatalf("lint: %v\n%s", err, out.String())
+	}
+	warnings, notes := 0, 0
+	for _, l := range strings.Split(out.String(), "\n") {
+		switch {
+		case strings.Contains(l, "warning:"):
+			warnings++
+		case strings.Contains(l, "info:"):
+			notes++
+		}
+	}
+	if notes != 1 {
+		t.Errorf("%d notes, want 1 (the item for another site):\n%s", notes, out.String())
+	}
+	if want := fmt.Sprintf("no errors, %d warnings, 1 notes for site an-giang-tinh-bien", warnings); !strings.Contains(out.String(), want) {
+		t.Errorf("summary lacks %q:\n%s", want, out.String())
 	}
 }
 
