@@ -1,8 +1,10 @@
-// Command kioskctl is the department's tool for content bundles: it records
-// a bundle's files in its manifest and lints a bundle against a site.
-//
-//	kioskctl index BUNDLE
-//	kioskctl lint BUNDLE --site CONFIG
+// Command kioskctl is the department's tool: it prepares bundles (index,
+// lint, schedule), keeps the signed repository (init-repo, approve,
+// withdraw, reaffirm, publish, refresh, rotate-root, status of approvals),
+// issues emergency alerts (alert), provisions sites (provision), and reads
+// what sites report (status, report). `kioskctl` with no arguments prints
+// every command with its flags. The work is done in packages; this file
+// and its neighbours only parse flags and print.
 package main
 
 import (
