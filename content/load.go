@@ -303,6 +303,7 @@ func (m *Manifest) Validate() error {
 	if len(m.Items) == 0 {
 		bad("items", "empty; a bundle needs at least one item")
 	}
+	m.validateLoop(bad)
 	ids := map[string]bool{}
 	for i, it := range m.Items {
 		field := fmt.Sprintf("items[%d]", i)

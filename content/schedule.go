@@ -60,6 +60,16 @@ const (
 	MaxWeight = 100
 	// MaxPriority bounds Schedule.Priority: from -MaxPriority to MaxPriority.
 	MaxPriority = 1000
+	// MaxHours bounds the daily windows of one schedule.
+	MaxHours = 48
+	// MaxLoop bounds the loop a bundle may lay out at a site: the items'
+	// weights (1 for an item without one) summed over the bundle, every
+	// item counted wherever it is targeted. A site builds the loop and
+	// goes through it each time the items that may play change.
+	MaxLoop = 20000
+	// MaxBundleHours bounds the daily windows of all the items of a
+	// bundle: a site lays each out over the days ahead.
+	MaxBundleHours = 5000
 )
 
 // Match reports whether a site with this ID and these tags is targeted. Nil
@@ -311,7 +321,12 @@ func validateSchedule(s *Schedule, field string, bad func(field, format string, 
 		}
 		seen[d] = true
 	}
-	for i, w := range s.Hours {
+	hours := s.Hours
+	if len(hours) > MaxHours {
+		bad(field+".hours", "%d windows; at most %d", len(hours), MaxHours)
+		hours = nil
+	}
+	for i, w := range hours {
 		f := fmt.Sprintf("%s.hours[%d]", field, i)
 		if _, err := ParseClock(w.From); err != nil {
 			bad(f+".from", "%v", err)
@@ -325,5 +340,23 @@ func validateSchedule(s *Schedule, field string, bad func(field, format string, 
 	}
 	if s.Priority < -MaxPriority || s.Priority > MaxPriority {
 		bad(field+".priority", "is %d; want %d to %d", s.Priority, -MaxPriority, MaxPriority)
+	}
+}
+
+// validateLoop checks that the items' weights sum to at most MaxLoop, and
+// their daily windows to at most MaxBundleHours.
+func (m *Manifest) validateLoop(bad func(field, format string, args ...any)) {
+	total, hours := 0, 0
+	for i := range m.Items {
+		total += m.Items[i].Schedule.EffectiveWeight()
+		if s := m.Items[i].Schedule; s != nil {
+			hours += len(s.Hours)
+		}
+	}
+	if total > MaxLoop {
+		bad("items", "%d items of weights summing to %d; at most %d (split the bundle, or lower weights)", len(m.Items), total, MaxLoop)
+	}
+	if hours > MaxBundleHours {
+		bad("items", "%d daily windows in all; at most %d (split the bundle)", hours, MaxBundleHours)
 	}
 }

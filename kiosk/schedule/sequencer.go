@@ -172,23 +172,56 @@ func (l *level) build(entries []entry, li int) {
 	if total == len(members) {
 		l.runs = members
 	} else {
-		cur := make([]int, len(members))
-		for range total {
-			best := 0
-			for k := range members {
-				cur[k] += weights[k]
-				if cur[k] > cur[best] {
-					best = k
-				}
-			}
-			cur[best] -= total
-			l.runs = append(l.runs, members[best])
-		}
+		l.runs = smoothRoundRobin(members, weights, total)
 	}
 	l.order = &runOrder{ids: make([]string, len(l.runs))}
 	for k, e := range l.runs {
 		l.order.ids[k] = entries[e].item.ID
 	}
+}
+
+// smoothRoundRobin returns the total appearances of members (weights
+// summing to total) by smooth weighted round-robin. After t steps an
+// entry's credit is t times its weight less total for each time it was
+// picked, so entries of equal weight come up in turn (the least picked,
+// the first on a tie): each step compares one candidate per distinct
+// weight, not every entry, and a loop of many entries costs no more than
+// one of few.
+func smoothRoundRobin(members, weights []int, total int) []int {
+	type group struct {
+		weight  int
+		members []int // indexes into members, in order
+		next    int   // the candidate
+		rounds  int   // times each member before next has been picked, less one
+	}
+	var groups []*group
+	byWeight := map[int]*group{}
+	for k, w := range weights {
+		g := byWeight[w]
+		if g == nil {
+			g = &group{weight: w}
+			byWeight[w] = g
+			groups = append(groups, g)
+		}
+		g.members = append(g.members, k)
+	}
+	runs := make([]int, 0, total)
+	for t := 1; t <= total; t++ {
+		var best *group
+		bestCredit := 0
+		for _, g := range groups {
+			credit := t*g.weight - total*g.rounds
+			k := g.members[g.next]
+			if best == nil || credit > bestCredit || credit == bestCredit && k < best.members[best.next] {
+				best, bestCredit = g, credit
+			}
+		}
+		runs = append(runs, members[best.members[best.next]])
+		if best.next++; best.next == len(best.members) {
+			best.next, best.rounds = 0, best.rounds+1
+		}
+	}
+	return runs
 }
 
 func gcd(a, b int) int {
