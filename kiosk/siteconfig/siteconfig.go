@@ -211,6 +211,49 @@ type Reports struct {
 	SpoolLimitMB int `yaml:"spool_limit_mb"`
 	// Upload is the time between upload attempts; default 60s.
 	Upload time.Duration `yaml:"upload"`
+	// ScreenshotInterval is the time between the small JPEGs of what the
+	// screen shows that the site sends to reports/<site>/screen.jpg;
+	// default DefaultScreenshotInterval, 0 for none but those the
+	// department asks for. Read it with Screenshots.
+	ScreenshotInterval *Interval `yaml:"screenshot_interval"`
+}
+
+// Interval is a duration in a config, such as 10m or 90s, where a bare 0
+// (none) is accepted too.
+type Interval time.Duration
+
+// UnmarshalYAML reads a duration, or 0.
+func (i *Interval) UnmarshalYAML(n *yaml.Node) error {
+	v := strings.TrimSpace(n.Value)
+	if v == "0" {
+		*i = 0
+		return nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return fmt.Errorf("line %d: duration %q: want 0 or a duration such as 10m", n.Line, n.Value)
+	}
+	*i = Interval(d)
+	return nil
+}
+
+// MarshalYAML writes the duration as time.Duration does ("10m0s").
+func (i Interval) MarshalYAML() (any, error) { return time.Duration(i).String(), nil }
+
+// Screenshot intervals: the default, and the shortest allowed, which is
+// also the most often a department's requests can make a site send one.
+const (
+	DefaultScreenshotInterval = 10 * time.Minute
+	MinScreenshotInterval     = 10 * time.Second
+)
+
+// Screenshots is the time between screenshots sent on the site's own
+// initiative; 0 means only on request.
+func (r Reports) Screenshots() time.Duration {
+	if r.ScreenshotInterval == nil {
+		return DefaultScreenshotInterval
+	}
+	return time.Duration(*r.ScreenshotInterval)
 }
 
 // DefaultTimeZone is the time zone of every site in Vietnam.
@@ -387,6 +430,10 @@ func (c *Config) applyDefaults() {
 	if c.Reports.SpoolLimitMB == 0 {
 		c.Reports.SpoolLimitMB = 64
 	}
+	if c.Reports.ScreenshotInterval == nil {
+		d := Interval(DefaultScreenshotInterval)
+		c.Reports.ScreenshotInterval = &d
+	}
 	if c.Reports.Spool == "" && c.Content.Cache != "" {
 		c.Reports.Spool = filepath.Join(filepath.Dir(filepath.Clean(c.Content.Cache)), "reports.db")
 	}
@@ -509,6 +556,9 @@ func (c *Config) Validate() error {
 	}
 	if r := c.Reports; r.SpoolLimitMB < 1 || r.SpoolLimitMB > 4096 {
 		bad("reports.spool_limit_mb", "%d: want 1 to 4096", r.SpoolLimitMB)
+	}
+	if d := c.Reports.Screenshots(); d != 0 && (d < MinScreenshotInterval || d > 24*time.Hour) {
+		bad("reports.screenshot_interval", "%v: want 0 (only on request) or between %v and 24h", d, MinScreenshotInterval)
 	}
 	switch c.Ticker.Edge {
 	case EdgeBottom, EdgeTop, EdgeNone:

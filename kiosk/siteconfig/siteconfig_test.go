@@ -115,6 +115,10 @@ func TestParseErrors(t *testing.T) {
 		{"report interval", func(s string) string { return s + "reports: {interval: 1s}\n" }, "reports.interval", "5s"},
 		{"report upload", func(s string) string { return s + "reports: {upload: 48h}\n" }, "reports.upload", "24h"},
 		{"spool limit", func(s string) string { return s + "reports: {spool_limit_mb: -1}\n" }, "reports.spool_limit_mb", "4096"},
+		{"screenshots too often", func(s string) string { return s + "reports: {screenshot_interval: 2s}\n" }, "reports.screenshot_interval", "10s"},
+		{"screenshots negative", func(s string) string { return s + "reports: {screenshot_interval: -1m}\n" }, "reports.screenshot_interval", "only on request"},
+		{"screenshots not a duration", func(s string) string { return s + "reports: {screenshot_interval: often}\n" }, "", "duration"},
+		{"screenshots too rare", func(s string) string { return s + "reports: {screenshot_interval: 48h}\n" }, "reports.screenshot_interval", "24h"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -187,6 +191,34 @@ func TestHoursAndReports(t *testing.T) {
 	}
 	if synced.Reports.Spool != "/var/lib/kiosk/reports.db" {
 		t.Errorf("default spool %q", synced.Reports.Spool)
+	}
+}
+
+func TestScreenshotInterval(t *testing.T) {
+	tests := []struct {
+		name  string
+		extra string
+		want  time.Duration
+	}{
+		{"default", "", 10 * time.Minute},
+		{"off", "reports: {screenshot_interval: 0}\n", 0},
+		{"off as 0s", "reports: {screenshot_interval: 0s}\n", 0},
+		{"shortest", "reports: {screenshot_interval: 10s}\n", 10 * time.Second},
+		{"hourly", "reports: {screenshot_interval: 1h}\n", time.Hour},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := Parse([]byte(valid+tc.extra), "site.yaml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := cfg.Reports.Screenshots(); got != tc.want {
+				t.Errorf("Screenshots() = %v, want %v", got, tc.want)
+			}
+		})
+	}
+	if got := (Reports{}).Screenshots(); got != DefaultScreenshotInterval {
+		t.Errorf("unset: %v, want the default", got)
 	}
 }
 
