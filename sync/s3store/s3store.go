@@ -70,6 +70,9 @@ type Config struct {
 	// that stops answering fails the call instead of hanging it; 0 means
 	// DefaultHeaderTimeout and DefaultReadTimeout.
 	HeaderTimeout, ReadTimeout time.Duration
+	// Clock is the local clock that ClockReading compares the store's
+	// with; nil means time.Now.
+	Clock func() time.Time
 }
 
 // Defaults for Config's timeouts: long enough for a slow rural link, short
@@ -87,6 +90,7 @@ type Store struct {
 	bucket      string
 	prefix      string // "" or ending in "/"
 	readTimeout time.Duration
+	clock       *clockWatch
 }
 
 // New returns a Store for cfg. It does not contact the server.
@@ -112,17 +116,18 @@ func New(cfg Config) (*Store, error) {
 	if readTimeout <= 0 {
 		readTimeout = DefaultReadTimeout
 	}
+	clock := newClockWatch(transport, cfg.Clock)
 	client, err := minio.New(cfg.Endpoint, &minio.Options{
 		Creds:      credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""),
 		Secure:     cfg.Secure,
 		Region:     cfg.Region,
 		MaxRetries: cfg.MaxRetries,
-		Transport:  transport,
+		Transport:  clock,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("s3store: client for %s: %w", cfg.Endpoint, err)
 	}
-	return &Store{client: client, bucket: cfg.Bucket, prefix: prefix, readTimeout: readTimeout}, nil
+	return &Store{client: client, bucket: cfg.Bucket, prefix: prefix, readTimeout: readTimeout, clock: clock}, nil
 }
 
 // newTransport is an HTTP transport with a deadline on every step a server
@@ -352,6 +357,12 @@ func (s *Store) Watch(ctx context.Context, prefix string) (<-chan struct{}, erro
 	if err != nil {
 		return nil, err
 	}
+	return s.listen(ctx, full), nil
+}
+
+// listen turns the bucket's notifications for objects whose names start
+// with full into signals, as Watch describes.
+func (s *Store) listen(ctx context.Context, full string) <-chan struct{} {
 	events := []string{
 		string(notification.ObjectCreatedAll),
 		string(notification.ObjectRemovedAll),
@@ -374,7 +385,7 @@ func (s *Store) Watch(ctx context.Context, prefix string) (<-chan struct{}, erro
 			}
 		}
 	}()
-	return out, nil
+	return out
 }
 
 // object returns the object name of key, or an error if key is not a valid
