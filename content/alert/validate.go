@@ -65,8 +65,8 @@ func (a *Alert) Validate() error {
 	if !idPattern.MatchString(a.ID) {
 		bad("id", "%q: want 1-64 of a-z, 0-9, '.', '_', '-', starting with a letter or digit", a.ID)
 	}
-	if a.Serial <= 0 {
-		bad("serial", "is %d; want a positive integer", a.Serial)
+	if a.Serial <= 0 || a.Serial > MaxSerial {
+		bad("serial", "is %d; want a positive integer up to %d", a.Serial, int64(MaxSerial))
 	}
 	if a.Sent.IsZero() {
 		bad("sent", "missing; want an RFC 3339 time")
@@ -79,6 +79,9 @@ func (a *Alert) Validate() error {
 		bad("expires", "missing; want an RFC 3339 time")
 	case !a.Start.IsZero() && !a.Expires.After(a.Start):
 		bad("expires", "%s is not after start %s", a.Expires.Format(time.RFC3339), a.Start.Format(time.RFC3339))
+	case !a.Start.IsZero() && a.Expires.Sub(a.Start) > MaxLifetime:
+		bad("expires", "%s is more than %d days after start %s; an alert is for an emergency, a standing notice belongs in a bundle",
+			a.Expires.Format(time.RFC3339), int(MaxLifetime.Hours()/24), a.Start.Format(time.RFC3339))
 	}
 	if !a.Severity.Known() {
 		bad("severity", "%q: %v; want one of %v", a.Severity, ErrUnknownSeverity, Severities)
@@ -208,6 +211,14 @@ func (a *Alert) Normalize() {
 func (a *Alert) ActiveAt(t time.Time) bool {
 	return !a.Cancel && !t.Before(a.Start) && t.Before(a.Expires)
 }
+
+// Bounds of an alert. A lifetime bound keeps a replayed or wrongly signed
+// alert from holding screens for long; a serial bound keeps serials exact
+// in JSON and leaves room for the cancels that follow.
+const (
+	MaxLifetime = 30 * 24 * time.Hour
+	MaxSerial   = 1 << 53
+)
 
 // ExpiredAt reports whether the alert has expired at t.
 func (a *Alert) ExpiredAt(t time.Time) bool { return !t.Before(a.Expires) }

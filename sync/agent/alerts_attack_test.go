@@ -8,6 +8,7 @@ import (
 
 	"github.com/sigstore/sigstore/pkg/signature"
 
+	"github.com/vnict/kiosk/content/alert"
 	"github.com/vnict/kiosk/sync/trust"
 )
 
@@ -52,18 +53,18 @@ func TestAlertSwappedWhileFetchedArrivesOnceRestored(t *testing.T) {
 }
 
 // TestAlertsOfARevokedKeyLeaveAtRotation: once a root rotation revokes an
-// alerts key (it leaked, and signed a false alert that runs for years
-// with the highest serial, so no cancel can outdo it), the site takes that
+// alerts key (it leaked, and signed a false alert that runs as long as an
+// alert may, with the highest serial, so no cancel can outdo it), the site takes that
 // key's alerts off the screen at the sync that installs the root, not at
 // its next restart.
 func TestAlertsOfARevokedKeyLeaveAtRotation(t *testing.T) {
 	d := newAlertDept(t)
 	s := d.newSite(t, "tinh-bien-1")
-	forged := d.alert("border-closed", 1<<62)
-	forged.Expires = d.Now.AddDate(50, 0, 0)
+	forged := d.alert("border-closed", alert.MaxSerial)
+	forged.Expires = forged.Start.Add(alert.MaxLifetime)
 	d.publish(t, forged)
 	s.sync(t)
-	wantActive(t, s, "border-closed#4611686018427387904")
+	wantActive(t, s, "border-closed#9007199254740992")
 
 	dir := t.TempDir()
 	if err := trust.GenerateKey(dir, "duty2"); err != nil {

@@ -331,7 +331,7 @@ func read(x xmlAlert, opts Options, bad problems) Message {
 			a.ID = AlertID(a.Sender, a.Source)
 		}
 	case "Update", "Cancel":
-		a.ID = referencedID(x.References, m.MsgType, bad)
+		a.ID = referencedID(x.References, a.Sender, m.MsgType, bad)
 	case "Ack", "Error":
 		bad.add("msgType", "%s: an acknowledgement, not an alert for screens", m.MsgType)
 		return m
@@ -359,7 +359,9 @@ func AlertID(sender, identifier string) string {
 }
 
 // referencedID returns the ID of the earliest message references names.
-func referencedID(refs, msgType string, bad problems) string {
+// A sender updates or cancels only its own alerts: a reference to another
+// sender's message is refused.
+func referencedID(refs, sender, msgType string, bad problems) string {
 	fields := strings.Fields(refs)
 	if len(fields) == 0 {
 		bad.add("references", "missing: an %s must name the alert it is for (sender,identifier,sent)", msgType)
@@ -376,6 +378,10 @@ func referencedID(refs, msgType string, bad problems) string {
 		sent, err := time.Parse(time.RFC3339, parts[2])
 		if err != nil {
 			bad.add("references", "%q: not a CAP date-time %q", f, parts[2])
+			continue
+		}
+		if parts[0] != sender {
+			bad.add("references", "%q: names a message of sender %q, not of this message's sender %q", f, parts[0], sender)
 			continue
 		}
 		if id == "" || sent.Before(first) {

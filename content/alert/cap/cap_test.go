@@ -117,6 +117,23 @@ func TestUpdateAndCancelShareTheID(t *testing.T) {
 	}
 }
 
+// A sender updates and cancels only its own alerts: a cancel naming
+// another sender's message is refused, naming the reference.
+func TestCancelOfAnotherSendersAlertRefused(t *testing.T) {
+	data, err := os.ReadFile("testdata/flood-an-giang-cancel.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged := strings.Replace(string(data), "<sender>pctt-angiang@example.org</sender>", "<sender>someone-else@example.org</sender>", 1)
+	if forged == string(data) {
+		t.Fatal("the cancel's sender is not where the test expects it")
+	}
+	_, err = Parse("cancel.xml", []byte(forged), Options{Now: mustTime(t, "2026-10-08T16:05:00+07:00")})
+	if err == nil || !strings.Contains(err.Error(), "references") || !strings.Contains(err.Error(), `not of this message's sender "someone-else@example.org"`) {
+		t.Fatalf("Parse of a cancel of another sender's alert: %v", err)
+	}
+}
+
 // TestSpecExamples reads the CAP 1.2 specification's examples: the one
 // with an expiry becomes an alert; the others are refused for their
 // missing expiry or their unmapped area.
