@@ -29,6 +29,9 @@ type Health struct {
 	Unmapped int64
 	Evicted  uint64
 	Since    time.Time
+	// ClockSkew is the site's clock minus the store's (see
+	// Heartbeat.ClockSkew).
+	ClockSkew time.Duration
 }
 
 // RecorderOptions configure a Recorder.
@@ -252,6 +255,7 @@ func (r *Recorder) Run(ctx context.Context, sink func([]Record)) {
 			h := r.opts.Health()
 			hb := p.rec.Heartbeat
 			hb.FreeDisk, hb.RSS, hb.Sync, hb.Unmapped, hb.Since = h.FreeDisk, h.RSS, h.Sync, h.Unmapped, h.Since
+			hb.ClockSkew = h.ClockSkew.Round(time.Second)
 			hb.Evicted = h.Evicted + r.dropped.Load()
 		}
 		batch = append(batch, p.rec)

@@ -101,6 +101,50 @@ type Heartbeat struct {
 	// Since is when the site's spool was made: the site has reported
 	// since then, and reports count its scheduled hours from then.
 	Since time.Time `json:"since"`
+	// ClockSkew is the site's clock minus the store's, measured from the
+	// store's Date header at the last sync, in whole seconds (the header
+	// has no finer resolution): positive means the site's clock is
+	// ahead, negative behind. Zero also while the site has not heard
+	// from its store. The heartbeat's own times are by the site's clock.
+	ClockSkew time.Duration `json:"clock_skew"`
+}
+
+// MaxClockSkew is the largest clock skew a site may have before it is
+// flagged (kioskctl status): beyond it, the site's heartbeat times and
+// expiry checks are off by more than a report should shrug at. Under it
+// lie the Date header's one-second resolution and the round trip.
+const MaxClockSkew = 2 * time.Minute
+
+// ClockProblem describes the heartbeat's clock skew if it is over
+// MaxClockSkew either way ("clock 3h02m ahead"), or returns "".
+func (h *Heartbeat) ClockProblem() string {
+	if h.ClockSkew <= MaxClockSkew && h.ClockSkew >= -MaxClockSkew {
+		return ""
+	}
+	return "clock " + DescribeSkew(h.ClockSkew)
+}
+
+// DescribeSkew says how far a clock is off and which way, in the units a
+// person would fix it in: "3h02m ahead", "4m10s behind", "9 days behind",
+// "26 years behind" (a PC whose RTC battery died).
+func DescribeSkew(skew time.Duration) string {
+	way := "ahead"
+	if skew < 0 {
+		way, skew = "behind", -skew
+	}
+	skew = skew.Round(time.Second)
+	const day = 24 * time.Hour
+	switch {
+	case skew >= 2*365*day:
+		return fmt.Sprintf("%d years %s", int(skew/(365*day+day/4)), way)
+	case skew >= 2*day:
+		return fmt.Sprintf("%d days %s", int(skew/day), way)
+	case skew >= time.Hour:
+		return fmt.Sprintf("%dh%02dm %s", int(skew/time.Hour), int(skew%time.Hour/time.Minute), way)
+	case skew >= time.Minute:
+		return fmt.Sprintf("%dm%02ds %s", int(skew/time.Minute), int(skew%time.Minute/time.Second), way)
+	}
+	return fmt.Sprintf("%ds %s", int(skew/time.Second), way)
 }
 
 // SyncResult is how the last content sync went.
