@@ -56,6 +56,23 @@ type Options struct {
 	// Alerts, when set, gives the emergency alerts to show over (or in
 	// place of) the slides, at any hour.
 	Alerts AlertSource
+	// Watchdog, when set, is told when the first frame is drawn and on
+	// every turn of the drawing loop, so that a supervisor can restart a
+	// player whose loop hangs. A *watchdog.Notifier is one.
+	Watchdog Watchdog
+}
+
+// Watchdog is told that the drawing loop runs, on the drawing goroutine;
+// its methods must return at once.
+type Watchdog interface {
+	// Ready is called once, after the first frame is drawn.
+	Ready()
+	// Ping is called on every turn of the loop (every Update).
+	Ping()
+	// Every is the longest the loop may stand still between turns; the
+	// player wakes it at least that often, even on a still screen. Zero:
+	// no limit.
+	Every() time.Duration
 }
 
 // Observer is told what the screen shows, on the drawing goroutine; its
@@ -102,6 +119,8 @@ type Player struct {
 	stats     *frameStats
 	shown     int // content slides shown so far
 	obs       Observer
+	wd        Watchdog
+	wdReady   bool   // the watchdog was told of the first frame drawn
 	problem   string // the fault behind the standby slide, if any
 	firstAt   time.Time
 	started   time.Time
@@ -135,7 +154,7 @@ func New(opts Options) (*Player, error) {
 		opts.Clock = SystemClock{}
 	}
 	p := &Player{cfg: cfg, log: opts.Log, clock: opts.Clock, lay: newLayout(cfg), started: time.Now(), dirty: true, obs: opts.Observer,
-		pace: make(chan time.Duration, 1), paced: stillBeat, alertSrc: opts.Alerts}
+		pace: make(chan time.Duration, 1), paced: stillBeat, alertSrc: opts.Alerts, wd: opts.Watchdog}
 	p.alertsStale.Store(opts.Alerts != nil)
 	if opts.Capture != nil {
 		mc := &manualClock{t: opts.Clock.Now()}
@@ -288,9 +307,19 @@ func (p *Player) Run(ctx context.Context) error {
 // by schedule asks for the next frame, but a request made while the window
 // system is between frames can be lost, so the beat asks too; frames with
 // nothing new skip drawing (see Draw). The beat also lets Update see a
-// cancelled context.
+// cancelled context, and, never slower than the watchdog asks, ping it.
 func (p *Player) pacer(ctx context.Context) {
-	every := stillBeat
+	var most time.Duration
+	if p.wd != nil {
+		most = p.wd.Every()
+	}
+	beatOf := func(d time.Duration) time.Duration {
+		if most > 0 {
+			return min(d, most)
+		}
+		return d
+	}
+	every := beatOf(stillBeat)
 	beat := time.NewTicker(every)
 	defer beat.Stop()
 	for {
@@ -298,7 +327,7 @@ func (p *Player) pacer(ctx context.Context) {
 		case <-beat.C:
 			ebiten.ScheduleFrame()
 		case d := <-p.pace:
-			if d != every {
+			if d = beatOf(d); d != every {
 				every = d
 				beat.Reset(d)
 			}
@@ -332,6 +361,9 @@ func (p *Player) Layout(_, _ int) (int, int) {
 func (p *Player) Update() error {
 	if p.ctx.Err() != nil {
 		return ebiten.Termination
+	}
+	if p.wd != nil {
+		p.wd.Ping()
 	}
 	if p.pixel == nil {
 		p.pixel = ebiten.NewImage(1, 1)
@@ -648,6 +680,10 @@ func (p *Player) Draw(screen *ebiten.Image) {
 	}
 	if p.capture != nil {
 		p.capture.afterDraw(p, screen)
+	}
+	if p.wd != nil && !p.wdReady {
+		p.wdReady = true
+		p.wd.Ready()
 	}
 }
 

@@ -28,6 +28,13 @@ import (
 // this test binary started again as a process of its own, which plays a
 // scenario (see scenarios) as a capture by steps and exits.
 func TestMain(m *testing.M) {
+	if after := os.Getenv(stallEnv); after != "" {
+		if err := runStallingPlayer(after); err != nil {
+			fmt.Fprintln(os.Stderr, "stalling player:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
 	if name := os.Getenv("KIOSK_PLAYER_SCENARIO"); name != "" {
 		if err := runScenario(name, os.Getenv("KIOSK_PLAYER_DIR")); err != nil {
 			fmt.Fprintln(os.Stderr, "scenario", name+":", err)
