@@ -144,6 +144,9 @@ func lastError(hb report.Heartbeat) string {
 	if hb.Evicted > 0 {
 		parts = append(parts, fmt.Sprintf("%d records lost (spool full)", hb.Evicted))
 	}
+	if c := hb.ClockProblem(); c != "" {
+		parts = append(parts, c)
+	}
 	return oneLine(strings.Join(parts, "; "))
 }
 
