@@ -61,7 +61,8 @@ type Client struct {
 	bootRoot []byte // the root shipped with the kiosk
 	dir      string
 	now      func() time.Time
-	local    *sync.Mutex // guards the trusted folder; shared by WithStore
+	skew     func() (time.Duration, bool) // see UseClockSkew; may be nil
+	local    *sync.Mutex                  // guards the trusted folder; shared by WithStore
 
 	mu      sync.Mutex // guards current
 	current *Release
@@ -94,7 +95,7 @@ func NewClient(store Reader, trustedRoot []byte, localDir string, now func() tim
 // same trusted root and the same trusted state: a publication accepted from
 // either moves both forward, and an older one is a rollback for both.
 func (c *Client) WithStore(store Reader) *Client {
-	return &Client{store: store, bootRoot: c.bootRoot, dir: c.dir, now: c.now, local: c.local}
+	return &Client{store: store, bootRoot: c.bootRoot, dir: c.dir, now: c.now, skew: c.skew, local: c.local}
 }
 
 // workPrefix starts the names of Refresh's work folders inside the trusted
@@ -176,7 +177,8 @@ func (c *Client) refresh(ctx context.Context) (*Release, error) {
 	}
 	// RefTime is fixed when the updater is made; set ours before Refresh
 	// reads it for every expiry check.
-	up.UnsafeSetRefTime(c.now())
+	ref := c.now()
+	up.UnsafeSetRefTime(ref)
 	refreshErr := up.Refresh()
 	// Whatever the updater accepted before it stopped (a rotated root, a
 	// newer timestamp) is trusted from now on, as go-tuf intends: install
@@ -185,7 +187,8 @@ func (c *Client) refresh(ctx context.Context) (*Release, error) {
 		return nil, err
 	}
 	if refreshErr != nil {
-		return nil, classify(refreshErr, f.last, trustedBefore)
+		expired := c.expired(refreshErr, up.GetTrustedMetadataSet(), f.last, ref)
+		return nil, classify(refreshErr, f.last, trustedBefore, expired)
 	}
 	rel, err := release(up.GetTrustedMetadataSet().Targets[metadata.TARGETS])
 	if err != nil {

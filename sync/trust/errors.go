@@ -65,8 +65,9 @@ type lastDownload struct {
 }
 
 // classify maps an error from go-tuf's updater onto our sentinels.
-// trustedBefore says the site already trusted a publication from this store.
-func classify(err error, last lastDownload, trustedBefore bool) error {
+// trustedBefore says the site already trusted a publication from this store;
+// expired, if not nil, tells an expiry refusal in full.
+func classify(err error, last lastDownload, trustedBefore bool, expired *ExpiredError) error {
 	where := ""
 	if last.key != "" {
 		where = " (last read " + last.key + ")"
@@ -88,6 +89,8 @@ func classify(err error, last lastDownload, trustedBefore bool) error {
 		// Signed metadata points at a file that is not there, or the
 		// timestamp the site followed so far has gone.
 		return wrap(ErrInconsistent)
+	case errors.Is(err, &metadata.ErrExpiredMetadata{}) && expired != nil:
+		return fmt.Errorf("trust: refresh%s: %w (go-tuf: %w)", where, expired, err)
 	case errors.Is(err, &metadata.ErrExpiredMetadata{}):
 		return wrap(ErrExpired)
 	case errors.Is(err, &metadata.ErrUnsignedMetadata{}):
