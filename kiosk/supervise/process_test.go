@@ -1,0 +1,145 @@
+package supervise
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/vnict/kiosk/kiosk/watchdog"
+)
+
+// fakePlayerEnv makes this test binary a fake player (see TestMain): it
+// draws "frames" by calling the watchdog as the player's loop does, then,
+// as the value says, exits with status 3 ("exit") or stops calling it
+// and hangs ("hang").
+const fakePlayerEnv = "KIOSK_SUPERVISE_FAKE_PLAYER"
+
+func TestMain(m *testing.M) {
+	if mode := os.Getenv(fakePlayerEnv); mode != "" {
+		os.Exit(fakePlayer(mode))
+	}
+	os.Exit(m.Run())
+}
+
+func fakePlayer(mode string) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	n, err := watchdog.FromEnvironment(log)
+	if err != nil || n == nil {
+		fmt.Fprintln(os.Stderr, "fake player: no supervisor:", err)
+		return 1
+	}
+	go n.Run(ctx)
+	n.Ready()
+	frames := time.NewTicker(n.Every())
+	defer frames.Stop()
+	for range 8 { // two watchdog intervals
+		n.Ping()
+		select {
+		case <-frames.C:
+		case <-ctx.Done():
+			_ = n.Stopping()
+			return 0
+		}
+	}
+	if mode == "exit" {
+		return 3
+	}
+	<-ctx.Done() // hung: no more pings, until killed
+	return 0
+}
+
+// TestSupervisorRestartsRealPlayers runs this test binary as the player:
+// one that exits, and one that stops pinging, are both started again; the
+// hung one is killed.
+func TestSupervisorRestartsRealPlayers(t *testing.T) {
+	tests := []struct {
+		mode string
+		want string // in the log
+		exit string // how the first player ended
+	}{
+		{"exit", "player exited", "exit status 3"},
+		{"hang", "player hung: killing it", "signal: killed"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.mode, func(t *testing.T) {
+			out := &lockedBuffer{}
+			cmd := Command{Path: os.Args[0], Args: []string{"-test.run=^$"}, Env: []string{fakePlayerEnv + "=" + tc.mode},
+				Stdout: out, Stderr: out}
+			starts := make(chan *observed, 4)
+			start := func(env []string) (Process, error) {
+				p, err := cmd.Start(env)
+				if err != nil {
+					return nil, err
+				}
+				o := &observed{Process: p, ended: make(chan string, 1)}
+				starts <- o
+				return o, nil
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			done := make(chan error, 1)
+			go func() {
+				done <- Run(ctx, Options{Start: start, PingTimeout: 400 * time.Millisecond, StartTimeout: 30 * time.Second,
+					StopTimeout: 5 * time.Second, MinBackoff: 20 * time.Millisecond, Log: slog.New(slog.NewTextHandler(out, nil))})
+			}()
+			first := next(t, starts, out)
+			select {
+			case how := <-first.ended:
+				if how != tc.exit {
+					t.Errorf("the first player ended with %q, want %q\n%s", how, tc.exit, out)
+				}
+			case <-ctx.Done():
+				t.Fatalf("the first player did not end\n%s", out)
+			}
+			second := next(t, starts, out)
+			if second.Pid() == first.Pid() {
+				t.Errorf("the player was not started again")
+			}
+			cancel()
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("log:\n%s", out)
+			log := out.String()
+			for _, want := range []string{"player ready", tc.want, "restarting the player"} {
+				if !strings.Contains(log, want) {
+					t.Errorf("the log does not say %q:\n%s", want, log)
+				}
+			}
+			if tc.mode == "exit" && strings.Contains(log, "player hung") {
+				t.Errorf("a player that pinged until it exited was taken for hung:\n%s", log)
+			}
+		})
+	}
+}
+
+// observed is a Process whose end the test sees.
+type observed struct {
+	Process
+	ended chan string
+}
+
+func (o *observed) Wait() error {
+	err := o.Process.Wait()
+	o.ended <- exitText(err)
+	return err
+}
+
+func next(t *testing.T, starts <-chan *observed, out *lockedBuffer) *observed {
+	t.Helper()
+	select {
+	case o := <-starts:
+		return o
+	case <-time.After(30 * time.Second):
+		t.Fatalf("no player started\n%s", out)
+		return nil
+	}
+}
