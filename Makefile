@@ -5,6 +5,7 @@
 #   make bench   measure frame times, CPU, start-up and memory; writes BENCHMARKS.md
 #   make fuzz    run each fuzz target for a minute (FUZZTIME), one after the other
 #   make deps    install build and test dependencies (idempotent)
+#   make package build the .deb packages and the Windows zip into out/packages
 
 SHELL := /bin/bash
 GO    ?= go
@@ -14,10 +15,11 @@ XVFB  := xvfb-run -a -s "-screen 0 3840x2160x24 -nolisten tcp"
 # Debian packages: Ebiten's cgo build (X11, OpenGL, ALSA headers), the
 # virtual X server for tests and benchmarks, the Noto fonts the example
 # sites use, and headless Chromium, which the report test screenshots the
-# HTML report with.
+# HTML report with. zip packs the Windows build (`make package`); fakeroot
+# lets its test install the packages when not run as root.
 DEB_PACKAGES := gcc libc6-dev pkg-config libgl1-mesa-dev libxcursor-dev libxi-dev \
 	libxinerama-dev libxrandr-dev libxxf86vm-dev libasound2-dev \
-	xvfb xauth fonts-noto-core fonts-noto-cjk chromium patch
+	xvfb xauth fonts-noto-core fonts-noto-cjk chromium patch zip fakeroot
 
 # The S3 servers and client the storage tests run against, built from
 # source at pinned versions into bin/ (git-ignored). The MinIO server is no
@@ -26,6 +28,7 @@ MINIO_VERSION := v0.0.0-20260212201848-7aac2a2c5b7c
 MC_VERSION    := v0.0.0-20250313080218-cf909e1063a9
 
 .PHONY: deps run test bench vet build cross clean fuzz
+.PHONY: package
 
 deps: $(BIN)/.deps-debian $(BIN)/minio $(BIN)/mc
 
@@ -52,6 +55,14 @@ $(BIN)/minio: $(MINIO_PATCH) | $(BIN)/.deps-debian
 
 $(BIN)/mc:
 	GOBIN=$(BIN) $(GO) install github.com/minio/mc@$(MC_VERSION)
+
+# nfpm builds the .deb packages (`make package`), from pinned source into
+# bin/ like the servers, so that none of its modules enter go.mod.
+NFPM_VERSION := v2.45.2
+deps: $(BIN)/nfpm
+
+$(BIN)/nfpm:
+	GOBIN=$(BIN) $(GO) install github.com/goreleaser/nfpm/v2/cmd/nfpm@$(NFPM_VERSION)
 
 # Checked again whenever the package list (this Makefile) changes.
 $(BIN)/.deps-debian: Makefile
@@ -111,6 +122,14 @@ fuzz:
 		echo "== $$fn ($$pkg, $(FUZZTIME))"; \
 		$(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 10s $$pkg || status=1; \
 	done; exit $$status
+
+# The site packages (see packaging/build.sh): kiosk and kioskctl .deb files
+# and a Windows zip of both, in PKG_OUT. VERSION defaults to one from git
+# (packaging/version.sh).
+PKG_OUT ?= $(CURDIR)/out/packages
+
+package: $(BIN)/.deps-debian $(BIN)/nfpm
+	GO=$(GO) NFPM=$(BIN)/nfpm OUT=$(PKG_OUT) $(if $(VERSION),VERSION=$(VERSION)) packaging/build.sh
 
 clean:
 	rm -rf $(BIN) out
