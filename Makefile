@@ -26,11 +26,14 @@ DEB_PACKAGES := gcc libc6-dev pkg-config libgl1-mesa-dev libxcursor-dev libxi-de
 # longer maintained upstream; the sync and trust code uses only S3 calls.
 MINIO_VERSION := v0.0.0-20260212201848-7aac2a2c5b7c
 MC_VERSION    := v0.0.0-20250313080218-cf909e1063a9
+# versitygw, a maintained S3 gateway over a folder: the sync and report
+# tests also run against it, so that nothing there needs MinIO.
+VERSITYGW_VERSION := v1.8.0
 
 .PHONY: deps run test bench vet build cross clean fuzz
 .PHONY: package
 
-deps: $(BIN)/.deps-debian $(BIN)/minio $(BIN)/mc
+deps: $(BIN)/.deps-debian $(BIN)/minio $(BIN)/mc $(BIN)/versitygw
 
 # MinIO is built from the pinned version's module source (which the go
 # command checks against the checksum database) with build/minio-flush.patch
@@ -55,6 +58,9 @@ $(BIN)/minio: $(MINIO_PATCH) | $(BIN)/.deps-debian
 
 $(BIN)/mc:
 	GOBIN=$(BIN) $(GO) install github.com/minio/mc@$(MC_VERSION)
+
+$(BIN)/versitygw:
+	GOBIN=$(BIN) $(GO) install github.com/versity/versitygw/cmd/versitygw@$(VERSITYGW_VERSION)
 
 # nfpm builds the .deb packages (`make package`), from pinned source into
 # bin/ like the servers, so that none of its modules enter go.mod.

@@ -74,9 +74,28 @@ func (s *Store) GetVersion(ctx context.Context, key, id string) (io.ReadCloser, 
 	}
 	// Core's GetObject sends the request now, so a missing version is
 	// reported here rather than at the first Read (see get).
-	body, _, _, err := minio.Core{Client: s.client}.GetObject(ctx, s.bucket, name, minio.GetObjectOptions{VersionID: id})
+	core := minio.Core{Client: s.client}
+	body, _, _, err := core.GetObject(ctx, s.bucket, name, minio.GetObjectOptions{VersionID: id})
+	if err != nil && id == nullVersion && minio.ToErrorResponse(err).Code == "InvalidArgument" {
+		// S3 serves version "null" of an unversioned bucket: the object.
+		// versitygw without versioning refuses every version ID, "null"
+		// too; there the object is the only version, so read it, if
+		// the server gives it no other version ID.
+		plain, info, _, perr := core.GetObject(ctx, s.bucket, name, minio.GetObjectOptions{})
+		if perr != nil {
+			return nil, s.wrap("get version "+id, key, perr)
+		}
+		if info.VersionID == "" || info.VersionID == nullVersion {
+			return plain, nil
+		}
+		plain.Close()
+	}
 	if err != nil {
 		return nil, s.wrap("get version "+id, key, err)
 	}
 	return body, nil
 }
+
+// nullVersion is the version ID of an object written while its bucket was
+// not versioned.
+const nullVersion = "null"

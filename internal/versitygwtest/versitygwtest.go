@@ -1,0 +1,337 @@
+// Package versitygwtest starts a real versitygw S3 gateway for tests.
+//
+// versitygw (github.com/versity/versitygw, pinned in the Makefile) is a
+// maintained S3 server over a POSIX folder. The sync and report paths must
+// work on any S3 server, not only MinIO, so their tests also run against
+// it: the binary `make deps` installs into bin/versitygw (or the one named
+// by KIOSK_VERSITYGW_BIN), with its posix backend, on a free loopback port
+// and a folder in t.TempDir(), as internal/miniotest starts MinIO. It has
+// no MinIO admin API and no bucket notifications: tests use its root
+// credentials, and sites poll.
+//
+// The posix backend keeps object metadata (ETags, content types) in
+// extended attributes of the files; on a filesystem without user xattrs
+// (tmpfs before Linux 6.6, for one) the server is started with a sidecar
+// folder for them instead, which it supports for that case.
+package versitygwtest
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+)
+
+const (
+	// startTimeout bounds how long Start and Restart wait for the server
+	// to answer its health check.
+	startTimeout = 30 * time.Second
+	// stopTimeout is how long Stop waits after SIGTERM before SIGKILL.
+	stopTimeout = 10 * time.Second
+	// binEnv names an explicit versitygw binary, overriding bin/versitygw.
+	binEnv = "KIOSK_VERSITYGW_BIN"
+	// healthPath is the unauthenticated health check the server is
+	// started with.
+	healthPath = "/health"
+)
+
+// Server is a versitygw gateway run by a test. Its fields are read-only.
+type Server struct {
+	// Endpoint is host:port of the S3 API, e.g. "127.0.0.1:38123".
+	Endpoint string
+	// AccessKey and SecretKey are the root credentials.
+	AccessKey string
+	SecretKey string
+
+	// Sidecar is true when object metadata is kept in a sidecar folder
+	// because the data folder's filesystem has no user xattrs.
+	Sidecar bool
+
+	bin        string
+	rootDir    string // the posix backend's folder: a folder per bucket
+	sidecarDir string
+	out        *lockedBuffer
+
+	mu   sync.Mutex
+	proc *process // nil while stopped
+}
+
+// process is one run of the server binary.
+type process struct {
+	cmd  *exec.Cmd
+	done chan struct{} // closed when cmd.Wait returns
+	err  error         // cmd.Wait's result, set before done closes
+}
+
+// Start starts versitygw with its posix backend on a free loopback port
+// with an empty data folder, waits until it is ready, and stops it when the
+// test ends. The server's output is logged if the test fails.
+func Start(t testing.TB) *Server {
+	t.Helper()
+	bin := findBinary(t)
+	// Folders first: cleanups run last-in first-out, so the server is
+	// stopped before its folders are removed.
+	rootDir := t.TempDir()
+	s := &Server{
+		Endpoint:  "127.0.0.1:" + strconv.Itoa(freePort(t)),
+		AccessKey: "kiosktest",
+		SecretKey: randomHex(t, 16),
+		bin:       bin,
+		rootDir:   rootDir,
+		out:       &lockedBuffer{},
+	}
+	if !xattrSupported(rootDir) {
+		s.Sidecar = true
+		s.sidecarDir = t.TempDir()
+	}
+	t.Cleanup(func() {
+		s.Stop()
+		if t.Failed() {
+			t.Logf("versitygw output (%s):\n%s", s.Endpoint, s.out.String())
+		}
+	})
+	s.start(t)
+	return s
+}
+
+// Restart starts the server again after Stop, on the same port and data
+// folder, and waits until it is ready. If the server is running it is
+// stopped first.
+func (s *Server) Restart(t testing.TB) {
+	t.Helper()
+	s.Stop()
+	s.start(t)
+}
+
+// Stop stops the server: SIGTERM, then SIGKILL if it has not exited after
+// 10 seconds. Stopping a stopped server does nothing.
+func (s *Server) Stop() {
+	s.mu.Lock()
+	p := s.proc
+	s.proc = nil
+	s.mu.Unlock()
+	if p == nil {
+		return
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	timer := time.NewTimer(stopTimeout)
+	defer timer.Stop()
+	select {
+	case <-p.done:
+	case <-timer.C:
+		_ = p.cmd.Process.Kill()
+		<-p.done
+	}
+	fmt.Fprintf(s.out, "--- versitygwtest: server stopped (%v)\n", p.err)
+}
+
+// Client returns a minio-go client with the root credentials.
+func (s *Server) Client(t testing.TB) *minio.Client {
+	t.Helper()
+	c, err := minio.New(s.Endpoint, &minio.Options{
+		Creds: credentials.NewStaticV4(s.AccessKey, s.SecretKey, ""),
+	})
+	if err != nil {
+		t.Fatalf("versitygwtest: client for %s: %v", s.Endpoint, err)
+	}
+	return c
+}
+
+// MakeBucket creates the named bucket.
+func (s *Server) MakeBucket(t testing.TB, name string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := s.Client(t).MakeBucket(ctx, name, minio.MakeBucketOptions{}); err != nil {
+		t.Fatalf("versitygwtest: make bucket %s: %v", name, err)
+	}
+}
+
+// start runs the binary and waits until the S3 API is ready.
+func (s *Server) start(t testing.TB) {
+	t.Helper()
+	args := []string{
+		"--port", s.Endpoint,
+		"--access", s.AccessKey,
+		"--secret", s.SecretKey,
+		"--health", healthPath,
+		"--quiet",
+		"posix",
+	}
+	if s.Sidecar {
+		args = append(args, "--sidecar", s.sidecarDir)
+	}
+	args = append(args, s.rootDir)
+	cmd := exec.Command(s.bin, args...)
+	cmd.Env = environWithoutGateway()
+	cmd.Stdout = s.out
+	cmd.Stderr = s.out
+	fmt.Fprintf(s.out, "--- versitygwtest: %s\n", strings.Join(cmd.Args, " "))
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("versitygwtest: start %s: %v", s.bin, err)
+	}
+	p := &process{cmd: cmd, done: make(chan struct{})}
+	go func() {
+		p.err = cmd.Wait()
+		close(p.done)
+	}()
+	s.mu.Lock()
+	s.proc = p
+	s.mu.Unlock()
+
+	if err := waitReady("http://"+s.Endpoint+healthPath, p.done, startTimeout); err != nil {
+		s.Stop()
+		t.Fatalf("versitygwtest: server on %s: %v\nversitygw output:\n%s", s.Endpoint, err, s.out.String())
+	}
+}
+
+// waitReady polls the health endpoint until it answers 200.
+func waitReady(url string, exited <-chan struct{}, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	client := &http.Client{Timeout: time.Second}
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	var last error
+	for {
+		last = probe(ctx, client, url)
+		if last == nil {
+			return nil
+		}
+		select {
+		case <-exited:
+			return errors.New("server exited before it was ready")
+		case <-ctx.Done():
+			return fmt.Errorf("not ready after %v: %w", timeout, last)
+		case <-tick.C:
+		}
+	}
+}
+
+func probe(ctx context.Context, client *http.Client, url string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	return nil
+}
+
+// findBinary returns KIOSK_VERSITYGW_BIN or <repo root>/bin/versitygw.
+func findBinary(t testing.TB) string {
+	t.Helper()
+	if bin := os.Getenv(binEnv); bin != "" {
+		if _, err := os.Stat(bin); err != nil {
+			t.Fatalf("versitygwtest: %s=%s: %v", binEnv, bin, err)
+		}
+		return bin
+	}
+	root, err := repoRoot()
+	if err != nil {
+		t.Fatalf("versitygwtest: %v; set %s to a versitygw binary", err, binEnv)
+	}
+	bin := filepath.Join(root, "bin", "versitygw")
+	if _, err := os.Stat(bin); err != nil {
+		t.Fatalf("versitygwtest: no versitygw binary at %s (%v): run `make deps` to install it, or set %s", bin, err, binEnv)
+	}
+	return bin
+}
+
+// repoRoot walks up from the working directory to the folder holding go.mod.
+func repoRoot() (string, error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", fmt.Errorf("find repo root: %w", err)
+	}
+	for dir := wd; ; {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("find repo root: no go.mod in %s or its parents", wd)
+		}
+		dir = parent
+	}
+}
+
+// freePort asks the kernel for a free loopback port. The port is released
+// before the server binds it; another process could take it in between,
+// which is rare enough for tests and shows as a clear startup failure.
+func freePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("versitygwtest: free port: %v", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func randomHex(t testing.TB, n int) string {
+	t.Helper()
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatalf("versitygwtest: random secret: %v", err)
+	}
+	return hex.EncodeToString(b)
+}
+
+// environWithoutGateway is the test's environment without the variables
+// versitygw reads as settings (VGW_*, ROOT_*, AWS_*, LOGFILE, WEBHOOK), so
+// settings from a developer's shell do not change the test server.
+func environWithoutGateway() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		switch {
+		case strings.HasPrefix(name, "VGW_"), strings.HasPrefix(name, "ROOT_"), strings.HasPrefix(name, "AWS_"),
+			name == "LOGFILE", name == "WEBHOOK":
+			continue
+		}
+		env = append(env, kv)
+	}
+	return env
+}
+
+// lockedBuffer collects the server's output; exec writes to it from its
+// own goroutines while the test may read it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
