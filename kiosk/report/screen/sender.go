@@ -172,7 +172,7 @@ func (s *Sender) Run(ctx context.Context, cam Camera) {
 			at = earliest(at, nextShot)
 		}
 		var timer <-chan time.Time
-		if wait := at.Sub(now); wait > 0 {
+		if wait := at.Sub(clock.Now()); wait > 0 {
 			timer = clock.After(wait)
 		} else {
 			continue

@@ -79,6 +79,10 @@ func (c *fakeClock) Calls() int {
 type camera struct {
 	shots atomic.Int64
 	jpg   []byte
+	clock *fakeClock
+
+	mu    sync.Mutex
+	times []time.Time // on the fake clock
 }
 
 func newCamera(t *testing.T) *camera {
@@ -96,8 +100,22 @@ func newCamera(t *testing.T) *camera {
 }
 
 func (c *camera) Screenshot(ctx context.Context) ([]byte, error) {
+	c.mu.Lock()
+	c.times = append(c.times, c.clock.Now())
+	c.mu.Unlock()
 	c.shots.Add(1)
 	return c.jpg, nil
+}
+
+// at returns when each screenshot was taken, from the clock's start.
+func (c *camera) at() []time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []time.Duration
+	for _, t := range c.times {
+		out = append(out, t.Sub(newClock().now))
+	}
+	return out
 }
 
 // rig is a site's sender on a real MinIO, with the department's store.
@@ -138,6 +156,7 @@ func start(t *testing.T, every time.Duration) *rig {
 		return st
 	}
 	r := &rig{dept: store(), site: store(), clock: newClock(), cam: newCamera(t), log: &logBuffer{}}
+	r.cam.clock = r.clock
 	s := &screen.Sender{Store: r.site, Site: site, Every: every, Clock: r.clock,
 		Log: slog.New(slog.NewTextHandler(r.log, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Watch: func(ctx context.Context) (<-chan struct{}, error) {
@@ -170,6 +189,19 @@ func (r *rig) advance(t *testing.T, d time.Duration) {
 	r.settled(t, mark)
 }
 
+// tickUntil moves the clock on a second at a time, giving the sender a
+// moment of real time after each, until it has taken n screenshots.
+func (r *rig) tickUntil(t *testing.T, n int64) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); r.cam.shots.Load() < n; {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d screenshots, want %d\n%s", r.cam.shots.Load(), n, r.log)
+		}
+		r.clock.Advance(time.Second)
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 func (r *rig) waitShots(t *testing.T, n int64) {
 	t.Helper()
 	for deadline := time.Now().Add(10 * time.Second); r.cam.shots.Load() < n; time.Sleep(5 * time.Millisecond) {
@@ -197,7 +229,14 @@ func TestRequestsAreAnsweredAndBounded(t *testing.T) {
 	// read was made less than MinCheck ago, a second later.
 	r.clock.Advance(screen.MinCheck)
 	r.waitShots(t, 1)
-	got, err := screen.Fetch(context.Background(), r.dept, site)
+	// The screenshot is taken, then put.
+	var got []byte
+	var err error
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if got, err = screen.Fetch(context.Background(), r.dept, site); err == nil {
+			break
+		}
+	}
 	if err != nil || !bytes.Equal(got, r.cam.jpg) {
 		t.Fatalf("screen.jpg in the store: %d bytes, %v; want the camera's %d", len(got), err, len(r.cam.jpg))
 	}
@@ -213,22 +252,22 @@ func TestRequestsAreAnsweredAndBounded(t *testing.T) {
 	if n := r.cam.shots.Load(); n != 1 {
 		t.Fatalf("%d screenshots right after the loop's requests were read, want 1: the gap was not kept\n%s", n, r.log)
 	}
-	// Just before the gap ends (from the first screenshot, a second
-	// after the start): still one.
-	r.clock.Advance(screen.MinGap - 2*screen.MinCheck)
-	if n := r.cam.shots.Load(); n != 1 {
-		t.Fatalf("%d screenshots before the gap's end, want 1\n%s", n, r.log)
+	// The clock moves on: one more screenshot for all of them, at the
+	// end of the gap.
+	r.tickUntil(t, 2)
+	at := r.cam.at()
+	if gap := at[1] - at[0]; gap < screen.MinGap-time.Second || gap > screen.MinGap+2*time.Second {
+		t.Errorf("screenshots at %v: %v apart, want %v", at, gap, screen.MinGap)
 	}
-	r.advance(t, screen.MinCheck)
-	r.waitShots(t, 2)
-	// Nothing more was asked: no more screenshots.
-	r.advance(t, screen.DefaultPoll)
-	r.advance(t, screen.DefaultPoll)
+	for range 60 {
+		r.clock.Advance(time.Second)
+		time.Sleep(10 * time.Millisecond)
+	}
 	if n := r.cam.shots.Load(); n != 2 {
 		t.Fatalf("%d screenshots, want 2: the loop's requests were answered more than once\n%s", n, r.log)
 	}
-	if c := strings.Count(r.log.String(), "screenshot requested"); c > 12 {
-		t.Errorf("the request was read as new %d times in 11 s of requests written in a loop, want at most one a second", c)
+	if c := strings.Count(r.log.String(), "screenshot requested"); c > 3 {
+		t.Errorf("the request was read as new %d times with the clock standing still, want at most one a second", c)
 	}
 }
 
@@ -236,24 +275,23 @@ func TestRequestsAreAnsweredAndBounded(t *testing.T) {
 // and a request's screenshot starts the interval again.
 func TestEveryInterval(t *testing.T) {
 	r := start(t, time.Minute)
-	r.advance(t, 59*time.Second)
-	if n := r.cam.shots.Load(); n != 0 {
-		t.Fatalf("%d screenshots before the interval's end", n)
-	}
-	r.clock.Advance(time.Second)
-	r.waitShots(t, 1)
+	r.tickUntil(t, 1)
 	r.clock.Advance(20 * time.Second)
-	// The notification brings the request, read at once.
+	// The notification brings the request, read at once or, if the poll
+	// has just read, a second later.
 	r.ask(t)
+	r.clock.Advance(screen.MinCheck)
 	r.waitShots(t, 2)
-	// 59 s after the request's screenshot (the poll wakes the sender):
-	// none yet, though the interval's own would have come 40 s ago.
-	r.advance(t, 59*time.Second)
-	if n := r.cam.shots.Load(); n != 2 {
-		t.Fatalf("%d screenshots, want 2: the request's did not start the interval again", n)
+	r.tickUntil(t, 3)
+	at := r.cam.at()
+	// The camera reads the clock a moment after the sender, which the
+	// test moves meanwhile: within two seconds.
+	near := func(got, want time.Duration) bool { return got >= want-2*time.Second && got <= want+2*time.Second }
+	// The first a minute after the start; the third a minute after the
+	// request's, not after the first.
+	if !near(at[0], time.Minute) || !near(at[2]-at[1], time.Minute) {
+		t.Errorf("screenshots at %v from the start, want 1m, then the request's, then a minute after it", at)
 	}
-	r.clock.Advance(time.Second)
-	r.waitShots(t, 3)
 }
 
 // TestBadRequestsAreRefused: a request that is not one, or too large, is
@@ -284,6 +322,5 @@ func TestBadRequestsAreRefused(t *testing.T) {
 		})
 	}
 	r.ask(t)
-	r.advance(t, screen.DefaultPoll)
-	r.waitShots(t, 1)
+	r.tickUntil(t, 1)
 }
