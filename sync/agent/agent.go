@@ -290,7 +290,14 @@ func (a *Agent) refused(ctx context.Context, what string, err error) error {
 		return fmt.Errorf("import %s: %w", what, err)
 	}
 	kind := "refused"
-	if errors.Is(err, trust.ErrExpired) {
+	var expired *trust.ExpiredError
+	if errors.As(err, &expired) && expired.ClockLikely() {
+		// Not a frozen feed but a wrong clock here (a dead RTC battery):
+		// someone at the site must set it, not the department publish.
+		kind = "clock"
+		a.Log.Error("publication refused as expired, by this site's clock, which is wrong; the last approved bundle keeps playing; set the site's clock",
+			"what", what, "current", a.Cache.CurrentName(), "err", err)
+	} else if errors.Is(err, trust.ErrExpired) {
 		// The approval (or the daily timestamp) ran out: the feed is
 		// frozen. The site keeps playing what was approved, because a
 		// dark wall at a border gate helps nobody and the content was

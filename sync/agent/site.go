@@ -45,6 +45,12 @@ type Site struct {
 
 	beats    chan report.Heartbeat // the latest heartbeat, for the status object
 	lastSync atomic.Pointer[report.SyncResult]
+	// now is the site's clock; store compares it with the store's, and
+	// skew is the comparison at the last sync (nil before any).
+	now       func() time.Time
+	store     *s3store.Store
+	skew      atomic.Pointer[time.Duration]
+	skewNamed bool // the last skew was logged as over report.MaxClockSkew; OnSync's goroutine only
 
 	tufDir   string
 	log      *slog.Logger
@@ -52,10 +58,26 @@ type Site struct {
 	imported map[string]bool
 }
 
+// Options are what a site takes beyond its config.
+type Options struct {
+	// Now is the site's clock; nil means time.Now. Expiry checks, event
+	// times and the clock skew the site reports are by it.
+	Now func() time.Time
+}
+
 // Open sets up a site's sync from its config: the cache, the S3 store with
 // the site's own credentials, and the trust client with the provisioned
 // root.
 func Open(cfg *siteconfig.Config, log *slog.Logger) (*Site, error) {
+	return OpenWith(cfg, log, Options{})
+}
+
+// OpenWith is Open with options.
+func OpenWith(cfg *siteconfig.Config, log *slog.Logger, opts Options) (*Site, error) {
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
 	s := cfg.Sync
 	if s == nil || cfg.Content.Cache == "" {
 		return nil, fmt.Errorf("site %s: no sync configured", cfg.Site.ID)
@@ -84,15 +106,16 @@ func Open(cfg *siteconfig.Config, log *slog.Logger) (*Site, error) {
 		log.Warn("sync over plain HTTP (sync.secure: false): the link can read the site's requests", "endpoint", s.Endpoint)
 	}
 	store, err := s3store.New(s3store.Config{Endpoint: s.Endpoint, AccessKey: s.AccessKey, SecretKey: secret,
-		Bucket: s.Bucket, Prefix: s.Prefix, Secure: s.HTTPS(), CAFile: caFile, Region: s.Region})
+		Bucket: s.Bucket, Prefix: s.Prefix, Secure: s.HTTPS(), CAFile: caFile, Region: s.Region, Clock: now})
 	if err != nil {
 		return nil, fmt.Errorf("%s: sync: %w", cfg.Path, err)
 	}
-	site := &Site{Cache: c, tufDir: filepath.Join(c.Root(), "tuf"), log: log, imported: map[string]bool{}}
-	client, err := trust.NewClient(store, root, site.tufDir, time.Now)
+	site := &Site{Cache: c, tufDir: filepath.Join(c.Root(), "tuf"), log: log, imported: map[string]bool{}, now: now, store: store}
+	client, err := trust.NewClient(store, root, site.tufDir, now)
 	if err != nil {
 		return nil, fmt.Errorf("%s: sync.root: %w", cfg.Path, err)
 	}
+	client.UseClockSkew(site.clockSkew)
 	sp, err := spool.Open(cfg.Resolve(cfg.Reports.Spool), spool.Options{
 		Site: cfg.Site.ID, Limit: int64(cfg.Reports.SpoolLimitMB) << 20, Loc: cfg.Location(), Log: log})
 	site.beats = make(chan report.Heartbeat, 1)
@@ -104,14 +127,14 @@ func Open(cfg *siteconfig.Config, log *slog.Logger) (*Site, error) {
 	} else {
 		site.Spool = sp
 	}
-	reporter := &StoreReporter{Store: store, Site: cfg.Site.ID, Now: time.Now}
+	reporter := &StoreReporter{Store: store, Site: cfg.Site.ID, Now: now}
 	site.Alerts, err = OpenAlertBook(AlertBookOptions{Dir: filepath.Join(c.Root(), "alerts"),
 		Site: cfg.Site.ID, Tags: slices.Concat(cfg.Site.Tags, cfg.Site.Groups),
 		Verify: client, Store: store, Report: reporter, Log: log})
 	if err != nil {
 		return nil, fmt.Errorf("%s: content.cache: %w", cfg.Path, err)
 	}
-	site.Uploader = &upload.Uploader{Store: store, Spool: site.Spool, Site: cfg.Site.ID, Every: cfg.Reports.Upload, Log: log}
+	site.Uploader = &upload.Uploader{Store: store, Spool: site.Spool, Site: cfg.Site.ID, Every: cfg.Reports.Upload, Now: now, Log: log}
 	site.Agent = &Agent{
 		Site:   cfg.Site.ID,
 		Groups: cfg.Site.Groups,
@@ -145,7 +168,7 @@ func (s *Site) recordBundle() {
 		items = append(items, it.ID)
 	}
 	rec := report.Record{Bundle: &report.BundleItems{
-		Bundle: fmt.Sprintf("%s@%d", b.Manifest.ID, b.Manifest.Version), From: time.Now().UTC(), Items: items}}
+		Bundle: fmt.Sprintf("%s@%d", b.Manifest.ID, b.Manifest.Version), From: s.now().UTC(), Items: items}}
 	if err := s.Spool.Append(rec); err != nil {
 		s.log.Error("bundle activation not spooled", "bundle", rec.Bundle.Bundle, "err", err)
 	}
@@ -155,11 +178,38 @@ func (s *Site) noteSync(res Result, err error) {
 	if res.Activated {
 		s.recordBundle()
 	}
-	r := &report.SyncResult{Time: time.Now().UTC(), Release: res.Release}
+	r := &report.SyncResult{Time: s.now().UTC(), Release: res.Release}
 	if err != nil {
 		r.Error = err.Error()
 	}
+	s.noteClock() // before the sync result, so a site seen synced has its skew
 	s.lastSync.Store(r)
+}
+
+// clockSkew is the site's clock minus the store's, from the store's latest
+// responses, and whether any has been measured.
+func (s *Site) clockSkew() (time.Duration, bool) {
+	r, ok := s.store.ClockReading()
+	return r.Skew(), ok
+}
+
+// noteClock keeps the clock skew for the heartbeats, and logs when it
+// goes over report.MaxClockSkew and when it comes back.
+func (s *Site) noteClock() {
+	skew, ok := s.clockSkew()
+	if !ok {
+		return
+	}
+	s.skew.Store(&skew)
+	off := skew > report.MaxClockSkew || skew < -report.MaxClockSkew
+	switch {
+	case off && !s.skewNamed:
+		s.log.Warn("this site's clock is off the store's; expiry checks and report times are off by as much",
+			"clock", report.DescribeSkew(skew), "skew", skew.Round(time.Second))
+	case !off && s.skewNamed:
+		s.log.Info("this site's clock agrees with the store's again", "skew", skew.Round(time.Second))
+	}
+	s.skewNamed = off
 }
 
 // Record writes report records to the spool; the latest heartbeat also
@@ -191,6 +241,9 @@ func (s *Site) Health() report.Health {
 	}
 	if r := s.lastSync.Load(); r != nil {
 		h.Sync = *r
+	}
+	if d := s.skew.Load(); d != nil {
+		h.ClockSkew = *d
 	}
 	return h
 }

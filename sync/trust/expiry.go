@@ -48,9 +48,13 @@ func (e *ExpiredError) ClockLikely() bool {
 	return e.SkewKnown && e.Skew > clockHintMin && e.Expires.After(e.Now.Add(-e.Skew))
 }
 
+// Error starts with ErrExpired's text, as every refusal names its
+// sentinel: "metadata expired: timestamp.json expired 2026-12-01 09:00
+// UTC by this site's clock, which is 3h02m ahead of the store's; check
+// the site's clock".
 func (e *ExpiredError) Error() string {
 	const layout = "2006-01-02 15:04 MST"
-	expired := fmt.Sprintf("%s expired %s", e.File, e.Expires.UTC().Format(layout))
+	expired := fmt.Sprintf("%v: %s expired %s", ErrExpired, e.File, e.Expires.UTC().Format(layout))
 	switch {
 	case e.ClockLikely():
 		return fmt.Sprintf("%s by this site's clock, which is %s ahead of the store's; check the site's clock",
