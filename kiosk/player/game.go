@@ -116,6 +116,7 @@ type Player struct {
 	wakeAt    time.Time
 	timer     *time.Timer
 	capture   *capturer
+	shots     screenshots // frames read back for Screenshot
 	stats     *frameStats
 	shown     int // content slides shown so far
 	obs       Observer
@@ -624,6 +625,11 @@ func (p *Player) setFPSMode(m ebiten.FPSModeType) {
 
 // Draw shows the current slide, the crossfade into the next, and the ticker.
 func (p *Player) Draw(screen *ebiten.Image) {
+	if p.shots.wanted.Load() {
+		// A screenshot: the screen read back once drawn (or, if nothing
+		// moved, as it stands).
+		defer p.shots.take(screen)
+	}
 	// The screen keeps its picture between frames; a frame in which
 	// nothing moved (a still slide already drawn, a ticker that has not
 	// crawled a whole pixel) is not drawn again, and after a few such
