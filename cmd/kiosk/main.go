@@ -82,10 +82,11 @@ func run(ctx context.Context, f *cli.Flags, stderr io.Writer, started time.Time)
 	var observer player.Observer
 	var alerts player.AlertSource
 	measuring := f.Capture != "" || f.Summary != "" || f.FrameStats != ""
+	var site *agent.Site
 	if cfg.Content.Cache != "" && !f.Demo {
 		// The sync agent keeps the cache current; the player plays it
 		// and reports what it shows through the site's spool.
-		site, err := agent.Open(cfg, log)
+		site, err = agent.Open(cfg, log)
 		if err != nil {
 			return err
 		}
@@ -161,6 +162,13 @@ func run(ctx context.Context, f *cli.Flags, stderr io.Writer, started time.Time)
 		return err
 	}
 	unmapped.Store(p)
+	if site != nil && !measuring {
+		// Screenshots stop before the player does.
+		shotCtx, stopShots := context.WithCancel(context.Background())
+		shotsDone := make(chan struct{})
+		go func() { defer close(shotsDone); site.Screens.Run(shotCtx, p) }()
+		defer func() { stopShots(); <-shotsDone }()
+	}
 	if f.Config != "" && opts.Capture == nil && opts.FrameStats == nil {
 		reload := func() {
 			next, err := siteconfig.Load(f.Config)

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/vnict/kiosk/kiosk/report"
+	"github.com/vnict/kiosk/kiosk/report/screen"
 	"github.com/vnict/kiosk/kiosk/report/spool"
 	"github.com/vnict/kiosk/kiosk/report/upload"
 	"github.com/vnict/kiosk/kiosk/siteconfig"
@@ -42,6 +43,10 @@ type Site struct {
 	Uploader *upload.Uploader
 	// Alerts are the site's emergency alerts, for the player.
 	Alerts *AlertBook
+	// Screens sends what the screen shows (reports/<site>/screen.jpg),
+	// every reports.screenshot_interval and when the department asks;
+	// run it with the player as its camera.
+	Screens *screen.Sender
 
 	beats    chan report.Heartbeat // the latest heartbeat, for the status object
 	lastSync atomic.Pointer[report.SyncResult]
@@ -134,6 +139,10 @@ func OpenWith(cfg *siteconfig.Config, log *slog.Logger, opts Options) (*Site, er
 	if err != nil {
 		return nil, fmt.Errorf("%s: content.cache: %w", cfg.Path, err)
 	}
+	site.Screens = &screen.Sender{Store: store, Site: cfg.Site.ID, Every: cfg.Reports.Screenshots(), Log: log,
+		Watch: func(ctx context.Context) (<-chan struct{}, error) {
+			return store.WatchObject(ctx, screen.RequestKey(cfg.Site.ID))
+		}}
 	site.Uploader = &upload.Uploader{Store: store, Spool: site.Spool, Site: cfg.Site.ID, Every: cfg.Reports.Upload, Now: now, Log: log}
 	site.Agent = &Agent{
 		Site:   cfg.Site.ID,
