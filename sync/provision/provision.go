@@ -26,8 +26,8 @@
 // the reports never read.
 //
 // Versioning covers only the batches and event reports: the publications
-// (tuf/, media/) and each site's status.json, overwritten at every
-// heartbeat by design, are excluded with MinIO's excluded-prefix extension,
+// (tuf/, media/) and each site's status.json and screen.jpg (and the
+// department's screen-request.json), overwritten by design, are excluded with MinIO's excluded-prefix extension,
 // so a minute heartbeat does not keep half a million versions a year and a
 // collected media object does not live on as a hidden old version.
 //
@@ -54,6 +54,9 @@ import (
 	"github.com/minio/madmin-go/v3"
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
+
+	"github.com/vnict/kiosk/kiosk/report"
+	"github.com/vnict/kiosk/kiosk/report/screen"
 )
 
 // DefaultPolicyName is the canned policy every site user gets unless
@@ -111,12 +114,18 @@ type statement struct {
 //     objects changed anywhere in the bucket, never their content);
 //   - s3:GetBucketLocation on the bucket: minio-go asks for it before the
 //     first request when no region is configured;
-//   - s3:PutObject on reports/${aws:username}/*: the site's own reports,
-//     ${aws:username} being the user's access key, the site ID;
+//   - s3:PutObject on the site's own reports, ${aws:username} being the
+//     user's access key, the site ID: reports/${aws:username}/status.json,
+//     .../batches/*, .../events/* and .../screen.jpg (package
+//     kiosk/report/screen);
 //   - s3:AbortMultipartUpload and s3:ListMultipartUploadParts there too,
-//     so a site can clean up its own interrupted large uploads.
+//     so a site can clean up its own interrupted large uploads;
+//   - s3:GetObject on reports/${aws:username}/screen-request.json: the
+//     department asking the site for a screenshot.
 //
-// Nothing else: no listing, no deletes, no reading of reports. It also
+// Nothing else: no listing, no deletes, no reading of reports, no writing
+// of any other object in its own folder (its own screenshot request
+// included). It also
 // denies outright, anywhere in the bucket, what would undo a written-once
 // batch: deleting objects or versions, retention, legal holds, tags, and
 // the bucket's versioning, lifecycle, lock and policy settings.
@@ -145,7 +154,12 @@ func SitePolicy(bucket, prefix string) ([]byte, error) {
 			Sid:      "WriteOwnReports",
 			Effect:   "Allow",
 			Action:   []string{"s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"},
-			Resource: []string{obj + "reports/${aws:username}/*"},
+			Resource: ownReports(obj),
+		}, {
+			Sid:      "ReadOwnScreenshotRequest",
+			Effect:   "Allow",
+			Action:   []string{"s3:GetObject"},
+			Resource: []string{obj + screen.RequestKey(siteVar)},
 		}, {
 			Sid:      "KeepReportsWrittenOnce",
 			Effect:   "Deny",
@@ -154,6 +168,22 @@ func SitePolicy(bucket, prefix string) ([]byte, error) {
 		}},
 	}
 	return json.MarshalIndent(doc, "", "  ")
+}
+
+// siteVar is the policy variable that names a site's own folder: a site's
+// user name is its ID.
+const siteVar = "${aws:username}"
+
+// ownReports are the objects a site writes under obj (its ARN prefix): its
+// status, its batches and event reports, and its screenshot; nothing else,
+// not even its own screenshot request.
+func ownReports(obj string) []string {
+	return []string{
+		obj + report.StatusKey(siteVar),
+		obj + report.BatchPrefix(siteVar) + "*",
+		obj + report.Prefix + siteVar + "/events/*",
+		obj + screen.Key(siteVar),
+	}
 }
 
 // deniedActions are refused to sites explicitly: each would let a site

@@ -47,7 +47,8 @@ func server(t *testing.T) (*miniotest.Server, *s3store.Store, *Provisioner) {
 		t.Fatal(err)
 	}
 	for _, key := range []string{"tuf/metadata/x", "tuf/targets/x", "media/x", "tuf/staged/x",
-		"reports/site-a/a", "reports/site-b/a"} {
+		"reports/site-a/a", "reports/site-b/a", "reports/site-a/screen.jpg",
+		"reports/site-a/screen-request.json", "reports/site-b/screen-request.json"} {
 		if err := root.Put(context.Background(), key, strings.NewReader(key), int64(len(key))); err != nil {
 			t.Fatal(err)
 		}
@@ -145,6 +146,7 @@ func TestSitePermissions(t *testing.T) {
 	for own, other := range map[string]string{"site-a": "site-b", "site-b": "site-a"} {
 		st, cl := siteClients(t, srv, creds[own])
 		ownReport, otherReport := "reports/"+own+"/", "reports/"+other+"/"
+		ownBatch := ownReport + "batches/20260302/batch-1"
 		// An upload of the other site's, begun with the department's
 		// credentials: a site cannot begin one there.
 		otherUpload, err := multipart(ctx, rootClient, otherReport+"big")
@@ -152,9 +154,9 @@ func TestSitePermissions(t *testing.T) {
 			t.Fatal(err)
 		}
 		firstVersion := func() string {
-			ids, err := versionIDs(ctx, root, ownReport+"batch-1")
+			ids, err := versionIDs(ctx, root, ownBatch)
 			if err != nil || len(ids) == 0 {
-				t.Fatalf("versions of %sbatch-1: %v, %v", ownReport, ids, err)
+				t.Fatalf("versions of %s: %v, %v", ownBatch, ids, err)
 			}
 			return ids[len(ids)-1]
 		}
@@ -166,17 +168,29 @@ func TestSitePermissions(t *testing.T) {
 			{"get metadata", func() error { return get(ctx, st, "tuf/metadata/x") }, ""},
 			{"get target", func() error { return get(ctx, st, "tuf/targets/x") }, ""},
 			{"get media", func() error { return get(ctx, st, "media/x") }, ""},
-			{"put own report", func() error { return put(ctx, st, ownReport+"a") }, ""},
+			{"put own event", func() error { return put(ctx, st, ownReport+"events/20260302T090000.000000000Z-refused.json") }, ""},
+			{"put own screenshot", func() error { return put(ctx, st, ownReport+"screen.jpg") }, ""},
+			{"put own screenshot again", func() error { return put(ctx, st, ownReport+"screen.jpg") }, ""},
+			{"get own screenshot request", func() error { return get(ctx, st, ownReport+"screen-request.json") }, ""},
+			// What the policy allowed before screenshots and allows no
+			// more: any other key in the site's own folder.
+			{"put other key in own folder", func() error { return put(ctx, st, ownReport+"a") }, "AccessDenied"},
+			{"put own screenshot request", func() error { return put(ctx, st, ownReport+"screen-request.json") }, "AccessDenied"},
+			{"put near own screenshot", func() error { return put(ctx, st, ownReport+"screen.jpg.html") }, "AccessDenied"},
+			{"put beside own status", func() error { return put(ctx, st, ownReport+"status.json/x") }, "AccessDenied"},
+			{"get own screenshot", func() error { return get(ctx, st, ownReport+"screen.jpg") }, "AccessDenied"},
+			{"get other's screenshot request", func() error { return get(ctx, st, otherReport+"screen-request.json") }, "AccessDenied"},
+			{"put other's screenshot", func() error { return put(ctx, st, otherReport+"screen.jpg") }, "AccessDenied"},
 			{"overwrite own status", func() error { return put(ctx, st, ownReport+"status.json") }, ""},
 			{"overwrite own status again", func() error { return put(ctx, st, ownReport+"status.json") }, ""},
-			{"put own batch if absent", func() error { return putIfAbsent(ctx, cl, ownReport+"batch-1") }, ""},
-			{"put own batch again", func() error { return putIfAbsent(ctx, cl, ownReport+"batch-1") }, "PreconditionFailed"},
+			{"put own batch if absent", func() error { return putIfAbsent(ctx, cl, ownBatch) }, ""},
+			{"put own batch again", func() error { return putIfAbsent(ctx, cl, ownBatch) }, "PreconditionFailed"},
 			// S3 cannot make a policy require If-None-Match: the
 			// overwrite succeeds, as a new version (checked below).
-			{"overwrite own batch without If-None-Match", func() error { return put(ctx, st, ownReport+"batch-1") }, ""},
-			{"delete own batch", func() error { return st.Delete(ctx, ownReport+"batch-1") }, "AccessDenied"},
+			{"overwrite own batch without If-None-Match", func() error { return put(ctx, st, ownBatch) }, ""},
+			{"delete own batch", func() error { return st.Delete(ctx, ownBatch) }, "AccessDenied"},
 			{"delete own batch's first version", func() error {
-				return cl.RemoveObject(ctx, bucket, prefix+"/"+ownReport+"batch-1", minio.RemoveObjectOptions{VersionID: firstVersion()})
+				return cl.RemoveObject(ctx, bucket, prefix+"/"+ownBatch, minio.RemoveObjectOptions{VersionID: firstVersion()})
 			}, "AccessDenied"},
 			// The bucket has no object lock, which MinIO checks before
 			// the policy: no one can set retention (the policy's denial
@@ -184,22 +198,23 @@ func TestSitePermissions(t *testing.T) {
 			{"set retention on own batch", func() error {
 				until := time.Now().Add(time.Hour)
 				mode := minio.Governance
-				return cl.PutObjectRetention(ctx, bucket, prefix+"/"+ownReport+"batch-1", minio.PutObjectRetentionOptions{Mode: &mode, RetainUntilDate: &until})
+				return cl.PutObjectRetention(ctx, bucket, prefix+"/"+ownBatch, minio.PutObjectRetentionOptions{Mode: &mode, RetainUntilDate: &until})
 			}, "InvalidRequest"},
 			{"set legal hold on own batch", func() error {
 				on := minio.LegalHoldEnabled
-				return cl.PutObjectLegalHold(ctx, bucket, prefix+"/"+ownReport+"batch-1", minio.PutObjectLegalHoldOptions{Status: &on})
+				return cl.PutObjectLegalHold(ctx, bucket, prefix+"/"+ownBatch, minio.PutObjectLegalHoldOptions{Status: &on})
 			}, "AccessDenied"},
 			{"suspend versioning", func() error { return cl.SuspendVersioning(ctx, bucket) }, "AccessDenied"},
 			{"abort own multipart upload", func() error {
-				id, err := multipart(ctx, cl, ownReport+"big")
+				big := ownReport + "batches/20260302/big"
+				id, err := multipart(ctx, cl, big)
 				if err != nil {
 					return err
 				}
-				if _, err := (minio.Core{Client: cl}).ListObjectParts(ctx, bucket, prefix+"/"+ownReport+"big", id, 0, 100); err != nil {
+				if _, err := (minio.Core{Client: cl}).ListObjectParts(ctx, bucket, prefix+"/"+big, id, 0, 100); err != nil {
 					return err
 				}
-				return minio.Core{Client: cl}.AbortMultipartUpload(ctx, bucket, prefix+"/"+ownReport+"big", id)
+				return minio.Core{Client: cl}.AbortMultipartUpload(ctx, bucket, prefix+"/"+big, id)
 			}, ""},
 			{"list parts of other's multipart upload", func() error {
 				_, err := (minio.Core{Client: cl}).ListObjectParts(ctx, bucket, prefix+"/"+otherReport+"big", otherUpload, 0, 100)
@@ -216,7 +231,7 @@ func TestSitePermissions(t *testing.T) {
 			{"get own report", func() error { return get(ctx, st, ownReport+"a") }, "AccessDenied"},
 			{"get other's report", func() error { return get(ctx, st, otherReport+"a") }, "AccessDenied"},
 			{"put other's report", func() error { return put(ctx, st, otherReport+"b") }, "AccessDenied"},
-			{"put other's batch if absent", func() error { return putIfAbsent(ctx, cl, otherReport+"batch-1") }, "AccessDenied"},
+			{"put other's batch if absent", func() error { return putIfAbsent(ctx, cl, otherReport+"batches/20260302/batch-1") }, "AccessDenied"},
 			{"put report outside a site folder", func() error { return put(ctx, st, "reports/x") }, "AccessDenied"},
 			{"list reports", func() error { _, err := st.List(ctx, "reports"); return err }, "AccessDenied"},
 			{"list media", func() error { _, err := st.List(ctx, "media"); return err }, "AccessDenied"},
@@ -243,14 +258,14 @@ func TestSitePermissions(t *testing.T) {
 		}
 	}
 	// The refusals left the objects alone.
-	for _, key := range []string{"media/x", "tuf/metadata/x", "tuf/staged/x"} {
+	for _, key := range []string{"media/x", "tuf/metadata/x", "tuf/staged/x", "reports/site-a/a", "reports/site-b/screen-request.json"} {
 		if err := get(ctx, root, key); err != nil {
 			t.Errorf("after the sites' attempts, %s: %v", key, err)
 		}
 	}
 	// Each overwritten batch kept its first version, as written once.
 	for _, site := range []string{"site-a", "site-b"} {
-		key := "reports/" + site + "/batch-1"
+		key := "reports/" + site + "/batches/20260302/batch-1"
 		ids, err := versionIDs(ctx, root, key)
 		if err != nil || len(ids) != 2 {
 			t.Fatalf("versions of %s: %v, %v; want the batch and its overwrite", key, ids, err)
@@ -305,6 +320,9 @@ func TestEnsureVersioning(t *testing.T) {
 		versions int
 	}{
 		{"reports/site-a/status.json", 1},
+		{"reports/site-a/screen.jpg", 1},
+		{"reports/site-a/screen-request.json", 1},
+		{"reports/site-a/events/20260302T090000.000000000Z-refused.json", 3},
 		{"reports/site-a/batches/20260302/aa-00000000000000000001-01234567.krb", 3},
 		{"tuf/metadata/timestamp.json", 1},
 		{"media/x", 1},
@@ -504,14 +522,15 @@ func TestSitePolicy(t *testing.T) {
 				}
 			}
 			o := tc.wantObj
-			own := o + "reports/${aws:username}/*"
+			u := o + "reports/${aws:username}/"
+			own := []string{u + "status.json", u + "batches/*", u + "events/*", u + "screen.jpg"}
 			want := map[string][]string{
-				"s3:GetObject":                {o + "tuf/metadata/*", o + "tuf/targets/*", o + "media/*"},
+				"s3:GetObject":                {o + "tuf/metadata/*", o + "tuf/targets/*", o + "media/*", u + "screen-request.json"},
 				"s3:GetBucketLocation":        {"arn:aws:s3:::" + tc.bucket},
 				"s3:ListenBucketNotification": {"arn:aws:s3:::" + tc.bucket},
-				"s3:PutObject":                {own},
-				"s3:AbortMultipartUpload":     {own},
-				"s3:ListMultipartUploadParts": {own},
+				"s3:PutObject":                own,
+				"s3:AbortMultipartUpload":     own,
+				"s3:ListMultipartUploadParts": own,
 			}
 			got, _ := json.Marshal(grants)
 			wantJSON, _ := json.Marshal(want)

@@ -8,6 +8,9 @@ import (
 	"strings"
 
 	"github.com/minio/minio-go/v7"
+
+	"github.com/vnict/kiosk/kiosk/report"
+	"github.com/vnict/kiosk/kiosk/report/screen"
 )
 
 // ErrNoVersioning means the bucket does not keep object versions, so a
@@ -20,10 +23,12 @@ const maxExcludedPrefixes = 10
 
 // Unversioned returns the patterns (MinIO's excluded prefixes, where * is
 // any run of characters) of the objects under prefix that need no
-// versions: the publications, rewritten and collected by the department,
-// and each site's status.json, overwritten at every heartbeat.
+// versions: the publications, rewritten and collected by the department;
+// each site's status.json, overwritten at every heartbeat, and screen.jpg,
+// overwritten every few minutes; and the department's screenshot requests.
 func Unversioned(prefix string) []string {
-	return []string{prefix + "tuf/*", prefix + "media/*", prefix + "reports/*/status.json"}
+	return []string{prefix + "tuf/*", prefix + "media/*", prefix + report.StatusKey("*"),
+		prefix + screen.Key("*"), prefix + screen.RequestKey("*")}
 }
 
 // EnsureVersioning turns on versioning on the bucket, keeping the
