@@ -57,6 +57,7 @@ func runStatus(ctx context.Context, args []string, stdout io.Writer) error {
 	fset, sf := newStoreFlags("status")
 	offline := fset.Bool("offline", false, "list only the sites that are not online: offline, stopped or unreadable")
 	rootPath := fset.String("root", "", "the department's trusted root.json: also say when the publication's signatures expire")
+	screens := fset.String("screens", "", "also save each site's latest screenshot in this folder, as SITE.jpg")
 	now := nowFlag(fset)
 	if _, err := parse(fset, args); err != nil {
 		return err
@@ -130,6 +131,13 @@ func runStatus(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "%d sites: %d online, %d stopped, %d offline\n", len(rows), up, stopped, len(rows)-up-stopped)
+	if *screens != "" {
+		sites := make([]string, len(rows))
+		for i, r := range rows {
+			sites[i] = r.Site
+		}
+		return saveScreens(ctx, st, sites, *screens, stdout)
+	}
 	return nil
 }
 

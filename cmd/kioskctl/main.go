@@ -49,7 +49,10 @@ const usage = `usage:
   kioskctl verify [--hashes]            check the publication as a site would
   kioskctl provision SITE --name NAME --root ROOT [--groups G] --template CONFIG --out DIR [--secure]
                                         give a site its S3 user and write its config, secret and root
-  kioskctl status [--offline] [--root ROOT]  the fleet table; with --root, when signatures expire
+  kioskctl status [--offline] [--root ROOT] [--screens DIR]
+                                        the fleet table; with --root, when signatures expire;
+                                        with --screens, each site's latest screenshot saved in DIR
+  kioskctl screenshot SITE...           ask sites for a screenshot of their screen now
   kioskctl alert --key K --id ID --severity S --headline LANG=TEXT... (--expires TIME | --for D)
         (--tags T,... | --sites ID,... | --all-sites)
   kioskctl alert --key K --cap FILE --areas AREAS.yaml
@@ -108,6 +111,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runProvision(ctx, args[1:], stdout)
 	case "status":
 		return runStatus(ctx, args[1:], stdout)
+	case "screenshot":
+		return runScreenshot(ctx, args[1:], stdout)
 	case "report":
 		return runReport(ctx, args[1:], stdout, stderr)
 	case "alert":
