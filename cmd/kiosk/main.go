@@ -5,6 +5,11 @@
 //	kiosk --config site.yaml       play the site's content
 //	kiosk --config site.yaml --demo   the site's screen with the demo bundle
 //	kiosk --capture DIR            save every slide as PNG under DIR and exit
+//	kiosk supervise -- --config site.yaml   run the player, restart it when it exits or hangs
+//
+// Under systemd or `kiosk supervise` the player tells its supervisor when
+// its first frame is drawn and pings it from its drawing loop (package
+// watchdog), so a hung player is restarted.
 package main
 
 import (
@@ -15,6 +20,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"reflect"
 	"runtime/debug"
 	"sync/atomic"
@@ -30,6 +36,8 @@ import (
 	"github.com/vnict/kiosk/kiosk/player"
 	"github.com/vnict/kiosk/kiosk/report"
 	"github.com/vnict/kiosk/kiosk/siteconfig"
+	"github.com/vnict/kiosk/kiosk/supervise"
+	"github.com/vnict/kiosk/kiosk/watchdog"
 	"github.com/vnict/kiosk/sync/agent"
 	"github.com/vnict/kiosk/sync/watch"
 )
@@ -42,7 +50,12 @@ func main() {
 	if err != nil {
 		os.Exit(cli.ExitCode(err))
 	}
-	if err := run(ctx, flags, os.Stderr, started); err != nil {
+	if flags.Supervise != nil {
+		err = runSupervise(ctx, flags.Supervise, os.Stderr)
+	} else {
+		err = run(ctx, flags, os.Stderr, started)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "kiosk:", err)
 		os.Exit(1)
 	}
@@ -53,19 +66,9 @@ func run(ctx context.Context, f *cli.Flags, stderr io.Writer, started time.Time)
 		debug.SetMemoryLimit(f.MemLimit << 20)
 	}
 
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(f.LogLevel)); err != nil {
-		return fmt.Errorf("--log-level: %w", err)
-	}
-	hopts := &slog.HandlerOptions{Level: level}
-	var log *slog.Logger
-	switch f.LogFormat {
-	case "text":
-		log = slog.New(slog.NewTextHandler(stderr, hopts))
-	case "json":
-		log = slog.New(slog.NewJSONHandler(stderr, hopts))
-	default:
-		return fmt.Errorf("--log: want text or json, not %q", f.LogFormat)
+	log, err := newLogger(f.LogFormat, f.LogLevel, stderr)
+	if err != nil {
+		return err
 	}
 
 	cfg, err := loadConfig(f.Config)
@@ -157,6 +160,19 @@ func run(ctx context.Context, f *cli.Flags, stderr io.Writer, started time.Time)
 	if f.FrameStats != "" {
 		opts.FrameStats = &player.FrameStatsOptions{Path: f.FrameStats, Warmup: 3 * time.Second, Span: f.StatsSpan, StartedAt: started}
 	}
+	// When systemd or `kiosk supervise` watches the player, its drawing
+	// loop pings them.
+	wd, err := watchdog.FromEnvironment(log)
+	if err != nil {
+		log.Error("the supervisor's watchdog is not answered", "err", err)
+	}
+	if wd != nil {
+		opts.Watchdog = wd
+		wdCtx, stopWD := context.WithCancel(context.Background())
+		wdDone := make(chan struct{})
+		go func() { defer close(wdDone); wd.Run(wdCtx) }()
+		defer func() { stopWD(); <-wdDone }()
+	}
 	p, err := player.New(opts)
 	if err != nil {
 		return err
@@ -188,7 +204,61 @@ func run(ctx context.Context, f *cli.Flags, stderr io.Writer, started time.Time)
 			log.Warn("site config changes will need a restart", "err", err)
 		}
 	}
-	return p.Run(ctx)
+	if err := p.Run(ctx); err != nil {
+		return err
+	}
+	if wd != nil {
+		// Said before sync and reports close, so that the time they take
+		// is not taken for a hang.
+		if err := wd.Stopping(); err != nil {
+			log.Warn("the supervisor was not told of the stop", "err", err)
+		}
+	}
+	return nil
+}
+
+// runSupervise is `kiosk supervise`: it runs the player and restarts it
+// when it exits or hangs, until a stop signal.
+func runSupervise(ctx context.Context, f *cli.SuperviseFlags, stderr io.Writer) error {
+	log, err := newLogger(f.LogFormat, f.LogLevel, stderr)
+	if err != nil {
+		return err
+	}
+	prog := f.Player
+	if prog == "" {
+		if prog, err = os.Executable(); err != nil {
+			return fmt.Errorf("the player program: %w", err)
+		}
+	}
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	return supervise.Run(ctx, supervise.Options{
+		Start:        supervise.Command{Path: prog, Args: f.PlayerArgs, Stdout: os.Stdout, Stderr: stderr}.Start,
+		PingTimeout:  f.PingTimeout,
+		StartTimeout: f.StartTimeout,
+		StopTimeout:  f.StopTimeout,
+		MinBackoff:   f.MinBackoff,
+		MaxBackoff:   f.MaxBackoff,
+		Signals:      sigs,
+		Log:          log.With("supervisor", filepath.Base(prog)),
+	})
+}
+
+// newLogger returns the logger the flags ask for, writing to w.
+func newLogger(format, level string, w io.Writer) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level: %w", err)
+	}
+	hopts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, hopts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, hopts)), nil
+	}
+	return nil, fmt.Errorf("--log: want text or json, not %q", format)
 }
 
 func loadConfig(path string) (*siteconfig.Config, error) {

@@ -282,7 +282,8 @@ func (p *Player) Run(ctx context.Context) error {
 	ebiten.SetTPS(ebiten.SyncWithFPS)
 	p.setFPSMode(ebiten.FPSModeVsyncOffMinimum)
 	go p.load.run(ctx)
-	go p.pacer(ctx)
+	ended := make(chan struct{})
+	go p.pacer(ctx, ended)
 	if p.alertSrc != nil {
 		go watchAlerts(ctx, p.alertSrc.Changed(), &p.alertsStale, ebiten.ScheduleFrame)
 	}
@@ -290,6 +291,7 @@ func (p *Player) Run(ctx context.Context) error {
 	go func() { defer close(dpmsDone); p.dpms.loop(ctx) }()
 	defer func() { cancel(); <-dpmsDone }()
 	err := ebiten.RunGameWithOptions(p, &ebiten.RunGameOptions{InitUnfocused: false})
+	close(ended)
 	if p.timer != nil {
 		p.timer.Stop()
 	}
@@ -309,7 +311,10 @@ func (p *Player) Run(ctx context.Context) error {
 // system is between frames can be lost, so the beat asks too; frames with
 // nothing new skip drawing (see Draw). The beat also lets Update see a
 // cancelled context, and, never slower than the watchdog asks, ping it.
-func (p *Player) pacer(ctx context.Context) {
+// Once ctx is cancelled the beat goes on until the game has ended: a lost
+// request would otherwise leave the loop waiting for events, and the
+// player deaf to a stop.
+func (p *Player) pacer(ctx context.Context, ended <-chan struct{}) {
 	var most time.Duration
 	if p.wd != nil {
 		most = p.wd.Every()
@@ -323,6 +328,7 @@ func (p *Player) pacer(ctx context.Context) {
 	every := beatOf(stillBeat)
 	beat := time.NewTicker(every)
 	defer beat.Stop()
+	done := ctx.Done()
 	for {
 		select {
 		case <-beat.C:
@@ -332,8 +338,14 @@ func (p *Player) pacer(ctx context.Context) {
 				every = d
 				beat.Reset(d)
 			}
-		case <-ctx.Done():
+		case <-done:
 			ebiten.ScheduleFrame()
+			done = nil
+			if every != stillBeat {
+				every = stillBeat
+				beat.Reset(every)
+			}
+		case <-ended:
 			return
 		}
 	}

@@ -196,13 +196,14 @@ func (s *supervisor) watch(proc Process, child uint64, log *slog.Logger) (stop b
 	go func() { exited <- proc.Wait() }()
 	log.Info("player started")
 	var (
-		ready      bool
-		stopping   bool // asked to stop, or said STOPPING=1
-		asked      bool // asked to stop: the supervisor stops too
-		deadline   = s.Clock.After(s.StartTimeout)
-		waitingFor = "its first frame (READY=1)"
-		began      = s.Clock.Now()
-		since      = began // of the wait for deadline
+		ready        bool
+		stopping     bool // asked to stop, or said STOPPING=1
+		asked        bool // asked to stop: the supervisor stops too
+		saidStopping bool // the player said STOPPING=1
+		deadline     = s.Clock.After(s.StartTimeout)
+		waitingFor   = "its first frame (READY=1)"
+		began        = s.Clock.Now()
+		since        = began // of the wait for deadline
 	)
 	kill := func() {
 		if err := proc.Kill(); err != nil {
@@ -245,8 +246,11 @@ func (s *supervisor) watch(proc Process, child uint64, log *slog.Logger) (stop b
 						deadline, waitingFor, since = s.Clock.After(s.PingTimeout), "a ping (WATCHDOG=1)", s.Clock.Now()
 					}
 				case watchdog.StateStopping:
-					if !stopping {
+					if !saidStopping {
+						saidStopping = true
 						log.Info("player stopping")
+					}
+					if !stopping {
 						stopping = true
 						deadline, waitingFor, since = s.Clock.After(s.StopTimeout), "it to stop", s.Clock.Now()
 					}

@@ -303,7 +303,7 @@ func TestSupervisor(t *testing.T) {
 			p.exit <- nil
 			h.finished()
 			h.noStart()
-		}, []string{"player stopped"}},
+		}, []string{"player stopping", "player stopped"}},
 		{"other signals are passed on only", false, func(t *testing.T, h *harness) {
 			p := h.started()
 			h.after(startTimeout)

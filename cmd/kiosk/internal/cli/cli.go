@@ -28,17 +28,38 @@ type Flags struct {
 	StatsSpan  time.Duration
 	// MemLimit is the soft limit of the Go heap in MiB.
 	MemLimit int64
+	// Supervise is set for `kiosk supervise`, whose flags it holds; the
+	// others are then unset.
+	Supervise *SuperviseFlags
+}
+
+// SuperviseFlags are the flags of `kiosk supervise`.
+type SuperviseFlags struct {
+	// Player is the player program; empty: this one.
+	Player string
+	// PlayerArgs are the player's flags, after "--".
+	PlayerArgs   []string
+	PingTimeout  time.Duration
+	StartTimeout time.Duration
+	StopTimeout  time.Duration
+	MinBackoff   time.Duration
+	MaxBackoff   time.Duration
+	LogFormat    string
+	LogLevel     string
 }
 
 // Parse parses the kiosk command's arguments (without the program name).
 // Errors, and the usage for -h or --help, are written to out; --help
 // returns flag.ErrHelp.
 func Parse(args []string, out io.Writer) (*Flags, error) {
+	if len(args) > 0 && args[0] == "supervise" {
+		return parseSupervise(args[1:], out)
+	}
 	var f Flags
 	fs := flag.NewFlagSet("kiosk", flag.ContinueOnError)
 	fs.SetOutput(out)
 	fs.Usage = func() {
-		fmt.Fprintf(out, "Usage: kiosk [flags]\n\nPlays a site's approved content full screen, or the built-in demo.\n\n")
+		fmt.Fprintf(out, "Usage: kiosk [flags]\n       kiosk supervise [flags] [-- player flags]   (see kiosk supervise --help)\n\nPlays a site's approved content full screen, or the built-in demo.\n\n")
 		fs.PrintDefaults()
 	}
 	fs.StringVar(&f.Config, "config", "", "site config (YAML); default: the built-in demo")
@@ -63,6 +84,45 @@ func Parse(args []string, out io.Writer) (*Flags, error) {
 		return nil, err
 	}
 	return &f, nil
+}
+
+// parseSupervise parses the arguments of `kiosk supervise`.
+func parseSupervise(args []string, out io.Writer) (*Flags, error) {
+	var f SuperviseFlags
+	fs := flag.NewFlagSet("kiosk supervise", flag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.Usage = func() {
+		fmt.Fprintf(out, `Usage: kiosk supervise [flags] [-- player flags]
+
+Starts the player and starts it again when it exits, or kills and restarts
+it when its drawing loop stops pinging for --ping-timeout. For Windows, where
+Task Scheduler starts it at logon (see the README); on Linux, systemd does
+this job (deploy/systemd/kiosk.service).
+
+Example: kiosk supervise -- --config C:\kiosk\site.yaml
+
+`)
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&f.Player, "player", "", "the player program (default: this kiosk program)")
+	fs.DurationVar(&f.PingTimeout, "ping-timeout", 30*time.Second, "restart the player when it has not pinged for this long")
+	fs.DurationVar(&f.StartTimeout, "start-timeout", 2*time.Minute, "restart the player when it has not drawn its first frame after this long")
+	fs.DurationVar(&f.StopTimeout, "stop-timeout", 10*time.Second, "kill the player when it has not stopped this long after being asked to")
+	fs.DurationVar(&f.MinBackoff, "min-backoff", time.Second, "wait before the first restart; doubled at each one after")
+	fs.DurationVar(&f.MaxBackoff, "max-backoff", time.Minute, "the longest wait before a restart")
+	fs.StringVar(&f.LogFormat, "log", "text", "log format: text or json")
+	fs.StringVar(&f.LogLevel, "log-level", "info", "debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	f.PlayerArgs = fs.Args()
+	if n := len(args) - fs.NArg(); fs.NArg() > 0 && (n == 0 || args[n-1] != "--") {
+		err := fmt.Errorf("unexpected argument %q: the player's flags go after --", fs.Arg(0))
+		fmt.Fprintln(out, err)
+		fs.Usage()
+		return nil, err
+	}
+	return &Flags{Supervise: &f}, nil
 }
 
 // HasDisplay reports whether the process can reach a display to play on.
