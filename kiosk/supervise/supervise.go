@@ -3,7 +3,7 @@
 // session, so `kiosk supervise` (started at logon by Task Scheduler)
 // starts the player, restarts it with backoff when it exits, and kills and
 // restarts it when its watchdog pings stop. On Linux systemd does this job
-// (see deploy/systemd/kiosk.service).
+// (see packaging/kiosk.service).
 //
 // The pings travel over loopback UDP with a token per start (package
 // watchdog). The clock and the way a player is started are injected, so

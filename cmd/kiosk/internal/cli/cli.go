@@ -97,7 +97,7 @@ func parseSupervise(args []string, out io.Writer) (*Flags, error) {
 Starts the player and starts it again when it exits, or kills and restarts
 it when its drawing loop stops pinging for --ping-timeout. For Windows, where
 Task Scheduler starts it at logon (see the README); on Linux, systemd does
-this job (deploy/systemd/kiosk.service).
+this job (packaging/kiosk.service).
 
 Example: kiosk supervise -- --config C:\kiosk\site.yaml
 
