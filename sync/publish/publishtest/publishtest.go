@@ -42,7 +42,6 @@ type Department struct {
 // New starts MinIO and creates the repository.
 func New(t testing.TB) *Department {
 	t.Helper()
-	ctx := context.Background()
 	srv := miniotest.Start(t)
 	srv.MakeBucket(t, "an-giang")
 	store, err := s3store.New(s3store.Config{Endpoint: srv.Endpoint, AccessKey: srv.AccessKey, SecretKey: srv.SecretKey,
@@ -50,7 +49,18 @@ func New(t testing.TB) *Department {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &Department{Server: srv, Store: store, Bucket: "an-giang", Prefix: "kiosk/",
+	d := NewOn(t, store, "an-giang", "kiosk/")
+	d.Server = srv
+	return d
+}
+
+// NewOn creates the repository in store, which holds bucket under prefix,
+// on any S3 server. Its Server is nil: SiteStore, SiteConfig and NewSite
+// provision sites through MinIO's admin API and need New.
+func NewOn(t testing.TB, store *s3store.Store, bucket, prefix string) *Department {
+	t.Helper()
+	ctx := context.Background()
+	d := &Department{Store: store, Bucket: bucket, Prefix: prefix,
 		Keys: map[string]signature.Signer{}, Now: time.Now()}
 	keys := t.TempDir()
 	for _, name := range []string{"root", "editor", "leader", "deputy", "publisher"} {
