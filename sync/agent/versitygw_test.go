@@ -11,7 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sigstore/sigstore/pkg/signature"
+
 	"github.com/vnict/kiosk/content"
+	"github.com/vnict/kiosk/content/alert"
 	"github.com/vnict/kiosk/internal/versitygwtest"
 	"github.com/vnict/kiosk/kiosk/report"
 	"github.com/vnict/kiosk/kiosk/report/fleet"
@@ -249,6 +252,61 @@ sync:
 	}
 	if plays != 1 {
 		t.Errorf("%d plays arrived, want 1", plays)
+	}
+}
+
+// TestAlertsOnVersitygw: the alerts role added by a root rotation, an
+// alert issued, updated and cancelled with the conditional puts that keep
+// two publishers from overwriting each other, and a site's alert book
+// following each step.
+func TestAlertsOnVersitygw(t *testing.T) {
+	d, srv := versitygwDepartment(t)
+	ad := &alertDept{Department: d}
+	keys := t.TempDir()
+	if err := trust.GenerateKey(keys, "duty"); err != nil {
+		t.Fatal(err)
+	}
+	duty, err := trust.LoadSigner(filepath.Join(keys, "duty.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := trust.LoadPublicKey(filepath.Join(keys, "duty.pub"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ad.duty = duty
+	rc := trust.RootChange{AddAlerters: []trust.Approver{{Name: "duty", Key: pub}}, Now: d.Now}
+	if _, err := trust.RotateRoot(context.Background(), d.Store, d.Root, rc, []signature.Signer{d.Keys["root"]}); err != nil {
+		t.Fatalf("RotateRoot adding the alerts role: %v", err)
+	}
+	siteStore, err := s3store.New(versitygwConfig(srv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &alertSite{Site: d.NewSiteOn(t, siteStore, "tinh-bien-1"), id: "tinh-bien-1",
+		tags: []string{"gate:tinh-bien"}, dir: filepath.Join(t.TempDir(), "alerts")}
+	s.reopen(t)
+	s.sync(t)
+	wantActive(t, s)
+
+	ad.publish(t, ad.alert("border-closed", 1, "gate:tinh-bien"))
+	s.sync(t)
+	wantActive(t, s, "border-closed#1")
+	update := ad.alert("border-closed", 2, "gate:tinh-bien")
+	update.Text["km"] = alert.Text{Headline: "បិទច្រកព្រំដែន"}
+	ad.publish(t, update)
+	s.sync(t)
+	wantActive(t, s, "border-closed#2")
+	if err := trust.PublishAlert(context.Background(), d.Store, d.Root, ad.alert("border-closed", 2), []signature.Signer{duty}, d.Now); err == nil {
+		t.Error("an alert whose serial is not above the stored one was published")
+	}
+	cancel := ad.alert("border-closed", 3, "gate:tinh-bien")
+	cancel.Cancel, cancel.Text = true, nil
+	ad.publish(t, cancel)
+	s.sync(t)
+	wantActive(t, s)
+	if r := ad.refusals(t, s.id); len(r) != 0 {
+		t.Errorf("refusals reported: %+v", r)
 	}
 }
 
