@@ -19,9 +19,6 @@ cd "$root"
 : "${OUT:=$root/out/packages}"
 : "${VERSION:=$(packaging/version.sh)}"
 export VERSION
-# The player's systemd unit.
-: "${UNIT:=packaging/kiosk.service}"
-export UNIT
 
 case "$VERSION" in
 [0-9]*) ;;

@@ -59,6 +59,10 @@ type Server struct {
 	AccessKey string
 	SecretKey string
 
+	// CAFile, for a server from StartTLS, is the PEM certificate a
+	// client must trust; "" for a plain HTTP server.
+	CAFile string
+
 	// Sidecar is true when object metadata is kept in a sidecar folder
 	// because the data folder's filesystem has no user xattrs.
 	Sidecar bool
@@ -66,6 +70,7 @@ type Server struct {
 	bin        string
 	rootDir    string // the posix backend's folder: a folder per bucket
 	sidecarDir string
+	keyFile    string // with CAFile, for StartTLS
 	out        *lockedBuffer
 
 	mu   sync.Mutex
@@ -84,6 +89,19 @@ type process struct {
 // test ends. The server's output is logged if the test fails.
 func Start(t testing.TB) *Server {
 	t.Helper()
+	return startServer(t, false)
+}
+
+// StartTLS is Start with HTTPS: a certificate for 127.0.0.1, signed by
+// itself, and its PEM in CAFile for clients to trust, as a department's
+// own CA would be.
+func StartTLS(t testing.TB) *Server {
+	t.Helper()
+	return startServer(t, true)
+}
+
+func startServer(t testing.TB, withTLS bool) *Server {
+	t.Helper()
 	bin := findBinary(t)
 	// Folders first: cleanups run last-in first-out, so the server is
 	// stopped before its folders are removed.
@@ -99,6 +117,9 @@ func Start(t testing.TB) *Server {
 	if !xattrSupported(rootDir) {
 		s.Sidecar = true
 		s.sidecarDir = t.TempDir()
+	}
+	if withTLS {
+		s.CAFile, s.keyFile = writeCert(t, t.TempDir())
 	}
 	t.Cleanup(func() {
 		s.Stop()
@@ -145,7 +166,9 @@ func (s *Server) Stop() {
 func (s *Server) Client(t testing.TB) *minio.Client {
 	t.Helper()
 	c, err := minio.New(s.Endpoint, &minio.Options{
-		Creds: credentials.NewStaticV4(s.AccessKey, s.SecretKey, ""),
+		Creds:     credentials.NewStaticV4(s.AccessKey, s.SecretKey, ""),
+		Secure:    s.CAFile != "",
+		Transport: s.transport(t),
 	})
 	if err != nil {
 		t.Fatalf("versitygwtest: client for %s: %v", s.Endpoint, err)
@@ -172,8 +195,11 @@ func (s *Server) start(t testing.TB) {
 		"--secret", s.SecretKey,
 		"--health", healthPath,
 		"--quiet",
-		"posix",
 	}
+	if s.CAFile != "" {
+		args = append(args, "--cert", s.CAFile, "--key", s.keyFile)
+	}
+	args = append(args, "posix")
 	if s.Sidecar {
 		args = append(args, "--sidecar", s.sidecarDir)
 	}
@@ -195,17 +221,17 @@ func (s *Server) start(t testing.TB) {
 	s.proc = p
 	s.mu.Unlock()
 
-	if err := waitReady("http://"+s.Endpoint+healthPath, p.done, startTimeout); err != nil {
+	if err := waitReady(s.scheme()+"://"+s.Endpoint+healthPath, s.transport(t), p.done, startTimeout); err != nil {
 		s.Stop()
 		t.Fatalf("versitygwtest: server on %s: %v\nversitygw output:\n%s", s.Endpoint, err, s.out.String())
 	}
 }
 
 // waitReady polls the health endpoint until it answers 200.
-func waitReady(url string, exited <-chan struct{}, timeout time.Duration) error {
+func waitReady(url string, transport http.RoundTripper, exited <-chan struct{}, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	client := &http.Client{Timeout: time.Second}
+	client := &http.Client{Timeout: time.Second, Transport: transport}
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
 	var last error

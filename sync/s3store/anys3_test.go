@@ -406,3 +406,43 @@ func TestWatchEndsOnPlainS3(t *testing.T) {
 	}
 	waitClosed(t, ch, 10*time.Second)
 }
+
+// TestHTTPSOnVersitygw: over HTTPS, a site trusts the department's own CA
+// through ca_file, and without it does not talk to the server at all, on
+// versitygw as on MinIO (TestHTTPSWithTheDepartmentsCA).
+func TestHTTPSOnVersitygw(t *testing.T) {
+	srv := versitygwtest.StartTLS(t)
+	srv.MakeBucket(t, bucket)
+	ctx := testContext(t)
+	const key = "tuf/metadata/timestamp.json"
+	tests := []struct {
+		name    string
+		caFile  string
+		wantErr string
+	}{
+		{"with ca_file", srv.CAFile, ""},
+		{"with the system's CAs only", "", "certificate"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			st, err := s3store.New(s3store.Config{Endpoint: srv.Endpoint, AccessKey: srv.AccessKey, SecretKey: srv.SecretKey,
+				Bucket: bucket, Secure: true, CAFile: tc.caFile, MaxRetries: 1, HeaderTimeout: 10 * time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = st.Put(ctx, key, strings.NewReader("{}"), 2)
+			if tc.wantErr == "" {
+				if err != nil {
+					t.Fatalf("put %s: %v", key, err)
+				}
+				if got := readAll(t, must(st.GetRange(ctx, key, 1)), key); string(got) != "}" {
+					t.Errorf("get range %s from 1 = %q, want %q", key, got, "}")
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("put %s = %v, want an error mentioning %q", key, err, tc.wantErr)
+			}
+		})
+	}
+}
