@@ -89,7 +89,7 @@ type process struct {
 // test ends. The server's output is logged if the test fails.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	return startServer(t, false)
+	return startServer(t, options{})
 }
 
 // StartTLS is Start with HTTPS: a certificate for 127.0.0.1, signed by
@@ -97,10 +97,17 @@ func Start(t testing.TB) *Server {
 // own CA would be.
 func StartTLS(t testing.TB) *Server {
 	t.Helper()
-	return startServer(t, true)
+	return startServer(t, options{tls: true})
 }
 
-func startServer(t testing.TB, withTLS bool) *Server {
+// options are how a test server is started.
+type options struct {
+	tls bool
+	// sidecar keeps metadata in a sidecar folder even where xattrs work.
+	sidecar bool
+}
+
+func startServer(t testing.TB, opts options) *Server {
 	t.Helper()
 	bin := findBinary(t)
 	// Folders first: cleanups run last-in first-out, so the server is
@@ -114,11 +121,11 @@ func startServer(t testing.TB, withTLS bool) *Server {
 		rootDir:   rootDir,
 		out:       &lockedBuffer{},
 	}
-	if !xattrSupported(rootDir) {
+	if opts.sidecar || !xattrSupported(rootDir) {
 		s.Sidecar = true
 		s.sidecarDir = t.TempDir()
 	}
-	if withTLS {
+	if opts.tls {
 		s.CAFile, s.keyFile = writeCert(t, t.TempDir())
 	}
 	t.Cleanup(func() {
