@@ -7,6 +7,7 @@ import (
 	"image/color"
 	"image/jpeg"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -37,6 +38,12 @@ const screenTolerance = 5
 // interval. It returns the department, the X screen and the site's ID
 // once the first content slide is on screen.
 func siteScreen(t testing.TB, interval string) (*publishtest.Department, *xScreen, *logWatcher, string) {
+	d, x, _, log, id := startSiteScreen(t, interval)
+	return d, x, log, id
+}
+
+// startSiteScreen is siteScreen that also returns the kiosk's process.
+func startSiteScreen(t testing.TB, interval string) (*publishtest.Department, *xScreen, *exec.Cmd, *logWatcher, string) {
 	t.Helper()
 	x := startXScreen(t, 1536, 768)
 	d := publishtest.New(t)
@@ -61,9 +68,9 @@ func siteScreen(t testing.TB, interval string) (*publishtest.Department, *xScree
 	}
 	d.Release(t, bundle, agent.Targeting{})
 	cfg := writeSyncedSite(t, d, creds.AccessKey, creds.SecretKey, "reports: {screenshot_interval: "+interval+"}\n")
-	_, log := startKioskEnv(t, cfg, "DISPLAY="+x.Display)
+	cmd, log := startKioskEnv(t, cfg, "DISPLAY="+x.Display)
 	log.waitFor(t, "first content slide", 1)
-	return d, x, log, id
+	return d, x, cmd, log, id
 }
 
 // stillScreen waits until two grabs a moment apart are the same.
