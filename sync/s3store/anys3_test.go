@@ -63,10 +63,10 @@ var anyS3Servers = []struct {
 
 // TestAnyS3 runs the operations the sync and report paths use against
 // each server, with the same expectations: content (whole, from an offset,
-// with its ETag), sizes, listings of folders, conditional puts (create
-// once; compare-and-swap), deletes, the single "null" version of an
-// unversioned bucket, errors that say a key is missing and only then, and
-// recovery after an outage. Each case has its own prefix in one bucket.
+// with its ETag, unless unchanged), sizes, listings of folders, conditional
+// puts (create once; compare-and-swap), deletes, the single "null" version
+// of an unversioned bucket, the server's clock, errors that say a key is
+// missing and only then, and recovery after an outage. Each case has its own prefix in one bucket.
 func TestAnyS3(t *testing.T) {
 	cases := []struct {
 		name string
@@ -80,6 +80,8 @@ func TestAnyS3(t *testing.T) {
 		{"compare and swap", testAnyCompareAndSwap},
 		{"delete", testAnyDelete},
 		{"versions unversioned", testAnyVersions},
+		{"get if changed", testAnyGetIfChanged},
+		{"clock reading", testAnyClockReading},
 		{"outage", testAnyOutage}, // last: it stops the server
 	}
 	for _, server := range anyS3Servers {
@@ -366,6 +368,49 @@ func testAnyVersions(t *testing.T, _ anyS3, st *s3store.Store) {
 	}
 	if _, err := st.VersionsUpTo(ctx, "reports/a/batches", 1); !errors.Is(err, s3store.ErrTooMany) {
 		t.Errorf("versions up to 1 of 2: %v, want ErrTooMany", err)
+	}
+}
+
+// testAnyGetIfChanged: a site polls an object with a conditional GET; the
+// server answers 304 while it is unchanged.
+func testAnyGetIfChanged(t *testing.T, _ anyS3, st *s3store.Store) {
+	ctx := testContext(t)
+	const key = "reports/a/screen-request.json"
+	if _, _, err := st.GetIfChanged(ctx, key, "", 64); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("get if changed of a missing %s: %v, want fs.ErrNotExist", key, err)
+	}
+	put(t, ctx, st, key, []byte(`{"n":1}`))
+	data, tag, err := st.GetIfChanged(ctx, key, "", 64)
+	if err != nil || string(data) != `{"n":1}` || tag == "" {
+		t.Fatalf("first read of %s: %q, tag %q, %v", key, data, tag, err)
+	}
+	data, again, err := st.GetIfChanged(ctx, key, tag, 64)
+	if err != nil || data != nil || again != tag {
+		t.Fatalf("unchanged %s: %q, tag %q, %v; want no data and tag %q", key, data, again, err, tag)
+	}
+	put(t, ctx, st, key, []byte(`{"n":2}`))
+	data, next, err := st.GetIfChanged(ctx, key, tag, 64)
+	if err != nil || string(data) != `{"n":2}` || next == tag || next == "" {
+		t.Fatalf("changed %s: %q, tag %q (was %q), %v", key, data, next, tag, err)
+	}
+}
+
+// testAnyClockReading: a site measures its clock against the store's Date
+// header; the server runs on this machine's clock.
+func testAnyClockReading(t *testing.T, _ anyS3, st *s3store.Store) {
+	ctx := testContext(t)
+	put(t, ctx, st, "a", []byte("x"))
+	for range 3 {
+		if _, err := st.Stat(ctx, "a"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, ok := st.ClockReading()
+	if !ok {
+		t.Fatal("no clock reading after three requests")
+	}
+	if s := r.Skew(); s < -2*time.Second || s > 2*time.Second {
+		t.Errorf("skew %v against a server on the same clock, want within 2 s of 0", s)
 	}
 }
 
