@@ -22,7 +22,7 @@ export VERSION
 
 case "$VERSION" in
 [0-9]*) ;;
-*) echo "package: VERSION $VERSION: a Debian version starts with a digit" >&2; exit 1 ;;
+*) echo "package: VERSION \"$VERSION\": want a Debian version, starting with a digit (outside a git checkout, set VERSION)" >&2; exit 1 ;;
 esac
 [ -x "$NFPM" ] || { echo "package: no nfpm at $NFPM (make deps builds it)" >&2; exit 1; }
 

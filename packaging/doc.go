@@ -6,6 +6,8 @@
 //     well-kept packager that needs no Debian build tree) is built into bin/
 //     by `make deps` as a command rather than linked as a library, so its
 //     many modules stay out of the product's go.mod.
+//   - kiosk.service: the player's systemd unit, which the kiosk package
+//     installs.
 //   - scripts/: the player package's maintainer scripts. postinst creates
 //     the kiosk system user and gives it /var/lib/kiosk; with DPKG_ROOT set
 //     (an install into another root) it works on that root's /etc files.
