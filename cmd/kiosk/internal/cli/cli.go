@@ -115,7 +115,9 @@ Example: kiosk supervise -- --config C:\kiosk\site.yaml
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
-	f.PlayerArgs = fs.Args()
+	if fs.NArg() > 0 {
+		f.PlayerArgs = fs.Args()
+	}
 	if n := len(args) - fs.NArg(); fs.NArg() > 0 && (n == 0 || args[n-1] != "--") {
 		err := fmt.Errorf("unexpected argument %q: the player's flags go after --", fs.Arg(0))
 		fmt.Fprintln(out, err)
