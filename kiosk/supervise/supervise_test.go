@@ -198,6 +198,18 @@ func (h *harness) tell(p *fakeProcess, states ...string) {
 	}
 }
 
+// logged waits until the supervisor's log holds s.
+func (h *harness) logged(s string) {
+	h.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(h.log.String(), s) {
+		if time.Now().After(deadline) {
+			h.t.Fatalf("the log never said %q:\n%s", s, h.log)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
 func (h *harness) finished() {
 	h.t.Helper()
 	select {
@@ -300,6 +312,9 @@ func TestSupervisor(t *testing.T) {
 			signalled(t, p, syscall.SIGTERM)
 			h.after(stopTimeout)
 			h.tell(p, watchdog.StateStopping)
+			// The datagram and the exit race in the supervisor's select,
+			// as they may for a real player: exit once it has been read.
+			h.logged("player stopping")
 			p.exit <- nil
 			h.finished()
 			h.noStart()
