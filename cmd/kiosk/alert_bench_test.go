@@ -9,7 +9,7 @@ import (
 	"github.com/vnict/kiosk/content"
 	"github.com/vnict/kiosk/content/alert"
 	"github.com/vnict/kiosk/content/contenttest"
-	"github.com/vnict/kiosk/sync/agent"
+	"github.com/vnict/kiosk/sync/layout"
 	"github.com/vnict/kiosk/sync/publish/publishtest"
 )
 
@@ -34,7 +34,7 @@ func BenchmarkAlertToScreen(b *testing.B) {
 	if _, err := content.IndexDir(bundle); err != nil {
 		b.Fatal(err)
 	}
-	d.Release(b, bundle, agent.Targeting{})
+	d.Release(b, bundle, layout.Targeting{})
 	cfg := writeSyncedSite(b, d, d.Server.AccessKey, d.Server.SecretKey, "")
 	cfg = rewriteSync(b, cfg, "long-poll.yaml", "poll", "10m")
 	_, log := startKioskEnv(b, cfg, "DISPLAY="+x.Display)

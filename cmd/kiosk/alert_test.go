@@ -22,7 +22,7 @@ import (
 	"github.com/vnict/kiosk/content"
 	"github.com/vnict/kiosk/content/alert"
 	"github.com/vnict/kiosk/content/contenttest"
-	"github.com/vnict/kiosk/sync/agent"
+	"github.com/vnict/kiosk/sync/layout"
 	"github.com/vnict/kiosk/sync/publish/publishtest"
 	"github.com/vnict/kiosk/sync/trust"
 )
@@ -53,7 +53,7 @@ func TestAlertOnScreen(t *testing.T) {
 	if _, err := content.IndexDir(bundle); err != nil {
 		t.Fatal(err)
 	}
-	d.Release(t, bundle, agent.Targeting{})
+	d.Release(t, bundle, layout.Targeting{})
 
 	cfg := writeSyncedSite(t, d, d.Server.AccessKey, d.Server.SecretKey, "")
 	cmd, log := startKioskEnv(t, cfg, "DISPLAY="+x.Display)

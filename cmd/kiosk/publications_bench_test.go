@@ -19,7 +19,7 @@ import (
 
 	"github.com/vnict/kiosk/content"
 	"github.com/vnict/kiosk/content/contenttest"
-	"github.com/vnict/kiosk/sync/agent"
+	"github.com/vnict/kiosk/sync/layout"
 	"github.com/vnict/kiosk/sync/publish/publishtest"
 )
 
@@ -67,7 +67,7 @@ func BenchmarkMemoryAcrossPublications(b *testing.B) {
 			if _, err := content.IndexDir(bundle); err != nil {
 				b.Fatal(err)
 			}
-			d.Release(b, bundle, agent.Targeting{})
+			d.Release(b, bundle, layout.Targeting{})
 		}
 		publish(1)
 		log.waitFor(b, "publication activated", 1)

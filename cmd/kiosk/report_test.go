@@ -13,7 +13,7 @@ import (
 	"github.com/vnict/kiosk/content/contenttest"
 	"github.com/vnict/kiosk/kiosk/report"
 	"github.com/vnict/kiosk/kiosk/report/fleet"
-	"github.com/vnict/kiosk/sync/agent"
+	"github.com/vnict/kiosk/sync/layout"
 	"github.com/vnict/kiosk/sync/provision"
 	"github.com/vnict/kiosk/sync/publish/publishtest"
 )
@@ -47,7 +47,7 @@ func TestReportsWhatItShows(t *testing.T) {
 	if _, err := content.IndexDir(bundle); err != nil {
 		t.Fatal(err)
 	}
-	d.Release(t, bundle, agent.Targeting{})
+	d.Release(t, bundle, layout.Targeting{})
 
 	cfg := writeSyncedSite(t, d, creds.AccessKey, creds.SecretKey, "reports: {interval: 5s, upload: 1s}\n")
 

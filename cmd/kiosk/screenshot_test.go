@@ -18,7 +18,7 @@ import (
 	"github.com/vnict/kiosk/content/contenttest"
 	"github.com/vnict/kiosk/kiosk/player"
 	"github.com/vnict/kiosk/kiosk/report/screen"
-	"github.com/vnict/kiosk/sync/agent"
+	"github.com/vnict/kiosk/sync/layout"
 	"github.com/vnict/kiosk/sync/provision"
 	"github.com/vnict/kiosk/sync/publish/publishtest"
 )
@@ -66,7 +66,7 @@ func startSiteScreen(t testing.TB, interval string) (*publishtest.Department, *x
 	if _, err := content.IndexDir(bundle); err != nil {
 		t.Fatal(err)
 	}
-	d.Release(t, bundle, agent.Targeting{})
+	d.Release(t, bundle, layout.Targeting{})
 	cfg := writeSyncedSite(t, d, creds.AccessKey, creds.SecretKey, "reports: {screenshot_interval: "+interval+"}\n")
 	cmd, log := startKioskEnv(t, cfg, "DISPLAY="+x.Display)
 	log.waitFor(t, "first content slide", 1)

@@ -9,7 +9,7 @@ import (
 
 	"github.com/vnict/kiosk/content"
 	"github.com/vnict/kiosk/content/contenttest"
-	"github.com/vnict/kiosk/sync/agent"
+	"github.com/vnict/kiosk/sync/layout"
 	"github.com/vnict/kiosk/sync/publish/publishtest"
 )
 
@@ -22,7 +22,7 @@ func TestPlaysWhatIsPublished(t *testing.T) {
 		t.Fatal("DISPLAY is not set: run the player tests with `make test`, which starts Xvfb")
 	}
 	d := publishtest.New(t)
-	release := func(bundle string) { d.Release(t, bundle, agent.Targeting{}) }
+	release := func(bundle string) { d.Release(t, bundle, layout.Targeting{}) }
 
 	cfg := writeSyncedSite(t, d, d.Server.AccessKey, d.Server.SecretKey, "")
 

@@ -14,7 +14,7 @@ import (
 
 	"github.com/vnict/kiosk/content/contenttest"
 	"github.com/vnict/kiosk/kiosk/siteconfig"
-	"github.com/vnict/kiosk/sync/agent"
+	"github.com/vnict/kiosk/sync/layout"
 	"github.com/vnict/kiosk/sync/publish/publishtest"
 	"github.com/vnict/kiosk/sync/s3store"
 	"github.com/vnict/kiosk/sync/trust"
@@ -27,7 +27,7 @@ const template = "../../configs/commune-support-point.yaml"
 func TestProvisionCommand(t *testing.T) {
 	ctx := context.Background()
 	d := publishtest.New(t)
-	d.Release(t, contenttest.CopyDemo(t), agent.Targeting{})
+	d.Release(t, contenttest.CopyDemo(t), layout.Targeting{})
 	t.Setenv("KIOSK_S3_ACCESS_KEY", d.Server.AccessKey)
 	t.Setenv("KIOSK_S3_SECRET_KEY", d.Server.SecretKey)
 	out := t.TempDir()
@@ -187,7 +187,7 @@ func TestSiteConfigFromTemplate(t *testing.T) {
 func TestProvisionRefusesAPlantedRoot(t *testing.T) {
 	ctx := context.Background()
 	d := publishtest.New(t)
-	d.Release(t, contenttest.CopyDemo(t), agent.Targeting{})
+	d.Release(t, contenttest.CopyDemo(t), layout.Targeting{})
 	t.Setenv("KIOSK_S3_ACCESS_KEY", d.Server.AccessKey)
 	t.Setenv("KIOSK_S3_SECRET_KEY", d.Server.SecretKey)
 	rootFile := filepath.Join(t.TempDir(), "root.json")

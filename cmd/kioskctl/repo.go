@@ -14,8 +14,8 @@ import (
 	"github.com/sigstore/sigstore/pkg/signature"
 
 	"github.com/vnict/kiosk/internal/atomicfile"
-	"github.com/vnict/kiosk/sync/agent"
 	"github.com/vnict/kiosk/sync/dirstore"
+	"github.com/vnict/kiosk/sync/layout"
 	"github.com/vnict/kiosk/sync/publish"
 	"github.com/vnict/kiosk/sync/s3store"
 	"github.com/vnict/kiosk/sync/trust"
@@ -251,7 +251,7 @@ func runApprove(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ap, err := dep.Approve(ctx, pos[0], agent.Targeting{Sites: splitList(*sites), Groups: splitList(*groups)}, signer, time.Now())
+	ap, err := dep.Approve(ctx, pos[0], layout.Targeting{Sites: splitList(*sites), Groups: splitList(*groups)}, signer, time.Now())
 	if err != nil {
 		return err
 	}
@@ -290,7 +290,7 @@ func printApproval(w io.Writer, ap publish.Approval) {
 	printStatus(w, ap.Status)
 }
 
-func describeTargeting(t agent.Targeting) string {
+func describeTargeting(t layout.Targeting) string {
 	if len(t.Sites) == 0 && len(t.Groups) == 0 {
 		return "every site"
 	}

@@ -23,6 +23,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/vnict/kiosk/sync/layout"
 )
 
 // State is what a screen was doing at a heartbeat.
@@ -250,7 +252,7 @@ type Status struct {
 // Store keys, relative to the store's prefix.
 const (
 	// Prefix holds every site's reports.
-	Prefix = "reports/"
+	Prefix = layout.ReportsPrefix
 )
 
 // StatusKey is where a site's status is.

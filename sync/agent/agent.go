@@ -31,19 +31,9 @@ import (
 	"github.com/vnict/kiosk/sync/cache"
 	"github.com/vnict/kiosk/sync/dirstore"
 	"github.com/vnict/kiosk/sync/fetch"
+	"github.com/vnict/kiosk/sync/layout"
 	"github.com/vnict/kiosk/sync/trust"
 )
-
-// BundlePrefix is where bundle manifests live among the TUF targets:
-// bundles/<bundle id>.json.
-const BundlePrefix = "bundles/"
-
-// Targeting is the custom metadata of a bundle target: which sites and
-// groups it is for. Both empty means every site.
-type Targeting struct {
-	Sites  []string `json:"sites,omitempty"`
-	Groups []string `json:"groups,omitempty"`
-}
 
 // Verifier is the trust layer as the agent uses it; *trust.Client is one.
 type Verifier interface {
@@ -160,7 +150,7 @@ func (a *Agent) Sync(ctx context.Context) (Result, error) {
 	// the next bundle replaces it.
 	var withdrawn string
 	if cur := a.Cache.Current(); cur != nil {
-		if p := BundlePrefix + cur.Manifest.ID + ".json"; p != path && !a.targets(rel, p) {
+		if p := layout.BundleTarget(cur.Manifest.ID); p != path && !a.targets(rel, p) {
 			withdrawn = a.Cache.CurrentName()
 		}
 	}
@@ -207,12 +197,11 @@ func (a *Agent) targets(rel *trust.Release, path string) bool {
 	if !ok {
 		return false
 	}
-	var t Targeting
+	var t layout.Targeting
 	if len(info.Custom) > 0 && json.Unmarshal(info.Custom, &t) != nil {
 		return false
 	}
-	return (len(t.Sites) == 0 && len(t.Groups) == 0) || slices.Contains(t.Sites, a.Site) ||
-		slices.ContainsFunc(t.Groups, func(g string) bool { return slices.Contains(a.Groups, g) })
+	return t.Includes(a.Site, a.Groups)
 }
 
 // reportWithdrawal tells the department that release withdrawn left the
@@ -358,10 +347,10 @@ func isRefusal(err error) bool {
 func (a *Agent) choose(rel *trust.Release) (string, error) {
 	var bySite, byGroup, forAll []string
 	for path, info := range rel.Targets {
-		if !strings.HasPrefix(path, BundlePrefix) {
+		if _, ok := layout.BundleOf(path); !ok {
 			continue
 		}
-		var t Targeting
+		var t layout.Targeting
 		if len(info.Custom) > 0 {
 			if err := json.Unmarshal(info.Custom, &t); err != nil {
 				a.Log.Warn("bundle target with unreadable targeting; skipped", "target", path, "err", err)
@@ -393,7 +382,7 @@ func (a *Agent) choose(rel *trust.Release) (string, error) {
 // releaseName names a release by its bundle target and manifest hash, so
 // the same manifest is never activated twice.
 func releaseName(path, sha string) string {
-	id := strings.TrimSuffix(strings.TrimPrefix(path, BundlePrefix), ".json")
+	id, _ := layout.BundleOf(path)
 	if len(sha) > 16 {
 		sha = sha[:16]
 	}

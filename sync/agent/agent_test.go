@@ -21,6 +21,7 @@ import (
 	"github.com/vnict/kiosk/sync/cache"
 	"github.com/vnict/kiosk/sync/dirstore"
 	"github.com/vnict/kiosk/sync/fetch"
+	"github.com/vnict/kiosk/sync/layout"
 	"github.com/vnict/kiosk/sync/publish"
 	"github.com/vnict/kiosk/sync/publish/publishtest"
 	"github.com/vnict/kiosk/sync/trust"
@@ -121,7 +122,7 @@ func TestApprovalThresholdAndActivation(t *testing.T) {
 	bundle := contenttest.CopyDemo(t)
 
 	// One approver of the two needed: publishing is refused.
-	st := d.Approve(t, bundle, agent.Targeting{Groups: []string{"border-gates"}}, "editor")
+	st := d.Approve(t, bundle, layout.Targeting{Groups: []string{"border-gates"}}, "editor")
 	if st.Ready || len(st.Signed) != 1 || len(st.Missing) != 2 {
 		t.Fatalf("after one approval: %+v", st)
 	}
@@ -136,7 +137,7 @@ func TestApprovalThresholdAndActivation(t *testing.T) {
 	}
 
 	// The second approver: published, and the site plays it.
-	if st := d.Approve(t, bundle, agent.Targeting{Groups: []string{"border-gates"}}, "leader"); !st.Ready {
+	if st := d.Approve(t, bundle, layout.Targeting{Groups: []string{"border-gates"}}, "leader"); !st.Ready {
 		t.Fatalf("after two approvals: %+v", st)
 	}
 	if err := d.Publish(t, bundle); err != nil {
@@ -172,7 +173,7 @@ func TestDeltaMovesOnlyTheChangedFile(t *testing.T) {
 	d := newDepartment(t)
 	s := newSite(t, d, "an-giang-tinh-bien")
 	bundle := bundleWithFiles(t, 50, 20_000, 1)
-	d.Approve(t, bundle, agent.Targeting{}, "editor", "deputy")
+	d.Approve(t, bundle, layout.Targeting{}, "editor", "deputy")
 	if err := d.Publish(t, bundle); err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +188,7 @@ func TestDeltaMovesOnlyTheChangedFile(t *testing.T) {
 	rand.Read(changed)
 	os.WriteFile(filepath.Join(bundle, "media", "017.bin"), changed, 0o644)
 	setVersion(t, bundle, 2)
-	d.Release(t, bundle, agent.Targeting{})
+	d.Release(t, bundle, layout.Targeting{})
 	before := s.fetch.Downloaded.Load()
 	if res, err := s.agent.Sync(ctx); err != nil || !res.Activated || res.Fetched != 1 {
 		t.Fatalf("delta sync = %+v, %v", res, err)
@@ -215,7 +216,7 @@ func TestRefusalsKeepTheLastGoodBundle(t *testing.T) {
 			f := m.Manifest.Files[3]
 			evil := make([]byte, f.Size)
 			rand.Read(evil)
-			if err := d.Store.Put(ctx, fetch.MediaKey(f.SHA256), strings.NewReader(string(evil)), f.Size); err != nil {
+			if err := d.Store.Put(ctx, layout.MediaKey(f.SHA256), strings.NewReader(string(evil)), f.Size); err != nil {
 				t.Fatal(err)
 			}
 		}, fetch.ErrTampered},
@@ -238,13 +239,13 @@ func TestRefusalsKeepTheLastGoodBundle(t *testing.T) {
 			d := newDepartment(t)
 			s := newSite(t, d, "an-giang-tinh-bien")
 			bundle := bundleWithFiles(t, 8, 5_000, 1)
-			d.Release(t, bundle, agent.Targeting{})
+			d.Release(t, bundle, layout.Targeting{})
 			if _, err := s.agent.Sync(ctx); err != nil {
 				t.Fatal(err)
 			}
 			os.WriteFile(filepath.Join(bundle, "media", "003.bin"), []byte("a new third file"), 0o644)
 			setVersion(t, bundle, 2)
-			d.Release(t, bundle, agent.Targeting{})
+			d.Release(t, bundle, layout.Targeting{})
 			tc.attack(t, d, bundle)
 			_, err := s.agent.Sync(ctx)
 			if !errors.Is(err, tc.want) {
@@ -268,12 +269,12 @@ func TestStoreOutage(t *testing.T) {
 	d := newDepartment(t)
 	s := newSite(t, d, "an-giang-tinh-bien")
 	bundle := bundleWithFiles(t, 5, 10_000, 1)
-	d.Release(t, bundle, agent.Targeting{})
+	d.Release(t, bundle, layout.Targeting{})
 	if _, err := s.agent.Sync(ctx); err != nil {
 		t.Fatal(err)
 	}
 	setVersion(t, bundle, 2)
-	d.Release(t, bundle, agent.Targeting{})
+	d.Release(t, bundle, layout.Targeting{})
 	d.Server.Stop()
 	_, err := s.agent.Sync(ctx)
 	if err == nil {
@@ -299,7 +300,7 @@ func TestUSBImport(t *testing.T) {
 	ctx := context.Background()
 	d := newDepartment(t)
 	bundle := bundleWithFiles(t, 6, 8_000, 1)
-	d.Release(t, bundle, agent.Targeting{})
+	d.Release(t, bundle, layout.Targeting{})
 	stick := t.TempDir()
 	if _, err := publish.Export(ctx, d.Store, dirstore.New(stick), d.Root, d.Now); err != nil {
 		t.Fatal(err)

@@ -13,8 +13,8 @@ import (
 
 	"github.com/vnict/kiosk/content"
 	"github.com/vnict/kiosk/content/contenttest"
-	"github.com/vnict/kiosk/sync/agent"
 	"github.com/vnict/kiosk/sync/dirstore"
+	"github.com/vnict/kiosk/sync/layout"
 	"github.com/vnict/kiosk/sync/publish"
 	"github.com/vnict/kiosk/sync/s3store"
 	"github.com/vnict/kiosk/sync/trust"
@@ -43,9 +43,9 @@ func TestWithdrawal(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
 			d := newDepartment(t)
-			d.Release(t, demoNamed(t, "gate-news"), agent.Targeting{Sites: []string{id}})
+			d.Release(t, demoNamed(t, "gate-news"), layout.Targeting{Sites: []string{id}})
 			if tc.fallback {
-				d.Release(t, demoNamed(t, "province-news"), agent.Targeting{})
+				d.Release(t, demoNamed(t, "province-news"), layout.Targeting{})
 			}
 			s := d.NewSite(t, id)
 			if _, err := s.Agent.Sync(ctx); err != nil {
@@ -109,7 +109,7 @@ func TestRotatedRootReachesSites(t *testing.T) {
 	ctx := context.Background()
 	d := newDepartment(t)
 	bundle := demoNamed(t, "gate-news")
-	d.Release(t, bundle, agent.Targeting{})
+	d.Release(t, bundle, layout.Targeting{})
 	network := d.NewSite(t, "an-giang-tinh-bien")
 	usb := d.NewSite(t, "an-giang-vinh-xuong")
 	if _, err := network.Agent.Sync(ctx); err != nil {
@@ -176,7 +176,7 @@ func TestRotatedRootReachesSites(t *testing.T) {
 func TestHungStoreDoesNotBlockUSBImport(t *testing.T) {
 	ctx := context.Background()
 	d := newDepartment(t)
-	d.Release(t, demoNamed(t, "gate-news"), agent.Targeting{})
+	d.Release(t, demoNamed(t, "gate-news"), layout.Targeting{})
 	stick := t.TempDir()
 	if _, err := publish.Export(ctx, d.Store, dirstore.New(stick), d.Root, d.Now); err != nil {
 		t.Fatal(err)

@@ -27,6 +27,7 @@ import (
 	"github.com/vnict/kiosk/sync/cache"
 	"github.com/vnict/kiosk/sync/dirstore"
 	"github.com/vnict/kiosk/sync/fetch"
+	"github.com/vnict/kiosk/sync/layout"
 	"github.com/vnict/kiosk/sync/provision"
 	"github.com/vnict/kiosk/sync/publish"
 	"github.com/vnict/kiosk/sync/publish/publishtest"
@@ -151,7 +152,7 @@ func (s *attackSite) release(t *testing.T, v int64) {
 	if v > 1 {
 		s.setBundleVersion(t, v)
 	}
-	s.d.Release(t, s.bundle, agent.Targeting{})
+	s.d.Release(t, s.bundle, layout.Targeting{})
 	s.sync(t, v)
 }
 
@@ -460,7 +461,7 @@ func TestAttacksThroughTheAgent(t *testing.T) {
 			name: "snapshot 2 with the targets of publication 1",
 			attack: func(t *testing.T, s *attackSite) string {
 				s.setBundleVersion(t, 2)
-				s.d.Release(t, s.bundle, agent.Targeting{})
+				s.d.Release(t, s.bundle, layout.Targeting{})
 				s.write(t, metadataKey(2, metadata.TARGETS), s.read(t, metadataKey(1, metadata.TARGETS)))
 				return ""
 			},
@@ -471,7 +472,7 @@ func TestAttacksThroughTheAgent(t *testing.T) {
 			name: "timestamp 2 with the snapshot of publication 1",
 			attack: func(t *testing.T, s *attackSite) string {
 				s.setBundleVersion(t, 2)
-				s.d.Release(t, s.bundle, agent.Targeting{})
+				s.d.Release(t, s.bundle, layout.Targeting{})
 				s.write(t, metadataKey(2, metadata.SNAPSHOT), s.read(t, metadataKey(1, metadata.SNAPSHOT)))
 				return ""
 			},

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/vnict/kiosk/kiosk/report"
-	"github.com/vnict/kiosk/sync/agent"
+	"github.com/vnict/kiosk/sync/layout"
 )
 
 // The sync benchmarks run whole scenarios against a real MinIO once each
@@ -28,7 +28,7 @@ func BenchmarkFirstSyncVsMcMirror(b *testing.B) {
 	d := newDepartment(b)
 	const files, size = 500, 2 << 20
 	bundle := bundleWithFiles(b, files, size, 1)
-	d.Release(b, bundle, agent.Targeting{})
+	d.Release(b, bundle, layout.Targeting{})
 	mc := filepath.Join(repoRoot(b), "bin", "mc")
 	var ours, theirs []float64
 	for round := range 3 {
@@ -68,7 +68,7 @@ func BenchmarkOneFileChange(b *testing.B) {
 	ctx := context.Background()
 	d := newDepartment(b)
 	bundle := bundleWithFiles(b, 50, 1<<20, 1)
-	d.Release(b, bundle, agent.Targeting{})
+	d.Release(b, bundle, layout.Targeting{})
 	s := newSite(b, d, "an-giang-tinh-bien")
 	if _, err := s.agent.Sync(ctx); err != nil {
 		b.Fatal(err)
@@ -77,7 +77,7 @@ func BenchmarkOneFileChange(b *testing.B) {
 	rand.Read(changed)
 	os.WriteFile(filepath.Join(bundle, "media", "020.bin"), changed, 0o644)
 	setVersion(b, bundle, 2)
-	d.Release(b, bundle, agent.Targeting{})
+	d.Release(b, bundle, layout.Targeting{})
 	before := s.fetch.Downloaded.Load()
 	if _, err := s.agent.Sync(ctx); err != nil {
 		b.Fatal(err)
@@ -92,7 +92,7 @@ func BenchmarkLargeVideoMemory(b *testing.B) {
 	ctx := context.Background()
 	d := newDepartment(b)
 	bundle := bundleWithFiles(b, 1, 1<<30, 1)
-	d.Release(b, bundle, agent.Targeting{})
+	d.Release(b, bundle, layout.Targeting{})
 	s := newSite(b, d, "an-giang-tinh-bien")
 	debug.FreeOSMemory()
 	idle := rss()
@@ -151,7 +151,7 @@ func BenchmarkPublishToActivation(b *testing.B) {
 	var fromStart, fromEnd []float64
 	for v := int64(1); v <= pubs+1; v++ {
 		setVersion(b, bundle, v)
-		d.Approve(b, bundle, agent.Targeting{}, "editor", "leader")
+		d.Approve(b, bundle, layout.Targeting{}, "editor", "leader")
 		start := time.Now()
 		if err := d.Publish(b, bundle); err != nil {
 			b.Fatal(err)

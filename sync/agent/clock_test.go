@@ -12,6 +12,7 @@ import (
 
 	"github.com/vnict/kiosk/kiosk/report"
 	"github.com/vnict/kiosk/sync/agent"
+	"github.com/vnict/kiosk/sync/layout"
 )
 
 // openSiteWithClock opens a site from its config, as the kiosk does, on a
@@ -52,7 +53,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // uploader; a site on the right clock says about 0.
 func TestHeartbeatReportsClockSkew(t *testing.T) {
 	d := newDepartment(t)
-	d.Release(t, bundleWithFiles(t, 1, 1_000, 1), agent.Targeting{})
+	d.Release(t, bundleWithFiles(t, 1, 1_000, 1), layout.Targeting{})
 	for _, tc := range []struct {
 		name  string
 		site  string
@@ -127,7 +128,7 @@ func TestExpiryRefusalNamesTheClock(t *testing.T) {
 			defer cancel()
 			d := newDepartment(t)
 			d.Now = time.Now().Add(-tc.signedBefore)
-			d.Release(t, bundleWithFiles(t, 1, 1_000, 1), agent.Targeting{})
+			d.Release(t, bundleWithFiles(t, 1, 1_000, 1), layout.Targeting{})
 			id := "an-giang-khanh-binh"
 			site, _ := openSiteWithClock(t, ctx, d, id, tc.ahead)
 			h := site.Health()

@@ -15,6 +15,7 @@ import (
 
 	"github.com/vnict/kiosk/sync/agent"
 	"github.com/vnict/kiosk/sync/dirstore"
+	"github.com/vnict/kiosk/sync/layout"
 	"github.com/vnict/kiosk/sync/publish"
 	"github.com/vnict/kiosk/sync/trust"
 )
@@ -34,7 +35,7 @@ func newExports(t *testing.T) *exports {
 	e := &exports{d: d, v1: filepath.Join(t.TempDir(), "v1"), v2: filepath.Join(t.TempDir(), "v2")}
 	for i, dir := range []string{e.v1, e.v2} {
 		setVersion(t, bundle, int64(i+1))
-		d.Release(t, bundle, agent.Targeting{})
+		d.Release(t, bundle, layout.Targeting{})
 		if _, err := publish.Export(ctx, d.Store, dirstore.New(dir), d.Root, d.Now); err != nil {
 			t.Fatal(err)
 		}

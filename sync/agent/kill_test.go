@@ -22,6 +22,7 @@ import (
 	"github.com/vnict/kiosk/sync/agent"
 	"github.com/vnict/kiosk/sync/cache"
 	"github.com/vnict/kiosk/sync/fetch"
+	"github.com/vnict/kiosk/sync/layout"
 	"github.com/vnict/kiosk/sync/s3store"
 	"github.com/vnict/kiosk/sync/trust"
 )
@@ -165,7 +166,7 @@ func TestKilledDuringDownloadAndActivation(t *testing.T) {
 	d := newDepartment(t)
 	const files, size = 300, 16 << 10 // 4.7 MB; many files make activation take a while
 	bundle := bundleWithFiles(t, files, size, 1)
-	d.Release(t, bundle, agent.Targeting{})
+	d.Release(t, bundle, layout.Targeting{})
 	dir := t.TempDir()
 	cfg := childConfig{Endpoint: d.Server.Endpoint, AccessKey: d.Server.AccessKey, SecretKey: d.Server.SecretKey,
 		Bucket: d.Bucket, Prefix: "kiosk/", Root: d.Root, Dir: dir, RateLimit: 1 << 20,
@@ -240,7 +241,7 @@ func TestKilledDuringDownloadAndActivation(t *testing.T) {
 		}
 		version++
 		setVersion(t, bundle, version)
-		d.Release(t, bundle, agent.Targeting{})
+		d.Release(t, bundle, layout.Targeting{})
 	}
 	if landed == 0 {
 		t.Error("no kill landed during an activation")

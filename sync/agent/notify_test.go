@@ -13,6 +13,7 @@ import (
 	"github.com/vnict/kiosk/kiosk/siteconfig"
 	"github.com/vnict/kiosk/sync/agent"
 	"github.com/vnict/kiosk/sync/cache"
+	"github.com/vnict/kiosk/sync/layout"
 )
 
 // These tests run against the MinIO that `make deps` builds (patched so
@@ -183,7 +184,7 @@ func TestPublicationReachesSiteByNotification(t *testing.T) {
 	bundle := bundleWithFiles(t, 2, 20_000, 1)
 	for v := int64(1); v <= 3; v++ {
 		setVersion(t, bundle, v)
-		d.Approve(t, bundle, agent.Targeting{Groups: []string{"border-gates"}}, "editor", "deputy")
+		d.Approve(t, bundle, layout.Targeting{Groups: []string{"border-gates"}}, "editor", "deputy")
 		if err := d.Publish(t, bundle); err != nil {
 			t.Fatal(err)
 		}
@@ -235,7 +236,7 @@ func TestCheckAfterResubscribing(t *testing.T) {
 	release := func(v int64) {
 		t.Helper()
 		setVersion(t, bundle, v)
-		d.Release(t, bundle, agent.Targeting{})
+		d.Release(t, bundle, layout.Targeting{})
 	}
 
 	receive(t, asked, bound, "the first subscription")

@@ -27,6 +27,7 @@ import (
 	"github.com/vnict/kiosk/sync/cache"
 	"github.com/vnict/kiosk/sync/dirstore"
 	"github.com/vnict/kiosk/sync/fetch"
+	"github.com/vnict/kiosk/sync/layout"
 	"github.com/vnict/kiosk/sync/s3store"
 	"github.com/vnict/kiosk/sync/trust"
 	"github.com/vnict/kiosk/sync/watch"
@@ -158,7 +159,7 @@ func OpenWith(cfg *siteconfig.Config, log *slog.Logger, opts Options) (*Site, er
 		Log:     log,
 		Poll:    s.Poll,
 		Timeout: s.Timeout,
-		Watch:   func(ctx context.Context) (<-chan struct{}, error) { return store.Watch(ctx, "tuf/metadata/") },
+		Watch:   func(ctx context.Context) (<-chan struct{}, error) { return store.Watch(ctx, layout.MetadataPrefix) },
 		OnSync:  site.noteSync,
 	}
 	return site, nil
@@ -297,7 +298,7 @@ const (
 )
 
 // importTimestampKey marks a folder as a publication folder.
-const importTimestampKey = "tuf/metadata/timestamp.json"
+const importTimestampKey = layout.TimestampKey
 
 // ImportStatus is what ImportAll did with one folder.
 type ImportStatus string

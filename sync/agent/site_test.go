@@ -13,6 +13,7 @@ import (
 	"github.com/vnict/kiosk/sync/agent"
 	"github.com/vnict/kiosk/sync/cache"
 	"github.com/vnict/kiosk/sync/dirstore"
+	"github.com/vnict/kiosk/sync/layout"
 	"github.com/vnict/kiosk/sync/publish"
 )
 
@@ -77,7 +78,7 @@ func TestSiteFromConfig(t *testing.T) {
 	bundle := bundleWithFiles(t, 4, 4_000, 1)
 	for v := int64(1); v <= 2; v++ {
 		setVersion(t, bundle, v)
-		d.Approve(t, bundle, agent.Targeting{Groups: []string{"border-gates"}}, "editor", "deputy")
+		d.Approve(t, bundle, layout.Targeting{Groups: []string{"border-gates"}}, "editor", "deputy")
 		if err := d.Publish(t, bundle); err != nil {
 			t.Fatal(err)
 		}
@@ -92,7 +93,7 @@ func TestSiteImportsFromUSBFolder(t *testing.T) {
 	defer cancel()
 	d := newDepartment(t)
 	bundle := bundleWithFiles(t, 4, 4_000, 1)
-	d.Release(t, bundle, agent.Targeting{})
+	d.Release(t, bundle, layout.Targeting{})
 	importDir := t.TempDir()
 	site, err := agent.Open(siteConfig(t, d, "an-giang-vinh-xuong", "127.0.0.1:1", importDir), quiet())
 	if err != nil {

@@ -6,9 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vnict/kiosk/sync/agent"
 	"github.com/vnict/kiosk/sync/dirstore"
 	"github.com/vnict/kiosk/sync/fetch"
+	"github.com/vnict/kiosk/sync/layout"
 	"github.com/vnict/kiosk/sync/publish"
 )
 
@@ -58,7 +58,7 @@ func (s *trickle) GetRange(ctx context.Context, key string, offset int64) (io.Re
 func TestSlowStoreDoesNotHoldBackUSBImport(t *testing.T) {
 	ctx := context.Background()
 	d := newDepartment(t)
-	d.Release(t, demoNamed(t, "gate-news"), agent.Targeting{})
+	d.Release(t, demoNamed(t, "gate-news"), layout.Targeting{})
 	stick := t.TempDir()
 	if _, err := publish.Export(ctx, d.Store, dirstore.New(stick), d.Root, d.Now); err != nil {
 		t.Fatal(err)

@@ -21,6 +21,7 @@ import (
 	"github.com/vnict/kiosk/kiosk/siteconfig"
 	"github.com/vnict/kiosk/sync/agent"
 	"github.com/vnict/kiosk/sync/fetch"
+	"github.com/vnict/kiosk/sync/layout"
 	"github.com/vnict/kiosk/sync/publish/publishtest"
 	"github.com/vnict/kiosk/sync/s3store"
 	"github.com/vnict/kiosk/sync/trust"
@@ -62,7 +63,7 @@ func TestSyncOnVersitygw(t *testing.T) {
 	}
 	s := d.NewSiteOn(t, siteStore, "an-giang-tinh-bien", "border-gates")
 	fetched := &s.Agent.Fetch.Downloaded
-	to := agent.Targeting{Groups: []string{"border-gates"}}
+	to := layout.Targeting{Groups: []string{"border-gates"}}
 
 	// Published: the site fetches every file and activates it.
 	bundle := bundleWithFiles(t, 20, 30_000, 1)
@@ -143,7 +144,7 @@ func TestSyncOnVersitygw(t *testing.T) {
 	for _, f := range m.Manifest.Files {
 		if f.Path == "media/003.bin" {
 			evil := strings.Repeat("x", int(f.Size))
-			if err := d.Store.Put(ctx, fetch.MediaKey(f.SHA256), strings.NewReader(evil), f.Size); err != nil {
+			if err := d.Store.Put(ctx, layout.MediaKey(f.SHA256), strings.NewReader(evil), f.Size); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -207,7 +208,7 @@ sync:
 	bundle := bundleWithFiles(t, 4, 4_000, 1)
 	for v := int64(1); v <= 2; v++ {
 		setVersion(t, bundle, v)
-		d.Release(t, bundle, agent.Targeting{Groups: []string{"border-gates"}})
+		d.Release(t, bundle, layout.Targeting{Groups: []string{"border-gates"}})
 		waitVersion(t, site.Cache, v)
 	}
 

@@ -27,10 +27,8 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/vnict/kiosk/content"
+	"github.com/vnict/kiosk/sync/layout"
 )
-
-// MediaKey is the store key of the medium with the given SHA-256.
-func MediaKey(sha string) string { return "media/" + sha }
 
 // Source reads objects from the store from an offset to the end.
 type Source interface {
@@ -139,7 +137,7 @@ func (f *Fetcher) Fetch(ctx context.Context, file content.File) error {
 		// Start over next time rather than resume wrong bytes.
 		out.Close()
 		os.Remove(partial)
-		return fmt.Errorf("fetch %s (%s): %w", file.Path, MediaKey(file.SHA256), ErrTampered)
+		return fmt.Errorf("fetch %s (%s): %w", file.Path, layout.MediaKey(file.SHA256), ErrTampered)
 	}
 	if err := out.Sync(); err != nil {
 		return fmt.Errorf("fetch %s: %w", file.Path, err)
@@ -153,7 +151,7 @@ func (f *Fetcher) Fetch(ctx context.Context, file content.File) error {
 // copyFrom appends the store object's bytes from offset to out, reading at
 // most up to the listed size: a longer object in the store is tampered.
 func (f *Fetcher) copyFrom(ctx context.Context, out *os.File, h hash.Hash, file content.File, offset int64) error {
-	key := MediaKey(file.SHA256)
+	key := layout.MediaKey(file.SHA256)
 	r, err := f.Source.GetRange(ctx, key, offset)
 	if err != nil {
 		return fmt.Errorf("fetch %s (%s): %w", file.Path, key, err)

@@ -13,6 +13,7 @@ import (
 	"github.com/vnict/kiosk/content"
 	"github.com/vnict/kiosk/sync/dirstore"
 	"github.com/vnict/kiosk/sync/fetch"
+	"github.com/vnict/kiosk/sync/layout"
 )
 
 // objects is a minimal cache: a folder for finished objects and one for
@@ -34,7 +35,7 @@ func setup(t *testing.T, data []byte) (*fetch.Fetcher, content.File, *dirstore.S
 	t.Helper()
 	store := dirstore.New(t.TempDir())
 	f := content.Describe("media/video.mp4", data)
-	put(t, store, fetch.MediaKey(f.SHA256), data)
+	put(t, store, layout.MediaKey(f.SHA256), data)
 	obj := objects{dir: t.TempDir()}
 	return &fetch.Fetcher{Source: store, Objects: obj}, f, store, obj
 }
@@ -92,7 +93,7 @@ func TestFetchRefusesWrongBytes(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			f, file, store, obj := setup(t, data)
-			put(t, store, fetch.MediaKey(file.SHA256), tc.stored)
+			put(t, store, layout.MediaKey(file.SHA256), tc.stored)
 			if tc.partial != nil {
 				os.WriteFile(obj.PartialPath(file.SHA256), tc.partial, 0o644)
 			}
@@ -116,7 +117,7 @@ func TestFetchRefusesWrongBytes(t *testing.T) {
 
 func TestFetchMissingObject(t *testing.T) {
 	f, file, store, _ := setup(t, random(1000))
-	store.Delete(context.Background(), fetch.MediaKey(file.SHA256))
+	store.Delete(context.Background(), layout.MediaKey(file.SHA256))
 	err := f.Fetch(context.Background(), file)
 	if err == nil || errors.Is(err, fetch.ErrTampered) {
 		t.Errorf("Fetch of a missing object = %v, want a plain error", err)

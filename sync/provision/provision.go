@@ -57,6 +57,7 @@ import (
 
 	"github.com/vnict/kiosk/kiosk/report"
 	"github.com/vnict/kiosk/kiosk/report/screen"
+	"github.com/vnict/kiosk/sync/layout"
 )
 
 // DefaultPolicyName is the canned policy every site user gets unless
@@ -144,7 +145,7 @@ func SitePolicy(bucket, prefix string) ([]byte, error) {
 			Sid:      "ReadPublications",
 			Effect:   "Allow",
 			Action:   []string{"s3:GetObject"},
-			Resource: []string{obj + "tuf/metadata/*", obj + "tuf/targets/*", obj + "media/*"},
+			Resource: []string{obj + layout.MetadataPrefix + "*", obj + layout.TargetsPrefix + "*", obj + layout.MediaPrefix + "*"},
 		}, {
 			Sid:      "WatchBucket",
 			Effect:   "Allow",

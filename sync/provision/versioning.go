@@ -11,6 +11,7 @@ import (
 
 	"github.com/vnict/kiosk/kiosk/report"
 	"github.com/vnict/kiosk/kiosk/report/screen"
+	"github.com/vnict/kiosk/sync/layout"
 )
 
 // ErrNoVersioning means the bucket does not keep object versions, so a
@@ -27,7 +28,7 @@ const maxExcludedPrefixes = 10
 // each site's status.json, overwritten at every heartbeat, and screen.jpg,
 // overwritten every few minutes; and the department's screenshot requests.
 func Unversioned(prefix string) []string {
-	return []string{prefix + "tuf/*", prefix + "media/*", prefix + report.StatusKey("*"),
+	return []string{prefix + layout.TUFPrefix + "*", prefix + layout.MediaPrefix + "*", prefix + report.StatusKey("*"),
 		prefix + screen.Key("*"), prefix + screen.RequestKey("*")}
 }
 

@@ -18,7 +18,7 @@ import (
 
 	"github.com/vnict/kiosk/content"
 	"github.com/vnict/kiosk/content/contenttest"
-	"github.com/vnict/kiosk/sync/agent"
+	"github.com/vnict/kiosk/sync/layout"
 	"github.com/vnict/kiosk/sync/publish"
 	"github.com/vnict/kiosk/sync/publish/publishtest"
 	"github.com/vnict/kiosk/sync/trust"
@@ -103,9 +103,9 @@ func TestApprovalSignsOnlyWhatItShows(t *testing.T) {
 	d := publishtest.New(t)
 	const siteID = "an-giang-tinh-bien"
 	first := bundle(t, "gate-news")
-	d.Release(t, first, agent.Targeting{Sites: []string{siteID}})
+	d.Release(t, first, layout.Targeting{Sites: []string{siteID}})
 	kept := bundle(t, "commune-guides")
-	d.Release(t, kept, agent.Targeting{Groups: []string{"communes"}})
+	d.Release(t, kept, layout.Targeting{Groups: []string{"communes"}})
 	site := d.NewSite(t, siteID)
 	if _, err := site.Agent.Sync(ctx); err != nil {
 		t.Fatal(err)
@@ -143,7 +143,7 @@ func TestApprovalSignsOnlyWhatItShows(t *testing.T) {
 	if _, err := content.IndexDir(next); err != nil {
 		t.Fatal(err)
 	}
-	to := agent.Targeting{Sites: []string{siteID}}
+	to := layout.Targeting{Sites: []string{siteID}}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			defer trust.DiscardStaged(ctx, d.Store)
@@ -177,10 +177,10 @@ func TestApprovalSignsOnlyWhatItShows(t *testing.T) {
 func TestApprovalListsEveryTarget(t *testing.T) {
 	ctx := context.Background()
 	d := publishtest.New(t)
-	d.Release(t, bundle(t, "gate-news"), agent.Targeting{Sites: []string{"an-giang-tinh-bien"}})
-	d.Release(t, bundle(t, "commune-guides"), agent.Targeting{Groups: []string{"communes"}})
+	d.Release(t, bundle(t, "gate-news"), layout.Targeting{Sites: []string{"an-giang-tinh-bien"}})
+	d.Release(t, bundle(t, "commune-guides"), layout.Targeting{Groups: []string{"communes"}})
 
-	ap, err := publish.Approve(ctx, d.Store, d.Root, bundle(t, "flood-alert"), agent.Targeting{}, d.Keys["editor"], d.Now)
+	ap, err := publish.Approve(ctx, d.Store, d.Root, bundle(t, "flood-alert"), layout.Targeting{}, d.Keys["editor"], d.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,7 +219,7 @@ func TestApproversRacingKeepEverySignature(t *testing.T) {
 	ctx := context.Background()
 	d := publishtest.New(t)
 	dir := bundle(t, "gate-news")
-	to := agent.Targeting{}
+	to := layout.Targeting{}
 	for round := range 4 {
 		contenttest.EditManifest(t, dir, func(m map[string]any) { m["version"] = round + 1 })
 		if _, err := content.IndexDir(dir); err != nil {
@@ -258,7 +258,7 @@ func TestApprovalRefusesAPublicationPutBack(t *testing.T) {
 	ctx := context.Background()
 	d := publishtest.New(t)
 	dep := publish.Department{Store: d.Store, Root: d.Root, StateDir: t.TempDir()}
-	d.Release(t, bundle(t, "gate-news"), agent.Targeting{})
+	d.Release(t, bundle(t, "gate-news"), layout.Targeting{})
 	old := readKey(t, d, "tuf/metadata/timestamp.json")
 	for _, who := range []string{"editor", "leader"} {
 		if _, err := dep.Withdraw(ctx, "gate-news", d.Keys[who], d.Now); err != nil {
@@ -274,7 +274,7 @@ func TestApprovalRefusesAPublicationPutBack(t *testing.T) {
 	if err := d.Store.Put(ctx, "tuf/metadata/timestamp.json", bytes.NewReader(old), int64(len(old))); err != nil {
 		t.Fatal(err)
 	}
-	_, err := dep.Approve(ctx, bundle(t, "flood-alert"), agent.Targeting{}, d.Keys["editor"], d.Now)
+	_, err := dep.Approve(ctx, bundle(t, "flood-alert"), layout.Targeting{}, d.Keys["editor"], d.Now)
 	if !errors.Is(err, trust.ErrRollback) {
 		t.Fatalf("approve over a publication put back = %v, want ErrRollback", err)
 	}
@@ -283,7 +283,7 @@ func TestApprovalRefusesAPublicationPutBack(t *testing.T) {
 	}
 	// Without a state folder the same approval would have built on the
 	// old publication, with gate-news in it again.
-	ap, err := publish.Approve(ctx, d.Store, d.Root, bundle(t, "flood-alert"), agent.Targeting{}, d.Keys["editor"], d.Now)
+	ap, err := publish.Approve(ctx, d.Store, d.Root, bundle(t, "flood-alert"), layout.Targeting{}, d.Keys["editor"], d.Now)
 	if err != nil || !strings.Contains(describe(ap.Changes), "kept bundles/gate-news.json") {
 		t.Errorf("without state: %v, %s", err, describe(ap.Changes))
 	}

@@ -18,8 +18,8 @@ import (
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 
 	"github.com/vnict/kiosk/content"
-	"github.com/vnict/kiosk/sync/agent"
 	"github.com/vnict/kiosk/sync/dirstore"
+	"github.com/vnict/kiosk/sync/layout"
 	"github.com/vnict/kiosk/sync/publish"
 	"github.com/vnict/kiosk/sync/publish/publishtest"
 	"github.com/vnict/kiosk/sync/trust"
@@ -115,12 +115,12 @@ func TestApprovalShowsTheExpiryItSigned(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	custom, _ := json.Marshal(agent.Targeting{})
+	custom, _ := json.Marshal(layout.Targeting{})
 	short := d.Now.Add(61 * 24 * time.Hour)
 	if _, err := trust.Stage(ctx, d.Store, d.Root, []trust.Target{{Path: publish.TargetPath(b.Manifest.ID), Data: manifest, Custom: custom}}, short); err != nil {
 		t.Fatal(err)
 	}
-	ap, err := publish.Approve(ctx, d.Store, d.Root, dir, agent.Targeting{}, d.Keys["editor"], d.Now)
+	ap, err := publish.Approve(ctx, d.Store, d.Root, dir, layout.Targeting{}, d.Keys["editor"], d.Now)
 	if err != nil {
 		t.Fatalf("approve: %v", err)
 	}
@@ -147,7 +147,7 @@ func TestRefreshRefusesAPublicationPutBack(t *testing.T) {
 	dep := publish.Department{Store: d.Store, Root: d.Root, StateDir: t.TempDir()}
 	dir := bundle(t, "withdrawn-news")
 	for _, a := range []string{"editor", "leader"} {
-		if _, err := dep.Approve(ctx, dir, agent.Targeting{}, d.Keys[a], d.Now); err != nil {
+		if _, err := dep.Approve(ctx, dir, layout.Targeting{}, d.Keys[a], d.Now); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -29,8 +29,8 @@ import (
 	"github.com/sigstore/sigstore/pkg/signature"
 
 	"github.com/vnict/kiosk/content"
-	"github.com/vnict/kiosk/sync/agent"
 	"github.com/vnict/kiosk/sync/fetch"
+	"github.com/vnict/kiosk/sync/layout"
 	"github.com/vnict/kiosk/sync/trust"
 )
 
@@ -48,7 +48,7 @@ type Store interface {
 }
 
 // TargetPath is the TUF target of a bundle's manifest.
-func TargetPath(bundleID string) string { return agent.BundlePrefix + bundleID + ".json" }
+func TargetPath(bundleID string) string { return layout.BundleTarget(bundleID) }
 
 // Expiry of a publication's targets metadata.
 const TargetsExpiry = 90 * 24 * time.Hour
@@ -57,7 +57,7 @@ const TargetsExpiry = 90 * 24 * time.Hour
 type Change struct {
 	Path      string
 	Kind      string // "added", "changed", "removed" or "kept"
-	Targeting agent.Targeting
+	Targeting layout.Targeting
 }
 
 // Approval is what one approver signed: the whole publication, target by
@@ -74,7 +74,7 @@ type Approval struct {
 // exactly that (trust.ErrUnexpectedStaging otherwise, with every
 // difference named), so nobody signs a bundle, a targeting or an expiry
 // they were not shown. root is the department's trusted root.json.
-func Approve(ctx context.Context, store Store, root []byte, dir string, to agent.Targeting, signer signature.Signer, now time.Time) (Approval, error) {
+func Approve(ctx context.Context, store Store, root []byte, dir string, to layout.Targeting, signer signature.Signer, now time.Time) (Approval, error) {
 	return Department{Store: store, Root: root}.Approve(ctx, dir, to, signer, now)
 }
 
@@ -92,7 +92,7 @@ type Department struct {
 }
 
 // Approve is the package function Approve, for this department.
-func (d Department) Approve(ctx context.Context, dir string, to agent.Targeting, signer signature.Signer, now time.Time) (Approval, error) {
+func (d Department) Approve(ctx context.Context, dir string, to layout.Targeting, signer signature.Signer, now time.Time) (Approval, error) {
 	b, err := content.LoadDir(dir)
 	if err != nil {
 		return Approval{}, err
@@ -322,7 +322,7 @@ func UploadMedia(ctx context.Context, store Store, dir string) (int64, error) {
 			continue
 		}
 		done[f.SHA256] = true
-		key := fetch.MediaKey(f.SHA256)
+		key := layout.MediaKey(f.SHA256)
 		if size, err := store.Stat(ctx, key); err == nil && size == f.Size {
 			continue
 		}
@@ -375,7 +375,7 @@ func (d Department) Publish(ctx context.Context, dirs []string, snapshot, timest
 		return err
 	}
 	for _, t := range targets {
-		if !strings.HasPrefix(t.Path, agent.BundlePrefix) {
+		if !strings.HasPrefix(t.Path, layout.BundlePrefix) {
 			continue
 		}
 		m, err := content.ParseManifest(t.Data)
@@ -383,9 +383,9 @@ func (d Department) Publish(ctx context.Context, dirs []string, snapshot, timest
 			return fmt.Errorf("staged %s: %w", t.Path, err)
 		}
 		for _, f := range m.Files {
-			size, err := store.Stat(ctx, fetch.MediaKey(f.SHA256))
+			size, err := store.Stat(ctx, layout.MediaKey(f.SHA256))
 			if err != nil || size != f.Size {
-				return fmt.Errorf("staged %s: %s (%s) is not in the store: give the bundle's folder to publish", t.Path, f.Path, fetch.MediaKey(f.SHA256))
+				return fmt.Errorf("staged %s: %s (%s) is not in the store: give the bundle's folder to publish", t.Path, f.Path, layout.MediaKey(f.SHA256))
 			}
 		}
 	}
@@ -485,12 +485,12 @@ func (d Department) Export(ctx context.Context, dest Store, now time.Time) (file
 	if _, err := d.Current(ctx, now); err != nil {
 		return 0, err
 	}
-	keys, err := store.List(ctx, "tuf/")
+	keys, err := store.List(ctx, layout.TUFPrefix)
 	if err != nil {
 		return 0, err
 	}
 	for _, k := range keys {
-		if strings.HasPrefix(k, "tuf/staged/") {
+		if strings.HasPrefix(k, layout.StagedPrefix) {
 			continue
 		}
 		if err := copyObject(ctx, store, dest, k); err != nil {
@@ -504,7 +504,7 @@ func (d Department) Export(ctx context.Context, dest Store, now time.Time) (file
 	}
 	done := map[string]bool{}
 	for _, t := range targets {
-		if !strings.HasPrefix(t.Path, agent.BundlePrefix) {
+		if !strings.HasPrefix(t.Path, layout.BundlePrefix) {
 			continue
 		}
 		m, err := content.ParseManifest(t.Data)
@@ -516,7 +516,7 @@ func (d Department) Export(ctx context.Context, dest Store, now time.Time) (file
 				continue
 			}
 			done[f.SHA256] = true
-			if err := copyObject(ctx, store, dest, fetch.MediaKey(f.SHA256)); err != nil {
+			if err := copyObject(ctx, store, dest, layout.MediaKey(f.SHA256)); err != nil {
 				return files, err
 			}
 			files++
@@ -546,7 +546,7 @@ type Check struct {
 	Target    string
 	Bundle    string
 	Version   int64
-	Targeting agent.Targeting
+	Targeting layout.Targeting
 	Files     int
 	Bytes     int64
 	Problems  []string
@@ -584,7 +584,7 @@ func (d Department) Verify(ctx context.Context, now time.Time, hashes bool) ([]C
 		c.Bundle, c.Version, c.Files = m.ID, m.Version, len(m.Files)
 		for _, f := range m.Files {
 			c.Bytes += f.Size
-			key := fetch.MediaKey(f.SHA256)
+			key := layout.MediaKey(f.SHA256)
 			size, err := store.Stat(ctx, key)
 			switch {
 			case err != nil:

@@ -9,19 +9,21 @@ import (
 	"io/fs"
 	"path"
 	"strings"
+
+	"github.com/vnict/kiosk/sync/layout"
 )
 
 // Store keys; see the package documentation.
 const (
-	metadataPrefix   = "tuf/metadata/"
-	targetsPrefix    = "tuf/targets/"
-	stagedPrefix     = "tuf/staged/"
-	stagedTargetsKey = "tuf/staged/targets.json"
-	stagedFilePrefix = "tuf/staged/targets/"
-	approversKey     = "tuf/approvers.json"
-	timestampKey     = "tuf/metadata/timestamp.json"
-	alertsPrefix     = "tuf/metadata/alerts/"
-	alertIndexKey    = "tuf/metadata/alert-index.json"
+	metadataPrefix   = layout.MetadataPrefix
+	targetsPrefix    = layout.TargetsPrefix
+	stagedPrefix     = layout.StagedPrefix
+	stagedTargetsKey = stagedPrefix + "targets.json"
+	stagedFilePrefix = stagedPrefix + "targets/"
+	approversKey     = layout.TUFPrefix + "approvers.json"
+	timestampKey     = layout.TimestampKey
+	alertsPrefix     = metadataPrefix + "alerts/"
+	alertIndexKey    = metadataPrefix + "alert-index.json"
 )
 
 // AlertKey is the store key of the alert id: tuf/metadata/alerts/<id>.json,

@@ -19,6 +19,7 @@ import (
 	"github.com/vnict/kiosk/sync/agent"
 	"github.com/vnict/kiosk/sync/cache"
 	"github.com/vnict/kiosk/sync/fetch"
+	"github.com/vnict/kiosk/sync/layout"
 	"github.com/vnict/kiosk/sync/provision"
 	"github.com/vnict/kiosk/sync/publish"
 	"github.com/vnict/kiosk/sync/s3store"
@@ -93,7 +94,7 @@ func NewOn(t testing.TB, store *s3store.Store, bucket, prefix string) *Departmen
 	if err := trust.InitRepository(ctx, store, opts); err != nil {
 		t.Fatal(err)
 	}
-	r, err := store.Get(ctx, "tuf/metadata/1.root.json")
+	r, err := store.Get(ctx, layout.MetadataPrefix+"1.root.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +107,7 @@ func NewOn(t testing.TB, store *s3store.Store, bucket, prefix string) *Departmen
 
 // Approve signs the bundle in dir as each of approvers and returns the
 // last status.
-func (d *Department) Approve(t testing.TB, dir string, to agent.Targeting, approvers ...string) trust.Status {
+func (d *Department) Approve(t testing.TB, dir string, to layout.Targeting, approvers ...string) trust.Status {
 	t.Helper()
 	var st trust.Status
 	for _, a := range approvers {
@@ -127,7 +128,7 @@ func (d *Department) Publish(t testing.TB, dirs ...string) error {
 
 // Release has the editor and the leader approve the bundle in dir and
 // publishes it.
-func (d *Department) Release(t testing.TB, dir string, to agent.Targeting) {
+func (d *Department) Release(t testing.TB, dir string, to layout.Targeting) {
 	t.Helper()
 	d.Approve(t, dir, to, "editor", "leader")
 	if err := d.Publish(t, dir); err != nil {
