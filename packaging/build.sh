@@ -20,7 +20,10 @@ cd "$root"
 : "${VERSION:=$(packaging/version.sh)}"
 export VERSION
 
+# Only a Debian version's characters: VERSION goes into file names, a sed
+# script and the packages' control files.
 case "$VERSION" in
+*[!A-Za-z0-9.+~-]*) echo "package: VERSION \"$VERSION\": want a Debian version, of letters, digits and . + ~ - only" >&2; exit 1 ;;
 [0-9]*) ;;
 *) echo "package: VERSION \"$VERSION\": want a Debian version, starting with a digit (outside a git checkout, set VERSION)" >&2; exit 1 ;;
 esac
