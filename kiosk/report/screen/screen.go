@@ -142,9 +142,10 @@ func Fetch(ctx context.Context, store Getter, site string) ([]byte, error) {
 
 // FileName is a file name for site's screenshot: the site ID itself when
 // it is made only of letters, digits, '-', '_' and '.' (not first), at
-// most 100 bytes; otherwise those characters kept, the rest replaced by
-// '_', and a hash of the whole name added, so two folder names never share
-// a file and none can name a path elsewhere.
+// most 100 bytes, and is not a Windows device's name; otherwise those
+// characters kept, the rest replaced by '_', and a hash of the whole name
+// added, so two folder names never share a file and none can name a path
+// elsewhere or a device.
 func FileName(site string) string {
 	safe := func(i int, r rune) bool {
 		return r < 0x80 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.' && i > 0)
@@ -160,6 +161,10 @@ func FileName(site string) string {
 		}
 	}
 	name := b.String()
+	if windowsDevice(name) {
+		// kioskctl.exe would write to the device: "_" first, and hashed.
+		name, clean = "_"+name, false
+	}
 	if clean && name != "" && len(name) <= 100 {
 		return name + ".jpg"
 	}
@@ -168,4 +173,20 @@ func FileName(site string) string {
 	}
 	sum := sha256.Sum256([]byte(site))
 	return name + "-" + hex.EncodeToString(sum[:6]) + ".jpg"
+}
+
+// windowsDevice reports whether Windows takes a file named name for a
+// device (CON, NUL, COM1...): by its part before the first dot, in any
+// case.
+func windowsDevice(name string) bool {
+	base, _, _ := strings.Cut(name, ".")
+	switch strings.ToUpper(base) {
+	case "CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$":
+		return true
+	}
+	if len(base) == 4 {
+		u := strings.ToUpper(base)
+		return (u[:3] == "COM" || u[:3] == "LPT") && u[3] >= '0' && u[3] <= '9'
+	}
+	return false
 }

@@ -118,3 +118,21 @@ func TestFetch(t *testing.T) {
 		})
 	}
 }
+
+// TestFileNameWindowsDevices: a site ID Windows takes for a device (con,
+// nul, com1: valid site IDs) is not the file's name, whatever follows its
+// first dot, so kioskctl.exe on Windows writes a file, not to a device.
+func TestFileNameWindowsDevices(t *testing.T) {
+	for _, site := range []string{"con", "NUL", "aux", "prn", "com1", "lpt9", "Com3", "nul.x", "con.", "aux..b"} {
+		got := screen.FileName(site)
+		base, _, _ := strings.Cut(got, ".")
+		if strings.EqualFold(base, strings.SplitN(site, ".", 2)[0]) {
+			t.Errorf("FileName(%q) = %q: a Windows device's name", site, got)
+		}
+	}
+	for _, site := range []string{"console", "nul-1", "com10", "aux-gate", "lpt"} {
+		if got := screen.FileName(site); got != site+".jpg" {
+			t.Errorf("FileName(%q) = %q, want %q", site, got, site+".jpg")
+		}
+	}
+}
