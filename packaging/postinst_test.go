@@ -1,0 +1,41 @@
+package packaging
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"testing"
+)
+
+// TestPostinstHomeNotFollowed installs into a root whose /var/lib/kiosk is
+// a symlink to a folder outside it (an image folder someone else could
+// write): postinst refuses, rather than give that folder to the kiosk
+// user, and leaves it as it was.
+func TestPostinstHomeNotFollowed(t *testing.T) {
+	s := newScratch(t)
+	s.writeFile(t, "/etc/passwd", []byte("root:x:0:0:root:/root:/bin/bash\nkiosk:x:998:998:public-screen player:/var/lib/kiosk:/usr/sbin/nologin\n"))
+	s.writeFile(t, "/etc/group", []byte("root:x:0:\nkiosk:x:998:\n"))
+	outside := filepath.Join(t.TempDir(), "etc")
+	if err := os.Mkdir(outside, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(s.path("/var/lib"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, s.path("/var/lib/kiosk")); err != nil {
+		t.Fatal(err)
+	}
+	before := s.command(t, "stat", "--format=%u %g %a", outside)
+
+	args := append(slices.Clone(s.wrap), "sh", filepath.Join(repoRoot(t), "packaging", "scripts", "postinst"), "configure", "")
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Env = append(os.Environ(), "DPKG_ROOT="+s.root)
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Errorf("postinst configure with /var/lib/kiosk a symlink: succeeded\n%s", out)
+	}
+	if after := s.command(t, "stat", "--format=%u %g %a", outside); after != before {
+		t.Errorf("the symlink's target went from %q to %q", before, after)
+	}
+}
