@@ -39,3 +39,41 @@ func TestPostinstHomeNotFollowed(t *testing.T) {
 		t.Errorf("the symlink's target went from %q to %q", before, after)
 	}
 }
+
+// TestPostinstExistingUser installs into roots that already have a user
+// named kiosk: a system user is taken as the package's, but a person's
+// account (uid 1000 and up) or root's uid is refused, rather than run the
+// player as it and give it /var/lib/kiosk.
+func TestPostinstExistingUser(t *testing.T) {
+	for _, tc := range []struct {
+		name, passwd string
+		ok           bool
+	}{
+		{"system user", "kiosk:x:998:998:public-screen player:/var/lib/kiosk:/usr/sbin/nologin\n", true},
+		{"a person's account", "kiosk:x:1000:998:Kiosk:/home/kiosk:/bin/bash\n", false},
+		{"uid 0", "kiosk:x:0:998::/root:/bin/sh\n", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newScratch(t)
+			s.writeFile(t, "/etc/passwd", []byte("root:x:0:0:root:/root:/bin/bash\n"+tc.passwd))
+			s.writeFile(t, "/etc/group", []byte("root:x:0:\nkiosk:x:998:\n"))
+			if err := os.MkdirAll(s.path("/var/lib/kiosk"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			args := append(slices.Clone(s.wrap), "sh", filepath.Join(repoRoot(t), "packaging", "scripts", "postinst"), "configure", "")
+			cmd := exec.Command(args[0], args[1:]...)
+			cmd.Env = append(os.Environ(), "DPKG_ROOT="+s.root)
+			out, err := cmd.CombinedOutput()
+			if (err == nil) != tc.ok {
+				t.Errorf("postinst configure: %v, want success %v\n%s", err, tc.ok, out)
+			}
+			uid, _, _ := s.stat(t, "/var/lib/kiosk")
+			if want := 998; tc.ok && uid != want {
+				t.Errorf("/var/lib/kiosk owned by %d, want %d", uid, want)
+			}
+			if !tc.ok && uid != os.Geteuid() {
+				t.Errorf("/var/lib/kiosk given to uid %d of a refused user", uid)
+			}
+		})
+	}
+}
