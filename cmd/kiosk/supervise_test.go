@@ -10,10 +10,11 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/vnict/kiosk/internal/servertest"
 )
 
 // TestSuperviseTheRealPlayer builds the kiosk command and runs `kiosk
@@ -34,7 +35,7 @@ func TestSuperviseTheRealPlayer(t *testing.T) {
 	cmd := exec.CommandContext(ctx, bin, "supervise", "--ping-timeout", "2s", "--min-backoff", "100ms",
 		"--", "--config", "../../configs/demo.yaml", "--demo", "--window")
 	cmd.Env = append(os.Environ(), "XDG_CACHE_HOME="+t.TempDir())
-	var out syncBuffer
+	var out servertest.Output
 	cmd.Stdout, cmd.Stderr = &out, &out
 	// In a process group of its own, so that a failed test can kill the
 	// player with the supervisor.
@@ -108,22 +109,4 @@ func TestSuperviseTheRealPlayer(t *testing.T) {
 	if strings.Contains(log, "player hung") || strings.Contains(log, "start=3") {
 		t.Errorf("a third start or a hang:\n%s", log)
 	}
-}
-
-// syncBuffer collects a process's output while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }

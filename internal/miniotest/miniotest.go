@@ -11,15 +11,9 @@
 package miniotest
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"errors"
 	"fmt"
-	"net"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -31,6 +25,8 @@ import (
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
+
+	"github.com/vnict/kiosk/internal/servertest"
 )
 
 const (
@@ -59,7 +55,7 @@ type Server struct {
 	dataDir     string
 	certsDir    string
 	consoleAddr string
-	out         *lockedBuffer
+	out         *servertest.Output
 
 	mu   sync.Mutex
 	proc *process // nil while stopped
@@ -90,23 +86,24 @@ func StartTLS(t testing.TB) *Server {
 
 func startServer(t testing.TB, withTLS bool) *Server {
 	t.Helper()
-	bin := findBinary(t)
+	bin := servertest.Binary(t, "miniotest", "minio", binEnv)
 	// Directories first: cleanups run last-in first-out, so the server is
 	// stopped before its data directory is removed.
 	dataDir := t.TempDir()
 	certsDir := t.TempDir()
 	s := &Server{
-		Endpoint:    "127.0.0.1:" + strconv.Itoa(freePort(t)),
+		Endpoint:    "127.0.0.1:" + strconv.Itoa(servertest.FreePort(t)),
 		AccessKey:   "kiosktest",
-		SecretKey:   randomHex(t, 16),
+		SecretKey:   servertest.RandomHex(t, 16),
 		bin:         bin,
 		dataDir:     dataDir,
 		certsDir:    certsDir,
-		consoleAddr: "127.0.0.1:" + strconv.Itoa(freePort(t)),
-		out:         &lockedBuffer{},
+		consoleAddr: "127.0.0.1:" + strconv.Itoa(servertest.FreePort(t)),
+		out:         &servertest.Output{},
 	}
 	if withTLS {
-		s.CAFile = writeCert(t, certsDir)
+		s.CAFile = filepath.Join(certsDir, "public.crt")
+		servertest.WriteCert(t, s.CAFile, filepath.Join(certsDir, "private.key"))
 	}
 	t.Cleanup(func() {
 		s.Stop()
@@ -155,7 +152,7 @@ func (s *Server) Client(t testing.TB) *minio.Client {
 	c, err := minio.New(s.Endpoint, &minio.Options{
 		Creds:     credentials.NewStaticV4(s.AccessKey, s.SecretKey, ""),
 		Secure:    s.CAFile != "",
-		Transport: s.transport(t),
+		Transport: servertest.Transport(t, s.CAFile),
 	})
 	if err != nil {
 		t.Fatalf("miniotest: client for %s: %v", s.Endpoint, err)
@@ -205,144 +202,31 @@ func (s *Server) start(t testing.TB) {
 	s.proc = p
 	s.mu.Unlock()
 
-	if err := waitReady(s.scheme()+"://"+s.Endpoint, s.transport(t), p.done, startTimeout); err != nil {
+	if err := servertest.WaitReady(s.scheme()+"://"+s.Endpoint+"/minio/health/live", servertest.Transport(t, s.CAFile), p.done, startTimeout, minioReady); err != nil {
 		s.Stop()
 		t.Fatalf("miniotest: server on %s: %v\nminio output:\n%s", s.Endpoint, err, s.out.String())
 	}
 }
 
-// waitReady polls the liveness endpoint until the server answers 200
-// without the "offline" status header (MinIO answers liveness 200 before
-// its object layer is initialised and marks that only by the header).
-func waitReady(base string, transport http.RoundTripper, exited <-chan struct{}, timeout time.Duration) error {
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	url := base + "/minio/health/live"
-	client := &http.Client{Timeout: time.Second, Transport: transport}
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	var last error
-	for {
-		last = probe(ctx, client, url)
-		if last == nil {
-			return nil
-		}
-		select {
-		case <-exited:
-			return errors.New("server exited before it was ready")
-		case <-ctx.Done():
-			return fmt.Errorf("not ready after %v: %w", timeout, last)
-		case <-tick.C:
-		}
-	}
-}
-
-func probe(ctx context.Context, client *http.Client, url string) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return err
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return err
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("GET %s: %s", url, resp.Status)
-	}
+// minioReady accepts a liveness answer without the "offline" status
+// header: MinIO answers liveness 200 before its object layer is
+// initialised and marks that only by the header.
+func minioReady(resp *http.Response) error {
 	if st := resp.Header.Get("X-Minio-Server-Status"); st != "" {
-		return fmt.Errorf("GET %s: server status %q", url, st)
+		return fmt.Errorf("server status %q", st)
 	}
 	return nil
-}
-
-// findBinary returns KIOSK_MINIO_BIN or <repo root>/bin/minio.
-func findBinary(t testing.TB) string {
-	t.Helper()
-	if bin := os.Getenv(binEnv); bin != "" {
-		if _, err := os.Stat(bin); err != nil {
-			t.Fatalf("miniotest: %s=%s: %v", binEnv, bin, err)
-		}
-		return bin
-	}
-	root, err := repoRoot()
-	if err != nil {
-		t.Fatalf("miniotest: %v; set %s to a minio binary", err, binEnv)
-	}
-	bin := filepath.Join(root, "bin", "minio")
-	if _, err := os.Stat(bin); err != nil {
-		t.Fatalf("miniotest: no MinIO server binary at %s (%v): run `make deps` to build it, or set %s", bin, err, binEnv)
-	}
-	return bin
-}
-
-// repoRoot walks up from the working directory to the folder holding go.mod.
-func repoRoot() (string, error) {
-	wd, err := os.Getwd()
-	if err != nil {
-		return "", fmt.Errorf("find repo root: %w", err)
-	}
-	for dir := wd; ; {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("find repo root: no go.mod in %s or its parents", wd)
-		}
-		dir = parent
-	}
-}
-
-// freePort asks the kernel for a free loopback port. The port is released
-// before the server binds it; another process could take it in between,
-// which is rare enough for tests and shows as a clear startup failure.
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("miniotest: free port: %v", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-func randomHex(t testing.TB, n int) string {
-	t.Helper()
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatalf("miniotest: random secret: %v", err)
-	}
-	return hex.EncodeToString(b)
 }
 
 // environWithoutMinIO is the test's environment without MINIO_* variables,
 // so settings from a developer's shell do not change the test server.
 func environWithoutMinIO() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "MINIO_") {
-			env = append(env, kv)
-		}
+	return servertest.Environ(func(name string) bool { return strings.HasPrefix(name, "MINIO_") })
+}
+
+func (s *Server) scheme() string {
+	if s.CAFile != "" {
+		return "https"
 	}
-	return env
-}
-
-// lockedBuffer collects the server's output; exec writes to it from its
-// own goroutines while the test may read it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+	return "http"
 }

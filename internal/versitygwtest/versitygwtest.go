@@ -16,15 +16,8 @@
 package versitygwtest
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"errors"
 	"fmt"
-	"net"
-	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -36,6 +29,8 @@ import (
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
+
+	"github.com/vnict/kiosk/internal/servertest"
 )
 
 const (
@@ -71,7 +66,7 @@ type Server struct {
 	rootDir    string // the posix backend's folder: a folder per bucket
 	sidecarDir string
 	keyFile    string // with CAFile, for StartTLS
-	out        *lockedBuffer
+	out        *servertest.Output
 
 	mu   sync.Mutex
 	proc *process // nil while stopped
@@ -109,24 +104,26 @@ type options struct {
 
 func startServer(t testing.TB, opts options) *Server {
 	t.Helper()
-	bin := findBinary(t)
+	bin := servertest.Binary(t, "versitygwtest", "versitygw", binEnv)
 	// Folders first: cleanups run last-in first-out, so the server is
 	// stopped before its folders are removed.
 	rootDir := t.TempDir()
 	s := &Server{
-		Endpoint:  "127.0.0.1:" + strconv.Itoa(freePort(t)),
+		Endpoint:  "127.0.0.1:" + strconv.Itoa(servertest.FreePort(t)),
 		AccessKey: "kiosktest",
-		SecretKey: randomHex(t, 16),
+		SecretKey: servertest.RandomHex(t, 16),
 		bin:       bin,
 		rootDir:   rootDir,
-		out:       &lockedBuffer{},
+		out:       &servertest.Output{},
 	}
 	if opts.sidecar || !xattrSupported(rootDir) {
 		s.Sidecar = true
 		s.sidecarDir = t.TempDir()
 	}
 	if opts.tls {
-		s.CAFile, s.keyFile = writeCert(t, t.TempDir())
+		dir := t.TempDir()
+		s.CAFile, s.keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+		servertest.WriteCert(t, s.CAFile, s.keyFile)
 	}
 	t.Cleanup(func() {
 		s.Stop()
@@ -175,7 +172,7 @@ func (s *Server) Client(t testing.TB) *minio.Client {
 	c, err := minio.New(s.Endpoint, &minio.Options{
 		Creds:     credentials.NewStaticV4(s.AccessKey, s.SecretKey, ""),
 		Secure:    s.CAFile != "",
-		Transport: s.transport(t),
+		Transport: servertest.Transport(t, s.CAFile),
 	})
 	if err != nil {
 		t.Fatalf("versitygwtest: client for %s: %v", s.Endpoint, err)
@@ -228,143 +225,25 @@ func (s *Server) start(t testing.TB) {
 	s.proc = p
 	s.mu.Unlock()
 
-	if err := waitReady(s.scheme()+"://"+s.Endpoint+healthPath, s.transport(t), p.done, startTimeout); err != nil {
+	if err := servertest.WaitReady(s.scheme()+"://"+s.Endpoint+healthPath, servertest.Transport(t, s.CAFile), p.done, startTimeout, nil); err != nil {
 		s.Stop()
 		t.Fatalf("versitygwtest: server on %s: %v\nversitygw output:\n%s", s.Endpoint, err, s.out.String())
 	}
-}
-
-// waitReady polls the health endpoint until it answers 200.
-func waitReady(url string, transport http.RoundTripper, exited <-chan struct{}, timeout time.Duration) error {
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	client := &http.Client{Timeout: time.Second, Transport: transport}
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	var last error
-	for {
-		last = probe(ctx, client, url)
-		if last == nil {
-			return nil
-		}
-		select {
-		case <-exited:
-			return errors.New("server exited before it was ready")
-		case <-ctx.Done():
-			return fmt.Errorf("not ready after %v: %w", timeout, last)
-		case <-tick.C:
-		}
-	}
-}
-
-func probe(ctx context.Context, client *http.Client, url string) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return err
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return err
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("GET %s: %s", url, resp.Status)
-	}
-	return nil
-}
-
-// findBinary returns KIOSK_VERSITYGW_BIN or <repo root>/bin/versitygw.
-func findBinary(t testing.TB) string {
-	t.Helper()
-	if bin := os.Getenv(binEnv); bin != "" {
-		if _, err := os.Stat(bin); err != nil {
-			t.Fatalf("versitygwtest: %s=%s: %v", binEnv, bin, err)
-		}
-		return bin
-	}
-	root, err := repoRoot()
-	if err != nil {
-		t.Fatalf("versitygwtest: %v; set %s to a versitygw binary", err, binEnv)
-	}
-	bin := filepath.Join(root, "bin", "versitygw")
-	if _, err := os.Stat(bin); err != nil {
-		t.Fatalf("versitygwtest: no versitygw binary at %s (%v): run `make deps` to install it, or set %s", bin, err, binEnv)
-	}
-	return bin
-}
-
-// repoRoot walks up from the working directory to the folder holding go.mod.
-func repoRoot() (string, error) {
-	wd, err := os.Getwd()
-	if err != nil {
-		return "", fmt.Errorf("find repo root: %w", err)
-	}
-	for dir := wd; ; {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("find repo root: no go.mod in %s or its parents", wd)
-		}
-		dir = parent
-	}
-}
-
-// freePort asks the kernel for a free loopback port. The port is released
-// before the server binds it; another process could take it in between,
-// which is rare enough for tests and shows as a clear startup failure.
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("versitygwtest: free port: %v", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-func randomHex(t testing.TB, n int) string {
-	t.Helper()
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatalf("versitygwtest: random secret: %v", err)
-	}
-	return hex.EncodeToString(b)
 }
 
 // environWithoutGateway is the test's environment without the variables
 // versitygw reads as settings (VGW_*, ROOT_*, AWS_*, LOGFILE, WEBHOOK), so
 // settings from a developer's shell do not change the test server.
 func environWithoutGateway() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		name, _, _ := strings.Cut(kv, "=")
-		switch {
-		case strings.HasPrefix(name, "VGW_"), strings.HasPrefix(name, "ROOT_"), strings.HasPrefix(name, "AWS_"),
-			name == "LOGFILE", name == "WEBHOOK":
-			continue
-		}
-		env = append(env, kv)
+	return servertest.Environ(func(name string) bool {
+		return strings.HasPrefix(name, "VGW_") || strings.HasPrefix(name, "ROOT_") || strings.HasPrefix(name, "AWS_") ||
+			name == "LOGFILE" || name == "WEBHOOK"
+	})
+}
+
+func (s *Server) scheme() string {
+	if s.CAFile != "" {
+		return "https"
 	}
-	return env
-}
-
-// lockedBuffer collects the server's output; exec writes to it from its
-// own goroutines while the test may read it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+	return "http"
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vnict/kiosk/internal/servertest"
 	"github.com/vnict/kiosk/kiosk/watchdog"
 )
 
@@ -70,7 +71,7 @@ func TestSupervisorRestartsRealPlayers(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.mode, func(t *testing.T) {
-			out := &lockedBuffer{}
+			out := &servertest.Output{}
 			cmd := Command{Path: os.Args[0], Args: []string{"-test.run=^$"}, Env: []string{fakePlayerEnv + "=" + tc.mode},
 				Stdout: out, Stderr: out}
 			starts := make(chan *observed, 4)
@@ -133,7 +134,7 @@ func (o *observed) Wait() error {
 	return err
 }
 
-func next(t *testing.T, starts <-chan *observed, out *lockedBuffer) *observed {
+func next(t *testing.T, starts <-chan *observed, out *servertest.Output) *observed {
 	t.Helper()
 	select {
 	case o := <-starts:

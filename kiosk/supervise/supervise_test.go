@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vnict/kiosk/internal/servertest"
 	"github.com/vnict/kiosk/kiosk/watchdog"
 )
 
@@ -98,13 +99,13 @@ type harness struct {
 	signals chan os.Signal
 	cancel  context.CancelFunc
 	done    chan error
-	log     *lockedBuffer
+	log     *servertest.Output
 }
 
 func supervised(t *testing.T, noSignals bool) *harness {
 	t.Helper()
 	h := &harness{t: t, clock: newFakeClock(), procs: make(chan *fakeProcess, 10), signals: make(chan os.Signal, 1),
-		done: make(chan error, 1), log: &lockedBuffer{}}
+		done: make(chan error, 1), log: &servertest.Output{}}
 	var ctx context.Context
 	ctx, h.cancel = context.WithCancel(context.Background())
 	pid := 100
@@ -375,21 +376,4 @@ func TestSupervisor(t *testing.T) {
 			}
 		})
 	}
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
