@@ -77,3 +77,38 @@ func TestPostinstExistingUser(t *testing.T) {
 		})
 	}
 }
+
+// TestPostinstRootWithSpace installs into a scratch root whose path has a
+// space (as an image folder's may): the user is made in that root's /etc
+// files, in the groups it has, and given /var/lib/kiosk there.
+func TestPostinstRootWithSpace(t *testing.T) {
+	s := newScratch(t)
+	spaced := filepath.Join(t.TempDir(), "site image")
+	if err := os.Rename(s.root, spaced); err != nil {
+		t.Fatal(err)
+	}
+	s.root = spaced
+	if err := os.MkdirAll(s.path("/var/lib/kiosk"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	args := append(slices.Clone(s.wrap), "sh", filepath.Join(repoRoot(t), "packaging", "scripts", "postinst"), "configure", "")
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Env = append(os.Environ(), "DPKG_ROOT="+s.root)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("postinst configure into %q: %v\n%s", s.root, err, out)
+	}
+	u := s.user(t, "kiosk")
+	if u.uid < 1 || u.uid >= 1000 || u.home != "/var/lib/kiosk" || u.shell != "/usr/sbin/nologin" {
+		t.Errorf("kiosk user: %+v, want a system user with home /var/lib/kiosk and no shell", u)
+	}
+	if gid := s.group(t, "kiosk"); gid != u.gid {
+		t.Errorf("kiosk's group is %d, its user's %d", gid, u.gid)
+	}
+	if members := s.entry(t, "/etc/group", "video", 4)[3]; members != "kiosk" {
+		t.Errorf("video group's members %q, want kiosk", members)
+	}
+	uid, gid, what := s.stat(t, "/var/lib/kiosk")
+	if uid != u.uid || gid != u.gid || what != "directory 750" {
+		t.Errorf("/var/lib/kiosk: %d:%d %s, want %d:%d directory 750", uid, gid, what, u.uid, u.gid)
+	}
+}
