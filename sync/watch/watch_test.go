@@ -33,6 +33,23 @@ func expectCalls(t *testing.T, ch <-chan struct{}, n int) {
 	}
 }
 
+// expectSomeCalls waits for at least one call, then for the calls to stop.
+func expectSomeCalls(t *testing.T, ch <-chan struct{}) {
+	t.Helper()
+	select {
+	case <-ch:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no call came")
+	}
+	for {
+		select {
+		case <-ch:
+		case <-time.After(3 * DefaultDebounce / 2):
+			return
+		}
+	}
+}
+
 func TestFileRenameReplaceAndBursts(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "site.yaml")
@@ -76,7 +93,9 @@ func TestTreeSeesNewSubfolders(t *testing.T) {
 	}
 	sub := filepath.Join(dir, "publication", "tuf", "metadata")
 	os.MkdirAll(sub, 0o755)
-	expectCalls(t, calls, 1)
+	// Each new folder is watched as it is seen, so on a busy machine its
+	// subfolders may be found in more than one debounce window.
+	expectSomeCalls(t, calls)
 	// A file deep in a folder made after the watch began.
 	os.WriteFile(filepath.Join(sub, "timestamp.json"), []byte("{}"), 0o644)
 	expectCalls(t, calls, 1)
