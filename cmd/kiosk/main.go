@@ -6,6 +6,7 @@
 //	kiosk --config site.yaml --demo   the site's screen with the demo bundle
 //	kiosk --capture DIR            save every slide as PNG under DIR and exit
 //	kiosk supervise -- --config site.yaml   run the player, restart it when it exits or hangs
+//	kiosk supervise --log-file logs/kiosk.log -- ...   the same, its log and the player's in a rotated file
 //
 // Under systemd or `kiosk supervise` the player tells its supervisor when
 // its first frame is drawn and pings it from its drawing loop (package
@@ -33,6 +34,7 @@ import (
 	"github.com/vnict/kiosk/content"
 	"github.com/vnict/kiosk/content/demo"
 	"github.com/vnict/kiosk/kiosk/fonts"
+	"github.com/vnict/kiosk/kiosk/logfile"
 	"github.com/vnict/kiosk/kiosk/player"
 	"github.com/vnict/kiosk/kiosk/report"
 	"github.com/vnict/kiosk/kiosk/siteconfig"
@@ -66,7 +68,12 @@ func run(ctx context.Context, f *cli.Flags, stderr io.Writer, started time.Time)
 		debug.SetMemoryLimit(f.MemLimit << 20)
 	}
 
-	log, err := newLogger(f.LogFormat, f.LogLevel, stderr)
+	logOut, closeLog, err := logWriter(f.LogFile, stderr)
+	if err != nil {
+		return err
+	}
+	defer closeLog()
+	log, err := newLogger(f.LogFormat, f.LogLevel, logOut)
 	if err != nil {
 		return err
 	}
@@ -218,9 +225,15 @@ func run(ctx context.Context, f *cli.Flags, stderr io.Writer, started time.Time)
 }
 
 // runSupervise is `kiosk supervise`: it runs the player and restarts it
-// when it exits or hangs, until a stop signal.
+// when it exits or hangs, until a stop signal. With a log file, what the
+// player writes goes there too, a record for each line.
 func runSupervise(ctx context.Context, f *cli.SuperviseFlags, stderr io.Writer) error {
-	log, err := newLogger(f.LogFormat, f.LogLevel, stderr)
+	logOut, closeLog, err := logWriter(f.LogFile, stderr)
+	if err != nil {
+		return err
+	}
+	defer closeLog()
+	log, err := newLogger(f.LogFormat, f.LogLevel, logOut)
 	if err != nil {
 		return err
 	}
@@ -234,7 +247,8 @@ func runSupervise(ctx context.Context, f *cli.SuperviseFlags, stderr io.Writer) 
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
 	return supervise.Run(ctx, supervise.Options{
-		Start:        supervise.Command{Path: prog, Args: f.PlayerArgs, Stdout: os.Stdout, Stderr: stderr}.Start,
+		Start: supervise.Command{Path: prog, Args: f.PlayerArgs, Stdout: os.Stdout, Stderr: stderr,
+			LogOutput: f.LogFile != ""}.Start,
 		PingTimeout:  f.PingTimeout,
 		StartTimeout: f.StartTimeout,
 		StopTimeout:  f.StopTimeout,
@@ -243,6 +257,19 @@ func runSupervise(ctx context.Context, f *cli.SuperviseFlags, stderr io.Writer) 
 		Signals:      sigs,
 		Log:          log.With("supervisor", filepath.Base(prog)),
 	})
+}
+
+// logWriter is where the log goes: the rotated log file at path, or
+// stderr when there is none.
+func logWriter(path string, stderr io.Writer) (w io.Writer, closeLog func(), err error) {
+	if path == "" {
+		return stderr, func() {}, nil
+	}
+	file, err := logfile.Open(path, logfile.Options{})
+	if err != nil {
+		return nil, nil, fmt.Errorf("--log-file: %w", err)
+	}
+	return file, func() { _ = file.Close() }, nil
 }
 
 // newLogger returns the logger the flags ask for, writing to w.

@@ -14,14 +14,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vnict/kiosk/cmd/kiosk/internal/cli"
 	"github.com/vnict/kiosk/internal/servertest"
 )
 
 // TestSuperviseTheRealPlayer builds the kiosk command and runs `kiosk
-// supervise` on it, as Task Scheduler does on Windows: the player it
-// starts draws and pings over loopback UDP (a ping timeout of 2 s is never
-// reached while it plays); killed, it is started again; at SIGTERM both
-// stop, the player saying so first.
+// supervise --log-file` on it, as Task Scheduler does on Windows: the
+// player it starts draws and pings over loopback UDP (a ping timeout of 2 s
+// is never reached while it plays); killed, it is started again; at SIGTERM
+// both stop, the player saying so first. The log file holds the
+// supervisor's log and the player's, each line naming its start.
 func TestSuperviseTheRealPlayer(t *testing.T) {
 	if os.Getenv("DISPLAY") == "" {
 		t.Fatal("DISPLAY is not set: the player tests need an X server; run them with `make test`, which starts Xvfb")
@@ -32,7 +34,8 @@ func TestSuperviseTheRealPlayer(t *testing.T) {
 	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	cmd := exec.CommandContext(ctx, bin, "supervise", "--ping-timeout", "2s", "--min-backoff", "100ms",
+	logFile := filepath.Join(t.TempDir(), "logs", "kiosk.log")
+	cmd := exec.CommandContext(ctx, bin, "supervise", "--log-file", logFile, "--ping-timeout", "2s", "--min-backoff", "100ms",
 		"--", "--config", "../../configs/demo.yaml", "--demo", "--window")
 	cmd.Env = append(os.Environ(), "XDG_CACHE_HOME="+t.TempDir())
 	var out servertest.Output
@@ -51,6 +54,15 @@ func TestSuperviseTheRealPlayer(t *testing.T) {
 		<-exited
 	}()
 
+	// logText is the log file's text, and what the command wrote
+	// elsewhere (nothing, but for a refusal).
+	logText := func() string {
+		b, err := os.ReadFile(logFile)
+		if err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+		return string(b) + out.String()
+	}
 	// waitLog waits until the log matches re; it returns the submatches.
 	waitLog := func(re *regexp.Regexp, within time.Duration) []string {
 		t.Helper()
@@ -58,15 +70,15 @@ func TestSuperviseTheRealPlayer(t *testing.T) {
 		tick := time.NewTicker(50 * time.Millisecond)
 		defer tick.Stop()
 		for {
-			if m := re.FindStringSubmatch(out.String()); m != nil {
+			if m := re.FindStringSubmatch(logText()); m != nil {
 				return m
 			}
 			select {
 			case <-tick.C:
 			case <-deadline:
-				t.Fatalf("the log does not match %s after %v:\n%s", re, within, out.String())
+				t.Fatalf("the log does not match %s after %v:\n%s", re, within, logText())
 			case err := <-exited:
-				t.Fatalf("kiosk supervise exited (%v):\n%s", err, out.String())
+				t.Fatalf("kiosk supervise exited (%v):\n%s", err, logText())
 			}
 		}
 	}
@@ -77,10 +89,10 @@ func TestSuperviseTheRealPlayer(t *testing.T) {
 	select {
 	case <-playing:
 	case err := <-exited:
-		t.Fatalf("kiosk supervise exited (%v):\n%s", err, out.String())
+		t.Fatalf("kiosk supervise exited (%v):\n%s", err, logText())
 	}
-	if strings.Contains(out.String(), "player hung") || strings.Contains(out.String(), "start=2") {
-		t.Fatalf("a playing player was taken for hung or restarted:\n%s", out.String())
+	if log := logText(); strings.Contains(log, "player hung") || strings.Contains(log, "start=2") {
+		t.Fatalf("a playing player was taken for hung or restarted:\n%s", log)
 	}
 	pid, _ := strconv.Atoi(first[1])
 	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
@@ -95,18 +107,44 @@ func TestSuperviseTheRealPlayer(t *testing.T) {
 	case err := <-exited:
 		exited <- err // for the deferred wait
 		if err != nil {
-			t.Fatalf("kiosk supervise at SIGTERM: %v\n%s", err, out.String())
+			t.Fatalf("kiosk supervise at SIGTERM: %v\n%s", err, logText())
 		}
 	case <-time.After(time.Minute):
-		t.Fatalf("kiosk supervise did not stop at SIGTERM:\n%s", out.String())
+		t.Fatalf("kiosk supervise did not stop at SIGTERM:\n%s", logText())
 	}
-	log := out.String()
-	for _, want := range []*regexp.Regexp{regexp.MustCompile(`msg="player stopping" .*start=2 `), regexp.MustCompile(`msg="player stopped" .*start=2 `)} {
+	if out.String() != "" {
+		t.Errorf("with a log file, kiosk supervise wrote elsewhere:\n%s", out.String())
+	}
+	log := logText()
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`msg="player stopping" .*start=2 `), regexp.MustCompile(`msg="player stopped" .*start=2 `),
+		// The player's own log, a record for each line.
+		regexp.MustCompile(`msg="player output" .*start=1 stream=stderr line=".*watchdog: ready`),
+		regexp.MustCompile(`msg="player output" .*start=2 stream=stderr line=".*site=`),
+	} {
 		if !want.MatchString(log) {
 			t.Errorf("the log lacks %s:\n%s", want, log)
 		}
 	}
 	if strings.Contains(log, "player hung") || strings.Contains(log, "start=3") {
 		t.Errorf("a third start or a hang:\n%s", log)
+	}
+}
+
+// TestSuperviseLogFileRefused: a log file whose folder cannot be made
+// stops `kiosk supervise` at once, with an error naming the path.
+func TestSuperviseLogFileRefused(t *testing.T) {
+	notDir := filepath.Join(t.TempDir(), "logs")
+	if err := os.WriteFile(notDir, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(notDir, "kiosk", "kiosk.log")
+	var stderr servertest.Output
+	err := runSupervise(context.Background(), &cli.SuperviseFlags{LogFile: path, LogFormat: "text", LogLevel: "info"}, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "--log-file: log file "+path+": create its folder") {
+		t.Errorf("runSupervise with the log file %s: %v, want a refusal naming it", path, err)
+	}
+	if stderr.String() != "" {
+		t.Errorf("stderr: %s", stderr.String())
 	}
 }

@@ -6,12 +6,15 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/vnict/kiosk/internal/servertest"
+	"github.com/vnict/kiosk/kiosk/logfile"
 	"github.com/vnict/kiosk/kiosk/watchdog"
 )
 
@@ -38,6 +41,7 @@ func fakePlayer(mode string) int {
 		return 1
 	}
 	go n.Run(ctx)
+	fmt.Printf("fake player %s started\n", mode)
 	n.Ready()
 	frames := time.NewTicker(n.Every())
 	defer frames.Stop()
@@ -51,6 +55,7 @@ func fakePlayer(mode string) int {
 		}
 	}
 	if mode == "exit" {
+		fmt.Fprint(os.Stderr, "fake player exiting") // no newline
 		return 3
 	}
 	<-ctx.Done() // hung: no more pings, until killed
@@ -75,8 +80,8 @@ func TestSupervisorRestartsRealPlayers(t *testing.T) {
 			cmd := Command{Path: os.Args[0], Args: []string{"-test.run=^$"}, Env: []string{fakePlayerEnv + "=" + tc.mode},
 				Stdout: out, Stderr: out}
 			starts := make(chan *observed, 4)
-			start := func(env []string) (Process, error) {
-				p, err := cmd.Start(env)
+			start := func(env []string, log *slog.Logger) (Process, error) {
+				p, err := cmd.Start(env, log)
 				if err != nil {
 					return nil, err
 				}
@@ -142,5 +147,80 @@ func next(t *testing.T, starts <-chan *observed, out *servertest.Output) *observ
 	case <-time.After(30 * time.Second):
 		t.Fatalf("no player started\n%s", out)
 		return nil
+	}
+}
+
+// TestSupervisorLogFile runs a real player that exits, with the
+// supervisor's log in a log file and the player's output logged: the file
+// holds the supervisor's records and each line the player wrote, on stdout
+// and stderr, naming the start it came from; a last line without its
+// newline is kept too.
+func TestSupervisorLogFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "logs", "kiosk.log")
+	file, err := logfile.Open(path, logfile.Options{MaxMB: 1, Backups: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer file.Close()
+	cmd := Command{Path: os.Args[0], Args: []string{"-test.run=^$"}, Env: []string{fakePlayerEnv + "=exit"}, LogOutput: true}
+	starts := make(chan *observed, 4)
+	start := func(env []string, log *slog.Logger) (Process, error) {
+		p, err := cmd.Start(env, log)
+		if err != nil {
+			return nil, err
+		}
+		o := &observed{Process: p, ended: make(chan string, 1)}
+		starts <- o
+		return o, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, Options{Start: start, PingTimeout: 400 * time.Millisecond, StartTimeout: 30 * time.Second,
+			StopTimeout: 5 * time.Second, MinBackoff: 20 * time.Millisecond, Log: slog.New(slog.NewTextHandler(file, nil))})
+	}()
+	out := &servertest.Output{} // nothing: all goes to the file
+	first := next(t, starts, out)
+	select {
+	case <-first.ended:
+	case <-ctx.Done():
+		t.Fatal("the first player did not end")
+	}
+	next(t, starts, out)
+	// The second start's first line, before it is stopped.
+	second := regexp.MustCompile(`msg="player output" start=2 stream=stdout line="fake player exit started"`)
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if second.Match(b) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the second start's output is not in the log file:\n%s", b)
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := string(b)
+	t.Logf("%s:\n%s", path, log)
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`msg="supervising the player"`),
+		regexp.MustCompile(`msg="player ready" start=1 `),
+		regexp.MustCompile(`msg="player output" start=1 stream=stdout line="fake player exit started"`),
+		regexp.MustCompile(`msg="player output" start=1 stream=stderr line="fake player exiting"`),
+		regexp.MustCompile(`msg="player exited" start=1 .*exit="exit status 3"`),
+	} {
+		if !want.MatchString(log) {
+			t.Errorf("the log file lacks %s", want)
+		}
 	}
 }

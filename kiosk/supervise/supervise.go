@@ -6,8 +6,12 @@
 // (see packaging/kiosk.service).
 //
 // The pings travel over loopback UDP with a token per start (package
-// watchdog). The clock and the way a player is started are injected, so
-// the timing is tested in milliseconds and real processes are tested too.
+// watchdog). What the player writes may become records of the
+// supervisor's log, naming the start (Command.LogOutput), so that one file
+// (package logfile) keeps both.
+//
+// The clock and the way a player is started are injected, so the timing
+// is tested in milliseconds and real processes are tested too.
 package supervise
 
 import (
@@ -16,7 +20,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"syscall"
 	"time"
 
 	"github.com/vnict/kiosk/kiosk/watchdog"
@@ -27,12 +30,16 @@ type Process interface {
 	Pid() int
 	// Wait waits for it to exit; it is called once.
 	Wait() error
+	// Signal passes a signal on; a stop signal (os.Interrupt, SIGTERM)
+	// asks the player to stop.
 	Signal(os.Signal) error
 	Kill() error
 }
 
-// Starter starts the player with env added to its environment.
-type Starter func(env []string) (Process, error)
+// Starter starts the player with env added to its environment. log is the
+// supervisor's log for this start (it names the start number), for what
+// the player writes.
+type Starter func(env []string, log *slog.Logger) (Process, error)
 
 // Clock tells the time and waits. Tests use one they move by hand.
 type Clock interface {
@@ -143,7 +150,7 @@ func Run(ctx context.Context, opts Options) error {
 		}
 		began := opts.Clock.Now()
 		log := opts.Log.With("start", start)
-		proc, err := opts.Start(env)
+		proc, err := opts.Start(env, log)
 		if err != nil {
 			log.Error("the player did not start", "err", err)
 		} else if s.watch(proc, child, log.With("pid", proc.Pid())) {
@@ -164,11 +171,6 @@ type supervisor struct {
 	Options
 	msgs <-chan watchdog.Message
 	done <-chan struct{} // the context's; nil once seen
-}
-
-// isStop reports whether sig asks the supervisor to stop.
-func isStop(sig os.Signal) bool {
-	return sig == os.Interrupt || sig == syscall.SIGTERM
 }
 
 // pause waits d before a restart; it reports whether a stop came instead.

@@ -109,7 +109,7 @@ func supervised(t *testing.T, noSignals bool) *harness {
 	var ctx context.Context
 	ctx, h.cancel = context.WithCancel(context.Background())
 	pid := 100
-	start := func(env []string) (Process, error) {
+	start := func(env []string, _ *slog.Logger) (Process, error) {
 		pid++
 		p := &fakeProcess{pid: pid, env: env, exit: make(chan error, 1), signals: make(chan os.Signal, 10),
 			killed: make(chan struct{}), noSignals: noSignals}

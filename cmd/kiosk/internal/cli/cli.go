@@ -15,11 +15,14 @@ import (
 
 // Flags are the kiosk command's flags, parsed.
 type Flags struct {
-	Config     string
-	Demo       bool
-	Window     bool
-	LogFormat  string
-	LogLevel   string
+	Config    string
+	Demo      bool
+	Window    bool
+	LogFormat string
+	LogLevel  string
+	// LogFile is where the log goes instead of stderr: a file rotated at
+	// 10 MB, five kept.
+	LogFile    string
 	FontCache  string
 	Capture    string
 	Cycles     int
@@ -46,6 +49,9 @@ type SuperviseFlags struct {
 	MaxBackoff   time.Duration
 	LogFormat    string
 	LogLevel     string
+	// LogFile is where the supervisor's log and the player's output go
+	// instead of stderr: a file rotated at 10 MB, five kept.
+	LogFile string
 }
 
 // Parse parses the kiosk command's arguments (without the program name).
@@ -67,6 +73,7 @@ func Parse(args []string, out io.Writer) (*Flags, error) {
 	fs.BoolVar(&f.Window, "window", false, "open a window even if the config asks for full screen")
 	fs.StringVar(&f.LogFormat, "log", "text", "log format: text or json")
 	fs.StringVar(&f.LogLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&f.LogFile, "log-file", "", "write the log to this file instead of stderr, rotated at 10 MB with 5 old files kept (the folder is created)")
 	fs.StringVar(&f.FontCache, "font-cache", "", "folder for the system font index (default: the user cache)")
 	fs.StringVar(&f.Capture, "capture", "", "save each slide once as PNG in this folder, then exit")
 	fs.IntVar(&f.Cycles, "cycles", 1, "with --capture or --summary: play the program this many times")
@@ -99,7 +106,7 @@ it when its drawing loop stops pinging for --ping-timeout. For Windows, where
 Task Scheduler starts it at logon (see the README); on Linux, systemd does
 this job (packaging/kiosk.service).
 
-Example: kiosk supervise -- --config C:\kiosk\site.yaml
+Example: kiosk supervise --log-file C:\kiosk\logs\kiosk.log -- --config C:\kiosk\site.yaml
 
 `)
 		fs.PrintDefaults()
@@ -112,6 +119,7 @@ Example: kiosk supervise -- --config C:\kiosk\site.yaml
 	fs.DurationVar(&f.MaxBackoff, "max-backoff", time.Minute, "the longest wait before a restart")
 	fs.StringVar(&f.LogFormat, "log", "text", "log format: text or json")
 	fs.StringVar(&f.LogLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&f.LogFile, "log-file", "", "write the log, and each line the player writes (naming its start), to this file instead of stderr; rotated at 10 MB with 5 old files kept (the folder is created)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}

@@ -23,6 +23,10 @@ func TestSuperviseCommand(t *testing.T) {
 		{"player flags after --", []string{"supervise", "--ping-timeout", "20s", "--", "--config", `C:\kiosk\site.yaml`}, -1, "", "",
 			SuperviseFlags{PlayerArgs: []string{"--config", `C:\kiosk\site.yaml`}, PingTimeout: 20 * time.Second, StartTimeout: 2 * time.Minute,
 				StopTimeout: 10 * time.Second, MinBackoff: time.Second, MaxBackoff: time.Minute, LogFormat: "text", LogLevel: "info"}},
+		{"log file", []string{"supervise", "--log-file", `C:\kiosk\logs\kiosk.log`, "--", "--config", `C:\kiosk\site.yaml`}, -1, "", "",
+			SuperviseFlags{PlayerArgs: []string{"--config", `C:\kiosk\site.yaml`}, PingTimeout: 30 * time.Second, StartTimeout: 2 * time.Minute,
+				StopTimeout: 10 * time.Second, MinBackoff: time.Second, MaxBackoff: time.Minute, LogFormat: "text", LogLevel: "info",
+				LogFile: `C:\kiosk\logs\kiosk.log`}},
 		{"player flags without --", []string{"supervise", "--config", "site.yaml"}, 2, "", "flag provided but not defined: -config", SuperviseFlags{}},
 		{"player argument without --", []string{"supervise", "site.yaml"}, 2, "", "the player's flags go after --", SuperviseFlags{}},
 	}
