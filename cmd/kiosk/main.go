@@ -55,7 +55,11 @@ func main() {
 	if flags.Supervise != nil {
 		err = runSupervise(ctx, flags.Supervise, os.Stderr)
 	} else {
-		err = run(ctx, flags, os.Stderr, started)
+		// Where the supervisor cannot signal (Windows), it asks the
+		// player to stop by closing its stdin.
+		playCtx, stopPlay := supervise.StopOnStdinEOF(ctx, os.Stdin, os.Getenv)
+		err = run(playCtx, flags, os.Stderr, started)
+		stopPlay()
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "kiosk:", err)
@@ -214,6 +218,9 @@ func run(ctx context.Context, f *cli.Flags, stderr io.Writer, started time.Time)
 	if err := p.Run(ctx); err != nil {
 		return err
 	}
+	if cause := context.Cause(ctx); cause != nil {
+		log.Info("player stopping", "why", cause)
+	}
 	if wd != nil {
 		// Said before sync and reports close, so that the time they take
 		// is not taken for a hang.
@@ -248,7 +255,7 @@ func runSupervise(ctx context.Context, f *cli.SuperviseFlags, stderr io.Writer) 
 	defer signal.Stop(sigs)
 	return supervise.Run(ctx, supervise.Options{
 		Start: supervise.Command{Path: prog, Args: f.PlayerArgs, Stdout: os.Stdout, Stderr: stderr,
-			LogOutput: f.LogFile != ""}.Start,
+			LogOutput: f.LogFile != "", StopByStdin: f.StopByStdin}.Start,
 		PingTimeout:  f.PingTimeout,
 		StartTimeout: f.StartTimeout,
 		StopTimeout:  f.StopTimeout,

@@ -148,3 +148,74 @@ func TestSuperviseLogFileRefused(t *testing.T) {
 		t.Errorf("stderr: %s", stderr.String())
 	}
 }
+
+// TestSuperviseStopByStdin runs `kiosk supervise --stop-by-stdin` on the
+// real player, the way it stops on Windows (which has no signals but
+// Kill): at SIGTERM the supervisor closes the player's stdin, and the
+// player stops cleanly by itself, saying STOPPING=1, long before the stop
+// timeout after which it would be killed.
+func TestSuperviseStopByStdin(t *testing.T) {
+	if os.Getenv("DISPLAY") == "" {
+		t.Fatal("DISPLAY is not set: the player tests need an X server; run them with `make test`, which starts Xvfb")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	bin := filepath.Join(t.TempDir(), "kiosk")
+	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	cmd := exec.CommandContext(ctx, bin, "supervise", "--stop-by-stdin", "--stop-timeout", "2m",
+		"--", "--config", "../../configs/demo.yaml", "--demo", "--window")
+	cmd.Env = append(os.Environ(), "XDG_CACHE_HOME="+t.TempDir())
+	var out servertest.Output
+	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.WaitDelay = 5 * time.Second
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer func() {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		<-exited
+	}()
+	ready := regexp.MustCompile(`msg="player ready" .*start=1 `)
+	for deadline := time.After(2 * time.Minute); !ready.MatchString(out.String()); {
+		select {
+		case <-time.After(50 * time.Millisecond):
+		case <-deadline:
+			t.Fatalf("the player never drew:\n%s", out.String())
+		case err := <-exited:
+			t.Fatalf("kiosk supervise exited (%v):\n%s", err, out.String())
+		}
+	}
+	asked := time.Now()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		exited <- err // for the deferred wait
+		if err != nil {
+			t.Fatalf("kiosk supervise at SIGTERM: %v\n%s", err, out.String())
+		}
+	case <-time.After(time.Minute):
+		t.Fatalf("kiosk supervise did not stop at SIGTERM:\n%s", out.String())
+	}
+	t.Logf("stopped %v after SIGTERM", time.Since(asked).Round(time.Millisecond))
+	log := out.String()
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`msg="player asked to stop" .*start=1 `),
+		regexp.MustCompile(`msg="player stopping" .*why="the supervisor asked the player to stop \(stdin: EOF\)"`),
+		regexp.MustCompile(`msg="player stopping" .*start=1 `),
+		regexp.MustCompile(`msg="player stopped" .*start=1 .*exit="exit status 0"`),
+	} {
+		if !want.MatchString(log) {
+			t.Errorf("the log lacks %s:\n%s", want, log)
+		}
+	}
+	if strings.Contains(log, "killing") || strings.Contains(log, "start=2") {
+		t.Errorf("the player was killed or restarted:\n%s", log)
+	}
+}

@@ -2,6 +2,8 @@ package supervise
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -13,6 +15,11 @@ import (
 
 	"github.com/vnict/kiosk/kiosk/watchdog"
 )
+
+// StdinStopEnv, set to 1 in a player's environment, tells it that its
+// supervisor asks it to stop by closing its stdin (see
+// Command.StopByStdin and StopOnStdinEOF).
+const StdinStopEnv = "KIOSK_STOP_ON_STDIN_EOF"
 
 // Command starts the player as a program.
 type Command struct {
@@ -27,11 +34,17 @@ type Command struct {
 	// one log file then holds the supervisor's log and the player's, each
 	// line naming the start it came from.
 	LogOutput bool
+	// StopByStdin asks the player to stop by closing its stdin, a pipe,
+	// rather than by a signal: Windows has none to send but Kill. The
+	// player is told so by StdinStopEnv, and takes the end of its stdin
+	// as it takes SIGTERM. A player whose supervisor dies is then asked
+	// to stop too.
+	StopByStdin bool
 }
 
 // supervisorKeys are the supervisor's own settings (from systemd, or a
 // supervisor above it), which its player must not inherit.
-var supervisorKeys = []string{"NOTIFY_SOCKET", watchdog.IntervalEnv, "WATCHDOG_PID", watchdog.AddrEnv, watchdog.TokenEnv}
+var supervisorKeys = []string{"NOTIFY_SOCKET", watchdog.IntervalEnv, "WATCHDOG_PID", watchdog.AddrEnv, watchdog.TokenEnv, StdinStopEnv}
 
 // outputWait bounds the wait for the player's output once it has exited
 // (a program it started may hold its stdout).
@@ -55,6 +68,14 @@ func (c Command) Start(env []string, log *slog.Logger) (Process, error) {
 		cmd.Stdout, cmd.Stderr = p.lines[0], p.lines[1]
 		cmd.WaitDelay = outputWait
 	}
+	if c.StopByStdin {
+		cmd.Env = append(cmd.Env, StdinStopEnv+"=1")
+		stdin, err := cmd.StdinPipe()
+		if err != nil {
+			return nil, fmt.Errorf("start %s: its stdin: %w", c.Path, err)
+		}
+		p.stdin = stdin
+	}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", c.Path, err)
 	}
@@ -73,7 +94,8 @@ func hasKey(keys []string, k string) bool {
 
 type execProcess struct {
 	cmd   *exec.Cmd
-	lines []*lineLog // with LogOutput
+	stdin io.WriteCloser // with StopByStdin
+	lines []*lineLog     // with LogOutput
 }
 
 func (p *execProcess) Pid() int { return p.cmd.Process.Pid }
@@ -86,7 +108,17 @@ func (p *execProcess) Wait() error {
 	return err
 }
 
-func (p *execProcess) Signal(sig os.Signal) error { return p.cmd.Process.Signal(sig) }
+// Signal passes sig on; with StopByStdin, a stop signal closes the
+// player's stdin instead.
+func (p *execProcess) Signal(sig os.Signal) error {
+	if p.stdin != nil && isStop(sig) {
+		if err := p.stdin.Close(); err != nil && !errors.Is(err, os.ErrClosed) {
+			return fmt.Errorf("close the player's stdin: %w", err)
+		}
+		return nil
+	}
+	return p.cmd.Process.Signal(sig)
+}
 
 func (p *execProcess) Kill() error { return p.cmd.Process.Kill() }
 
@@ -130,6 +162,29 @@ func (w *lineLog) flush() {
 		w.log.Info("player output", "stream", w.stream, "line", string(line))
 	}
 	w.buf = w.buf[:0]
+}
+
+// StopOnStdinEOF returns a context derived from ctx. When
+// getenv(StdinStopEnv) is "1" (the player's supervisor asks it to stop by
+// closing its stdin), it is also cancelled when stdin ends or fails, with
+// a cause that says so: the player then stops as it does at SIGTERM.
+// Reading stdin cannot be interrupted, so the goroutine that reads it ends
+// only when stdin does: call it once, in main.
+func StopOnStdinEOF(ctx context.Context, stdin io.Reader, getenv func(string) string) (context.Context, context.CancelFunc) {
+	if getenv(StdinStopEnv) != "1" {
+		return context.WithCancel(ctx)
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	go func() {
+		var buf [512]byte
+		for {
+			if _, err := stdin.Read(buf[:]); err != nil {
+				cancel(fmt.Errorf("the supervisor asked the player to stop (stdin: %w)", err))
+				return
+			}
+		}
+	}()
+	return ctx, func() { cancel(nil) }
 }
 
 // isStop reports whether sig asks the supervisor to stop.

@@ -2,10 +2,14 @@ package supervise
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
+	"io"
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vnict/kiosk/internal/servertest"
 )
@@ -64,4 +68,63 @@ func TestLineLogRecord(t *testing.T) {
 	if !strings.Contains(out.String(), want) {
 		t.Errorf("record %q, want it to hold %q", out.String(), want)
 	}
+}
+
+// TestStopOnStdinEOF: told by its environment, a player's context ends
+// when its stdin does (not at a line), with a cause that says so.
+func TestStopOnStdinEOF(t *testing.T) {
+	r, w := io.Pipe()
+	getenv := func(k string) string {
+		if k == StdinStopEnv {
+			return "1"
+		}
+		return ""
+	}
+	ctx, cancel := StopOnStdinEOF(context.Background(), r, getenv)
+	defer cancel()
+	if _, err := w.Write([]byte("a line is no request to stop\n")); err != nil {
+		t.Fatal(err)
+	}
+	if ctx.Err() != nil {
+		t.Fatalf("the context ended before stdin did: %v", context.Cause(ctx))
+	}
+	w.Close()
+	select {
+	case <-ctx.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("the context did not end with stdin")
+	}
+	if cause := context.Cause(ctx); !errors.Is(cause, io.EOF) || !strings.Contains(cause.Error(), "the supervisor asked the player to stop") {
+		t.Errorf("cause %v", cause)
+	}
+}
+
+// TestStopOnStdinEOFNotTold: a player not told by its environment does not
+// read its stdin (a console, perhaps), whose end does not stop it.
+func TestStopOnStdinEOFNotTold(t *testing.T) {
+	read := make(chan struct{}, 1)
+	ctx, cancel := StopOnStdinEOF(context.Background(), eofReader{read}, func(string) string { return "" })
+	defer cancel()
+	select {
+	case <-read:
+		t.Error("stdin was read")
+	case <-ctx.Done():
+		t.Errorf("the context ended: %v", context.Cause(ctx))
+	case <-time.After(200 * time.Millisecond):
+	}
+	cancel()
+	if ctx.Err() == nil {
+		t.Error("the context did not end when cancelled")
+	}
+}
+
+// eofReader is a stdin that has ended; it says when it is read.
+type eofReader struct{ read chan<- struct{} }
+
+func (r eofReader) Read([]byte) (int, error) {
+	select {
+	case r.read <- struct{}{}:
+	default:
+	}
+	return 0, io.EOF
 }

@@ -20,8 +20,10 @@ import (
 
 // fakePlayerEnv makes this test binary a fake player (see TestMain): it
 // draws "frames" by calling the watchdog as the player's loop does, then,
-// as the value says, exits with status 3 ("exit") or stops calling it
-// and hangs ("hang").
+// as the value says, exits with status 3 ("exit"), stops calling it and
+// hangs ("hang"), or goes on until asked to stop ("play"). Asked to stop
+// (by a signal, or as StopOnStdinEOF says), it says STOPPING=1 and exits
+// with status 0.
 const fakePlayerEnv = "KIOSK_SUPERVISE_FAKE_PLAYER"
 
 func TestMain(m *testing.M) {
@@ -34,6 +36,8 @@ func TestMain(m *testing.M) {
 func fakePlayer(mode string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	ctx, stopStdin := StopOnStdinEOF(ctx, os.Stdin, os.Getenv)
+	defer stopStdin()
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	n, err := watchdog.FromEnvironment(log)
 	if err != nil || n == nil {
@@ -45,11 +49,12 @@ func fakePlayer(mode string) int {
 	n.Ready()
 	frames := time.NewTicker(n.Every())
 	defer frames.Stop()
-	for range 8 { // two watchdog intervals
+	for i := 0; mode == "play" || i < 8; i++ { // else two watchdog intervals
 		n.Ping()
 		select {
 		case <-frames.C:
 		case <-ctx.Done():
+			fmt.Printf("fake player stopping: %v\n", context.Cause(ctx))
 			_ = n.Stopping()
 			return 0
 		}
@@ -221,6 +226,71 @@ func TestSupervisorLogFile(t *testing.T) {
 	} {
 		if !want.MatchString(log) {
 			t.Errorf("the log file lacks %s", want)
+		}
+	}
+}
+
+// TestSupervisorStopsByStdin runs a real player that plays until asked to
+// stop, with the supervisor asking by closing its stdin, as on Windows
+// (which has no signals but Kill): at the supervisor's stop, the player
+// says STOPPING=1 and exits by itself, long before it would be killed.
+func TestSupervisorStopsByStdin(t *testing.T) {
+	out := &servertest.Output{}
+	cmd := Command{Path: os.Args[0], Args: []string{"-test.run=^$"}, Env: []string{fakePlayerEnv + "=play"},
+		LogOutput: true, StopByStdin: true}
+	starts := make(chan *observed, 4)
+	start := func(env []string, log *slog.Logger) (Process, error) {
+		p, err := cmd.Start(env, log)
+		if err != nil {
+			return nil, err
+		}
+		o := &observed{Process: p, ended: make(chan string, 1)}
+		starts <- o
+		return o, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	stop, stopSupervisor := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(stop, Options{Start: start, PingTimeout: 400 * time.Millisecond, StartTimeout: 30 * time.Second,
+			StopTimeout: time.Minute, MinBackoff: 20 * time.Millisecond, Log: slog.New(slog.NewTextHandler(out, nil))})
+	}()
+	player := next(t, starts, out)
+	for deadline := time.Now().Add(30 * time.Second); !strings.Contains(out.String(), `msg="player ready"`); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the player never said it was ready:\n%s", out)
+		}
+	}
+	asked := time.Now()
+	stopSupervisor()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-ctx.Done():
+		t.Fatalf("the supervisor did not stop:\n%s", out)
+	}
+	took := time.Since(asked)
+	t.Logf("stopped in %v; log:\n%s", took, out)
+	if how := <-player.ended; how != "exit status 0" {
+		t.Errorf("the player ended with %q, want exit status 0 (stopped by itself)", how)
+	}
+	log := out.String()
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`msg="player asked to stop" start=1 `),
+		regexp.MustCompile(`msg="player output" start=1 stream=stdout line="fake player stopping: the supervisor asked the player to stop \(stdin: EOF\)"`),
+		regexp.MustCompile(`msg="player stopping" start=1 `),
+		regexp.MustCompile(`msg="player stopped" start=1 .*exit="exit status 0"`),
+	} {
+		if !want.MatchString(log) {
+			t.Errorf("the log lacks %s", want)
+		}
+	}
+	for _, not := range []string{"killing", "cannot be signalled", "start=2"} {
+		if strings.Contains(log, not) {
+			t.Errorf("the log says %q", not)
 		}
 	}
 }

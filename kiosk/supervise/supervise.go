@@ -6,9 +6,12 @@
 // (see packaging/kiosk.service).
 //
 // The pings travel over loopback UDP with a token per start (package
-// watchdog). What the player writes may become records of the
-// supervisor's log, naming the start (Command.LogOutput), so that one file
-// (package logfile) keeps both.
+// watchdog). Windows has no signal to ask a program to stop, so there the
+// player's stdin is a pipe that the supervisor closes (Command.StopByStdin),
+// and the player takes its end as it takes SIGTERM (StopOnStdinEOF); it is
+// killed only if it has not stopped within StopTimeout. What the player
+// writes may become records of the supervisor's log, naming the start
+// (Command.LogOutput), so that one file (package logfile) keeps both.
 //
 // The clock and the way a player is started are injected, so the timing
 // is tested in milliseconds and real processes are tested too.
@@ -212,15 +215,18 @@ func (s *supervisor) watch(proc Process, child uint64, log *slog.Logger) (stop b
 			log.Error("the player could not be killed", "err", err)
 		}
 	}
-	// stopChild asks the player to stop with sig, and kills it when it
-	// cannot be signalled (Windows has no signals but Kill).
+	// stopChild asks the player to stop with sig (a Command started with
+	// StopByStdin closes its stdin instead, as Windows has no signals but
+	// Kill), and kills it when it cannot be asked.
 	stopChild := func(sig os.Signal) {
 		stopping, asked = true, true
 		deadline, waitingFor, since = s.Clock.After(s.StopTimeout), "it to stop", s.Clock.Now()
 		if err := proc.Signal(sig); err != nil {
 			log.Info("the player cannot be signalled here; killing it", "signal", sig, "err", err)
 			kill()
+			return
 		}
+		log.Info("player asked to stop", "signal", sig, "within", s.StopTimeout)
 	}
 	for {
 		select {

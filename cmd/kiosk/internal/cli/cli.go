@@ -52,6 +52,9 @@ type SuperviseFlags struct {
 	// LogFile is where the supervisor's log and the player's output go
 	// instead of stderr: a file rotated at 10 MB, five kept.
 	LogFile string
+	// StopByStdin asks the player to stop by closing its stdin rather
+	// than by a signal; the default on Windows, which has no signals.
+	StopByStdin bool
 }
 
 // Parse parses the kiosk command's arguments (without the program name).
@@ -120,6 +123,7 @@ Example: kiosk supervise --log-file C:\kiosk\logs\kiosk.log -- --config C:\kiosk
 	fs.StringVar(&f.LogFormat, "log", "text", "log format: text or json")
 	fs.StringVar(&f.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&f.LogFile, "log-file", "", "write the log, and each line the player writes (naming its start), to this file instead of stderr; rotated at 10 MB with 5 old files kept (the folder is created)")
+	fs.BoolVar(&f.StopByStdin, "stop-by-stdin", runtime.GOOS == "windows", "ask the player to stop by closing its stdin rather than by a signal (Windows has none to send)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}

@@ -3,12 +3,14 @@ package cli
 import (
 	"bytes"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
 )
 
 func TestSuperviseCommand(t *testing.T) {
+	windows := runtime.GOOS == "windows" // the default of --stop-by-stdin
 	tests := []struct {
 		name     string
 		args     []string
@@ -19,14 +21,16 @@ func TestSuperviseCommand(t *testing.T) {
 	}{
 		{"help", []string{"supervise", "--help"}, 0, "Usage: kiosk supervise", "", SuperviseFlags{}},
 		{"defaults", []string{"supervise"}, -1, "", "", SuperviseFlags{PingTimeout: 30 * time.Second, StartTimeout: 2 * time.Minute,
-			StopTimeout: 10 * time.Second, MinBackoff: time.Second, MaxBackoff: time.Minute, LogFormat: "text", LogLevel: "info"}},
+			StopTimeout: 10 * time.Second, MinBackoff: time.Second, MaxBackoff: time.Minute, LogFormat: "text", LogLevel: "info", StopByStdin: windows}},
 		{"player flags after --", []string{"supervise", "--ping-timeout", "20s", "--", "--config", `C:\kiosk\site.yaml`}, -1, "", "",
 			SuperviseFlags{PlayerArgs: []string{"--config", `C:\kiosk\site.yaml`}, PingTimeout: 20 * time.Second, StartTimeout: 2 * time.Minute,
-				StopTimeout: 10 * time.Second, MinBackoff: time.Second, MaxBackoff: time.Minute, LogFormat: "text", LogLevel: "info"}},
+				StopTimeout: 10 * time.Second, MinBackoff: time.Second, MaxBackoff: time.Minute, LogFormat: "text", LogLevel: "info", StopByStdin: windows}},
 		{"log file", []string{"supervise", "--log-file", `C:\kiosk\logs\kiosk.log`, "--", "--config", `C:\kiosk\site.yaml`}, -1, "", "",
 			SuperviseFlags{PlayerArgs: []string{"--config", `C:\kiosk\site.yaml`}, PingTimeout: 30 * time.Second, StartTimeout: 2 * time.Minute,
 				StopTimeout: 10 * time.Second, MinBackoff: time.Second, MaxBackoff: time.Minute, LogFormat: "text", LogLevel: "info",
-				LogFile: `C:\kiosk\logs\kiosk.log`}},
+				LogFile: `C:\kiosk\logs\kiosk.log`, StopByStdin: windows}},
+		{"stop by stdin", []string{"supervise", "--stop-by-stdin"}, -1, "", "", SuperviseFlags{PingTimeout: 30 * time.Second, StartTimeout: 2 * time.Minute,
+			StopTimeout: 10 * time.Second, MinBackoff: time.Second, MaxBackoff: time.Minute, LogFormat: "text", LogLevel: "info", StopByStdin: true}},
 		{"player flags without --", []string{"supervise", "--config", "site.yaml"}, 2, "", "flag provided but not defined: -config", SuperviseFlags{}},
 		{"player argument without --", []string{"supervise", "site.yaml"}, 2, "", "the player's flags go after --", SuperviseFlags{}},
 	}
