@@ -11,12 +11,25 @@
 //	current, previous           the names of the playing and the last release
 //
 // Activation is atomic: a release is assembled in staging/, every file is
-// checked against the manifest, everything is fsync'd, the folder is renamed
-// into releases/ and only then is the current pointer replaced (written to a
-// temporary file, fsync'd, renamed over, and the folder fsync'd). A power cut
-// at any point leaves the old or the new bundle current, never a mix. The
-// previous release and its media are kept for instant fallback; everything
-// else is collected after each activation.
+// checked against the manifest (see "Checking objects" below), everything
+// is fsync'd, the folder is renamed into releases/ and only then is the
+// current pointer replaced (written to a temporary file, fsync'd, renamed
+// over, and the folder fsync'd). A power cut at any point leaves the old or
+// the new bundle current, never a mix. The previous release and its media
+// are kept for instant fallback; everything else is collected after each
+// activation.
+//
+// # Checking objects
+//
+// Every object is a regular file of the listed size and SHA-256 when a
+// release using it is activated, the last point before the player trusts
+// it. An object that this Cache adopted from a download hashed while it
+// was written (sync/fetch), and that is still the same file with the same
+// size and modification time, is not read a second time: the proof is
+// kept in memory for the activation it came for (see proofs). Objects from
+// before this Cache was opened, objects a later release reuses, and any
+// whose file changed are hashed in full, and one that does not match is
+// removed and never activated.
 //
 // Cache implements the player's Source: Current is the bundle of the current
 // release and Changed signals each activation.
@@ -47,6 +60,12 @@ type Cache struct {
 	root string
 	log  *slog.Logger
 
+	// proofs: objects verified by this Cache, not read again at the
+	// activation they came for.
+	proofs proofs
+	// openObject opens an object to hash it (os.Open; tests count calls).
+	openObject func(name string) (*os.File, error)
+
 	mu      sync.Mutex
 	current *content.Bundle
 	name    string
@@ -70,7 +89,7 @@ var shaPattern = regexp.MustCompile(`^[0-9a-f]{64}$`)
 // Open opens (creating if needed) the cache at root. It removes releases
 // left half-assembled by a power cut and loads the current release, if any.
 func Open(root string, log *slog.Logger) (*Cache, error) {
-	c := &Cache{root: root, log: log, changed: make(chan struct{}, 1)}
+	c := &Cache{root: root, log: log, changed: make(chan struct{}, 1), openObject: os.Open}
 	for _, d := range []string{"objects", "partial", "releases", "staging"} {
 		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
 			return nil, fmt.Errorf("open cache %s: %w", root, err)
@@ -162,7 +181,8 @@ func (c *Cache) releaseDir(name string) string { return filepath.Join(c.root, "r
 
 // Activate makes the bundle described by manifest current, under name. Every
 // file the manifest lists must already be in the cache; each is checked
-// against its SHA-256 as the release is assembled.
+// against its SHA-256 as the release is assembled (read in full unless this
+// Cache adopted it verified and it has not changed since).
 func (c *Cache) Activate(name string, manifest []byte) error {
 	if !namePattern.MatchString(name) {
 		return fmt.Errorf("activate %q: release names are 1-128 of a-z, 0-9, '.', '_', '-'", name)
@@ -235,9 +255,15 @@ func (c *Cache) assemble(name string, m *content.Manifest, manifest []byte) erro
 		folded[k] = f.Path
 	}
 	dirs := map[string]bool{stage: true}
+	// Each object is checked once, however many paths list it.
+	checked := make(map[string]os.FileInfo, len(m.Files))
 	for _, f := range m.Files {
-		if err := c.checkObject(f); err != nil {
-			return fmt.Errorf("activate %s: %s: %w", name, f.Path, err)
+		st, ok := checked[f.SHA256]
+		if !ok || st.Size() != f.Size {
+			if st, err = c.checkObject(f); err != nil {
+				return fmt.Errorf("activate %s: %s: %w", name, f.Path, err)
+			}
+			checked[f.SHA256] = st
 		}
 		dst := filepath.Join(stage, filepath.FromSlash(f.Path))
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
@@ -246,7 +272,7 @@ func (c *Cache) assemble(name string, m *content.Manifest, manifest []byte) erro
 		for d := filepath.Dir(dst); d != stage && !dirs[d]; d = filepath.Dir(d) {
 			dirs[d] = true
 		}
-		if err := placeFile(c.ObjectPath(f.SHA256), dst); err != nil {
+		if err := placeChecked(c.ObjectPath(f.SHA256), dst, st); err != nil {
 			return fmt.Errorf("activate %s: %s: %w", name, f.Path, err)
 		}
 	}
@@ -266,42 +292,60 @@ func (c *Cache) assemble(name string, m *content.Manifest, manifest []byte) erro
 
 // checkObject checks that a cached object is a regular file with the
 // listed size and SHA-256, and removes one that is not, so it is fetched
-// again. Its hash was checked when it entered the cache, but the cache is
-// on a disk that power cuts and other programs reach, and activation is
-// the last point before the player trusts a release; it runs once per
-// release, not per play.
-func (c *Cache) checkObject(f content.File) error {
+// again. It returns the file it checked. Its hash was checked when it
+// entered the cache, but the cache is on a disk that power cuts and other
+// programs reach, and activation is the last point before the player
+// trusts a release; it runs once per release, not per play. The object is
+// not read when this Cache holds a proof that the same, unchanged file was
+// verified (see proofs); the proof is spent.
+func (c *Cache) checkObject(f content.File) (os.FileInfo, error) {
 	obj := c.ObjectPath(f.SHA256)
-	st, err := os.Lstat(obj)
+	st, err := lstat(obj)
 	if errors.Is(err, os.ErrNotExist) {
-		return ErrMissing
+		c.proofs.forget(obj)
+		return nil, ErrMissing
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if !st.Mode().IsRegular() || st.Size() != f.Size {
-		os.Remove(obj) // never serve it again; removes a link, not its target
-		return ErrCorrupt
+		c.removeObject(obj) // never serve it again; removes a link, not its target
+		return nil, ErrCorrupt
 	}
-	in, err := os.Open(obj)
+	if c.proofs.spend(obj, st) {
+		return st, nil
+	}
+	in, err := c.openObject(obj)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer in.Close()
 	if opened, err := in.Stat(); err != nil || !os.SameFile(st, opened) {
-		return fmt.Errorf("%s changed while checked: %w", obj, ErrCorrupt)
+		return nil, fmt.Errorf("%s changed while checked: %w", obj, ErrCorrupt)
 	}
 	h := sha256.New()
 	n, err := io.Copy(h, io.LimitReader(in, f.Size+1))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if n != f.Size || hex.EncodeToString(h.Sum(nil)) != f.SHA256 {
 		in.Close()
-		os.Remove(obj)
-		return ErrCorrupt
+		c.removeObject(obj)
+		return nil, ErrCorrupt
 	}
-	return nil
+	// Written to while it was read: what was hashed may not be what is
+	// there now.
+	if after, err := in.Stat(); err != nil || !sameFile(st, after) {
+		return nil, fmt.Errorf("%s changed while checked: %w", obj, ErrCorrupt)
+	}
+	return st, nil
+}
+
+// removeObject removes the object file (or whatever is at its name) and
+// its proof.
+func (c *Cache) removeObject(obj string) error {
+	c.proofs.forget(obj)
+	return os.Remove(obj)
 }
 
 // Collect removes releases other than the current and previous ones, the
@@ -362,7 +406,7 @@ func (c *Cache) Collect() error {
 		if info, err := o.Info(); err == nil && time.Since(info.ModTime()) < CollectGrace {
 			continue
 		}
-		if err := os.Remove(c.ObjectPath(o.Name())); err != nil {
+		if err := c.removeObject(c.ObjectPath(o.Name())); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -426,7 +470,25 @@ func placeFile(src, dst string) error {
 	if err == nil || !linkUnsupported(err) {
 		return err
 	}
-	return copyExclusive(src, dst)
+	return copyExclusive(src, dst, nil)
+}
+
+// placeChecked is placeFile for an object checked as the file want: what
+// appears at dst must be that same file, unchanged (another file could
+// have been renamed to the object's name since, or the file written to).
+func placeChecked(src, dst string, want os.FileInfo) error {
+	err := os.Link(src, dst)
+	if err != nil {
+		if !linkUnsupported(err) {
+			return err
+		}
+		return copyExclusive(src, dst, want)
+	}
+	if st, err := os.Lstat(dst); err != nil || !sameFile(want, st) {
+		os.Remove(dst)
+		return fmt.Errorf("%s changed after it was checked: %w", src, ErrCorrupt)
+	}
+	return nil
 }
 
 // linkUnsupported reports whether a failed link means "use a copy": the
@@ -436,8 +498,9 @@ func linkUnsupported(err error) bool {
 	return isCrossDevice(err) || errors.Is(err, fs.ErrPermission) || errors.Is(err, errors.ErrUnsupported)
 }
 
-// copyExclusive copies the regular file src to a new file dst.
-func copyExclusive(src, dst string) (err error) {
+// copyExclusive copies the regular file src to a new file dst. If want is
+// not nil, src must be that file, unchanged, before and after the copy.
+func copyExclusive(src, dst string, want os.FileInfo) (err error) {
 	in, err := os.Open(src)
 	if err != nil {
 		return err
@@ -447,6 +510,8 @@ func copyExclusive(src, dst string) (err error) {
 		return err
 	} else if !st.Mode().IsRegular() {
 		return fmt.Errorf("copy %s: not a regular file", src)
+	} else if want != nil && !sameFile(want, st) {
+		return fmt.Errorf("copy %s: changed after it was checked: %w", src, ErrCorrupt)
 	}
 	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
@@ -461,6 +526,11 @@ func copyExclusive(src, dst string) (err error) {
 	if _, err = io.Copy(out, in); err != nil {
 		return err
 	}
+	if want != nil {
+		if st, serr := in.Stat(); serr != nil || !sameFile(want, st) {
+			return fmt.Errorf("copy %s: changed while copied: %w", src, ErrCorrupt)
+		}
+	}
 	if err = out.Sync(); err != nil {
 		return err
 	}
@@ -472,31 +542,46 @@ func copyExclusive(src, dst string) (err error) {
 // checked its SHA-256 and size and fsync'd it. The object is durable once a
 // release using it is activated.
 //
+// checked is the file as it was when its bytes had been verified (Stat of
+// the handle that wrote and hashed them), or nil. If the object in the
+// cache is still that file, unchanged, the activation it came for does not
+// read it again (see proofs); otherwise it is hashed in full there.
+//
 // The object is created exclusively. If one is already there (the same
 // content adopted before, or something left or planted), it is kept when
 // it checks out and replaced when it does not: a link or FIFO at the
 // object's name is removed, never written through.
-func (c *Cache) Adopt(f content.File, path string) error {
+func (c *Cache) Adopt(f content.File, path string, checked os.FileInfo) error {
 	if !shaPattern.MatchString(f.SHA256) {
 		return fmt.Errorf("adopt %s: %q is not a SHA-256", f.Path, f.SHA256)
 	}
-	if st, err := os.Lstat(path); err != nil {
+	src, err := lstat(path)
+	if err != nil {
 		return fmt.Errorf("adopt %s: %w", f.Path, err)
-	} else if !st.Mode().IsRegular() {
+	}
+	if !src.Mode().IsRegular() {
 		return fmt.Errorf("adopt %s: %s is not a regular file", f.Path, path)
 	}
+	// A file changed since it was verified is adopted, but as unproven.
+	proven := checked != nil && sameFile(checked, src) && src.Size() == f.Size
 	obj := c.ObjectPath(f.SHA256)
-	err := placeFile(path, obj)
+	err = placeFile(path, obj)
 	if errors.Is(err, fs.ErrExist) {
-		if c.checkObject(f) == nil {
-			err = nil // the same bytes are there already
+		if st, cerr := c.checkObject(f); cerr == nil {
+			err = nil // the same bytes are there already, hashed just now
+			c.proofs.remember(obj, st)
+			proven = false
 		} else {
 			// checkObject removed what was there, unless another
 			// adoption already replaced it with a good one.
 			c.log.Warn("cache object replaced: it did not match its SHA-256", "object", f.SHA256)
 			err = placeFile(path, obj)
-			if errors.Is(err, fs.ErrExist) && c.checkObject(f) == nil {
-				err = nil
+			if errors.Is(err, fs.ErrExist) {
+				if st, cerr := c.checkObject(f); cerr == nil {
+					err = nil
+					c.proofs.remember(obj, st)
+					proven = false
+				}
 			}
 		}
 	}
@@ -505,6 +590,13 @@ func (c *Cache) Adopt(f content.File, path string) error {
 	}
 	if err := os.Remove(path); err != nil {
 		return fmt.Errorf("adopt %s: %w", f.Path, err)
+	}
+	// Proven only if the object is the verified file itself: a link to
+	// it, not a copy (a copy is hashed when activated).
+	if proven {
+		if st, err := lstat(obj); err == nil && sameFile(src, st) {
+			c.proofs.remember(obj, st)
+		}
 	}
 	// The folder is synced once for all adopted objects, by Activate.
 	return nil

@@ -31,7 +31,7 @@ func manifest(t *testing.T, c *Cache, id string, version int64, files map[string
 			if err := os.WriteFile(tmp, []byte(data), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			if err := c.Adopt(f, tmp); err != nil {
+			if err := c.Adopt(f, tmp, nil); err != nil {
 				// Another test dir: copy instead of rename across devices.
 				if err := os.WriteFile(c.ObjectPath(f.SHA256), []byte(data), 0o644); err != nil {
 					t.Fatal(err)

@@ -60,7 +60,7 @@ func TestAdoptNeverWritesThroughWhatIsThere(t *testing.T) {
 			if err := os.WriteFile(src, []byte("AAAA"), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			if err := c.Adopt(f, src); err != nil {
+			if err := c.Adopt(f, src, nil); err != nil {
 				t.Fatalf("Adopt: %v", err)
 			}
 			if b, _ := os.ReadFile(outside); string(b) != "keep" {
@@ -86,7 +86,7 @@ func TestAdoptNeverWritesThroughWhatIsThere(t *testing.T) {
 func TestPlaceFileIsExclusive(t *testing.T) {
 	for name, place := range map[string]func(src, dst string) error{
 		"link": placeFile,
-		"copy": copyExclusive, // what happens where links are not possible
+		"copy": func(src, dst string) error { return copyExclusive(src, dst, nil) }, // what happens where links are not possible
 	} {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()

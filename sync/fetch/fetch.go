@@ -39,7 +39,10 @@ type Source interface {
 type Objects interface {
 	Has(f content.File) bool
 	PartialPath(sha string) string
-	Adopt(f content.File, path string) error
+	// Adopt takes the verified, fsync'd file at path as the object f;
+	// checked is the file (Stat of the handle that wrote and hashed it)
+	// as it was when its bytes were verified.
+	Adopt(f content.File, path string, checked os.FileInfo) error
 }
 
 // ErrTampered means the bytes in the store are not those the signed
@@ -139,13 +142,19 @@ func (f *Fetcher) Fetch(ctx context.Context, file content.File) error {
 		os.Remove(partial)
 		return fmt.Errorf("fetch %s (%s): %w", file.Path, layout.MediaKey(file.SHA256), ErrTampered)
 	}
+	// The file as its verified bytes left it: the cache need not read it
+	// again while it stays this file, this size, this modification time.
+	checked, err := out.Stat()
+	if err != nil {
+		return fmt.Errorf("fetch %s: %w", file.Path, err)
+	}
 	if err := out.Sync(); err != nil {
 		return fmt.Errorf("fetch %s: %w", file.Path, err)
 	}
 	if err := out.Close(); err != nil {
 		return fmt.Errorf("fetch %s: %w", file.Path, err)
 	}
-	return f.Objects.Adopt(file, partial)
+	return f.Objects.Adopt(file, partial, checked)
 }
 
 // copyFrom appends the store object's bytes from offset to out, reading at

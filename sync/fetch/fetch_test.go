@@ -25,7 +25,7 @@ func (o objects) Has(f content.File) bool {
 	return err == nil && st.Size() == f.Size
 }
 func (o objects) PartialPath(sha string) string { return filepath.Join(o.dir, sha+".partial") }
-func (o objects) Adopt(f content.File, path string) error {
+func (o objects) Adopt(f content.File, path string, _ os.FileInfo) error {
 	return os.Rename(path, filepath.Join(o.dir, f.SHA256))
 }
 
