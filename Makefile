@@ -112,7 +112,8 @@ bench: deps build
 	./bench/run.sh
 
 # The parsers of what a site or the department reads from others: bundle
-# manifests, site configs, report batches, the trusted root. `make test`
+# manifests, site configs, report batches, the trusted root, emergency
+# alerts from the store, CAP messages. `make test`
 # runs their seed corpora (testdata/fuzz/), where a crasher found here is
 # written: commit it with the fix, as a regression seed. Minimizing each
 # new input is kept short so that the minute goes to fuzzing. Every target
@@ -120,7 +121,7 @@ bench: deps build
 FUZZTIME ?= 60s
 FUZZ_TARGETS := ./content:FuzzParseManifest ./kiosk/siteconfig:FuzzParse \
 	./kiosk/report:FuzzDecodeBatch ./kiosk/report:FuzzBatchSections \
-	./sync/trust:FuzzNewClient
+	./sync/trust:FuzzNewClient ./sync/trust:FuzzVerifyAlert ./content/alert/cap:FuzzParse
 
 fuzz:
 	@status=0; for t in $(FUZZ_TARGETS); do \

@@ -34,7 +34,7 @@ type alertRepo struct {
 
 var alertNow = time.Date(2026, 9, 10, 6, 0, 0, 0, time.UTC)
 
-func newAlertRepo(t *testing.T, threshold int) *alertRepo {
+func newAlertRepo(t testing.TB, threshold int) *alertRepo {
 	t.Helper()
 	dir := t.TempDir()
 	r := &alertRepo{store: dirstore.New(filepath.Join(dir, "bucket")), keyDir: dir}
@@ -97,7 +97,7 @@ func envelope(t *testing.T, payload []byte, signers ...signature.Signer) []byte 
 	return data
 }
 
-func mustSign(t *testing.T, a alert.Alert, signers ...signature.Signer) []byte {
+func mustSign(t testing.TB, a alert.Alert, signers ...signature.Signer) []byte {
 	t.Helper()
 	data, err := SignAlert(a, signers...)
 	if err != nil {

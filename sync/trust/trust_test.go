@@ -243,7 +243,7 @@ func TestInitRefusesExistingRepository(t *testing.T) {
 	}
 }
 
-func mustPub(t *testing.T, s signature.Signer) any {
+func mustPub(t testing.TB, s signature.Signer) any {
 	t.Helper()
 	k, err := s.PublicKey()
 	if err != nil {
@@ -291,7 +291,7 @@ func signed[T metadata.Roles](t *testing.T, md *metadata.Metadata[T], s signatur
 	return b
 }
 
-func newSigner(t *testing.T, dir, name string) signature.Signer {
+func newSigner(t testing.TB, dir, name string) signature.Signer {
 	t.Helper()
 	if err := GenerateKey(dir, name); err != nil {
 		t.Fatal(err)
