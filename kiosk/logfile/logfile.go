@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 
 	"gopkg.in/natefinch/lumberjack.v2"
 )
@@ -56,9 +57,20 @@ func Open(path string, opts Options) (*File, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("log file %s: create its folder: %w", path, err)
 	}
-	// A folder in its place would be renamed aside as an old log.
-	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+	// Only the program's own user may put a file at the log's name: in a
+	// folder others can write to, they could put a link there at any
+	// rotation (the log then written through it, to a file of their
+	// choosing) or a FIFO (the program stuck at its start). Folders on
+	// Windows are guarded by their ACL, not by these bits.
+	if fi, err := os.Stat(filepath.Dir(path)); err == nil && runtime.GOOS != "windows" && fi.Mode().Perm()&0o002 != 0 {
+		return nil, fmt.Errorf("log file %s: its folder can be written to by every user (%s)", path, fi.Mode().Perm())
+	}
+	// A folder in its place would be renamed aside as an old log; a link
+	// would be written through.
+	if fi, err := os.Lstat(path); err == nil && fi.IsDir() {
 		return nil, fmt.Errorf("log file %s: a folder", path)
+	} else if err == nil && !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("log file %s: not a regular file (%s)", path, fi.Mode().Type())
 	}
 	f := &File{path: path, w: &lumberjack.Logger{Filename: path, MaxSize: opts.MaxMB, MaxBackups: opts.Backups, LocalTime: true}}
 	// The file is opened at the first write: an empty one opens it now,

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -144,6 +145,62 @@ func TestOpenRefused(t *testing.T) {
 			}
 			if !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("Open(%q): %v, want it to say %q", tc.path, err, tc.want)
+			}
+		})
+	}
+}
+
+// TestOpenRefusesWhatOthersCouldPlant: a link at the log's name is not
+// written through (to a file that exists, or one it would create), and a
+// folder every user can write to, where anyone could put such a link at
+// the next rotation, is refused.
+func TestOpenRefusesWhatOthersCouldPlant(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("links need a privilege on Windows; folders are guarded by their ACL")
+	}
+	outside := t.TempDir()
+	victim := filepath.Join(outside, "victim")
+	if err := os.WriteFile(victim, []byte("keep"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	created := filepath.Join(outside, "created")
+	for _, tc := range []struct {
+		name  string
+		setup func(t *testing.T, path string)
+		want  string
+	}{
+		{"a link to a file", func(t *testing.T, path string) {
+			if err := os.Symlink(victim, path); err != nil {
+				t.Fatal(err)
+			}
+		}, "not a regular file"},
+		{"a link to no file", func(t *testing.T, path string) {
+			if err := os.Symlink(created, path); err != nil {
+				t.Fatal(err)
+			}
+		}, "not a regular file"},
+		{"a folder anyone can write to", func(t *testing.T, path string) {
+			if err := os.Chmod(filepath.Dir(path), 0o777); err != nil {
+				t.Fatal(err)
+			}
+		}, "every user"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "kiosk.log")
+			tc.setup(t, path)
+			f, err := Open(path, Options{})
+			if err == nil {
+				f.Write([]byte("written through\n"))
+				f.Close()
+				t.Error("Open: no error")
+			} else if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Open: %v, want it to say %q", err, tc.want)
+			}
+			if b, _ := os.ReadFile(victim); string(b) != "keep" {
+				t.Errorf("the file a link pointed at now holds %q", b)
+			}
+			if _, err := os.Lstat(created); err == nil {
+				t.Error("a file was created where a link pointed")
 			}
 		})
 	}
