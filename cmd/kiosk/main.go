@@ -58,6 +58,8 @@ func main() {
 		// Where the supervisor cannot signal (Windows), it asks the
 		// player to stop by closing its stdin.
 		playCtx, stopPlay := supervise.StopOnStdinEOF(ctx, os.Stdin, os.Getenv)
+		// Read once; programs the player starts (xset) are not told.
+		os.Unsetenv(supervise.StdinStopEnv)
 		err = run(playCtx, flags, os.Stderr, started)
 		stopPlay()
 	}
@@ -72,14 +74,14 @@ func run(ctx context.Context, f *cli.Flags, stderr io.Writer, started time.Time)
 		debug.SetMemoryLimit(f.MemLimit << 20)
 	}
 
-	logOut, closeLog, err := logWriter(f.LogFile, stderr)
-	if err != nil {
-		return err
-	}
+	logOut, closeLog, logProblem := logWriter(f.LogFile, stderr)
 	defer closeLog()
 	log, err := newLogger(f.LogFormat, f.LogLevel, logOut)
 	if err != nil {
 		return err
+	}
+	if logProblem != nil {
+		log.Error("log file unusable; logging to standard error and playing on", "err", logProblem)
 	}
 
 	cfg, err := loadConfig(f.Config)
@@ -235,14 +237,14 @@ func run(ctx context.Context, f *cli.Flags, stderr io.Writer, started time.Time)
 // when it exits or hangs, until a stop signal. With a log file, what the
 // player writes goes there too, a record for each line.
 func runSupervise(ctx context.Context, f *cli.SuperviseFlags, stderr io.Writer) error {
-	logOut, closeLog, err := logWriter(f.LogFile, stderr)
-	if err != nil {
-		return err
-	}
+	logOut, closeLog, logProblem := logWriter(f.LogFile, stderr)
 	defer closeLog()
 	log, err := newLogger(f.LogFormat, f.LogLevel, logOut)
 	if err != nil {
 		return err
+	}
+	if logProblem != nil {
+		log.Error("log file unusable; logging to standard error and playing on", "err", logProblem)
 	}
 	prog := f.Player
 	if prog == "" {
@@ -267,14 +269,17 @@ func runSupervise(ctx context.Context, f *cli.SuperviseFlags, stderr io.Writer) 
 }
 
 // logWriter is where the log goes: the rotated log file at path, or
-// stderr when there is none.
-func logWriter(path string, stderr io.Writer) (w io.Writer, closeLog func(), err error) {
+// stderr when there is none or it cannot be opened (problem says why).
+func logWriter(path string, stderr io.Writer) (w io.Writer, closeLog func(), problem error) {
 	if path == "" {
 		return stderr, func() {}, nil
 	}
 	file, err := logfile.Open(path, logfile.Options{})
 	if err != nil {
-		return nil, nil, fmt.Errorf("--log-file: %w", err)
+		// A screen nobody visits plays on without its log file (a folder
+		// planted at its name must not keep it dark): the log goes to
+		// standard error, and the problem is its first record.
+		return stderr, func() {}, fmt.Errorf("--log-file: %w", err)
 	}
 	return file, func() { _ = file.Close() }, nil
 }

@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vnict/kiosk/cmd/kiosk/internal/cli"
 	"github.com/vnict/kiosk/internal/servertest"
 )
 
@@ -131,21 +131,24 @@ func TestSuperviseTheRealPlayer(t *testing.T) {
 	}
 }
 
-// TestSuperviseLogFileRefused: a log file whose folder cannot be made
-// stops `kiosk supervise` at once, with an error naming the path.
-func TestSuperviseLogFileRefused(t *testing.T) {
+// TestLogFileUnusableLogsToStderr: a log file that cannot be opened (here
+// its folder would be under a plain file; on a site, a folder planted at
+// its name) does not keep the kiosk from starting: the log goes to
+// standard error, and the problem, naming the path, is logged first.
+func TestLogFileUnusableLogsToStderr(t *testing.T) {
 	notDir := filepath.Join(t.TempDir(), "logs")
 	if err := os.WriteFile(notDir, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	path := filepath.Join(notDir, "kiosk", "kiosk.log")
 	var stderr servertest.Output
-	err := runSupervise(context.Background(), &cli.SuperviseFlags{LogFile: path, LogFormat: "text", LogLevel: "info"}, &stderr)
-	if err == nil || !strings.Contains(err.Error(), "--log-file: log file "+path+": create its folder") {
-		t.Errorf("runSupervise with the log file %s: %v, want a refusal naming it", path, err)
+	w, closeLog, problem := logWriter(path, &stderr)
+	defer closeLog()
+	if problem == nil || !strings.Contains(problem.Error(), "--log-file: log file "+path+": create its folder") {
+		t.Errorf("logWriter(%s): problem %v, want one naming the path", path, problem)
 	}
-	if stderr.String() != "" {
-		t.Errorf("stderr: %s", stderr.String())
+	if w != io.Writer(&stderr) {
+		t.Errorf("logWriter(%s) writes to %T, want standard error", path, w)
 	}
 }
 
