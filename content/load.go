@@ -262,6 +262,9 @@ func (m *Manifest) Validate() error {
 	validateTargets(m.Targets, "targets", bad)
 
 	listed := make(map[string]bool, len(m.Files))
+	// One content has one size: two sizes for one SHA-256 would have a
+	// site fetch, refuse and fetch the object again without end.
+	sizeOf := make(map[string]int, len(m.Files))
 	for i, f := range m.Files {
 		field := fmt.Sprintf("files[%d]", i)
 		if err := checkPath(f.Path); err != nil {
@@ -277,6 +280,11 @@ func (m *Manifest) Validate() error {
 		}
 		if f.Size < 0 {
 			bad(field+".size", "is %d; want 0 or more", f.Size)
+		}
+		if j, ok := sizeOf[f.SHA256]; ok && m.Files[j].Size != f.Size {
+			bad(field+".size", "is %d, but files[%d] has the same SHA-256 with size %d", f.Size, j, m.Files[j].Size)
+		} else if !ok {
+			sizeOf[f.SHA256] = i
 		}
 	}
 	m.checkCollisions(bad)

@@ -133,6 +133,10 @@ func TestParseManifestErrors(t *testing.T) {
 		{name: "file listed twice", edit: func(m map[string]any) {
 			m["files"] = append(m["files"].([]any), m["files"].([]any)[0])
 		}, field: "files[1].path", substr: "twice"},
+		{name: "one SHA-256 with two sizes", edit: func(m map[string]any) {
+			f0 := m["files"].([]any)[0].(map[string]any)
+			m["files"] = append(m["files"].([]any), map[string]any{"path": "images/other.png", "sha256": f0["sha256"], "size": 7})
+		}, field: "files[1].size", substr: "same SHA-256"},
 		{name: "manifest lists itself", edit: func(m map[string]any) {
 			m["files"] = append(m["files"].([]any), map[string]any{"path": "manifest.json", "sha256": strings.Repeat("b", 64), "size": 1})
 		}, field: "files[1].path"},
