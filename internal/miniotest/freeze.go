@@ -23,14 +23,4 @@ func (s *Server) Thaw(t testing.TB) {
 	s.signal(t, syscall.SIGCONT)
 }
 
-func (s *Server) signal(t testing.TB, sig syscall.Signal) {
-	s.mu.Lock()
-	p := s.proc
-	s.mu.Unlock()
-	if p == nil {
-		return
-	}
-	if err := p.cmd.Process.Signal(sig); err != nil {
-		t.Logf("miniotest: signal %v: %v", sig, err)
-	}
-}
+func (s *Server) signal(t testing.TB, sig syscall.Signal) { s.proc.Signal(t, sig) }

@@ -11,20 +11,16 @@
 package miniotest
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/minio/minio-go/v7"
-	"github.com/minio/minio-go/v7/pkg/credentials"
 
 	"github.com/vnict/kiosk/internal/servertest"
 )
@@ -55,17 +51,8 @@ type Server struct {
 	dataDir     string
 	certsDir    string
 	consoleAddr string
-	out         *servertest.Output
 
-	mu   sync.Mutex
-	proc *process // nil while stopped
-}
-
-// process is one run of the server binary.
-type process struct {
-	cmd  *exec.Cmd
-	done chan struct{} // closed when cmd.Wait returns
-	err  error         // cmd.Wait's result, set before done closes
+	proc servertest.Process
 }
 
 // Start starts a MinIO server on a free loopback port with an empty data
@@ -99,7 +86,7 @@ func startServer(t testing.TB, withTLS bool) *Server {
 		dataDir:     dataDir,
 		certsDir:    certsDir,
 		consoleAddr: "127.0.0.1:" + strconv.Itoa(servertest.FreePort(t)),
-		out:         &servertest.Output{},
+		proc:        servertest.Process{Harness: "miniotest", Out: &servertest.Output{}},
 	}
 	if withTLS {
 		s.CAFile = filepath.Join(certsDir, "public.crt")
@@ -108,7 +95,7 @@ func startServer(t testing.TB, withTLS bool) *Server {
 	t.Cleanup(func() {
 		s.Stop()
 		if t.Failed() {
-			t.Logf("minio output (%s):\n%s", s.Endpoint, s.out.String())
+			t.Logf("minio output (%s):\n%s", s.Endpoint, s.proc.Out.String())
 		}
 	})
 	s.start(t)
@@ -126,48 +113,18 @@ func (s *Server) Restart(t testing.TB) {
 
 // Stop stops the server: SIGTERM, then SIGKILL if it has not exited after
 // 10 seconds. Stopping a stopped server does nothing.
-func (s *Server) Stop() {
-	s.mu.Lock()
-	p := s.proc
-	s.proc = nil
-	s.mu.Unlock()
-	if p == nil {
-		return
-	}
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	timer := time.NewTimer(stopTimeout)
-	defer timer.Stop()
-	select {
-	case <-p.done:
-	case <-timer.C:
-		_ = p.cmd.Process.Kill()
-		<-p.done
-	}
-	fmt.Fprintf(s.out, "--- miniotest: server stopped (%v)\n", p.err)
-}
+func (s *Server) Stop() { s.proc.Stop(stopTimeout) }
 
 // Client returns a minio-go client with the root credentials.
 func (s *Server) Client(t testing.TB) *minio.Client {
 	t.Helper()
-	c, err := minio.New(s.Endpoint, &minio.Options{
-		Creds:     credentials.NewStaticV4(s.AccessKey, s.SecretKey, ""),
-		Secure:    s.CAFile != "",
-		Transport: servertest.Transport(t, s.CAFile),
-	})
-	if err != nil {
-		t.Fatalf("miniotest: client for %s: %v", s.Endpoint, err)
-	}
-	return c
+	return servertest.Client(t, "miniotest", s.Endpoint, s.AccessKey, s.SecretKey, s.CAFile)
 }
 
 // MakeBucket creates the named bucket.
 func (s *Server) MakeBucket(t testing.TB, name string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := s.Client(t).MakeBucket(ctx, name, minio.MakeBucketOptions{}); err != nil {
-		t.Fatalf("miniotest: make bucket %s: %v", name, err)
-	}
+	servertest.MakeBucket(t, "miniotest", s.Client(t), name)
 }
 
 // start runs the binary and waits until the S3 API is ready.
@@ -187,24 +144,11 @@ func (s *Server) start(t testing.TB) {
 		"MINIO_BROWSER=off",
 		"MINIO_UPDATE=off",
 	)
-	cmd.Stdout = s.out
-	cmd.Stderr = s.out
-	fmt.Fprintf(s.out, "--- miniotest: %s\n", strings.Join(cmd.Args, " "))
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("miniotest: start %s: %v", s.bin, err)
-	}
-	p := &process{cmd: cmd, done: make(chan struct{})}
-	go func() {
-		p.err = cmd.Wait()
-		close(p.done)
-	}()
-	s.mu.Lock()
-	s.proc = p
-	s.mu.Unlock()
+	done := s.proc.Start(t, cmd)
 
-	if err := servertest.WaitReady(s.scheme()+"://"+s.Endpoint+"/minio/health/live", servertest.Transport(t, s.CAFile), p.done, startTimeout, minioReady); err != nil {
+	if err := servertest.WaitReady(s.scheme()+"://"+s.Endpoint+"/minio/health/live", servertest.Transport(t, s.CAFile), done, startTimeout, minioReady); err != nil {
 		s.Stop()
-		t.Fatalf("miniotest: server on %s: %v\nminio output:\n%s", s.Endpoint, err, s.out.String())
+		t.Fatalf("miniotest: server on %s: %v\nminio output:\n%s", s.Endpoint, err, s.proc.Out.String())
 	}
 }
 

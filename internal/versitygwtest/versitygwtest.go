@@ -16,19 +16,14 @@
 package versitygwtest
 
 import (
-	"context"
-	"fmt"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/minio/minio-go/v7"
-	"github.com/minio/minio-go/v7/pkg/credentials"
 
 	"github.com/vnict/kiosk/internal/servertest"
 )
@@ -66,17 +61,8 @@ type Server struct {
 	rootDir    string // the posix backend's folder: a folder per bucket
 	sidecarDir string
 	keyFile    string // with CAFile, for StartTLS
-	out        *servertest.Output
 
-	mu   sync.Mutex
-	proc *process // nil while stopped
-}
-
-// process is one run of the server binary.
-type process struct {
-	cmd  *exec.Cmd
-	done chan struct{} // closed when cmd.Wait returns
-	err  error         // cmd.Wait's result, set before done closes
+	proc servertest.Process
 }
 
 // Start starts versitygw with its posix backend on a free loopback port
@@ -114,7 +100,7 @@ func startServer(t testing.TB, opts options) *Server {
 		SecretKey: servertest.RandomHex(t, 16),
 		bin:       bin,
 		rootDir:   rootDir,
-		out:       &servertest.Output{},
+		proc:      servertest.Process{Harness: "versitygwtest", Out: &servertest.Output{}},
 	}
 	if opts.sidecar || !xattrSupported(rootDir) {
 		s.Sidecar = true
@@ -128,7 +114,7 @@ func startServer(t testing.TB, opts options) *Server {
 	t.Cleanup(func() {
 		s.Stop()
 		if t.Failed() {
-			t.Logf("versitygw output (%s):\n%s", s.Endpoint, s.out.String())
+			t.Logf("versitygw output (%s):\n%s", s.Endpoint, s.proc.Out.String())
 		}
 	})
 	s.start(t)
@@ -146,48 +132,18 @@ func (s *Server) Restart(t testing.TB) {
 
 // Stop stops the server: SIGTERM, then SIGKILL if it has not exited after
 // 10 seconds. Stopping a stopped server does nothing.
-func (s *Server) Stop() {
-	s.mu.Lock()
-	p := s.proc
-	s.proc = nil
-	s.mu.Unlock()
-	if p == nil {
-		return
-	}
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	timer := time.NewTimer(stopTimeout)
-	defer timer.Stop()
-	select {
-	case <-p.done:
-	case <-timer.C:
-		_ = p.cmd.Process.Kill()
-		<-p.done
-	}
-	fmt.Fprintf(s.out, "--- versitygwtest: server stopped (%v)\n", p.err)
-}
+func (s *Server) Stop() { s.proc.Stop(stopTimeout) }
 
 // Client returns a minio-go client with the root credentials.
 func (s *Server) Client(t testing.TB) *minio.Client {
 	t.Helper()
-	c, err := minio.New(s.Endpoint, &minio.Options{
-		Creds:     credentials.NewStaticV4(s.AccessKey, s.SecretKey, ""),
-		Secure:    s.CAFile != "",
-		Transport: servertest.Transport(t, s.CAFile),
-	})
-	if err != nil {
-		t.Fatalf("versitygwtest: client for %s: %v", s.Endpoint, err)
-	}
-	return c
+	return servertest.Client(t, "versitygwtest", s.Endpoint, s.AccessKey, s.SecretKey, s.CAFile)
 }
 
 // MakeBucket creates the named bucket.
 func (s *Server) MakeBucket(t testing.TB, name string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := s.Client(t).MakeBucket(ctx, name, minio.MakeBucketOptions{}); err != nil {
-		t.Fatalf("versitygwtest: make bucket %s: %v", name, err)
-	}
+	servertest.MakeBucket(t, "versitygwtest", s.Client(t), name)
 }
 
 // start runs the binary and waits until the S3 API is ready.
@@ -210,24 +166,11 @@ func (s *Server) start(t testing.TB) {
 	args = append(args, s.rootDir)
 	cmd := exec.Command(s.bin, args...)
 	cmd.Env = environWithoutGateway()
-	cmd.Stdout = s.out
-	cmd.Stderr = s.out
-	fmt.Fprintf(s.out, "--- versitygwtest: %s\n", strings.Join(cmd.Args, " "))
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("versitygwtest: start %s: %v", s.bin, err)
-	}
-	p := &process{cmd: cmd, done: make(chan struct{})}
-	go func() {
-		p.err = cmd.Wait()
-		close(p.done)
-	}()
-	s.mu.Lock()
-	s.proc = p
-	s.mu.Unlock()
+	done := s.proc.Start(t, cmd)
 
-	if err := servertest.WaitReady(s.scheme()+"://"+s.Endpoint+healthPath, servertest.Transport(t, s.CAFile), p.done, startTimeout, nil); err != nil {
+	if err := servertest.WaitReady(s.scheme()+"://"+s.Endpoint+healthPath, servertest.Transport(t, s.CAFile), done, startTimeout, nil); err != nil {
 		s.Stop()
-		t.Fatalf("versitygwtest: server on %s: %v\nversitygw output:\n%s", s.Endpoint, err, s.out.String())
+		t.Fatalf("versitygwtest: server on %s: %v\nversitygw output:\n%s", s.Endpoint, err, s.proc.Out.String())
 	}
 }
 
