@@ -220,13 +220,17 @@ func (v *alertView) nextTurn(now time.Time) time.Time {
 }
 
 // refresh draws the language on screen at now into the canvas, if it is
-// not there yet, and reports whether it drew. standby is the standby
-// slide, whose clock stands in for text that could not be laid out.
-func (v *alertView) refresh(now time.Time, standby *slide, refreshStandby func(time.Time) bool) bool {
+// not there yet, and reports whether it drew. standbyAt gives the standby
+// slide at now and whether it was just drawn again; its clock stands in
+// for text that could not be laid out, and it is asked for only then.
+func (v *alertView) refresh(now time.Time, standbyAt func(time.Time) (*slide, bool)) bool {
 	i := v.current(now)
+	var standby *slide
 	if len(v.panels) == 0 {
 		// The colour and the clock: redrawn when the minute changes.
-		if !refreshStandby(now) && v.canvas != nil && v.shown == standby.minute {
+		var redrawn bool
+		standby, redrawn = standbyAt(now)
+		if !redrawn && v.canvas != nil && v.shown == standby.minute {
 			return false
 		}
 		i = standby.minute

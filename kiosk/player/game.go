@@ -428,7 +428,7 @@ func (p *Player) Update() error {
 			}
 		}
 		p.advance(now)
-		if p.banner != nil && p.banner.refresh(now, p.standbySlide(now), p.refreshStandby) {
+		if p.banner != nil && p.banner.refresh(now, p.standbyAt) {
 			p.dirty = true
 		}
 	}
@@ -511,7 +511,6 @@ func (p *Player) advance(now time.Time) {
 	case ended || p.cur.standby && p.shown == 0 && !p.next.standby:
 		// The first content cuts in over the start-up standby slide, and
 		// a slide whose window has ended is cut at that second.
-		// The first content cuts in over the start-up standby slide.
 		p.cur.release()
 		p.cur, p.next = p.next, nil
 		p.cur.start = now

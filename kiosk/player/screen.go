@@ -96,14 +96,14 @@ func (p *Player) swapView(v *alertView, a *alert.Alert, full bool, now time.Time
 func (p *Player) refreshCover(now time.Time) {
 	switch {
 	case p.state.Alert != nil:
-		if p.full.refresh(now, p.standbySlide(now), p.refreshStandby) {
+		if p.full.refresh(now, p.standbyAt) {
 			p.dirty = true
 		}
 	case p.state.Off:
 		if p.cfg.OffHours == siteconfig.OffClock && p.refreshOff(now) {
 			p.dirty = true
 		}
-		if p.banner != nil && p.banner.refresh(now, p.standbySlide(now), p.refreshStandby) {
+		if p.banner != nil && p.banner.refresh(now, p.standbyAt) {
 			p.dirty = true
 		}
 	}

@@ -12,11 +12,18 @@ var vietnameseWeekdays = [...]string{"Chủ Nhật", "Thứ Hai", "Thứ Ba", "T
 // standbySlide returns the built-in slide shown when nothing else can be:
 // the site's name, the time and the date. It never needs the bundle.
 func (p *Player) standbySlide(now time.Time) *slide {
+	s, _ := p.standbyAt(now)
+	return s
+}
+
+// standbyAt is the standby slide at now, and whether it was just drawn
+// again (the minute changed).
+func (p *Player) standbyAt(now time.Time) (*slide, bool) {
 	if p.standby == nil {
 		p.standby = &slide{standby: true, minute: -1}
 	}
-	p.refreshStandby(now)
-	return p.standby
+	redrawn := p.refreshStandby(now)
+	return p.standby, redrawn
 }
 
 // refreshStandby redraws the standby slide when the minute changes, and
