@@ -28,18 +28,22 @@ type Block struct {
 // Height is the height of the block's lines.
 func (b Block) Height() float64 { return float64(len(b.Lines)) * b.LineHeight }
 
+// At lays text out in a region width wide at one size; Fits reports
+// whether the lines fit width×height.
+func At(text string, width, height, size float64, sizer Sizer) Block {
+	m, lh := sizer(size)
+	b := Block{Size: size, LineHeight: lh, Lines: Wrap(text, width, m)}
+	for _, l := range b.Lines {
+		b.Width = math.Max(b.Width, m(l))
+	}
+	b.Fits = b.Height() <= height && b.Width <= width+0.5
+	return b
+}
+
 // Fit lays text out in a width×height region at the largest whole size
 // between minSize and maxSize at which it fits.
 func Fit(text string, width, height, minSize, maxSize float64, sizer Sizer) Block {
-	layout := func(size float64) Block {
-		m, lh := sizer(size)
-		b := Block{Size: size, LineHeight: lh, Lines: Wrap(text, width, m)}
-		for _, l := range b.Lines {
-			b.Width = math.Max(b.Width, m(l))
-		}
-		b.Fits = b.Height() <= height && b.Width <= width+0.5
-		return b
-	}
+	layout := func(size float64) Block { return At(text, width, height, size, sizer) }
 	lo, hi := math.Floor(minSize), math.Floor(maxSize)
 	if best := layout(hi); best.Fits {
 		return best
@@ -87,4 +91,186 @@ func truncate(b Block, height float64, sizer Sizer) Block {
 	}
 	b.Lines[n-1] = strings.TrimRightFunc(string(last[:keep]), unicode.IsSpace) + "…"
 	return b
+}
+
+// Text is one part of a panel, a title or a body, and how to measure it.
+type Text struct {
+	Text  string
+	Sizer Sizer
+}
+
+// Panel is an item's text in one language: a title over a body. Either may
+// be empty.
+type Panel struct{ Title, Body Text }
+
+// Scale bounds the sizes FitPanels chooses, in whole pixels.
+type Scale struct {
+	MinBody, MaxBody float64
+	// TitleRatio is the title's size over the body's, kept while every
+	// title takes at most TitleLines lines at it; a longer title comes
+	// down towards MinTitleRatio to take fewer lines.
+	TitleRatio, MinTitleRatio float64
+	TitleLines                int
+	MinTitle, MaxTitle        float64
+	// Gap is the space between a title and its body.
+	Gap float64
+}
+
+// Set is a panel laid out: its title and body blocks (a part the panel
+// does not have has no lines).
+type Set struct{ Title, Body Block }
+
+// Height is the height the set takes with gap between title and body.
+func (s Set) Height(gap float64) float64 {
+	h := s.Title.Height() + s.Body.Height()
+	if len(s.Title.Lines) > 0 && len(s.Body.Lines) > 0 {
+		h += gap
+	}
+	return h
+}
+
+// FitPanels lays out the panels of one slide (an item in one or more
+// languages, each given a width×height region) at one body size and one
+// title size shared by all of them, so that the same role has the same
+// size in every language. The body size is the largest whole size between
+// MinBody and MaxBody at which every panel's title and body fit together;
+// the title size goes with it (see Scale). When the panels do not fit even
+// at MinBody, titles take their smallest size and bodies are cut to the
+// height left under them (Fits false).
+func FitPanels(panels []Panel, width, height float64, sc Scale) []Set {
+	f := panelFit{panels: panels, width: width, height: height, sc: sc,
+		titles: make([]map[float64]Block, len(panels)), bodies: make([]map[float64]Block, len(panels))}
+	for i := range panels {
+		f.titles[i], f.bodies[i] = map[float64]Block{}, map[float64]Block{}
+	}
+	lo, hi := math.Floor(sc.MinBody), math.Floor(max(sc.MaxBody, sc.MinBody))
+	if sets, ok := f.at(hi); ok {
+		return sets
+	}
+	best, ok := f.at(lo)
+	if !ok {
+		return f.overflow(lo)
+	}
+	// Invariant: lo fits, hi does not.
+	for hi-lo > 1 {
+		mid := math.Floor((lo + hi) / 2)
+		if sets, ok := f.at(mid); ok {
+			lo, best = mid, sets
+		} else {
+			hi = mid
+		}
+	}
+	return best
+}
+
+// panelFit is the state of one FitPanels: the blocks laid out so far, by
+// panel and size, as the search tries sizes more than once.
+type panelFit struct {
+	panels         []Panel
+	width, height  float64
+	sc             Scale
+	titles, bodies []map[float64]Block
+}
+
+func (f *panelFit) block(cache map[float64]Block, t Text, size float64) Block {
+	if t.Text == "" {
+		return Block{Size: size, Fits: true}
+	}
+	if b, ok := cache[size]; ok {
+		return b
+	}
+	b := At(t.Text, f.width, f.height, size, t.Sizer)
+	cache[size] = b
+	return b
+}
+
+// titleBounds are the least and greatest title sizes that go with a body
+// size.
+func (f *panelFit) titleBounds(body float64) (lo, hi float64) {
+	hi = math.Floor(min(f.sc.MaxTitle, f.sc.TitleRatio*body))
+	lo = math.Floor(min(hi, max(f.sc.MinTitle, f.sc.MinTitleRatio*body)))
+	return lo, max(lo, hi)
+}
+
+// titleSize is the largest title size that goes with a body size at which
+// every title keeps to TitleLines lines, or the least when none does.
+func (f *panelFit) titleSize(body float64) float64 {
+	lo, hi := f.titleBounds(body)
+	short := func(size float64) bool {
+		for i, p := range f.panels {
+			b := f.block(f.titles[i], p.Title, size)
+			if len(b.Lines) > max(f.sc.TitleLines, 1) || b.Width > f.width+0.5 {
+				return false
+			}
+		}
+		return true
+	}
+	if short(hi) {
+		return hi
+	}
+	if !short(lo) {
+		return lo
+	}
+	for hi-lo > 1 {
+		mid := math.Floor((lo + hi) / 2)
+		if short(mid) {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return lo
+}
+
+// at lays every panel out with body size body and reports whether all fit.
+func (f *panelFit) at(body float64) ([]Set, bool) {
+	title := f.titleSize(body)
+	sets := make([]Set, len(f.panels))
+	for i, p := range f.panels {
+		s := Set{Title: f.block(f.titles[i], p.Title, title), Body: f.block(f.bodies[i], p.Body, body)}
+		if s.Height(f.sc.Gap) > f.height || s.Title.Width > f.width+0.5 || s.Body.Width > f.width+0.5 {
+			return nil, false
+		}
+		s.Title.Fits, s.Body.Fits = true, true
+		sets[i] = s
+	}
+	return sets, true
+}
+
+// overflow lays the panels out when they do not fit at the smallest body
+// size: titles at their smallest, cut to the region if need be, and bodies
+// cut to the height left under them.
+func (f *panelFit) overflow(body float64) []Set {
+	title, _ := f.titleBounds(body)
+	sets := make([]Set, len(f.panels))
+	for i, p := range f.panels {
+		var s Set
+		if p.Title.Text != "" {
+			s.Title = f.block(f.titles[i], p.Title, title)
+			s.Title.Fits = s.Title.Height() <= f.height
+			s.Title = truncate(s.Title, f.height, p.Title.Sizer)
+		}
+		if p.Body.Text != "" {
+			left := f.height - s.Title.Height()
+			if len(s.Title.Lines) > 0 {
+				left -= f.sc.Gap
+			}
+			s.Body = f.block(f.bodies[i], p.Body, body)
+			s.Body.Fits = s.Body.Height() <= left
+			if left < s.Body.LineHeight {
+				// No room for a line of body under the title: the
+				// title gives up lines to the body's first.
+				_, lh := p.Body.Sizer(body)
+				keep := f.height - lh
+				if len(s.Title.Lines) > 0 {
+					keep -= f.sc.Gap
+				}
+				s.Title = truncate(s.Title, max(keep, s.Title.LineHeight), p.Title.Sizer)
+				left = f.height - s.Title.Height() - f.sc.Gap
+			}
+			s.Body = truncate(s.Body, left, p.Body.Sizer)
+		}
+		sets[i] = s
+	}
+	return sets
 }

@@ -77,3 +77,103 @@ func TestTruncateKeepsClusters(t *testing.T) {
 		t.Errorf("cut line %q is not a prefix of the text's clusters", got)
 	}
 }
+
+func TestFitPanels(t *testing.T) {
+	sc := Scale{MinBody: 12, MaxBody: 40, TitleRatio: 1.5, MinTitleRatio: 1.2, TitleLines: 2, MinTitle: 14, MaxTitle: 60, Gap: 10}
+	short := Panel{Title: Text{"Chào mừng", sizer}, Body: Text{"Cửa khẩu Quốc tế Tịnh Biên", sizer}}
+	long := Panel{Title: Text{"Chuẩn bị giấy tờ", sizer}, Body: Text{strings.Repeat("Vui lòng chuẩn bị sẵn hộ chiếu. ", 8), sizer}}
+	longTitle := Panel{Title: Text{strings.Repeat("Thông tin cơ sở tới vùng biên giới ", 3), sizer}, Body: Text{"Một dòng.", sizer}}
+	tests := []struct {
+		name          string
+		panels        []Panel
+		w, h          float64
+		wantBody      float64 // 0: check only that one size larger does not fit
+		wantTitle     float64
+		wantTruncated bool
+	}{
+		{name: "short text grows to the largest size", panels: []Panel{short}, w: 800, h: 600, wantBody: 40, wantTitle: 60},
+		{name: "long text shrinks", panels: []Panel{long}, w: 500, h: 300},
+		{name: "two languages share the smaller fit", panels: []Panel{short, long}, w: 500, h: 300},
+		{name: "a long title comes down to keep to two lines", panels: []Panel{longTitle}, w: 700, h: 700, wantBody: 40},
+		{name: "too long is cut", panels: []Panel{long, {Body: Text{strings.Repeat(long.Body.Text, 6), sizer}}}, w: 300, h: 200, wantTruncated: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			sets := FitPanels(tc.panels, tc.w, tc.h, sc)
+			if len(sets) != len(tc.panels) {
+				t.Fatalf("%d sets for %d panels", len(sets), len(tc.panels))
+			}
+			body, title := sets[0].Body.Size, sets[0].Title.Size
+			for i, s := range sets {
+				if s.Body.Size != body || (len(s.Title.Lines) > 0 && s.Title.Size != title) {
+					t.Errorf("panel %d: title %v body %v, want %v and %v as panel 0", i, s.Title.Size, s.Body.Size, title, body)
+				}
+				if h := s.Height(sc.Gap); h > tc.h {
+					t.Errorf("panel %d: %v high, region %v", i, h, tc.h)
+				}
+				if s.Title.Width > tc.w || s.Body.Width > tc.w {
+					t.Errorf("panel %d: wider than %v", i, tc.w)
+				}
+				if len(s.Title.Lines) > 0 && (s.Title.Size < body*sc.MinTitleRatio-1 || s.Title.Size > body*sc.TitleRatio) {
+					t.Errorf("panel %d: title %v for body %v, want %v to %v times", i, s.Title.Size, body, sc.MinTitleRatio, sc.TitleRatio)
+				}
+			}
+			if tc.wantTruncated {
+				cut := false
+				for _, s := range sets {
+					if n := len(s.Body.Lines); n > 0 && strings.HasSuffix(s.Body.Lines[n-1], "…") && !s.Body.Fits {
+						cut = true
+					}
+				}
+				if !cut || body != sc.MinBody {
+					t.Errorf("body %v, cut %v; want the smallest size and a cut", body, cut)
+				}
+				return
+			}
+			if tc.wantBody != 0 && body != tc.wantBody {
+				t.Errorf("body %v, want %v", body, tc.wantBody)
+			}
+			if tc.wantTitle != 0 && title != tc.wantTitle {
+				t.Errorf("title %v, want %v", title, tc.wantTitle)
+			}
+			if body < sc.MaxBody {
+				// The fit is the largest: one size more overflows a panel.
+				sc2 := sc
+				sc2.MinBody, sc2.MaxBody = body+1, body+1
+				over := false
+				for _, s := range FitPanels(tc.panels, tc.w, tc.h, sc2) {
+					over = over || !s.Body.Fits
+				}
+				if !over {
+					t.Errorf("body %v chosen but %v fits too", body, body+1)
+				}
+			}
+			for i, s := range sets {
+				if n := len(s.Title.Lines); n > sc.TitleLines && s.Title.Size > body*sc.MinTitleRatio {
+					t.Errorf("panel %d: title of %d lines at %v, above the least ratio", i, n, s.Title.Size)
+				}
+			}
+		})
+	}
+}
+
+func TestFitPanelsGrowsWithRoom(t *testing.T) {
+	sc := Scale{MinBody: 12, MaxBody: 200, TitleRatio: 1.5, MinTitleRatio: 1.2, TitleLines: 2, MinTitle: 14, MaxTitle: 300, Gap: 10}
+	p := []Panel{{Title: Text{"Chuẩn bị giấy tờ", sizer}, Body: Text{strings.Repeat("Vui lòng chuẩn bị sẵn hộ chiếu. ", 4), sizer}}}
+	prev := 0.0
+	for _, h := range []float64{200, 400, 800, 1600} {
+		got := FitPanels(p, 700, h, sc)[0].Body.Size
+		if got <= prev {
+			t.Errorf("height %v: body %v, not larger than %v in less room", h, got, prev)
+		}
+		prev = got
+	}
+}
+
+func BenchmarkFitPanels(b *testing.B) {
+	sc := Scale{MinBody: 15, MaxBody: 54, TitleRatio: 1.5, MinTitleRatio: 1.2, TitleLines: 2, MinTitle: 21, MaxTitle: 81, Gap: 30}
+	vi := Panel{Title: Text{"Chào mừng quý khách đến Việt Nam", sizer}, Body: Text{strings.Repeat("Người dân vùng biên giới được hỗ trợ dịch vụ công trực tuyến. ", 3), sizer}}
+	for b.Loop() {
+		FitPanels([]Panel{vi, vi}, 700, 600, sc)
+	}
+}
