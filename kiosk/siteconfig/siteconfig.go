@@ -93,6 +93,9 @@ type Display struct {
 	Background Color `yaml:"background"`
 	Foreground Color `yaml:"foreground"`
 	Accent     Color `yaml:"accent"`
+	// Reading says where viewers read from, for the size of text; see
+	// Reading and ReadingDistance.
+	Reading *Reading `yaml:"reading"`
 }
 
 // Font is one link of the font fallback chain: a system font family, found
@@ -545,6 +548,7 @@ func (c *Config) Validate() error {
 		bad("off_hours", "%q: want clock (a dim clock) or black", c.OffHours)
 	}
 	c.validateBrightness(bad)
+	c.validateReading(bad)
 	if _, err := time.LoadLocation(c.TimeZone); err != nil {
 		bad("time_zone", "%q: want an IANA zone such as Asia/Ho_Chi_Minh", c.TimeZone)
 	}
