@@ -111,6 +111,10 @@ type Scale struct {
 	// down towards MinTitleRatio to take fewer lines.
 	TitleRatio, MinTitleRatio float64
 	TitleLines                int
+	// ShortTitlesDownTo is the smallest body size worth taking so that
+	// titles keep to TitleLines lines at MinTitleRatio; where that needs
+	// a smaller body still, titles take more lines instead.
+	ShortTitlesDownTo float64
 	MinTitle, MaxTitle        float64
 	// Gap is the space between a title and its body.
 	Gap float64
@@ -144,23 +148,62 @@ func FitPanels(panels []Panel, width, height float64, sc Scale) []Set {
 		f.titles[i], f.bodies[i] = map[float64]Block{}, map[float64]Block{}
 	}
 	lo, hi := math.Floor(sc.MinBody), math.Floor(max(sc.MaxBody, sc.MinBody))
-	if sets, ok := f.at(hi); ok {
-		return sets
+	// First with titles of at most TitleLines lines, then without.
+	if sets, ok := f.search(max(lo, min(hi, math.Floor(sc.ShortTitlesDownTo))), hi, true); ok {
+		return f.balance(sets)
 	}
-	best, ok := f.at(lo)
+	if sets, ok := f.search(lo, hi, false); ok {
+		return f.balance(sets)
+	}
+	return f.overflow(lo)
+}
+
+// search finds the largest body size between lo and hi at which the panels
+// fit, and with short, their titles keep to TitleLines lines.
+func (f *panelFit) search(lo, hi float64, short bool) ([]Set, bool) {
+	if sets, ok := f.at(hi, short); ok {
+		return sets, true
+	}
+	best, ok := f.at(lo, short)
 	if !ok {
-		return f.overflow(lo)
+		return nil, false
 	}
 	// Invariant: lo fits, hi does not.
 	for hi-lo > 1 {
 		mid := math.Floor((lo + hi) / 2)
-		if sets, ok := f.at(mid); ok {
+		if sets, ok := f.at(mid, short); ok {
 			lo, best = mid, sets
 		} else {
 			hi = mid
 		}
 	}
-	return best
+	return best, true
+}
+
+// balance evens out the lines of titles of more than one line: each is
+// wrapped again at the narrowest width that keeps its number of lines, so
+// that a last line does not hold one word.
+func (f *panelFit) balance(sets []Set) []Set {
+	for i, s := range sets {
+		n := len(s.Title.Lines)
+		if n < 2 {
+			continue
+		}
+		t := f.panels[i].Title
+		lo, hi := s.Title.Width/float64(n), s.Title.Width
+		best := s.Title
+		for hi-lo > 1 {
+			mid := (lo + hi) / 2
+			if b := At(t.Text, mid, f.height, s.Title.Size, t.Sizer); len(b.Lines) == n && b.Width <= mid+0.5 {
+				hi, best = mid, b
+			} else {
+				lo = mid
+			}
+		}
+		best.Fits = s.Title.Fits
+		sets[i].Title = best
+	}
+	return sets
 }
 
 // panelFit is the state of one FitPanels: the blocks laid out so far, by
@@ -222,13 +265,17 @@ func (f *panelFit) titleSize(body float64) float64 {
 	return lo
 }
 
-// at lays every panel out with body size body and reports whether all fit.
-func (f *panelFit) at(body float64) ([]Set, bool) {
+// at lays every panel out with body size body and reports whether all fit
+// (and with short, whether every title keeps to TitleLines lines).
+func (f *panelFit) at(body float64, short bool) ([]Set, bool) {
 	title := f.titleSize(body)
 	sets := make([]Set, len(f.panels))
 	for i, p := range f.panels {
 		s := Set{Title: f.block(f.titles[i], p.Title, title), Body: f.block(f.bodies[i], p.Body, body)}
 		if s.Height(f.sc.Gap) > f.height || s.Title.Width > f.width+0.5 || s.Body.Width > f.width+0.5 {
+			return nil, false
+		}
+		if short && len(s.Title.Lines) > max(f.sc.TitleLines, 1) {
 			return nil, false
 		}
 		s.Title.Fits, s.Body.Fits = true, true

@@ -79,7 +79,7 @@ func TestTruncateKeepsClusters(t *testing.T) {
 }
 
 func TestFitPanels(t *testing.T) {
-	sc := Scale{MinBody: 12, MaxBody: 40, TitleRatio: 1.5, MinTitleRatio: 1.2, TitleLines: 2, MinTitle: 14, MaxTitle: 60, Gap: 10}
+	sc := Scale{MinBody: 12, MaxBody: 40, TitleRatio: 1.5, MinTitleRatio: 1.2, TitleLines: 2, ShortTitlesDownTo: 30, MinTitle: 14, MaxTitle: 60, Gap: 10}
 	short := Panel{Title: Text{"Chào mừng", sizer}, Body: Text{"Cửa khẩu Quốc tế Tịnh Biên", sizer}}
 	long := Panel{Title: Text{"Chuẩn bị giấy tờ", sizer}, Body: Text{strings.Repeat("Vui lòng chuẩn bị sẵn hộ chiếu. ", 8), sizer}}
 	longTitle := Panel{Title: Text{strings.Repeat("Thông tin cơ sở tới vùng biên giới ", 3), sizer}, Body: Text{"Một dòng.", sizer}}
@@ -94,7 +94,8 @@ func TestFitPanels(t *testing.T) {
 		{name: "short text grows to the largest size", panels: []Panel{short}, w: 800, h: 600, wantBody: 40, wantTitle: 60},
 		{name: "long text shrinks", panels: []Panel{long}, w: 500, h: 300},
 		{name: "two languages share the smaller fit", panels: []Panel{short, long}, w: 500, h: 300},
-		{name: "a long title comes down to keep to two lines", panels: []Panel{longTitle}, w: 700, h: 700, wantBody: 40},
+		{name: "a long title takes three lines rather than shrink the body below 30", panels: []Panel{longTitle}, w: 700, h: 700, wantBody: 40},
+		{name: "a title keeps to two lines at a smaller body", panels: []Panel{longTitle}, w: 1000, h: 700},
 		{name: "too long is cut", panels: []Panel{long, {Body: Text{strings.Repeat(long.Body.Text, 6), sizer}}}, w: 300, h: 200, wantTruncated: true},
 	}
 	for _, tc := range tests {
@@ -142,15 +143,26 @@ func TestFitPanels(t *testing.T) {
 				sc2.MinBody, sc2.MaxBody = body+1, body+1
 				over := false
 				for _, s := range FitPanels(tc.panels, tc.w, tc.h, sc2) {
-					over = over || !s.Body.Fits
+					over = over || !s.Body.Fits || body+1 >= sc.ShortTitlesDownTo && len(s.Title.Lines) > sc.TitleLines
 				}
 				if !over {
 					t.Errorf("body %v chosen but %v fits too", body, body+1)
 				}
 			}
 			for i, s := range sets {
-				if n := len(s.Title.Lines); n > sc.TitleLines && s.Title.Size > body*sc.MinTitleRatio {
+				n := len(s.Title.Lines)
+				if n > sc.TitleLines && s.Title.Size > body*sc.MinTitleRatio {
 					t.Errorf("panel %d: title of %d lines at %v, above the least ratio", i, n, s.Title.Size)
+				}
+				if n > sc.TitleLines && body < sc.MaxBody && body >= sc.ShortTitlesDownTo {
+					t.Errorf("panel %d: title of %d lines with a body of %v, which could have been smaller", i, n, body)
+				}
+				if n > 1 {
+					// Balanced: the last line is no shorter than half the first.
+					m, _ := tc.panels[i].Title.Sizer(s.Title.Size)
+					if first, last := m(s.Title.Lines[0]), m(s.Title.Lines[n-1]); last < first/2 {
+						t.Errorf("panel %d: title lines %q unbalanced (%v and %v wide)", i, s.Title.Lines, first, last)
+					}
 				}
 			}
 		})
