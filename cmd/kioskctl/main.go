@@ -1,10 +1,10 @@
 // Command kioskctl is the department's tool: it prepares bundles (index,
 // lint, schedule), keeps the signed repository (init-repo, approve,
-// withdraw, reaffirm, publish, refresh, rotate-root, status of approvals),
-// issues emergency alerts (alert), provisions sites (provision), and reads
-// what sites report (status, report). `kioskctl` with no arguments prints
-// every command with its flags. The work is done in packages; this file
-// and its neighbours only parse flags and print.
+// withdraw, release-player, reaffirm, publish, refresh, rotate-root, status
+// of approvals), issues emergency alerts (alert), provisions sites
+// (provision), and reads what sites report (status, report). `kioskctl`
+// with no arguments prints every command with its flags. The work is done
+// in packages; this file and its neighbours only parse flags and print.
 package main
 
 import (
@@ -37,6 +37,9 @@ const usage = `usage:
   kioskctl approve BUNDLE --key K [--sites IDS] [--groups GROUPS]
                                         stage the bundle and sign it as one approver
   kioskctl withdraw BUNDLE-ID --key K   sign, as one approver, the publication without that bundle
+  kioskctl release-player [FILE] --version V --key K [--os OS] [--arch ARCH] [--sites IDS] [--groups GROUPS]
+                                        sign, as one approver, a player build for those sites (FILE left
+                                        out: the published build, for more sites); sites install it
   kioskctl reaffirm --key K             sign, as one approver, the current publication again (renews its expiry)
   kioskctl rotate-root --root-key K... [--add-approver NAME=PUB] [--revoke-approver ID|PUB]
         [--add-root-key PUB] [--revoke-root-key ID|PUB] [--root-threshold N] [--threshold N]
@@ -93,6 +96,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runApprove(ctx, args[1:], stdout)
 	case "withdraw":
 		return runWithdraw(ctx, args[1:], stdout)
+	case "release-player":
+		return runReleasePlayer(ctx, args[1:], stdout)
 	case "reaffirm":
 		return runReaffirm(ctx, args[1:], stdout)
 	case "rotate-root":

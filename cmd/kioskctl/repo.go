@@ -430,8 +430,13 @@ func runVerify(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	bad := 0
 	for _, c := range checks {
-		fmt.Fprintf(stdout, "%s: bundle %s v%d, %d files, %d bytes, for sites %v groups %v\n",
-			c.Target, c.Bundle, c.Version, c.Files, c.Bytes, c.Targeting.Sites, c.Targeting.Groups)
+		if c.Player != "" {
+			fmt.Fprintf(stdout, "%s: player %s, %d bytes, for sites %v groups %v\n",
+				c.Target, c.Player, c.Bytes, c.Targeting.Sites, c.Targeting.Groups)
+		} else {
+			fmt.Fprintf(stdout, "%s: bundle %s v%d, %d files, %d bytes, for sites %v groups %v\n",
+				c.Target, c.Bundle, c.Version, c.Files, c.Bytes, c.Targeting.Sites, c.Targeting.Groups)
+		}
 		for _, p := range c.Problems {
 			fmt.Fprintf(stdout, "  problem: %s\n", p)
 			bad++

@@ -41,6 +41,12 @@ type Verifier interface {
 	Fetch(ctx context.Context, rel *trust.Release, path string) ([]byte, error)
 }
 
+// Updates installs the player builds a verified publication offers;
+// *update.Installer is one.
+type Updates interface {
+	Consider(ctx context.Context, rel *trust.Release) error
+}
+
 // Reporter sends events to the department; a store restricted to the
 // site's reports prefix is one. It may be nil.
 type Reporter interface {
@@ -68,6 +74,9 @@ type Agent struct {
 
 	// Alerts, if set, is the site's alert book, synced at each network sync.
 	Alerts *AlertBook
+	// Updates, if set, is offered each verified publication of a network
+	// sync, after the bundle, to install the player builds it holds.
+	Updates Updates
 
 	// OnSync, if set, is told the outcome of each network sync.
 	OnSync func(Result, error)
@@ -134,6 +143,22 @@ func (a *Agent) Sync(ctx context.Context) (Result, error) {
 	if err != nil {
 		return Result{Release: a.Cache.CurrentName()}, a.refused(ctx, "metadata", err)
 	}
+	res, err := a.syncBundle(ctx, rel)
+	if a.Updates != nil {
+		// After the content: a screen's bundle comes before the player's
+		// own update.
+		if uerr := a.Updates.Consider(ctx, rel); isRefusal(uerr) {
+			_ = a.refused(ctx, "player update", uerr)
+		} else if uerr != nil {
+			a.Log.Warn("player update not installed; tried again at the next sync", "err", uerr)
+		}
+	}
+	return res, err
+}
+
+// syncBundle brings this site's bundle of the verified publication rel
+// into the cache and activates it.
+func (a *Agent) syncBundle(ctx context.Context, rel *trust.Release) (Result, error) {
 	path, err := a.choose(rel)
 	if errors.Is(err, ErrNoBundle) {
 		return a.withdraw(ctx, rel)

@@ -146,11 +146,19 @@ func (b Build) Validate() error {
 	if !platformRE.MatchString(b.Arch) {
 		return fmt.Errorf("build: arch %q: want lower-case letters and digits, as GOARCH", b.Arch)
 	}
-	if !shaRE.MatchString(b.SHA256) {
-		return fmt.Errorf("build: sha256 %q: want 64 lower-case hex digits", b.SHA256)
+	if err := CheckProgram(b.SHA256, b.Size); err != nil {
+		return fmt.Errorf("build: %w", err)
 	}
-	if b.Size <= 0 || b.Size > MaxSize {
-		return fmt.Errorf("build: size %d: want 1 to %d bytes", b.Size, MaxSize)
+	return nil
+}
+
+// CheckProgram reports whether sha256 and size can describe a program.
+func CheckProgram(sha256 string, size int64) error {
+	if !shaRE.MatchString(sha256) {
+		return fmt.Errorf("sha256 %q: want 64 lower-case hex digits", sha256)
+	}
+	if size <= 0 || size > MaxSize {
+		return fmt.Errorf("size %d: want 1 to %d bytes", size, MaxSize)
 	}
 	return nil
 }

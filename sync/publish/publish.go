@@ -31,6 +31,7 @@ import (
 	"github.com/vnict/kiosk/content"
 	"github.com/vnict/kiosk/sync/fetch"
 	"github.com/vnict/kiosk/sync/layout"
+	"github.com/vnict/kiosk/sync/playerbuild"
 	"github.com/vnict/kiosk/sync/trust"
 )
 
@@ -375,17 +376,14 @@ func (d Department) Publish(ctx context.Context, dirs []string, snapshot, timest
 		return err
 	}
 	for _, t := range targets {
-		if !strings.HasPrefix(t.Path, layout.BundlePrefix) {
-			continue
-		}
-		m, err := content.ParseManifest(t.Data)
+		files, err := targetFiles(t)
 		if err != nil {
-			return fmt.Errorf("staged %s: %w", t.Path, err)
+			return fmt.Errorf("staged: %w", err)
 		}
-		for _, f := range m.Files {
+		for _, f := range files {
 			size, err := store.Stat(ctx, layout.MediaKey(f.SHA256))
 			if err != nil || size != f.Size {
-				return fmt.Errorf("staged %s: %s (%s) is not in the store: give the bundle's folder to publish", t.Path, f.Path, layout.MediaKey(f.SHA256))
+				return fmt.Errorf("staged %s: %s (%s) is not in the store: give the bundle's folder to publish (or, for a player build, its program to release-player)", t.Path, f.Path, layout.MediaKey(f.SHA256))
 			}
 		}
 	}
@@ -472,7 +470,8 @@ func localVersion(path string) (int64, error) {
 
 // Export copies the current publication (its TUF metadata and targets, and
 // the media of its bundles) from store to the folder dir, for a site with no
-// link to import from a USB stick.
+// link to import from a USB stick. Player builds' programs are not copied:
+// sites install them over the network only.
 func Export(ctx context.Context, store Store, dest Store, root []byte, now time.Time) (files int, err error) {
 	return Department{Store: store, Root: root}.Export(ctx, dest, now)
 }
@@ -504,14 +503,14 @@ func (d Department) Export(ctx context.Context, dest Store, now time.Time) (file
 	}
 	done := map[string]bool{}
 	for _, t := range targets {
-		if !strings.HasPrefix(t.Path, layout.BundlePrefix) {
-			continue
+		if _, _, ok := playerbuild.Of(t.Path); ok {
+			continue // player builds travel over the network only
 		}
-		m, err := content.ParseManifest(t.Data)
+		media, err := targetFiles(t)
 		if err != nil {
-			return files, fmt.Errorf("%s: %w", t.Path, err)
+			return files, err
 		}
-		for _, f := range m.Files {
+		for _, f := range media {
 			if done[f.SHA256] {
 				continue
 			}
@@ -543,8 +542,10 @@ func copyObject(ctx context.Context, from, to Store, key string) error {
 
 // Check is what Verify found for one bundle.
 type Check struct {
-	Target    string
+	Target string
+	// Bundle is the bundle's ID, or Player the player build's version.
 	Bundle    string
+	Player    string
 	Version   int64
 	Targeting layout.Targeting
 	Files     int
@@ -575,14 +576,20 @@ func (d Department) Verify(ctx context.Context, now time.Time, hashes bool) ([]C
 				c.Problems = append(c.Problems, "targeting: "+err.Error())
 			}
 		}
-		m, err := content.ParseManifest(t.Data)
+		files, err := targetFiles(t)
 		if err != nil {
 			c.Problems = append(c.Problems, err.Error())
 			out = append(out, c)
 			continue
 		}
-		c.Bundle, c.Version, c.Files = m.ID, m.Version, len(m.Files)
-		for _, f := range m.Files {
+		if _, ok := layout.BundleOf(t.Path); ok {
+			m, _ := content.ParseManifest(t.Data) // parsed by targetFiles
+			c.Bundle, c.Version = m.ID, m.Version
+		} else if _, v, ok := playerbuild.Of(t.Path); ok {
+			c.Player = v
+		}
+		c.Files = len(files)
+		for _, f := range files {
 			c.Bytes += f.Size
 			key := layout.MediaKey(f.SHA256)
 			size, err := store.Stat(ctx, key)
