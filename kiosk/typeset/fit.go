@@ -114,8 +114,8 @@ type Scale struct {
 	// ShortTitlesDownTo is the smallest body size worth taking so that
 	// titles keep to TitleLines lines at MinTitleRatio; where that needs
 	// a smaller body still, titles take more lines instead.
-	ShortTitlesDownTo float64
-	MinTitle, MaxTitle        float64
+	ShortTitlesDownTo  float64
+	MinTitle, MaxTitle float64
 	// Gap is the space between a title and its body.
 	Gap float64
 }
