@@ -32,6 +32,10 @@ type Health struct {
 	// ClockSkew is the site's clock minus the store's (see
 	// Heartbeat.ClockSkew).
 	ClockSkew time.Duration
+	// Player is the running player's version; Update the last update's
+	// outcome.
+	Player string
+	Update *UpdateOutcome
 }
 
 // RecorderOptions configure a Recorder.
@@ -256,6 +260,7 @@ func (r *Recorder) Run(ctx context.Context, sink func([]Record)) {
 			hb := p.rec.Heartbeat
 			hb.FreeDisk, hb.RSS, hb.Sync, hb.Unmapped, hb.Since = h.FreeDisk, h.RSS, h.Sync, h.Unmapped, h.Since
 			hb.ClockSkew = h.ClockSkew.Round(time.Second)
+			hb.Player, hb.Update = h.Player, h.Update
 			hb.Evicted = h.Evicted + r.dropped.Load()
 		}
 		batch = append(batch, p.rec)

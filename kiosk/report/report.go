@@ -109,6 +109,20 @@ type Heartbeat struct {
 	// ahead, negative behind. Zero also while the site has not heard
 	// from its store. The heartbeat's own times are by the site's clock.
 	ClockSkew time.Duration `json:"clock_skew"`
+	// Player is the running player's version.
+	Player string `json:"player,omitempty"`
+	// Update is what the last player update did, if any.
+	Update *UpdateOutcome `json:"update,omitempty"`
+}
+
+// UpdateOutcome is what a player update did at a site (package
+// kiosk/update): Result is installed, running, rolled_back, refused or
+// failed; Detail says why a build was rolled back, refused or failed.
+type UpdateOutcome struct {
+	Time    time.Time `json:"time"`
+	Version string    `json:"version"`
+	Result  string    `json:"result"`
+	Detail  string    `json:"detail,omitempty"`
 }
 
 // MaxClockSkew is the largest clock skew a site may have before it is
