@@ -41,7 +41,7 @@ export SOURCE_DATE_EPOCH
 # Without the symbol table and DWARF (stack traces keep their names), as
 # Debian strips binaries; only the link differs from a test build, so the
 # compiled packages come from the build cache.
-goflags=(-ldflags='-s -w')
+goflags=(-ldflags="-s -w -X github.com/vnict/kiosk/cmd/kiosk/internal/cli.Version=$VERSION")
 echo "package: building $VERSION"
 GOOS=linux GOARCH=amd64 CGO_ENABLED=1 "$GO" build "${goflags[@]}" -o "$stage/kiosk" ./cmd/kiosk
 GOOS=linux GOARCH=amd64 CGO_ENABLED=0 "$GO" build "${goflags[@]}" -o "$stage/kioskctl" ./cmd/kioskctl

@@ -23,6 +23,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"runtime/debug"
 	"sync/atomic"
 	"syscall"
@@ -39,6 +40,7 @@ import (
 	"github.com/vnict/kiosk/kiosk/report"
 	"github.com/vnict/kiosk/kiosk/siteconfig"
 	"github.com/vnict/kiosk/kiosk/supervise"
+	"github.com/vnict/kiosk/kiosk/update"
 	"github.com/vnict/kiosk/kiosk/watchdog"
 	"github.com/vnict/kiosk/sync/agent"
 	"github.com/vnict/kiosk/sync/watch"
@@ -51,6 +53,10 @@ func main() {
 	flags, err := cli.Command(os.Args[1:], os.Stdout, os.Stderr)
 	if err != nil {
 		os.Exit(cli.ExitCode(err))
+	}
+	if flags.Version {
+		fmt.Println(cli.Version)
+		return
 	}
 	if flags.Supervise != nil {
 		err = runSupervise(ctx, flags.Supervise, os.Stderr)
@@ -98,6 +104,32 @@ func run(ctx context.Context, f *cli.Flags, stderr io.Writer, started time.Time)
 	var observer player.Observer
 	var alerts player.AlertSource
 	measuring := f.Capture != "" || f.Summary != "" || f.FrameStats != ""
+	// The build that runs: this one, or an installed update it starts in
+	// its place (startChosen does not return then).
+	running := cli.Version
+	var updates *update.Dir
+	if cfg.Content.Cache != "" && !f.Demo && !measuring {
+		if updates, err = update.Open(updateDir(cfg), runtime.GOOS, log); err != nil {
+			log.Error("player updates off", "err", err)
+			updates = nil
+		} else {
+			running = startChosen(updates, log)
+			if err := updates.Collect(time.Now()); err != nil {
+				log.Warn("old player builds not removed", "err", err)
+			}
+		}
+	}
+	log.Info("player starting", "version", running)
+	// The player stops to start a new build, and a build on trial stops
+	// when it has failed.
+	ctx, restart := context.WithCancelCause(ctx)
+	defer restart(nil)
+	// When systemd or `kiosk supervise` watches the player, its drawing
+	// loop pings them.
+	wd, err := watchdog.FromEnvironment(log)
+	if err != nil {
+		log.Error("the supervisor's watchdog is not answered", "err", err)
+	}
 	var site *agent.Site
 	if cfg.Content.Cache != "" && !f.Demo {
 		// The sync agent keeps the cache current; the player plays it
@@ -106,11 +138,17 @@ func run(ctx context.Context, f *cli.Flags, stderr io.Writer, started time.Time)
 		if err != nil {
 			return err
 		}
+		if updates != nil {
+			if in := installer(updates, cfg, site, running, wd != nil, restart, log); in != nil {
+				site.Agent.Updates = in
+			}
+		}
 		rec := report.NewRecorder(report.RecorderOptions{
 			Interval: cfg.Reports.Interval, Schedule: report.ScheduleOf(cfg), Started: started,
 			Health: func() report.Health {
 				h := site.Health()
 				h.RSS = report.ResidentBytes()
+				h.Player, h.Update = updateHealth(updates, running)
 				if p := unmapped.Load(); p != nil {
 					h.Unmapped = p.UnmappedGlyphs()
 				}
@@ -154,6 +192,9 @@ func run(ctx context.Context, f *cli.Flags, stderr io.Writer, started time.Time)
 	} else if src, err = openSource(cfg, f.Demo, log); err != nil {
 		return err
 	}
+	if updates != nil && updates.OnTrial(running) {
+		observer = watchTrial(updates, running, observer, src, restart, log)
+	}
 	opts := player.Options{
 		Config:   cfg,
 		Source:   src,
@@ -172,12 +213,6 @@ func run(ctx context.Context, f *cli.Flags, stderr io.Writer, started time.Time)
 	}
 	if f.FrameStats != "" {
 		opts.FrameStats = &player.FrameStatsOptions{Path: f.FrameStats, Warmup: 3 * time.Second, Span: f.StatsSpan, StartedAt: started}
-	}
-	// When systemd or `kiosk supervise` watches the player, its drawing
-	// loop pings them.
-	wd, err := watchdog.FromEnvironment(log)
-	if err != nil {
-		log.Error("the supervisor's watchdog is not answered", "err", err)
 	}
 	if wd != nil {
 		opts.Watchdog = wd
@@ -220,7 +255,8 @@ func run(ctx context.Context, f *cli.Flags, stderr io.Writer, started time.Time)
 	if err := p.Run(ctx); err != nil {
 		return err
 	}
-	if cause := context.Cause(ctx); cause != nil {
+	cause := context.Cause(ctx)
+	if cause != nil {
 		log.Info("player stopping", "why", cause)
 	}
 	if wd != nil {
@@ -229,6 +265,9 @@ func run(ctx context.Context, f *cli.Flags, stderr io.Writer, started time.Time)
 		if err := wd.Stopping(); err != nil {
 			log.Warn("the supervisor was not told of the stop", "err", err)
 		}
+	}
+	if errors.Is(cause, errTrialFailed) {
+		return cause // exits non-zero; the start after goes back
 	}
 	return nil
 }
@@ -255,9 +294,10 @@ func runSupervise(ctx context.Context, f *cli.SuperviseFlags, stderr io.Writer) 
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
+	cmd := supervise.Command{Path: prog, Args: f.PlayerArgs, Stdout: os.Stdout, Stderr: stderr,
+		LogOutput: f.LogFile != "", StopByStdin: f.StopByStdin}
 	return supervise.Run(ctx, supervise.Options{
-		Start: supervise.Command{Path: prog, Args: f.PlayerArgs, Stdout: os.Stdout, Stderr: stderr,
-			LogOutput: f.LogFile != "", StopByStdin: f.StopByStdin}.Start,
+		Start:        chooseEachStart(cmd, f, log),
 		PingTimeout:  f.PingTimeout,
 		StartTimeout: f.StartTimeout,
 		StopTimeout:  f.StopTimeout,

@@ -277,3 +277,64 @@ func (c countingReader) Read(p []byte) (int, error) {
 	*c.n += n
 	return n, err
 }
+
+// TestCrashBetweenPlacingAndRecording: a power cut after the program was
+// moved into place but before the state named it leaves the packaged
+// program running; the next sync records the placed program (checked, not
+// downloaded again), or downloads it again if what is there is not it.
+func TestCrashBetweenPlacingAndRecording(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		placed   func(prog []byte) []byte
+		download bool
+	}{
+		{"placed whole", func(p []byte) []byte { return p }, false},
+		{"placed torn", func(p []byte) []byte { return p[:len(p)/3] }, true},
+		{"placed altered, same size", func(p []byte) []byte {
+			q := bytes.Clone(p)
+			q[len(q)/2] ^= 1
+			return q
+		}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dep := publishtest.New(t)
+			release(t, dep, "1.1.0", layout.Targeting{}, "editor", "leader")
+			s := newInstallSite(t, dep, "1.0.0")
+			prog := program("1.1.0")
+			dest := s.in.Dir.Program("1.1.0")
+			if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(dest, tc.placed(prog), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if c := s.in.Dir.Boot(Packaged{Path: "/usr/bin/kiosk", Version: "1.0.0"}, t0); c.Installed {
+				t.Fatalf("Boot = %+v before the state names the build", c)
+			}
+			read := 0
+			s.in.Source = countingSource{s.in.Source, &read}
+			err := s.consider(t)
+			if tc.name == "placed altered, same size" {
+				// Its size passes, its hash does not: removed, and
+				// downloaded at the next sync.
+				if err == nil {
+					t.Fatal("an altered program was recorded")
+				}
+				if err = s.consider(t); err != nil {
+					t.Fatal(err)
+				}
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if (read > 0) != tc.download {
+				t.Errorf("read %d bytes from the store; want a download: %v", read, tc.download)
+			}
+			if got, _ := os.ReadFile(dest); !bytes.Equal(got, prog) {
+				t.Fatal("program placed wrong")
+			}
+			if c := s.in.Dir.Boot(Packaged{Path: "/usr/bin/kiosk", Version: "1.0.0"}, t0); c.Version != "1.1.0" || !c.Trial {
+				t.Fatalf("Boot = %+v", c)
+			}
+		})
+	}
+}

@@ -13,8 +13,15 @@ import (
 	"time"
 )
 
+// Version is the player's version, set when it is built:
+// -ldflags "-X github.com/vnict/kiosk/cmd/kiosk/internal/cli.Version=1.2.0"
+// (packaging/build.sh does). Player updates compare it.
+var Version = "dev"
+
 // Flags are the kiosk command's flags, parsed.
 type Flags struct {
+	// Version asks for the version only.
+	Version   bool
 	Config    string
 	Demo      bool
 	Window    bool
@@ -71,6 +78,7 @@ func Parse(args []string, out io.Writer) (*Flags, error) {
 		fmt.Fprintf(out, "Usage: kiosk [flags]\n       kiosk supervise [flags] [-- player flags]   (see kiosk supervise --help)\n\nPlays a site's approved content full screen, or the built-in demo.\n\n")
 		fs.PrintDefaults()
 	}
+	fs.BoolVar(&f.Version, "version", false, "print the player's version and exit")
 	fs.StringVar(&f.Config, "config", "", "site config (YAML); default: the built-in demo")
 	fs.BoolVar(&f.Demo, "demo", false, "play the built-in demo bundle instead of the site's content")
 	fs.BoolVar(&f.Window, "window", false, "open a window even if the config asks for full screen")
@@ -182,8 +190,13 @@ func ExitCode(err error) int {
 // WithoutDisplay is what the command does when there is no display: it
 // answers the command line and returns the exit code.
 func WithoutDisplay(args []string, stdout, stderr io.Writer) int {
-	if _, err := Command(args, stdout, stderr); err != nil {
+	f, err := Command(args, stdout, stderr)
+	if err != nil {
 		return ExitCode(err)
+	}
+	if f.Version {
+		fmt.Fprintln(stdout, Version)
+		return 0
 	}
 	fmt.Fprintln(stderr, "kiosk: no display to play on: neither DISPLAY nor WAYLAND_DISPLAY is set (start it in the X session, or under xvfb-run)")
 	return 1

@@ -55,6 +55,7 @@ func TestWithoutDisplay(t *testing.T) {
 		{"help", []string{"--help"}, 0, ""},
 		{"bad flag", []string{"--cycles", "x"}, 2, "invalid value"},
 		{"would play", []string{"--window"}, 1, "no display to play on"},
+		{"version", []string{"--version"}, 0, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -64,6 +65,9 @@ func TestWithoutDisplay(t *testing.T) {
 			}
 			if !strings.Contains(errOut.String(), tc.wantErr) {
 				t.Errorf("stderr %q, want %q", errOut.String(), tc.wantErr)
+			}
+			if tc.name == "version" && out.String() != Version+"\n" {
+				t.Errorf("stdout %q, want the version", out.String())
 			}
 		})
 	}
