@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -22,6 +23,7 @@ import (
 	"github.com/vnict/kiosk/kiosk/report/render"
 	"github.com/vnict/kiosk/kiosk/report/uptime"
 	"github.com/vnict/kiosk/kiosk/siteconfig"
+	"github.com/vnict/kiosk/sync/playerbuild"
 )
 
 // openFleet opens the store for the report commands, which read with
@@ -58,9 +60,15 @@ func runStatus(ctx context.Context, args []string, stdout io.Writer) error {
 	offline := fset.Bool("offline", false, "list only the sites that are not online: offline, stopped or unreadable")
 	rootPath := fset.String("root", "", "the department's trusted root.json: also say when the publication's signatures expire")
 	screens := fset.String("screens", "", "also save each site's latest screenshot in this folder, as SITE.jpg")
+	target := fset.String("version", "", "list only the sites whose player is not yet at this version or newer (a staged rollout)")
 	now := nowFlag(fset)
 	if _, err := parse(fset, args); err != nil {
 		return err
+	}
+	if *target != "" {
+		if err := playerbuild.CheckVersion(*target); err != nil {
+			return fmt.Errorf("--version: %w", err)
+		}
 	}
 	t, err := now()
 	if err != nil {
@@ -85,8 +93,8 @@ func runStatus(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	loc, _ := time.LoadLocation(siteconfig.DefaultTimeZone)
 	tw := tabwriter.NewWriter(stdout, 2, 8, 2, ' ', 0)
-	fmt.Fprintln(tw, "SITE\tLAST SEEN\tAGO\tSTATE\tBUNDLE\tONLINE\tBACKLOG\tLAST ERROR")
-	up, stopped := 0, 0
+	fmt.Fprintln(tw, "SITE\tLAST SEEN\tAGO\tSTATE\tBUNDLE\tPLAYER\tONLINE\tBACKLOG\tLAST ERROR")
+	up, stopped, behind := 0, 0, 0
 	for _, r := range rows {
 		// Everything below but the clock and the counts came from the
 		// site: Printable keeps it from rewriting the terminal.
@@ -97,6 +105,12 @@ func runStatus(ctx context.Context, args []string, stdout io.Writer) error {
 		case r.Stopped:
 			stopped++
 		}
+		if *target != "" {
+			if atLeast(r.Status.Heartbeat.Player, *target) {
+				continue
+			}
+			behind++
+		}
 		if *offline && r.Online {
 			continue
 		}
@@ -105,7 +119,7 @@ func runStatus(ctx context.Context, args []string, stdout io.Writer) error {
 			if errors.Is(r.Err, fs.ErrNotExist) {
 				msg = "no heartbeat received yet"
 			}
-			fmt.Fprintf(tw, "%s\t-\t-\t-\t-\toffline\t-\t%s\n", site, oneLine(msg))
+			fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t-\toffline\t-\t%s\n", site, oneLine(msg))
 			continue
 		}
 		hb := r.Status.Heartbeat
@@ -124,13 +138,19 @@ func runStatus(ctx context.Context, args []string, stdout io.Writer) error {
 		if !seen.IsZero() {
 			when, since = seen.In(loc).Format("2006-01-02 15:04"), ago(t.Sub(seen))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", site, when, since, oneLine(state),
-			orDash(oneLine(hb.Bundle)), online, r.Status.Backlog, orDash(lastError(hb)))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", site, when, since, oneLine(state),
+			orDash(oneLine(hb.Bundle)), playerCell(hb), online, r.Status.Backlog, orDash(lastError(hb)))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "%d sites: %d online, %d stopped, %d offline\n", len(rows), up, stopped, len(rows)-up-stopped)
+	if *target != "" {
+		fmt.Fprintf(stdout, "%d not yet at player %s\n", behind, *target)
+	}
+	if err := printRollout(stdout, rows); err != nil {
+		return err
+	}
 	if *screens != "" {
 		sites := make([]string, len(rows))
 		for i, r := range rows {
@@ -145,6 +165,10 @@ func lastError(hb report.Heartbeat) string {
 	var parts []string
 	if hb.State == report.Error && hb.Detail != "" {
 		parts = append(parts, hb.Detail)
+	}
+	if u := hb.Update; u != nil && (u.Result == updateRolledBack || u.Result == updateRefused || u.Result == updateFailed) {
+		// Clipped on its own, so a long reason leaves room for the rest.
+		parts = append(parts, clip(oneLine(fmt.Sprintf("player %s %s: %s", clip(u.Version, versionWidth), updateWords[u.Result], orDash(u.Detail))), 60))
 	}
 	if hb.Sync.Error != "" {
 		parts = append(parts, "sync: "+hb.Sync.Error)
@@ -161,11 +185,135 @@ func lastError(hb report.Heartbeat) string {
 // oneLine makes text from a site fit one cell of the table: printable
 // (render.Printable), one line, at most 80 characters.
 func oneLine(s string) string {
-	s = render.Printable(strings.Join(strings.Fields(s), " "))
-	if r := []rune(s); len(r) > 80 {
-		s = string(r[:79]) + "…"
+	return clip(render.Printable(strings.Join(strings.Fields(s), " ")), 80)
+}
+
+// clip cuts s to at most n characters, marking the cut with an ellipsis.
+func clip(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		s = string(r[:n-1]) + "…"
 	}
 	return s
+}
+
+// Results of a player update as heartbeats carry them
+// (report.UpdateOutcome.Result).
+const (
+	updateInstalled  = "installed"   // placed; the site is starting it
+	updateRunning    = "running"     // the new build showed content
+	updateRolledBack = "rolled_back" // the new build failed; the previous one runs
+	updateRefused    = "refused"     // the build was not what was signed
+	updateFailed     = "failed"      // not installed (disk, network); tried again
+)
+
+// updateWords says a notable update result in the table's words.
+var updateWords = map[string]string{
+	updateInstalled:  "installing",
+	updateRolledBack: "rolled back",
+	updateRefused:    "refused",
+	updateFailed:     "failed",
+}
+
+// versionWidth keeps the PLAYER column narrow: a signed version has at
+// most 64 characters, and a site may say anything.
+const versionWidth = 20
+
+// playerCell is the PLAYER column: the running version and, when the
+// last update did not simply finish, what became of it: "1.2.0 (1.3.0
+// rolled back)", "1.2.0 (1.3.0 installing)", "1.3.0 (on trial)".
+func playerCell(hb report.Heartbeat) string {
+	cell := orDash(clip(oneLine(hb.Player), versionWidth))
+	u := hb.Update
+	if u == nil {
+		return cell
+	}
+	switch {
+	case u.Result == updateInstalled && u.Version == hb.Player:
+		// Restarted into it; it has not shown content yet.
+		return cell + " (on trial)"
+	case u.Result != updateRunning && updateWords[u.Result] != "":
+		return cell + " (" + clip(oneLine(u.Version), versionWidth) + " " + updateWords[u.Result] + ")"
+	}
+	return cell
+}
+
+// atLeast reports whether a site running player version have is at
+// version want or newer; a version that is not a release's (empty,
+// "dev", anything a site made up) is not.
+func atLeast(have, want string) bool {
+	return playerbuild.CheckVersion(have) == nil && playerbuild.Compare(have, want) >= 0
+}
+
+// printRollout prints, after the table, how many sites run each player
+// version, newest first, and the sites whose last update was rolled back
+// or refused, with the reason. It prints nothing while no site reports a
+// version.
+func printRollout(w io.Writer, rows []fleet.SiteStatus) error {
+	count := map[string]int{}
+	var rolledBack, refused []fleet.SiteStatus
+	reported := false
+	for _, r := range rows {
+		hb := r.Status.Heartbeat
+		count[hb.Player]++
+		reported = reported || hb.Player != ""
+		if u := hb.Update; u != nil {
+			switch u.Result {
+			case updateRolledBack:
+				rolledBack = append(rolledBack, r)
+			case updateRefused:
+				refused = append(refused, r)
+			}
+		}
+	}
+	if !reported {
+		return nil
+	}
+	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "\nPLAYER\tSITES")
+	for _, v := range byVersion(slices.Collect(maps.Keys(count))) {
+		fmt.Fprintf(tw, "%s\t%d\n", orDash(clip(oneLine(v), versionWidth)), count[v])
+	}
+	for _, l := range []struct {
+		title string
+		rows  []fleet.SiteStatus
+	}{{"ROLLED BACK", rolledBack}, {"REFUSED", refused}} {
+		if len(l.rows) == 0 {
+			continue
+		}
+		fmt.Fprintf(tw, "\n%s\tVERSION\tREASON\n", l.title)
+		for _, r := range l.rows {
+			u := r.Status.Heartbeat.Update
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", render.Printable(r.Site), orDash(clip(oneLine(u.Version), versionWidth)), orDash(oneLine(u.Detail)))
+		}
+	}
+	return tw.Flush()
+}
+
+// byVersion sorts player versions newest first by Debian version order
+// (playerbuild.Compare); versions that are not a release's ("dev", or
+// whatever a site says) come after, by text, and no version at all last.
+func byVersion(vs []string) []string {
+	slices.SortFunc(vs, func(a, b string) int {
+		okA, okB := playerbuild.CheckVersion(a) == nil, playerbuild.CheckVersion(b) == nil
+		switch {
+		case okA && okB:
+			if c := playerbuild.Compare(b, a); c != 0 {
+				return c
+			}
+		case okA != okB:
+			if okA {
+				return -1
+			}
+			return 1
+		case (a == "") != (b == ""):
+			if a == "" {
+				return 1
+			}
+			return -1
+		}
+		return strings.Compare(a, b)
+	})
+	return vs
 }
 
 func orDash(s string) string {

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -94,6 +96,25 @@ func TestStatusAndReport(t *testing.T) {
 	// says, and in its name (its folder in the store).
 	statuses["an-giang-\x1b[2Jx"] = report.Status{Site: "x", Backlog: 1, Heartbeat: report.Heartbeat{Time: now, Interval: time.Minute,
 		State: report.Error, Detail: "\x1b]0;owned\afont\rmissing", Bundle: "border\u202e7@", Sync: report.SyncResult{Error: "\u009b31mred"}}}
+	// A rollout of player 1.3.0: Tịnh Biên runs it; Ô Lâm has just
+	// restarted into it; Vĩnh Xương rolled it back, saying why in words
+	// meant to rewrite the terminal and at great length; Khánh Bình
+	// refused a build that was not the one signed; the hostile site says
+	// its version in escapes.
+	setPlayer := func(id, player string, u *report.UpdateOutcome) {
+		s := statuses[id]
+		s.Heartbeat.Player, s.Heartbeat.Update = player, u
+		statuses[id] = s
+	}
+	statuses["an-giang-o-lam"] = report.Status{Site: "an-giang-o-lam", Heartbeat: report.Heartbeat{Time: now.Add(-30 * time.Second),
+		Interval: time.Minute, State: report.Content, Bundle: "border@7"}}
+	setPlayer("an-giang-tinh-bien", "1.3.0", &report.UpdateOutcome{Time: day(3, 9), Version: "1.3.0", Result: "running"})
+	setPlayer("an-giang-o-lam", "1.3.0", &report.UpdateOutcome{Time: now.Add(-time.Minute), Version: "1.3.0", Result: "installed"})
+	setPlayer("an-giang-vinh-xuong", "1.2.0", &report.UpdateOutcome{Time: day(3, 9), Version: "1.3.0", Result: "rolled_back",
+		Detail: "no content on screen\x1b[2J\r\nafter 3 starts\u202e" + strings.Repeat(" panic: glyph", 500)})
+	setPlayer("an-giang-khanh-binh", "1.2.0+3.gabc1234", &report.UpdateOutcome{Time: day(3, 9), Version: "1.3.0", Result: "refused",
+		Detail: "kiosk: sha256 differs from the signed build"})
+	setPlayer("an-giang-\x1b[2Jx", "1.2.0\x1b[2J"+strings.Repeat("9", 100), nil)
 	for id, s := range statuses {
 		body, _ := json.Marshal(s)
 		if err := st.Put(ctx, report.StatusKey(id), bytes.NewReader(body), int64(len(body))); err != nil {
@@ -116,12 +137,18 @@ func TestStatusAndReport(t *testing.T) {
 	}
 	table := strings.Join(lines, "\n")
 	for _, want := range []string{
-		"an-giang-le-tri - - - - offline - no heartbeat received yet",
-		"an-giang-tinh-bien 2026-03-03 21:29 1m content · alert lu-an-giang border@7 online 3 sync: dial tcp 10.0.0.5:9000: connection refused",
-		"an-giang-vinh-xuong 2026-03-03 18:30 3h content border@7 offline 3",
-		"an-giang-khanh-binh 2026-03-03 21:21 9m stopped border@7 stopped 0 -",
-		"an-giang-[2Jx 2026-03-03 21:30 0m error border7@ online 1 ]0;ownedfont missing; sync: 31mred",
-		"5 sites: 2 online, 1 stopped, 2 offline",
+		"an-giang-le-tri - - - - - offline - no heartbeat received yet",
+		"an-giang-tinh-bien 2026-03-03 21:29 1m content · alert lu-an-giang border@7 1.3.0 online 3 sync: dial tcp 10.0.0.5:9000: connection refused",
+		"an-giang-o-lam 2026-03-03 21:29 0m content border@7 1.3.0 (on trial) online 0 -",
+		// The rolled-back build and why, before the sync error.
+		"an-giang-vinh-xuong 2026-03-03 18:30 3h content border@7 1.2.0 (1.3.0 rolled back) offline 3 player 1.3.0 rolled back: no content on screen[2J after 3 s…; sync:",
+		"an-giang-khanh-binh 2026-03-03 21:21 9m stopped border@7 1.2.0+3.gabc1234 (1.3.0 refused) stopped 0 player 1.3.0 refused: kiosk: sha256",
+		"an-giang-[2Jx 2026-03-03 21:30 0m error border7@ 1.2.0[2J99999999999… online 1 ]0;ownedfont missing; sync: 31mred",
+		"6 sites: 3 online, 1 stopped, 2 offline",
+		// Newest first; what is not a release's version after, none last.
+		"PLAYER SITES\n1.3.0 2\n1.2.0+3.gabc1234 1\n1.2.0 1\n1.2.0[2J99999999999… 1\n- 1\n",
+		"ROLLED BACK VERSION REASON\nan-giang-vinh-xuong 1.3.0 no content on screen[2J after 3 starts panic: glyph panic: glyph",
+		"REFUSED VERSION REASON\nan-giang-khanh-binh 1.3.0 kiosk: sha256 differs from the signed build\n",
 	} {
 		if !strings.Contains(table, want) {
 			t.Errorf("status lacks %q:\n%s", want, out)
@@ -129,6 +156,32 @@ func TestStatusAndReport(t *testing.T) {
 	}
 	if strings.ContainsAny(out, "\x1b\r\a\u009b\u202e") || render.Printable(strings.ReplaceAll(out, "\n", "")) != strings.ReplaceAll(out, "\n", "") {
 		t.Errorf("status prints control characters from a site: %q", out)
+	}
+	// The PLAYER column stays narrow whatever versions a site says: the
+	// widest here is "1.2.0+3.gabc1234 (1.3.0 refused)" and two spaces.
+	if header, _, _ := strings.Cut(out, "\n"); strings.Index(header, "ONLINE")-strings.Index(header, "PLAYER") != 34 {
+		t.Errorf("PLAYER column is not 34 characters wide:\n%s", out)
+	}
+	checkGolden(t, "testdata/status/rollout.golden", out)
+
+	// A staged rollout: the sites not yet at 1.3.0 (or newer).
+	out, _ = kioskctl("status", "--store", "s3://kiosk/ag", "--now", now.Format(time.RFC3339), "--version", "1.3.0")
+	for _, want := range []string{"an-giang-vinh-xuong", "an-giang-khanh-binh", "an-giang-le-tri", "an-giang-[2Jx", "4 not yet at player 1.3.0\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("status --version 1.3.0 lacks %q:\n%s", want, out)
+		}
+	}
+	for _, site := range []string{"an-giang-tinh-bien", "an-giang-o-lam"} {
+		if strings.Contains(out, site+" ") {
+			t.Errorf("status --version 1.3.0 lists %s, which runs 1.3.0:\n%s", site, out)
+		}
+	}
+	checkGolden(t, "testdata/status/version.golden", out)
+	if out, _ := kioskctl("status", "--store", "s3://kiosk/ag", "--now", now.Format(time.RFC3339), "--version", "1.2.0"); !strings.Contains(out, "2 not yet at player 1.2.0\n") {
+		t.Errorf("status --version 1.2.0:\n%s", out)
+	}
+	if err := run(ctx, []string{"status", "--store", "s3://kiosk/ag", "--version", "v1.3"}, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "--version") {
+		t.Errorf("status --version v1.3: error %v, want one naming --version", err)
 	}
 
 	dir := t.TempDir()
@@ -168,5 +221,76 @@ func TestStatusAndReport(t *testing.T) {
 		if !strings.Contains(string(html), want) {
 			t.Errorf("report.html lacks %q", want)
 		}
+	}
+}
+
+// checkGolden compares got with the golden file at path; go test -update
+// writes it.
+func checkGolden(t *testing.T, path, got string) {
+	t.Helper()
+	if *updateGolden {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (go test -update writes it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("printed:\n%s\nwant (%s):\n%s", got, path, want)
+	}
+}
+
+// TestByVersion orders player versions as the rollout summary lists them.
+func TestByVersion(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		in   []string
+		want []string
+	}{
+		{"release order", []string{"1.2.0", "1.10.0", "1.2.0+3.gabc1234", "1.9.9"},
+			[]string{"1.10.0", "1.9.9", "1.2.0+3.gabc1234", "1.2.0"}},
+		{"candidate before its release", []string{"1.3.0~rc1", "1.3.0", "1.2.9"},
+			[]string{"1.3.0", "1.3.0~rc1", "1.2.9"}},
+		{"not a release's version after, none last", []string{"", "dev", "1.0.0", "v2.0.0", "0.1"},
+			[]string{"1.0.0", "0.1", "dev", "v2.0.0", ""}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := byVersion(slices.Clone(tc.in)); !slices.Equal(got, tc.want) {
+				t.Errorf("byVersion(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
+// TestPlayerCell is the PLAYER column for each update result.
+func TestPlayerCell(t *testing.T) {
+	at := time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name, player string
+		update       *report.UpdateOutcome
+		want         string
+	}{
+		{"no version", "", nil, "-"},
+		{"no update", "1.2.0", nil, "1.2.0"},
+		{"installing", "1.2.0", &report.UpdateOutcome{Time: at, Version: "1.3.0", Result: "installed"}, "1.2.0 (1.3.0 installing)"},
+		{"on trial", "1.3.0", &report.UpdateOutcome{Time: at, Version: "1.3.0", Result: "installed"}, "1.3.0 (on trial)"},
+		{"running", "1.3.0", &report.UpdateOutcome{Time: at, Version: "1.3.0", Result: "running"}, "1.3.0"},
+		{"rolled back", "1.2.0", &report.UpdateOutcome{Time: at, Version: "1.3.0", Result: "rolled_back", Detail: "exits at start"}, "1.2.0 (1.3.0 rolled back)"},
+		{"refused", "1.2.0", &report.UpdateOutcome{Time: at, Version: "1.3.0", Result: "refused"}, "1.2.0 (1.3.0 refused)"},
+		{"failed", "1.2.0", &report.UpdateOutcome{Time: at, Version: "1.3.0", Result: "failed", Detail: "disk full"}, "1.2.0 (1.3.0 failed)"},
+		{"unknown result", "1.2.0", &report.UpdateOutcome{Time: at, Version: "1.3.0", Result: "\x1b[2Jodd"}, "1.2.0"},
+		{"hostile versions", "dev\x1b[2J\n", &report.UpdateOutcome{Time: at, Version: strings.Repeat("9", 70), Result: "refused"},
+			"dev[2J (9999999999999999999… refused)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := playerCell(report.Heartbeat{Player: tc.player, Update: tc.update}); got != tc.want {
+				t.Errorf("playerCell = %q, want %q", got, tc.want)
+			}
+		})
 	}
 }

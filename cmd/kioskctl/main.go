@@ -52,9 +52,10 @@ const usage = `usage:
   kioskctl verify [--hashes]            check the publication as a site would
   kioskctl provision SITE --name NAME --root ROOT [--groups G] --template CONFIG --out DIR [--secure]
                                         give a site its S3 user and write its config, secret and root
-  kioskctl status [--offline] [--root ROOT] [--screens DIR]
-                                        the fleet table; with --root, when signatures expire;
-                                        with --screens, each site's latest screenshot saved in DIR
+  kioskctl status [--offline] [--version V] [--root ROOT] [--screens DIR]
+                                        the fleet table and the player rollout; with --version, only
+                                        the sites not yet at player V; with --root, when signatures
+                                        expire; with --screens, each site's latest screenshot saved in DIR
   kioskctl screenshot SITE...           ask sites for a screenshot of their screen now
   kioskctl alert --key K --id ID --severity S --headline LANG=TEXT... (--expires TIME | --for D)
         (--tags T,... | --sites ID,... | --all-sites)
