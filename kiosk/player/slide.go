@@ -25,6 +25,14 @@ type Region struct {
 	Name string `json:"name"`
 	Lang string `json:"lang,omitempty"`
 	Rect Rect   `json:"rect"`
+	// Of a slide's title and body: the font size in pixels, the number of
+	// lines, whether the text was cut (it did not fit even at the smallest
+	// size), and the space it was fitted in, which its language's title
+	// and body share.
+	Size  float64 `json:"size,omitempty"`
+	Lines int     `json:"lines,omitempty"`
+	Cut   bool    `json:"cut,omitempty"`
+	Space *Rect   `json:"space,omitempty"`
 }
 
 // slide is one prepared slide. The loader fills in everything but canvas;
