@@ -47,7 +47,7 @@ func (p *preparer) textScale(width, gap float64) typeset.Scale {
 		MinBody: minBody, MaxBody: maxBody,
 		TitleRatio: titleRatio, MinTitleRatio: minTitleRatio, TitleLines: titleLines,
 		ShortTitlesDownTo: p.legibleBody(),
-		MinTitle: math.Round(math.Max(14, short*0.028)), MaxTitle: math.Round(maxBody * titleRatio),
+		MinTitle:          math.Round(math.Max(14, short*0.028)), MaxTitle: math.Round(maxBody * titleRatio),
 		Gap: gap,
 	}
 }
