@@ -168,7 +168,7 @@ func lastError(hb report.Heartbeat) string {
 	}
 	if u := hb.Update; u != nil && (u.Result == updateRolledBack || u.Result == updateRefused || u.Result == updateFailed) {
 		// Clipped on its own, so a long reason leaves room for the rest.
-		parts = append(parts, clip(oneLine(fmt.Sprintf("player %s %s: %s", clip(u.Version, versionWidth), updateWords[u.Result], orDash(u.Detail))), 60))
+		parts = append(parts, clip(oneLine(fmt.Sprintf("player %s %s: %s", clip(u.Version, versionWidth), updateWords(u.Result), orDash(u.Detail))), 60))
 	}
 	if hb.Sync.Error != "" {
 		parts = append(parts, "sync: "+hb.Sync.Error)
@@ -197,21 +197,29 @@ func clip(s string, n int) string {
 }
 
 // Results of a player update as heartbeats carry them
-// (report.UpdateOutcome.Result).
+// (report.UpdateOutcome.Result), but for "running": the new build showed
+// content, and there is nothing more to say.
 const (
 	updateInstalled  = "installed"   // placed; the site is starting it
-	updateRunning    = "running"     // the new build showed content
 	updateRolledBack = "rolled_back" // the new build failed; the previous one runs
 	updateRefused    = "refused"     // the build was not what was signed
 	updateFailed     = "failed"      // not installed (disk, network); tried again
 )
 
-// updateWords says a notable update result in the table's words.
-var updateWords = map[string]string{
-	updateInstalled:  "installing",
-	updateRolledBack: "rolled back",
-	updateRefused:    "refused",
-	updateFailed:     "failed",
+// updateWords says a notable update result in the table's words; "" for
+// one that is not (running, or a result this tool does not know).
+func updateWords(result string) string {
+	switch result {
+	case updateInstalled:
+		return "installing"
+	case updateRolledBack:
+		return "rolled back"
+	case updateRefused:
+		return "refused"
+	case updateFailed:
+		return "failed"
+	}
+	return ""
 }
 
 // versionWidth keeps the PLAYER column narrow: a signed version has at
@@ -231,8 +239,8 @@ func playerCell(hb report.Heartbeat) string {
 	case u.Result == updateInstalled && u.Version == hb.Player:
 		// Restarted into it; it has not shown content yet.
 		return cell + " (on trial)"
-	case u.Result != updateRunning && updateWords[u.Result] != "":
-		return cell + " (" + clip(oneLine(u.Version), versionWidth) + " " + updateWords[u.Result] + ")"
+	case updateWords(u.Result) != "":
+		return cell + " (" + clip(oneLine(u.Version), versionWidth) + " " + updateWords(u.Result) + ")"
 	}
 	return cell
 }
