@@ -4,11 +4,17 @@
 // (github.com/go-text/typesetting/segmenter), which implements the Unicode
 // line breaking algorithm (UAX #14) and grapheme clusters (UAX #29): spaces
 // in Vietnamese and English, between ideographs in Chinese, and at U+200B
-// ZERO WIDTH SPACE in Khmer and Lao, which do not put spaces between words.
-// A run with no break opportunity wider than the line (a Khmer sentence typed
-// without U+200B, say) is broken between grapheme clusters, never inside one,
-// and never right after a Khmer or Lao subscript sign (coeng), which belongs
-// with the consonant after it.
+// ZERO WIDTH SPACE. Khmer and Lao, which do not put spaces between words,
+// also break between the words that ICU's word lists (embedded from dict/)
+// find in them, as browsers break them (see words.go). A run with no break
+// opportunity wider than the line (a word the lists do not know, say) is
+// broken between grapheme clusters, never inside one, and never right after
+// a Khmer or Lao subscript sign (coeng), which belongs with the consonant
+// after it.
+//
+// The word lists are indexed on first use, once per process, into a sorted
+// table of four bytes a word (about 370 KB for both lists; the words stay in
+// the program's read-only data); the tables are never changed after that.
 //
 // The package measures text through a function the caller passes, so it
 // runs without a screen: the player passes Ebiten's text.Advance, tests pass
@@ -48,6 +54,7 @@ type wrapper struct {
 	seg     segmenter.Segmenter
 	lines   []string
 	cur     []rune
+	words   []int // word boundaries in the piece being placed
 }
 
 func (w *wrapper) fits(rs []rune) bool {
@@ -68,21 +75,34 @@ func (w *wrapper) paragraph(para string) {
 	w.seg.Init(runes)
 	it := w.seg.LineIterator()
 	for it.Next() {
-		piece := it.Line().Text
-		if w.fits(append(w.cur[:len(w.cur):len(w.cur)], piece...)) {
-			w.cur = append(w.cur, piece...)
-			continue
+		// Between two break opportunities of the Unicode rules, Khmer and
+		// Lao runs break between the words the dictionaries find.
+		text := it.Line().Text
+		w.words = append(wordBreaks(w.words[:0], text), len(text))
+		last := 0
+		for _, b := range w.words {
+			w.place(text[last:b])
+			last = b
 		}
-		if len(w.cur) > 0 {
-			w.flush()
-		}
-		if w.fits(piece) {
-			w.cur = append(w.cur, piece...)
-			continue
-		}
-		w.graphemes(piece)
 	}
 	w.flush()
+}
+
+// place puts a piece with no break opportunity inside on the current line,
+// or on the next, or cluster by cluster when it is wider than a line.
+func (w *wrapper) place(piece []rune) {
+	if w.fits(append(w.cur[:len(w.cur):len(w.cur)], piece...)) {
+		w.cur = append(w.cur, piece...)
+		return
+	}
+	if len(w.cur) > 0 {
+		w.flush()
+	}
+	if w.fits(piece) {
+		w.cur = append(w.cur, piece...)
+		return
+	}
+	w.graphemes(piece)
 }
 
 // graphemes places a piece wider than a line, cluster by cluster.
@@ -130,10 +150,27 @@ func clean(rs []rune) string {
 }
 
 // LongestUnbreakable returns the longest run of text, in grapheme clusters,
-// with no line break opportunity: the linter warns when Khmer or Lao text
-// has one that will need breaking inside a word.
+// with no line break opportunity, counting the word boundaries the
+// dictionaries find in Khmer and Lao: the linter warns when a run will need
+// breaking inside a word.
 func LongestUnbreakable(text string) (run string, clusters int) {
-	var seg segmenter.Segmenter
+	for _, r := range Unbreakable(text, 0) {
+		if n := countClusters(r); n > clusters {
+			run, clusters = r, n
+		}
+	}
+	return run, clusters
+}
+
+// Unbreakable returns, in order, the runs of text with no line break
+// opportunity (words, in Khmer and Lao as the dictionaries divide them)
+// longer than minClusters grapheme clusters.
+func Unbreakable(text string, minClusters int) []string {
+	var (
+		seg   segmenter.Segmenter
+		out   []string
+		words []int
+	)
 	for _, para := range strings.Split(norm.NFC.String(text), "\n") {
 		runes := []rune(para)
 		if len(runes) == 0 {
@@ -142,22 +179,29 @@ func LongestUnbreakable(text string) (run string, clusters int) {
 		seg.Init(runes)
 		it := seg.LineIterator()
 		for it.Next() {
-			piece := []rune(strings.TrimRightFunc(string(it.Line().Text), func(r rune) bool {
-				return unicode.IsSpace(r) || r == ZWSP
-			}))
-			if len(piece) == 0 {
-				continue
-			}
-			var gs segmenter.Segmenter
-			gs.Init(piece)
-			n := 0
-			for g := gs.GraphemeIterator(); g.Next(); {
-				n++
-			}
-			if n > clusters {
-				run, clusters = string(piece), n
+			line := it.Line().Text
+			words = append(wordBreaks(words[:0], line), len(line))
+			last := 0
+			for _, b := range words {
+				piece := strings.TrimRightFunc(string(line[last:b]), func(r rune) bool {
+					return unicode.IsSpace(r) || r == ZWSP
+				})
+				last = b
+				if piece != "" && countClusters(piece) > minClusters {
+					out = append(out, piece)
+				}
 			}
 		}
 	}
-	return run, clusters
+	return out
+}
+
+func countClusters(s string) int {
+	var gs segmenter.Segmenter
+	gs.Init([]rune(s))
+	n := 0
+	for g := gs.GraphemeIterator(); g.Next(); {
+		n++
+	}
+	return n
 }
