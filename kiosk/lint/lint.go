@@ -7,9 +7,10 @@
 // not decode, text that the site's fonts (the bundle's own fonts first, then
 // the site's fallback chain, exactly as the player resolves them) cannot
 // draw. Warnings are for a person to judge: images far from the screen's
-// shape, Khmer or Lao text with no break opportunity (which the player must
-// break inside a word), items missing one of the site's languages, unknown
-// manifest fields, targets that look mistyped, items that never play at the
+// shape, Khmer or Lao runs that the word lists cannot divide and that are
+// longer than a line may be (the player must break them inside; the ticker,
+// one line, is not checked for this), items missing one of the site's
+// languages, unknown manifest fields, targets that look mistyped, items that never play at the
 // site (always preempted, or only outside its hours), a bundle of which
 // nothing plays there. An item whose schedule never plays anywhere is an
 // error. Notes (Info) say which items, or whether the bundle, are for other
@@ -27,6 +28,7 @@ import (
 	"io/fs"
 	"math"
 	"sort"
+	"strings"
 
 	"github.com/vnict/kiosk/content"
 	"github.com/vnict/kiosk/kiosk/fonts"
@@ -108,8 +110,10 @@ type FontLoader interface {
 // Thresholds for warnings.
 const (
 	// MaxUnbreakableClusters is the longest Khmer or Lao run, in grapheme
-	// clusters, without a break opportunity before a warning.
-	MaxUnbreakableClusters = 24
+	// clusters, without a break opportunity (U+200B, a space, or a word
+	// boundary of the word lists) before a warning: about a line of a
+	// title on a portrait wall.
+	MaxUnbreakableClusters = 16
 	// MaxAspectRatioDiff is how far an image's aspect ratio may be from
 	// the screen's (as a ratio of ratios) before a warning.
 	MaxAspectRatioDiff = 1.5
@@ -160,7 +164,7 @@ func Bundle(fsys fs.FS, source string, cfg *siteconfig.Config, fl FontLoader) *R
 			switch it.Kind {
 			case content.KindText:
 				t := it.Text[lang]
-				checkText(r, chain, it.ID, lang, t.Title+"\n"+t.Body)
+				checkText(r, chain, it.ID, lang, t.Title+"\n"+t.Body, true)
 			case content.KindImage:
 				p := it.Image(lang)
 				if !checkedImages[p] {
@@ -173,25 +177,31 @@ func Bundle(fsys fs.FS, source string, cfg *siteconfig.Config, fl FontLoader) *R
 	for i, msg := range b.Manifest.Ticker {
 		for _, lang := range cfg.Languages {
 			if s, ok := msg[lang]; ok {
-				checkText(r, chain, fmt.Sprintf("ticker[%d]", i), lang, s)
+				checkText(r, chain, fmt.Sprintf("ticker[%d]", i), lang, s, false)
 			}
 		}
 	}
 	return r
 }
 
-func checkText(r *Report, chain *fonts.Chain, item, lang, s string) {
+// checkText checks text the site shows; breaksLines is false for text set
+// on one line (the ticker), which never breaks.
+func checkText(r *Report, chain *fonts.Chain, item, lang, s string, breaksLines bool) {
 	if chain != nil {
 		if missing := chain.For(lang).Missing(s); len(missing) > 0 {
 			r.add(Finding{Error: true, Item: item, Lang: lang,
 				Message: "the site's fonts cannot draw " + fonts.FormatRunes(missing)})
 		}
 	}
-	if lang == "km" || lang == "lo" {
-		if run, n := typeset.LongestUnbreakable(s); n > MaxUnbreakableClusters {
+	if (lang == "km" || lang == "lo") && breaksLines {
+		if words := typeset.Unbreakable(s, MaxUnbreakableClusters); len(words) > 0 {
+			quoted := make([]string, len(words))
+			for i, w := range words {
+				quoted[i] = fmt.Sprintf("%q", w)
+			}
 			r.add(Finding{Item: item, Lang: lang, Message: fmt.Sprintf(
-				"%d characters with no break opportunity (%.20q…); put U+200B ZERO WIDTH SPACE between words, or the player breaks inside words",
-				n, run)})
+				"the word list cannot break %s (more than %d characters with no break opportunity); put U+200B ZERO WIDTH SPACE between its words, or the player breaks it between characters",
+				strings.Join(quoted, ", "), MaxUnbreakableClusters)})
 		}
 	}
 }

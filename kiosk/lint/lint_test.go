@@ -99,9 +99,12 @@ func TestFindings(t *testing.T) {
 			wantError: true, want: []string{"manifest.json", "version"},
 		},
 		{
-			name: "khmer without break opportunities", site: "demo.yaml",
-			edit: func(string, map[string]any) {},
-			want: []string{"item passport", "lang km", "no break opportunity"},
+			name: "khmer the word list cannot break", site: "demo.yaml",
+			edit: func(_ string, m map[string]any) {
+				contenttest.Item(t, m, "passport")["text"].(map[string]any)["km"] = map[string]any{
+					"title": "លិខិតឆ្លងដែន", "body": "សូមរៀបចំ " + unknownKhmer + " មុនពេលឆ្លងកាត់"}
+			},
+			want: []string{"item passport", "lang km", "cannot break", unknownKhmer[:30]},
 		},
 		{
 			name: "image far from the screen's shape", site: "vinh-xuong-gate.yaml",
@@ -145,5 +148,27 @@ func TestFindings(t *testing.T) {
 			}
 			t.Errorf("no finding contains all of %q:\n%v", tc.want, r.Findings)
 		})
+	}
+}
+
+// unknownKhmer is a run of Khmer letters that no word list divides:
+// consonants each stacked on the next by a coeng, 21 clusters long.
+var unknownKhmer = strings.Repeat("ក្ស្ម្", 7)
+
+// TestKhmerAndLaoTheWordListBreaks: text typed without U+200B that the word
+// lists divide draws no warning, in items and in the one-line ticker, even
+// a ticker message no word list can divide.
+func TestKhmerAndLaoTheWordListBreaks(t *testing.T) {
+	dir := demoCopy(t, func(_ string, m map[string]any) {
+		m["ticker"] = []any{
+			map[string]any{"km": "សូមស្វាគមន៍មកកាន់ប្រទេសវៀតណាមសូមរៀបចំលិខិតឆ្លងដែនរបស់អ្នកឱ្យបានរួចរាល់", "lo": "ຍິນດີຕ້ອນຮັບສູ່ປະເທດຫວຽດນາມກະລຸນາກຽມໜັງສືຜ່ານແດນຂອງທ່ານໃຫ້ພ້ອມ"},
+			map[string]any{"km": unknownKhmer},
+		}
+	})
+	r := Bundle(os.DirFS(dir), dir, site(t, "demo.yaml"), loader(t))
+	for _, f := range r.Findings {
+		if strings.Contains(f.Message, "cannot break") {
+			t.Errorf("warning about text the word list breaks, or about the ticker: %v", f)
+		}
 	}
 }
