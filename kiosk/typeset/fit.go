@@ -112,8 +112,9 @@ type Scale struct {
 	TitleRatio, MinTitleRatio float64
 	TitleLines                int
 	// ShortTitlesDownTo is the smallest body size worth taking so that
-	// titles keep to TitleLines lines at MinTitleRatio; where that needs
-	// a smaller body still, titles take more lines instead.
+	// titles keep to TitleLines lines; where that needs a smaller body
+	// still, titles may take one line more, and then as many as they
+	// need.
 	ShortTitlesDownTo  float64
 	MinTitle, MaxTitle float64
 	// Gap is the space between a title and its body.
@@ -133,14 +134,27 @@ func (s Set) Height(gap float64) float64 {
 	return h
 }
 
+// Level is the height of panels laid out with their titles and bodies
+// level: the tallest title, the gap, and the tallest body.
+func Level(sets []Set, gap float64) (titles, bodies, total float64) {
+	for _, s := range sets {
+		titles, bodies = max(titles, s.Title.Height()), max(bodies, s.Body.Height())
+	}
+	total = titles + bodies
+	if titles > 0 && bodies > 0 {
+		total += gap
+	}
+	return titles, bodies, total
+}
+
 // FitPanels lays out the panels of one slide (an item in one or more
 // languages, each given a width×height region) at one body size and one
 // title size shared by all of them, so that the same role has the same
 // size in every language. The body size is the largest whole size between
-// MinBody and MaxBody at which every panel's title and body fit together;
-// the title size goes with it (see Scale). When the panels do not fit even
-// at MinBody, titles take their smallest size and bodies are cut to the
-// height left under them (Fits false).
+// MinBody and MaxBody at which the panels fit with their titles and bodies
+// level (see Level); the title size goes with it (see Scale). When the
+// panels do not fit even at MinBody, titles take their smallest size and
+// bodies are cut to the height left under the tallest title (Fits false).
 func FitPanels(panels []Panel, width, height float64, sc Scale) []Set {
 	f := panelFit{panels: panels, width: width, height: height, sc: sc,
 		titles: make([]map[float64]Block, len(panels)), bodies: make([]map[float64]Block, len(panels))}
@@ -148,30 +162,34 @@ func FitPanels(panels []Panel, width, height float64, sc Scale) []Set {
 		f.titles[i], f.bodies[i] = map[float64]Block{}, map[float64]Block{}
 	}
 	lo, hi := math.Floor(sc.MinBody), math.Floor(max(sc.MaxBody, sc.MinBody))
-	// First with titles of at most TitleLines lines, then without.
-	if sets, ok := f.search(max(lo, min(hi, math.Floor(sc.ShortTitlesDownTo))), hi, true); ok {
-		return f.balance(sets)
+	// First with titles of at most TitleLines lines, then one more, then
+	// as many as they take.
+	short := max(lo, min(hi, math.Floor(sc.ShortTitlesDownTo)))
+	for _, lines := range []int{max(sc.TitleLines, 1), max(sc.TitleLines, 1) + 1} {
+		if sets, ok := f.search(short, hi, lines); ok {
+			return f.balance(sets)
+		}
 	}
-	if sets, ok := f.search(lo, hi, false); ok {
+	if sets, ok := f.search(lo, hi, math.MaxInt); ok {
 		return f.balance(sets)
 	}
 	return f.overflow(lo)
 }
 
 // search finds the largest body size between lo and hi at which the panels
-// fit, and with short, their titles keep to TitleLines lines.
-func (f *panelFit) search(lo, hi float64, short bool) ([]Set, bool) {
-	if sets, ok := f.at(hi, short); ok {
+// fit with titles of at most lines lines.
+func (f *panelFit) search(lo, hi float64, lines int) ([]Set, bool) {
+	if sets, ok := f.at(hi, lines); ok {
 		return sets, true
 	}
-	best, ok := f.at(lo, short)
+	best, ok := f.at(lo, lines)
 	if !ok {
 		return nil, false
 	}
 	// Invariant: lo fits, hi does not.
 	for hi-lo > 1 {
 		mid := math.Floor((lo + hi) / 2)
-		if sets, ok := f.at(mid, short); ok {
+		if sets, ok := f.at(mid, lines); ok {
 			lo, best = mid, sets
 		} else {
 			hi = mid
@@ -236,13 +254,15 @@ func (f *panelFit) titleBounds(body float64) (lo, hi float64) {
 }
 
 // titleSize is the largest title size that goes with a body size at which
-// every title keeps to TitleLines lines, or the least when none does.
-func (f *panelFit) titleSize(body float64) float64 {
+// every title keeps to TitleLines lines (or lines, if fewer), or the least
+// when none does.
+func (f *panelFit) titleSize(body float64, lines int) float64 {
+	lines = min(lines, max(f.sc.TitleLines, 1))
 	lo, hi := f.titleBounds(body)
 	short := func(size float64) bool {
 		for i, p := range f.panels {
 			b := f.block(f.titles[i], p.Title, size)
-			if len(b.Lines) > max(f.sc.TitleLines, 1) || b.Width > f.width+0.5 {
+			if len(b.Lines) > lines || b.Width > f.width+0.5 {
 				return false
 			}
 		}
@@ -266,58 +286,60 @@ func (f *panelFit) titleSize(body float64) float64 {
 }
 
 // at lays every panel out with body size body and reports whether all fit
-// (and with short, whether every title keeps to TitleLines lines).
-func (f *panelFit) at(body float64, short bool) ([]Set, bool) {
-	title := f.titleSize(body)
+// with titles of at most lines lines.
+func (f *panelFit) at(body float64, lines int) ([]Set, bool) {
+	title := f.titleSize(body, lines)
 	sets := make([]Set, len(f.panels))
 	for i, p := range f.panels {
 		s := Set{Title: f.block(f.titles[i], p.Title, title), Body: f.block(f.bodies[i], p.Body, body)}
-		if s.Height(f.sc.Gap) > f.height || s.Title.Width > f.width+0.5 || s.Body.Width > f.width+0.5 {
+		if s.Title.Width > f.width+0.5 || s.Body.Width > f.width+0.5 {
 			return nil, false
 		}
-		if short && len(s.Title.Lines) > max(f.sc.TitleLines, 1) {
+		if len(s.Title.Lines) > lines {
 			return nil, false
 		}
 		s.Title.Fits, s.Body.Fits = true, true
 		sets[i] = s
+	}
+	if _, _, h := Level(sets, f.sc.Gap); h > f.height {
+		return nil, false
 	}
 	return sets, true
 }
 
 // overflow lays the panels out when they do not fit at the smallest body
 // size: titles at their smallest, cut to the region if need be, and bodies
-// cut to the height left under them.
+// cut to the height left under the tallest title, which gives up lines so
+// that a line of body shows.
 func (f *panelFit) overflow(body float64) []Set {
 	title, _ := f.titleBounds(body)
 	sets := make([]Set, len(f.panels))
-	for i, p := range f.panels {
-		var s Set
-		if p.Title.Text != "" {
-			s.Title = f.block(f.titles[i], p.Title, title)
-			s.Title.Fits = s.Title.Height() <= f.height
-			s.Title = truncate(s.Title, f.height, p.Title.Sizer)
-		}
+	room := f.height // for titles
+	for _, p := range f.panels {
 		if p.Body.Text != "" {
-			left := f.height - s.Title.Height()
-			if len(s.Title.Lines) > 0 {
-				left -= f.sc.Gap
-			}
-			s.Body = f.block(f.bodies[i], p.Body, body)
-			s.Body.Fits = s.Body.Height() <= left
-			if left < s.Body.LineHeight {
-				// No room for a line of body under the title: the
-				// title gives up lines to the body's first.
-				_, lh := p.Body.Sizer(body)
-				keep := f.height - lh
-				if len(s.Title.Lines) > 0 {
-					keep -= f.sc.Gap
-				}
-				s.Title = truncate(s.Title, max(keep, s.Title.LineHeight), p.Title.Sizer)
-				left = f.height - s.Title.Height() - f.sc.Gap
-			}
-			s.Body = truncate(s.Body, left, p.Body.Sizer)
+			_, lh := p.Body.Sizer(body)
+			room = min(room, f.height-lh-f.sc.Gap)
 		}
-		sets[i] = s
+	}
+	for i, p := range f.panels {
+		if p.Title.Text != "" {
+			t := f.block(f.titles[i], p.Title, title)
+			t.Fits = t.Height() <= room
+			sets[i].Title = truncate(t, max(room, 1), p.Title.Sizer)
+		}
+	}
+	titles, _, _ := Level(sets, 0)
+	for i, p := range f.panels {
+		if p.Body.Text == "" {
+			continue
+		}
+		left := f.height - titles
+		if titles > 0 {
+			left -= f.sc.Gap
+		}
+		b := f.block(f.bodies[i], p.Body, body)
+		b.Fits = b.Height() <= left
+		sets[i].Body = truncate(b, left, p.Body.Sizer)
 	}
 	return sets
 }
