@@ -103,11 +103,7 @@ func updateHealth(d *update.Dir, running string) (string, *report.UpdateOutcome)
 	if d == nil {
 		return running, nil
 	}
-	last := d.State().Last
-	if last == nil {
-		return running, nil
-	}
-	return running, &report.UpdateOutcome{Time: last.Time, Version: last.Version, Result: last.Result, Detail: last.Detail}
+	return running, d.State().Last
 }
 
 // trialWatch ends a new build's trial: it confirms the build at its first

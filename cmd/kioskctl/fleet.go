@@ -166,7 +166,7 @@ func lastError(hb report.Heartbeat) string {
 	if hb.State == report.Error && hb.Detail != "" {
 		parts = append(parts, hb.Detail)
 	}
-	if u := hb.Update; u != nil && (u.Result == updateRolledBack || u.Result == updateRefused || u.Result == updateFailed) {
+	if u := hb.Update; u != nil && (u.Result == report.UpdateRolledBack || u.Result == report.UpdateRefused || u.Result == report.UpdateFailed) {
 		// Clipped on its own, so a long reason leaves room for the rest.
 		parts = append(parts, clip(oneLine(fmt.Sprintf("player %s %s: %s", clip(u.Version, versionWidth), updateWords(u.Result), orDash(u.Detail))), 60))
 	}
@@ -196,27 +196,17 @@ func clip(s string, n int) string {
 	return s
 }
 
-// Results of a player update as heartbeats carry them
-// (report.UpdateOutcome.Result), but for "running": the new build showed
-// content, and there is nothing more to say.
-const (
-	updateInstalled  = "installed"   // placed; the site is starting it
-	updateRolledBack = "rolled_back" // the new build failed; the previous one runs
-	updateRefused    = "refused"     // the build was not what was signed
-	updateFailed     = "failed"      // not installed (disk, network); tried again
-)
-
 // updateWords says a notable update result in the table's words; "" for
 // one that is not (running, or a result this tool does not know).
 func updateWords(result string) string {
 	switch result {
-	case updateInstalled:
+	case report.UpdateInstalled:
 		return "installing"
-	case updateRolledBack:
+	case report.UpdateRolledBack:
 		return "rolled back"
-	case updateRefused:
+	case report.UpdateRefused:
 		return "refused"
-	case updateFailed:
+	case report.UpdateFailed:
 		return "failed"
 	}
 	return ""
@@ -236,7 +226,7 @@ func playerCell(hb report.Heartbeat) string {
 		return cell
 	}
 	switch {
-	case u.Result == updateInstalled && u.Version == hb.Player:
+	case u.Result == report.UpdateInstalled && u.Version == hb.Player:
 		// Restarted into it; it has not shown content yet.
 		return cell + " (on trial)"
 	case updateWords(u.Result) != "":
@@ -266,9 +256,9 @@ func printRollout(w io.Writer, rows []fleet.SiteStatus) error {
 		reported = reported || hb.Player != ""
 		if u := hb.Update; u != nil {
 			switch u.Result {
-			case updateRolledBack:
+			case report.UpdateRolledBack:
 				rolledBack = append(rolledBack, r)
-			case updateRefused:
+			case report.UpdateRefused:
 				refused = append(refused, r)
 			}
 		}

@@ -116,14 +116,23 @@ type Heartbeat struct {
 }
 
 // UpdateOutcome is what a player update did at a site (package
-// kiosk/update): Result is installed, running, rolled_back, refused or
-// failed; Detail says why a build was rolled back, refused or failed.
+// kiosk/update): Result is one of the Update results; Detail says why a
+// build was rolled back, refused or failed.
 type UpdateOutcome struct {
 	Time    time.Time `json:"time"`
 	Version string    `json:"version"`
 	Result  string    `json:"result"`
 	Detail  string    `json:"detail,omitempty"`
 }
+
+// Results of a player update (UpdateOutcome.Result).
+const (
+	UpdateInstalled  = "installed"   // downloaded and placed; the site is starting it
+	UpdateRunning    = "running"     // the new build showed content: its trial is over
+	UpdateRolledBack = "rolled_back" // the new build failed; the previous one runs
+	UpdateRefused    = "refused"     // the build was not what was signed
+	UpdateFailed     = "failed"      // not installed (disk, network); tried again
+)
 
 // MaxClockSkew is the largest clock skew a site may have before it is
 // flagged (kioskctl status): beyond it, the site's heartbeat times and

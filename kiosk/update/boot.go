@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vnict/kiosk/kiosk/report"
 	"github.com/vnict/kiosk/sync/playerbuild"
 )
 
@@ -69,7 +70,7 @@ func (d *Dir) Boot(packaged Packaged, now time.Time) Choice {
 			// Not the build's fault: it is not marked bad, and may be
 			// installed again.
 			d.log.Error("installed player build damaged; going back", "version", cur.Version, "err", err)
-			st.Last = &Outcome{Time: now, Version: cur.Version, Result: ResultFailed, Detail: err.Error()}
+			st.Last = &report.UpdateOutcome{Time: now, Version: cur.Version, Result: report.UpdateFailed, Detail: err.Error()}
 			st.Current, st.Previous, st.Trial = st.Previous, nil, nil
 			continue
 		}
@@ -95,7 +96,7 @@ func (d *Dir) rollBack(st *State, why string, now time.Time) {
 		st.Bad = map[string]string{}
 	}
 	st.Bad[v] = why
-	st.Last = &Outcome{Time: now, Version: v, Result: ResultRolledBack, Detail: why}
+	st.Last = &report.UpdateOutcome{Time: now, Version: v, Result: report.UpdateRolledBack, Detail: why}
 	st.Current, st.Previous, st.Trial = st.Previous, nil, nil
 	st.Since = now
 }
@@ -135,7 +136,7 @@ func (d *Dir) Confirm(version string, now time.Time) (bool, error) {
 		}
 		ended = true
 		st.Trial, st.Since = nil, now
-		st.Last = &Outcome{Time: now, Version: version, Result: ResultRunning}
+		st.Last = &report.UpdateOutcome{Time: now, Version: version, Result: report.UpdateRunning}
 	})
 	if ended {
 		d.log.Info("new player build shows content; its trial is over", "version", version)

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vnict/kiosk/kiosk/report"
 	"github.com/vnict/kiosk/sync/playerbuild"
 )
 
@@ -72,7 +73,7 @@ func TestTrialConfirmed(t *testing.T) {
 		t.Fatalf("Confirm = %v, %v", ended, err)
 	}
 	st := d.State()
-	if st.Trial != nil || st.Last.Result != ResultRunning || !st.Since.Equal(t0.Add(time.Minute)) {
+	if st.Trial != nil || st.Last.Result != report.UpdateRunning || !st.Since.Equal(t0.Add(time.Minute)) {
 		t.Fatalf("state after Confirm: %+v", st)
 	}
 	// Later starts run it, without counting.
@@ -119,7 +120,7 @@ func TestRollBack(t *testing.T) {
 				t.Fatalf("Boot after failure = %+v, want the packaged program", c)
 			}
 			st := d.State()
-			if st.Bad["1.1.0"] != tc.why || st.Last.Result != ResultRolledBack || st.Last.Version != "1.1.0" || st.Last.Detail != tc.why {
+			if st.Bad["1.1.0"] != tc.why || st.Last.Result != report.UpdateRolledBack || st.Last.Version != "1.1.0" || st.Last.Detail != tc.why {
 				t.Fatalf("state after roll back: bad %v, last %+v", st.Bad, st.Last)
 			}
 			if st.Current != nil || st.Trial != nil {
@@ -211,7 +212,7 @@ func TestDamagedProgramNotRun(t *testing.T) {
 				t.Fatalf("Boot = %+v, want the packaged program", c)
 			}
 			st := d.State()
-			if st.Last.Result != ResultFailed || len(st.Bad) != 0 || st.Current != nil {
+			if st.Last.Result != report.UpdateFailed || len(st.Bad) != 0 || st.Current != nil {
 				t.Fatalf("state: %+v (bad %v, last %+v); want failed, not marked bad", st, st.Bad, st.Last)
 			}
 		})

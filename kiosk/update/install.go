@@ -14,6 +14,7 @@ import (
 
 	"github.com/vnict/kiosk/content"
 	"github.com/vnict/kiosk/internal/atomicfile"
+	"github.com/vnict/kiosk/kiosk/report"
 	"github.com/vnict/kiosk/sync/fetch"
 	"github.com/vnict/kiosk/sync/layout"
 	"github.com/vnict/kiosk/sync/playerbuild"
@@ -110,12 +111,12 @@ func (in *Installer) now() time.Time {
 
 // failed records a build that was not installed, and returns err.
 func (in *Installer) failed(version string, err error) error {
-	result := ResultFailed
+	result := report.UpdateFailed
 	if errors.Is(err, fetch.ErrTampered) || errors.Is(err, trust.ErrTampered) || errors.Is(err, trust.ErrTooLarge) {
-		result = ResultRefused
+		result = report.UpdateRefused
 	}
 	if _, serr := in.Dir.change(func(st *State) {
-		st.Last = &Outcome{Time: in.now(), Version: version, Result: result, Detail: err.Error()}
+		st.Last = &report.UpdateOutcome{Time: in.now(), Version: version, Result: result, Detail: err.Error()}
 	}); serr != nil {
 		in.Log.Error("update state not saved", "err", serr)
 	}
@@ -169,7 +170,7 @@ func (d *Dir) install(b playerbuild.Build, running string, now time.Time) error 
 	}
 	st.Previous, st.Current = prev, &rec
 	st.Trial, st.Since = &Trial{}, time.Time{}
-	st.Last = &Outcome{Time: now, Version: b.Version, Result: ResultInstalled}
+	st.Last = &report.UpdateOutcome{Time: now, Version: b.Version, Result: report.UpdateInstalled}
 	return d.save(st)
 }
 

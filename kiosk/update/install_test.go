@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vnict/kiosk/kiosk/report"
 	"github.com/vnict/kiosk/sync/fetch"
 	"github.com/vnict/kiosk/sync/layout"
 	"github.com/vnict/kiosk/sync/playerbuild"
@@ -88,7 +89,7 @@ func TestInstall(t *testing.T) {
 		t.Errorf("program mode %v: not executable", fi.Mode())
 	}
 	st := s.in.Dir.State()
-	if st.Current == nil || st.Current.Version != "1.1.0" || st.Trial == nil || st.Previous != nil || st.Last.Result != ResultInstalled {
+	if st.Current == nil || st.Current.Version != "1.1.0" || st.Trial == nil || st.Previous != nil || st.Last.Result != report.UpdateInstalled {
 		t.Fatalf("state: %+v", st)
 	}
 	if len(s.installed) != 1 || s.installed[0] != "1.1.0" {
@@ -196,7 +197,7 @@ func TestTamperedProgramRefused(t *testing.T) {
 		t.Fatalf("Consider = %v, want ErrTampered", err)
 	}
 	st := s.in.Dir.State()
-	if st.Current != nil || st.Last == nil || st.Last.Result != ResultRefused || len(s.installed) > 0 {
+	if st.Current != nil || st.Last == nil || st.Last.Result != report.UpdateRefused || len(s.installed) > 0 {
 		t.Fatalf("state after a tampered program: %+v, last %+v", st, st.Last)
 	}
 	if _, err := os.Stat(s.in.Dir.Program("1.1.0")); !os.IsNotExist(err) {

@@ -46,6 +46,7 @@ import (
 	"time"
 
 	"github.com/vnict/kiosk/internal/atomicfile"
+	"github.com/vnict/kiosk/kiosk/report"
 	"github.com/vnict/kiosk/sync/playerbuild"
 )
 
@@ -59,15 +60,6 @@ const (
 	// KeepPrevious is how long the previous build is kept after a new one
 	// first showed content.
 	KeepPrevious = 24 * time.Hour
-)
-
-// Results of an update, as heartbeats and events report them.
-const (
-	ResultInstalled  = "installed"   // downloaded and placed; starting it
-	ResultRunning    = "running"     // the new build showed content
-	ResultRolledBack = "rolled_back" // the new build failed; the previous one runs
-	ResultRefused    = "refused"     // the build was not what was signed
-	ResultFailed     = "failed"      // not installed (disk, network); tried again
 )
 
 // Build is an installed build.
@@ -85,14 +77,6 @@ type Trial struct {
 	Failed string `json:"failed,omitempty"`
 }
 
-// Outcome is the last thing an update did.
-type Outcome struct {
-	Time    time.Time `json:"time"`
-	Version string    `json:"version"`
-	Result  string    `json:"result"`
-	Detail  string    `json:"detail,omitempty"`
-}
-
 // State is what the site records of its builds, in <dir>/state.json.
 type State struct {
 	// Current is the installed build to run; nil: the packaged program.
@@ -105,8 +89,9 @@ type State struct {
 	Since time.Time `json:"since,omitzero"`
 	// Bad names the versions that failed, and why; they are not
 	// installed again.
-	Bad  map[string]string `json:"bad,omitempty"`
-	Last *Outcome          `json:"last,omitempty"`
+	Bad map[string]string `json:"bad,omitempty"`
+	// Last is what the last update did.
+	Last *report.UpdateOutcome `json:"last,omitempty"`
 }
 
 // maxState bounds the state file; Bad is pruned to stay well under it.
