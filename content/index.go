@@ -15,7 +15,18 @@ import (
 // manifest) in dir's manifest.json, replacing its files list, and returns the
 // new manifest. The department tool runs it after editing a bundle. The
 // manifest is validated before it is written, and written atomically.
-func IndexDir(dir string) (*Manifest, error) {
+func IndexDir(dir string) (*Manifest, error) { return IndexDirWith(dir, IndexOptions{}) }
+
+// IndexOptions change what IndexDirWith writes besides the files list.
+type IndexOptions struct {
+	// Text, when set, rewrites each text of the manifest (item titles and
+	// bodies, ticker messages), given its language tag, after the text is
+	// normalised to NFC.
+	Text func(lang, s string) string
+}
+
+// IndexDirWith is IndexDir with options.
+func IndexDirWith(dir string, opts IndexOptions) (*Manifest, error) {
 	manifestPath := filepath.Join(dir, ManifestName)
 	raw, err := os.ReadFile(manifestPath)
 	if err != nil {
@@ -57,6 +68,9 @@ func IndexDir(dir string) (*Manifest, error) {
 	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
 	m.Files = files
 	m.normalize()
+	if opts.Text != nil {
+		m.rewriteText(opts.Text)
+	}
 	if err := m.Validate(); err != nil {
 		return nil, fmt.Errorf("index %s: %w", dir, err)
 	}
@@ -68,4 +82,19 @@ func IndexDir(dir string) (*Manifest, error) {
 		return nil, fmt.Errorf("index %s: %w", dir, err)
 	}
 	return &m, nil
+}
+
+// rewriteText passes every text of the manifest through f.
+func (m *Manifest) rewriteText(f func(lang, s string) string) {
+	for i := range m.Items {
+		it := &m.Items[i]
+		for lang, t := range it.Text {
+			it.Text[lang] = Text{Title: f(lang, t.Title), Body: f(lang, t.Body)}
+		}
+	}
+	for _, msg := range m.Ticker {
+		for lang, s := range msg {
+			msg[lang] = f(lang, s)
+		}
+	}
 }

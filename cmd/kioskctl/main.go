@@ -15,18 +15,22 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 
 	"github.com/vnict/kiosk/content"
 	"github.com/vnict/kiosk/kiosk/fonts"
 	"github.com/vnict/kiosk/kiosk/lint"
 	"github.com/vnict/kiosk/kiosk/siteconfig"
+	"github.com/vnict/kiosk/kiosk/typeset"
 )
 
 // errFindings means lint found errors; the message is already printed.
 var errFindings = errors.New("the bundle has errors")
 
 const usage = `usage:
-  kioskctl index BUNDLE                 record every file's size and SHA-256 in BUNDLE/manifest.json
+  kioskctl index BUNDLE [--insert-breaks]
+                                        record every file's size and SHA-256 in BUNDLE/manifest.json;
+                                        --insert-breaks also writes U+200B between Khmer and Lao words
   kioskctl lint BUNDLE --site CONFIG    check that the site can play the bundle, and what of it plays there
   kioskctl schedule BUNDLE --site CONFIG --day YYYY-MM-DD
                                         what the site plays that day, hour by hour
@@ -132,10 +136,25 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 }
 
 func runIndex(args []string, stdout io.Writer) error {
-	if len(args) != 1 {
+	fset := flag.NewFlagSet("index", flag.ContinueOnError)
+	insertBreaks := fset.Bool("insert-breaks", false, "write U+200B between the words of Khmer and Lao texts, as the player breaks them")
+	bundle, err := parseWithBundle(fset, args)
+	if err != nil {
+		return err
+	}
+	if bundle == "" || fset.NArg() > 1 {
 		return errors.New("index: want one bundle folder")
 	}
-	m, err := content.IndexDir(args[0])
+	var opts content.IndexOptions
+	if *insertBreaks {
+		opts.Text = func(lang, s string) string {
+			if base, _, _ := strings.Cut(lang, "-"); base == "km" || base == "lo" {
+				return typeset.InsertBreaks(s)
+			}
+			return s
+		}
+	}
+	m, err := content.IndexDirWith(bundle, opts)
 	if err != nil {
 		return err
 	}
@@ -143,7 +162,7 @@ func runIndex(args []string, stdout io.Writer) error {
 	for _, f := range m.Files {
 		total += f.Size
 	}
-	fmt.Fprintf(stdout, "%s: %d files, %d bytes\n", args[0], len(m.Files), total)
+	fmt.Fprintf(stdout, "%s: %d files, %d bytes\n", bundle, len(m.Files), total)
 	return nil
 }
 
