@@ -158,7 +158,7 @@ func (p *preparer) textBlock(name, where, lang, text string, bold bool, b typese
 	space := box
 	return textBlock{
 		region: Region{Name: name, Lang: lang, Rect: Rect{X: x, Y: y, W: b.Width, H: b.Height()},
-			Size: b.Size, Lines: len(b.Lines), Cut: !b.Fits, Space: &space},
+			Size: b.Size, Lines: len(b.Lines), Cut: !b.Fits, Space: &space, Text: b.Lines},
 		lines: b.Lines, face: f, ascent: m.HAscent, lineH: b.LineHeight,
 		x: x, y: y, w: b.Width, center: center, color: p.fg,
 	}, nil

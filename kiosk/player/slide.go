@@ -33,6 +33,8 @@ type Region struct {
 	Lines int     `json:"lines,omitempty"`
 	Cut   bool    `json:"cut,omitempty"`
 	Space *Rect   `json:"space,omitempty"`
+	// Text is the text of those lines, as they break.
+	Text []string `json:"text,omitempty"`
 }
 
 // slide is one prepared slide. The loader fills in everything but canvas;
