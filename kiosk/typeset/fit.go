@@ -198,30 +198,39 @@ func (f *panelFit) search(lo, hi float64, lines int) ([]Set, bool) {
 	return best, true
 }
 
-// balance evens out the lines of titles of more than one line: each is
-// wrapped again at the narrowest width that keeps its number of lines, so
-// that a last line does not hold one word.
+// balance evens out the lines of titles, and of bodies of at most
+// balanceLines lines: each is wrapped again at the narrowest width that
+// keeps its number of lines, so that a last line does not hold one word.
+// Longer bodies keep their lines, as a paragraph reads.
 func (f *panelFit) balance(sets []Set) []Set {
-	for i, s := range sets {
-		n := len(s.Title.Lines)
-		if n < 2 {
-			continue
+	for i := range sets {
+		sets[i].Title = f.balanced(sets[i].Title, f.panels[i].Title)
+		if len(sets[i].Body.Lines) <= balanceLines {
+			sets[i].Body = f.balanced(sets[i].Body, f.panels[i].Body)
 		}
-		t := f.panels[i].Title
-		lo, hi := s.Title.Width/float64(n), s.Title.Width
-		best := s.Title
-		for hi-lo > 1 {
-			mid := (lo + hi) / 2
-			if b := At(t.Text, mid, f.height, s.Title.Size, t.Sizer); len(b.Lines) == n && b.Width <= mid+0.5 {
-				hi, best = mid, b
-			} else {
-				lo = mid
-			}
-		}
-		best.Fits = s.Title.Fits
-		sets[i].Title = best
 	}
 	return sets
+}
+
+const balanceLines = 4
+
+func (f *panelFit) balanced(b Block, t Text) Block {
+	n := len(b.Lines)
+	if n < 2 {
+		return b
+	}
+	lo, hi := b.Width/float64(n), b.Width
+	best := b
+	for hi-lo > 1 {
+		mid := (lo + hi) / 2
+		if c := At(t.Text, mid, f.height, b.Size, t.Sizer); len(c.Lines) == n && c.Width <= mid+0.5 {
+			hi, best = mid, c
+		} else {
+			lo = mid
+		}
+	}
+	best.Fits = b.Fits
+	return best
 }
 
 // panelFit is the state of one FitPanels: the blocks laid out so far, by

@@ -161,11 +161,16 @@ func TestFitPanels(t *testing.T) {
 				if n > sc.TitleLines+1 && body < sc.MaxBody && body >= sc.ShortTitlesDownTo {
 					t.Errorf("panel %d: title of %d lines with a body of %v, which could have been smaller", i, n, body)
 				}
-				if n > 1 {
-					// Balanced: the last line is no shorter than half the first.
-					m, _ := tc.panels[i].Title.Sizer(s.Title.Size)
-					if first, last := m(s.Title.Lines[0]), m(s.Title.Lines[n-1]); last < first/2 {
-						t.Errorf("panel %d: title lines %q unbalanced (%v and %v wide)", i, s.Title.Lines, first, last)
+				for _, b := range []struct {
+					block Block
+					text  Text
+				}{{s.Title, tc.panels[i].Title}, {s.Body, tc.panels[i].Body}} {
+					// Balanced: a last line no shorter than half the first.
+					if n := len(b.block.Lines); n > 1 && n <= balanceLines && b.block.Fits {
+						m, _ := b.text.Sizer(b.block.Size)
+						if first, last := m(b.block.Lines[0]), m(b.block.Lines[n-1]); last < first/2 {
+							t.Errorf("panel %d: lines %q unbalanced (%v and %v wide)", i, b.block.Lines, first, last)
+						}
 					}
 				}
 			}
@@ -191,5 +196,23 @@ func BenchmarkFitPanels(b *testing.B) {
 	vi := Panel{Title: Text{"Chào mừng quý khách đến Việt Nam", sizer}, Body: Text{strings.Repeat("Người dân vùng biên giới được hỗ trợ dịch vụ công trực tuyến. ", 3), sizer}}
 	for b.Loop() {
 		FitPanels([]Panel{vi, vi}, 700, 600, sc)
+	}
+}
+
+func TestFitPanelsBalancesShortBlocks(t *testing.T) {
+	sc := Scale{MinBody: 40, MaxBody: 40, TitleRatio: 1.5, MinTitleRatio: 1.2, TitleLines: 2, MinTitle: 14, MaxTitle: 60, Gap: 10}
+	p := Panel{Title: Text{"Cần hỗ trợ? Hãy hỏi cán bộ", sizer}, Body: Text{"Hãy hỏi cán bộ tại điểm hỗ trợ", sizer}}
+	greedy := At(p.Body.Text, 560, 600, 40, sizer)
+	if n := len(greedy.Lines); n != 2 || len([]rune(greedy.Lines[1])) > 4 {
+		t.Fatalf("greedy lines %q: the case needs a last line of one word", greedy.Lines)
+	}
+	s := FitPanels([]Panel{p}, 560, 600, sc)[0]
+	for _, b := range []Block{s.Title, s.Body} {
+		if len(b.Lines) != 2 {
+			t.Fatalf("lines %q, want 2", b.Lines)
+		}
+		if first, last := clusters(b.Lines[0]), clusters(b.Lines[1]); last < first/2 {
+			t.Errorf("lines %q unbalanced", b.Lines)
+		}
 	}
 }
