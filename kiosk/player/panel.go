@@ -44,11 +44,15 @@ func (p *preparer) textScale(width, gap float64) typeset.Scale {
 	minBody := math.Round(math.Max(12, short*0.02))
 	maxBody := math.Max(minBody, math.Round(math.Min(p.legibleBody()*maxBodyOverLegible, width/minLineEms)))
 	return typeset.Scale{
-		MinBody: minBody, MaxBody: maxBody,
-		TitleRatio: titleRatio, MinTitleRatio: minTitleRatio, TitleLines: titleLines,
+		MinBody:           minBody,
+		MaxBody:           maxBody,
+		TitleRatio:        titleRatio,
+		MinTitleRatio:     minTitleRatio,
+		TitleLines:        titleLines,
 		ShortTitlesDownTo: p.legibleBody(),
-		MinTitle:          math.Round(math.Max(14, short*0.028)), MaxTitle: math.Round(maxBody * titleRatio),
-		Gap: gap,
+		MinTitle:          math.Round(math.Max(14, short*0.028)),
+		MaxTitle:          math.Round(maxBody * titleRatio),
+		Gap:               gap,
 	}
 }
 
@@ -97,15 +101,8 @@ func (p *preparer) prepareText(s *slide) error {
 	sc := p.textScale(boxes[0].W, 1.75*gap)
 	sets := typeset.FitPanels(panels, boxes[0].W, boxes[0].H, sc)
 
-	// The group's height: the tallest title and the tallest body.
-	var titleH, bodyH float64
-	for _, set := range sets {
-		titleH, bodyH = math.Max(titleH, set.Title.Height()), math.Max(bodyH, set.Body.Height())
-	}
-	group := titleH + bodyH
-	if titleH > 0 && bodyH > 0 {
-		group += sc.Gap
-	}
+	// The group: the tallest title, the gap and the tallest body.
+	titleH, bodyH, group := typeset.Level(sets, sc.Gap)
 	short := float64(min(p.lay.w, p.lay.h))
 	for i, lang := range langs {
 		box, set := boxes[i], sets[i]

@@ -35,6 +35,13 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
+	if name := os.Getenv(fitEnv); name != "" {
+		if err := runFit(name, os.Getenv("KIOSK_PLAYER_DIR")); err != nil {
+			fmt.Fprintln(os.Stderr, "fit run", name+":", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
 	if name := os.Getenv("KIOSK_PLAYER_SCENARIO"); name != "" {
 		if err := runScenario(name, os.Getenv("KIOSK_PLAYER_DIR")); err != nil {
 			fmt.Fprintln(os.Stderr, "scenario", name+":", err)
