@@ -1,7 +1,13 @@
 package main
 
 import (
+	"bytes"
+	"flag"
 	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -156,4 +162,118 @@ content: {dir: %q}
 			}
 		})
 	}
+}
+
+// shapingTexts are the texts whose shaping must not change: Vietnamese typed
+// with combining marks (NFD), Khmer with subscript consonants, Lao with tone
+// marks above vowels.
+var shapingTexts = map[string]string{
+	"vi": "Cu\u031b\u0309a kha\u0302\u0309u Quo\u0302\u0301c te\u0302\u0301 Ti\u0323nh Bie\u0302n",
+	"km": "ស្ត្រី ក្រុង ព្រំដែន ឆ្លង ខ្សែ ស្រ្តី",
+	"lo": "ເຂົ້າ ຕ້ອງ ບໍ່ ໃຫ້ ເພື່ອນ ຫຼື",
+}
+
+// TestShapingUnchanged plays the shaping texts in the ticker, which sets them
+// on one line at one size whatever the slide's layout, and compares the
+// ticker band with the frames captured before word breaking came in
+// (testdata/shaping; -update writes them anew).
+func TestShapingUnchanged(t *testing.T) {
+	dir := contenttest.CopyDemo(t)
+	contenttest.EditManifest(t, dir, func(m map[string]any) {
+		var keep []any
+		for _, it := range m["items"].([]any) {
+			if it.(map[string]any)["id"] == "border-map" {
+				keep = append(keep, it)
+			}
+		}
+		m["items"] = keep
+		var ticker []any
+		for _, lang := range []string{"vi", "km", "lo"} {
+			ticker = append(ticker, map[string]any{lang: shapingTexts[lang]})
+		}
+		m["ticker"] = ticker
+	})
+	if _, err := content.IndexDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(t.TempDir(), "site.yaml")
+	err := os.WriteFile(cfg, []byte(fmt.Sprintf(`site: {id: shaping-test, name: "Cửa khẩu"}
+display: {resolution: 1536x768}
+languages: [vi, km, lo]
+fonts: [{family: Noto Sans}, {family: Noto Sans Khmer}, {family: Noto Sans Lao}]
+content: {dir: %q}
+ticker: {edge: bottom, height: 96, speed: 2000}
+`, dir)), 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	frames := frameDir(t, "shaping")
+	log := runKiosk(t, "--config", cfg, "--window", "--capture", frames)
+	s := readSummary(t, filepath.Join(frames, "summary.json"))
+	if s.UnmappedGlyphs != 0 {
+		t.Errorf("%d characters had no glyph\n%s", s.UnmappedGlyphs, log)
+	}
+	var band image.Rectangle
+	var frame string
+	for _, f := range s.Frames {
+		for _, r := range f.Regions {
+			if r.Name == "ticker" && !f.Fade && f.File != "" {
+				band, frame = toOutput(r.Rect, s.Rotation, s.Logical), f.File
+			}
+		}
+	}
+	if frame == "" {
+		t.Fatal("no frame with the ticker")
+	}
+	img := loadPNG(t, filepath.Join(frames, frame))
+	got := image.NewRGBA(image.Rect(0, 0, band.Dx(), band.Dy()))
+	draw.Draw(got, got.Bounds(), img, band.Min, draw.Src)
+	golden := filepath.Join("testdata", "shaping", "ticker.png")
+	if *updateGolden {
+		writePNG(t, golden, got)
+	}
+	want := loadPNG(t, golden)
+	if want.Bounds().Size() != got.Bounds().Size() {
+		t.Fatalf("ticker band %v, golden %v", got.Bounds().Size(), want.Bounds().Size())
+	}
+	differ := 0
+	for y := range got.Bounds().Dy() {
+		for x := range got.Bounds().Dx() {
+			if colourDistance(got.At(x, y), want.At(x, y)) > 8 {
+				differ++
+			}
+		}
+	}
+	if share := float64(differ) / float64(band.Dx()*band.Dy()); share > 0.001 {
+		writePNG(t, filepath.Join(frames, "ticker-got.png"), got)
+		t.Errorf("the ticker's Vietnamese (NFD), Khmer and Lao differ from %s in %.2f%% of pixels (band saved beside the frames in %s)",
+			golden, 100*share, frames)
+	}
+}
+
+var updateGolden = flag.Bool("update", false, "write the golden frames in testdata/shaping")
+
+func writePNG(t *testing.T, path string, img image.Image) {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// colourDistance is the largest difference of one channel, 0 to 255.
+func colourDistance(a, b color.Color) int {
+	ar, ag, ab, _ := a.RGBA()
+	br, bg, bb, _ := b.RGBA()
+	d := 0
+	for _, p := range [][2]uint32{{ar, br}, {ag, bg}, {ab, bb}} {
+		d = max(d, int(p[0]>>8)-int(p[1]>>8), int(p[1]>>8)-int(p[0]>>8))
+	}
+	return d
 }
