@@ -5,7 +5,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/go-text/typesetting/unicodedata"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -48,19 +47,20 @@ var (
 	}
 )
 
-// scriptOf returns the script whose dictionary breaks r's run, or nil.
+// scriptOf returns the script whose dictionary breaks r's run, or nil: the
+// Khmer and Lao characters of line breaking class SA (complex context),
+// which leaves out their digits and punctuation (TestScriptOf checks the
+// ranges against the Unicode tables).
 func scriptOf(r rune) *script {
 	switch {
-	case r < 0x0e80 || r > 0x19ff:
-		return nil
-	case r <= 0x0eff:
-		if unicode.Is(unicodedata.BreakSA, r) {
-			return lao
+	case r >= 0x1780 && r <= 0x17d3, r == 0x17d7, r == 0x17dc, r == 0x17dd:
+		return khmer
+	case r >= 0x0e81 && r <= 0x0ecf, r >= 0x0edc && r <= 0x0edf:
+		switch r {
+		case 0x0e83, 0x0e85, 0x0e8b, 0x0ea4, 0x0ea6, 0x0ebe, 0x0ebf, 0x0ec5, 0x0ec7, 0x0ecf:
+			return nil // unassigned
 		}
-	case r >= 0x1780 && r <= 0x17ff || r >= 0x19e0:
-		if unicode.Is(unicodedata.BreakSA, r) && unicode.Is(unicode.Khmer, r) {
-			return khmer
-		}
+		return lao
 	}
 	return nil
 }
@@ -75,18 +75,17 @@ type wordSegmenter struct {
 	sc   *script
 	d    *dictionary
 	run  []rune
-	memo map[int]match
+	memo []match // what the dictionary says at each position, once looked up
+	done []bool
 	buf  []byte
 }
 
 func (s *wordSegmenter) at(pos int) match {
-	if m, ok := s.memo[pos]; ok {
-		return m
+	if !s.done[pos] {
+		s.memo[pos], s.buf = s.d.lookup(s.run[pos:], s.buf)
+		s.done[pos] = true
 	}
-	var m match
-	m, s.buf = s.d.lookup(s.run[pos:], s.buf)
-	s.memo[pos] = m
-	return m
+	return s.memo[pos]
 }
 
 // appendWordEnds appends to dst the positions in run, offset by base, at
@@ -97,7 +96,8 @@ func (s *wordSegmenter) appendWordEnds(dst []int, run []rune, base int) []int {
 		return dst
 	}
 	s.run = run
-	clear(s.memo)
+	s.memo = append(s.memo[:0], make([]match, n+1)...)
+	s.done = append(s.done[:0], make([]bool, n+1)...)
 	for pos := 0; pos < n; {
 		word := s.choose(pos)
 		end := pos + word
@@ -187,9 +187,6 @@ func wordBreaksWith(dst []int, rs []rune, dict func(*script) *dictionary) []int 
 			j++
 		}
 		if j-i >= minRun {
-			if seg.memo == nil {
-				seg.memo = map[int]match{}
-			}
 			seg.sc, seg.d = sc, dict(sc)
 			start := len(dst)
 			dst = seg.appendWordEnds(dst, rs[i:j], i)

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"unicode"
+
+	"github.com/go-text/typesetting/unicodedata"
 )
 
 func TestWords(t *testing.T) {
@@ -102,6 +104,25 @@ func TestInsertBreaks(t *testing.T) {
 			if strings.Join(a, "|") != strings.Join(b, "|") {
 				t.Errorf("lines differ with inserted breaks:\n%q\n%q", a, b)
 			}
+		}
+	}
+}
+
+// TestScriptOf checks the ranges of scriptOf against the Unicode tables:
+// Khmer and Lao characters of line breaking class SA.
+func TestScriptOf(t *testing.T) {
+	for r := rune(0); r < 0x20000; r++ {
+		var want *script
+		if unicode.Is(unicodedata.BreakSA, r) {
+			switch {
+			case unicode.Is(unicode.Khmer, r):
+				want = khmer
+			case unicode.Is(unicode.Lao, r):
+				want = lao
+			}
+		}
+		if got := scriptOf(r); got != want {
+			t.Errorf("scriptOf(U+%04X) = %p, want %p", r, got, want)
 		}
 	}
 }
