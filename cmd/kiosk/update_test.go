@@ -1,0 +1,335 @@
+//go:build unix
+
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/vnict/kiosk/content/contenttest"
+	"github.com/vnict/kiosk/kiosk/report"
+	"github.com/vnict/kiosk/kiosk/update"
+	"github.com/vnict/kiosk/sync/fetch"
+	"github.com/vnict/kiosk/sync/layout"
+	"github.com/vnict/kiosk/sync/publish"
+	"github.com/vnict/kiosk/sync/publish/publishtest"
+)
+
+const versionFlag = "github.com/vnict/kiosk/cmd/kiosk/internal/cli.Version"
+
+// buildKiosk builds the kiosk command as version into dir.
+func buildKiosk(t testing.TB, dir, version string) string {
+	t.Helper()
+	bin := filepath.Join(dir, "kiosk-"+version)
+	out, err := exec.Command("go", "build", "-ldflags", "-X "+versionFlag+"="+version, "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build %s: %v\n%s", version, err, out)
+	}
+	return bin
+}
+
+// buildCrasher builds a program that exits at once with status 3: a
+// player build that fails at start.
+func buildCrasher(t testing.TB, dir string) string {
+	t.Helper()
+	src := filepath.Join(dir, "crash.go")
+	if err := os.WriteFile(src, []byte("package main\n\nimport \"os\"\n\nfunc main() { os.Exit(3) }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "crash")
+	cmd := exec.Command("go", "build", "-o", bin, src)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GO111MODULE=off")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build crash.go: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// releasePlayer approves the program as version for the border gates, as
+// the given approvers, and publishes when two signed.
+func releasePlayer(t testing.TB, d *publishtest.Department, program, version string, approvers ...string) {
+	t.Helper()
+	approvePlayer(t, d, program, version, approvers...)
+	if len(approvers) >= 2 {
+		if err := d.Publish(t); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// approvePlayer approves the program as version for the border gates, as
+// the given approvers, without publishing.
+func approvePlayer(t testing.TB, d *publishtest.Department, program, version string, approvers ...string) {
+	t.Helper()
+	dep := publish.Department{Store: d.Store, Root: d.Root}
+	r := publish.PlayerRelease{OS: "linux", Arch: "amd64", Version: version, Program: program}
+	for _, a := range approvers {
+		if _, err := dep.ReleasePlayer(context.Background(), r, layout.Targeting{Groups: []string{"border-gates"}}, d.Keys[a], time.Now()); err != nil {
+			t.Fatalf("release-player %s as %s: %v", version, a, err)
+		}
+	}
+}
+
+// siteStatus reads the site's status.json from the store.
+func siteStatus(t testing.TB, d *publishtest.Department) report.Status {
+	t.Helper()
+	var st report.Status
+	r, err := d.Store.Get(context.Background(), report.StatusKey("an-giang-tinh-bien"))
+	if err != nil {
+		return st
+	}
+	defer r.Close()
+	_ = json.NewDecoder(io.LimitReader(r, 1<<20)).Decode(&st)
+	return st
+}
+
+// waitStatus waits until the site's status satisfies ok.
+func waitStatus(t testing.TB, d *publishtest.Department, within time.Duration, ok func(report.Heartbeat) bool) report.Heartbeat {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		hb := siteStatus(t, d).Heartbeat
+		if ok(hb) {
+			return hb
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("status never as wanted within %v; last: %+v (update %+v)", within, hb, hb.Update)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// updateSite is a synced site under `kiosk supervise`, as on Windows and
+// plain Linux.
+type updateSite struct {
+	d     *publishtest.Department
+	cfg   string
+	cache string
+	cmd   *exec.Cmd
+	log   *logWatcher
+}
+
+// startUpdateSite starts the site under `kiosk supervise` of the program
+// bin, with the supervisor's flags given, and downloads capped at rateLimit
+// bytes a second (0: none).
+func startUpdateSite(t testing.TB, d *publishtest.Department, bin string, rateLimit int, supervise ...string) *updateSite {
+	t.Helper()
+	cfg := writeSyncedSite(t, d, d.Server.AccessKey, d.Server.SecretKey,
+		"reports: {interval: 5s, upload: 1s, screenshot_interval: 0}\n")
+	raw, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw = bytes.Replace(raw, []byte("site: {id: an-giang-tinh-bien,"), []byte("site: {id: an-giang-tinh-bien, groups: [border-gates],"), 1)
+	raw = bytes.Replace(raw, []byte("poll: 1s}"), []byte(fmt.Sprintf("poll: 1s, rate_limit: %d}", rateLimit)), 1)
+	if err := os.WriteFile(cfg, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := &updateSite{d: d, cfg: cfg, cache: filepath.Join(filepath.Dir(cfg), "cache")}
+	args := append(append([]string{"supervise"}, supervise...), "--", "--config", cfg, "--window", "--log-level", "debug")
+	s.cmd = exec.Command(bin, args...)
+	s.cmd.Env = append(os.Environ(), "XDG_CACHE_HOME="+t.TempDir())
+	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	pr, pw := io.Pipe()
+	s.cmd.Stdout, s.cmd.Stderr = pw, pw
+	s.log = watchLog(t, pr)
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { s.cmd.Wait(); pw.Close(); close(exited) }()
+	t.Cleanup(func() {
+		_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
+		<-exited
+	})
+	return s
+}
+
+// waitLog waits until the log holds n matches of re, within d.
+func (s *updateSite) waitLog(t testing.TB, re string, n int, within time.Duration) [][]string {
+	t.Helper()
+	rx := regexp.MustCompile(re)
+	deadline := time.After(within)
+	for {
+		if m := rx.FindAllStringSubmatch(s.log.String(), -1); len(m) >= n {
+			return m
+		}
+		select {
+		case <-s.log.more:
+		case <-time.After(100 * time.Millisecond):
+		case <-deadline:
+			t.Fatalf("the log never had %d × %s within %v:\n%s", n, re, within, tail(s.log.String(), 60))
+		}
+	}
+}
+
+func (s *updateSite) count(re string) int {
+	return len(regexp.MustCompile(re).FindAllString(s.log.String(), -1))
+}
+
+func tail(s string, lines int) string {
+	l := strings.Split(s, "\n")
+	if len(l) > lines {
+		l = l[len(l)-lines:]
+	}
+	return strings.Join(l, "\n")
+}
+
+// TestPlayerUpdates runs a synced site under `kiosk supervise`, built as
+// 1.0.0, against a real MinIO, and releases player builds to it: one whose
+// program in the store is not what was signed (refused, the running player
+// untouched), the same mended (installed, and its download killed half way
+// then resumed; the new build reports its version), one that exits at
+// start (rolled back after three starts, marked bad, reported, not tried
+// again), an older one and one signed by a single approver (both ignored).
+func TestPlayerUpdates(t *testing.T) {
+	if os.Getenv("DISPLAY") == "" {
+		t.Fatal("DISPLAY is not set: run the player tests with `make test`, which starts Xvfb")
+	}
+	bins := t.TempDir()
+	v100 := buildKiosk(t, bins, "1.0.0")
+	v110 := buildKiosk(t, bins, "1.1.0")
+	crash := buildCrasher(t, t.TempDir())
+
+	d := publishtest.New(t)
+	bundle := contenttest.CopyDemo(t)
+	d.Release(t, bundle, layout.Targeting{})
+	// A cap on downloads, so that the program's download takes a few
+	// seconds and can be cut.
+	site := startUpdateSite(t, d, v100, 4_000_000, "--min-backoff", "100ms", "--max-backoff", "500ms")
+	site.waitLog(t, `msg="player starting" .*version=1\.0\.0`, 1, time.Minute)
+	waitStatus(t, d, time.Minute, func(hb report.Heartbeat) bool { return hb.Player == "1.0.0" && hb.Item != "" })
+
+	t.Run("tampered program refused", func(t *testing.T) {
+		approvePlayer(t, d, v110, "1.1.0", "editor", "leader")
+		sum := fileSHA(t, v110)
+		info, err := os.Stat(v110)
+		if err != nil {
+			t.Fatal(err)
+		}
+		evil := bytes.Repeat([]byte{0x90}, int(info.Size()))
+		if err := d.Store.Put(context.Background(), layout.MediaKey(sum), bytes.NewReader(evil), int64(len(evil))); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.Publish(t); err != nil {
+			t.Fatal(err)
+		}
+		site.waitLog(t, `publication refused.*what="player update"`, 1, 2*time.Minute)
+		hb := waitStatus(t, d, time.Minute, func(hb report.Heartbeat) bool { return hb.Update != nil })
+		if hb.Player != "1.0.0" || hb.Update.Result != report.UpdateRefused || hb.Update.Version != "1.1.0" {
+			t.Fatalf("status: player %s, update %+v", hb.Player, hb.Update)
+		}
+		if n := site.count(`msg="player starting"`); n != 1 {
+			t.Fatalf("the player started %d times; the running one must be untouched", n)
+		}
+		if !slices.Contains(d.Events(t, "an-giang-tinh-bien"), "refused") {
+			t.Fatalf("no refusal reported: %v", d.Events(t, "an-giang-tinh-bien"))
+		}
+		// The store is mended.
+		prog, err := os.ReadFile(v110)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := d.Store.Put(context.Background(), layout.MediaKey(sum), bytes.NewReader(prog), int64(len(prog))); err != nil {
+			t.Fatal(err)
+		}
+	})
+
+	t.Run("installed after a killed download", func(t *testing.T) {
+		partial := filepath.Join(site.cache, "player", "download", fileSHA(t, v110)+".partial")
+		deadline := time.Now().Add(2 * time.Minute)
+		for {
+			if fi, err := os.Stat(partial); err == nil && fi.Size() > 1<<20 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no download under way:\n%s", tail(site.log.String(), 40))
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		pids := site.waitLog(t, `msg="player started".* pid=(\d+)`, 1, time.Second)
+		pid, _ := strconv.Atoi(pids[len(pids)-1][1])
+		fi, _ := os.Stat(partial)
+		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("player %d killed with %d bytes of %s downloaded", pid, fi.Size(), filepath.Base(partial))
+		site.waitLog(t, `msg="player exited".*signal: killed`, 1, 10*time.Second)
+		done := site.waitLog(t, `new player build installed.* bytes=(\d+) downloaded=(\d+)`, 1, 3*time.Minute)
+		t.Logf("installed after the restart: %s bytes, %s of them downloaded by the restarted player", done[0][1], done[0][2])
+		site.waitLog(t, `msg="player starting" .*version=1\.1\.0`, 1, time.Minute)
+		site.waitLog(t, `its trial is over`, 1, 2*time.Minute)
+		hb := waitStatus(t, d, time.Minute, func(hb report.Heartbeat) bool {
+			return hb.Player == "1.1.0" && hb.Update != nil && hb.Update.Result == report.UpdateRunning
+		})
+		t.Logf("after the update: player %s, update %+v, bundle %s", hb.Player, hb.Update, hb.Bundle)
+		if got := site.count(`starting an installed player build.*version=1\.1\.0`); got != 1 {
+			t.Errorf("1.1.0 started %d times, want once", got)
+		}
+	})
+
+	t.Run("a build that exits at start is rolled back", func(t *testing.T) {
+		began := time.Now()
+		releasePlayer(t, d, crash, "1.2.0", "editor", "leader")
+		site.waitLog(t, `new player build failed; going back`, 1, 3*time.Minute)
+		site.waitLog(t, `msg="player starting" .*version=1\.1\.0`, 2, time.Minute)
+		hb := waitStatus(t, d, time.Minute, func(hb report.Heartbeat) bool {
+			return hb.Update != nil && hb.Update.Result == report.UpdateRolledBack
+		})
+		if hb.Player != "1.1.0" || hb.Update.Version != "1.2.0" || !strings.Contains(hb.Update.Detail, "no content on screen after 3 starts") {
+			t.Fatalf("status: player %s, update %+v", hb.Player, hb.Update)
+		}
+		t.Logf("rolled back %v after the release; reported: %+v", time.Since(began).Round(time.Millisecond), hb.Update)
+		starts := site.count(`starting an installed player build.*version=1\.2\.0`)
+		if starts != update.TrialStarts {
+			t.Errorf("1.2.0 started %d times, want %d", starts, update.TrialStarts)
+		}
+		// Five more polls: never tried again.
+		time.Sleep(5 * time.Second)
+		if n := site.count(`starting an installed player build.*version=1\.2\.0`); n != starts {
+			t.Errorf("1.2.0 started again (%d starts)", n)
+		}
+	})
+
+	t.Run("older and single-signed builds are ignored", func(t *testing.T) {
+		releasePlayer(t, d, v100, "1.0.5", "editor", "leader")
+		releasePlayer(t, d, v110, "1.3.0", "editor") // staged, one of two signatures
+		time.Sleep(5 * time.Second)                  // five polls
+		for _, v := range []string{"1.0.5", "1.3.0"} {
+			if n := site.count(`new player build offered.*version=` + regexp.QuoteMeta(v)); n != 0 {
+				t.Errorf("%s offered %d times", v, n)
+			}
+		}
+		if hb := siteStatus(t, d).Heartbeat; hb.Player != "1.1.0" {
+			t.Errorf("player %s, want 1.1.0", hb.Player)
+		}
+	})
+}
+
+func fileSHA(t testing.TB, path string) string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sum, err := fetch.HashReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sum
+}
