@@ -146,6 +146,13 @@ func TestPackages(t *testing.T) {
 			t.Errorf("the packaged site config plays %q, want a folder under /var/lib/kiosk", cfg.Content.Dir)
 		}
 		checkLibraries(t, s.path("/usr/bin/kiosk"), dependsSet(s.query(t, "kiosk", "${Depends}")))
+		// The player carries its package's version: player updates
+		// compare it with the builds the department releases.
+		cmd := exec.Command(s.path("/usr/bin/kiosk"), "--version")
+		cmd.Env = append(os.Environ(), "DISPLAY=", "WAYLAND_DISPLAY=")
+		if out, err := cmd.Output(); err != nil || string(out) != testVersion+"\n" {
+			t.Errorf("kiosk --version: %q, %v; want %s", out, err, testVersion)
+		}
 		checkStatic(t, s.path("/usr/bin/kioskctl"))
 
 		// Installed again over a site's edit of its config: the edit and
