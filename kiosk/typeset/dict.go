@@ -67,9 +67,12 @@ type match struct {
 	prefix int
 }
 
-// lookup finds the words that rs starts with. buf is scratch space.
-func (d *dictionary) lookup(rs []rune, buf []byte) (m match, _ []byte) {
+// lookup finds the words that rs starts with. buf is scratch space; the
+// lengths found are appended to lens, which is returned grown, and m.lens
+// is a slice of it.
+func (d *dictionary) lookup(rs []rune, buf []byte, lens []int) (m match, _ []byte, _ []int) {
 	buf = buf[:0]
+	first := len(lens)
 	lo, hi := 0, len(d.words)
 	for k, r := range rs {
 		buf = utf8.AppendRune(buf, r)
@@ -82,11 +85,12 @@ func (d *dictionary) lookup(rs []rune, buf []byte) (m match, _ []byte) {
 			break
 		}
 		m.prefix = k + 1
-		if w := d.word(lo); len(w) == len(p) && len(m.lens) < maxMatches {
-			m.lens = append(m.lens, k+1)
+		if w := d.word(lo); len(w) == len(p) && len(lens)-first < maxMatches {
+			lens = append(lens, k+1)
 		}
 	}
-	return m, buf
+	m.lens = lens[first:len(lens):len(lens)]
+	return m, buf, lens
 }
 
 // cmpPrefix compares w, cut to the length of p, with p, byte by byte.

@@ -67,8 +67,12 @@ func scriptOf(r rune) *script {
 
 func isMark(r rune) bool { return unicode.In(r, unicode.Mn, unicode.Mc, unicode.Me) }
 
-// minRun is the shortest run divided into words: two words of two runes.
-const minRun = 4
+// minRun is the shortest run divided into words: two words of two runes;
+// maxRun the longest divided as one.
+const (
+	minRun = 4
+	maxRun = 4096
+)
 
 // wordSegmenter divides one run of a script into words.
 type wordSegmenter struct {
@@ -78,11 +82,12 @@ type wordSegmenter struct {
 	memo []match // what the dictionary says at each position, once looked up
 	done []bool
 	buf  []byte
+	lens []int // backs the memo's lens
 }
 
 func (s *wordSegmenter) at(pos int) match {
 	if !s.done[pos] {
-		s.memo[pos], s.buf = s.d.lookup(s.run[pos:], s.buf)
+		s.memo[pos], s.buf, s.lens = s.d.lookup(s.run[pos:], s.buf, s.lens)
 		s.done[pos] = true
 	}
 	return s.memo[pos]
@@ -98,6 +103,7 @@ func (s *wordSegmenter) appendWordEnds(dst []int, run []rune, base int) []int {
 	s.run = run
 	s.memo = append(s.memo[:0], make([]match, n+1)...)
 	s.done = append(s.done[:0], make([]bool, n+1)...)
+	s.lens = nil // the memo of an earlier run may still hold the old one
 	for pos := 0; pos < n; {
 		word := s.choose(pos)
 		end := pos + word
@@ -189,7 +195,14 @@ func wordBreaksWith(dst []int, rs []rune, dict func(*script) *dictionary) []int 
 		if j-i >= minRun {
 			seg.sc, seg.d = sc, dict(sc)
 			start := len(dst)
-			dst = seg.appendWordEnds(dst, rs[i:j], i)
+			// A run longer than any paragraph (hostile text) is divided
+			// in pieces, so that memory stays bounded.
+			for k := i; k < j; k += maxRun {
+				if k > i {
+					dst = append(dst, k)
+				}
+				dst = seg.appendWordEnds(dst, rs[k:min(k+maxRun, j)], k)
+			}
 			// Keep marks and subscripts with their base, whatever the
 			// word list says.
 			kept := dst[:start]

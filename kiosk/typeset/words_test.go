@@ -126,3 +126,22 @@ func TestScriptOf(t *testing.T) {
 		}
 	}
 }
+
+// TestLongRunsAreBounded: a run far longer than any paragraph is divided,
+// in bounded pieces, and never parts a cluster.
+func TestLongRunsAreBounded(t *testing.T) {
+	text := strings.Repeat("សូមស្វាគមន៍មកកាន់ប្រទេសវៀតណាម", 1000)
+	rs := []rune(text)
+	breaks := wordBreaks(nil, rs)
+	if len(breaks) < 3000 {
+		t.Fatalf("%d boundaries in %d runes", len(breaks), len(rs))
+	}
+	for i, b := range breaks {
+		if i > 0 && b <= breaks[i-1] {
+			t.Fatalf("boundaries out of order at %d: %d after %d", i, b, breaks[i-1])
+		}
+		if isMark(rs[b]) || joinsNext(rs[b-1:b]) {
+			t.Fatalf("boundary at %d parts a cluster", b)
+		}
+	}
+}
