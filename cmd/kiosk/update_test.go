@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -332,4 +334,145 @@ func fileSHA(t testing.TB, path string) string {
 		t.Fatal(err)
 	}
 	return sum
+}
+
+// fakeSystemd runs a command as systemd runs kiosk.service: with a notify
+// socket and a watchdog interval, started again whenever it exits
+// (Restart=always), until the test ends. It keeps what the processes
+// write, and the PIDs it started.
+type fakeSystemd struct {
+	log    *logWatcher
+	notify chan string // what arrives on the notify socket
+	mu     sync.Mutex
+	pids   []int
+}
+
+func startFakeSystemd(t *testing.T, bin string, args ...string) *fakeSystemd {
+	t.Helper()
+	sock := filepath.Join(t.TempDir(), "notify.sock")
+	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sock, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &fakeSystemd{notify: make(chan string, 1024)}
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := conn.Read(buf)
+			if err != nil {
+				return
+			}
+			select {
+			case s.notify <- string(buf[:n]):
+			default:
+			}
+		}
+	}()
+	pr, pw := io.Pipe()
+	s.log = watchLog(t, pr)
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	cache := t.TempDir()
+	go func() {
+		defer close(done)
+		for {
+			cmd := exec.Command(bin, args...)
+			cmd.Env = append(os.Environ(), "NOTIFY_SOCKET="+sock, "WATCHDOG_USEC=30000000", "XDG_CACHE_HOME="+cache)
+			cmd.Stdout, cmd.Stderr = pw, pw
+			if err := cmd.Start(); err != nil {
+				fmt.Fprintf(pw, "fake systemd: %v\n", err)
+				return
+			}
+			s.mu.Lock()
+			s.pids = append(s.pids, cmd.Process.Pid)
+			s.mu.Unlock()
+			exited := make(chan error, 1)
+			go func() { exited <- cmd.Wait() }()
+			select {
+			case err := <-exited:
+				fmt.Fprintf(pw, "fake systemd: pid %d exited: %v\n", cmd.Process.Pid, err)
+			case <-stop:
+				cmd.Process.Kill()
+				<-exited
+				return
+			}
+			select {
+			case <-time.After(200 * time.Millisecond): // RestartSec
+			case <-stop:
+				return
+			}
+		}
+	}()
+	t.Cleanup(func() { close(stop); <-done; conn.Close(); pw.Close() })
+	return s
+}
+
+func (s *fakeSystemd) lastPID() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.pids[len(s.pids)-1]
+}
+
+// TestPlayerUpdateUnderSystemd runs the packaged program (built as 1.0.0)
+// as systemd runs it: a new build is installed, the player exits, and the
+// packaged program started again executes the installed build in its own
+// process, which tells systemd it is ready; a build that exits at start is
+// executed three times and then given up for the previous build.
+func TestPlayerUpdateUnderSystemd(t *testing.T) {
+	if os.Getenv("DISPLAY") == "" {
+		t.Fatal("DISPLAY is not set: run the player tests with `make test`, which starts Xvfb")
+	}
+	bins := t.TempDir()
+	v100 := buildKiosk(t, bins, "1.0.0")
+	v110 := buildKiosk(t, bins, "1.1.0")
+	crash := buildCrasher(t, t.TempDir())
+	d := publishtest.New(t)
+	d.Release(t, contenttest.CopyDemo(t), layout.Targeting{})
+	cfg := writeSyncedSite(t, d, d.Server.AccessKey, d.Server.SecretKey, "reports: {interval: 5s, upload: 1s, screenshot_interval: 0}\n")
+	raw, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw = bytes.Replace(raw, []byte("site: {id: an-giang-tinh-bien,"), []byte("site: {id: an-giang-tinh-bien, groups: [border-gates],"), 1)
+	if err := os.WriteFile(cfg, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	installed := filepath.Join(filepath.Dir(cfg), "cache", "player", "1.1.0", "kiosk")
+	sd := startFakeSystemd(t, v100, "--config", cfg, "--window")
+	site := &updateSite{log: sd.log}
+	site.waitLog(t, `msg="player starting" .*version=1\.0\.0`, 1, time.Minute)
+	site.waitLog(t, `first content slide`, 1, time.Minute)
+
+	for len(sd.notify) > 0 {
+		<-sd.notify // the first process's READY=1
+	}
+	releasePlayer(t, d, v110, "1.1.0", "editor", "leader")
+	site.waitLog(t, `fake systemd: pid \d+ exited: <nil>`, 1, 2*time.Minute)
+	site.waitLog(t, `its trial is over`, 1, 2*time.Minute)
+	pid := sd.lastPID()
+	exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
+	if err != nil || exe != installed {
+		t.Fatalf("the process systemd started (pid %d) runs %q, %v; want the installed %s", pid, exe, err, installed)
+	}
+	ready := false
+	for len(sd.notify) > 0 && !ready {
+		ready = strings.Contains(<-sd.notify, "READY=1")
+	}
+	if !ready {
+		t.Fatal("systemd was not told READY=1 after the new build started")
+	}
+	waitStatus(t, d, time.Minute, func(hb report.Heartbeat) bool { return hb.Player == "1.1.0" })
+
+	releasePlayer(t, d, crash, "1.2.0", "editor", "leader")
+	site.waitLog(t, `new player build failed; going back`, 1, 2*time.Minute)
+	site.waitLog(t, `msg="player starting" .*version=1\.1\.0`, 2, time.Minute)
+	if n := site.count(`fake systemd: pid \d+ exited: exit status 3`); n != update.TrialStarts {
+		t.Errorf("the failing build exited %d times, want %d", n, update.TrialStarts)
+	}
+	hb := waitStatus(t, d, time.Minute, func(hb report.Heartbeat) bool {
+		return hb.Update != nil && hb.Update.Result == report.UpdateRolledBack
+	})
+	if hb.Player != "1.1.0" || hb.Update.Version != "1.2.0" {
+		t.Fatalf("status: player %s, update %+v", hb.Player, hb.Update)
+	}
 }
