@@ -193,7 +193,7 @@ func run(ctx context.Context, f *cli.Flags, stderr io.Writer, started time.Time)
 		return err
 	}
 	if updates != nil && updates.OnTrial(running) {
-		observer = watchTrial(updates, running, observer, src, restart, log)
+		observer = watchTrial(updates, running, update.TrialWindow, observer, src, restart, log)
 	}
 	opts := player.Options{
 		Config:   cfg,

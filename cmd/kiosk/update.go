@@ -150,9 +150,11 @@ func (w *trialWatch) end() {
 	}
 }
 
-// watchTrial starts the trial's deadline and returns the observer that
-// ends it; stop is called when the build failed.
-func watchTrial(d *update.Dir, running string, next player.Observer, src player.Source, stop func(error), log *slog.Logger) *trialWatch {
+// watchTrial starts the trial's deadline, within (update.TrialWindow),
+// and returns the observer that ends it; stop is called when the build
+// failed.
+func watchTrial(d *update.Dir, running string, within time.Duration, next player.Observer, src player.Source,
+	stop func(error), log *slog.Logger) *trialWatch {
 	confirmed := make(chan struct{})
 	w := &trialWatch{next: next, source: src, confirm: func() {
 		if _, err := d.Confirm(running, time.Now()); err != nil {
@@ -163,8 +165,8 @@ func watchTrial(d *update.Dir, running string, next player.Observer, src player.
 	go func() {
 		select {
 		case <-confirmed:
-		case <-time.After(update.TrialWindow):
-			why := fmt.Sprintf("no content frame within %v", update.TrialWindow)
+		case <-time.After(within):
+			why := fmt.Sprintf("no content frame within %v", within)
 			if w.done.CompareAndSwap(false, true) {
 				log.Error("new player build on trial failed; stopping so that the previous one starts", "version", running, "why", why)
 				if err := d.Fail(running, why); err != nil {
