@@ -2,6 +2,7 @@ package typeset
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -156,6 +157,13 @@ func Level(sets []Set, gap float64) (titles, bodies, total float64) {
 // panels do not fit even at MinBody, titles take their smallest size and
 // bodies are cut to the height left under the tallest title (Fits false).
 func FitPanels(panels []Panel, width, height float64, sc Scale) []Set {
+	// The search wraps the same text at many sizes and widths, and
+	// wrapping measures the same pieces again and again: remember them.
+	panels = slices.Clone(panels)
+	for i := range panels {
+		panels[i].Title.Sizer = remember(panels[i].Title.Sizer)
+		panels[i].Body.Sizer = remember(panels[i].Body.Sizer)
+	}
 	f := panelFit{panels: panels, width: width, height: height, sc: sc,
 		titles: make([]map[float64]Block, len(panels)), bodies: make([]map[float64]Block, len(panels))}
 	for i := range panels {
@@ -231,6 +239,36 @@ func (f *panelFit) balanced(b Block, t Text) Block {
 	}
 	best.Fits = b.Fits
 	return best
+}
+
+// remember is sizer with each size's measure remembering the widths it
+// gave, for the length of one fit.
+func remember(sizer Sizer) Sizer {
+	if sizer == nil {
+		return nil
+	}
+	type sized struct {
+		measure    Measure
+		lineHeight float64
+	}
+	sizes := map[float64]sized{}
+	return func(size float64) (Measure, float64) {
+		if s, ok := sizes[size]; ok {
+			return s.measure, s.lineHeight
+		}
+		m, lh := sizer(size)
+		widths := map[string]float64{}
+		s := sized{func(t string) float64 {
+			w, ok := widths[t]
+			if !ok {
+				w = m(t)
+				widths[t] = w
+			}
+			return w
+		}, lh}
+		sizes[size] = s
+		return s.measure, s.lineHeight
+	}
 }
 
 // panelFit is the state of one FitPanels: the blocks laid out so far, by
