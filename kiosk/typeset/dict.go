@@ -62,8 +62,10 @@ type match struct {
 	// lens are the lengths in runes of the dictionary words the text
 	// starts with, shortest first.
 	lens []int
-	// prefix is the length in runes of the longest start of the text that
-	// starts some dictionary word.
+	// prefix is how far, in runes, the text was read to find them: the
+	// longest start of the text that starts some dictionary word, and the
+	// rune after it that no word continues with (where there is one), as
+	// ICU's dictionary matcher counts it.
 	prefix int
 }
 
@@ -81,12 +83,17 @@ func (d *dictionary) lookup(rs []rune, buf []byte, lens []int) (m match, _ []byt
 		// start with p are a block within it.
 		lo += sort.Search(hi-lo, func(i int) bool { return cmpPrefix(d.word(lo+i), p) >= 0 })
 		hi = lo + sort.Search(hi-lo, func(i int) bool { return cmpPrefix(d.word(lo+i), p) > 0 })
+		m.prefix = k + 1
 		if lo == hi {
 			break
 		}
-		m.prefix = k + 1
-		if w := d.word(lo); len(w) == len(p) && len(lens)-first < maxMatches {
-			lens = append(lens, k+1)
+		if w := d.word(lo); len(w) == len(p) {
+			if len(lens)-first < maxMatches {
+				lens = append(lens, k+1)
+			}
+			if hi-lo == 1 {
+				break // a word no other word continues
+			}
 		}
 	}
 	m.lens = lens[first:len(lens):len(lens)]

@@ -35,7 +35,7 @@ var (
 		endsWord:   func(r rune) bool { return r != '\u17d2' }, // not after a coeng
 		beginsWord: func(r rune) bool { return r >= '\u1780' && r <= '\u17b3' },
 		// As the browsers' ICU sets them for its shorter Khmer list.
-		rootCombine: 10, prefixCombine: 4,
+		rootCombine: 10, prefixCombine: 5,
 	}
 	lao = &script{
 		dict:     &lazyDictionary{text: laoWords},
