@@ -34,7 +34,9 @@ var (
 		dict:       &lazyDictionary{text: khmerWords},
 		endsWord:   func(r rune) bool { return r != '\u17d2' }, // not after a coeng
 		beginsWord: func(r rune) bool { return r >= '\u1780' && r <= '\u17b3' },
-		// As the browsers' ICU sets them for its shorter Khmer list.
+		// As Chromium's ICU glues unknown Khmer (measured: with these, and
+		// its word list, every boundary of the test corpus agrees with
+		// Intl.Segmenter's; ICU 74's source has 3 and 3).
 		rootCombine: 10, prefixCombine: 5,
 	}
 	lao = &script{
