@@ -17,6 +17,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"strings"
 	"sync"
@@ -24,6 +25,7 @@ import (
 
 	"github.com/go-text/typesetting/font"
 	"github.com/go-text/typesetting/font/opentype"
+	"github.com/go-text/typesetting/font/opentype/tables"
 	"github.com/go-text/typesetting/fontscan"
 	"golang.org/x/text/language"
 
@@ -42,28 +44,54 @@ type Face struct {
 	// (Latn, Khmr, Laoo, Hani, ...), guessed from its coverage.
 	Script string
 
-	// cmap maps characters to glyphs; only it is kept of the parsed
-	// font, which for a CJK face is many megabytes more.
+	// cmap maps characters to glyphs; only it is read of the font, whose
+	// outlines for a CJK face are many megabytes more.
 	cmap font.Cmap
 }
 
-// Data is one font, read when needed as the bytes of a standalone font
-// file (a face taken out of a collection such as Noto Sans CJK is made
-// standalone). It holds no bytes itself: a parsed font keeps its own copy of
-// the tables it uses, and a CJK font's bytes are tens of megabytes.
+// Data is one font, opened when needed as a standalone font file (a face
+// taken out of a collection such as Noto Sans CJK is made standalone). It
+// holds no bytes itself: a parsed font keeps its own copy of the tables it
+// uses, and a CJK font's bytes are tens of megabytes.
 type Data struct {
 	// Path names the font's origin: a file and face index, or a bundle
 	// font's SHA-256. Equal paths mean equal fonts.
 	Path string
-	read func() ([]byte, error)
+	open func() (Reader, error)
 }
 
-// Bytes reads the font.
-func (d Data) Bytes() ([]byte, error) {
-	if d.read == nil {
+// Open opens the font for reading. A font from a file is read from the
+// file as parsers ask for its tables; the caller closes the Reader.
+func (d Data) Open() (Reader, error) {
+	if d.open == nil {
 		return nil, fmt.Errorf("font %s: nothing to read", d.Path)
 	}
-	return d.read()
+	return d.open()
+}
+
+// Bytes reads the whole font into memory.
+func (d Data) Bytes() ([]byte, error) {
+	r, err := d.Open()
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	out := make([]byte, r.Size())
+	if _, err := r.ReadAt(out, 0); err != nil && !(err == io.EOF && len(out) == 0) {
+		return nil, fmt.Errorf("font %s: %w", d.Path, err)
+	}
+	return out, nil
+}
+
+// bytesData is a font already in memory.
+func bytesData(path string, read func() ([]byte, error)) Data {
+	return Data{Path: path, open: func() (Reader, error) {
+		b, err := read()
+		if err != nil {
+			return nil, err
+		}
+		return newReader(bytes.NewReader(b), int64(len(b)), nil), nil
+	}}
 }
 
 // Chain is an ordered list of faces: for each character, the first face that
@@ -106,13 +134,13 @@ func (l *Loader) Load(b *content.Bundle, links []siteconfig.Font) (*Chain, error
 			// bundles' fonts apart.
 			sum, _ := b.File(f.File)
 			file := f.File
-			d := Data{Path: "sha256:" + sum.SHA256, read: func() ([]byte, error) {
+			d := bytesData("sha256:"+sum.SHA256, func() ([]byte, error) {
 				data, err := b.ReadFile(file)
 				if err != nil {
 					return nil, err
 				}
 				return extractFace(data, 0)
-			}}
+			})
 			face, err := newFace("bundle "+f.File, d, Data{})
 			if err != nil {
 				errs = append(errs, fmt.Errorf("bundle font %s: %w", f.File, err))
@@ -211,39 +239,73 @@ func normalizeFamily(s string) string {
 	return strings.ToLower(strings.Join(strings.Fields(s), ""))
 }
 
-// fileData reads face index of a font file; of a collection, only that face
-// is kept, as a standalone font.
+// fileData opens face index of a font file; of a collection, only that
+// face, as a standalone font.
 func fileData(path string, index int) Data {
-	return Data{Path: fmt.Sprintf("%s#%d", path, index), read: func() ([]byte, error) {
-		face, err := readFace(path, index)
+	return Data{Path: fmt.Sprintf("%s#%d", path, index), open: func() (Reader, error) {
+		r, err := openFace(path, index)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
-		return face, nil
+		return r, nil
 	}}
 }
 
-// newFace reads and parses reg for its character map and guesses its
-// script. bold may be empty.
+// newFace reads reg's character map and guesses its script. bold may be
+// empty.
 func newFace(name string, reg, bold Data) (*Face, error) {
-	data, err := reg.Bytes()
+	cmap, err := readCmap(reg)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if bold.open == nil {
+		bold = reg
+	}
+	f := &Face{Name: name, Regular: reg, Bold: bold, cmap: cmap}
+	f.Script = f.guessScript()
+	return f, nil
+}
+
+// readCmap reads a font's character map, and checks the other tables
+// without which go-text's font.NewFont (what Ebiten draws with) refuses a
+// font: head and maxp. Only those tables are read, not the font's glyphs:
+// a full parse of a CJK face copies and indexes its 16 MB of outlines,
+// several times the memory and time of this.
+func readCmap(d Data) (font.Cmap, error) {
+	r, err := d.Open()
 	if err != nil {
 		return nil, err
 	}
-	ld, err := opentype.NewLoader(bytes.NewReader(data))
+	defer r.Close()
+	ld, err := opentype.NewLoader(r)
 	if err != nil {
-		return nil, fmt.Errorf("%s: not a usable font: %w", name, err)
+		return nil, fmt.Errorf("not a usable font: %w", err)
 	}
-	ft, err := font.NewFont(ld)
+	raw, _ := ld.RawTable(opentype.MustNewTag("OS/2"))
+	os2, _, _ := tables.ParseOs2(raw) // optional: absent, no code page hint
+	raw, err = ld.RawTable(opentype.MustNewTag("cmap"))
 	if err != nil {
-		return nil, fmt.Errorf("%s: not a usable font: %w", name, err)
+		return nil, fmt.Errorf("not a usable font: %w", err)
 	}
-	if bold.read == nil {
-		bold = reg
+	tb, _, err := tables.ParseCmap(raw)
+	if err != nil {
+		return nil, fmt.Errorf("not a usable font: cmap: %w", err)
 	}
-	f := &Face{Name: name, Regular: reg, Bold: bold, cmap: ft.Cmap}
-	f.Script = f.guessScript()
-	return f, nil
+	cmap, _, err := font.ProcessCmap(tb, os2.FontPage())
+	if err != nil {
+		return nil, fmt.Errorf("not a usable font: cmap: %w", err)
+	}
+	if _, _, err := font.LoadHeadTable(ld, nil); err != nil {
+		return nil, fmt.Errorf("not a usable font: head: %w", err)
+	}
+	raw, err = ld.RawTable(opentype.MustNewTag("maxp"))
+	if err != nil {
+		return nil, fmt.Errorf("not a usable font: %w", err)
+	}
+	if _, _, err := tables.ParseMaxp(raw); err != nil {
+		return nil, fmt.Errorf("not a usable font: maxp: %w", err)
+	}
+	return cmap, nil
 }
 
 // scriptProbes are characters that tell which script a font was made for,

@@ -143,7 +143,7 @@ func TestExtractFaceFromCollection(t *testing.T) {
 		if len(one) >= len(ttc) || string(one[:4]) == "ttcf" {
 			t.Errorf("face %d: %d bytes of a %d-byte collection", index, len(one), len(ttc))
 		}
-		f, err := newFace("cjk", Data{Path: "cjk", read: func() ([]byte, error) { return one, nil }}, Data{})
+		f, err := newFace("cjk", bytesData("cjk", func() ([]byte, error) { return one, nil }), Data{})
 		if err != nil {
 			t.Fatalf("face %d does not parse: %v", index, err)
 		}
