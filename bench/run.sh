@@ -417,10 +417,11 @@ one paragraph of a slide's body (about 200 characters, three lines of 60)
 broken into lines, medians of five runs. The measure only counts
 characters, so this is the cost of finding break opportunities; the
 player's measure, which shapes each candidate line, comes on top.
-Before the word lists, when Khmer and Lao without U+200B broke between
-grapheme clusters, the same paragraphs took 120 µs (Vietnamese), 388 µs
-(Khmer) and 324 µs (Lao) (medians of five runs, 2026-12-01, Intel Xeon):
-finding words costs no more than finding clusters did.
+Against the code before the word lists (Khmer and Lao without U+200B
+broken between grapheme clusters), run interleaved with it five times on
+2026-12-01 (Intel Xeon, load average 8): Vietnamese 144 µs before, 130 µs
+after; Khmer 417 and 544 µs; Lao 306 and 295 µs, each set spread by about
+half its median: finding words costs about what finding clusters did.
 
 | paragraph | per paragraph | against Vietnamese | allocations |
 |---|---|---|---|
