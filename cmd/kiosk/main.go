@@ -192,8 +192,17 @@ func run(ctx context.Context, f *cli.Flags, stderr io.Writer, started time.Time)
 	} else if src, err = openSource(cfg, f.Demo, log); err != nil {
 		return err
 	}
-	if updates != nil && updates.OnTrial(running) {
-		observer = watchTrial(updates, running, update.TrialWindow, observer, src, restart, log)
+	if updates != nil {
+		if updates.OnTrial(running) {
+			observer = watchTrial(updates, running, update.TrialWindow, observer, src, restart, log)
+		}
+		// A build that runs this long is not the one crashing a site.
+		stable := time.AfterFunc(update.StableAfter, func() {
+			if err := updates.Stable(running); err != nil {
+				log.Error("update state not saved", "err", err)
+			}
+		})
+		defer stable.Stop()
 	}
 	opts := player.Options{
 		Config:   cfg,

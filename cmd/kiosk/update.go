@@ -1,14 +1,17 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -196,9 +199,9 @@ func chooseEachStart(cmd supervise.Command, f *cli.SuperviseFlags, log *slog.Log
 		log.Error("player updates off", "err", err)
 		return cmd.Start
 	}
-	packaged := update.Packaged{Path: cmd.Path}
-	if f.Player == "" {
-		packaged.Version = cli.Version // the player is this program
+	packaged := update.Packaged{Path: cmd.Path, Version: cli.Version} // the player is this program
+	if f.Player != "" {
+		packaged.Version = programVersion(f.Player, log)
 	}
 	return func(env []string, log *slog.Logger) (supervise.Process, error) {
 		c := d.Boot(packaged, time.Now())
@@ -212,4 +215,27 @@ func chooseEachStart(cmd supervise.Command, f *cli.SuperviseFlags, log *slog.Log
 		}
 		return next.Start(env, log)
 	}
+}
+
+// programVersion asks the player program for its version, so that a
+// package upgraded past the installed builds runs; "" when it does not
+// say (then every installed build is newer).
+func programVersion(path string, log *slog.Logger) string {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, path, "--version").Output()
+	v := strings.TrimSpace(string(out))
+	if err != nil || playerbuild.CheckVersion(v) != nil {
+		log.Warn("the player program does not say its version; any installed build is taken as newer", "player", path, "said", clipText(v), "err", err)
+		return ""
+	}
+	return v
+}
+
+// clipText keeps a program's answer short for the log.
+func clipText(s string) string {
+	if len(s) > 80 {
+		return s[:80] + "…"
+	}
+	return s
 }

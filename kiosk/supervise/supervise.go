@@ -154,12 +154,18 @@ func Run(ctx context.Context, opts Options) error {
 		began := opts.Clock.Now()
 		log := opts.Log.With("start", start)
 		proc, err := opts.Start(env, log)
+		planned := false
 		if err != nil {
 			log.Error("the player did not start", "err", err)
-		} else if s.watch(proc, child, log.With("pid", proc.Pid())) {
-			return nil
+		} else {
+			var stop bool
+			if stop, planned = s.watch(proc, child, log.With("pid", proc.Pid())); stop {
+				return nil
+			}
 		}
-		if opts.Clock.Now().Sub(began) >= opts.Healthy {
+		if planned || opts.Clock.Now().Sub(began) >= opts.Healthy {
+			// A player that said it was stopping and exited cleanly
+			// (to start a new build of itself, say) is not failing.
 			wait = opts.MinBackoff
 		}
 		log.Warn("restarting the player", "in", wait)
@@ -195,8 +201,10 @@ func (s *supervisor) pause(d time.Duration) (stop bool) {
 }
 
 // watch follows one run of the player until it exits (killed if it
-// hangs); it reports whether the supervisor is to stop.
-func (s *supervisor) watch(proc Process, child uint64, log *slog.Logger) (stop bool) {
+// hangs); it reports whether the supervisor is to stop, and whether the
+// player stopped of its own accord, cleanly: it said STOPPING=1 and exited
+// with status 0.
+func (s *supervisor) watch(proc Process, child uint64, log *slog.Logger) (stop, planned bool) {
 	exited := make(chan error, 1)
 	go func() { exited <- proc.Wait() }()
 	log.Info("player started")
@@ -233,10 +241,14 @@ func (s *supervisor) watch(proc Process, child uint64, log *slog.Logger) (stop b
 		case err := <-exited:
 			if asked {
 				log.Info("player stopped", "exit", exitText(err))
-				return true
+				return true, false
+			}
+			if saidStopping && err == nil {
+				log.Info("player stopped of its own accord", "ran", s.Clock.Now().Sub(began).Round(time.Millisecond))
+				return false, true
 			}
 			log.Warn("player exited", "exit", exitText(err), "ran", s.Clock.Now().Sub(began).Round(time.Millisecond), "ready", ready)
-			return false
+			return false, false
 		case m := <-s.msgs:
 			if m.Child != child {
 				continue // from an earlier start
@@ -269,7 +281,7 @@ func (s *supervisor) watch(proc Process, child uint64, log *slog.Logger) (stop b
 			kill()
 			err := <-exited
 			log.Info("player killed", "exit", exitText(err))
-			return asked
+			return asked, false
 		case sig := <-s.Signals:
 			log.Info("signal passed on to the player", "signal", sig)
 			if isStop(sig) && !asked {

@@ -353,7 +353,41 @@ func TestSupervisor(t *testing.T) {
 			p.exit <- nil
 			h.clock.fire(h.after(time.Second))
 			h.started()
-		}, []string{"player stopping", "player exited"}},
+		}, []string{"player stopping", "player stopped of its own accord"}},
+		{"a player that stops of its own accord, cleanly, is restarted without the backoff", false, func(t *testing.T, h *harness) {
+			for _, backoff := range []time.Duration{time.Second, 2 * time.Second} {
+				p := h.started()
+				h.after(startTimeout)
+				p.exit <- errors.New("exit status 3")
+				h.clock.fire(h.after(backoff))
+			}
+			// To start a new build of itself, say.
+			p := h.started()
+			h.after(startTimeout)
+			h.tell(p, watchdog.StateReady, watchdog.StateStopping)
+			h.after(pingTimeout)
+			h.after(stopTimeout)
+			p.exit <- nil
+			h.clock.fire(h.after(time.Second))
+			// Then a failure waits from the start again.
+			p = h.started()
+			h.after(startTimeout)
+			p.exit <- errors.New("exit status 3")
+			h.after(2 * time.Second)
+		}, []string{"player stopped of its own accord"}},
+		{"a player that says it is stopping and then fails waits the backoff", false, func(t *testing.T, h *harness) {
+			p := h.started()
+			h.after(startTimeout)
+			p.exit <- errors.New("exit status 3")
+			h.clock.fire(h.after(time.Second))
+			p = h.started()
+			h.after(startTimeout)
+			h.tell(p, watchdog.StateReady, watchdog.StateStopping)
+			h.after(pingTimeout)
+			h.after(stopTimeout)
+			p.exit <- errors.New("exit status 1")
+			h.after(2 * time.Second)
+		}, []string{"player exited", "exit status 1"}},
 		{"a player that says it is stopping and hangs is killed", false, func(t *testing.T, h *harness) {
 			p := h.started()
 			h.after(startTimeout)

@@ -69,8 +69,14 @@ func (in *Installer) Consider(ctx context.Context, rel *trust.Release) error {
 		return nil
 	}
 	if st.Current != nil && st.Current.Version == version {
-		// Placed before, and not started yet.
-		in.tell(version)
+		if st.Trial != nil && st.Trial.Starts == 0 {
+			in.tell(version) // placed before, and not started yet
+		} else {
+			// Started before, yet another program runs (it could not be
+			// started, or the package supersedes it): a restart would
+			// change nothing.
+			in.Log.Debug("the current player build is not the one running; no restart", "current", version, "running", in.Running)
+		}
 		return nil
 	}
 	in.Log.Info("new player build offered", "version", version, "running", in.Running, "target", path)

@@ -44,6 +44,7 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/vnict/kiosk/internal/atomicfile"
 	"github.com/vnict/kiosk/kiosk/report"
@@ -58,8 +59,12 @@ const (
 	// first content frame.
 	TrialWindow = 2 * time.Minute
 	// KeepPrevious is how long the previous build is kept after a new one
-	// first showed content.
+	// first showed content. In that time the new build is still watched:
+	// MaxRestarts starts in a row without running StableAfter (it crashes
+	// later, on some content) give it up too.
 	KeepPrevious = 24 * time.Hour
+	MaxRestarts  = 5
+	StableAfter  = 10 * time.Minute
 )
 
 // Build is an installed build.
@@ -87,6 +92,9 @@ type State struct {
 	Trial *Trial `json:"trial,omitempty"`
 	// Since is when Current first showed content.
 	Since time.Time `json:"since,omitzero"`
+	// Restarts counts the starts of Current since it last ran for
+	// StableAfter, while it is on probation (KeepPrevious after Since).
+	Restarts int `json:"restarts,omitempty"`
 	// Bad names the versions that failed, and why; they are not
 	// installed again.
 	Bad map[string]string `json:"bad,omitempty"`
@@ -94,11 +102,26 @@ type State struct {
 	Last *report.UpdateOutcome `json:"last,omitempty"`
 }
 
-// maxState bounds the state file; Bad is pruned to stay well under it.
+// maxState bounds the state file; Bad is pruned, and every reason and
+// detail cut to maxDetail, to stay well under it.
 const (
-	maxState = 64 << 10
-	maxBad   = 32
+	maxState  = 64 << 10
+	maxBad    = 32
+	maxDetail = 512
 )
+
+// clipDetail cuts text for the state (a store's error message may be a
+// megabyte) at a character boundary.
+func clipDetail(s string) string {
+	if len(s) <= maxDetail {
+		return s
+	}
+	s = s[:maxDetail]
+	for len(s) > 0 && !utf8.ValidString(s) {
+		s = s[:len(s)-1]
+	}
+	return s + "…"
+}
 
 // Dir is a site's folder of builds and its state. Its methods are safe for
 // use by several goroutines of one process; processes take turns (the
@@ -108,10 +131,15 @@ type Dir struct {
 	goos string
 	log  *slog.Logger
 	mu   sync.Mutex
+	// write writes a file atomically (atomicfile.Write; tests fill the
+	// disk).
+	write func(path string, data []byte) error
 }
 
 // Open returns the folder of builds at path (made if missing) for programs
-// of the platform goos.
+// of the platform goos. It refuses a folder that is a link, belongs to
+// another user, or that others may write to: a program placed there would
+// be run.
 func Open(path, goos string, log *slog.Logger) (*Dir, error) {
 	if log == nil {
 		log = slog.Default()
@@ -119,7 +147,10 @@ func Open(path, goos string, log *slog.Logger) (*Dir, error) {
 	if err := os.MkdirAll(path, 0o755); err != nil {
 		return nil, fmt.Errorf("update: %w", err)
 	}
-	return &Dir{path: path, goos: goos, log: log}, nil
+	if err := checkOwned(path); err != nil {
+		return nil, fmt.Errorf("update: %w", err)
+	}
+	return &Dir{path: path, goos: goos, log: log, write: atomicfile.Write}, nil
 }
 
 // Path is the folder.
@@ -183,6 +214,19 @@ func (st State) validate() error {
 }
 
 func (d *Dir) save(st State) error {
+	if st.Last != nil {
+		last := *st.Last
+		last.Detail = clipDetail(last.Detail)
+		st.Last = &last
+	}
+	if st.Trial != nil {
+		trial := *st.Trial
+		trial.Failed = clipDetail(trial.Failed)
+		st.Trial = &trial
+	}
+	for v, why := range st.Bad {
+		st.Bad[v] = clipDetail(why)
+	}
 	for len(st.Bad) > maxBad {
 		// Forget the oldest-sorting version: a build that old is not
 		// offered again anyway.
@@ -198,7 +242,10 @@ func (d *Dir) save(st State) error {
 	if err != nil {
 		return err
 	}
-	if err := atomicfile.Write(d.statePath(), data); err != nil {
+	if len(data) > maxState {
+		return fmt.Errorf("update: the state would be %d bytes, more than %d", len(data), maxState)
+	}
+	if err := d.write(d.statePath(), data); err != nil {
 		return fmt.Errorf("update: %w", err)
 	}
 	return nil

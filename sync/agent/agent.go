@@ -25,6 +25,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/vnict/kiosk/content"
@@ -94,6 +95,11 @@ type Agent struct {
 	reported   map[string]time.Time // refusals reported, for firstReport
 
 	importing bool // this agent reads a USB stick (Import)
+
+	// runCtx is Run's, for the player updates it runs beside the syncs;
+	// updating is set while one does.
+	runCtx   context.Context
+	updating atomic.Bool
 }
 
 // activation orders activations: none may go back to an older targets
@@ -147,13 +153,39 @@ func (a *Agent) Sync(ctx context.Context) (Result, error) {
 	if a.Updates != nil {
 		// After the content: a screen's bundle comes before the player's
 		// own update.
-		if uerr := a.Updates.Consider(ctx, rel); isRefusal(uerr) {
-			_ = a.refused(ctx, "player update", uerr)
-		} else if uerr != nil {
-			a.Log.Warn("player update not installed; tried again at the next sync", "err", uerr)
-		}
+		a.considerUpdates(ctx, rel)
 	}
 	return res, err
+}
+
+// UpdateTimeout bounds one player update's download.
+const UpdateTimeout = 2 * time.Hour
+
+// considerUpdates offers rel to Updates: under Run in a goroutine of its
+// own, one at a time, so that a program of many megabytes on a slow link
+// holds up neither the next bundle nor an alert; called by Sync alone, at
+// once.
+func (a *Agent) considerUpdates(ctx context.Context, rel *trust.Release) {
+	consider := func(ctx context.Context) {
+		if err := a.Updates.Consider(ctx, rel); isRefusal(err) {
+			_ = a.refused(ctx, "player update", err)
+		} else if err != nil {
+			a.Log.Warn("player update not installed; tried again at the next sync", "err", err)
+		}
+	}
+	if a.runCtx == nil {
+		consider(ctx)
+		return
+	}
+	if !a.updating.CompareAndSwap(false, true) {
+		return // the last one is still downloading; it sees this publication's successor next
+	}
+	go func() {
+		defer a.updating.Store(false)
+		ctx, cancel := context.WithTimeout(a.runCtx, UpdateTimeout)
+		defer cancel()
+		consider(ctx)
+	}()
 }
 
 // syncBundle brings this site's bundle of the verified publication rel
@@ -433,6 +465,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	if a.Watch != nil {
 		go a.watch(ctx, wake, maxBackoff)
 	}
+	a.runCtx = ctx
 	failures := 0
 	for {
 		res, err := a.Sync(ctx)

@@ -12,9 +12,11 @@
 // Versions are Debian versions, as the packages carry them
 // (packaging/version.sh): 1.2.0, 1.2.0+3.gabc1234, 1.3.0~rc1. They compare
 // by dpkg's rules through pault.ag/go/debian/version, a small, well-kept
-// implementation of exactly those rules. A version is accepted only if it
-// starts with a digit and uses letters, digits and . + ~ - (no epoch, no
-// slash), so it can name a folder.
+// implementation of exactly those rules. A version is accepted only in the
+// forms version.sh makes, so it can name a folder on any file system and
+// one build has one name: a digit first, then lower-case letters, digits
+// and . + ~ (no epoch, no revision "-", no slash), no trailing dot, and no
+// number with a leading zero (1.3.00 would equal 1.3.0).
 package playerbuild
 
 import (
@@ -46,15 +48,24 @@ func ProgramName(goos string) string {
 }
 
 var (
-	versionRE  = regexp.MustCompile(`^[0-9][A-Za-z0-9.+~-]{0,63}$`)
+	versionRE  = regexp.MustCompile(`^[0-9][a-z0-9.+~]{0,63}$`)
+	numberRE   = regexp.MustCompile(`[0-9]+`)
 	platformRE = regexp.MustCompile(`^[a-z0-9]{1,16}$`)
 	shaRE      = regexp.MustCompile(`^[0-9a-f]{64}$`)
 )
 
 // CheckVersion reports whether v is a version a build may carry.
 func CheckVersion(v string) error {
-	if !versionRE.MatchString(v) {
-		return fmt.Errorf("version %q: want a Debian version without epoch: a digit, then letters, digits and . + ~ - (at most 64)", v)
+	if !versionRE.MatchString(v) || strings.HasSuffix(v, ".") {
+		return fmt.Errorf("version %q: want a version as packaging/version.sh makes it: a digit, then lower-case letters, digits and . + ~ (a pre-release after ~, as 1.3.0~rc1), at most 64, not ending in a dot", v)
+	}
+	for _, n := range numberRE.FindAllStringIndex(v, -1) {
+		// A number standing alone between separators, as 00 in 1.00.
+		alone := (n[0] == 0 || strings.ContainsRune(".+~", rune(v[n[0]-1]))) &&
+			(n[1] == len(v) || strings.ContainsRune(".+~", rune(v[n[1]])))
+		if alone && n[1]-n[0] > 1 && v[n[0]] == '0' {
+			return fmt.Errorf("version %q: %s has a leading zero (it would equal another version)", v, v[n[0]:n[1]])
+		}
 	}
 	if _, err := debversion.Parse(v); err != nil {
 		return fmt.Errorf("version %q: %w", v, err)

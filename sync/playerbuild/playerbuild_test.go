@@ -54,13 +54,18 @@ func TestNewer(t *testing.T) {
 }
 
 func TestCheckVersion(t *testing.T) {
-	for _, v := range []string{"1", "1.2.0", "1.3.0~rc1", "0.0.0+412.gabc1234.dirty", "2.0-1"} {
+	for _, v := range []string{"1", "1.2.0", "1.3.0~rc1", "0.0.0+412.gabc1234.dirty", "1.2.0+3.g0abc123", "10.0.0", "1.0.0+0.g0000000"} {
 		if err := CheckVersion(v); err != nil {
 			t.Errorf("CheckVersion(%q): %v", v, err)
 		}
 	}
 	for _, v := range []string{"", "dev", "v1.2.0", "1:1.2.0", "1.2/0", "..", "1.2.0 ", "1.2.0\n",
-		"1." + strings.Repeat("0", 64), "１.2"} {
+		"1." + strings.Repeat("0", 64), "１.2",
+		"1.3.0-rc1",                      // a Debian revision: it would sort after 1.3.0
+		"1.3.0.",                         // Windows drops the dot: two versions, one folder
+		"1.3.0A",                         // one folder on a file system that ignores case
+		"1.3.00", "01.3.0", "1.3.0+01"} { // equal to 1.3.0, 1.3.0+1 by dpkg's rules
+
 		if err := CheckVersion(v); err == nil {
 			t.Errorf("CheckVersion(%q) accepted", v)
 		}
