@@ -30,6 +30,9 @@ func runReleasePlayer(ctx context.Context, args []string, stdout io.Writer) erro
 	r := publish.PlayerRelease{OS: *goos, Arch: *goarch, Version: *version}
 	if len(pos) == 1 {
 		r.Program = pos[0]
+		if err := publish.CheckProgram(r.Program, r.OS, r.Arch, r.Version); err != nil {
+			return err
+		}
 	}
 	dep, signer, err := af.open(sf)
 	if err != nil {

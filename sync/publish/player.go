@@ -1,10 +1,14 @@
 package publish
 
 import (
+	"bytes"
 	"context"
+	"debug/elf"
+	"debug/pe"
 	"encoding/json"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/sigstore/sigstore/pkg/signature"
@@ -120,4 +124,74 @@ func targetFiles(t trust.Target) ([]content.File, error) {
 		return nil, fmt.Errorf("%s: %w", t.Path, err)
 	}
 	return m.Files, nil
+}
+
+// CheckProgram checks, before a release, that the program file is one for
+// the platform named (an ELF program for linux, a PE one for windows, of
+// the architecture) and that it carries the version string it is released
+// as (the player's version is set at build time, see packaging/build.sh):
+// a typo in --version would otherwise hold every site back, or send them a
+// program they cannot run.
+func CheckProgram(path, goos, goarch, version string) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("release: %w", err)
+	}
+	if int64(len(data)) > playerbuild.MaxSize {
+		return fmt.Errorf("release: %s: %d bytes, more than a site takes (%d)", path, len(data), playerbuild.MaxSize)
+	}
+	machine, err := programMachine(data, goos)
+	if err != nil {
+		return fmt.Errorf("release: %s: %w", path, err)
+	}
+	if want, ok := machines[goos+"/"+goarch]; !ok || machine != want {
+		return fmt.Errorf("release: %s is a program for %s, not %s/%s", path, machineName(goos, machine), goos, goarch)
+	}
+	if !bytes.Contains(data, []byte(version)) {
+		return fmt.Errorf("release: %s does not carry the version %q (`kiosk --version` prints the one it was built as)", path, version)
+	}
+	return nil
+}
+
+// machines are the ELF and PE machine numbers of the platforms a site runs.
+var machines = map[string]uint32{
+	"linux/amd64":   uint32(elf.EM_X86_64),
+	"linux/arm64":   uint32(elf.EM_AARCH64),
+	"linux/386":     uint32(elf.EM_386),
+	"linux/arm":     uint32(elf.EM_ARM),
+	"windows/amd64": pe.IMAGE_FILE_MACHINE_AMD64,
+	"windows/arm64": pe.IMAGE_FILE_MACHINE_ARM64,
+	"windows/386":   pe.IMAGE_FILE_MACHINE_I386,
+}
+
+// programMachine reads the machine of an ELF (linux) or PE (windows)
+// program.
+func programMachine(data []byte, goos string) (uint32, error) {
+	switch goos {
+	case "linux":
+		f, err := elf.NewFile(bytes.NewReader(data))
+		if err != nil {
+			return 0, fmt.Errorf("not a linux program (ELF): %w", err)
+		}
+		if f.Type != elf.ET_EXEC && f.Type != elf.ET_DYN {
+			return 0, fmt.Errorf("an ELF file of type %v, not a program", f.Type)
+		}
+		return uint32(f.Machine), nil
+	case "windows":
+		f, err := pe.NewFile(bytes.NewReader(data))
+		if err != nil {
+			return 0, fmt.Errorf("not a windows program (PE): %w", err)
+		}
+		return uint32(f.Machine), nil
+	}
+	return 0, fmt.Errorf("release-player knows linux and windows programs, not %s", goos)
+}
+
+func machineName(goos string, machine uint32) string {
+	for p, m := range machines {
+		if m == machine && strings.HasPrefix(p, goos+"/") {
+			return p
+		}
+	}
+	return fmt.Sprintf("%s machine %#x", goos, machine)
 }
