@@ -32,7 +32,7 @@ func BenchmarkPlayerUpdate(b *testing.B) {
 	for _, v := range good {
 		progs[v] = buildKiosk(b, bins, v)
 	}
-	crash := buildCrasher(b, b.TempDir())
+	crash := buildCrasher(b, b.TempDir(), 3)
 	info, err := os.Stat(progs["1.1.0"])
 	if err != nil {
 		b.Fatal(err)
@@ -50,6 +50,7 @@ func BenchmarkPlayerUpdate(b *testing.B) {
 		releasePlayer(b, d, progs[v], v, "editor", "leader")
 		site.waitLog(b, `its trial is over[^\n]*version=`+regexp.QuoteMeta(v), 1, 3*time.Minute)
 		install = append(install, time.Since(began).Seconds())
+		b.Logf("round: %s released and on screen at the site in %.1f s", v, install[len(install)-1])
 	}
 	shown := site.count(`first content slide`)
 	for i, v := range []string{"1.2.0", "1.2.1", "1.2.2"} {
@@ -58,6 +59,7 @@ func BenchmarkPlayerUpdate(b *testing.B) {
 		site.waitLog(b, `new player build failed; going back[^\n]*version=`+regexp.QuoteMeta(v), 1, 3*time.Minute)
 		site.waitLog(b, `first content slide`, shown+1+i, 3*time.Minute)
 		rollback = append(rollback, time.Since(began).Seconds())
+		b.Logf("round: %s (exits at start) released, given up, and the previous build on screen again in %.1f s", v, rollback[len(rollback)-1])
 	}
 	b.StopTimer()
 	if hb := waitStatus(b, d, time.Minute, func(hb report.Heartbeat) bool { return hb.Update != nil && hb.Update.Version == "1.2.2" }); hb.Player != good[len(good)-1] {
