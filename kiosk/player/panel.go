@@ -14,14 +14,16 @@ import (
 // legible from the site's reading distance (siteconfig's
 // Display.ReadingDistance). Where the slide has room the body grows, up to
 // maxBodyOverLegible times that size and no more than a size at which a
-// line holds about two dozen Latin letters (minLineEms of the text's
-// width); it shrinks below the legible size only when the text would not
-// fit otherwise (logged), down to a floor that is still readable close up.
+// line holds about twenty Latin letters (minLineEms of the text's width,
+// a letter being about half an em), so that a narrow portrait column
+// still reads in phrases, not word by word; it shrinks below the legible
+// size only when the text would not fit otherwise (logged), down to a
+// floor that is still readable close up.
 const (
 	capitalPerDistance = 1.0 / 120
 	capitalHeightEm    = 0.714
 	maxBodyOverLegible = 2
-	minLineEms         = 12
+	minLineEms         = 10
 	// Titles are titleRatio times the body's size while every title of
 	// the slide keeps to titleLines lines at it; a longer one comes down
 	// towards minTitleRatio, and then the body too, but not below the
