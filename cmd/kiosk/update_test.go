@@ -125,10 +125,10 @@ type updateSite struct {
 	log   *logWatcher
 }
 
-// startUpdateSite starts the site under `kiosk supervise` of the program
-// bin, with the supervisor's flags given, and downloads capped at rateLimit
-// bytes a second (0: none).
-func startUpdateSite(t testing.TB, d *publishtest.Department, bin string, rateLimit int, supervise ...string) *updateSite {
+// writeUpdateSite writes the config of a border-gate site syncing from d
+// (its heartbeats every 5 s, uploaded every second), with downloads capped
+// at rateLimit bytes a second (0: none).
+func writeUpdateSite(t testing.TB, d *publishtest.Department, rateLimit int) string {
 	t.Helper()
 	cfg := writeSyncedSite(t, d, d.Server.AccessKey, d.Server.SecretKey,
 		"reports: {interval: 5s, upload: 1s, screenshot_interval: 0}\n")
@@ -141,6 +141,15 @@ func startUpdateSite(t testing.TB, d *publishtest.Department, bin string, rateLi
 	if err := os.WriteFile(cfg, raw, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	return cfg
+}
+
+// startUpdateSite starts the site under `kiosk supervise` of the program
+// bin, with the supervisor's flags given, and downloads capped at rateLimit
+// bytes a second (0: none).
+func startUpdateSite(t testing.TB, d *publishtest.Department, bin string, rateLimit int, supervise ...string) *updateSite {
+	t.Helper()
+	cfg := writeUpdateSite(t, d, rateLimit)
 	s := &updateSite{d: d, cfg: cfg, cache: filepath.Join(filepath.Dir(cfg), "cache")}
 	args := append(append([]string{"supervise"}, supervise...), "--", "--config", cfg, "--window", "--log-level", "debug")
 	s.cmd = exec.Command(bin, args...)
@@ -434,15 +443,7 @@ func TestPlayerUpdateUnderSystemd(t *testing.T) {
 	crash := buildCrasher(t, t.TempDir(), 3)
 	d := publishtest.New(t)
 	d.Release(t, contenttest.CopyDemo(t), layout.Targeting{})
-	cfg := writeSyncedSite(t, d, d.Server.AccessKey, d.Server.SecretKey, "reports: {interval: 5s, upload: 1s, screenshot_interval: 0}\n")
-	raw, err := os.ReadFile(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw = bytes.Replace(raw, []byte("site: {id: an-giang-tinh-bien,"), []byte("site: {id: an-giang-tinh-bien, groups: [border-gates],"), 1)
-	if err := os.WriteFile(cfg, raw, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	cfg := writeUpdateSite(t, d, 0)
 	installed := filepath.Join(filepath.Dir(cfg), "cache", "player", "1.1.0", "kiosk")
 	sd := startFakeSystemd(t, v100, "--config", cfg, "--window")
 	site := &updateSite{log: sd.log}
