@@ -140,6 +140,9 @@ echo "screenshots (real MinIO, the player on an Xvfb of the benchmark's own)"
 go test -run '^$' -bench 'Screenshot(Request|CPU)' -benchtime=1x -timeout 20m ./cmd/kiosk/ \
 	-screen-span="${SCREEN_SPAN:-2m}" | tee "$OUT/screenbench.txt"
 
+echo "player updates (real MinIO, kiosk supervise, builds made here)"
+go test -run '^$' -bench PlayerUpdate -benchtime=1x -timeout 30m ./cmd/kiosk/ | tee "$OUT/updatebench.txt"
+
 echo "sync against a real MinIO (1 GB scenarios)"
 go test -run '^$' -bench . -benchtime=1x -timeout 30m ./sync/agent/ | tee "$OUT/syncbench.txt"
 
@@ -189,6 +192,9 @@ alertbench = open(os.path.join(out, "alertbench.txt")).read()
 alert = lambda unit: metric("BenchmarkAlertToScreen", unit, alertbench)
 alert_log = "\n".join(l.strip() for l in alertbench.splitlines() if "latencies" in l)
 sched = lambda unit: metric("BenchmarkNext1000", unit, gobench)
+updatebench = open(os.path.join(out, "updatebench.txt")).read()
+upd = lambda unit: metric("BenchmarkPlayerUpdate", unit, updatebench)
+upd_log = "\n".join(l.strip() for l in updatebench.splitlines() if "round:" in l)
 linebreak = open(os.path.join(out, "linebreak.txt")).read()
 def medians(bench, unit):
     vals = []
@@ -382,6 +388,32 @@ cost every 10 minutes (the default) is the added CPU averaged.
 {screen_log}
 ```
 
+## Player updates (against a real MinIO on loopback)
+
+`go test -run '^$' -bench PlayerUpdate -benchtime=1x ./cmd/kiosk/`: a synced
+site (1536x768, the demo bundle) under `kiosk supervise` with its default
+restart waits, first built as 1.0.0; the builds are the real player linked
+here with other versions ({upd("program-MB"):.1f} MB each). Publish to the
+site: from the start of the release (two approvals, the program's upload,
+publication) until the new build's first content frame at the site
+(notification or poll, the signed document, the download checked against
+its hash, the restart, the trial's first frame), three builds in turn. Roll
+back: a build that exits at start, from the start of its release until the
+previous build shows content again (three starts, with the supervisor's 1,
+2 and 4 s waits between them, then the previous build's start), three times.
+Under systemd, `RestartSec=5` sets the waits instead.
+
+| figure | measured | target |
+|---|---|---|
+| release to the new build on screen, median of 3 | **{upd("install-median-s"):.1f} s** | |
+| slowest of the 3 | {upd("install-max-s"):.1f} s | |
+| release of a failing build to the previous one on screen again, median of 3 | **{upd("rollback-median-s"):.1f} s** | within the 2 minutes a build has to show content |
+| slowest of the 3 | {upd("rollback-max-s"):.1f} s | |
+
+```
+{upd_log}
+```
+
 ## Schedule decisions
 
 `go test -bench Next1000 ./kiosk/schedule/`: the sequencer choosing the next
@@ -481,6 +513,7 @@ BENCH_ROUNDS=5 BENCH_SPAN=30 CPU_SPAN=120 make bench   # longer runs
 PUB_SPAN=5m make bench          # the memory run for 5 minutes instead of an hour
 go test -run '^$' -bench PublishToActivation -benchtime=1x ./sync/agent/   # publish to activation alone
 go test -run '^$' -bench AlertToScreen -benchtime=1x ./cmd/kiosk/         # alert publish to screen alone
+go test -run '^$' -bench PlayerUpdate -benchtime=1x ./cmd/kiosk/          # player updates alone
 go test -run '^$' -bench 'Screenshot(Request|CPU)' -benchtime=1x ./cmd/kiosk/   # screenshots alone
 xvfb-run -a go test -run '^$' -bench PrepareTextSlide -count=5 ./kiosk/player/   # fitting text slides alone
 ```
