@@ -14,6 +14,10 @@
 // reordered per language so Khmer is shaped by the Khmer font. Lines are
 // broken by package typeset. A character that no font can draw is never
 // drawn as a box: it is dropped, counted (UnmappedGlyphs) and logged.
+// A text slide's title and body are sized together for the slide's space
+// and the site's reading distance (typeset.FitPanels): legible from that
+// distance, growing where there is room, with one size for titles and one
+// for bodies in every language of a two-language slide.
 //
 // The player never shows a blank screen: an item whose file is missing or
 // corrupt is skipped and logged, and with nothing playable it shows a
