@@ -117,6 +117,9 @@ func (in *Installer) now() time.Time {
 
 // failed records a build that was not installed, and returns err.
 func (in *Installer) failed(version string, err error) error {
+	if errors.Is(err, context.Canceled) {
+		return err // the player is stopping: nothing to report
+	}
 	result := report.UpdateFailed
 	if errors.Is(err, fetch.ErrTampered) || errors.Is(err, trust.ErrTampered) || errors.Is(err, trust.ErrTooLarge) {
 		result = report.UpdateRefused
