@@ -8,8 +8,13 @@ import (
 	"unicode/utf8"
 )
 
-// The word lists of ICU's dictionary break engines, as published in ICU's
-// source (dict/README.md says from where, dict/LICENSE under which terms).
+// The word lists of ICU's dictionary break engines as the browsers carry
+// them: the Khmer list of Chromium's ICU, read from the browser's ICU data
+// (the go:generate line below writes it again), and ICU's Lao list as ICU
+// publishes it. dict/README.md says from where, dict/LICENSE under which
+// terms.
+//
+//go:generate go test . -run TestWordListsAreTheBrowsers -update
 var (
 	//go:embed dict/khmerdict.txt
 	khmerWords string

@@ -3,56 +3,82 @@ package typeset
 import (
 	"encoding/binary"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 )
 
 // The browser carries ICU's dictionaries compiled into its ICU data file
-// (icudtl.dat), and may carry a list of its own: Chromium's Khmer list is a
-// shortened one. To tell the segmenter's choices from the lists' contents,
-// the agreement test also runs the segmenter on the browser's own lists,
-// read back here from that file. This reads only what that needs: the
-// common data table of contents, a dictionary's header, and the words of
-// its byte trie (ICU's BytesTrie serialisation, see ICU's bytestrie.h).
+// (icudtl.dat), and Chromium's ICU carries a Khmer list of its own, shorter
+// than ICU's. The player ships the browser's lists: the Khmer one is read
+// from that file (TestWordListsAreTheBrowsers -update), and the agreement
+// test also runs the segmenter on the lists the browser has, to tell the
+// segmenter's choices from the lists' contents. This reads only what that
+// needs: the common data table of contents, a dictionary's header, and the
+// words of its byte trie (ICU's BytesTrie serialisation, see ICU's
+// bytestrie.h).
 
 // browserDictionary reads the word list of item (such as
 // "brkitr/khmerdict.dict") from an ICU common data file.
 func browserDictionary(datPath, item string) (*dictionary, error) {
-	data, err := os.ReadFile(datPath)
+	words, _, err := browserWords(datPath, item)
 	if err != nil {
 		return nil, err
-	}
-	body, err := icuItem(data, item)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", datPath, err)
-	}
-	words, err := dictWords(body)
-	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w", datPath, item, err)
 	}
 	return newDictionary(strings.Join(words, "\n") + "\n"), nil
 }
 
+// maxICUData bounds the ICU data file read (Chromium's is about 10 MiB).
+const maxICUData = 64 << 20
+
+// browserWords reads the words of item from an ICU common data file, in
+// the order of the dictionary's trie (code point order), and returns them
+// with the item's full name in the file, which carries the data package's
+// name and ICU version (such as "icudt78l/brkitr/khmerdict.dict").
+func browserWords(datPath, item string) (words []string, name string, _ error) {
+	f, err := os.Open(datPath)
+	if err != nil {
+		return nil, "", err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxICUData+1))
+	if err != nil {
+		return nil, "", fmt.Errorf("read %s: %w", datPath, err)
+	}
+	if len(data) > maxICUData {
+		return nil, "", fmt.Errorf("%s: larger than %d MiB, not an ICU data file", datPath, maxICUData>>20)
+	}
+	body, name, err := icuItem(data, item)
+	if err != nil {
+		return nil, "", fmt.Errorf("%s: %w", datPath, err)
+	}
+	words, err = dictWords(body)
+	if err != nil {
+		return nil, "", fmt.Errorf("%s %s: %w", datPath, item, err)
+	}
+	return words, name, nil
+}
+
 // icuItem finds an item in a little-endian ICU common data file and returns
-// its data after its own header.
-func icuItem(data []byte, item string) ([]byte, error) {
+// its data after its own header, and its full name.
+func icuItem(data []byte, item string) ([]byte, string, error) {
 	if len(data) < 4 {
-		return nil, fmt.Errorf("too short")
+		return nil, "", fmt.Errorf("too short")
 	}
 	hdr := int(binary.LittleEndian.Uint16(data))
 	if hdr+4 > len(data) {
-		return nil, fmt.Errorf("bad header size %d", hdr)
+		return nil, "", fmt.Errorf("bad header size %d", hdr)
 	}
 	toc := data[hdr:]
 	count := int(binary.LittleEndian.Uint32(toc))
 	if 4+8*count > len(toc) {
-		return nil, fmt.Errorf("bad table of contents (%d items)", count)
+		return nil, "", fmt.Errorf("bad table of contents (%d items)", count)
 	}
 	for i := range count {
 		nameOff := int(binary.LittleEndian.Uint32(toc[4+8*i:]))
 		dataOff := int(binary.LittleEndian.Uint32(toc[8+8*i:]))
 		if nameOff >= len(toc) || dataOff >= len(toc) {
-			return nil, fmt.Errorf("item %d out of bounds", i)
+			return nil, "", fmt.Errorf("item %d out of bounds", i)
 		}
 		name := toc[nameOff:]
 		if end := strings.IndexByte(string(name[:min(len(name), 256)]), 0); end >= 0 {
@@ -62,16 +88,16 @@ func icuItem(data []byte, item string) ([]byte, error) {
 		if n := string(name); n == item || strings.HasSuffix(n, "/"+item) {
 			it := toc[dataOff:]
 			if len(it) < 2 {
-				return nil, fmt.Errorf("item %s truncated", item)
+				return nil, "", fmt.Errorf("item %s truncated", item)
 			}
 			h := int(binary.LittleEndian.Uint16(it))
 			if h > len(it) {
-				return nil, fmt.Errorf("item %s: bad header", item)
+				return nil, "", fmt.Errorf("item %s: bad header", item)
 			}
-			return it[h:], nil
+			return it[h:], n, nil
 		}
 	}
-	return nil, fmt.Errorf("no item %s", item)
+	return nil, "", fmt.Errorf("no item %s", item)
 }
 
 // dictWords lists the words of an ICU .dict byte trie with an offset

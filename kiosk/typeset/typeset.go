@@ -5,15 +5,16 @@
 // line breaking algorithm (UAX #14) and grapheme clusters (UAX #29): spaces
 // in Vietnamese and English, between ideographs in Chinese, and at U+200B
 // ZERO WIDTH SPACE. Khmer and Lao, which do not put spaces between words,
-// also break between the words that ICU's word lists (embedded from dict/)
-// find in them, as browsers break them (see words.go). A run with no break
+// also break between the words that the word lists of the browser's ICU
+// (Chromium's Khmer list and ICU's Lao list, embedded from dict/) find in
+// them, as browsers break them (see words.go). A run with no break
 // opportunity wider than the line (a word the lists do not know, say) is
 // broken between grapheme clusters, never inside one, and never right after
 // a Khmer or Lao subscript sign (coeng), which belongs with the consonant
 // after it.
 //
 // The word lists are indexed on first use, once per process, into a sorted
-// table of four bytes a word (about 370 KB for both lists; the words stay in
+// table of four bytes a word (about 130 KB for both lists; the words stay in
 // the program's read-only data); the tables are never changed after that.
 //
 // The package measures text through a function the caller passes, so it

@@ -119,7 +119,7 @@ func TestLongestUnbreakable(t *testing.T) {
 		{"Chào mừng quý khách", "khách"},
 		{"សូម\u200bរៀបចំ\u200bអ្នក", "រៀបចំ"},
 		// The dictionary divides Khmer and Lao typed without U+200B.
-		{"សូមស្វាគមន៍មកកាន់ប្រទេសវៀតណាម", "សូមស្វាគមន៍"},
+		{"សូមស្វាគមន៍មកកាន់ប្រទេសវៀតណាម", "ប្រទេសវៀតណាម"},
 		{"ຍິນດີຕ້ອນຮັບສູ່ປະເທດຫວຽດນາມ", "ຫວຽດນາມ"},
 	}
 	for _, tc := range tests {
