@@ -19,9 +19,10 @@ import (
 const minAgreement = 0.95
 
 // corpus builds the test sentences of a language from testdata/icu
-// (LANG-sentences.txt, -places.txt and -phrases.txt): the sentences, the place names alone, each phrase before
-// five places, and each sentence run on into the next with no space, as
-// text pasted from a document often comes.
+// (LANG-sentences.txt, -places.txt and -phrases.txt): the sentences, the
+// place names alone, each phrase before five places, and each sentence run
+// on into the next with no space, as text pasted from a document often
+// comes.
 func corpus(t *testing.T, lang string) []string {
 	t.Helper()
 	read := func(name string) []string {
