@@ -9,6 +9,8 @@
 #   PUB_SPAN       how long to publish in the memory run (default 1h, the
 #                  span a leak must not hide in; PUB_SPAN=5m for a quick run)
 #   SCREEN_SPAN    how long the screenshot CPU is measured (default 2m)
+#   MEM_SPAN       seconds of the six-script memory run (default 600; see
+#                  bench/memory.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -120,6 +122,9 @@ echo "memory cycling 200 distinct 1920x1080 images 5 times"
 	bin/kiosk --config "$OUT/images.yaml" --window --log-level warn --summary "$OUT/images.json" --cycles 5
 RSS=$(python3 -c "import json; print(' '.join(str(round(x/2**20)) for x in json.load(open('$OUT/images.json'))['cycle_rss']))")
 echo "  RSS after each cycle (MB): $RSS; $(cat "$OUT/images.time")"
+
+echo "memory of the six-script support point"
+OUT="$OUT" bench/memory.sh
 
 echo "memory across publications every 30 s for $PUB_SPAN (real MinIO)"
 go test -run '^$' -bench MemoryAcrossPublications -benchtime=1x -timeout 2h ./cmd/kiosk/ \
@@ -299,6 +304,8 @@ times on its capture clock (each image read, verified, decoded, scaled,
 uploaded and drawn), as fast as it can. Resident memory after each cycle:
 **{", ".join(str(x) for x in rss_l)} MB** (target: under 300 MB, no growth from cycle 2 to 5;
 growth 2 to 5: {rss_l[-1]-rss_l[1]:+d} MB). Whole run: {imgtime}.
+
+{open(os.path.join(out, "memory", "memory.md")).read().strip()}
 
 ## Sync (against a real MinIO on loopback)
 
@@ -511,6 +518,7 @@ made once, and does no fitting).
 make bench                      # everything above
 BENCH_ROUNDS=5 BENCH_SPAN=30 CPU_SPAN=120 make bench   # longer runs
 PUB_SPAN=5m make bench          # the memory run for 5 minutes instead of an hour
+bench/memory.sh                 # the six-script support point alone (MEM_SPAN=120 for 2 minutes)
 go test -run '^$' -bench PublishToActivation -benchtime=1x ./sync/agent/   # publish to activation alone
 go test -run '^$' -bench AlertToScreen -benchtime=1x ./cmd/kiosk/         # alert publish to screen alone
 go test -run '^$' -bench PlayerUpdate -benchtime=1x ./cmd/kiosk/          # player updates alone

@@ -1,5 +1,7 @@
 // Command mkbundle writes the bundles the benchmarks play: "still", one text
-// slide shown for ten minutes, and "images", N distinct full-HD pictures.
+// slide shown for ten minutes; "images", N distinct full-HD pictures; and
+// "scripts", a commune support point's loop in six languages (Vietnamese,
+// Khmer, Lao, Chinese, Hmong, English) with a ticker in all of them.
 package main
 
 import (
@@ -17,7 +19,7 @@ import (
 )
 
 func main() {
-	kind := flag.String("kind", "still", "still or images")
+	kind := flag.String("kind", "still", "still, images or scripts")
 	n := flag.Int("n", 200, "number of images")
 	dir := flag.String("dir", "", "output folder")
 	flag.Parse()
@@ -48,6 +50,8 @@ func run(kind string, n int, dir string) error {
 			m.Items = append(m.Items, content.Item{ID: fmt.Sprintf("img-%03d", i), Kind: content.KindImage,
 				Images: map[string]string{content.AnyLanguage: name}, Duration: content.Duration(time.Second)})
 		}
+	case "scripts":
+		m.Items, m.Ticker = scriptItems()
 	default:
 		return fmt.Errorf("unknown kind %q", kind)
 	}
