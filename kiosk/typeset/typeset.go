@@ -55,16 +55,47 @@ type wrapper struct {
 	seg     segmenter.Segmenter
 	lines   []string
 	cur     []rune
-	words   []int // word boundaries in the piece being placed
+	// curWidth is the width of cur, spaces included, as the sum of its
+	// pieces' widths; starts are where its pieces begin in cur.
+	curWidth float64
+	starts   []int
+	words    []int // word boundaries in the piece being placed
 }
 
-func (w *wrapper) fits(rs []rune) bool {
-	return w.measure(clean(rs)) <= w.width
+// MaxLineRunes bounds a line: no legible line holds more characters, and
+// text that draws nothing (U+200B and combining marks, say) would
+// otherwise make one line of a whole paragraph.
+const MaxLineRunes = 1024
+
+// fits reports whether piece fits after the current line, by the widths
+// of the pieces added up: each piece is measured once, so breaking is
+// linear in the text, however it is made. flush checks the sum.
+func (w *wrapper) fits(piece []rune) bool {
+	return len(w.cur)+len(piece) <= MaxLineRunes && w.curWidth+w.measure(clean(piece)) <= w.width
 }
 
+// add puts piece on the current line.
+func (w *wrapper) add(piece []rune) {
+	w.starts = append(w.starts, len(w.cur))
+	w.cur = append(w.cur, piece...)
+	w.curWidth += w.measure(withoutZWSP(piece))
+}
+
+// flush ends the current line. Should the line as a whole measure wider
+// than the sum of its pieces (kerning across them), its last pieces go to
+// the next line.
 func (w *wrapper) flush() {
+	var carried [][]rune
+	for len(w.starts) > 1 && w.measure(clean(w.cur)) > w.width {
+		last := w.starts[len(w.starts)-1]
+		carried = append(carried, append([]rune(nil), w.cur[last:]...))
+		w.cur, w.starts = w.cur[:last], w.starts[:len(w.starts)-1]
+	}
 	w.lines = append(w.lines, clean(w.cur))
-	w.cur = w.cur[:0]
+	w.cur, w.starts, w.curWidth = w.cur[:0], w.starts[:0], 0
+	for i := len(carried) - 1; i >= 0; i-- {
+		w.place(carried[i])
+	}
 }
 
 func (w *wrapper) paragraph(para string) {
@@ -92,15 +123,15 @@ func (w *wrapper) paragraph(para string) {
 // place puts a piece with no break opportunity inside on the current line,
 // or on the next, or cluster by cluster when it is wider than a line.
 func (w *wrapper) place(piece []rune) {
-	if w.fits(append(w.cur[:len(w.cur):len(w.cur)], piece...)) {
-		w.cur = append(w.cur, piece...)
+	if w.fits(piece) {
+		w.add(piece)
 		return
 	}
 	if len(w.cur) > 0 {
 		w.flush()
 	}
 	if w.fits(piece) {
-		w.cur = append(w.cur, piece...)
+		w.add(piece)
 		return
 	}
 	w.graphemes(piece)
@@ -114,7 +145,8 @@ func (w *wrapper) graphemes(piece []rune) {
 	var clusters [][]rune
 	for it.Next() {
 		g := it.Grapheme().Text
-		// A cluster ending in a subscript sign stays with the next one.
+		// A cluster ending in a subscript sign, or a prefix vowel, stays
+		// with the next one.
 		if n := len(clusters); n > 0 && joinsNext(clusters[n-1]) {
 			clusters[n-1] = append(clusters[n-1], g...)
 			continue
@@ -122,18 +154,22 @@ func (w *wrapper) graphemes(piece []rune) {
 		clusters = append(clusters, append([]rune(nil), g...))
 	}
 	for _, g := range clusters {
-		if len(w.cur) > 0 && !w.fits(append(w.cur[:len(w.cur):len(w.cur)], g...)) {
+		if len(w.cur) > 0 && !w.fits(g) {
 			w.flush()
 		}
-		w.cur = append(w.cur, g...)
+		w.add(g)
 	}
 }
 
 // joinsNext reports whether a cluster ends in a sign that stacks the next
-// consonant under it (Khmer coeng U+17D2, Lao and Thai viramas).
+// consonant under it (Khmer coeng U+17D2, Lao and Thai viramas), or is a
+// vowel written before the consonant it follows in speech (Lao U+0EC0 to
+// U+0EC4, Thai U+0E40 to U+0E44), which Unicode's clusters leave apart.
 func joinsNext(g []rune) bool {
-	switch g[len(g)-1] {
-	case '\u17d2', '\u0eba', '\u0e3a':
+	switch r := g[len(g)-1]; {
+	case r == '\u17d2', r == '\u0eba', r == '\u0e3a':
+		return true
+	case r >= '\u0ec0' && r <= '\u0ec4', r >= '\u0e40' && r <= '\u0e44':
 		return true
 	}
 	return false
@@ -141,13 +177,18 @@ func joinsNext(g []rune) bool {
 
 // clean drops U+200B and trailing spaces.
 func clean(rs []rune) string {
+	return strings.TrimRightFunc(withoutZWSP(rs), unicode.IsSpace)
+}
+
+// withoutZWSP drops U+200B.
+func withoutZWSP(rs []rune) string {
 	var b strings.Builder
 	for _, r := range rs {
 		if r != ZWSP {
 			b.WriteRune(r)
 		}
 	}
-	return strings.TrimRightFunc(b.String(), unicode.IsSpace)
+	return b.String()
 }
 
 // LongestUnbreakable returns the longest run of text, in grapheme clusters,
