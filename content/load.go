@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/text/language"
 	"golang.org/x/text/unicode/norm"
@@ -341,6 +342,8 @@ func (m *Manifest) Validate() error {
 			if strings.TrimSpace(t.Title) == "" && strings.TrimSpace(t.Body) == "" {
 				bad(fmt.Sprintf("%s.text.%s", field, lang), "has neither title nor body")
 			}
+			checkLength(fmt.Sprintf("%s.text.%s.title", field, lang), t.Title, MaxTitleRunes, bad)
+			checkLength(fmt.Sprintf("%s.text.%s.body", field, lang), t.Body, MaxBodyRunes, bad)
 		}
 		switch it.Kind {
 		case KindText:
@@ -393,9 +396,26 @@ func (m *Manifest) Validate() error {
 			if strings.TrimSpace(msg[lang]) == "" {
 				bad(field+"."+lang, "empty text")
 			}
+			checkLength(field+"."+lang, msg[lang], MaxTickerRunes, bad)
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// Bounds on text, in characters: far more than a screen can show legibly,
+// and few enough that setting it costs the player little (a title or body
+// is broken into lines again at every size tried).
+const (
+	MaxTitleRunes  = 400
+	MaxBodyRunes   = 4000
+	MaxTickerRunes = 2000
+)
+
+// checkLength refuses text longer than max characters.
+func checkLength(field, s string, max int, bad func(field, format string, args ...any)) {
+	if n := utf8.RuneCountInString(s); n > max {
+		bad(field, "%d characters, more than the %d a screen can show", n, max)
+	}
 }
 
 func checkLanguage(tag string) error {

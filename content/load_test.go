@@ -104,6 +104,15 @@ func TestParseManifestErrors(t *testing.T) {
 			item(m, 0)["text"].(map[string]any)["en"] = map[string]any{"title": " "}
 		}, field: "items[0].text.en", substr: "neither"},
 		{name: "text item without text", edit: func(m map[string]any) { delete(item(m, 0), "text") }, field: "items[0].text"},
+		{name: "title too long", edit: func(m map[string]any) {
+			item(m, 0)["text"].(map[string]any)["km"] = map[string]any{"title": strings.Repeat("ក", MaxTitleRunes+1)}
+		}, field: "items[0].text.km.title", substr: "401 characters, more than the 400"},
+		{name: "body too long", edit: func(m map[string]any) {
+			item(m, 0)["text"].(map[string]any)["vi"] = map[string]any{"body": strings.Repeat("\u200b\u0301", MaxBodyRunes)}
+		}, field: "items[0].text.vi.body", substr: "more than the 4000"},
+		{name: "ticker message too long", edit: func(m map[string]any) {
+			m["ticker"] = []any{map[string]any{"lo": strings.Repeat("ລ", MaxTickerRunes+1)}}
+		}, field: "ticker[0].lo", substr: "more than the 2000"},
 		{name: "image item without image", edit: func(m map[string]any) { delete(item(m, 1), "images") }, field: "items[1].images"},
 		{name: "image not listed", edit: func(m map[string]any) {
 			item(m, 1)["images"] = map[string]any{"*": "images/other.png"}
