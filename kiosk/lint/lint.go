@@ -29,6 +29,7 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"unicode"
 
 	"github.com/vnict/kiosk/content"
 	"github.com/vnict/kiosk/kiosk/fonts"
@@ -193,17 +194,40 @@ func checkText(r *Report, chain *fonts.Chain, item, lang, s string, breaksLines 
 				Message: "the site's fonts cannot draw " + fonts.FormatRunes(missing)})
 		}
 	}
-	if (lang == "km" || lang == "lo") && breaksLines {
+	if breaksLines && usesWordLists(lang, s) {
 		if words := typeset.Unbreakable(s, MaxUnbreakableClusters); len(words) > 0 {
-			quoted := make([]string, len(words))
-			for i, w := range words {
-				quoted[i] = fmt.Sprintf("%q", w)
-			}
 			r.add(Finding{Item: item, Lang: lang, Message: fmt.Sprintf(
 				"the word list cannot break %s (more than %d characters with no break opportunity); put U+200B ZERO WIDTH SPACE between its words, or the player breaks it between characters",
-				strings.Join(quoted, ", "), MaxUnbreakableClusters)})
+				quoteSome(words), MaxUnbreakableClusters)})
 		}
 	}
+}
+
+// usesWordLists reports whether text in lang is broken with the word
+// lists: Khmer or Lao (km-KH too), or text of any language that holds
+// Khmer or Lao letters.
+func usesWordLists(lang, s string) bool {
+	if base, _, _ := strings.Cut(lang, "-"); base == "km" || base == "lo" {
+		return true
+	}
+	return strings.ContainsFunc(s, func(r rune) bool { return unicode.In(r, unicode.Khmer, unicode.Lao) })
+}
+
+// quoteSome quotes the first few runs, each cut short, so that a finding
+// stays a line however long the text.
+func quoteSome(runs []string) string {
+	const most, long = 5, 40
+	var quoted []string
+	for _, w := range runs[:min(len(runs), most)] {
+		if r := []rune(w); len(r) > long {
+			w = string(r[:long]) + "…"
+		}
+		quoted = append(quoted, fmt.Sprintf("%q", w))
+	}
+	if len(runs) > most {
+		quoted = append(quoted, fmt.Sprintf("and %d more", len(runs)-most))
+	}
+	return strings.Join(quoted, ", ")
 }
 
 func checkImage(r *Report, b *content.Bundle, item, p string, cfg *siteconfig.Config) {

@@ -107,6 +107,22 @@ func TestFindings(t *testing.T) {
 			want: []string{"item passport", "lang km", "cannot break", unknownKhmer[:30]},
 		},
 		{
+			name: "khmer in another language's text", site: "demo.yaml",
+			edit: func(_ string, m map[string]any) {
+				contenttest.Item(t, m, "passport")["text"].(map[string]any)["vi"] = map[string]any{
+					"title": "Hộ chiếu", "body": "Tiếng Khmer: " + unknownKhmer}
+			},
+			want: []string{"item passport", "lang vi", "cannot break"},
+		},
+		{
+			name: "many runs the word list cannot break, named in one short line", site: "demo.yaml",
+			edit: func(_ string, m map[string]any) {
+				contenttest.Item(t, m, "passport")["text"].(map[string]any)["km"] = map[string]any{
+					"title": "លិខិតឆ្លងដែន", "body": strings.Repeat(unknownKhmer+unknownKhmer+" ", 8)}
+			},
+			want: []string{"lang km", "cannot break", "…", "and 3 more"},
+		},
+		{
 			name: "image far from the screen's shape", site: "vinh-xuong-gate.yaml",
 			edit: func(string, map[string]any) {},
 			want: []string{"item rice-fields", "far from the shape"},
