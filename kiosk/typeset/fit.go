@@ -157,31 +157,75 @@ func Level(sets []Set, gap float64) (titles, bodies, total float64) {
 // panels do not fit even at MinBody, titles take their smallest size and
 // bodies are cut to the height left under the tallest title (Fits false).
 func FitPanels(panels []Panel, width, height float64, sc Scale) []Set {
-	// The search wraps the same text at many sizes and widths, and
-	// wrapping measures the same pieces again and again: remember them.
-	panels = slices.Clone(panels)
+	// The search wraps the same text at many sizes and widths. It first
+	// runs on widths measured once and scaled to each size (shaped text
+	// scales with its size, but for rounding); the sizes it finds are
+	// then laid out with the exact measure, and when that does not fit
+	// (rounding tipped a line over), the search runs again on exact
+	// widths.
+	exact, scaled := slices.Clone(panels), slices.Clone(panels)
 	for i := range panels {
-		panels[i].Title.Sizer = remember(panels[i].Title.Sizer)
-		panels[i].Body.Sizer = remember(panels[i].Body.Sizer)
+		exact[i].Title.Sizer, scaled[i].Title.Sizer = remember(panels[i].Title.Sizer), scaleOnce(panels[i].Title.Sizer)
+		exact[i].Body.Sizer, scaled[i].Body.Sizer = remember(panels[i].Body.Sizer), scaleOnce(panels[i].Body.Sizer)
 	}
-	f := panelFit{panels: panels, width: width, height: height, sc: sc,
+	if sets, ok := newPanelFit(scaled, width, height, sc).fit(); ok {
+		f := newPanelFit(exact, width, height, sc)
+		title, body := 0.0, sets[0].Body.Size
+		for _, s := range sets {
+			if len(s.Title.Lines) > 0 {
+				title = s.Title.Size
+			}
+		}
+		if again, ok := f.with(title, body, sets); ok {
+			return f.balance(again)
+		}
+	}
+	f := newPanelFit(exact, width, height, sc)
+	if sets, ok := f.fit(); ok {
+		return f.balance(sets)
+	}
+	return f.overflow(math.Floor(sc.MinBody))
+}
+
+func newPanelFit(panels []Panel, width, height float64, sc Scale) *panelFit {
+	f := &panelFit{panels: panels, width: width, height: height, sc: sc,
 		titles: make([]map[float64]Block, len(panels)), bodies: make([]map[float64]Block, len(panels))}
 	for i := range panels {
 		f.titles[i], f.bodies[i] = map[float64]Block{}, map[float64]Block{}
 	}
+	return f
+}
+
+// fit searches for the sizes: first with titles of at most TitleLines
+// lines, then one more, then as many as they take.
+func (f *panelFit) fit() ([]Set, bool) {
+	sc := f.sc
 	lo, hi := math.Floor(sc.MinBody), math.Floor(max(sc.MaxBody, sc.MinBody))
-	// First with titles of at most TitleLines lines, then one more, then
-	// as many as they take.
 	short := max(lo, min(hi, math.Floor(sc.ShortTitlesDownTo)))
 	for _, lines := range []int{max(sc.TitleLines, 1), max(sc.TitleLines, 1) + 1} {
 		if sets, ok := f.search(short, hi, lines); ok {
-			return f.balance(sets)
+			return sets, true
 		}
 	}
-	if sets, ok := f.search(lo, hi, math.MaxInt); ok {
-		return f.balance(sets)
+	return f.search(lo, hi, math.MaxInt)
+}
+
+// with lays the panels out at the given sizes and reports whether they fit
+// as well as like did: level within the height, and no title longer.
+func (f *panelFit) with(title, body float64, like []Set) ([]Set, bool) {
+	sets := make([]Set, len(f.panels))
+	for i, p := range f.panels {
+		s := Set{Title: f.block(f.titles[i], p.Title, title), Body: f.block(f.bodies[i], p.Body, body)}
+		if s.Title.Width > f.width+0.5 || s.Body.Width > f.width+0.5 || len(s.Title.Lines) > len(like[i].Title.Lines) {
+			return nil, false
+		}
+		s.Title.Fits, s.Body.Fits = true, true
+		sets[i] = s
 	}
-	return f.overflow(lo)
+	if _, _, h := Level(sets, f.sc.Gap); h > f.height {
+		return nil, false
+	}
+	return sets, true
 }
 
 // search finds the largest body size between lo and hi at which the panels
@@ -239,6 +283,39 @@ func (f *panelFit) balanced(b Block, t Text) Block {
 	}
 	best.Fits = b.Fits
 	return best
+}
+
+// scaleOnce is sizer measuring each piece once, at the first size asked
+// for, and scaling that width to other sizes.
+func scaleOnce(sizer Sizer) Sizer {
+	if sizer == nil {
+		return nil
+	}
+	var (
+		ref     float64
+		refM    Measure
+		widths  = map[string]float64{} // at ref
+		heights = map[float64]float64{}
+	)
+	return func(size float64) (Measure, float64) {
+		lh, ok := heights[size]
+		if !ok {
+			var m Measure
+			m, lh = sizer(size)
+			heights[size] = lh
+			if refM == nil {
+				refM, ref = m, size
+			}
+		}
+		return func(t string) float64 {
+			w, ok := widths[t]
+			if !ok {
+				w = refM(t)
+				widths[t] = w
+			}
+			return w * size / ref
+		}, lh
+	}
 }
 
 // remember is sizer with each size's measure remembering the widths it

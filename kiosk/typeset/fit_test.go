@@ -1,6 +1,7 @@
 package typeset
 
 import (
+	"math"
 	"strings"
 	"testing"
 )
@@ -213,6 +214,53 @@ func TestFitPanelsBalancesShortBlocks(t *testing.T) {
 		}
 		if first, last := clusters(b.Lines[0]), clusters(b.Lines[1]); last < first/2 {
 			t.Errorf("lines %q unbalanced", b.Lines)
+		}
+	}
+}
+
+// TestFitPanelsWidthsThatDoNotScale: with a measure whose widths do not
+// scale with the size (each cluster rounded up to a whole pixel, and odd
+// sizes a little wider), the sizes found on scaled widths are checked
+// against exact ones, and what FitPanels returns fits.
+func TestFitPanelsWidthsThatDoNotScale(t *testing.T) {
+	lumpy := func(size float64) (Measure, float64) {
+		per := math.Ceil(size*0.47) + math.Mod(size, 2)
+		return func(s string) float64 { return clusters(s) * per }, size * 1.25
+	}
+	sc := Scale{MinBody: 12, MaxBody: 60, TitleRatio: 1.5, MinTitleRatio: 1.2, TitleLines: 2, ShortTitlesDownTo: 20, MinTitle: 14, MaxTitle: 90, Gap: 10}
+	body := strings.Repeat("Vui lòng chuẩn bị sẵn hộ chiếu và giấy tờ tùy thân. ", 3)
+	for _, w := range []float64{301, 433, 517, 640, 777} {
+		for _, h := range []float64{211, 350, 480} {
+			panels := []Panel{
+				{Title: Text{"Chuẩn bị giấy tờ trước khi qua cửa khẩu", lumpy}, Body: Text{body, lumpy}},
+				{Title: Text{"Have your papers ready", lumpy}, Body: Text{"Please have your passport ready.", lumpy}},
+			}
+			sets := FitPanels(panels, w, h, sc)
+			if _, _, lh := Level(sets, sc.Gap); lh > h {
+				t.Errorf("%vx%v: level height %v", w, h, lh)
+			}
+			for i, s := range sets {
+				if !s.Title.Fits || !s.Body.Fits {
+					continue // cut at the smallest size: checked elsewhere
+				}
+				for _, b := range []struct {
+					block Block
+					text  string
+				}{{s.Title, panels[i].Title.Text}, {s.Body, panels[i].Body.Text}} {
+					m, _ := lumpy(b.block.Size)
+					for _, l := range b.block.Lines {
+						if m(l) > w+0.5 {
+							t.Errorf("%vx%v: line %q is %v wide", w, h, l, m(l))
+						}
+					}
+					if want := At(b.text, b.block.Width+1, h, b.block.Size, lumpy); len(want.Lines) != len(b.block.Lines) {
+						t.Errorf("%vx%v: %d lines, exact wrap at that width gives %d", w, h, len(b.block.Lines), len(want.Lines))
+					}
+				}
+				if s.Body.Size != sets[0].Body.Size {
+					t.Errorf("%vx%v: bodies at %v and %v", w, h, sets[0].Body.Size, s.Body.Size)
+				}
+			}
 		}
 	}
 }
