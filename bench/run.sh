@@ -510,18 +510,18 @@ goroutine, one slide ahead of the screen, never on the frame path.
 
 Measured side by side with the layout of before (title and body fitted
 one after the other, each in a region of its own), five alternating runs
-of 330 slides each, 2026-12-01 20:50 UTC, Intel Xeon, 2 cores, load
-average 9 to 13 (other work on the machine; the runs spread by up to 2x):
-1536x768 29.5 ms a slide against 29.0 ms before (1.02x); 768x1536 20.5 ms
-against 9.2 ms (2.2x: the portrait column's bodies are now set at 70 px
-rather than 42, so each wrap has more lines, and titles and bodies are
-tried together). Start to first content frame, demo, five alternating
-runs: 513 ms against 644 ms before at 1536x768, 599 ms against 685 ms on
-the portrait wall; the first slide's fitting is within the runs' spread.
-Frame time with the ticker (three alternating 15 s runs, 20:20 UTC, load
-average about 7) did not change beyond the noise: 57.7 ms against 58.6 ms
-median at 1536x768. The frame path draws a slide's canvas, made once, and
-does no fitting.
+of 330 slides each, 2026-12-01 21:00 UTC, Intel Xeon, 2 cores, load
+average about 13 (other work on the machine; runs spread by up to 3x):
+1536x768 11.7 ms a slide against 27.6 ms before (0.42x); 768x1536 13.3 ms
+against 9.6 ms (1.4x: the portrait column's bodies are now set at 70 px
+rather than 42, so each wrap has more lines). The search for sizes works
+on widths shaped once and scaled to each size, and lays the sizes found
+out again with exact widths. Start to first content frame, demo, five
+alternating runs (21:02 UTC): 438 ms against 476 ms before at 1536x768,
+429 ms against 585 ms on the portrait wall. Frame time with the ticker
+(three alternating 15 s runs, 20:20 UTC, load average about 7) did not
+change beyond the noise: 57.7 ms against 58.6 ms median at 1536x768. The
+frame path draws a slide's canvas, made once, and does no fitting.
 
 ## Go benchmarks
 
