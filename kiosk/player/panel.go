@@ -31,6 +31,11 @@ const (
 	titleRatio    = 1.5
 	minTitleRatio = 1.2
 	titleLines    = 2
+	// On a panel at least tallPanel times as tall as it is wide (a
+	// portrait wall's column), titles may take tallTitleLines lines where
+	// that lets the body grow.
+	tallTitleLines = 3
+	tallPanel      = 1.5
 )
 
 // legibleBody is the body size, in pixels, legible from the site's reading
@@ -40,17 +45,22 @@ func (p *preparer) legibleBody() float64 {
 }
 
 // textScale bounds the sizes of a text slide's titles and bodies, for
-// panels width wide.
-func (p *preparer) textScale(width, gap float64) typeset.Scale {
+// panels width wide and height tall.
+func (p *preparer) textScale(width, height, gap float64) typeset.Scale {
 	short := float64(min(p.lay.w, p.lay.h))
 	minBody := math.Round(math.Max(12, short*0.02))
 	maxBody := math.Max(minBody, math.Round(math.Min(p.legibleBody()*maxBodyOverLegible, width/minLineEms)))
+	more := 0
+	if height >= tallPanel*width {
+		more = tallTitleLines
+	}
 	return typeset.Scale{
 		MinBody:           minBody,
 		MaxBody:           maxBody,
 		TitleRatio:        titleRatio,
 		MinTitleRatio:     minTitleRatio,
 		TitleLines:        titleLines,
+		MoreTitleLines:    more,
 		ShortTitlesDownTo: p.legibleBody(),
 		MinTitle:          math.Round(math.Max(14, short*0.028)),
 		MaxTitle:          math.Round(maxBody * titleRatio),
@@ -100,7 +110,7 @@ func (p *preparer) prepareText(s *slide) error {
 			*part.dst = typeset.Text{Text: d, Sizer: p.ts.sizer(lang, d, part.bold)}
 		}
 	}
-	sc := p.textScale(boxes[0].W, 1.75*gap)
+	sc := p.textScale(boxes[0].W, boxes[0].H, 1.75*gap)
 	sets := typeset.FitPanels(panels, boxes[0].W, boxes[0].H, sc)
 
 	// The group: the tallest title, the gap and the tallest body.

@@ -291,7 +291,7 @@ func checkPanels(t *testing.T, file string, m *image.RGBA, panels []panelText, p
 			}
 		}
 		space := *p.parts()[0].Space
-		sc := prep.textScale(space.W, 0)
+		sc := prep.textScale(space.W, space.H, 0)
 		if p.body != nil && p.body.Size == sc.MaxBody || p.body == nil && p.title.Size == sc.MaxTitle {
 			atMax = true
 		}

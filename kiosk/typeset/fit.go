@@ -112,6 +112,10 @@ type Scale struct {
 	// down towards MinTitleRatio to take fewer lines.
 	TitleRatio, MinTitleRatio float64
 	TitleLines                int
+	// MoreTitleLines lets titles take up to that many lines (more than
+	// TitleLines) where it sets bodies at least a tenth larger: on a tall
+	// panel, a title of three lines leaves the body room to grow.
+	MoreTitleLines int
 	// ShortTitlesDownTo is the smallest body size worth taking so that
 	// titles keep to TitleLines lines; where that needs a smaller body
 	// still, titles may take one line more, and then as many as they
@@ -202,12 +206,30 @@ func (f *panelFit) fit() ([]Set, bool) {
 	sc := f.sc
 	lo, hi := math.Floor(sc.MinBody), math.Floor(max(sc.MaxBody, sc.MinBody))
 	short := max(lo, min(hi, math.Floor(sc.ShortTitlesDownTo)))
-	for _, lines := range []int{max(sc.TitleLines, 1), max(sc.TitleLines, 1) + 1} {
-		if sets, ok := f.search(short, hi, lines); ok {
-			return sets, true
+	first := max(sc.TitleLines, 1)
+	best, found := f.search(short, hi, first)
+	for lines := first + 1; lines <= sc.MoreTitleLines; lines++ {
+		if sets, ok := f.search(short, hi, lines); ok && (!found || bodySize(sets) >= 1.1*bodySize(best)) {
+			best, found = sets, true
 		}
 	}
+	if found {
+		return best, true
+	}
+	if sets, ok := f.search(short, hi, max(first+1, sc.MoreTitleLines+1)); ok {
+		return sets, true
+	}
 	return f.search(lo, hi, math.MaxInt)
+}
+
+// bodySize is the size the bodies of sets are set at (0 without bodies).
+func bodySize(sets []Set) float64 {
+	for _, s := range sets {
+		if len(s.Body.Lines) > 0 {
+			return s.Body.Size
+		}
+	}
+	return 0
 }
 
 // with lays the panels out at the given sizes and reports whether they fit
