@@ -92,6 +92,26 @@ Where it was at the end ({r["threads"]} threads), by mapping, in MB:
 |---|---|
 {groups}
 
+What the anonymous memory is, measured once (2026-12-01) on this screen
+after a minute of play, the runtime's own figures read with
+`runtime/metrics` and a heap profile, the textures counted in a build of
+Ebiten that logs each texture made and freed:
+
+| item | MB | |
+|---|---|---|
+| Go heap, resident | 73 | 55 live, of it Noto Sans CJK in two weights 46 (CFF outlines 31, their index 6, go-text's glyph-extents cache 6.5, character maps 2); the rest headroom to the next collection (GOGC 25; was 83 at Go's default) |
+| textures (Mesa llvmpipe keeps them in process memory) | 89 | two slide canvases of 16 (a 1920x1080 texture is 2048x2048), Ebiten's screen 16, the glyph atlas 32 (one 8192x1024 page, which never shrinks; 2048x1024, 8 MB, while text was set smaller), the ticker's 12 strips 9 |
+| the X window's two buffers | 16 | 1920x1080x4 each |
+| C malloc (Mesa's small allocations, X) | 13 | `malloc_trim` every 10 s gave back nothing |
+| threads, other | about 10 | 15 threads |
+
+File pages besides: Mesa's LLVM up to 56 MB, the program 21, the rest of
+Mesa 8, other libraries about 6. The Khmer and Lao word lists cost 128 KiB
+of heap (their words stay in the program's read-only data). Loading a CJK
+face used to read it whole (16 MB) and parse it twice, once for its
+character map and once to draw; now the map alone is read (0.8 MB) and the
+face is parsed from the file, never held as bytes beside the parser's copy.
+
 Frames of the same screen, {rounds} runs of {span} s with `--frame-stats`
 (which draws every frame): median {med(f["median_ms"] for f in frames):.1f} ms, p99
 {med(f["p99_ms"] for f in frames):.1f} ms; process start to the first content frame, median
