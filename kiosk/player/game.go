@@ -460,10 +460,19 @@ func (p *Player) accept(s *slide, now time.Time) {
 			return // already showing it
 		}
 		s = p.standbySlide(now)
-	} else {
-		s.render(p.lay.w, p.lay.h, p.cfg.Display.Background, p.cfg.Display.Accent)
 	}
 	p.next = s
+}
+
+// ready draws s into its canvas when it is about to be shown. A slide
+// waiting its turn holds no canvas: under software OpenGL a full-screen
+// texture is a buffer in the process's memory (16 MB at 1920x1080, whose
+// texture is 2048x2048), and two of them between slides were a tenth of
+// the player's memory.
+func (p *Player) ready(s *slide) {
+	if s.canvas == nil && !s.standby {
+		s.render(p.lay.w, p.lay.h, p.cfg.Display.Background, p.cfg.Display.Accent)
+	}
 }
 
 // advance starts and finishes crossfades.
@@ -511,6 +520,7 @@ func (p *Player) advance(now time.Time) {
 	case ended || p.cur.standby && p.shown == 0 && !p.next.standby:
 		// The first content cuts in over the start-up standby slide, and
 		// a slide whose window has ended is cut at that second.
+		p.ready(p.next)
 		p.cur.release()
 		p.cur, p.next = p.next, nil
 		p.cur.start = now
@@ -518,6 +528,7 @@ func (p *Player) advance(now time.Time) {
 		p.contentShown(now)
 	case p.cur.standby || !now.Before(slideEnd(p.cur)):
 		// Content replaces standby at once; a slide ends when its time is up.
+		p.ready(p.next)
 		p.fading, p.fadeStart = true, now
 	}
 }
