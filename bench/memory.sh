@@ -100,7 +100,7 @@ Ebiten that logs each texture made and freed:
 | item | MB | |
 |---|---|---|
 | Go heap, resident | 73 | 55 live, of it Noto Sans CJK in two weights 46 (CFF outlines 31, their index 6, go-text's glyph-extents cache 6.5, character maps 2); the rest headroom to the next collection (GOGC 25; was 83 at Go's default) |
-| textures (Mesa llvmpipe keeps them in process memory) | 89 | two slide canvases of 16 (a 1920x1080 texture is 2048x2048), Ebiten's screen 16, the glyph atlas 32 (one 8192x1024 page, which never shrinks; 2048x1024, 8 MB, while text was set smaller), the ticker's 12 strips 9 |
+| textures (Mesa llvmpipe keeps them in process memory) | 89 | two slide canvases of 16 (a 1920x1080 texture is 2048x2048; now one between slides, two only while they crossfade), Ebiten's screen 16, the glyph atlas 32 (one 8192x1024 page, which never shrinks; 2048x1024, 8 MB, while text was set smaller), the ticker's 12 strips 9 |
 | the X window's two buffers | 16 | 1920x1080x4 each |
 | C malloc (Mesa's small allocations, X) | 13 | `malloc_trim` every 10 s gave back nothing |
 | threads, other | about 10 | 15 threads |
@@ -111,6 +111,10 @@ of heap (their words stay in the program's read-only data). Loading a CJK
 face used to read it whole (16 MB) and parse it twice, once for its
 character map and once to draw; now the map alone is read (0.8 MB) and the
 face is parsed from the file, never held as bytes beside the parser's copy.
+A slide is now drawn into its canvas when it comes on screen rather than
+when it is prepared: side by side for 270 s with the build before, 274 MB
+resident against 288 (the player's own 190 against 204), 290 at most
+against 304.
 
 Frames of the same screen, {rounds} runs of {span} s with `--frame-stats`
 (which draws every frame): median {med(f["median_ms"] for f in frames):.1f} ms, p99
