@@ -235,10 +235,17 @@ func bodySize(sets []Set) float64 {
 // with lays the panels out at the given sizes and reports whether they fit
 // as well as like did: level within the height, and no title longer.
 func (f *panelFit) with(title, body float64, like []Set) ([]Set, bool) {
+	return f.layout(title, body, func(i int) int { return len(like[i].Title.Lines) })
+}
+
+// layout lays every panel out with the given sizes and reports whether all
+// fit: no line wider than the panels, panel i's title in at most lines(i)
+// lines, and the panels level within the height.
+func (f *panelFit) layout(title, body float64, lines func(i int) int) ([]Set, bool) {
 	sets := make([]Set, len(f.panels))
 	for i, p := range f.panels {
 		s := Set{Title: f.block(f.titles[i], p.Title, title), Body: f.block(f.bodies[i], p.Body, body)}
-		if s.Title.Width > f.width+0.5 || s.Body.Width > f.width+0.5 || len(s.Title.Lines) > len(like[i].Title.Lines) {
+		if s.Title.Width > f.width+0.5 || s.Body.Width > f.width+0.5 || len(s.Title.Lines) > lines(i) {
 			return nil, false
 		}
 		s.Title.Fits, s.Body.Fits = true, true
@@ -434,23 +441,7 @@ func (f *panelFit) titleSize(body float64, lines int) float64 {
 // at lays every panel out with body size body and reports whether all fit
 // with titles of at most lines lines.
 func (f *panelFit) at(body float64, lines int) ([]Set, bool) {
-	title := f.titleSize(body, lines)
-	sets := make([]Set, len(f.panels))
-	for i, p := range f.panels {
-		s := Set{Title: f.block(f.titles[i], p.Title, title), Body: f.block(f.bodies[i], p.Body, body)}
-		if s.Title.Width > f.width+0.5 || s.Body.Width > f.width+0.5 {
-			return nil, false
-		}
-		if len(s.Title.Lines) > lines {
-			return nil, false
-		}
-		s.Title.Fits, s.Body.Fits = true, true
-		sets[i] = s
-	}
-	if _, _, h := Level(sets, f.sc.Gap); h > f.height {
-		return nil, false
-	}
-	return sets, true
+	return f.layout(f.titleSize(body, lines), body, func(int) int { return lines })
 }
 
 // overflow lays the panels out when they do not fit at the smallest body
