@@ -461,12 +461,14 @@ func TestPlayerUpdateUnderSystemd(t *testing.T) {
 	if err != nil || exe != installed {
 		t.Fatalf("the process systemd started (pid %d) runs %q, %v; want the installed %s", pid, exe, err, installed)
 	}
-	ready := false
-	for len(sd.notify) > 0 && !ready {
-		ready = strings.Contains(<-sd.notify, "READY=1")
-	}
-	if !ready {
-		t.Fatal("systemd was not told READY=1 after the new build started")
+	// The first frame's READY=1 may come just after the trial ended.
+	for ready, deadline := false, time.After(30*time.Second); !ready; {
+		select {
+		case m := <-sd.notify:
+			ready = strings.Contains(m, "READY=1")
+		case <-deadline:
+			t.Fatal("systemd was not told READY=1 after the new build started")
+		}
 	}
 	waitStatus(t, d, time.Minute, func(hb report.Heartbeat) bool { return hb.Player == "1.1.0" })
 
