@@ -81,9 +81,21 @@ func TestTrialWatch(t *testing.T) {
 				func(err error) { stopped <- err }, slog.New(slog.NewTextHandler(io.Discard, nil)))
 			tc.show(w)
 			var err error
-			select {
-			case err = <-stopped:
-			case <-time.After(time.Second):
+			if tc.confirm {
+				// The trial ends on the disk (fsync'd) a moment later;
+				// the deadline must not stop the player meanwhile.
+				for deadline := time.Now().Add(10 * time.Second); d.State().Trial != nil && time.Now().Before(deadline); {
+					time.Sleep(20 * time.Millisecond)
+				}
+				select {
+				case err = <-stopped:
+				case <-time.After(500 * time.Millisecond):
+				}
+			} else {
+				select {
+				case err = <-stopped:
+				case <-time.After(10 * time.Second):
+				}
 			}
 			st := d.State()
 			if tc.confirm {
