@@ -2,8 +2,8 @@ package update
 
 import (
 	"crypto/sha256"
-	"fmt"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -49,6 +49,19 @@ func place(t *testing.T, d *Dir, version, running string) playerbuild.Build {
 }
 
 var packaged = Packaged{Path: "/usr/bin/kiosk", Version: "1.0.0"}
+
+// running places version as place does, starts it and ends its trial: the
+// build the site runs.
+func running(t *testing.T, d *Dir, version, previous string) {
+	t.Helper()
+	place(t, d, version, previous)
+	if c := d.Boot(packaged, t0); c.Version != version || !c.Trial {
+		t.Fatalf("Boot = %+v, want %s on trial", c, version)
+	}
+	if ended, err := d.Confirm(version, t0); !ended || err != nil {
+		t.Fatalf("Confirm(%s) = %v, %v", version, ended, err)
+	}
+}
 
 func TestBootWithNothingInstalled(t *testing.T) {
 	d := openDir(t)
@@ -163,12 +176,8 @@ func TestRollBackToThePreviousBuild(t *testing.T) {
 
 func TestPreviousKeptForADay(t *testing.T) {
 	d := openDir(t)
-	place(t, d, "1.1.0", "1.0.0")
-	d.Boot(packaged, t0)
-	d.Confirm("1.1.0", t0)
-	place(t, d, "1.2.0", "1.1.0")
-	d.Boot(packaged, t0)
-	d.Confirm("1.2.0", t0)
+	running(t, d, "1.1.0", "1.0.0")
+	running(t, d, "1.2.0", "1.1.0")
 	for _, tc := range []struct {
 		at       time.Duration
 		previous bool
@@ -224,9 +233,7 @@ func TestDamagedProgramNotRun(t *testing.T) {
 
 func TestPackagedUpgradeSupersedes(t *testing.T) {
 	d := openDir(t)
-	place(t, d, "1.1.0", "1.0.0")
-	d.Boot(packaged, t0)
-	d.Confirm("1.1.0", t0)
+	running(t, d, "1.1.0", "1.0.0")
 	for _, tc := range []struct {
 		packaged string
 		want     string

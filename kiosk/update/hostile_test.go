@@ -116,12 +116,8 @@ func TestBootOnFullDisk(t *testing.T) {
 // go, and so do downloads unfinished for a week.
 func TestCollect(t *testing.T) {
 	d := openDir(t)
-	place(t, d, "1.1.0", "1.0.0")
-	d.Boot(packaged, t0)
-	d.Confirm("1.1.0", t0)
-	place(t, d, "1.2.0", "1.1.0")
-	d.Boot(packaged, t0)
-	d.Confirm("1.2.0", t0)
+	running(t, d, "1.1.0", "1.0.0")
+	running(t, d, "1.2.0", "1.1.0")
 	for _, v := range []string{"1.0.5", "1.3.0", "1.9.0"} { // old; placed, not recorded; failed
 		if err := os.MkdirAll(filepath.Dir(d.Program(v)), 0o755); err != nil {
 			t.Fatal(err)
@@ -217,9 +213,7 @@ func TestFolderOthersCouldWrite(t *testing.T) {
 // builds runs, and the installed builds (one of them on trial) go.
 func TestPackageUpgradedPastTheBuilds(t *testing.T) {
 	d := openDir(t)
-	place(t, d, "1.1.0", "1.0.0")
-	d.Boot(packaged, t0)
-	d.Confirm("1.1.0", t0)
+	running(t, d, "1.1.0", "1.0.0")
 	place(t, d, "1.2.0", "1.1.0")
 	upgraded := Packaged{Path: "/usr/bin/kiosk", Version: "1.3.0"}
 	if c := d.Boot(upgraded, t0); c.Installed {
