@@ -52,6 +52,9 @@ type Font struct {
 const (
 	KindImage = "image"
 	KindText  = "text"
+	// KindGuide is a guide residents step through at an interactive site
+	// (see Guide and FeatureGuides); a wall's slideshow leaves it out.
+	KindGuide = "guide"
 )
 
 // Item layouts.
@@ -93,6 +96,35 @@ type Item struct {
 	// Targets are the sites the item is for; nil means every site the
 	// bundle is for.
 	Targets *Targets `json:"targets,omitempty"`
+	// Guide holds the steps of a KindGuide item. The item's Text gives
+	// the guide's title (and a short description) per language, and its
+	// Images the picture of its tile on the menu.
+	Guide *Guide `json:"guide,omitempty"`
+}
+
+// FeatureGuides is the Manifest.Requires value of a bundle with
+// KindGuide items: a player without interactive guides refuses it and
+// keeps its last good bundle.
+const FeatureGuides = "guides"
+
+// Guide is a titled sequence of steps a resident follows, in their own
+// language, at an interactive site.
+type Guide struct {
+	Steps []Step `json:"steps"`
+}
+
+// Step is one step of a guide.
+type Step struct {
+	// Text holds the step's title and body per language (BCP 47 tag).
+	Text map[string]Text `json:"text"`
+	// Picture is the bundle path of an image shown beside the text.
+	Picture string `json:"picture,omitempty"`
+	// QR is an https URL (such as the public service portal's page for
+	// the procedure) the player draws as a QR code.
+	QR string `json:"qr,omitempty"`
+	// Narration maps a language to the bundle path of an audio file
+	// (WAV or Ogg Vorbis) reading the step aloud.
+	Narration map[string]string `json:"narration,omitempty"`
 }
 
 // AnyLanguage is the Images key of an image shown in every language.
@@ -170,6 +202,9 @@ func (it *Item) HasLanguage(lang string) bool {
 			return true
 		}
 		_, ok := it.Images[AnyLanguage]
+		return ok
+	case KindGuide:
+		_, ok := it.Text[lang]
 		return ok
 	}
 	return false

@@ -113,7 +113,46 @@ type Heartbeat struct {
 	Player string `json:"player,omitempty"`
 	// Update is what the last player update did, if any.
 	Update *UpdateOutcome `json:"update,omitempty"`
+	// Audio is AudioNone when the site has no sound device (narration
+	// is then silent), AudioOK when it plays sound; empty when the
+	// player does not use sound (a wall).
+	Audio string `json:"audio,omitempty"`
 }
+
+// Heartbeat.Audio values.
+const (
+	AudioOK   = "ok"
+	AudioNone = "none"
+)
+
+// Use is one thing a resident did at an interactive site, for proof of
+// use: a language chosen, a guide opened, a step reached, narration
+// played, a guide finished or left idle.
+type Use struct {
+	Time time.Time
+	// Event is one of the Use events.
+	Event string
+	// Guide is the guide's item ID (empty for UseLanguage).
+	Guide string
+	// Lang is the language the resident reads in.
+	Lang string
+	// Step is the step reached or narrated, counted from 1; zero for
+	// events of the whole guide.
+	Step int
+	// Bundle is the content's ID and version, "id@version".
+	Bundle string
+}
+
+// Use events (Use.Event).
+const (
+	UseLanguage  = "language"  // a language chosen on Home
+	UseOpened    = "opened"    // a guide opened from the menu
+	UseStep      = "step"      // a step reached
+	UseNarration = "narration" // a step's narration played (or replayed)
+	UseFinished  = "finished"  // the last step reached and Done pressed
+	UseLeft      = "left"      // the guide left by Home or Back before its end
+	UseIdle      = "idle"      // the guide left idle until the countdown ended
+)
 
 // UpdateOutcome is what a player update did at a site (package
 // kiosk/update): Result is one of the Update results; Detail says why a

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"image/color"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -32,8 +33,11 @@ import (
 
 // Config is one site's configuration.
 type Config struct {
-	Site      Site     `yaml:"site"`
-	Display   Display  `yaml:"display"`
+	Site    Site    `yaml:"site"`
+	Display Display `yaml:"display"`
+	// Mode is ModeSignage (the default: a wall that plays slides) or
+	// ModeInteractive (a support point residents touch; see Interactive).
+	Mode      string   `yaml:"mode"`
 	Languages []string `yaml:"languages"`
 	Fonts     []Font   `yaml:"fonts"`
 	Content   Content  `yaml:"content"`
@@ -56,6 +60,8 @@ type Config struct {
 	// Reports configures the heartbeat and proof-of-play reports, sent
 	// through the sync store; they need a sync section.
 	Reports Reports `yaml:"reports"`
+	// Interactive sets the timing of an interactive site.
+	Interactive Interactive `yaml:"interactive"`
 
 	// Path is the file the config was read from; relative paths in the
 	// config are relative to its folder.
@@ -96,6 +102,64 @@ type Display struct {
 	// Reading says where viewers read from, for the size of text; see
 	// Reading and ReadingDistance.
 	Reading *Reading `yaml:"reading"`
+	// DiagonalInches is the screen's diagonal, or DPI its pixels per
+	// inch (DPI wins when both are given): the physical size of touch
+	// targets at an interactive site (see TouchTarget).
+	DiagonalInches float64 `yaml:"diagonal_inches"`
+	DPI            float64 `yaml:"dpi"`
+}
+
+// Modes of a site (Config.Mode).
+const (
+	ModeSignage     = "signage"
+	ModeInteractive = "interactive"
+)
+
+// Interactive is the timing of an interactive site: with no one using it,
+// it plays its slides (the attract loop); a touch, click or key opens
+// Home; after Idle untouched (not counting narration playing) a visible
+// countdown of Countdown returns it to the loop.
+type Interactive struct {
+	Idle      time.Duration `yaml:"idle"`
+	Countdown time.Duration `yaml:"countdown"`
+}
+
+// Defaults of an interactive site.
+const (
+	DefaultIdle      = 60 * time.Second
+	DefaultCountdown = 10 * time.Second
+)
+
+// MinTouchTargetMM is the smallest side of a touch target, in millimetres
+// on the screen.
+const MinTouchTargetMM = 15
+
+// assumedDPI is the pixel density of a screen whose size the config does
+// not give: a desktop monitor's.
+const assumedDPI = 96
+
+// PixelsPerMM is the screen's pixel density: from dpi, from
+// diagonal_inches and the resolution, or from reading.pixel_pitch; known
+// is false when the config gives none of them, and the density returned
+// is a desktop monitor's (96 DPI).
+func (d Display) PixelsPerMM() (ppmm float64, known bool) {
+	switch {
+	case d.DPI > 0:
+		return d.DPI / 25.4, true
+	case d.DiagonalInches > 0 && d.Resolution.W > 0 && d.Resolution.H > 0:
+		diag := math.Hypot(float64(d.Resolution.W), float64(d.Resolution.H))
+		return diag / (d.DiagonalInches * 25.4), true
+	case d.Reading != nil && d.Reading.PixelPitch > 0:
+		return 1 / float64(d.Reading.PixelPitch), true
+	}
+	return assumedDPI / 25.4, false
+}
+
+// TouchTarget is the smallest side of a touch target in the screen's
+// pixels: MinTouchTargetMM at the screen's density.
+func (d Display) TouchTarget() float64 {
+	ppmm, _ := d.PixelsPerMM()
+	return math.Ceil(MinTouchTargetMM * ppmm)
 }
 
 // Font is one link of the font fallback chain: a system font family, found
@@ -418,6 +482,15 @@ func (c *Config) applyDefaults() {
 	if c.Playback.Transition == 0 {
 		c.Playback.Transition = DefaultTransition
 	}
+	if c.Mode == "" {
+		c.Mode = ModeSignage
+	}
+	if c.Interactive.Idle == 0 {
+		c.Interactive.Idle = DefaultIdle
+	}
+	if c.Interactive.Countdown == 0 {
+		c.Interactive.Countdown = DefaultCountdown
+	}
 	if c.TimeZone == "" {
 		c.TimeZone = DefaultTimeZone
 	}
@@ -463,6 +536,23 @@ func (c *Config) Validate() error {
 	}
 	if strings.TrimSpace(c.Site.Name) == "" {
 		bad("site.name", "missing; the standby slide shows it")
+	}
+	switch c.Mode {
+	case ModeSignage, ModeInteractive:
+	default:
+		bad("mode", "%q: want %q or %q", c.Mode, ModeSignage, ModeInteractive)
+	}
+	if i := c.Interactive.Idle; i < 10*time.Second || i > time.Hour {
+		bad("interactive.idle", "%v: want 10s to 1h", i)
+	}
+	if cd := c.Interactive.Countdown; cd < 3*time.Second || cd > time.Minute {
+		bad("interactive.countdown", "%v: want 3s to 1m", cd)
+	}
+	if d := c.Display.DiagonalInches; d != 0 && !(d >= 5 && d <= 1000) {
+		bad("display.diagonal_inches", "%v: want 5 to 1000", d)
+	}
+	if d := c.Display.DPI; d != 0 && !(d >= 5 && d <= 1000) {
+		bad("display.dpi", "%v: want 5 to 1000", d)
 	}
 	r := c.Display.Resolution
 	switch {
