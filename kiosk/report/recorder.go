@@ -36,6 +36,9 @@ type Health struct {
 	// outcome.
 	Player string
 	Update *UpdateOutcome
+	// Audio is what Heartbeat.Audio says: AudioOK, AudioNone, or empty
+	// when the player does not use sound.
+	Audio string
 }
 
 // RecorderOptions configure a Recorder.
@@ -260,7 +263,7 @@ func (r *Recorder) Run(ctx context.Context, sink func([]Record)) {
 			hb := p.rec.Heartbeat
 			hb.FreeDisk, hb.RSS, hb.Sync, hb.Unmapped, hb.Since = h.FreeDisk, h.RSS, h.Sync, h.Unmapped, h.Since
 			hb.ClockSkew = h.ClockSkew.Round(time.Second)
-			hb.Player, hb.Update = h.Player, h.Update
+			hb.Player, hb.Update, hb.Audio = h.Player, h.Update, h.Audio
 			hb.Evicted = h.Evicted + r.dropped.Load()
 		}
 		batch = append(batch, p.rec)

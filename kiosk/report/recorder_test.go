@@ -16,7 +16,7 @@ func TestRecorder(t *testing.T) {
 	t0 := time.Date(2026, 3, 2, 21, 58, 0, 0, hcm)
 	hours := &siteconfig.Hours{Open: siteconfig.ClockTime(6 * time.Hour), Close: siteconfig.ClockTime(22 * time.Hour)}
 	r := report.NewRecorder(report.RecorderOptions{Interval: time.Minute, Schedule: report.Schedule{Hours: hours, Loc: hcm}, Started: t0,
-		Health: func() report.Health { return report.Health{FreeDisk: 42, Evicted: 5} }})
+		Health: func() report.Health { return report.Health{FreeDisk: 42, Evicted: 5, Audio: report.AudioNone} }})
 	var got []report.Record
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -64,7 +64,7 @@ func TestRecorder(t *testing.T) {
 		if !hbs[i].Time.Equal(t0.Add(w.at)) || hbs[i].State != w.state {
 			t.Errorf("heartbeat %d: %v %v, want %v %v", i, hbs[i].Time.In(hcm), hbs[i].State, t0.Add(w.at), w.state)
 		}
-		if hbs[i].FreeDisk != 42 || hbs[i].Evicted != 5 {
+		if hbs[i].FreeDisk != 42 || hbs[i].Evicted != 5 || hbs[i].Audio != report.AudioNone {
 			t.Errorf("heartbeat %d: health not filled in: %+v", i, hbs[i])
 		}
 	}
