@@ -91,6 +91,7 @@ func (m *Manifest) rewriteText(f func(lang, s string) string) {
 		for lang, t := range it.Text {
 			it.Text[lang] = Text{Title: f(lang, t.Title), Body: f(lang, t.Body)}
 		}
+		it.Guide.rewriteText(f)
 	}
 	for _, msg := range m.Ticker {
 		for lang, s := range msg {

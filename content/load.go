@@ -35,10 +35,6 @@ var (
 	ErrUnsupportedFeature = errors.New("requires a feature this version does not support")
 )
 
-// knownFeatures lists the values of Manifest.Requires this package
-// understands beyond format 1's fields.
-var knownFeatures = []string{FeatureSchedule}
-
 // FieldError is a problem with one field of one file of a bundle.
 type FieldError struct {
 	// File is the bundle-relative file, usually manifest.json.
@@ -206,6 +202,7 @@ func (m *Manifest) normalize() {
 		if it.Fit == "" && it.Kind == KindImage {
 			it.Fit = FitContain
 		}
+		it.Guide.normalize()
 	}
 	for _, msg := range m.Ticker {
 		for lang, s := range msg {
@@ -259,6 +256,11 @@ func (m *Manifest) Validate() error {
 		// A player that predates schedules would play every item all day
 		// at every site.
 		bad(m.scheduleField(), "uses schedules or targets; add %q to requires, so that a player without them refuses the bundle", FeatureSchedule)
+	}
+	if m.UsesGuides() && !slices.Contains(m.Requires, FeatureGuides) {
+		// A player that predates guides would drop them and play the
+		// rest, leaving an interactive site without its guides.
+		bad(m.guideField(), "is a guide; add %q to requires, so that a player without guides refuses the bundle", FeatureGuides)
 	}
 	validateTargets(m.Targets, "targets", bad)
 
@@ -334,16 +336,9 @@ func (m *Manifest) Validate() error {
 		default:
 			bad(field+".layout", "%q: want %q or %q", it.Layout, LayoutSingle, LayoutSideBySide)
 		}
-		for _, lang := range slices.Sorted(maps.Keys(it.Text)) {
-			if err := checkLanguage(lang); err != nil {
-				bad(fmt.Sprintf("%s.text.%s", field, lang), "%v", err)
-			}
-			t := it.Text[lang]
-			if strings.TrimSpace(t.Title) == "" && strings.TrimSpace(t.Body) == "" {
-				bad(fmt.Sprintf("%s.text.%s", field, lang), "has neither title nor body")
-			}
-			checkLength(fmt.Sprintf("%s.text.%s.title", field, lang), t.Title, MaxTitleRunes, bad)
-			checkLength(fmt.Sprintf("%s.text.%s.body", field, lang), t.Body, MaxBodyRunes, bad)
+		validateTexts(it.Text, field+".text", bad)
+		if it.Guide != nil && it.Kind != KindGuide {
+			bad(field+".guide", "only a %q item has a guide", KindGuide)
 		}
 		switch it.Kind {
 		case KindText:
@@ -357,30 +352,18 @@ func (m *Manifest) Validate() error {
 			if len(it.Images) == 0 {
 				bad(field+".images", "an image item needs at least one image")
 			}
-			for _, lang := range slices.Sorted(maps.Keys(it.Images)) {
-				f := fmt.Sprintf("%s.images.%s", field, lang)
-				if lang != AnyLanguage {
-					if err := checkLanguage(lang); err != nil {
-						bad(f, "%v", err)
-					}
-				}
-				p := it.Images[lang]
-				switch strings.ToLower(path.Ext(p)) {
-				case ".png", ".jpg", ".jpeg":
-				default:
-					bad(f, "%q: want a .png, .jpg or .jpeg file", p)
-				}
-				needFile(f, p)
-			}
+			validateImages(it.Images, field+".images", bad, needFile)
 			switch it.Fit {
 			case FitContain, FitFill:
 			default:
 				bad(field+".fit", "%q: want %q or %q", it.Fit, FitContain, FitFill)
 			}
+		case KindGuide:
+			validateGuideItem(&it, field, bad, needFile)
 		case "":
-			bad(field+".kind", "missing; want %q or %q", KindImage, KindText)
+			bad(field+".kind", "missing; want %q, %q or %q", KindImage, KindText, KindGuide)
 		default:
-			bad(field+".kind", "%q: want %q or %q", it.Kind, KindImage, KindText)
+			bad(field+".kind", "%q: want %q, %q or %q", it.Kind, KindImage, KindText, KindGuide)
 		}
 	}
 
