@@ -22,6 +22,15 @@ import (
 // then start, duration and string indexes), as varints. Section two is the
 // heartbeats in full, one JSON object per line. Reports need only section
 // one (DecodeSummary).
+//
+// A batch with uses (proof of use at interactive sites) is format 2: its
+// header counts them, and section one ends with them after the plays, each
+// as a time (a varint of milliseconds from the use before, the first from
+// the epoch), the event's code (its place in UseEvents, from 1) as one
+// byte, then the string indexes of guide, language and bundle and the step
+// as uvarints. Their strings share the plays' table. A batch without uses
+// is format 1, as before uses existed, so walls write what older
+// department tools read; those refuse a format 2 batch by its format.
 type Batch struct {
 	Site  string `json:"site"`
 	Spool string `json:"spool"`
@@ -43,6 +52,8 @@ type Batch struct {
 	Bundles    []BundleItems `json:"bundles,omitempty"`
 	Heartbeats []Heartbeat   `json:"-"`
 	Plays      []Play        `json:"-"`
+	// Uses are what residents did at an interactive site.
+	Uses []Use `json:"-"`
 }
 
 type batchHeader struct {
@@ -50,6 +61,7 @@ type batchHeader struct {
 	Batch
 	Heartbeats int `json:"heartbeats"`
 	Plays      int `json:"plays"`
+	Uses       int `json:"uses,omitempty"`
 }
 
 const batchMagic = "KRB1"
@@ -67,7 +79,7 @@ var ErrTooLarge = errors.New("report batch over the limits")
 // batch at DefaultMaxBatch (20,000) records, so honest batches are far
 // below each.
 const (
-	// MaxBatchRecords bounds a batch's heartbeats plus plays.
+	// MaxBatchRecords bounds a batch's heartbeats, plays and uses.
 	MaxBatchRecords = 100_000
 	// MaxStrings bounds the string table (item IDs, languages, guides)
 	// and, separately, the bundle item IDs of the header.
@@ -97,6 +109,9 @@ func (b *Batch) Key(encoded []byte) string {
 	if len(b.Plays) > 0 && (day.IsZero() || b.Plays[0].Start.Before(day)) {
 		day = b.Plays[0].Start
 	}
+	if len(b.Uses) > 0 && (day.IsZero() || b.Uses[0].Time.Before(day)) {
+		day = b.Uses[0].Time
+	}
 	sum := sha256.Sum256(encoded)
 	return fmt.Sprintf("%s%s/%s-%020d-%x.krb", BatchPrefix(b.Site), day.UTC().Format("20060102"), b.Spool, b.First, sum[:4])
 }
@@ -111,11 +126,21 @@ func KeyDay(key string) (time.Time, bool) {
 	return d, err == nil
 }
 
-// Encode writes the batch.
+// Encode writes the batch. It refuses a use that Use.Check refuses, as the
+// department would refuse the batch.
 func (b *Batch) Encode(w io.Writer) error {
+	format := 1
+	if len(b.Uses) > 0 {
+		format = 2
+	}
+	for i, u := range b.Uses {
+		if err := u.Check(); err != nil {
+			return fmt.Errorf("batch uses[%d]: %w", i, err)
+		}
+	}
 	var one bytes.Buffer
 	zw := gzip.NewWriter(&one)
-	h := batchHeader{Format: 1, Batch: *b, Heartbeats: len(b.Heartbeats), Plays: len(b.Plays)}
+	h := batchHeader{Format: format, Batch: *b, Heartbeats: len(b.Heartbeats), Plays: len(b.Plays), Uses: len(b.Uses)}
 	hj, err := json.Marshal(h)
 	if err != nil {
 		return err
@@ -150,6 +175,10 @@ func (b *Batch) Encode(w io.Writer) error {
 	for i, p := range b.Plays {
 		idx[i] = [3]uint64{index(p.Item), index(p.Lang), index(p.Guide)}
 	}
+	uidx := make([][3]uint64, len(b.Uses))
+	for i, u := range b.Uses {
+		uidx[i] = [3]uint64{index(u.Guide), index(u.Lang), index(u.Bundle)}
+	}
 	putU(uint64(len(table)))
 	for _, s := range table {
 		putU(uint64(len(s)))
@@ -164,6 +193,17 @@ func (b *Batch) Encode(w io.Writer) error {
 		putU(idx[i][0])
 		putU(idx[i][1])
 		putU(idx[i][2])
+	}
+	prev = 0
+	for i, u := range b.Uses {
+		ms := u.Time.UnixMilli()
+		putS(ms - prev)
+		prev = ms
+		bw.WriteByte(useEventCode(u.Event))
+		putU(uidx[i][0])
+		putU(uidx[i][1])
+		putU(uidx[i][2])
+		putU(uint64(u.Step))
 	}
 	if err := bw.Flush(); err != nil {
 		return err
@@ -192,15 +232,15 @@ func (b *Batch) Encode(w io.Writer) error {
 }
 
 // DecodeSummary reads section one of a batch: the header, the heartbeats'
-// times, intervals and states (other heartbeat fields are left empty) and
-// the plays. It does not read the rest of r.
+// times, intervals and states (other heartbeat fields are left empty), the
+// plays and the uses. It does not read the rest of r.
 func DecodeSummary(r io.Reader) (*Batch, error) {
 	var c collector
 	b, err := ScanSummary(r, &c)
 	if err != nil {
 		return nil, err
 	}
-	b.Heartbeats, b.Plays = c.hbs, c.plays
+	b.Heartbeats, b.Plays, b.Uses = c.hbs, c.plays, c.uses
 	return b, nil
 }
 
@@ -214,6 +254,14 @@ type SummaryVisitor interface {
 	Play(startMs, durMs int64, item, lang, guide int)
 }
 
+// UseVisitor is a SummaryVisitor that also receives the uses, after the
+// plays: event is one of UseEvents; guide, lang and bundle index the
+// string table. ScanSummary hands uses only to a visitor that has this
+// method, and checks them either way.
+type UseVisitor interface {
+	Use(atMs int64, event string, guide, lang, bundle, step int)
+}
+
 // ScanSummary reads section one of a batch into v and returns the header
 // (without records). It does not read the rest of r.
 func ScanSummary(r io.Reader, v SummaryVisitor) (*Batch, error) {
@@ -224,7 +272,13 @@ func ScanSummary(r io.Reader, v SummaryVisitor) (*Batch, error) {
 type collector struct {
 	hbs   []Heartbeat
 	plays []Play
+	uses  []Use
 	table []string
+}
+
+func (c *collector) Use(at int64, event string, guide, lang, bundle, step int) {
+	c.uses = append(c.uses, Use{Time: time.UnixMilli(at).UTC(), Event: event, Guide: c.table[guide], Lang: c.table[lang],
+		Bundle: c.table[bundle], Step: step})
 }
 
 func (c *collector) Heartbeat(at, iv int64, st State) {
@@ -246,7 +300,7 @@ func DecodeBatch(r io.Reader) (*Batch, error) {
 	if err != nil {
 		return nil, err
 	}
-	b.Heartbeats, b.Plays = c.hbs, c.plays
+	b.Heartbeats, b.Plays, b.Uses = c.hbs, c.plays, c.uses
 	zr, err := gzip.NewReader(br)
 	if err != nil {
 		return nil, fmt.Errorf("%w: heartbeat section: %v", ErrCorrupt, err)
@@ -314,14 +368,18 @@ func decodeOne(br *bufio.Reader, v SummaryVisitor) (*Batch, int, error) {
 	if err := json.Unmarshal(sec[:nl], &h); err != nil {
 		return corrupt("header", err)
 	}
-	if h.Format != 1 {
+	if h.Format != 1 && h.Format != 2 {
 		return corrupt(fmt.Sprintf("format %d", h.Format), nil)
 	}
-	if h.Heartbeats < 0 || h.Plays < 0 {
+	if h.Heartbeats < 0 || h.Plays < 0 || h.Uses < 0 {
 		return corrupt("record counts", nil)
 	}
-	if h.Heartbeats+h.Plays > MaxBatchRecords {
-		return tooLarge("%d heartbeats and %d plays, more than %d records", h.Heartbeats, h.Plays, MaxBatchRecords)
+	if h.Format == 1 && h.Uses != 0 {
+		return corrupt("header: uses in a format 1 batch", nil)
+	}
+	if h.Heartbeats > MaxBatchRecords || h.Plays > MaxBatchRecords || h.Uses > MaxBatchRecords ||
+		h.Heartbeats+h.Plays+h.Uses > MaxBatchRecords {
+		return tooLarge("%d heartbeats, %d plays and %d uses, more than %d records", h.Heartbeats, h.Plays, h.Uses, MaxBatchRecords)
 	}
 	if err := checkBundles(h.Bundles); err != nil {
 		return tooLarge("header: %v", err)
@@ -401,6 +459,34 @@ func decodeOne(br *bufio.Reader, v SummaryVisitor) (*Batch, int, error) {
 			return corrupt(fmt.Sprintf("play %d: string index", i), nil)
 		}
 		v.Play(prev, int64(dur), int(item), int(lang), int(guide))
+	}
+	uv, _ := v.(UseVisitor)
+	prev = 0
+	for i := range h.Uses {
+		prev += varint()
+		if bad || len(p) == 0 {
+			return corrupt(fmt.Sprintf("use %d", i), io.ErrUnexpectedEOF)
+		}
+		code := p[0]
+		p = p[1:]
+		guide, lang, bundle, step := uvarint(), uvarint(), uvarint(), uvarint()
+		if bad {
+			return corrupt(fmt.Sprintf("use %d", i), io.ErrUnexpectedEOF)
+		}
+		if guide >= ns || lang >= ns || bundle >= ns {
+			return corrupt(fmt.Sprintf("use %d: string index", i), nil)
+		}
+		if code == 0 || int(code) > len(UseEvents) {
+			return corrupt(fmt.Sprintf("use %d: event code %d unknown", i, code), nil)
+		}
+		u := Use{Time: time.UnixMilli(prev), Event: UseEvents[code-1], Guide: table[guide], Lang: table[lang],
+			Bundle: table[bundle], Step: int(min(step, MaxUseStep+1))}
+		if err := u.Check(); err != nil {
+			return corrupt(fmt.Sprintf("use %d", i), err)
+		}
+		if uv != nil {
+			uv.Use(prev, u.Event, int(guide), int(lang), int(bundle), u.Step)
+		}
 	}
 	if len(p) != 0 {
 		return corrupt("summary section: trailing data", nil)

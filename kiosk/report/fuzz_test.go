@@ -32,6 +32,28 @@ func fuzzBatch() *Batch {
 	return b
 }
 
+// fuzzUseBatch is a batch of an interactive site: heartbeats, a play,
+// and a resident's uses of two guides in Khmer and Vietnamese.
+func fuzzUseBatch() *Batch {
+	b := fuzzBatch()
+	b.Heartbeats = b.Heartbeats[:1]
+	t0 := b.Heartbeats[0].Time
+	for i, u := range []Use{
+		{Event: UseLanguage, Lang: "km"},
+		{Event: UseOpened, Guide: "khai-sinh", Lang: "km"},
+		{Event: UseStep, Guide: "khai-sinh", Lang: "km", Step: 1},
+		{Event: UseNarration, Guide: "khai-sinh", Lang: "km", Step: 1},
+		{Event: UseFinished, Guide: "khai-sinh", Lang: "km", Step: 6},
+		{Event: UseOpened, Guide: "vneid", Lang: "vi"},
+		{Event: UseIdle, Guide: "vneid", Lang: "vi", Step: 2},
+		{Event: UseLeft, Guide: "vneid", Lang: "vi"},
+	} {
+		u.Time, u.Bundle = t0.Add(time.Duration(i)*7*time.Second), "xa-le-tri@2"
+		b.Uses = append(b.Uses, u)
+	}
+	return b
+}
+
 func encodeBatch(t testing.TB, b *Batch) []byte {
 	t.Helper()
 	var buf bytes.Buffer
@@ -49,6 +71,7 @@ func encodeBatch(t testing.TB, b *Batch) []byte {
 func FuzzDecodeBatch(f *testing.F) {
 	f.Add(encodeBatch(f, fuzzBatch()))
 	f.Add(encodeBatch(f, &Batch{Site: "x", Spool: "y"}))
+	f.Add(encodeBatch(f, fuzzUseBatch()))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkDecoders(t, data)
 	})
@@ -61,7 +84,7 @@ func FuzzDecodeBatch(f *testing.F) {
 // testdata/fuzz/FuzzBatchSections are the sections of batches made by
 // Encode, and damaged ones.
 func FuzzBatchSections(f *testing.F) {
-	for _, b := range []*Batch{fuzzBatch(), {Site: "x", Spool: "y"}} {
+	for _, b := range []*Batch{fuzzBatch(), {Site: "x", Spool: "y"}, fuzzUseBatch()} {
 		one, two := splitSections(f, encodeBatch(f, b))
 		f.Add(one, two)
 	}
@@ -136,12 +159,17 @@ func checkDecoders(t *testing.T, data []byte) {
 		}
 		return
 	}
-	if !reflect.DeepEqual(header(hdr), header(sum)) || len(hdr.Heartbeats) != 0 || len(hdr.Plays) != 0 {
+	if !reflect.DeepEqual(header(hdr), header(sum)) || len(hdr.Heartbeats) != 0 || len(hdr.Plays) != 0 || len(hdr.Uses) != 0 {
 		t.Fatalf("ScanSummary header %+v, DecodeSummary header %+v", hdr, header(sum))
 	}
-	if v.heartbeats != len(sum.Heartbeats) || v.plays != len(sum.Plays) {
-		t.Fatalf("visited %d heartbeats and %d plays, decoded %d and %d",
-			v.heartbeats, v.plays, len(sum.Heartbeats), len(sum.Plays))
+	if v.heartbeats != len(sum.Heartbeats) || v.plays != len(sum.Plays) || v.uses != len(sum.Uses) {
+		t.Fatalf("visited %d heartbeats, %d plays and %d uses, decoded %d, %d and %d",
+			v.heartbeats, v.plays, v.uses, len(sum.Heartbeats), len(sum.Plays), len(sum.Uses))
+	}
+	for i, u := range sum.Uses {
+		if err := u.Check(); err != nil {
+			t.Fatalf("use %d decoded though Check refuses it: %v", i, err)
+		}
 	}
 	checkRoundTrip(t, sum, DecodeSummary)
 
@@ -149,7 +177,7 @@ func checkDecoders(t *testing.T, data []byte) {
 		return
 	}
 	if !reflect.DeepEqual(header(full), header(sum)) || !reflect.DeepEqual(full.Plays, sum.Plays) ||
-		len(full.Heartbeats) != len(sum.Heartbeats) {
+		!reflect.DeepEqual(full.Uses, sum.Uses) || len(full.Heartbeats) != len(sum.Heartbeats) {
 		t.Fatalf("DecodeBatch and DecodeSummary disagree:\n%+v\n%+v", full, sum)
 	}
 	for i := range full.Heartbeats {
@@ -185,7 +213,7 @@ func checkRoundTrip(t *testing.T, b *Batch, decode func(io.Reader) (*Batch, erro
 		t.Fatalf("re-encoded batch does not decode: %v", err)
 	}
 	if !reflect.DeepEqual(header(again), header(b)) || !reflect.DeepEqual(again.Plays, b.Plays) ||
-		len(again.Heartbeats) != len(b.Heartbeats) {
+		!reflect.DeepEqual(again.Uses, b.Uses) || len(again.Heartbeats) != len(b.Heartbeats) {
 		t.Fatalf("round trip changed the batch:\n%+v\n%+v", b, again)
 	}
 	for i := range b.Heartbeats {
@@ -200,7 +228,7 @@ func checkRoundTrip(t *testing.T, b *Batch, decode func(io.Reader) (*Batch, erro
 // header is a batch without its records, times compared as instants.
 func header(b *Batch) Batch {
 	h := *b
-	h.Heartbeats, h.Plays = nil, nil
+	h.Heartbeats, h.Plays, h.Uses = nil, nil, nil
 	h.Since = h.Since.UTC()
 	return h
 }
@@ -213,6 +241,7 @@ type checkingVisitor struct {
 	table             []string
 	tableSeen         bool
 	heartbeats, plays int
+	uses              int
 }
 
 func (v *checkingVisitor) Heartbeat(atMs, intervalMs int64, st State) {
@@ -233,8 +262,8 @@ func (v *checkingVisitor) Strings(table []string) {
 }
 
 func (v *checkingVisitor) Play(startMs, durMs int64, item, lang, guide int) {
-	if !v.tableSeen {
-		v.t.Fatal("play before the string table")
+	if !v.tableSeen || v.uses > 0 {
+		v.t.Fatal("play before the string table or after a use")
 	}
 	for _, i := range []int{item, lang, guide} {
 		if i < 0 || i >= len(v.table) {
@@ -245,4 +274,19 @@ func (v *checkingVisitor) Play(startMs, durMs int64, item, lang, guide int) {
 		v.t.Fatalf("play %d: duration %d ms", v.plays, durMs)
 	}
 	v.plays++
+}
+
+func (v *checkingVisitor) Use(atMs int64, event string, guide, lang, bundle, step int) {
+	if !v.tableSeen {
+		v.t.Fatal("use before the string table")
+	}
+	for _, i := range []int{guide, lang, bundle} {
+		if i < 0 || i >= len(v.table) {
+			v.t.Fatalf("use %d: string index %d of %d", v.uses, i, len(v.table))
+		}
+	}
+	if useEventCode(event) == 0 || step < 0 || step > MaxUseStep {
+		v.t.Fatalf("use %d: event %q, step %d passed to the visitor", v.uses, event, step)
+	}
+	v.uses++
 }

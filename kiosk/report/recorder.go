@@ -72,7 +72,12 @@ type Recorder struct {
 	curAt               time.Time
 	alert               string // the alert on screen, if any
 	alertAt             time.Time
-	dropped             atomic.Uint64
+	frameAt             time.Time // the last frame's time
+	// The guide open, and the furthest step reached in it (Used).
+	guide    string
+	furthest int
+	dropped  atomic.Uint64
+	refused  atomic.Uint64
 }
 
 // pending is a record whose health is filled in by Run.
@@ -95,12 +100,57 @@ func NewRecorder(opts RecorderOptions) *Recorder {
 // Dropped counts records lost because the sink fell behind.
 func (r *Recorder) Dropped() uint64 { return r.dropped.Load() }
 
+// Refused counts uses not recorded because Use.Check refused them.
+func (r *Recorder) Refused() uint64 { return r.refused.Load() }
+
+// Used records what a resident did at an interactive site. The player
+// calls it from its drawing goroutine; it returns at once, and Run hands
+// the use to the sink (the spool) with the heartbeats and plays.
+//
+// A use without a time takes the last frame's, and one without a bundle
+// the bundle on screen. When a guide ends (UseFinished, UseLeft, UseIdle)
+// its Step is the furthest step reached since the guide was opened, if
+// the player said less, so the report can say how far residents get. A
+// use that Use.Check refuses is not recorded, and counted (Refused): the
+// spool would refuse the whole write, and the department the batch.
+func (r *Recorder) Used(u Use) {
+	r.mu.Lock()
+	if u.Time.IsZero() {
+		u.Time = r.frameAt
+	}
+	if u.Bundle == "" {
+		u.Bundle = r.cur.Bundle
+	}
+	switch u.Event {
+	case UseOpened:
+		r.guide, r.furthest = u.Guide, 0
+	case UseStep, UseNarration:
+		if u.Guide != r.guide {
+			r.guide, r.furthest = u.Guide, 0
+		}
+		r.furthest = max(r.furthest, u.Step)
+	case UseFinished, UseLeft, UseIdle:
+		if u.Guide == r.guide {
+			u.Step = max(u.Step, r.furthest)
+		}
+		r.guide, r.furthest = "", 0
+	}
+	r.mu.Unlock()
+	u.Time = u.Time.UTC()
+	if err := u.Check(); err != nil {
+		r.refused.Add(1)
+		return
+	}
+	r.send(pending{rec: Record{Use: &u}})
+}
+
 // Frame is called on every frame with the player's clock. A heartbeat is
 // written when one is due, and at once when the screen's state changes
 // (opening hours begin, content replaces standby), so the reports place
 // the change at the right moment. The first comes at the first frame.
 func (r *Recorder) Frame(now time.Time) {
 	r.mu.Lock()
+	r.frameAt = now
 	st, detail := r.state(now)
 	if !r.next.IsZero() && now.Before(r.next) && st == r.last {
 		r.mu.Unlock()

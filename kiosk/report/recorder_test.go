@@ -251,3 +251,101 @@ func TestRecorderAlerts(t *testing.T) {
 		t.Error("a bundle item taken for an alert")
 	}
 }
+
+// TestRecorderUses records a resident's way through a guide on the
+// player's clock: each use arrives in order with its time (or the last
+// frame's), the bundle on screen, and, when the guide ends, the furthest
+// step reached; a use Check refuses is counted, not recorded.
+func TestRecorderUses(t *testing.T) {
+	t0 := time.Date(2026, 3, 2, 2, 0, 0, 0, time.UTC)
+	r := report.NewRecorder(report.RecorderOptions{Interval: time.Minute, Started: t0})
+	r.Shown(t0, report.Showing{Bundle: "commune@4", Item: "welcome", Langs: []string{"km"}})
+	r.Frame(t0.Add(time.Second))
+	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
+	uses := []report.Use{
+		{Time: at(2), Event: report.UseLanguage, Lang: "km"},
+		{Time: at(3), Event: report.UseOpened, Guide: "khai-sinh", Lang: "km"},
+		{Time: at(4), Event: report.UseStep, Guide: "khai-sinh", Lang: "km", Step: 1},
+		{Time: at(5), Event: report.UseNarration, Guide: "khai-sinh", Lang: "km", Step: 1},
+		{Time: at(9), Event: report.UseStep, Guide: "khai-sinh", Lang: "km", Step: 2},
+		{Time: at(12), Event: report.UseStep, Guide: "khai-sinh", Lang: "km", Step: 3},
+		{Time: at(15), Event: report.UseStep, Guide: "khai-sinh", Lang: "km", Step: 2}, // back
+		{Event: report.UseLeft, Guide: "khai-sinh", Lang: "km"},                        // no time: the last frame's
+		{Time: at(20), Event: "clicked", Guide: "khai-sinh", Lang: "km"},               // refused
+		{Time: at(21), Event: report.UseStep, Guide: "vneid", Lang: "km"},              // refused: no step
+		{Time: at(22), Event: report.UseOpened, Guide: "vneid", Lang: "vi", Bundle: "commune@5"},
+		{Time: at(23), Event: report.UseIdle, Guide: "vneid", Lang: "vi", Bundle: "commune@5"},
+	}
+	for _, u := range uses {
+		r.Used(u)
+	}
+	// Nothing has taken the records yet: they wait for Run.
+	var got []report.Record
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	r.Run(ctx, func(recs []report.Record) { got = append(got, recs...) })
+
+	want := []report.Use{
+		{Time: at(2), Event: report.UseLanguage, Lang: "km", Bundle: "commune@4"},
+		{Time: at(3), Event: report.UseOpened, Guide: "khai-sinh", Lang: "km", Bundle: "commune@4"},
+		{Time: at(4), Event: report.UseStep, Guide: "khai-sinh", Lang: "km", Step: 1, Bundle: "commune@4"},
+		{Time: at(5), Event: report.UseNarration, Guide: "khai-sinh", Lang: "km", Step: 1, Bundle: "commune@4"},
+		{Time: at(9), Event: report.UseStep, Guide: "khai-sinh", Lang: "km", Step: 2, Bundle: "commune@4"},
+		{Time: at(12), Event: report.UseStep, Guide: "khai-sinh", Lang: "km", Step: 3, Bundle: "commune@4"},
+		{Time: at(15), Event: report.UseStep, Guide: "khai-sinh", Lang: "km", Step: 2, Bundle: "commune@4"},
+		{Time: at(1), Event: report.UseLeft, Guide: "khai-sinh", Lang: "km", Step: 3, Bundle: "commune@4"},
+		{Time: at(22), Event: report.UseOpened, Guide: "vneid", Lang: "vi", Bundle: "commune@5"},
+		{Time: at(23), Event: report.UseIdle, Guide: "vneid", Lang: "vi", Bundle: "commune@5"},
+	}
+	var gotUses []report.Use
+	for _, rec := range got {
+		if err := rec.Check(); err != nil {
+			t.Errorf("record %+v: %v", rec, err)
+		}
+		if rec.Use != nil {
+			gotUses = append(gotUses, *rec.Use)
+		}
+	}
+	if len(gotUses) != len(want) {
+		t.Fatalf("uses %+v, want %d", gotUses, len(want))
+	}
+	for i, w := range want {
+		if g := gotUses[i]; !g.Time.Equal(w.Time) || g.Event != w.Event || g.Guide != w.Guide || g.Lang != w.Lang ||
+			g.Step != w.Step || g.Bundle != w.Bundle {
+			t.Errorf("use %d: %+v, want %+v", i, g, w)
+		}
+	}
+	if n := r.Refused(); n != 2 {
+		t.Errorf("Refused() = %d, want 2", n)
+	}
+}
+
+// TestUsedReturnsAtOnce calls Used from the drawing goroutine while the
+// sink takes nothing: every call returns, the buffer keeps what it can and
+// the rest is counted as dropped, as heartbeats and plays are.
+func TestUsedReturnsAtOnce(t *testing.T) {
+	t0 := time.Date(2026, 3, 2, 2, 0, 0, 0, time.UTC)
+	r := report.NewRecorder(report.RecorderOptions{Interval: time.Minute, Started: t0, Buffer: 4})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 10 {
+			r.Used(report.Use{Time: t0.Add(time.Duration(i) * time.Second), Event: report.UseOpened, Guide: "khai-sinh", Lang: "km"})
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Used blocked on a sink that takes nothing")
+	}
+	if n := r.Dropped(); n != 6 {
+		t.Errorf("Dropped() = %d, want 6", n)
+	}
+	var got []report.Record
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	r.Run(ctx, func(recs []report.Record) { got = append(got, recs...) })
+	if len(got) != 4 || !got[3].Use.Time.Equal(t0.Add(3*time.Second)) {
+		t.Errorf("queued %d records, want the first 4 uses: %+v", len(got), got)
+	}
+}

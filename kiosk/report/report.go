@@ -154,6 +154,54 @@ const (
 	UseIdle      = "idle"      // the guide left idle until the countdown ended
 )
 
+// UseEvents are the Use events in the order of their codes in a batch
+// (code i+1 is UseEvents[i]); new events are only ever appended.
+var UseEvents = [...]string{UseLanguage, UseOpened, UseStep, UseNarration, UseFinished, UseLeft, UseIdle}
+
+// useEventCode returns the batch code of a Use event, or 0 if unknown.
+func useEventCode(e string) byte {
+	for i, n := range UseEvents {
+		if n == e {
+			return byte(i + 1)
+		}
+	}
+	return 0
+}
+
+// MaxUseStep bounds Use.Step: far above any guide's steps
+// (content.MaxGuideSteps), so a record past it is damage or hostile.
+const MaxUseStep = 1000
+
+// Check reports what is wrong with a use, naming the field: an unknown
+// event, a guide missing (every event but UseLanguage names one), a step
+// out of range or missing (UseStep and UseNarration name one), or a string
+// over MaxStringLen.
+func (u Use) Check() error {
+	switch {
+	case u.Time.IsZero():
+		return errors.New("use: time missing")
+	case useEventCode(u.Event) == 0:
+		return fmt.Errorf("use: event %q unknown", clipName(u.Event))
+	case u.Event != UseLanguage && u.Guide == "":
+		return fmt.Errorf("use %s: guide missing", u.Event)
+	case u.Step < 0 || u.Step > MaxUseStep:
+		return fmt.Errorf("use %s: step %d out of 0..%d", u.Event, u.Step, MaxUseStep)
+	case (u.Event == UseStep || u.Event == UseNarration) && u.Step == 0:
+		return fmt.Errorf("use %s: step missing", u.Event)
+	case len(u.Guide) > MaxStringLen || len(u.Lang) > MaxStringLen || len(u.Bundle) > MaxStringLen:
+		return fmt.Errorf("use %s: guide, lang or bundle over %d bytes", u.Event, MaxStringLen)
+	}
+	return nil
+}
+
+// clipName shortens a name from a site for an error message.
+func clipName(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
+}
+
 // UpdateOutcome is what a player update did at a site (package
 // kiosk/update): Result is one of the Update results; Detail says why a
 // build was rolled back, refused or failed.
@@ -243,8 +291,8 @@ func AlertOf(item string) (string, bool) {
 	return id, ok && id != ""
 }
 
-// Record is a heartbeat, a play or a bundle activation: exactly one field
-// is set.
+// Record is a heartbeat, a play, a bundle activation or a use: exactly
+// one field is set.
 type Record struct {
 	Heartbeat *Heartbeat `json:"heartbeat,omitempty"`
 	Play      *Play      `json:"play,omitempty"`
@@ -252,6 +300,8 @@ type Record struct {
 	// spool carries it into the header of this and every later batch
 	// until another is activated (Batch.Bundles).
 	Bundle *BundleItems `json:"bundle,omitempty"`
+	// Use is what a resident did at an interactive site (proof of use).
+	Use *Use `json:"use,omitempty"`
 }
 
 // Time is when the record happened.
@@ -265,14 +315,19 @@ func (r Record) Time() time.Time {
 	if r.Bundle != nil {
 		return r.Bundle.From
 	}
+	if r.Use != nil {
+		return r.Use.Time
+	}
 	return time.Time{}
 }
 
 // Check reports what is wrong with a record read back from disk or store.
 func (r Record) Check() error {
 	switch {
-	case btoi(r.Heartbeat != nil)+btoi(r.Play != nil)+btoi(r.Bundle != nil) != 1:
-		return errors.New("want exactly one of heartbeat, play or bundle")
+	case btoi(r.Heartbeat != nil)+btoi(r.Play != nil)+btoi(r.Bundle != nil)+btoi(r.Use != nil) != 1:
+		return errors.New("want exactly one of heartbeat, play, bundle or use")
+	case r.Use != nil:
+		return r.Use.Check()
 	case r.Bundle != nil && (r.Bundle.Bundle == "" || r.Bundle.From.IsZero()):
 		return errors.New("bundle: name or time missing")
 	case r.Bundle != nil && checkBundles([]BundleItems{*r.Bundle}) != nil:

@@ -385,6 +385,8 @@ func (s *Spool) seal(tx *bolt.Tx) error {
 			b.Heartbeats = append(b.Heartbeats, *r.Heartbeat)
 		case r.Play != nil:
 			b.Plays = append(b.Plays, *r.Play)
+		case r.Use != nil:
+			b.Uses = append(b.Uses, *r.Use)
 		default:
 			bundles++
 			b.Bundles = appendBundle(b.Bundles, *r.Bundle)
@@ -412,7 +414,7 @@ func (s *Spool) seal(tx *bolt.Tx) error {
 	addInt(meta, keySkipped, int64(b.Skipped))
 	addInt(meta, keyRecords, -int64(b.Skipped))
 	addInt(meta, keyBytes, -size)
-	n := len(b.Heartbeats) + len(b.Plays)
+	n := len(b.Heartbeats) + len(b.Plays) + len(b.Uses)
 	if n == 0 {
 		return nil
 	}
