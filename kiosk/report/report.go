@@ -21,6 +21,7 @@ package report
 import (
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -377,3 +378,83 @@ func StatusKey(site string) string { return Prefix + site + "/status.json" }
 
 // BatchPrefix is the folder of a site's batches.
 func BatchPrefix(site string) string { return Prefix + site + "/batches/" }
+
+// GuideTally sums what residents did with one guide in one language at a
+// site over a period, from its uses: the rows of the department's "guides
+// used" table.
+type GuideTally struct {
+	Guide, Lang string
+	// Opened counts UseOpened; Finished, Left and Idle the guides that
+	// ended each way; Steps the steps reached; Narrations the narration
+	// plays and replays.
+	Opened, Finished, Left, Idle, Steps, Narrations int
+	// Reached counts the guides that ended (finished, left or idle) by
+	// the furthest step reached in them, the Step of the ending use.
+	Reached map[int]int
+}
+
+// Add counts one use of the tally's guide and language.
+func (g *GuideTally) Add(event string, step int) {
+	switch event {
+	case UseOpened:
+		g.Opened++
+	case UseStep:
+		g.Steps++
+	case UseNarration:
+		g.Narrations++
+	case UseFinished, UseLeft, UseIdle:
+		switch event {
+		case UseFinished:
+			g.Finished++
+		case UseLeft:
+			g.Left++
+		default:
+			g.Idle++
+		}
+		if g.Reached == nil {
+			g.Reached = map[int]int{}
+		}
+		g.Reached[step]++
+	}
+}
+
+// Merge adds o's counts to g.
+func (g *GuideTally) Merge(o *GuideTally) {
+	g.Opened += o.Opened
+	g.Finished += o.Finished
+	g.Left += o.Left
+	g.Idle += o.Idle
+	g.Steps += o.Steps
+	g.Narrations += o.Narrations
+	for s, n := range o.Reached {
+		if g.Reached == nil {
+			g.Reached = map[int]int{}
+		}
+		g.Reached[s] += n
+	}
+}
+
+// MedianReached is the median of the furthest steps reached in the guides
+// that ended: the step that at least half of them got no further than,
+// taking the lower of two middles, so it is a step residents reached. ok
+// is false when no guide ended.
+func (g *GuideTally) MedianReached() (step int, ok bool) {
+	n := 0
+	steps := make([]int, 0, len(g.Reached))
+	for s, c := range g.Reached {
+		n += c
+		steps = append(steps, s)
+	}
+	if n == 0 {
+		return 0, false
+	}
+	sort.Ints(steps)
+	seen := 0
+	for _, s := range steps {
+		seen += g.Reached[s]
+		if 2*seen >= n {
+			return s, true
+		}
+	}
+	return steps[len(steps)-1], true
+}

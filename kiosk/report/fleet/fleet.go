@@ -58,7 +58,7 @@ const (
 	// MinInterval is the shortest heartbeat interval a site may use.
 	MinInterval = 5 * time.Second
 	// MaxPlayKeys bounds a site's distinct item and language pairs (and
-	// listed items) in one report.
+	// listed items, and guide and language pairs used) in one report.
 	MaxPlayKeys = 20_000
 	// MaxBatchesPerDay bounds the batches of one site's day folder: a
 	// spool seals at midnight, every 20,000 records and at each stop.
@@ -142,6 +142,24 @@ type SiteData struct {
 	// Unreadable counts the records the site's spool could not read
 	// back (a damaged disk) and so never sent.
 	Unreadable int
+	// Guides sums the uses of each guide in each language in the period,
+	// by guide and language; empty for a wall.
+	Guides map[[2]string]*report.GuideTally
+}
+
+// GuideTallies returns the site's guide tallies by guide, then language.
+func (d *SiteData) GuideTallies() []report.GuideTally {
+	out := make([]report.GuideTally, 0, len(d.Guides))
+	for _, g := range d.Guides {
+		out = append(out, *g)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Guide != out[j].Guide {
+			return out[i].Guide < out[j].Guide
+		}
+		return out[i].Lang < out[j].Lang
+	})
+	return out
 }
 
 // Load reads the batches of site holding records of the period (local
@@ -244,12 +262,23 @@ func (d *SiteData) add(v *batchReader, b *report.Batch, maxBeats int, start, end
 		return fmt.Errorf("%w: site %s: more than %d heartbeats in the period read", ErrSiteLimit, d.Site, maxBeats)
 	}
 	items := activeItems(b.Bundles, start, end)
-	if n := d.Plays.Keys() + v.keys() + len(items); n > MaxPlayKeys {
-		return fmt.Errorf("%w: site %s: more than %d items and languages", ErrSiteLimit, d.Site, MaxPlayKeys)
+	if n := d.Plays.Keys() + v.keys() + len(items) + len(d.Guides) + len(v.guides); n > MaxPlayKeys {
+		return fmt.Errorf("%w: site %s: more than %d items, guides and languages", ErrSiteLimit, d.Site, MaxPlayKeys)
 	}
 	d.Batches++
 	d.Beats = append(d.Beats, v.beats...)
 	v.addTo(d.Plays)
+	for _, g := range v.guides {
+		k := [2]string{g.Guide, g.Lang}
+		if d.Guides == nil {
+			d.Guides = map[[2]string]*report.GuideTally{}
+		}
+		if t := d.Guides[k]; t != nil {
+			t.Merge(g)
+		} else {
+			d.Guides[k] = g
+		}
+	}
 	for _, it := range items {
 		d.Plays.Expect(it)
 	}
@@ -350,16 +379,35 @@ func readBatch(ctx context.Context, st Store, ref batchRef, v report.SummaryVisi
 }
 
 // batchReader keeps a batch's heartbeats in [lo, hi) as Beats and sums its
-// plays in the period by string-table index, for addTo once the whole
-// batch has decoded. What it holds is bounded by the batch's limits
-// (report.MaxBatchRecords, report.MaxStrings).
+// plays and guide uses in the period by string-table index, for addTo
+// once the whole batch has decoded. What it holds is bounded by the
+// batch's limits (report.MaxBatchRecords, report.MaxStrings).
 type batchReader struct {
 	in     func(ms int64) bool
 	lo, hi int64
 	beats  []uptime.Beat
 	table  []string
-	dense  []playSum          // by item*len(table)+lang, for small tables
-	sparse map[uint64]playSum // by item<<32|lang, for the rest
+	dense  []playSum                     // by item*len(table)+lang, for small tables
+	sparse map[uint64]playSum            // by item<<32|lang, for the rest
+	guides map[uint64]*report.GuideTally // by guide<<32|lang
+}
+
+// Use sums a guide's use in the period; a language chosen on Home names
+// no guide and is not a row of the guides table.
+func (r *batchReader) Use(at int64, event string, guide, lang, _, step int) {
+	if !r.in(at) || event == report.UseLanguage {
+		return
+	}
+	k := uint64(guide)<<32 | uint64(lang)
+	t := r.guides[k]
+	if t == nil {
+		if r.guides == nil {
+			r.guides = map[uint64]*report.GuideTally{}
+		}
+		t = &report.GuideTally{Guide: r.table[guide], Lang: r.table[lang]}
+		r.guides[k] = t
+	}
+	t.Add(event, step)
 }
 
 // playSum is the plays of one item in one language within a batch.

@@ -13,6 +13,17 @@
 //	plays.csv      site,item,lang,plays,seconds
 //	languages.csv  site,lang,plays,seconds,plays_percent
 //	alerts.csv     site,alert,shown,seconds
+//	guides.csv     site,guide,lang,opened,finished,left_early,left_idle,narration_plays,median_step
+//
+// guides.csv is proof of use at interactive sites (commune support
+// points), one row per guide and language a resident used: how often it
+// was opened; how the guides ended (finished with Done on the last step,
+// left early by Home or Back, or left idle until the countdown returned
+// the screen to its loop); how often a step's narration was played; and
+// the median of the furthest step reached in the guides that ended (empty
+// when none ended). Opened counts more than the three endings when a
+// guide was still open at the period's end or the player stopped. Walls
+// have no rows.
 //
 // An emergency alert's time on screen is recorded as plays of
 // report.AlertItem(id); those plays are listed in alerts.csv (how often
@@ -88,6 +99,9 @@ type Site struct {
 	// Evicted counts the records the site's spool dropped because it was
 	// full; the page warns when it is not zero.
 	Evicted uint64
+	// Guides are the guides residents used, per guide and language
+	// (interactive sites; none for a wall).
+	Guides []report.GuideTally
 }
 
 // Colour thresholds of uptime, in percent.
@@ -106,8 +120,8 @@ const maxDailyBars = 62
 // bom is the UTF-8 byte-order mark Excel needs to read UTF-8.
 const bom = "\uFEFF"
 
-// WriteCSV writes sites.csv, days.csv, months.csv, outages.csv, plays.csv
-// and languages.csv into dir, creating dir if needed, and returns their
+// WriteCSV writes sites.csv, days.csv, months.csv, outages.csv, plays.csv,
+// languages.csv, alerts.csv and guides.csv into dir, creating dir if needed, and returns their
 // paths. Sites come in the order of r.Sites.
 func WriteCSV(dir string, r *Report) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -161,6 +175,17 @@ func WriteCSV(dir string, r *Report) ([]string, error) {
 			func(s *Site, add func(...string)) {
 				for _, a := range alertTotals(s.Plays) {
 					add(s.Site.Site, a.Item, strconv.Itoa(a.Plays), csvDec(a.Time.Seconds()))
+				}
+			}},
+		{"guides.csv", []string{"site", "guide", "lang", "opened", "finished", "left_early", "left_idle", "narration_plays", "median_step"},
+			func(s *Site, add func(...string)) {
+				for _, g := range s.Guides {
+					median := ""
+					if m, ok := g.MedianReached(); ok {
+						median = strconv.Itoa(m)
+					}
+					add(s.Site.Site, g.Guide, g.Lang, strconv.Itoa(g.Opened), strconv.Itoa(g.Finished), strconv.Itoa(g.Left),
+						strconv.Itoa(g.Idle), strconv.Itoa(g.Narrations), median)
 				}
 			}},
 	}
@@ -268,7 +293,18 @@ type page struct {
 	Notes                    []string
 	Fleet                    summaryRow
 	Summary                  []summaryRow
-	Sites                    []siteView
+	// Guides are the guides used at every site, summed per guide and
+	// language, when more than one site used guides.
+	Guides []guideRow
+	Sites  []siteView
+}
+
+// guideRow is one guide in one language: what residents did with it.
+type guideRow struct {
+	Guide, Name, Lang                                string
+	Opened, Finished, Left, Idle, Narrations, Median string
+	// Sites is how many sites used it (fleet rows only).
+	Sites string
 }
 
 type summaryRow struct {
@@ -289,6 +325,7 @@ type siteView struct {
 	Langs       langChart
 	Items       []itemRow
 	Alerts      []alertRow
+	Guides      []guideRow
 }
 
 // alertRow is one emergency alert's time on screen at a site.
@@ -337,7 +374,61 @@ func newPage(r *Report) page {
 		fleetOutages = append(fleetOutages, s.Outages...)
 	}
 	p.Fleet = summarise(&Site{Site: uptime.Site{Total: fleet, Outages: fleetOutages}})
+	p.Guides = fleetGuides(r.Sites)
 	return p
+}
+
+// fleetGuides sums the guides used per guide and language over the sites,
+// most opened first, when more than one site used guides.
+func fleetGuides(sites []Site) []guideRow {
+	type total struct {
+		report.GuideTally
+		sites int
+	}
+	var keys [][2]string
+	totals := map[[2]string]*total{}
+	used := 0
+	for i := range sites {
+		if len(sites[i].Guides) > 0 {
+			used++
+		}
+		for _, g := range sites[i].Guides {
+			k := [2]string{g.Guide, g.Lang}
+			t := totals[k]
+			if t == nil {
+				t = &total{GuideTally: report.GuideTally{Guide: g.Guide, Lang: g.Lang}}
+				totals[k] = t
+				keys = append(keys, k)
+			}
+			t.Merge(&g)
+			t.sites++
+		}
+	}
+	if used < 2 {
+		return nil
+	}
+	slices.SortFunc(keys, func(a, b [2]string) int {
+		return cmp.Or(cmp.Compare(totals[b].Opened, totals[a].Opened), cmp.Compare(a[0], b[0]), cmp.Compare(a[1], b[1]))
+	})
+	rows := make([]guideRow, len(keys))
+	for i, k := range keys {
+		rows[i] = newGuideRow(&totals[k].GuideTally)
+		rows[i].Sites = fmtInt(int64(totals[k].sites))
+	}
+	return rows
+}
+
+// newGuideRow formats a tally for the page.
+func newGuideRow(g *report.GuideTally) guideRow {
+	median := "–"
+	if m, ok := g.MedianReached(); ok {
+		median = fmtInt(int64(m))
+	}
+	return guideRow{
+		Guide: Printable(g.Guide), Lang: Printable(g.Lang), Name: langName(Printable(g.Lang)),
+		Opened: fmtInt(int64(g.Opened)), Finished: fmtInt(int64(g.Finished)), Left: fmtInt(int64(g.Left)),
+		Idle: fmtInt(int64(g.Idle)), Narrations: fmtInt(int64(g.Narrations)), Median: median,
+	}
 }
 
 // worstFirst orders sites by uptime, lowest first; sites with nothing
@@ -429,6 +520,9 @@ func newSiteView(s *Site, row summaryRow, loc *time.Location) siteView {
 	v.Items = itemRows(items)
 	for _, a := range alertTotals(alerts) {
 		v.Alerts = append(v.Alerts, alertRow{Alert: Printable(a.Item), Shown: fmtInt(int64(a.Plays)), Time: fmtDur(a.Time)})
+	}
+	for i := range s.Guides {
+		v.Guides = append(v.Guides, newGuideRow(&s.Guides[i]))
 	}
 	return v
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"flag"
+	"fmt"
 	"image"
 	"image/png"
 	"math/rand/v2"
@@ -84,6 +85,15 @@ func handReport(t testing.TB) *Report {
 				},
 				// A comma and quotes, which CSV must quote.
 				Name: `Điểm hỗ trợ CNTT xã Lê Trì, "Tri Tôn"`, Hours: "07:00–17:00",
+				// A commune support point: guides used. Khai-sinh in
+				// Khmer ended 8 times, furthest steps 1,2,2,3,6,6,6,6
+				// (median 3); VNeID was opened once and never ended.
+				Guides: []report.GuideTally{
+					{Guide: "khai-sinh", Lang: "km", Opened: 9, Finished: 4, Left: 2, Idle: 2, Steps: 31, Narrations: 15,
+						Reached: map[int]int{1: 1, 2: 2, 3: 1, 6: 4}},
+					{Guide: "khai-sinh", Lang: "vi", Opened: 3, Finished: 3, Steps: 18, Reached: map[int]int{6: 3}},
+					{Guide: "vneid", Lang: "km", Opened: 1, Steps: 2, Narrations: 1},
+				},
 			},
 		},
 	}
@@ -146,7 +156,7 @@ func TestWriteCSV(t *testing.T) {
 			for _, p := range paths {
 				names = append(names, filepath.Base(p))
 			}
-			if got, want := strings.Join(names, " "), "sites.csv days.csv months.csv outages.csv plays.csv languages.csv alerts.csv"; got != want {
+			if got, want := strings.Join(names, " "), "sites.csv days.csv months.csv outages.csv plays.csv languages.csv alerts.csv guides.csv"; got != want {
 				t.Fatalf("files = %s, want %s", got, want)
 			}
 			for _, p := range paths {
@@ -215,6 +225,10 @@ func TestCSVNumbers(t *testing.T) {
 		{"languages summed over items, share of plays", "languages.csv", "ag-tinhbien-01,vi,17,810.50,85.00"},
 		{"site totals, quoted name", "sites.csv", `ag-letri-01,"Điểm hỗ trợ CNTT xã Lê Trì, ""Tri Tôn""",07:00–17:00,20.00,10.00,50.00,1,600.00,0`},
 		{"evicted", "sites.csv", "ag-tinhbien-01,Cửa khẩu Quốc tế Tịnh Biên,06:00–22:00,16.00,15.33,95.83,2,40.50,12"},
+		{"guides header", "guides.csv", "\uFEFFsite,guide,lang,opened,finished,left_early,left_idle,narration_plays,median_step"},
+		{"guide used, lower median of the furthest steps", "guides.csv", "ag-letri-01,khai-sinh,km,9,4,2,2,15,3"},
+		{"guide always finished", "guides.csv", "ag-letri-01,khai-sinh,vi,3,3,0,0,0,6"},
+		{"guide never ended: no median", "guides.csv", "ag-letri-01,vneid,km,1,0,0,0,1,"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -530,48 +544,7 @@ func chromium(t *testing.T) string {
 // checks the picture: not blank, bars drawn in green and red. With
 // -update it keeps the picture as docs/report-screenshot.png.
 func TestScreenshot(t *testing.T) {
-	bin := chromium(t)
-	dir := t.TempDir()
-	htmlPath := filepath.Join(dir, "report.html")
-	pngPath := filepath.Join(dir, "report.png")
-	f, err := os.Create(htmlPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := WriteHTML(f, realisticReport(t)); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
-
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	profile := filepath.Join(dir, "profile")
-	cmd := exec.CommandContext(ctx, bin, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--user-data-dir="+profile, "--hide-scrollbars", "--window-size=1240,1754",
-		"--screenshot="+pngPath, "file://"+htmlPath)
-	cmd.Env = append(os.Environ(), "HOME="+dir) // keep Chromium's caches out of the real home
-	cmd.WaitDelay = 5 * time.Second
-	start := time.Now()
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			t.Fatalf("chromium did not finish in 60 s:\n%s", out)
-		}
-		t.Fatalf("chromium: %v\n%s", err, out)
-	}
-	t.Logf("chromium took %v", time.Since(start).Round(time.Millisecond))
-
-	b, err := os.ReadFile(pngPath)
-	if err != nil {
-		t.Fatalf("no screenshot: %v\nchromium said:\n%s", err, out)
-	}
-	img, err := png.Decode(bytes.NewReader(b))
-	if err != nil {
-		t.Fatalf("decode screenshot: %v", err)
-	}
+	b, img := screenshot(t, realisticReport(t), "1240,1754")
 	counts := countColours(img)
 	t.Logf("screenshot %v: %v", img.Bounds().Size(), counts)
 	total := img.Bounds().Dx() * img.Bounds().Dy()
@@ -626,4 +599,142 @@ func abs(v int) int {
 		return -v
 	}
 	return v
+}
+
+// screenshot renders r in headless Chromium at size ("W,H") and returns
+// the PNG and its image.
+func screenshot(t *testing.T, r *Report, size string) ([]byte, image.Image) {
+	t.Helper()
+	bin := chromium(t)
+	dir := t.TempDir()
+	htmlPath := filepath.Join(dir, "report.html")
+	pngPath := filepath.Join(dir, "report.png")
+	f, err := os.Create(htmlPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteHTML(f, r); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	profile := filepath.Join(dir, "profile")
+	cmd := exec.CommandContext(ctx, bin, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync",
+		"--user-data-dir="+profile, "--hide-scrollbars", "--window-size="+size,
+		"--screenshot="+pngPath, "file://"+htmlPath)
+	cmd.Env = append(os.Environ(), "HOME="+dir) // keep Chromium's caches out of the real home
+	cmd.WaitDelay = 5 * time.Second
+	start := time.Now()
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			t.Fatalf("chromium did not finish in 60 s:\n%s", out)
+		}
+		t.Fatalf("chromium: %v\n%s", err, out)
+	}
+	t.Logf("chromium took %v", time.Since(start).Round(time.Millisecond))
+
+	b, err := os.ReadFile(pngPath)
+	if err != nil {
+		t.Fatalf("no screenshot: %v\nchromium said:\n%s", err, out)
+	}
+	img, err := png.Decode(bytes.NewReader(b))
+	if err != nil {
+		t.Fatalf("decode screenshot: %v", err)
+	}
+	if dir := os.Getenv("KIOSK_FRAMES_DIR"); dir != "" {
+		name := strings.NewReplacer("/", "-", " ", "-").Replace(t.Name())
+		path := filepath.Join(dir, name+".png")
+		for i := 2; ; i++ { // a test that takes several keeps each
+			if _, err := os.Stat(path); err != nil {
+				break
+			}
+			path = filepath.Join(dir, fmt.Sprintf("%s-%d.png", name, i))
+		}
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return b, img
+}
+
+// guidesReport is one commune support point and one wall, the commune's
+// guides used in Khmer, Vietnamese and English.
+func guidesReport(t *testing.T) *Report {
+	r := handReport(t)
+	r.Sites = r.Sites[:2]
+	r.Sites[1].Guides = append(r.Sites[1].Guides,
+		report.GuideTally{Guide: "cai-dat-vneid", Lang: "en", Opened: 2, Left: 1, Idle: 1, Steps: 5, Narrations: 4, Reached: map[int]int{2: 1, 3: 1}})
+	return r
+}
+
+// TestGuidesHTML checks the guides-used table: rows with the site's
+// numbers on the commune's page, none on the wall's, the fleet table only
+// when two sites used guides, and no table at all without uses.
+func TestGuidesHTML(t *testing.T) {
+	page := writeHTML(t, guidesReport(t))
+	secs := sections(page)
+	var commune, wall string
+	for _, sec := range secs {
+		if strings.Contains(sec, "ag-letri-01") {
+			commune = sec
+		} else {
+			wall = sec
+		}
+	}
+	for _, want := range []string{
+		"<h3>Hướng dẫn đã dùng (Guides used)</h3>",
+		`<tr><td class="id">khai-sinh</td><td class="lang">Tiếng Khmer <span class="id">(km)</span></td><td class="n">9</td><td class="n">4</td><td class="n">2</td><td class="n">2</td><td class="n">15</td><td class="n">3</td></tr>`,
+		`<tr><td class="id">khai-sinh</td><td class="lang">Tiếng Việt <span class="id">(vi)</span></td><td class="n">3</td><td class="n">3</td><td class="n">0</td><td class="n">0</td><td class="n">0</td><td class="n">6</td></tr>`,
+		`<tr><td class="id">vneid</td><td class="lang">Tiếng Khmer <span class="id">(km)</span></td><td class="n">1</td><td class="n">0</td><td class="n">0</td><td class="n">0</td><td class="n">1</td><td class="n">–</td></tr>`,
+	} {
+		if !strings.Contains(commune, want) {
+			t.Errorf("commune section lacks %q", want)
+		}
+	}
+	if strings.Contains(wall, "Hướng dẫn") || wall == "" {
+		t.Errorf("wall section has a guides table (or is missing)")
+	}
+	if strings.Contains(page, "Guides used, all sites") {
+		t.Error("fleet guides table with only one site using guides")
+	}
+	if page := writeHTML(t, computedReport(t)); strings.Contains(page, "Hướng dẫn") || strings.Contains(page, `class="guides"`) {
+		t.Error("guides table on a report without uses")
+	}
+
+	// A second commune: the fleet table sums them, most opened first; the
+	// furthest steps, 1,2,2,3,6,6,6,6 and 6, have the median 6.
+	r := guidesReport(t)
+	r.Sites = append(r.Sites, Site{Site: uptime.Site{Site: "ag-an-cu-01"}, Name: "Xã An Cư",
+		Guides: []report.GuideTally{{Guide: "khai-sinh", Lang: "km", Opened: 2, Finished: 1, Narrations: 2, Reached: map[int]int{6: 1}}}})
+	page = writeHTML(t, r)
+	fleetPart := page[:strings.Index(page, `<section class="site">`)]
+	want := `<tr><td class="id">khai-sinh</td><td class="lang">Tiếng Khmer <span class="id">(km)</span></td><td class="n">2</td><td class="n">11</td><td class="n">5</td><td class="n">2</td><td class="n">2</td><td class="n">17</td><td class="n">6</td></tr>`
+	if !strings.Contains(fleetPart, "Hướng dẫn đã dùng, mọi điểm (Guides used, all sites)") || !strings.Contains(fleetPart, want) {
+		t.Errorf("fleet guides table lacks %q:\n%s", want, fleetPart[strings.Index(fleetPart, "Fleet summary"):])
+	}
+	if a, b := strings.Index(fleetPart, ">khai-sinh<"), strings.Index(fleetPart, ">cai-dat-vneid<"); a < 0 || b < a {
+		t.Error("fleet guides table not most opened first")
+	}
+}
+
+// TestGuidesScreenshot renders the commune's page with and without its
+// guides: the table is drawn, its text taking ink.
+func TestGuidesScreenshot(t *testing.T) {
+	r := guidesReport(t)
+	r.Sites = r.Sites[1:] // the commune alone: its page starts near the top
+	_, img := screenshot(t, r, "1240,2400")
+	r.Sites[0].Guides = nil
+	_, without := screenshot(t, r, "1240,2400")
+	with, none := countColours(img), countColours(without)
+	t.Logf("screenshot %v: %v; without guides %v", img.Bounds().Size(), with, none)
+	// The table's heading, explanation, header and four rows of text.
+	if d := with["dark"] - none["dark"]; d < 5000 {
+		t.Errorf("the guides table adds %d dark pixels, want its text (at least 5000)", d)
+	}
 }
