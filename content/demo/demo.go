@@ -3,6 +3,15 @@
 // English, a few illustrations, a ticker, and one long Vietnamese text that
 // must shrink and wrap. It is built into the player so that `make run` plays
 // something with no server and no files, and tests play it on real screens.
+//
+// The bundle also carries two guides for an interactive site (see
+// configs/commune-support-point.yaml): registering a birth online on the
+// National Public Service Portal, and installing VNeID and getting a level 2
+// electronic identity. Their steps are in Vietnamese, Khmer and English, with
+// a picture each, QR codes to the portal and to VNeID's page, and Vietnamese
+// and English narration rendered with espeak-ng (Khmer has no voice there).
+// A wall leaves guides out of its slideshow, so the wall demo plays as it
+// did before they were added.
 package demo
 
 import (
