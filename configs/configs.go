@@ -1,8 +1,8 @@
 // Package configs holds the example site configs: a border-gate LED wall
 // (tinh-bien-gate.yaml), a portrait wall mounted on its side
-// (vinh-xuong-gate.yaml), a commune ICT support point
-// (commune-support-point.yaml) and the demo (demo.yaml), which is built into
-// the player as its default.
+// (vinh-xuong-gate.yaml), a commune ICT support point residents touch, in
+// interactive mode (commune-support-point.yaml), and the demo (demo.yaml),
+// which is built into the player as its default.
 package configs
 
 import _ "embed"
