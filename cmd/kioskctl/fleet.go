@@ -179,6 +179,11 @@ func lastError(hb report.Heartbeat) string {
 	if c := hb.ClockProblem(); c != "" {
 		parts = append(parts, c)
 	}
+	if hb.Audio == report.AudioNone {
+		// An interactive site without a sound device: its guides'
+		// narration is silent.
+		parts = append(parts, "audio: none")
+	}
 	return oneLine(strings.Join(parts, "; "))
 }
 
@@ -465,7 +470,7 @@ func buildReport(ctx context.Context, st fleet.Store, req reportRequest, stderr 
 				note(fmt.Sprintf("site %s: %d records were unreadable on the site's disk and never sent", id, d.Unreadable))
 			}
 			site := uptime.Compute(uptime.Input{Site: id, Schedule: sched, Beats: d.Beats, Plays: d.Plays, Since: d.Since}, from, to, req.Now)
-			r.Sites[i] = render.Site{Site: site, Name: name, Hours: hours, Evicted: d.Evicted}
+			r.Sites[i] = render.Site{Site: site, Name: name, Hours: hours, Evicted: d.Evicted, Guides: d.GuideTallies()}
 			return nil
 		})
 	}

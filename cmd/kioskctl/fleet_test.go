@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -16,6 +17,8 @@ import (
 	"github.com/vnict/kiosk/internal/reportgen"
 	"github.com/vnict/kiosk/kiosk/report"
 	"github.com/vnict/kiosk/kiosk/report/render"
+	"github.com/vnict/kiosk/kiosk/report/spool"
+	"github.com/vnict/kiosk/kiosk/report/upload"
 	"github.com/vnict/kiosk/kiosk/siteconfig"
 	"github.com/vnict/kiosk/sync/s3store"
 )
@@ -106,8 +109,11 @@ func TestStatusAndReport(t *testing.T) {
 		s.Heartbeat.Player, s.Heartbeat.Update = player, u
 		statuses[id] = s
 	}
+	// Ô Lâm's PC has no sound device; Tịnh Biên's plays sound.
 	statuses["an-giang-o-lam"] = report.Status{Site: "an-giang-o-lam", Heartbeat: report.Heartbeat{Time: now.Add(-30 * time.Second),
-		Interval: time.Minute, State: report.Content, Bundle: "border@7"}}
+		Interval: time.Minute, State: report.Content, Bundle: "border@7", Audio: report.AudioNone}}
+	tb.Heartbeat.Audio = report.AudioOK
+	statuses["an-giang-tinh-bien"] = tb
 	setPlayer("an-giang-tinh-bien", "1.3.0", &report.UpdateOutcome{Time: day(3, 9), Version: "1.3.0", Result: "running"})
 	setPlayer("an-giang-o-lam", "1.3.0", &report.UpdateOutcome{Time: now.Add(-time.Minute), Version: "1.3.0", Result: "installed"})
 	setPlayer("an-giang-vinh-xuong", "1.2.0", &report.UpdateOutcome{Time: day(3, 9), Version: "1.3.0", Result: "rolled_back",
@@ -139,7 +145,7 @@ func TestStatusAndReport(t *testing.T) {
 	for _, want := range []string{
 		"an-giang-le-tri - - - - - offline - no heartbeat received yet",
 		"an-giang-tinh-bien 2026-03-03 21:29 1m content · alert lu-an-giang border@7 1.3.0 online 3 sync: dial tcp 10.0.0.5:9000: connection refused",
-		"an-giang-o-lam 2026-03-03 21:29 0m content border@7 1.3.0 (on trial) online 0 -",
+		"an-giang-o-lam 2026-03-03 21:29 0m content border@7 1.3.0 (on trial) online 0 audio: none",
 		// The rolled-back build and why, before the sync error.
 		"an-giang-vinh-xuong 2026-03-03 18:30 3h content border@7 1.2.0 (1.3.0 rolled back) offline 3 player 1.3.0 rolled back: no content on screen[2J after 3 s…; sync:",
 		"an-giang-khanh-binh 2026-03-03 21:21 9m stopped border@7 1.2.0+3.gabc1234 (1.3.0 refused) stopped 0 player 1.3.0 refused: kiosk: sha256",
@@ -292,5 +298,212 @@ func TestPlayerCell(t *testing.T) {
 				t.Errorf("playerCell = %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestGuidesUsedReport runs a commune support point's reporting as
+// cmd/kiosk wires it (recorder, spool, uploader) for a morning of its own
+// clock: residents use two guides in Khmer and Vietnamese, some of it
+// while the store is down. Every use reaches MinIO through the uploader,
+// and kioskctl report, reading the store, has the guides-used table with
+// the counts the morning makes, on the page and in guides.csv; the wall
+// beside it has no rows.
+func TestGuidesUsedReport(t *testing.T) {
+	ctx := context.Background()
+	srv := miniotest.Start(t)
+	srv.MakeBucket(t, "kiosk")
+	t.Setenv("KIOSK_S3_ENDPOINT", srv.Endpoint)
+	t.Setenv("KIOSK_S3_ACCESS_KEY", srv.AccessKey)
+	t.Setenv("KIOSK_S3_SECRET_KEY", srv.SecretKey)
+	st, err := s3store.New(s3store.Config{Endpoint: srv.Endpoint, AccessKey: srv.AccessKey, SecretKey: srv.SecretKey,
+		Bucket: "kiosk", Prefix: "ag", MaxRetries: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hcm, _ := time.LoadLocation("Asia/Ho_Chi_Minh")
+	t0 := time.Date(2026, 3, 2, 8, 0, 0, 0, hcm)
+	sitesDir := t.TempDir()
+	writeSite := func(id, name, extra string) *siteconfig.Config {
+		t.Helper()
+		y := strings.NewReplacer("%ID%", id, "%NAME%", name, "%HOURS%", extra).Replace(siteYAML)
+		path := filepath.Join(sitesDir, id, "kiosk.yaml")
+		os.MkdirAll(filepath.Dir(path), 0o755)
+		if err := os.WriteFile(path, []byte(y), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := siteconfig.Load(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cfg
+	}
+	const commune = "an-giang-le-tri"
+	cfg := writeSite(commune, "Điểm hỗ trợ CNTT xã Lê Trì", "mode: interactive\nhours: {open: \"08:00\", close: \"11:00\"}")
+	wall := writeSite("an-giang-tinh-bien", "Cửa khẩu Quốc tế Tịnh Biên", "hours: {open: \"06:00\", close: \"22:00\"}")
+	gen := reportgen.Site{ID: "an-giang-tinh-bien", Spool: "bb22", Schedule: report.ScheduleOf(wall), Items: []string{"welcome"},
+		Langs: []string{"vi", "km"}, Interval: time.Minute, PlayEvery: 10 * time.Second, Bundle: "border@7"}
+	if _, err := gen.Upload(ctx, st, t0.Add(-2*time.Hour), t0.Add(14*time.Hour), 4); err != nil {
+		t.Fatal(err)
+	}
+
+	// The site: its clock, spool, recorder and uploader. Small batches,
+	// so they are sealed and sent during the morning.
+	now := t0
+	clock := func() time.Time { return now }
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	sp, err := spool.Open(filepath.Join(t.TempDir(), "reports.db"), spool.Options{Site: commune, Limit: 64 << 20, MaxBatch: 40,
+		Now: clock, Loc: hcm, Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sp.Close()
+	up := &upload.Uploader{Store: st, Spool: sp, Site: commune, Now: clock, Log: log, Timeout: 5 * time.Second}
+	rec := report.NewRecorder(report.RecorderOptions{Interval: time.Minute, Schedule: report.ScheduleOf(cfg), Started: t0,
+		Health: func() report.Health { return report.Health{Audio: report.AudioOK} }})
+	runCtx, stopRun := context.WithCancel(ctx)
+	ran := make(chan struct{})
+	var recorded int
+	go func() {
+		defer close(ran)
+		rec.Run(runCtx, func(recs []report.Record) {
+			if err := sp.Append(recs...); err != nil {
+				t.Errorf("append: %v", err)
+			}
+			for _, r := range recs {
+				if r.Use != nil {
+					recorded++
+				}
+			}
+		})
+	}()
+
+	// What residents do, minute by minute: a session is a language,
+	// a guide and what happens in it. Steps the player reports; the
+	// endings carry no step, which the recorder fills in.
+	type session struct {
+		at          time.Duration
+		lang, guide string
+		script      []string // "s3" step 3, "n3" narration of step 3, or an ending
+	}
+	sessions := []session{
+		{10 * time.Minute, "km", "khai-sinh", []string{"s1", "n1", "n1", "s2", "n2", "s3", "s4", "s5", "s6", report.UseFinished}},
+		// While the store is down (09:00–10:00):
+		{65 * time.Minute, "km", "khai-sinh", []string{"s1", "s2", "s3", "s2", report.UseLeft}},
+		{80 * time.Minute, "km", "khai-sinh", []string{"s1", "n1", report.UseIdle}},
+		{130 * time.Minute, "vi", "khai-sinh", []string{"s1", "s2", "s3", "s4", "s5", "s6", report.UseFinished}},
+		{150 * time.Minute, "vi", "vneid", []string{"s1", "s2", "n2", report.UseIdle}},
+	}
+	play := func(s session) {
+		at := now
+		next := func() time.Time { at = at.Add(7 * time.Second); return at }
+		rec.Used(report.Use{Time: next(), Event: report.UseLanguage, Lang: s.lang})
+		rec.Used(report.Use{Time: next(), Event: report.UseOpened, Guide: s.guide, Lang: s.lang})
+		for _, a := range s.script {
+			u := report.Use{Time: next(), Guide: s.guide, Lang: s.lang}
+			switch a[0] {
+			case 's':
+				u.Event, u.Step = report.UseStep, int(a[1]-'0')
+			case 'n':
+				u.Event, u.Step = report.UseNarration, int(a[1]-'0')
+			default:
+				u.Event = a
+			}
+			rec.Used(u)
+		}
+	}
+	rec.Shown(t0, report.Showing{Bundle: "xa-le-tri@2", Item: "welcome", Langs: []string{"km"}})
+	end := t0.Add(3 * time.Hour)
+	failed := 0
+	for ; now.Before(end); now = now.Add(10 * time.Second) {
+		switch now.Sub(t0) {
+		case time.Hour:
+			srv.Stop()
+		case 2 * time.Hour:
+			srv.Restart(t)
+		}
+		rec.Frame(now)
+		for _, s := range sessions {
+			if now.Sub(t0) == s.at {
+				play(s)
+			}
+		}
+		if now.Sub(t0)%(5*time.Minute) == 0 {
+			if _, err := up.Once(ctx); err != nil {
+				failed++
+			}
+		}
+	}
+	rec.Stop(end)
+	stopRun()
+	<-ran
+	if failed == 0 {
+		t.Fatal("no upload failed while the store was down")
+	}
+	if err := sp.Seal(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := up.Once(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := sp.Backlog(); n != 0 {
+		t.Errorf("backlog %d after the last upload, want 0", n)
+	}
+	if want := 5*2 + 10 + 5 + 3 + 7 + 4; recorded != want || rec.Dropped() != 0 || rec.Refused() != 0 {
+		t.Errorf("%d uses recorded (%d dropped, %d refused), want %d", recorded, rec.Dropped(), rec.Refused(), want)
+	}
+
+	dir := t.TempDir()
+	var out, errOut bytes.Buffer
+	if err := run(ctx, []string{"report", "--store", "s3://kiosk/ag", "--from", "2026-03-02", "--sites", sitesDir, "--out", dir,
+		"--now", t0.AddDate(0, 0, 3).Format(time.RFC3339)}, &out, &errOut); err != nil {
+		t.Fatalf("kioskctl report: %v\n%s", err, errOut.String())
+	}
+	if strings.Contains(errOut.String(), "skipped") {
+		t.Errorf("report skipped batches:\n%s", errOut.String())
+	}
+	guides, err := os.ReadFile(filepath.Join(dir, "guides.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Khai-sinh in Khmer: opened three times, ended each way once, four
+	// narrations (step 1 twice, step 2, step 1), furthest steps 6, 3
+	// and 1, median 3.
+	wantCSV := "\uFEFFsite,guide,lang,opened,finished,left_early,left_idle,narration_plays,median_step\n" +
+		"an-giang-le-tri,khai-sinh,km,3,1,1,1,4,3\n" +
+		"an-giang-le-tri,khai-sinh,vi,1,1,0,0,0,6\n" +
+		"an-giang-le-tri,vneid,vi,1,0,0,1,1,2\n"
+	if string(guides) != wantCSV {
+		t.Errorf("guides.csv:\n%s\nwant:\n%s", guides, wantCSV)
+	}
+	days, _ := os.ReadFile(filepath.Join(dir, "days.csv"))
+	if !strings.Contains(string(days), "an-giang-le-tri,2026-03-02,3.00,3.00,100.00,180\n") {
+		t.Errorf("days.csv: the commune's heartbeats did not all arrive:\n%s", days)
+	}
+	html, _ := os.ReadFile(filepath.Join(dir, "report.html"))
+	page := string(html)
+	var communeSec, wallSec string
+	for _, sec := range strings.Split(page, `<section class="site">`)[1:] {
+		switch {
+		case strings.Contains(sec, "("+commune+")"):
+			communeSec = sec
+		case strings.Contains(sec, "(an-giang-tinh-bien)"):
+			wallSec = sec
+		}
+	}
+	for _, want := range []string{
+		"<h3>Hướng dẫn đã dùng (Guides used)</h3>",
+		`<tr><td class="id">khai-sinh</td><td class="lang">Tiếng Khmer <span class="id">(km)</span></td><td class="n">3</td><td class="n">1</td><td class="n">1</td><td class="n">1</td><td class="n">4</td><td class="n">3</td></tr>`,
+		`<tr><td class="id">khai-sinh</td><td class="lang">Tiếng Việt <span class="id">(vi)</span></td><td class="n">1</td><td class="n">1</td><td class="n">0</td><td class="n">0</td><td class="n">0</td><td class="n">6</td></tr>`,
+		`<tr><td class="id">vneid</td><td class="lang">Tiếng Việt <span class="id">(vi)</span></td><td class="n">1</td><td class="n">0</td><td class="n">0</td><td class="n">1</td><td class="n">1</td><td class="n">2</td></tr>`,
+	} {
+		if !strings.Contains(communeSec, want) {
+			t.Errorf("the commune's section lacks %q", want)
+		}
+	}
+	if wallSec == "" || strings.Contains(wallSec, "Hướng dẫn") {
+		t.Error("the wall's section is missing or has a guides table")
+	}
+	if strings.Contains(page, "Guides used, all sites") {
+		t.Error("a fleet guides table with one site using guides")
 	}
 }
