@@ -1,0 +1,39 @@
+// Package sound plays the narration of an interactive site's guides: one
+// WAV or Ogg Vorbis file at a time, through the PC's sound device, on a
+// player that must never stop for want of sound.
+//
+// Files are decoded by Ebiten's wav and vorbis decoders (resampled to the
+// device's rate) and played through oto, the sound library Ebiten's own
+// audio package is built on, used directly. Ebiten's audio.Context is not
+// used, for two reasons measured here: it turns any device error, at start
+// or any time later, into the end of the game loop (its before-update hook
+// returns the context's error, and RunGame returns it: with no ALSA device
+// the player died on its first frames); and it cannot be suspended, so it
+// sends silence to the device without end, which on ALSA's null device
+// (which does not pace writes) took 110% of a core. Here the device is
+// suspended whenever nothing plays (no CPU at all on the idle screen), and
+// a device failure only makes the speaker silent (Speaker.Err says so).
+//
+// Whether there is a device at all is found out before the device is
+// opened in the player: New runs the program itself again as a child with
+// ProbeEnv set (the program calls ServeProbe first thing in main), which
+// opens the device with oto, plays a tenth of a second of silence, and
+// exits 0 or 1 with the reason, within a timeout. A sound library that
+// fails, hangs or crashes in the child costs the player nothing, and a
+// player that found no device never opens one: it plays on silently and
+// says so once. The child costs a process start (about a tenth of a second
+// of the player's start, in parallel with loading content).
+//
+// What remains: a device that appears after the start is used only from
+// the next start (oto opens a device once per process); a device that
+// vanishes while the player runs makes it silent until the next start,
+// and Speaker.Err then reports it.
+//
+// Every file is read whole (at most 32 MB) and its structure checked
+// before it plays (RIFF chunk sizes against the bytes there; every Ogg
+// page whole, with a right checksum, one stream ended by its last page;
+// rates, channel counts, length at most ten minutes), so a bad file is
+// refused by Play with an error naming it. Should a file still fail to
+// decode while it plays, the narration ends there and the failure is
+// logged; the player goes on.
+package sound

@@ -1,0 +1,233 @@
+package sound
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The test binary is also the program the probe runs (as the kiosk
+// program is in production).
+func TestMain(m *testing.M) {
+	if status, probe := ServeProbe(os.Getenv, os.Stdout); probe {
+		os.Exit(status)
+	}
+	os.Exit(m.Run())
+}
+
+const (
+	// nullDevice is an ALSA configuration whose default device takes
+	// sound and plays it nowhere.
+	nullDevice = "pcm.!default { type null }\n"
+	// noDevice is an ALSA configuration with no device at all, as on a
+	// PC without a sound card.
+	noDevice = "# no PCM defined\n"
+	// childEnv names the test a child process runs.
+	childEnv = "KIOSK_SOUND_TEST_CHILD"
+)
+
+func alsaConfig(t testing.TB, text string) string {
+	t.Helper()
+	return writeFile(t, "asound.conf", []byte(text))
+}
+
+// inChild reports whether the test runs in its child process. In the
+// parent it runs the test again in a child whose ALSA configuration is
+// config, fails if the child's test fails, and returns false. A process
+// opens the sound device once, so each test that opens it has a process
+// of its own.
+func inChild(t *testing.T, config string) bool {
+	t.Helper()
+	if os.Getenv(childEnv) == t.Name() {
+		return true
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^"+t.Name()+"$", "-test.v", "-test.count=1")
+	cmd.Env = append(os.Environ(), childEnv+"="+t.Name(), "ALSA_CONFIG_PATH="+alsaConfig(t, config))
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "--- PASS: "+t.Name()) {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	t.Logf("child:\n%s", out)
+	return false
+}
+
+func newTextLog(w io.Writer) *slog.Logger { return slog.New(slog.NewTextHandler(w, nil)) }
+
+func script(t *testing.T, body string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "probe.sh")
+	if err := os.WriteFile(path, []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestProbe runs real probes: this program with a null device and with
+// none, and programs that hang, crash or fail silently, which must cost
+// the caller nothing but a clear error.
+func TestProbe(t *testing.T) {
+	tests := []struct {
+		name    string
+		program func(t *testing.T) string
+		config  string
+		timeout time.Duration
+		want    string // "" for a device that plays
+	}{
+		{"null device", func(*testing.T) string { return os.Args[0] }, nullDevice, 0, ""},
+		{"no device", func(*testing.T) string { return os.Args[0] }, noDevice, 0, `ALSA error at snd_pcm_open: "default"`},
+		{"hangs", func(t *testing.T) string { return script(t, "exec sleep 60") }, nullDevice, 500 * time.Millisecond, "the sound probe gave no answer in 500ms"},
+		{"crashes", func(t *testing.T) string { return script(t, "kill -SEGV $$") }, nullDevice, 0, "the sound probe failed: signal: segmentation fault"},
+		{"fails silently", func(t *testing.T) string { return script(t, "exit 3") }, nullDevice, 0, "the sound probe exited with status 3"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("ALSA_CONFIG_PATH", alsaConfig(t, tc.config))
+			started := time.Now()
+			err := Probe(context.Background(), tc.program(t), DefaultSampleRate, tc.timeout)
+			took := time.Since(started)
+			t.Logf("probe took %v: %v", took.Round(time.Millisecond), err)
+			if tc.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if !errors.Is(err, ErrNoDevice) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want ErrNoDevice saying %q", err, tc.want)
+			}
+			if tc.timeout != 0 && took > tc.timeout+5*time.Second {
+				t.Errorf("a hung probe held the caller %v", took)
+			}
+		})
+	}
+}
+
+func TestServeProbeOnlyWhenAsked(t *testing.T) {
+	var out strings.Builder
+	env := map[string]string{}
+	if _, probe := ServeProbe(func(k string) string { return env[k] }, &out); probe {
+		t.Fatal("probed without ProbeEnv")
+	}
+	env[ProbeEnv] = "lots"
+	status, probe := ServeProbe(func(k string) string { return env[k] }, &out)
+	if !probe || status != 2 || !strings.Contains(out.String(), ProbeEnv) {
+		t.Errorf("bad ProbeEnv: status %d probe %v, said %q", status, probe, out.String())
+	}
+}
+
+// TestSpeakerOnTheNullDevice plays espeak-ng's narration and an Ogg file
+// on ALSA's null device: Play returns at once, Playing is true until the
+// sound has gone out, Stop and a refused file silence it, and the idle
+// speaker takes no CPU (the null device does not pace writes, so silence
+// sent without end would take a core).
+func TestSpeakerOnTheNullDevice(t *testing.T) {
+	if !inChild(t, nullDevice) {
+		return
+	}
+	var logged strings.Builder
+	started := time.Now()
+	s, err := New(context.Background(), os.Args[0], Options{Log: newTextLog(&logged)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	t.Logf("probed and opened in %v", time.Since(started).Round(time.Millisecond))
+	if s.Playing() || s.Err() != nil {
+		t.Fatalf("new speaker: playing %v, err %v", s.Playing(), s.Err())
+	}
+	wav := espeakWAV(t, "vi", "Bước ba: chọn thủ tục đăng ký khai sinh, rồi điền thông tin của cha mẹ và của trẻ.")
+	for _, path := range []string{wav, "testdata/step-vi-mono-22k.ogg", "testdata/tone-stereo-48k.ogg"} {
+		started := time.Now()
+		if err := s.Play(path); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("Play(%s) returned in %v", filepath.Base(path), time.Since(started).Round(100*time.Microsecond))
+		if !s.Playing() {
+			t.Fatalf("%s: not playing after Play", path)
+		}
+		waitUntil(t, 20*time.Second, func() bool { return !s.Playing() }, "the narration ends")
+	}
+
+	before := cpuTime(t)
+	<-time.After(time.Second)
+	if used := cpuTime(t) - before; used > 100*time.Millisecond {
+		t.Errorf("idle speaker used %v of CPU in a second", used)
+	}
+
+	if err := s.Play(wav); err != nil {
+		t.Fatal(err)
+	}
+	s.Stop()
+	if s.Playing() {
+		t.Error("playing after Stop")
+	}
+	if err := s.Play(wav); err != nil {
+		t.Fatal(err)
+	}
+	bad := writeFile(t, "bad.ogg", []byte("OggS but not really"))
+	if err := s.Play(bad); !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), bad) {
+		t.Errorf("Play(bad) = %v", err)
+	}
+	if s.Playing() {
+		t.Error("the narration before a refused file plays on")
+	}
+	if s.Err() != nil || strings.Contains(logged.String(), "level=ERROR") {
+		t.Errorf("err %v, log:\n%s", s.Err(), logged.String())
+	}
+}
+
+// TestNoDevice: with no device, New's probe says so, and Open (which the
+// probe spares the player) fails cleanly in the child; a nil speaker is a
+// silent one.
+func TestNoDevice(t *testing.T) {
+	if !inChild(t, noDevice) {
+		return
+	}
+	s, err := New(context.Background(), os.Args[0], Options{})
+	if s != nil || !errors.Is(err, ErrNoDevice) {
+		t.Fatalf("New = %v, %v; want nil and ErrNoDevice", s, err)
+	}
+	t.Logf("New: %v", err)
+	s, err = Open(Options{})
+	if s != nil || !errors.Is(err, ErrNoDevice) || !strings.Contains(err.Error(), "snd_pcm_open") {
+		t.Fatalf("Open = %v, %v; want nil and ErrNoDevice", s, err)
+	}
+	if err := s.Play("testdata/tone-stereo-48k.ogg"); !errors.Is(err, ErrNoDevice) || !strings.Contains(err.Error(), "tone-stereo-48k.ogg") {
+		t.Errorf("nil speaker's Play = %v", err)
+	}
+	s.Stop()
+	if s.Playing() || !errors.Is(s.Err(), ErrNoDevice) {
+		t.Errorf("nil speaker: playing %v, err %v", s.Playing(), s.Err())
+	}
+	s.Close()
+}
+
+func waitUntil(t *testing.T, limit time.Duration, cond func() bool, what string) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("after %v: not yet %s", limit, what)
+		}
+		<-tick.C
+	}
+}
+
+// cpuTime is the CPU time this process has used.
+func cpuTime(t *testing.T) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		t.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
