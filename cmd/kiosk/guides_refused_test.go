@@ -30,8 +30,7 @@ func TestGuideBundleRefusedWithoutGuides(t *testing.T) {
 	x := startXScreen(t, 1536, 768)
 	d := publishtest.New(t)
 	old := buildKioskTags(t, t.TempDir(), "noguides")
-	cfg := writeSyncedSite(t, d, d.Server.AccessKey, d.Server.SecretKey,
-		"reports: {interval: 2s, upload: 1s, screenshot_interval: 0}\n")
+	cfg := writeUpdateSite(t, d, 0) // heartbeats every 5 s, uploaded every second
 
 	bundle := signageBundle(t)
 	d.Release(t, bundle, layout.Targeting{})

@@ -233,6 +233,7 @@ type kioskUI struct {
 	log    *logWatcher
 	window string      // the player's X window
 	origin image.Point // its top left corner on the screen
+	size   image.Point // its width and height
 	cur    uiRecord    // the screen last seen
 	seen   int         // screen records consumed
 	inputs int         // input frame records consumed
@@ -265,12 +266,10 @@ func startInteractive(t testing.TB, x *xScreen, cfg string, flags string, env ..
 		t.Fatalf("xdotool getwindowgeometry: %v\n%s", err, geo)
 	}
 	for _, l := range strings.Split(string(geo), "\n") {
-		if v, ok := strings.CutPrefix(l, "X="); ok {
-			u.origin.X, _ = strconv.Atoi(v)
-		}
-		if v, ok := strings.CutPrefix(l, "Y="); ok {
-			u.origin.Y, _ = strconv.Atoi(v)
-		}
+		fmt.Sscanf(l, "X=%d", &u.origin.X)
+		fmt.Sscanf(l, "Y=%d", &u.origin.Y)
+		fmt.Sscanf(l, "WIDTH=%d", &u.size.X)
+		fmt.Sscanf(l, "HEIGHT=%d", &u.size.Y)
 	}
 	return u
 }

@@ -1,0 +1,183 @@
+//go:build unix
+
+package main
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+var (
+	inputRounds = flag.Int("input-rounds", 100, "BenchmarkInteractive: key presses and clicks timed")
+	homeSpan    = flag.Duration("home-span", 30*time.Second, "BenchmarkInteractive: how long the CPU of the idle Home screen is measured")
+)
+
+// BenchmarkInteractive measures the interactive mode of the commune
+// support point (configs/commune-support-point.yaml with the demo bundle,
+// in a 1920x1080 window on an Xvfb of the benchmark's own, sound through
+// the ALSA null device), driven by real X input (xdotool):
+//
+//   - input to changed frame: -input-rounds inputs on a guide's steps, in
+//     turn Right, Left, a click on next and a click on prev, each waited
+//     for. The player's own figure ("input frame" latency_ms: from the
+//     Update that saw the input to the end of the Draw that shows it),
+//     and from outside: from the start of the xdotool command that sends
+//     the event to the at_unix_ms of that record (xdotool's own start,
+//     a few milliseconds, included).
+//   - CPU of the idle Home screen (the language picker) over -home-span,
+//     from /proc/<pid>/stat, in percent of one core.
+//   - resident memory (VmRSS) after every guide was opened in every
+//     language and stepped through to its end, narration playing.
+//
+// Reported: input-p50-ms, input-p99-ms (the player's), outside-p50-ms,
+// outside-p99-ms, home-cpu-%, rss-MB.
+func BenchmarkInteractive(b *testing.B) {
+	x := startXScreen(b, 1920, 1080)
+	alsa := filepath.Join(b.TempDir(), "asound.conf")
+	if err := os.WriteFile(alsa, []byte("pcm.!default { type null }\n"), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	u := startInteractive(b, x, "../../configs/commune-support-point.yaml", "--demo", "ALSA_CONFIG_PATH="+alsa)
+	pid := u.cmd.Process.Pid
+	u.waitScreen("attract", time.Minute, screenIs("attract"))
+	b.ResetTimer()
+	for range b.N {
+		// Every guide in every language, each to its last step.
+		home := u.enterHome()
+		langs := targetNames(home, "lang:")
+		for _, lang := range langs {
+			for _, guide := range u.guides(lang) {
+				u.openGuide(lang, guide)
+				for u.hasTarget("next") {
+					step := u.cur.step()
+					u.click("next")
+					u.waitScreen("the next step", 10*time.Second, func(r uiRecord) bool { return r.Screen == "step" && r.step() != step })
+				}
+				u.goHome()
+			}
+		}
+		rss, err := residentOf(pid)
+		if err != nil {
+			b.Fatal(err)
+		}
+
+		// Inputs on the first guide's steps.
+		u.openGuide(langs[0], u.guides(langs[0])[0])
+		var inner, outer []float64
+		for i := range *inputRounds {
+			step := u.cur.step()
+			start := time.Now()
+			switch i % 4 {
+			case 0:
+				u.key("Right")
+			case 1:
+				u.key("Left")
+			case 2:
+				u.click("next")
+			case 3:
+				u.click("prev")
+			}
+			in := u.waitInput(10 * time.Second)
+			inner = append(inner, in.LatencyMS)
+			outer = append(outer, float64(in.AtUnixMS-start.UnixMilli()))
+			u.waitScreen("a step after an input", 10*time.Second, func(r uiRecord) bool { return r.Screen == "step" && r.step() != step })
+		}
+
+		// The idle Home screen.
+		u.goHome()
+		time.Sleep(2 * time.Second) // the last frame drawn
+		c0, t0 := cpuTime(b, pid), time.Now()
+		time.Sleep(*homeSpan)
+		c1, span := cpuTime(b, pid), time.Since(t0)
+		u.alive()
+		if u.cur.Screen != "home" || len(uiRecords(u.log.String(), "interactive screen")) != u.seen {
+			b.Fatalf("the Home screen changed while its CPU was measured (now %s)", u.cur.Screen)
+		}
+		cpu := 100 * (c1 - c0).Seconds() / span.Seconds()
+
+		b.Logf("input to changed frame (ms), player: %.0f", inner)
+		b.Logf("input to changed frame (ms), from outside: %.0f", outer)
+		b.Logf("idle Home: %.2f %% of one core over %v; RSS after every guide in %d languages: %d MB",
+			cpu, span.Round(time.Second), len(langs), rss>>20)
+		b.ReportMetric(percentile(inner, 50), "input-p50-ms")
+		b.ReportMetric(percentile(inner, 99), "input-p99-ms")
+		b.ReportMetric(percentile(outer, 50), "outside-p50-ms")
+		b.ReportMetric(percentile(outer, 99), "outside-p99-ms")
+		b.ReportMetric(cpu, "home-cpu-%")
+		b.ReportMetric(float64(rss>>20), "rss-MB")
+	}
+}
+
+// enterHome leaves the attract loop (a click in the middle of the
+// window) or goes Home from wherever the player is, and returns the Home
+// screen.
+func (u *kioskUI) enterHome() uiRecord {
+	u.t.Helper()
+	if u.cur.Screen == "attract" {
+		u.clickAt(u.size.Div(2))
+		return u.waitScreen("home", 10*time.Second, screenIs("home"))
+	}
+	u.goHome()
+	return u.cur
+}
+
+// goHome clicks the Home target and waits for the Home screen.
+func (u *kioskUI) goHome() {
+	u.t.Helper()
+	if u.cur.Screen == "home" {
+		return
+	}
+	u.click("home")
+	u.waitScreen("home", 10*time.Second, screenIs("home"))
+}
+
+// guides picks lang on the Home screen and returns the menu's guides.
+func (u *kioskUI) guides(lang string) []string {
+	u.t.Helper()
+	u.goHome()
+	u.click("lang:" + lang)
+	menu := u.waitScreen("menu "+lang, 10*time.Second, func(r uiRecord) bool { return r.Screen == "menu" && r.Lang == lang })
+	g := targetNames(menu, "guide:")
+	if len(g) == 0 {
+		u.t.Fatalf("the %s menu has no guides (targets %q)", lang, menu.Targets)
+	}
+	return g
+}
+
+// openGuide goes Home, picks lang and opens the guide, and returns at its
+// first step.
+func (u *kioskUI) openGuide(lang, guide string) {
+	u.t.Helper()
+	u.guides(lang)
+	u.click("guide:" + guide)
+	u.waitScreen("guide "+guide, 10*time.Second, func(r uiRecord) bool { return r.Screen == "step" && r.Guide == guide })
+}
+
+// targetNames are the names after prefix of r's targets that start with
+// it, in the order the player logged them.
+func targetNames(r uiRecord, prefix string) []string {
+	var out []string
+	for _, part := range strings.Split(r.Targets, ";") {
+		i := strings.LastIndexByte(part, ':')
+		if name, ok := strings.CutPrefix(part[:max(i, 0)], prefix); ok && name != "" {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// percentile is the p-th percentile of v (nearest rank).
+func percentile(v []float64, p float64) float64 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	if len(s) == 0 {
+		return 0
+	}
+	i := int(float64(len(s))*p/100+0.999999) - 1
+	return s[min(max(i, 0), len(s)-1)]
+}
