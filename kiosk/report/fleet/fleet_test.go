@@ -150,3 +150,60 @@ func TestLoadSinceAndLargeTables(t *testing.T) {
 		t.Errorf("%d beats", len(d.Beats))
 	}
 }
+
+// TestLoadGuides sums the uses of a site's batches into guide tallies:
+// across batches, per guide and language, only those in the period, and
+// with a language chosen on Home not taken for a guide.
+func TestLoadGuides(t *testing.T) {
+	st := newStore(t)
+	ctx := context.Background()
+	day := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+	batch := func(first uint64, at time.Time, uses ...report.Use) {
+		t.Helper()
+		b := &report.Batch{Site: "s1", Spool: "aa", First: first, Last: first + uint64(len(uses)), Since: day,
+			Heartbeats: []report.Heartbeat{{Time: at, Interval: time.Minute, State: report.Content}}}
+		for i, u := range uses {
+			u.Time = at.Add(time.Duration(i) * time.Second)
+			b.Uses = append(b.Uses, u)
+		}
+		var buf bytes.Buffer
+		if err := b.Encode(&buf); err != nil {
+			t.Fatal(err)
+		}
+		put(t, st, b.Key(buf.Bytes()), buf.Bytes())
+	}
+	opened := func(g, l string) report.Use { return report.Use{Event: report.UseOpened, Guide: g, Lang: l} }
+	ended := func(ev, g, l string, step int) report.Use { return report.Use{Event: ev, Guide: g, Lang: l, Step: step} }
+	batch(1, day.Add(9*time.Hour),
+		report.Use{Event: report.UseLanguage, Lang: "km"},
+		opened("khai-sinh", "km"), report.Use{Event: report.UseNarration, Guide: "khai-sinh", Lang: "km", Step: 1},
+		ended(report.UseFinished, "khai-sinh", "km", 6),
+		opened("khai-sinh", "vi"), ended(report.UseIdle, "khai-sinh", "vi", 2))
+	batch(10, day.Add(15*time.Hour),
+		opened("khai-sinh", "km"), ended(report.UseLeft, "khai-sinh", "km", 2),
+		opened("khai-sinh", "km"), ended(report.UseLeft, "khai-sinh", "km", 1))
+	// The next day, after the period: read for its heartbeats' margin,
+	// its uses not counted.
+	batch(20, day.Add(26*time.Hour), opened("khai-sinh", "km"), ended(report.UseFinished, "khai-sinh", "km", 6))
+
+	d, err := fleet.Load(ctx, st, "s1", report.Schedule{Loc: time.UTC}, day, day, day.Add(72*time.Hour),
+		func(key string, err error) { t.Errorf("warned %s: %v", key, err) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := d.GuideTallies()
+	if len(got) != 2 {
+		t.Fatalf("tallies %+v, want khai-sinh in km and vi", got)
+	}
+	km, vi := got[0], got[1]
+	if km.Guide != "khai-sinh" || km.Lang != "km" || km.Opened != 3 || km.Finished != 1 || km.Left != 2 || km.Idle != 0 ||
+		km.Narrations != 1 || len(km.Reached) != 3 || km.Reached[6] != 1 || km.Reached[2] != 1 || km.Reached[1] != 1 {
+		t.Errorf("khai-sinh km: %+v", km)
+	}
+	if m, ok := km.MedianReached(); !ok || m != 2 {
+		t.Errorf("khai-sinh km: median %d %v, want 2", m, ok)
+	}
+	if vi.Lang != "vi" || vi.Opened != 1 || vi.Idle != 1 || vi.Reached[2] != 1 {
+		t.Errorf("khai-sinh vi: %+v", vi)
+	}
+}
