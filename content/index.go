@@ -23,6 +23,11 @@ type IndexOptions struct {
 	// bodies, ticker messages), given its language tag, after the text is
 	// normalised to NFC.
 	Text func(lang, s string) string
+	// Edit, when set, changes the manifest after its files are listed
+	// (and its text rewritten), before it is validated and written. An
+	// error from Edit, or a manifest that no longer validates, leaves the
+	// manifest file as it was.
+	Edit func(m *Manifest) error
 }
 
 // IndexDirWith is IndexDir with options.
@@ -70,6 +75,11 @@ func IndexDirWith(dir string, opts IndexOptions) (*Manifest, error) {
 	m.normalize()
 	if opts.Text != nil {
 		m.rewriteText(opts.Text)
+	}
+	if opts.Edit != nil {
+		if err := opts.Edit(&m); err != nil {
+			return nil, fmt.Errorf("index %s: %w", dir, err)
+		}
 	}
 	if err := m.Validate(); err != nil {
 		return nil, fmt.Errorf("index %s: %w", dir, err)

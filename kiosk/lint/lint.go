@@ -16,6 +16,17 @@
 // error. Notes (Info) say which items, or whether the bundle, are for other
 // sites: one bundle serves many sites, so that asks for nothing; such items
 // are not checked against the site's fonts, languages and screen.
+//
+// Guides are checked for an interactive site (a wall leaves them out, which
+// a note says): the guide's title and every step in each of the site's
+// languages (fonts, and a warning for a missing language), pictures and
+// narration files that decode (WAV read by a small bounded parser, Ogg
+// Vorbis by github.com/jfreymuth/oggvorbis, both whole), QR URLs, and
+// narration missing per guide and language (a warning where espeak-ng has
+// a voice, so kioskctl narrate can render it; a note for Khmer, Lao and
+// Hmong, which take recorded files). An interactive site's config must give
+// text a contrast of at least 7:1 (an error) and the screen's size, for
+// touch targets (a warning).
 package lint
 
 import (
@@ -149,11 +160,26 @@ func Bundle(fsys fs.FS, source string, cfg *siteconfig.Config, fl FontLoader) *R
 		r.add(Finding{Error: true, Message: fmt.Sprintf("no font of the bundle or of site %s could be loaded: %v", cfg.Site.ID, err)})
 	}
 	targeted := checkSchedule(r, &b.Manifest, cfg)
+	interactive := cfg.Mode == siteconfig.ModeInteractive
+	if interactive {
+		checkInteractiveSite(r, cfg)
+	}
 	checkedImages := map[string]bool{}
+	guides := &guideChecks{r: r, b: b, chain: chain, cfg: cfg, done: map[string]bool{}}
+	var offered, wallGuides []string
 	for i := range b.Manifest.Items {
 		it := &b.Manifest.Items[i]
 		if targeted != nil && !targeted[it.ID] {
 			continue // for other sites; the info above says so
+		}
+		if it.Kind == content.KindGuide {
+			if !interactive {
+				wallGuides = append(wallGuides, it.ID)
+				continue
+			}
+			offered = append(offered, it.ID)
+			guides.checkGuide(it)
+			continue
 		}
 		langs := it.Languages(cfg.Languages)
 		if len(langs) == 0 {
@@ -174,6 +200,15 @@ func Bundle(fsys fs.FS, source string, cfg *siteconfig.Config, fl FontLoader) *R
 				}
 			}
 		}
+	}
+	switch {
+	case len(wallGuides) > 0:
+		r.add(Finding{Info: true, File: cfg.Path, Message: fmt.Sprintf(
+			"site %s is a wall (mode %s): it leaves out the guides %s, which interactive sites offer",
+			cfg.Site.ID, cfg.Mode, strings.Join(wallGuides, ", "))})
+	case interactive && len(offered) == 0:
+		r.add(Finding{File: content.ManifestName, Message: fmt.Sprintf(
+			"site %s is interactive, but the bundle offers it no guide: its menu is empty", cfg.Site.ID)})
 	}
 	for i, msg := range b.Manifest.Ticker {
 		for _, lang := range cfg.Languages {
@@ -235,7 +270,7 @@ func checkImage(r *Report, b *content.Bundle, item, p string, cfg *siteconfig.Co
 	if err != nil {
 		return // Verify already reported it
 	}
-	img, _, err := image.Decode(bytes.NewReader(data))
+	img, err := decodeImage(data)
 	if err != nil {
 		r.add(Finding{Error: true, Item: item, File: p, Message: "not a readable image: " + err.Error()})
 		return
@@ -251,6 +286,25 @@ func checkImage(r *Report, b *content.Bundle, item, p string, cfg *siteconfig.Co
 		r.add(Finding{Item: item, File: p, Message: fmt.Sprintf(
 			"%.0fx%.0f is small for the %v screen; it will look blurred", iw, ih, cfg.Display.Resolution)})
 	}
+}
+
+// MaxImagePixels bounds the pixels of an image that is decoded: an 8K
+// picture has 33 million; a small file claiming far more would take the
+// player's memory.
+const MaxImagePixels = 64 << 20
+
+// decodeImage decodes a PNG or JPEG file whole, refusing one whose header
+// claims more than MaxImagePixels before decoding it.
+func decodeImage(data []byte) (image.Image, error) {
+	c, _, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	if c.Width <= 0 || c.Height <= 0 || int64(c.Width)*int64(c.Height) > MaxImagePixels {
+		return nil, fmt.Errorf("%dx%d pixels; at most %d in all are decoded", c.Width, c.Height, MaxImagePixels)
+	}
+	img, _, err := image.Decode(bytes.NewReader(data))
+	return img, err
 }
 
 func missingFrom(all, have []string) []string {

@@ -60,6 +60,9 @@ func checkSchedule(r *Report, m *content.Manifest, cfg *siteconfig.Config) map[s
 			continue
 		}
 		targeted[it.ID] = true
+		if it.Kind == content.KindGuide {
+			continue // not a slide: opened from the menu; see checkGuide
+		}
 		if len(it.Languages(cfg.Languages)) > 0 {
 			// Items with none of the site's languages are reported
 			// with the languages.
@@ -91,7 +94,18 @@ func checkSchedule(r *Report, m *content.Manifest, cfg *siteconfig.Config) map[s
 			r.add(Finding{Error: true, Item: it.ID, Message: "its schedule never plays: " + neverWhy(it.Schedule, site.Zone)})
 		}
 	}
-	if len(m.Items) > 0 && len(shown) == 0 {
+	slides := 0
+	for _, it := range candidates {
+		if shown[it.ID] {
+			slides++
+		}
+	}
+	switch {
+	case len(m.Items) == 0 || slides > 0:
+	case cfg.Mode == siteconfig.ModeInteractive:
+		r.add(Finding{File: content.ManifestName, Message: fmt.Sprintf(
+			"no slide of the bundle plays at site %s; its attract loop shows only standby", site.ID)})
+	default:
 		r.add(Finding{File: content.ManifestName, Message: fmt.Sprintf(
 			"nothing in the bundle plays at site %s; its screen shows only standby", site.ID)})
 	}
@@ -104,6 +118,11 @@ func checkSchedule(r *Report, m *content.Manifest, cfg *siteconfig.Config) map[s
 // candidate has played.
 func playing(m *content.Manifest, site *schedule.Site, cfg *siteconfig.Config, spans [][2]time.Time, candidates []*content.Item) (shown, closedOnly map[string]bool) {
 	shown, closedOnly = map[string]bool{}, map[string]bool{}
+	wanted := make(map[string]bool, len(candidates))
+	for _, it := range candidates {
+		wanted[it.ID] = true
+	}
+	seen := 0 // candidates shown; the loop may hold other items (guides)
 	q := schedule.NewSequencer(m, site, cfg.Languages, cfg.Playback.ItemDuration)
 	for _, sp := range spans {
 		for t := sp[0]; t.Before(sp[1]); {
@@ -114,13 +133,16 @@ func playing(m *content.Manifest, site *schedule.Site, cfg *siteconfig.Config, s
 			open := site.Open(t)
 			for _, sh := range shares {
 				if open {
+					if wanted[sh.Item.ID] && !shown[sh.Item.ID] {
+						seen++
+					}
 					shown[sh.Item.ID] = true
 					delete(closedOnly, sh.Item.ID)
 				} else if !shown[sh.Item.ID] {
 					closedOnly[sh.Item.ID] = true
 				}
 			}
-			if len(shown) == len(candidates) {
+			if seen == len(candidates) {
 				return shown, closedOnly
 			}
 			t = until
