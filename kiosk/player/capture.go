@@ -176,6 +176,23 @@ func (c *capturer) stepUpdate(p *Player) (done, hold bool) {
 		c.stepSet = true
 		return false, false
 	}
+	if err := p.settleInteractive(c.clock.Now(), c.opts.Timeout); err != nil {
+		c.err = err
+		c.finish(p)
+		return true, false
+	}
+	if p.interactiveShown() {
+		// A resident's screen over the slideshow, which waits beneath.
+		name := p.ia.screen.String()
+		if p.ia.countdown {
+			name = "countdown"
+		}
+		c.pending = &CapturedFrame{File: st.File, Item: "interactive:" + name, Langs: []string{p.ia.lang},
+			Regions: p.interactiveRegions(), Brightness: p.state.Brightness}
+		c.step++
+		c.stepSet = false
+		return false, true
+	}
 	if p.fading && !p.covered() {
 		c.clock.Set(p.fadeStart.Add(p.cfg.Playback.Transition))
 		return false, false

@@ -60,6 +60,9 @@ type Options struct {
 	// every turn of the drawing loop, so that a supervisor can restart a
 	// player whose loop hangs. A *watchdog.Notifier is one.
 	Watchdog Watchdog
+	// Narrator, when set, reads guide steps aloud at an interactive site;
+	// nil: the site has no sound, and steps show no Replay button.
+	Narrator Narrator
 }
 
 // Watchdog is told that the drawing loop runs, on the drawing goroutine;
@@ -139,6 +142,11 @@ type Player struct {
 	banner      *alertView // the alert over the top of the slides
 	off         offScreen
 	dpms        *dpms
+
+	// The interactive screens of a support point (Config.Mode).
+	ia       *interactive
+	gw       *guideWorker
+	narrator Narrator
 }
 
 // New prepares a player: it loads the site's font chain (needed even for the
@@ -188,6 +196,8 @@ func New(opts Options) (*Player, error) {
 		out: make(chan *slide, 1), ticker: make(chan []tickerSeg, 1), reconfig: make(chan reconfig, 1),
 		wake: ebiten.ScheduleFrame, retry: 30 * time.Second, clock: p.clock,
 	}
+	p.ia, p.narrator = &interactive{}, opts.Narrator
+	p.gw = newGuideWorker(p.log, opts.Source, opts.Fonts, newType)
 	p.setGeometry(cfg)
 	return p, nil
 }
@@ -254,6 +264,10 @@ func (p *Player) apply(cfg *siteconfig.Config, now time.Time) {
 	ebiten.SetFullscreen(cfg.Display.Fullscreen)
 	ebiten.SetWindowTitle(fmt.Sprintf("%s (%s)", cfg.Site.Name, cfg.Site.ID))
 	p.dirty = true
+	if p.ia.screen != scrAttract || p.ia.pending {
+		// Laid out for the old screen: a resident starts again.
+		p.toAttract(now)
+	}
 	p.log.Info("site config applied", "resolution", cfg.Display.Resolution, "rotation", cfg.Display.Rotation, "languages", cfg.Languages)
 }
 
@@ -282,6 +296,7 @@ func (p *Player) Run(ctx context.Context) error {
 	ebiten.SetTPS(ebiten.SyncWithFPS)
 	p.setFPSMode(ebiten.FPSModeVsyncOffMinimum)
 	go p.load.run(ctx)
+	go p.gw.run(ctx)
 	ended := make(chan struct{})
 	go p.pacer(ctx, ended)
 	if p.alertSrc != nil {
@@ -406,11 +421,21 @@ func (p *Player) Update() error {
 	}
 	select {
 	case segs := <-p.load.ticker:
+		// The loader lays the ticker out again after every bundle change.
 		p.tick.set(segs, now)
 		p.dirty = true
+		p.interactiveBundleChanged(now)
 	default:
 	}
 	p.updateScreen(now)
+	if p.updateInteractive(now) {
+		// A resident uses the screen: the slideshow waits beneath.
+		p.scheduleInteractive(now)
+		if p.obs != nil {
+			p.obs.Frame(now)
+		}
+		return nil
+	}
 	if p.covered() {
 		// Under a full-screen alert or outside the hours the loop stands
 		// still; it goes on when the screen shows slides again.
@@ -627,6 +652,23 @@ func (p *Player) schedule(now time.Time) {
 	if at.IsZero() {
 		return // the loader wakes the game when the next slide is ready
 	}
+	p.wake(at, now)
+}
+
+// scheduleInteractive asks for frames while an interactive screen shows:
+// none but on input, at the countdown's start and at each of its seconds.
+func (p *Player) scheduleInteractive(now time.Time) {
+	if p.capture != nil || p.stats != nil {
+		p.setFPSMode(ebiten.FPSModeVsyncOn)
+		return
+	}
+	p.setPace(stillBeat)
+	p.setFPSMode(ebiten.FPSModeVsyncOffMinimum)
+	p.wake(p.interactiveWake(now), now)
+}
+
+// wake has a timer ask for a frame at at.
+func (p *Player) wake(at, now time.Time) {
 	if at.Equal(p.wakeAt) {
 		return
 	}
@@ -651,6 +693,13 @@ func (p *Player) Draw(screen *ebiten.Image) {
 		// A screenshot: the screen read back once drawn (or, if nothing
 		// moved, as it stands).
 		defer p.shots.take(screen)
+	}
+	if p.interactiveShown() {
+		if p.drawInteractive(screen) {
+			p.afterInteractiveDraw()
+		}
+		p.afterDraw(screen)
+		return
 	}
 	// The screen keeps its picture between frames; a frame in which
 	// nothing moved (a still slide already drawn, a ticker that has not
@@ -706,6 +755,14 @@ func (p *Player) Draw(screen *ebiten.Image) {
 	} else {
 		p.dim(screen, p.tick.band, p.state.Brightness)
 	}
+	if p.interactiveOn() {
+		p.afterInteractiveDraw() // an input that led back to the slideshow
+	}
+	p.afterDraw(screen)
+}
+
+// afterDraw hands a drawn frame to a capture and the watchdog.
+func (p *Player) afterDraw(screen *ebiten.Image) {
 	if p.capture != nil {
 		p.capture.afterDraw(p, screen)
 	}

@@ -202,7 +202,11 @@ func (t *typesetter) layoutBlock(name, where, lang, s string, bold bool, box Rec
 }
 
 // draw renders the block onto dst. Called on the game goroutine.
-func (b *textBlock) draw(dst *ebiten.Image) {
+func (b *textBlock) draw(dst *ebiten.Image) { b.drawGeo(dst, ebiten.GeoM{}) }
+
+// drawGeo renders the block onto dst through geo (such as the screen's
+// rotation).
+func (b *textBlock) drawGeo(dst *ebiten.Image, geo ebiten.GeoM) {
 	multiAscent := b.face.Metrics().HAscent
 	for i, line := range b.lines {
 		if line == "" {
@@ -215,6 +219,7 @@ func (b *textBlock) draw(dst *ebiten.Image) {
 		baseline := b.y + b.ascent + float64(i)*b.lineH
 		op := &text.DrawOptions{}
 		op.GeoM.Translate(x, baseline-multiAscent)
+		op.GeoM.Concat(geo)
 		op.ColorScale.ScaleWithColor(b.color)
 		op.Filter = ebiten.FilterLinear
 		text.Draw(dst, line, b.face, op)

@@ -1,0 +1,769 @@
+package player
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"image"
+	"image/color"
+	"log/slog"
+	"math"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/hajimehoshi/ebiten/v2"
+	"github.com/hajimehoshi/ebiten/v2/text/v2"
+
+	"github.com/vnict/kiosk/content"
+	"github.com/vnict/kiosk/kiosk/fonts"
+	"github.com/vnict/kiosk/kiosk/schedule"
+	"github.com/vnict/kiosk/kiosk/siteconfig"
+)
+
+// screenKind is one of the interactive screens.
+type screenKind int
+
+const (
+	scrAttract screenKind = iota // the slideshow, waiting for a touch
+	scrHome                      // the language picker
+	scrMenu                      // the guides in the chosen language
+	scrStep                      // a step of a guide
+)
+
+func (k screenKind) String() string {
+	return [...]string{"attract", "home", "menu", "step"}[k]
+}
+
+// Bounds of what a guide worker keeps and reads.
+const (
+	// pictureCacheBytes bounds the decoded pictures kept for the next
+	// screens (a tile picture is shown again at every visit of the menu).
+	pictureCacheBytes = 48 << 20
+	// maxNarrationBytes bounds a narration file: minutes of speech in
+	// 16-bit stereo WAV.
+	maxNarrationBytes = 64 << 20
+)
+
+// screenReq asks the guide worker for a screen.
+type screenReq struct {
+	seq   int
+	cfg   *siteconfig.Config
+	kind  screenKind
+	lang  string // the chosen language; on Home, the one chosen before if any
+	guide string
+	step  int       // from 0
+	voice bool      // a narrator is there: find the step's narration
+	now   time.Time // for the guides' schedules
+}
+
+// target is something on an interactive screen to touch, click or focus.
+type target struct {
+	name string
+	r    Rect
+}
+
+// filled is a rectangle of colour: a button or a tile.
+type filled struct {
+	r Rect
+	c color.Color
+}
+
+// placedPic is a picture at its place on the screen.
+type placedPic struct {
+	img *image.RGBA
+	at  image.Point
+}
+
+// iscreen is one interactive screen, laid out by the guide worker; the
+// game goroutine draws it into canvas once and shows canvas.
+type iscreen struct {
+	req    screenReq
+	gone   bool // the guide asked for is no longer offered here
+	total  int  // steps of the guide
+	bundle string
+
+	targets []target
+	focus   string // the target focused when the screen opens
+	fills   []filled
+	pics    []placedPic
+	blocks  []textBlock
+	regions []Region
+
+	// narration is the path of the step's narration, ready to play.
+	narration string
+
+	// The countdown over the screen when it is left idle.
+	cdBox    Rect
+	cdFace   text.Face
+	cdDigitY float64 // top of the digits
+	cdMsg    []textBlock
+
+	canvas *ebiten.Image
+}
+
+// render draws the screen into its canvas (the one of the screen before it
+// when handed one). Called on the game goroutine.
+func (s *iscreen) render(w, h int, bg color.Color) {
+	if s.canvas == nil {
+		s.canvas = newCanvas(w, h)
+	}
+	s.canvas.Fill(bg)
+	for _, f := range s.fills {
+		fillRect(s.canvas, f.r, f.c)
+	}
+	bounds := s.canvas.Bounds()
+	for _, pic := range s.pics {
+		r := pic.img.Bounds().Sub(pic.img.Bounds().Min).Add(pic.at)
+		if !r.In(bounds) {
+			continue // laid out for another screen size
+		}
+		s.canvas.SubImage(r).(*ebiten.Image).WritePixels(pic.img.Pix)
+	}
+	for i := range s.blocks {
+		s.blocks[i].draw(s.canvas)
+	}
+}
+
+// release frees the screen's canvas.
+func (s *iscreen) release() {
+	if s != nil && s.canvas != nil {
+		s.canvas.Deallocate()
+		s.canvas = nil
+	}
+}
+
+func (s *iscreen) target(name string) (target, bool) {
+	for _, t := range s.targets {
+		if t.name == name {
+			return t, true
+		}
+	}
+	return target{}, false
+}
+
+// uiMetrics are the sizes of the interactive screens, from the shorter
+// side of the logical screen: text at least 32 px at 1080 (and never
+// smaller), buttons much taller than the site's smallest touch target.
+type uiMetrics struct {
+	w, h     float64
+	u        float64 // pixels per pixel of a 1080-line screen
+	text     float64 // the smallest text
+	margin   float64
+	bar      float64 // height of the buttons' bars
+	btnW     float64 // width of Back, Home, Previous and Next
+	pad      float64 // inside a tile or button
+	ring     float64 // width of the focus ring
+	portrait bool
+}
+
+func newUIMetrics(cfg *siteconfig.Config) uiMetrics {
+	w, h := float64(cfg.Display.Resolution.W), float64(cfg.Display.Resolution.H)
+	u := min(w, h) / 1080
+	m := uiMetrics{w: w, h: h, u: u, portrait: h > w}
+	m.text = math.Max(32, math.Round(32*u))
+	m.margin = math.Round(math.Max(12, 28*u))
+	m.bar = math.Max(cfg.Display.TouchTarget(), math.Round(140*u))
+	m.btnW = math.Round(math.Max(1.8*m.bar, math.Min(0.22*w, 400*u)))
+	m.pad = math.Round(math.Max(8, 20*u))
+	m.ring = math.Max(4, math.Round(7*u))
+	return m
+}
+
+// colours of the interactive screens, from the site's.
+type uiColours struct {
+	bg, fg, accent, panel color.RGBA
+}
+
+func newUIColours(cfg *siteconfig.Config) uiColours {
+	bg, fg := color.RGBA(cfg.Display.Background), color.RGBA(cfg.Display.Foreground)
+	mix := func(a, b uint8) uint8 { return uint8((int(a)*86 + int(b)*14) / 100) }
+	return uiColours{bg: bg, fg: fg, accent: color.RGBA(cfg.Display.Accent),
+		panel: color.RGBA{R: mix(bg.R, fg.R), G: mix(bg.G, fg.G), B: mix(bg.B, fg.B), A: 0xff}}
+}
+
+// guideWorker lays out interactive screens off the game goroutine: it
+// shapes and breaks their text, decodes and scales pictures, draws QR codes
+// and readies narration files, and hands each screen to the game.
+type guideWorker struct {
+	log     *slog.Logger
+	src     Source
+	fonts   fontChainer
+	newType func(*fonts.Chain) *typesetter
+	wake    func()
+	in      chan screenReq // the latest request; an older one not taken is replaced
+	out     chan *iscreen
+
+	// Worker-goroutine state.
+	bundle   *content.Bundle
+	fontsOf  []siteconfig.Font
+	ts       *typesetter
+	pics     pictureCache
+	audio    map[string]string // a narration file's SHA-256 to the copy played
+	audioDir string
+	warned   map[string]bool
+}
+
+func newGuideWorker(log *slog.Logger, src Source, f fontChainer, newType func(*fonts.Chain) *typesetter) *guideWorker {
+	return &guideWorker{log: log, src: src, fonts: f, newType: newType, wake: ebiten.ScheduleFrame,
+		in: make(chan screenReq, 1), out: make(chan *iscreen, 1), pics: pictureCache{max: pictureCacheBytes}}
+}
+
+// ask sends r to the worker, replacing a request it has not taken.
+func (w *guideWorker) ask(r screenReq) {
+	select {
+	case <-w.in:
+	default:
+	}
+	w.in <- r
+}
+
+func (w *guideWorker) run(ctx context.Context) {
+	defer func() {
+		if w.audioDir != "" {
+			os.RemoveAll(w.audioDir)
+		}
+	}()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case r := <-w.in:
+			s := w.prepare(r)
+			select { // replace a screen the game has not taken
+			case <-w.out:
+			default:
+			}
+			w.out <- s
+			w.wake()
+		}
+	}
+}
+
+func (w *guideWorker) warnOnce(key, msg string, args ...any) {
+	if w.warned[key] {
+		return
+	}
+	if w.warned == nil {
+		w.warned = map[string]bool{}
+	}
+	w.warned[key] = true
+	w.log.Warn(msg, args...)
+}
+
+// prepare lays out the screen r asks for.
+func (w *guideWorker) prepare(r screenReq) *iscreen {
+	s := &iscreen{req: r}
+	b := w.src.Current()
+	if b != w.bundle || !sameFonts(r.cfg.Fonts, w.fontsOf) || w.ts == nil {
+		w.bundle, w.fontsOf, w.ts = b, r.cfg.Fonts, nil
+		if chain, err := w.fonts.Load(b, r.cfg.Fonts); err != nil {
+			w.warnOnce("fonts", "no font for the interactive screens", "err", err)
+		} else {
+			w.ts = w.newType(chain)
+		}
+	}
+	if b != nil {
+		s.bundle = fmt.Sprintf("%s@%d", b.Manifest.ID, b.Manifest.Version)
+	}
+	l := &screenLayout{w: w, s: s, m: newUIMetrics(r.cfg), c: newUIColours(r.cfg), cfg: r.cfg, b: b}
+	switch r.kind {
+	case scrHome:
+		l.home()
+	case scrMenu:
+		l.menu(guidesOffered(b, r.cfg, r.lang, r.now))
+	case scrStep:
+		var it *content.Item
+		for _, g := range guidesOffered(b, r.cfg, r.lang, r.now) {
+			if g.ID == r.guide {
+				it = g
+			}
+		}
+		if it == nil {
+			s.gone = true
+			return s
+		}
+		l.step(it)
+	}
+	l.countdown()
+	return s
+}
+
+func sameFonts(a, b []siteconfig.Font) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// guidesOffered are the bundle's guides the site offers in lang at now:
+// targeted at the site, within their schedules, with a title in lang. The
+// slideshow's own scheduling decides it (a sequencer of the guides alone,
+// all at one priority: a guide's priority orders nothing on the menu).
+func guidesOffered(b *content.Bundle, cfg *siteconfig.Config, lang string, now time.Time) []*content.Item {
+	if b == nil {
+		return nil
+	}
+	site, err := schedule.NewSite(cfg)
+	if err != nil {
+		return nil
+	}
+	m := b.Manifest
+	m.Items = nil
+	for _, it := range b.Manifest.Items {
+		if it.Kind != content.KindGuide || it.Guide == nil || len(it.Guide.Steps) == 0 {
+			continue
+		}
+		if it.Schedule != nil {
+			sc := *it.Schedule
+			sc.Priority = 0
+			it.Schedule = &sc
+		}
+		m.Items = append(m.Items, it)
+	}
+	if len(m.Items) == 0 {
+		return nil
+	}
+	langs := cfg.Languages
+	if lang != "" {
+		langs = []string{lang}
+	}
+	shares, _, _ := schedule.NewSequencer(&m, site, langs, time.Minute).Loop(now)
+	var out []*content.Item
+	for _, sh := range shares {
+		if lang == "" || sh.Item.Text[lang].Title != "" {
+			out = append(out, sh.Item)
+		}
+	}
+	return out
+}
+
+// screenLayout lays out one screen.
+type screenLayout struct {
+	w   *guideWorker
+	s   *iscreen
+	m   uiMetrics
+	c   uiColours
+	cfg *siteconfig.Config
+	b   *content.Bundle
+}
+
+// text lays s out in box and adds it to the screen; false when there is
+// no font or nothing to draw.
+func (l *screenLayout) text(name, lang, s string, bold bool, box Rect, minSize, maxSize, valign float64, col color.Color) (Rect, bool) {
+	return l.textAligned(name, lang, s, bold, box, minSize, maxSize, valign, col, true)
+}
+
+// textAligned is text, centred or at the start of box.
+func (l *screenLayout) textAligned(name, lang, s string, bold bool, box Rect, minSize, maxSize, valign float64, col color.Color, center bool) (Rect, bool) {
+	if l.w.ts == nil || strings.TrimSpace(s) == "" || box.W <= 0 || box.H <= 0 {
+		return Rect{}, false
+	}
+	blk, ok := l.w.ts.layoutBlock(name, "interactive", lang, s, bold, box, minSize, math.Max(minSize, maxSize), valign, center, col)
+	if !ok {
+		return Rect{}, false
+	}
+	if !center {
+		blk.x, blk.region.Rect.X = box.X, box.X
+	}
+	l.s.blocks = append(l.s.blocks, blk)
+	l.s.regions = append(l.s.regions, blk.region)
+	return blk.region.Rect, true
+}
+
+// button adds a button: a filled box with a centred label.
+func (l *screenLayout) button(name, lang, label string, r Rect, primary bool) {
+	fill, ink := l.c.panel, l.c.fg
+	if primary {
+		fill, ink = l.c.accent, l.c.bg
+	}
+	l.s.fills = append(l.s.fills, filled{r: r, c: fill})
+	l.text(name, lang, label, true, inset(r, l.m.pad), l.m.text, l.m.text*1.25, 0.5, ink)
+	l.s.targets = append(l.s.targets, target{name: name, r: r})
+}
+
+// bars lays out Back and Home, in the same place on every screen, with a
+// heading between them, and returns the area below.
+func (l *screenLayout) bars(lang, heading string) Rect {
+	m := l.m
+	wd, wl := wordsFor(lang)
+	l.button("back", wl, wd.back, Rect{X: m.margin, Y: m.margin, W: m.btnW, H: m.bar}, false)
+	l.button("home", wl, wd.home, Rect{X: m.w - m.margin - m.btnW, Y: m.margin, W: m.btnW, H: m.bar}, false)
+	hx := 2*m.margin + m.btnW
+	l.text("heading", lang, heading, true, Rect{X: hx, Y: m.margin, W: m.w - 2*hx, H: m.bar}, m.text, m.text*1.5, 0.5, l.c.fg)
+	top := 2*m.margin + m.bar
+	return Rect{X: m.margin, Y: top, W: m.w - 2*m.margin, H: m.h - top - m.margin}
+}
+
+// grid places n tiles in area, at most maxH tall each, centred.
+func grid(area Rect, n, cols int, gap, maxH float64) []Rect {
+	if n == 0 {
+		return nil
+	}
+	cols = max(1, min(cols, n))
+	rows := (n + cols - 1) / cols
+	tw := (area.W - float64(cols-1)*gap) / float64(cols)
+	th := math.Min(maxH, (area.H-float64(rows-1)*gap)/float64(rows))
+	totalH := float64(rows)*th + float64(rows-1)*gap
+	y0 := area.Y + (area.H-totalH)/2
+	out := make([]Rect, n)
+	for i := range out {
+		r, c := i/cols, i%cols
+		inRow := min(cols, n-r*cols)
+		rowW := float64(inRow)*tw + float64(inRow-1)*gap
+		x0 := area.X + (area.W-rowW)/2
+		out[i] = Rect{X: math.Round(x0 + float64(c)*(tw+gap)), Y: math.Round(y0 + float64(r)*(th+gap)), W: math.Round(tw), H: math.Round(th)}
+	}
+	return out
+}
+
+// home lays out the language picker: each language named in its own
+// script, as big tiles.
+func (l *screenLayout) home() {
+	langs := l.cfg.Languages
+	first := l.s.req.lang
+	if first == "" {
+		first = langs[0]
+	}
+	wd, wl := wordsFor(first)
+	area := l.bars(wl, wd.chooseLang)
+	cols := 3
+	switch {
+	case l.m.portrait:
+		cols = 1
+		if len(langs) > 4 {
+			cols = 2
+		}
+	case len(langs) == 4:
+		cols = 2
+	}
+	for i, r := range grid(area, len(langs), cols, 2*l.m.margin, 260*l.m.u) {
+		lang := langs[i]
+		l.s.fills = append(l.s.fills, filled{r: r, c: l.c.panel})
+		l.text("lang:"+lang, lang, languageName(lang), true, inset(r, l.m.pad), l.m.text, l.m.text*2, 0.5, l.c.fg)
+		l.s.targets = append(l.s.targets, target{name: "lang:" + lang, r: r})
+	}
+	l.s.focus = "lang:" + first
+}
+
+// menu lays out the guides offered in the chosen language as picture
+// tiles with their titles.
+func (l *screenLayout) menu(guides []*content.Item) {
+	lang := l.s.req.lang
+	wd, _ := wordsFor(lang)
+	heading := wd.chooseGuide
+	area := l.bars(lang, heading)
+	cols := 3
+	if l.m.portrait || len(guides) <= 4 {
+		cols = 2
+	}
+	if len(guides) == 1 {
+		cols = 1
+	}
+	m := l.m
+	titleH := math.Round(2 * m.text * 1.3)
+	for i, r := range grid(area, len(guides), cols, 2*m.margin, math.Max(560*m.u, 3*titleH)) {
+		it := guides[i]
+		name := "guide:" + it.ID
+		l.s.fills = append(l.s.fills, filled{r: r, c: l.c.panel})
+		picBox := Rect{X: r.X + m.pad, Y: r.Y + m.pad, W: r.W - 2*m.pad, H: r.H - titleH - 3*m.pad}
+		titleBox := Rect{X: r.X + m.pad, Y: r.Y + r.H - titleH - m.pad, W: r.W - 2*m.pad, H: titleH}
+		if name := it.Image(lang); name != "" && picBox.H > m.text {
+			l.picture("tile:"+it.ID, name, picBox)
+		} else {
+			titleBox = inset(r, m.pad)
+		}
+		l.text(name, lang, it.Text[lang].Title, true, titleBox, m.text, m.text*1.2, 0.5, l.c.fg)
+		l.s.targets = append(l.s.targets, target{name: name, r: r})
+	}
+	if len(guides) > 0 {
+		l.s.focus = "guide:" + guides[0].ID
+	}
+}
+
+// picture decodes the bundle file name into box (kept whole, centred); a
+// missing or unreadable file is logged once and left out.
+func (l *screenLayout) picture(region, name string, box Rect) bool {
+	img, err := l.w.pics.get(l.b, name, int(box.W), int(box.H))
+	if err != nil {
+		l.w.warnOnce("pic/"+name, "picture left out of a guide screen", "file", name, "err", err)
+		return false
+	}
+	b := img.Bounds()
+	at := image.Pt(int(box.X)+(int(box.W)-b.Dx())/2, int(box.Y)+(int(box.H)-b.Dy())/2)
+	l.s.pics = append(l.s.pics, placedPic{img: img, at: at})
+	l.s.regions = append(l.s.regions, Region{Name: region, Rect: Rect{X: float64(at.X), Y: float64(at.Y), W: float64(b.Dx()), H: float64(b.Dy())}})
+	return true
+}
+
+// qr draws url as a QR code, as large as fits in box, centred.
+func (l *screenLayout) qr(url string, box Rect) {
+	img, err := qrImage(url, int(math.Min(box.W, box.H)))
+	if err != nil {
+		l.w.warnOnce("qr/"+url, "QR code left out of a guide screen", "url", url, "err", err)
+		return
+	}
+	b := img.Bounds()
+	if float64(b.Dx()) > box.W || float64(b.Dy()) > box.H {
+		l.w.warnOnce("qr-small/"+url, "no room for the QR code", "url", url)
+		return
+	}
+	at := image.Pt(int(box.X)+(int(box.W)-b.Dx())/2, int(box.Y)+(int(box.H)-b.Dy())/2)
+	l.s.pics = append(l.s.pics, placedPic{img: img, at: at})
+	l.s.regions = append(l.s.regions, Region{Name: "qr", Rect: Rect{X: float64(at.X), Y: float64(at.Y), W: float64(b.Dx()), H: float64(b.Dy())}})
+}
+
+// stepText is a step's text in lang, or in the first of the site's
+// languages it has.
+func stepText(st content.Step, lang string, langs []string) (content.Text, string) {
+	if t, ok := st.Text[lang]; ok {
+		return t, lang
+	}
+	for _, l := range langs {
+		if t, ok := st.Text[l]; ok {
+			return t, l
+		}
+	}
+	return content.Text{}, lang
+}
+
+// step lays out a guide's step: the guide's title between Back and Home,
+// "step n of N", the step's title and body, its picture and QR code, and
+// Previous, Replay and Next (Done on the last step) along the bottom.
+func (l *screenLayout) step(it *content.Item) {
+	m, s := l.m, l.s
+	lang := s.req.lang
+	steps := it.Guide.Steps
+	s.total = len(steps)
+	s.req.step = max(0, min(s.req.step, len(steps)-1))
+	idx := s.req.step
+	st := steps[idx]
+	wd, wl := wordsFor(lang)
+	area := l.bars(lang, it.Text[lang].Title)
+
+	// The bottom bar.
+	y := m.h - m.margin - m.bar
+	if idx > 0 {
+		l.button("prev", wl, wd.prev, Rect{X: m.margin, Y: y, W: m.btnW, H: m.bar}, false)
+	}
+	nextR := Rect{X: m.w - m.margin - m.btnW, Y: y, W: m.btnW, H: m.bar}
+	if idx == len(steps)-1 {
+		l.button("done", wl, wd.done, nextR, true)
+		s.focus = "done"
+	} else {
+		l.button("next", wl, wd.next, nextR, true)
+		s.focus = "next"
+	}
+	if s.req.voice {
+		if name := st.Narration[lang]; name != "" {
+			if p, err := l.w.narrationFile(l.b, name); err != nil {
+				l.w.warnOnce("audio/"+name, "narration left out of a guide step", "file", name, "err", err)
+			} else {
+				s.narration = p
+				rw := math.Min(1.6*m.btnW, m.w-4*m.margin-2*m.btnW)
+				l.button("replay", wl, wd.replay, Rect{X: math.Round((m.w - rw) / 2), Y: y, W: rw, H: m.bar}, false)
+			}
+		}
+	}
+	area.H = y - m.margin - area.Y
+
+	// Text beside (or above) the picture and the QR code.
+	text, tl := stepText(st, lang, l.cfg.Languages)
+	hasMedia := st.Picture != "" || st.QR != ""
+	textBox, media := area, Rect{}
+	if hasMedia {
+		if m.portrait {
+			textBox.H = math.Round(area.H * 0.5)
+			media = Rect{X: area.X, Y: area.Y + textBox.H + m.margin, W: area.W, H: area.H - textBox.H - m.margin}
+		} else {
+			textBox.W = math.Round(area.W * 0.54)
+			media = Rect{X: area.X + textBox.W + 2*m.margin, Y: area.Y, W: area.W - textBox.W - 2*m.margin, H: area.H}
+		}
+	}
+	lineH := math.Round(m.text * 1.5)
+	l.textAligned("step-of", wl, wd.stepOf(idx+1, len(steps)), false, Rect{X: textBox.X, Y: textBox.Y, W: textBox.W, H: lineH}, m.text, m.text, 0, l.c.accent, false)
+	cur := textBox.Y + lineH + m.pad
+	if r, ok := l.textAligned("title", tl, text.Title, true, Rect{X: textBox.X, Y: cur, W: textBox.W, H: (textBox.H - lineH) * 0.35}, m.text*1.2, m.text*1.8, 0, l.c.fg, false); ok {
+		cur = r.Y + r.H + m.pad
+	}
+	l.textAligned("body", tl, text.Body, false, Rect{X: textBox.X, Y: cur, W: textBox.W, H: textBox.Y + textBox.H - cur}, m.text, m.text*1.4, 0, l.c.fg, false)
+
+	// The picture and the QR code share the media area.
+	if !hasMedia {
+		return
+	}
+	picBox, qrBox := media, media
+	if st.Picture != "" && st.QR != "" {
+		if m.portrait {
+			side := math.Min(media.H, media.W*0.45)
+			qrBox = Rect{X: media.X + media.W - side, Y: media.Y, W: side, H: media.H}
+			picBox = Rect{X: media.X, Y: media.Y, W: media.W - side - m.margin, H: media.H}
+		} else {
+			side := math.Min(media.W, media.H*0.5)
+			qrBox = Rect{X: media.X, Y: media.Y + media.H - side, W: media.W, H: side}
+			picBox = Rect{X: media.X, Y: media.Y, W: media.W, H: media.H - side - m.margin}
+		}
+	}
+	if st.Picture != "" {
+		l.picture("picture", st.Picture, picBox)
+	}
+	if st.QR != "" {
+		l.qr(st.QR, qrBox)
+	}
+}
+
+// countdown lays out the box shown over the screen when it is left idle:
+// a big number ticking down and "touch to continue" in the chosen language
+// and in Vietnamese.
+func (l *screenLayout) countdown() {
+	m, s := l.m, l.s
+	bw := math.Min(m.w-2*m.margin, math.Max(760*m.u, m.w*0.5))
+	bh := math.Min(m.h-2*m.margin, 620*m.u)
+	s.cdBox = Rect{X: math.Round((m.w - bw) / 2), Y: math.Round((m.h - bh) / 2), W: math.Round(bw), H: math.Round(bh)}
+	digitH := math.Round(bh * 0.5)
+	if l.w.ts != nil {
+		f, metrics := l.w.ts.face("en", "0123456789", true, math.Round(digitH*0.8))
+		if f != nil {
+			s.cdFace = f
+			s.cdDigitY = s.cdBox.Y + m.pad + (digitH-(metrics.HAscent+metrics.HDescent))/2
+		}
+	}
+	msgs := []string{s.req.lang}
+	if s.req.lang == "" {
+		msgs[0] = l.cfg.Languages[0]
+	}
+	if msgs[0] != "vi" {
+		msgs = append(msgs, "vi")
+	}
+	y := s.cdBox.Y + m.pad + digitH
+	h := (s.cdBox.Y + s.cdBox.H - m.pad - y) / float64(len(msgs))
+	for _, lang := range msgs {
+		wd, wl := wordsFor(lang)
+		if l.w.ts == nil {
+			break
+		}
+		box := Rect{X: s.cdBox.X + m.pad, Y: y, W: s.cdBox.W - 2*m.pad, H: h}
+		if blk, ok := l.w.ts.layoutBlock("countdown", "interactive", wl, wd.touch, true, box, m.text, m.text*1.4, 0.5, true, l.c.fg); ok {
+			s.cdMsg = append(s.cdMsg, blk)
+		}
+		y += h
+	}
+}
+
+// narrationFile returns the path of a verified copy of the bundle's
+// narration file name, made once per file content: bundles may live in
+// memory (the built-in demo), and the copy is the bytes the manifest
+// vouches for.
+func (w *guideWorker) narrationFile(b *content.Bundle, name string) (string, error) {
+	if b == nil {
+		return "", fmt.Errorf("%s: no bundle", name)
+	}
+	f, ok := b.File(name)
+	if !ok {
+		return "", fmt.Errorf("%s: not listed in the bundle", name)
+	}
+	if f.Size > maxNarrationBytes {
+		return "", fmt.Errorf("%s: %d bytes, more than %d", name, f.Size, maxNarrationBytes)
+	}
+	if p, ok := w.audio[f.SHA256]; ok {
+		return p, nil
+	}
+	data, err := b.ReadFile(name)
+	if err != nil {
+		return "", err
+	}
+	if w.audioDir == "" {
+		if w.audioDir, err = os.MkdirTemp("", "kiosk-narration-"); err != nil {
+			return "", fmt.Errorf("narration copies: %w", err)
+		}
+		w.audio = map[string]string{}
+	}
+	p := filepath.Join(w.audioDir, f.SHA256+strings.ToLower(path.Ext(name)))
+	if err := os.WriteFile(p, data, 0o600); err != nil {
+		return "", fmt.Errorf("narration copy of %s: %w", name, err)
+	}
+	w.audio[f.SHA256] = p
+	return p, nil
+}
+
+// pictureCache keeps decoded, scaled pictures, up to max bytes, the least
+// recently used going first.
+type pictureCache struct {
+	max   int64
+	used  int64
+	order []string // keys, least recently used first
+	m     map[string]*image.RGBA
+}
+
+// get returns the bundle's picture name scaled to fit w×h.
+func (c *pictureCache) get(b *content.Bundle, name string, w, h int) (*image.RGBA, error) {
+	if b == nil {
+		return nil, fmt.Errorf("%s: no bundle", name)
+	}
+	f, ok := b.File(name)
+	if !ok {
+		return nil, fmt.Errorf("%s: not listed in the bundle", name)
+	}
+	key := fmt.Sprintf("%s/%dx%d", f.SHA256, w, h)
+	if img, ok := c.m[key]; ok {
+		c.touch(key)
+		return img, nil
+	}
+	data, err := b.ReadFile(name)
+	if err != nil {
+		return nil, err
+	}
+	img, err := decodePicture(name, data)
+	if err != nil {
+		return nil, err
+	}
+	scaled, _ := scalePicture(img, max(1, w), max(1, h), content.FitContain)
+	size := int64(len(scaled.Pix))
+	for c.used+size > c.max && len(c.order) > 0 {
+		old := c.order[0]
+		c.order = c.order[1:]
+		c.used -= int64(len(c.m[old].Pix))
+		delete(c.m, old)
+	}
+	if size <= c.max {
+		if c.m == nil {
+			c.m = map[string]*image.RGBA{}
+		}
+		c.m[key] = scaled
+		c.order = append(c.order, key)
+		c.used += size
+	}
+	return scaled, nil
+}
+
+func (c *pictureCache) touch(key string) {
+	for i, k := range c.order {
+		if k == key {
+			c.order = append(append(c.order[:i:i], c.order[i+1:]...), key)
+			return
+		}
+	}
+}
+
+// decodePicture decodes an image file, refusing one too large to decode.
+func decodePicture(name string, data []byte) (image.Image, error) {
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("%s: not a readable image: %w", name, err)
+	}
+	if cfg.Width*cfg.Height > maxPicturePixels {
+		return nil, fmt.Errorf("%s: %dx%d is too large to show (more than %d pixels)", name, cfg.Width, cfg.Height, maxPicturePixels)
+	}
+	img, _, err := image.Decode(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("%s: not a readable image: %w", name, err)
+	}
+	return img, nil
+}
