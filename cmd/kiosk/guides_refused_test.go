@@ -4,7 +4,6 @@ package main
 
 import (
 	"encoding/json"
-	"image"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -59,9 +58,15 @@ func TestGuideBundleRefusedWithoutGuides(t *testing.T) {
 	if hb.Bundle != id+"@1" || hb.State != report.Content {
 		t.Errorf("after the refusal the heartbeat says bundle %q, state %q; want %s@1 content (%s)", hb.Bundle, hb.State, id, hb.Detail)
 	}
-	x.waitScreen(t, "old-build-after-refusal", 20*time.Second, func(img *image.RGBA) bool {
-		return share(img, contentBlue) > 0.3 && dominantShare(img, img.Bounds()) < 0.97
-	})
+	stillScreen(t, x) // between crossfades
+	img, err := x.Grab()
+	if err != nil {
+		t.Fatal(err)
+	}
+	x.save(t, "old-build-after-refusal", img)
+	if s := dominantShare(img, img.Bounds()); s > 0.97 {
+		t.Errorf("after the refusal the screen is one colour over %.0f%% of it", 100*s)
+	}
 	if strings.Contains(log.String(), "version=2 schedule=") {
 		t.Errorf("the build without guides played version 2:\n%s", tail(log.String(), 40))
 	}

@@ -25,6 +25,9 @@ import (
 
 	"github.com/vnict/kiosk/content"
 	"github.com/vnict/kiosk/content/contenttest"
+	"github.com/vnict/kiosk/kiosk/report"
+	"github.com/vnict/kiosk/sync/layout"
+	"github.com/vnict/kiosk/sync/publish/publishtest"
 )
 
 // The test guide: three steps in Khmer, Vietnamese and English, the first
@@ -86,19 +89,21 @@ func addGuide(t testing.TB, dir string, version int) {
 	text := func(km, vi, en string) map[string]any {
 		return map[string]any{"km": map[string]any{"title": km}, "vi": map[string]any{"title": vi}, "en": map[string]any{"title": en}}
 	}
-	step := func(km, vi, en, body string) map[string]any {
+	step := func(km, vi, en, viBody, enBody string) map[string]any {
 		s := text(km, vi, en)
-		for _, l := range []string{"km", "vi", "en"} {
-			s[l].(map[string]any)["body"] = body
-		}
+		s["vi"].(map[string]any)["body"] = viBody
+		s["en"].(map[string]any)["body"] = enBody
 		return map[string]any{"text": s}
 	}
-	first := step("សូម​រៀបចំ​លិខិតឆ្លងដែន​របស់​អ្នក​ឱ្យ​បាន​រួចរាល់", "Chuẩn bị giấy tờ tùy thân", "Have your identity papers ready", "1 / 3")
+	first := step("សូម​រៀបចំ​លិខិតឆ្លងដែន​របស់​អ្នក​ឱ្យ​បាន​រួចរាល់", "Chuẩn bị giấy tờ tùy thân", "Have your identity papers ready",
+		"Mang theo căn cước công dân và số điện thoại của bạn.", "Bring your citizen identity card and your phone number.")
 	first["picture"] = "images/passport.png"
 	first["narration"] = narration
-	second := step("ការណែនាំ​អំពី​សេវាសាធារណៈ​តាម​អ៊ីនធឺណិត", "Quét mã để mở Cổng dịch vụ công", "Scan the code to open the public service portal", "2 / 3")
+	second := step("ការណែនាំ​អំពី​សេវាសាធារណៈ​តាម​អ៊ីនធឺណិត", "Mở Cổng dịch vụ công", "Open the public service portal",
+		"Quét mã bằng điện thoại để mở trang của thủ tục.", "Scan the code with your phone to open the procedure's page.")
 	second["qr"] = testGuideQR
-	third := step("ត្រូវការ​ជំនួយ? សូម​សួរ​មន្ត្រី​នៅ​ចំណុច​ជំនួយ", "Cần hỗ trợ? Hãy hỏi cán bộ tại điểm hỗ trợ", "Need help? Ask the officer at the support point", "3 / 3")
+	third := step("ត្រូវការ​ជំនួយ? សូម​សួរ​មន្ត្រី​នៅ​ចំណុច​ជំនួយ", "Cần hỗ trợ? Hãy hỏi cán bộ", "Need help? Ask the officer",
+		"Cán bộ tại điểm hỗ trợ sẽ giúp bạn nộp hồ sơ.", "The officer at the support point helps you file the application.")
 	guide := map[string]any{
 		"id":     testGuideID,
 		"kind":   content.KindGuide,
@@ -321,15 +326,15 @@ func screenIs(name string, step ...int) func(uiRecord) bool {
 	}
 }
 
-// waitInput waits for the next "input frame" record and returns it.
+// waitInput waits for the next "input frame" record after those seen (see
+// markInputs) and returns it.
 func (u *kioskUI) waitInput(d time.Duration) uiRecord {
 	u.t.Helper()
 	deadline := time.After(d)
 	for {
-		recs := uiRecords(u.log.String(), "input frame")
-		if u.inputs < len(recs) {
-			u.inputs = len(recs)
-			return recs[len(recs)-1]
+		if recs := uiRecords(u.log.String(), "input frame"); u.inputs < len(recs) {
+			u.inputs++
+			return recs[u.inputs-1]
 		}
 		select {
 		case <-u.log.more:
@@ -440,4 +445,286 @@ func (u *kioskUI) alive() {
 	if u.cmd.ProcessState != nil || u.cmd.Process.Signal(syscall.Signal(0)) != nil {
 		u.t.Fatalf("the player is no longer running:\n%s", tail(u.log.String(), 40))
 	}
+}
+
+// TestInteractiveGuideByRealInput runs the real player as an interactive
+// support point (a synced site with its own MinIO, the demo's slides and
+// the test guide) on an X screen of its own and uses it as a resident
+// does, with real X input: a click leaves the attract loop; Khmer is
+// picked and the guide opened by touch; its steps are walked forward and
+// back by touch and with the keyboard (Page Down and Page Up as a
+// presenter remote sends, an arrow moving the focus ring, Return, Escape);
+// narration is replayed; the guide is run to Done; then the player is
+// left alone until its countdown shows and the attract loop returns. Every
+// screen is grabbed from the X server and checked for ink where its
+// buttons, heading and text go; the QR code of the second step is decoded
+// back to its URL. It runs with the ALSA null device and with no sound
+// device at all: the player must stay up in both, and say which in its
+// heartbeat.
+func TestInteractiveGuideByRealInput(t *testing.T) {
+	tests := []struct {
+		name  string
+		alsa  bool // the ALSA null device; else no sound device at all
+		audio string
+	}{
+		{"ALSA null device", true, report.AudioOK},
+		{"no sound device", false, report.AudioNone},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			x := startXScreen(t, 1920, 1080)
+			d := publishtest.New(t)
+			bundle := signageBundle(t)
+			addGuide(t, bundle, 1)
+			d.Release(t, bundle, layout.Targeting{})
+			cfg := writeInteractiveSite(t, d)
+			env := "ALSA_CONFIG_PATH=" // alsa-lib's own configuration: here, no device
+			if tc.alsa {
+				env += nullALSA(t)
+			}
+			u := startInteractive(t, x, cfg, "", env)
+			u.walkGuide(tc.alsa)
+
+			// The heartbeat says whether the site has sound, and that no
+			// character lacked a glyph.
+			hb := waitStatus(t, d, 30*time.Second, func(hb report.Heartbeat) bool { return hb.Audio != "" })
+			if hb.Audio != tc.audio {
+				t.Errorf("heartbeat audio = %q, want %q", hb.Audio, tc.audio)
+			}
+			if hb.Unmapped != 0 {
+				t.Errorf("heartbeat: %d characters had no glyph", hb.Unmapped)
+			}
+			if l := lineWith(u.log.String(), "characters no font can draw"); l != "" {
+				t.Errorf("characters without a glyph: %s", l)
+			}
+			u.alive()
+		})
+	}
+}
+
+// writeInteractiveSite writes the config of an interactive support point
+// (1920x1080, a 24-inch touch screen; Khmer, Vietnamese and English; idle
+// 10 s and a 3 s countdown, the least the config takes) syncing from d,
+// heartbeats every 5 s uploaded every second, and returns its path.
+func writeInteractiveSite(t testing.TB, d *publishtest.Department) string {
+	t.Helper()
+	cfg := writeSyncedSite(t, d, d.Server.AccessKey, d.Server.SecretKey,
+		"mode: interactive\ninteractive: {idle: 10s, countdown: 3s}\nreports: {interval: 5s, upload: 1s, screenshot_interval: 0}\n")
+	raw, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range [][2]string{
+		{"display: {resolution: 1536x768}", "display: {resolution: 1920x1080, diagonal_inches: 24}"},
+		{"languages: [vi, km]", "languages: [km, vi, en]"},
+	} {
+		if !bytes.Contains(raw, []byte(r[0])) {
+			t.Fatalf("the synced site's config has no %q", r[0])
+		}
+		raw = bytes.Replace(raw, []byte(r[0]), []byte(r[1]), 1)
+	}
+	if err := os.WriteFile(cfg, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// nullALSA writes an ALSA configuration whose default device is the null
+// one and returns its path.
+func nullALSA(t testing.TB) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "asound.conf")
+	if err := os.WriteFile(path, []byte("pcm.!default { type null }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// walkGuide uses the player from the attract loop through the test guide
+// in Khmer to Done, and then leaves it idle until the attract loop is
+// back. With sound, the first step's narration plays and is replayed;
+// without, no replay button is offered.
+func (u *kioskUI) walkGuide(sound bool) {
+	t := u.t
+	t.Helper()
+	const wait = 15 * time.Second
+	stepIs := func(n int) func(uiRecord) bool {
+		return func(r uiRecord) bool {
+			return r.Screen == "step" && r.Guide == testGuideID && r.step() == strconv.Itoa(n)
+		}
+	}
+
+	u.waitScreen("attract", time.Minute, screenIs("attract"))
+	img := u.frame("01-attract")
+	if s := dominantShare(img, img.Bounds()); s > 0.97 {
+		t.Errorf("01-attract: one colour covers %.0f%% of the screen", 100*s)
+	}
+
+	// Any touch leaves the attract loop for Home: the languages, each
+	// named in its own script.
+	u.clickAt(u.size.Div(2))
+	u.waitScreen("home", wait, screenIs("home"))
+	img = u.frame("02-home")
+	u.checkInk("02-home", img, "lang:km", "lang:vi", "lang:en", "back", "home")
+	u.checkHeading("02-home", img)
+
+	u.click("lang:km")
+	u.waitScreen("the Khmer menu", wait, func(r uiRecord) bool { return r.Screen == "menu" && r.Lang == "km" })
+	img = u.frame("03-menu-km")
+	u.checkInk("03-menu-km", img, "guide:"+testGuideID, "back", "home")
+	u.checkHeading("03-menu-km", img)
+
+	narrations := func() int { return strings.Count(u.log.String(), `"msg":"narration plays"`) }
+	u.click("guide:" + testGuideID)
+	u.waitScreen("step 1", wait, stepIs(1))
+	img = u.frame("04-step1-km")
+	u.checkStep("04-step1-km", img)
+	if u.hasTarget("replay") != sound {
+		t.Errorf("step 1 (narrated in Khmer) offers replay: %v; the site has sound: %v (targets %q)", u.hasTarget("replay"), sound, u.cur.Targets)
+	}
+	if sound {
+		u.log.waitFor(t, `"msg":"narration plays"`, 1)
+		if l := lineWith(u.log.String(), `"msg":"narration plays"`); !strings.Contains(l, testGuideID+"-1-km.wav") {
+			t.Errorf("the narration played is not the Khmer one of step 1: %s", l)
+		}
+	}
+
+	// Forward and back by touch; the second step's QR code reads back
+	// as its URL.
+	u.click("next")
+	u.waitScreen("step 2", wait, stepIs(2))
+	img = u.frame("05-step2-km")
+	u.checkStep("05-step2-km", img)
+	if got, err := decodeQR(img); err != nil || got != testGuideQR {
+		t.Errorf("05-step2-km: QR code reads %q (%v), want %q", got, err, testGuideQR)
+	}
+	u.click("prev")
+	u.waitScreen("step 1 again", wait, stepIs(1))
+
+	// With the keyboard: Page Down and Page Up (a presenter remote's
+	// keys), then Return on the focused Next, an arrow moving the focus
+	// ring to Previous and Return on it.
+	u.key("Next")
+	u.waitScreen("step 2 by Page Down", wait, stepIs(2))
+	u.key("Prior")
+	u.waitScreen("step 1 by Page Up", wait, stepIs(1))
+	u.key("Return")
+	u.waitScreen("step 2 by Return on Next", wait, stepIs(2))
+	before := u.frame("06-step2-focus-next")
+	u.markInputs()
+	u.key("Left")
+	u.waitInput(wait)
+	after := u.frame("07-step2-focus-prev")
+	for _, n := range []string{"prev", "next"} {
+		if !changedAround(before, after, u.onScreen(u.target(n))) {
+			t.Errorf("the focus ring did not move from next to prev: nothing changed around %s", n)
+		}
+	}
+	u.key("Return")
+	u.waitScreen("step 1 by Return on Previous", wait, stepIs(1))
+
+	// Escape goes back to the menu; Return opens the focused guide.
+	u.key("Escape")
+	u.waitScreen("the menu by Escape", wait, func(r uiRecord) bool { return r.Screen == "menu" && r.Lang == "km" })
+	u.key("Return")
+	u.waitScreen("step 1 by Return on the guide", wait, stepIs(1))
+	if sound {
+		n := narrations()
+		u.log.waitFor(t, `"msg":"narration plays"`, n) // played on arrival
+		u.click("replay")
+		u.log.waitFor(t, `"msg":"narration plays"`, n+1)
+	}
+
+	// To the end.
+	u.key("Next")
+	u.waitScreen("step 2", wait, stepIs(2))
+	u.key("Next")
+	u.waitScreen("step 3", wait, stepIs(3))
+	img = u.frame("08-step3-km")
+	u.checkStep("08-step3-km", img)
+	u.checkInk("08-step3-km", img, "done")
+	u.click("done")
+	u.waitScreen("the menu after Done", wait, func(r uiRecord) bool { return r.Screen == "menu" && r.Lang == "km" })
+	u.alive()
+	u.click("home")
+	u.waitScreen("home", wait, screenIs("home"))
+	u.frame("09-home-again")
+
+	// Left alone: the countdown after the idle time, then the loop.
+	lastInput := time.Now()
+	u.waitScreen("the countdown", 30*time.Second, screenIs("countdown"))
+	if idle := time.Since(lastInput); idle < 9*time.Second {
+		t.Errorf("the countdown came %v after the last input; the idle time is 10 s", idle.Round(time.Millisecond))
+	}
+	counting := time.Now()
+	img = u.frame("10-countdown")
+	w, h := img.Bounds().Dx(), img.Bounds().Dy()
+	if ink := inkShare(img, image.Rect(w/3, h/3, 2*w/3, 2*h/3)); ink < 0.01 {
+		t.Errorf("10-countdown: nothing drawn in the middle of the screen (%.2f%% ink)", 100*ink)
+	}
+	u.waitScreen("the attract loop", 20*time.Second, screenIs("attract"))
+	if c := time.Since(counting); c < 2*time.Second {
+		t.Errorf("the attract loop came %v after the countdown began; the countdown is 3 s", c.Round(time.Millisecond))
+	}
+	img = u.frame("11-attract-again")
+	if s := dominantShare(img, img.Bounds()); s > 0.97 {
+		t.Errorf("11-attract-again: one colour covers %.0f%% of the screen", 100*s)
+	}
+	u.alive()
+}
+
+// checkHeading fails the test when the band between Back and Home (the
+// screen's heading) has no ink.
+func (u *kioskUI) checkHeading(frame string, img *image.RGBA) {
+	u.t.Helper()
+	back, home := u.target("back"), u.target("home")
+	r := u.onScreen(image.Rect(back.Max.X, back.Min.Y, home.Min.X, back.Max.Y))
+	if ink := inkShare(img, r); ink < 0.01 {
+		u.t.Errorf("%s: the heading at %v has no ink (%.2f%%)", frame, r, 100*ink)
+	}
+}
+
+// checkStep checks a step screen: ink in its buttons, its heading (the
+// guide's title) and where its text goes, the left half of the band
+// between the top and the bottom buttons.
+func (u *kioskUI) checkStep(frame string, img *image.RGBA) {
+	u.t.Helper()
+	names := []string{"back", "home"}
+	for _, n := range []string{"prev", "next", "done", "replay"} {
+		if u.hasTarget(n) {
+			names = append(names, n)
+		}
+	}
+	u.checkInk(frame, img, names...)
+	u.checkHeading(frame, img)
+	back, home := u.target("back"), u.target("home")
+	bottom := u.target("done")
+	if u.hasTarget("next") {
+		bottom = u.target("next")
+	}
+	r := u.onScreen(image.Rect(back.Min.X, back.Max.Y, (back.Min.X+home.Max.X)/2, bottom.Min.Y))
+	if ink := inkShare(img, r); ink < 0.02 {
+		u.t.Errorf("%s: the step's text area %v has no ink (%.2f%%)", frame, r, 100*ink)
+	}
+}
+
+// markInputs forgets the input frames logged so far: the next waitInput
+// returns one logged after now.
+func (u *kioskUI) markInputs() { u.inputs = len(uiRecords(u.log.String(), "input frame")) }
+
+// changedAround reports whether a and b differ in the band of 16 pixels
+// around r (where a focus ring is drawn).
+func changedAround(a, b *image.RGBA, r image.Rectangle) bool {
+	outer := r.Inset(-16).Intersect(a.Bounds())
+	for y := outer.Min.Y; y < outer.Max.Y; y++ {
+		for x := outer.Min.X; x < outer.Max.X; x++ {
+			if image.Pt(x, y).In(r) {
+				continue
+			}
+			if a.RGBAAt(x, y) != b.RGBAAt(x, y) {
+				return true
+			}
+		}
+	}
+	return false
 }
