@@ -26,9 +26,9 @@ import (
 // A batch with uses (proof of use at interactive sites) is format 2: its
 // header counts them, and section one ends with them after the plays, each
 // as a time (a varint of milliseconds from the use before, the first from
-// the epoch), the event's code (its place in UseEvents, from 1) as one
-// byte, then the string indexes of guide, language and bundle and the step
-// as uvarints. Their strings share the plays' table. A batch without uses
+// the epoch), the event's code as one byte (1 to 7: language, opened,
+// step, narration, finished, left, idle), then the string indexes of
+// guide, language and bundle and the step as uvarints. Their strings share the plays' table. A batch without uses
 // is format 1, as before uses existed, so walls write what older
 // department tools read; those refuse a format 2 batch by its format.
 type Batch struct {
@@ -255,8 +255,8 @@ type SummaryVisitor interface {
 }
 
 // UseVisitor is a SummaryVisitor that also receives the uses, after the
-// plays: event is one of UseEvents; guide, lang and bundle index the
-// string table. ScanSummary hands uses only to a visitor that has this
+// plays: event is one of the Use events (UseOpened...); guide, lang and
+// bundle index the string table. ScanSummary hands uses only to a visitor that has this
 // method, and checks them either way.
 type UseVisitor interface {
 	Use(atMs int64, event string, guide, lang, bundle, step int)
@@ -476,10 +476,10 @@ func decodeOne(br *bufio.Reader, v SummaryVisitor) (*Batch, int, error) {
 		if guide >= ns || lang >= ns || bundle >= ns {
 			return corrupt(fmt.Sprintf("use %d: string index", i), nil)
 		}
-		if code == 0 || int(code) > len(UseEvents) {
+		if code == 0 || int(code) > len(useEvents) {
 			return corrupt(fmt.Sprintf("use %d: event code %d unknown", i, code), nil)
 		}
-		u := Use{Time: time.UnixMilli(prev), Event: UseEvents[code-1], Guide: table[guide], Lang: table[lang],
+		u := Use{Time: time.UnixMilli(prev), Event: useEvents[code-1], Guide: table[guide], Lang: table[lang],
 			Bundle: table[bundle], Step: int(min(step, MaxUseStep+1))}
 		if err := u.Check(); err != nil {
 			return corrupt(fmt.Sprintf("use %d", i), err)

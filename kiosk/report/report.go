@@ -1,7 +1,10 @@
 // Package report defines what a site tells the department about itself:
 // heartbeats (is the screen up, and what does it show) and proof-of-play
 // records (which item was shown, in which language, for how long), and the
-// batch format in which they travel to the store.
+// batch format in which they travel to the store. Interactive sites also
+// send proof of use (Use: a language chosen, a guide opened, a step
+// reached, narration played, a guide finished, left or left idle), which
+// the department sums per guide and language (GuideTally).
 //
 // A heartbeat comes from the process that draws, on the player's own clock:
 // the player calls Recorder.Frame on every frame and the recorder writes a
@@ -155,13 +158,13 @@ const (
 	UseIdle      = "idle"      // the guide left idle until the countdown ended
 )
 
-// UseEvents are the Use events in the order of their codes in a batch
-// (code i+1 is UseEvents[i]); new events are only ever appended.
-var UseEvents = [...]string{UseLanguage, UseOpened, UseStep, UseNarration, UseFinished, UseLeft, UseIdle}
+// useEvents are the Use events in the order of their codes in a batch
+// (code i+1 is useEvents[i]); new events are only ever appended.
+var useEvents = [...]string{UseLanguage, UseOpened, UseStep, UseNarration, UseFinished, UseLeft, UseIdle}
 
 // useEventCode returns the batch code of a Use event, or 0 if unknown.
 func useEventCode(e string) byte {
-	for i, n := range UseEvents {
+	for i, n := range useEvents {
 		if n == e {
 			return byte(i + 1)
 		}

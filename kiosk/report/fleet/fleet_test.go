@@ -173,7 +173,9 @@ func TestLoadGuides(t *testing.T) {
 		put(t, st, b.Key(buf.Bytes()), buf.Bytes())
 	}
 	opened := func(g, l string) report.Use { return report.Use{Event: report.UseOpened, Guide: g, Lang: l} }
-	ended := func(ev, g, l string, step int) report.Use { return report.Use{Event: ev, Guide: g, Lang: l, Step: step} }
+	ended := func(ev, g, l string, step int) report.Use {
+		return report.Use{Event: ev, Guide: g, Lang: l, Step: step}
+	}
 	batch(1, day.Add(9*time.Hour),
 		report.Use{Event: report.UseLanguage, Lang: "km"},
 		opened("khai-sinh", "km"), report.Use{Event: report.UseNarration, Guide: "khai-sinh", Lang: "km", Step: 1},
