@@ -1,5 +1,5 @@
 // Command kioskctl is the department's tool: it prepares bundles (index,
-// lint, schedule), keeps the signed repository (init-repo, approve,
+// lint, schedule, narrate), keeps the signed repository (init-repo, approve,
 // withdraw, release-player, reaffirm, publish, refresh, rotate-root, status
 // of approvals), issues emergency alerts (alert), provisions sites
 // (provision), and reads what sites report (status, report). `kioskctl`
@@ -34,6 +34,9 @@ const usage = `usage:
   kioskctl lint BUNDLE --site CONFIG    check that the site can play the bundle, and what of it plays there
   kioskctl schedule BUNDLE --site CONFIG --day YYYY-MM-DD
                                         what the site plays that day, hour by hour
+  kioskctl narrate BUNDLE [--lang vi,en] [--voice zh=cmn] [--force]
+                                        render the guides' missing narration with espeak-ng (voices
+                                        vi, cmn for zh, en) into BUNDLE/narration, and re-index it
   kioskctl keygen NAME [--dir DIR]      make a signing key pair (NAME.key mode 0600, NAME.pub)
   kioskctl init-repo --root-key K --approver NAME=PUB... --threshold N --publisher PUB
         [--alert-key NAME=PUB... [--alert-threshold N]]
@@ -93,6 +96,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runLint(args[1:], stdout, log)
 	case "schedule":
 		return runSchedule(args[1:], stdout)
+	case "narrate":
+		return runNarrate(ctx, args[1:], stdout)
 	case "keygen":
 		return runKeygen(args[1:], stdout)
 	case "init-repo":
