@@ -319,6 +319,55 @@ func TestIndexDir(t *testing.T) {
 	}
 }
 
+// TestIndexDirEdit: IndexOptions.Edit changes the manifest that is written,
+// and an edit that fails, or that breaks the manifest, leaves the file as
+// it was.
+func TestIndexDirEdit(t *testing.T) {
+	dir := t.TempDir()
+	m := validManifest()
+	m["files"] = []any{}
+	manifest := filepath.Join(dir, ManifestName)
+	if err := os.WriteFile(manifest, mustJSON(t, m), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "images"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "images", "map.png"), []byte("png"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.ReadFile(manifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, edit := range map[string]func(m *Manifest) error{
+		"edit fails":        func(*Manifest) error { return errors.New("no voice") },
+		"edit breaks it":    func(m *Manifest) error { m.Items[0].Kind = "video"; return nil },
+		"edit names a file": func(m *Manifest) error { m.Items[1].Images["*"] = "images/none.png"; return nil },
+	} {
+		if _, err := IndexDirWith(dir, IndexOptions{Edit: edit}); err == nil {
+			t.Errorf("%s: IndexDirWith succeeded", name)
+		}
+		if after, _ := os.ReadFile(manifest); string(after) != string(before) {
+			t.Errorf("%s: the manifest changed", name)
+		}
+	}
+	got, err := IndexDirWith(dir, IndexOptions{Edit: func(m *Manifest) error {
+		m.Items[0].Text["en"] = Text{Title: "Welcome"}
+		return nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := LoadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Manifest.Items[0].Text["en"].Title != "Welcome" || got.Items[0].Text["en"].Title != "Welcome" || len(b.Manifest.Files) != 1 {
+		t.Errorf("edited manifest = %+v", b.Manifest)
+	}
+}
+
 func BenchmarkParseManifest(b *testing.B) {
 	raw, err := json.Marshal(validManifest())
 	if err != nil {
