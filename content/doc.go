@@ -3,9 +3,11 @@
 //
 // A bundle is a folder (or any fs.FS) holding manifest.json and the files it
 // names. The manifest lists the items to play (image slides and text slides,
-// each with per-language texts or media and a duration), ticker messages, the
-// fonts the bundle carries, and every file with its SHA-256 and size. The
-// format is described in FORMAT.md next to this file.
+// each with per-language texts or media and a duration, and guides: steps
+// with text, pictures, QR addresses and narration that residents follow at
+// an interactive site), ticker messages, the fonts the bundle carries, and
+// every file with its SHA-256 and size. The format is described in
+// FORMAT.md next to this file.
 //
 // Load reads and validates a manifest and checks that every listed file is
 // present with its listed size; every problem it finds is a *FieldError
