@@ -57,7 +57,20 @@ type screenReq struct {
 	step  int       // from 0
 	voice bool      // a narrator is there: find the step's narration
 	now   time.Time // for the guides' schedules
+	warm  bool      // lay the screen out ahead; nothing is waiting for it
 }
+
+// screenKey names a screen laid out ahead.
+type screenKey struct {
+	kind        screenKind
+	lang, guide string
+	step        int
+	voice       bool
+}
+
+// maxAhead bounds the screens laid out ahead and kept: their pictures are
+// in the picture cache anyway, their text is small.
+const maxAhead = 24
 
 // target is something on an interactive screen to touch, click or focus.
 type target struct {
@@ -197,13 +210,17 @@ type guideWorker struct {
 	out     chan *iscreen
 
 	// Worker-goroutine state.
-	bundle   *content.Bundle
-	fontsOf  []siteconfig.Font
-	ts       *typesetter
-	pics     pictureCache
-	audio    map[string]string // a narration file's SHA-256 to the copy played
-	audioDir string
-	warned   map[string]bool
+	todo       []screenReq // screens to lay out ahead
+	ahead      map[screenKey]*iscreen
+	aheadOrder []screenKey // oldest first
+	cfg        *siteconfig.Config
+	bundle     *content.Bundle
+	fontsOf    []siteconfig.Font
+	ts         *typesetter
+	pics       pictureCache
+	audio      map[string]string // a narration file's SHA-256 to the copy played
+	audioDir   string
+	warned     map[string]bool
 }
 
 func newGuideWorker(log *slog.Logger, src Source, f fontChainer, newType func(*fonts.Chain) *typesetter) *guideWorker {
@@ -227,19 +244,103 @@ func (w *guideWorker) run(ctx context.Context) {
 		}
 	}()
 	for {
-		select {
-		case <-ctx.Done():
-			return
-		case r := <-w.in:
-			s := w.prepare(r)
-			select { // replace a screen the game has not taken
-			case <-w.out:
-			default:
+		var r screenReq
+		if len(w.todo) == 0 {
+			select {
+			case <-ctx.Done():
+				return
+			case r = <-w.in:
 			}
-			w.out <- s
-			w.wake()
+		} else {
+			// Between requests, the screens a resident may ask for next
+			// are laid out ahead, one at a time.
+			select {
+			case <-ctx.Done():
+				return
+			case r = <-w.in:
+			default:
+				next := w.todo[0]
+				w.todo = w.todo[1:]
+				w.ready(next)
+				continue
+			}
+		}
+		if r.warm {
+			w.todo = []screenReq{r}
+			continue
+		}
+		s := w.ready(r)
+		select { // replace a screen the game has not taken
+		case <-w.out:
+		default:
+		}
+		w.out <- s
+		w.wake()
+		w.todo = w.likely(r, s)
+	}
+}
+
+// ready returns the screen r asks for: laid out ahead, or now. The game
+// gets a copy of its own (it hands the screen its canvas).
+func (w *guideWorker) ready(r screenReq) *iscreen {
+	key := screenKey{kind: r.kind, lang: r.lang, guide: r.guide, step: r.step, voice: r.voice}
+	b := w.src.Current()
+	if b != w.bundle || r.cfg != w.cfg {
+		clear(w.ahead)
+		w.aheadOrder = w.aheadOrder[:0]
+		w.cfg = r.cfg
+	}
+	s, ok := w.ahead[key]
+	if !ok || r.now.Sub(s.req.now) > time.Minute || r.now.Before(s.req.now) {
+		s = w.prepare(r)
+		if w.ahead == nil {
+			w.ahead = map[screenKey]*iscreen{}
+		}
+		if _, had := w.ahead[key]; !had {
+			w.aheadOrder = append(w.aheadOrder, key)
+		}
+		w.ahead[key] = s
+		for len(w.aheadOrder) > maxAhead {
+			delete(w.ahead, w.aheadOrder[0])
+			w.aheadOrder = w.aheadOrder[1:]
 		}
 	}
+	c := *s
+	c.req.seq = r.seq
+	return &c
+}
+
+// likely are the screens a resident may ask for after r: from Home a
+// language's menu, from a menu a guide's first step, from a step the next
+// and the one before.
+func (w *guideWorker) likely(r screenReq, s *iscreen) []screenReq {
+	var out []screenReq
+	with := func(k screenKind, lang, guide string, step int) {
+		x := r
+		x.kind, x.lang, x.guide, x.step, x.warm = k, lang, guide, step, false
+		out = append(out, x)
+	}
+	switch r.kind {
+	case scrHome:
+		for _, l := range r.cfg.Languages {
+			with(scrMenu, l, "", 0)
+		}
+	case scrMenu:
+		for _, t := range s.targets {
+			if g, ok := strings.CutPrefix(t.name, "guide:"); ok {
+				with(scrStep, r.lang, g, 0)
+			}
+		}
+	case scrStep:
+		if s.req.step+1 < s.total {
+			with(scrStep, r.lang, r.guide, s.req.step+1)
+		}
+		if s.req.step > 0 {
+			with(scrStep, r.lang, r.guide, s.req.step-1)
+		}
+		with(scrMenu, r.lang, "", 0)
+	}
+	return out
 }
 
 func (w *guideWorker) warnOnce(key, msg string, args ...any) {
@@ -587,7 +688,7 @@ func (l *screenLayout) step(it *content.Item) {
 			media = Rect{X: area.X + textBox.W + 2*m.margin, Y: area.Y, W: area.W - textBox.W - 2*m.margin, H: area.H}
 		}
 	}
-	lineH := math.Round(m.text * 1.5)
+	lineH := math.Round(m.text * 2.2) // room for Khmer marks above and below
 	l.textAligned("step-of", wl, wd.stepOf(idx+1, len(steps)), false, Rect{X: textBox.X, Y: textBox.Y, W: textBox.W, H: lineH}, m.text, m.text, 0, l.c.accent, false)
 	cur := textBox.Y + lineH + m.pad
 	if r, ok := l.textAligned("title", tl, text.Title, true, Rect{X: textBox.X, Y: cur, W: textBox.W, H: (textBox.H - lineH) * 0.35}, m.text*1.2, m.text*1.8, 0, l.c.fg, false); ok {

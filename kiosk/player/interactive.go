@@ -112,6 +112,8 @@ func (p *Player) updateInteractive(now time.Time) bool {
 		ia.started = true
 		ow, oh := p.cfg.Display.OutputSize()
 		p.logScreen("attract", fmt.Sprintf("wake:0,0,%d,%d", ow, oh))
+		// Home is laid out ahead, for the first touch.
+		p.gw.ask(screenReq{cfg: p.cfg, kind: scrHome, voice: p.narrator != nil, now: now, warm: true})
 	}
 	p.readInput()
 	if p.covered() {

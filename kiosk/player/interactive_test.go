@@ -180,7 +180,7 @@ type useLog struct {
 	uses []report.Use
 }
 
-func (u *useLog) Frame(time.Time)                {}
+func (u *useLog) Frame(time.Time)                 {}
 func (u *useLog) Shown(time.Time, report.Showing) {}
 func (u *useLog) Used(x report.Use) {
 	u.mu.Lock()
