@@ -474,6 +474,7 @@ func (l *screenLayout) textAligned(name, lang, s string, bold bool, box Rect, mi
 	if !center {
 		blk.x, blk.region.Rect.X = box.X, box.X
 	}
+	blk.region.Size = blk.size
 	l.s.blocks = append(l.s.blocks, blk)
 	l.s.regions = append(l.s.regions, blk.region)
 	return blk.region.Rect, true
@@ -688,13 +689,14 @@ func (l *screenLayout) step(it *content.Item) {
 			media = Rect{X: area.X + textBox.W + 2*m.margin, Y: area.Y, W: area.W - textBox.W - 2*m.margin, H: area.H}
 		}
 	}
-	lineH := math.Round(m.text * 2.2) // room for Khmer marks above and below
-	l.textAligned("step-of", wl, wd.stepOf(idx+1, len(steps)), false, Rect{X: textBox.X, Y: textBox.Y, W: textBox.W, H: lineH}, m.text, m.text, 0, l.c.accent, false)
-	cur := textBox.Y + lineH + m.pad
-	if r, ok := l.textAligned("title", tl, text.Title, true, Rect{X: textBox.X, Y: cur, W: textBox.W, H: (textBox.H - lineH) * 0.35}, m.text*1.2, m.text*1.8, 0, l.c.fg, false); ok {
+	cur := textBox.Y
+	if r, ok := l.textAligned("step-of", wl, wd.stepOf(idx+1, len(steps)), false, Rect{X: textBox.X, Y: textBox.Y, W: textBox.W, H: 3 * m.text}, m.text, m.text, 0, l.c.accent, false); ok {
 		cur = r.Y + r.H + m.pad
 	}
-	l.textAligned("body", tl, text.Body, false, Rect{X: textBox.X, Y: cur, W: textBox.W, H: textBox.Y + textBox.H - cur}, m.text, m.text*1.4, 0, l.c.fg, false)
+	if r, ok := l.textAligned("title", tl, text.Title, true, Rect{X: textBox.X, Y: cur, W: textBox.W, H: (textBox.Y + textBox.H - cur) * 0.4}, m.text*1.2, m.text*2, 0, l.c.fg, false); ok {
+		cur = r.Y + r.H + m.pad
+	}
+	l.textAligned("body", tl, text.Body, false, Rect{X: textBox.X, Y: cur, W: textBox.W, H: textBox.Y + textBox.H - cur}, m.text, m.text*1.75, 0, l.c.fg, false)
 
 	// The picture and the QR code share the media area.
 	if !hasMedia {

@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -26,6 +27,7 @@ import (
 	"github.com/vnict/kiosk/content"
 	"github.com/vnict/kiosk/kiosk/fonts"
 	"github.com/vnict/kiosk/kiosk/report"
+	"github.com/vnict/kiosk/kiosk/schedule"
 	"github.com/vnict/kiosk/kiosk/siteconfig"
 )
 
@@ -703,4 +705,134 @@ func diffShare(a, b *image.RGBA) float64 {
 		}
 	}
 	return float64(n) / float64(len(a.Pix)/4)
+}
+
+// TestInteractiveLayout lays every screen of the test bundle out at the
+// sizes support points use, and checks what the issue of readability asks:
+// text at least 32 px at 1080 lines (scaled with the shorter side, never
+// smaller), touch targets at least the site's 15 mm and 110 px at 1080
+// lines, Back and Home in the same place on every screen, nothing off the
+// screen or overlapping, no text cut and no character without a glyph.
+func TestInteractiveLayout(t *testing.T) {
+	b, err := guideBundle(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logBuf bytes.Buffer
+	log := slog.New(slog.NewJSONHandler(&logBuf, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	loader := fonts.NewLoader(log, t.TempDir())
+	tests := []struct {
+		name, display string
+	}{
+		{"1080p TV", "display: {resolution: 1920x1080, diagonal_inches: 55}\n"},
+		{"portrait kiosk", "display: {resolution: 1080x1920, diagonal_inches: 32}\n"},
+		{"720p TV", "display: {resolution: 1280x720}\n"},
+		{"laptop", "display: {resolution: 1366x768, diagonal_inches: 15.6}\n"},
+		{"4K TV", "display: {resolution: 3840x2160, diagonal_inches: 65}\n"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			logBuf.Reset()
+			cfg, err := siteconfig.Parse([]byte(interactiveConfig+tc.display), "layout.yaml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var unmapped atomic.Int64
+			newType := func(c *fonts.Chain) *typesetter {
+				return &typesetter{log: log, chain: c, sources: &sourceCache{}, measure: newMeasurer(), unmapped: &unmapped}
+			}
+			w := newGuideWorker(log, staticBundle{b}, loader, newType)
+			short := float64(min(cfg.Display.Resolution.W, cfg.Display.Resolution.H))
+			minText := max(32, 32*short/1080)
+			minTarget := max(cfg.Display.TouchTarget(), 110*short/1080)
+			screen := Rect{W: float64(cfg.Display.Resolution.W), H: float64(cfg.Display.Resolution.H)}
+			var bars []target
+			reqs := []screenReq{{kind: scrHome}}
+			for _, lang := range cfg.Languages {
+				reqs = append(reqs, screenReq{kind: scrMenu, lang: lang})
+				for step := range 3 {
+					reqs = append(reqs, screenReq{kind: scrStep, lang: lang, guide: "vneid", step: step, voice: true})
+				}
+			}
+			for _, r := range reqs {
+				r.cfg, r.now = cfg, at("10:00:00")
+				s := w.prepare(r)
+				where := fmt.Sprintf("%s %s %s#%d", r.kind, r.lang, r.guide, r.step)
+				if s.gone || len(s.targets) == 0 {
+					t.Fatalf("%s: no screen: %+v", where, s)
+				}
+				for i, tg := range s.targets {
+					if tg.r.W < minTarget || tg.r.H < minTarget {
+						t.Errorf("%s: target %s is %vx%v, want at least %v each side", where, tg.name, tg.r.W, tg.r.H, minTarget)
+					}
+					if tg.r.X < 0 || tg.r.Y < 0 || tg.r.X+tg.r.W > screen.W || tg.r.Y+tg.r.H > screen.H {
+						t.Errorf("%s: target %s at %v is off the screen", where, tg.name, tg.r)
+					}
+					for _, o := range s.targets[i+1:] {
+						if overlap(tg.r, o.r) {
+							t.Errorf("%s: targets %s and %s overlap", where, tg.name, o.name)
+						}
+					}
+				}
+				for _, reg := range s.regions {
+					if reg.Size > 0 && reg.Size < minText-0.5 {
+						t.Errorf("%s: %s set at %.0f px, want at least %.0f", where, reg.Name, reg.Size, minText)
+					}
+				}
+				back, _ := s.target("back")
+				home, _ := s.target("home")
+				if bars == nil {
+					bars = []target{back, home}
+				} else if back.r != bars[0].r || home.r != bars[1].r {
+					t.Errorf("%s: Back at %v and Home at %v, elsewhere at %v and %v", where, back.r, home.r, bars[0].r, bars[1].r)
+				}
+				if r.kind == scrStep {
+					for _, name := range []string{"title", "body", "step-of"} {
+						if _, ok := region(CapturedFrame{Regions: s.regions}, name); !ok {
+							t.Errorf("%s: no %s", where, name)
+						}
+					}
+				}
+			}
+			if n := unmapped.Load(); n != 0 {
+				t.Errorf("%d characters without a glyph", n)
+			}
+			if strings.Contains(logBuf.String(), "does not fit") {
+				t.Errorf("text cut:\n%s", logBuf.String())
+			}
+		})
+	}
+}
+
+func overlap(a, b Rect) bool {
+	return a.X < b.X+b.W && b.X < a.X+a.W && a.Y < b.Y+b.H && b.Y < a.Y+a.H
+}
+
+// TestSlideshowLeavesGuidesOut: a guide is never a slide, at any site.
+func TestSlideshowLeavesGuidesOut(t *testing.T) {
+	b, err := guideBundle(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mode := range []string{siteconfig.ModeSignage, siteconfig.ModeInteractive} {
+		cfg, err := siteconfig.Parse([]byte(strings.Replace(interactiveConfig, "mode: interactive", "mode: "+mode, 1)+"display: {resolution: 1920x1080}\n"), "slides.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		site, err := schedule.NewSite(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		shares, _, _ := schedule.NewSequencer(slideshowOf(&b.Manifest), site, cfg.Languages, time.Second).Loop(at("10:00:00"))
+		var ids []string
+		for _, s := range shares {
+			ids = append(ids, s.Item.ID)
+		}
+		if !slices.Equal(ids, []string{"welcome"}) {
+			t.Errorf("%s site plays %v, want only the text slide", mode, ids)
+		}
+	}
+	if len(b.Manifest.Items) != 5 {
+		t.Errorf("slideshowOf changed the bundle's own manifest: %d items", len(b.Manifest.Items))
+	}
 }

@@ -176,6 +176,7 @@ type textBlock struct {
 	x, y, w float64 // the block's box; lines are drawn from (x, y)
 	center  bool    // centre each line in the box, or start-align
 	color   color.Color
+	size    float64 // the font size, in pixels
 }
 
 // layoutBlock fits s into the box and positions it: horizontally centred as a
@@ -197,7 +198,7 @@ func (t *typesetter) layoutBlock(name, where, lang, s string, bold bool, box Rec
 	return textBlock{
 		region: Region{Name: name, Lang: lang, Rect: Rect{X: x, Y: y, W: b.Width, H: h}},
 		lines:  b.Lines, face: f, ascent: m.HAscent, lineH: b.LineHeight,
-		x: x, y: y, w: b.Width, center: center, color: col,
+		x: x, y: y, w: b.Width, center: center, color: col, size: b.Size,
 	}, true
 }
 
