@@ -714,8 +714,8 @@ func (l *screenLayout) step(it *content.Item) {
 			picBox = Rect{X: media.X, Y: media.Y, W: media.W, H: media.H - side - m.margin}
 		}
 	}
-	if st.Picture != "" {
-		l.picture("picture", st.Picture, picBox)
+	if st.Picture != "" && !l.picture("picture", st.Picture, picBox) {
+		qrBox = media // the QR code takes the lost picture's room
 	}
 	if st.QR != "" {
 		l.qr(st.QR, qrBox)

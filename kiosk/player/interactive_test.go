@@ -47,7 +47,11 @@ const (
 // text slide for the attract loop, two guides for this site in Khmer,
 // Vietnamese and English, one in Vietnamese only, and one for another
 // commune.
-func guideBundle(dir string) (*content.Bundle, error) {
+func guideBundle(dir string) (*content.Bundle, error) { return guideBundleWith(dir, nil) }
+
+// guideBundleWith is guideBundle changed by edit (which may also name
+// files to leave out of dir while the manifest still lists them).
+func guideBundleWith(dir string, edit func(m *content.Manifest) (absent []string)) (*content.Bundle, error) {
 	files := map[string]string{ // bundle path: testdata file
 		"images/phone.png":      "phone.png",
 		"narration/1-km.wav":    "tone.wav",
@@ -120,6 +124,13 @@ func guideBundle(dir string) (*content.Bundle, error) {
 		}
 		m.Files = append(m.Files, content.Describe(p, data))
 	}
+	if edit != nil {
+		for _, p := range edit(&m) {
+			if err := os.Remove(filepath.Join(dir, p)); err != nil {
+				return nil, err
+			}
+		}
+	}
 	raw, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return nil, err
@@ -191,8 +202,62 @@ func (u *useLog) Used(x report.Use) {
 }
 
 // driver sends a scenario's inputs to the player, as the input handler
-// does.
-type driver struct{ p *Player }
+// does, and publishes new versions of the bundle.
+type driver struct {
+	p   *Player
+	src *swapSource
+	dir string
+}
+
+// swapSource is a Source whose bundle the scenario replaces.
+type swapSource struct {
+	mu      sync.Mutex
+	b       *content.Bundle
+	changed chan struct{}
+}
+
+func (s *swapSource) Current() *content.Bundle {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b
+}
+
+func (s *swapSource) Changed() <-chan struct{} { return s.changed }
+
+// publish puts version v of the test bundle in place and waits until the
+// player's loader has read it (it lays the ticker out again each time).
+func (d *driver) publish(v int64) {
+	b, err := guideBundleWith(filepath.Join(d.dir, fmt.Sprint("bundle-", v)), func(m *content.Manifest) []string {
+		m.Version = v
+		switch v {
+		case 4:
+			vneid := &m.Items[1]
+			vneid.Guide.Steps[1].Text["vi"] = content.Text{Title: "Đăng nhập bằng VNeID", Body: "Quét mã QR, chọn «Đăng nhập» rồi chọn VNeID."}
+			// New files for the first step, listed but lost on the way.
+			vneid.Guide.Steps[0].Picture = "images/phone-v4.png"
+			vneid.Guide.Steps[0].Narration["vi"] = "narration/1-vi-v4.wav"
+			m.Files = append(m.Files,
+				content.File{Path: "images/phone-v4.png", SHA256: strings.Repeat("ab", 32), Size: 2048},
+				content.File{Path: "narration/1-vi-v4.wav", SHA256: strings.Repeat("cd", 32), Size: 8044})
+		case 5:
+			m.Items = slices.DeleteFunc(m.Items, func(it content.Item) bool { return it.ID == "vneid" })
+		}
+		return nil
+	})
+	if err != nil {
+		panic(err)
+	}
+	d.src.mu.Lock()
+	d.src.b = b
+	d.src.mu.Unlock()
+	d.src.changed <- struct{}{}
+	for deadline := time.Now().Add(20 * time.Second); len(d.p.load.ticker) == 0; {
+		if time.Now().After(deadline) {
+			panic("the loader did not read the new bundle")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
 
 // tap touches the centre of the target name as the screen shows it, in
 // output pixels (as the log gives them).
@@ -240,6 +305,26 @@ var interactiveScenarios = map[string]struct {
 	config string
 	steps  func(d *driver, n *fakeNarrator) []CaptureStep
 }{
+	"republished": {
+		config: "display: {resolution: 1280x720}\n",
+		steps: func(d *driver, n *fakeNarrator) []CaptureStep {
+			t := at("10:00:00")
+			s := func(sec int) time.Time { return t.Add(time.Duration(sec) * time.Second) }
+			return []CaptureStep{
+				{At: s(0), File: "attract.png"},
+				{At: s(1), File: "home.png", Before: func() { d.key(ebiten.KeyEnter) }},
+				{At: s(2), File: "menu-vi.png", Before: func() { d.tap("lang:vi") }},
+				{At: s(3), File: "step1.png", Before: func() { d.tap("guide:vneid") }},
+				{At: s(4), File: "step2.png", Before: func() { d.key(ebiten.KeyPageDown) }},
+				// Version 4: the guide is still there, its second step
+				// reworded, the first step's picture and narration lost.
+				{At: s(5), File: "step2-v4.png", Before: func() { d.publish(4) }},
+				{At: s(6), File: "step1-v4.png", Before: func() { d.key(ebiten.KeyPageUp) }},
+				// Version 5: the guide is gone.
+				{At: s(7), File: "gone.png", Before: func() { d.publish(5) }},
+			}
+		},
+	},
 	"guide": {
 		config: "display: {resolution: 1920x1080}\n",
 		steps: func(d *driver, n *fakeNarrator) []CaptureStep {
@@ -318,8 +403,8 @@ func runInteractive(name, dir string) error {
 	defer logf.Close()
 	log := slog.New(slog.NewJSONHandler(logf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	narrator, uses := &fakeNarrator{}, &useLog{}
-	d := &driver{}
-	p, err := New(Options{Config: cfg, Source: staticBundle{b}, Fonts: fonts.NewLoader(log, filepath.Join(dir, "fonts")), Log: log,
+	d := &driver{src: &swapSource{b: b, changed: make(chan struct{}, 1)}, dir: dir}
+	p, err := New(Options{Config: cfg, Source: d.src, Fonts: fonts.NewLoader(log, filepath.Join(dir, "fonts")), Log: log,
 		Clock: fixedClock(at("09:59:00")), Observer: uses, Narrator: narrator,
 		Capture: &CaptureOptions{Dir: dir, Steps: sc.steps(d, narrator)}})
 	if err != nil {
@@ -834,5 +919,64 @@ func TestSlideshowLeavesGuidesOut(t *testing.T) {
 	}
 	if len(b.Manifest.Items) != 5 {
 		t.Errorf("slideshowOf changed the bundle's own manifest: %d items", len(b.Manifest.Items))
+	}
+}
+
+// TestInteractiveRepublished: a bundle published while a resident is in a
+// guide keeps the guide going when it is still there (laid out again from
+// the new version, without a missing picture or narration file), and
+// returns Home when it is gone.
+func TestInteractiveRepublished(t *testing.T) {
+	r := captureInteractive(t, "republished")
+	for file, want := range map[string]string{"step2.png": "interactive:step", "step2-v4.png": "interactive:step",
+		"step1-v4.png": "interactive:step", "gone.png": "interactive:home"} {
+		if got := r.frames[file].Item; got != want {
+			t.Errorf("%s shows %q, want %q", file, got, want)
+		}
+	}
+	var steps []string
+	for _, rec := range r.screens() {
+		if rec["screen"] == "step" {
+			steps = append(steps, fmt.Sprintf("%v#%v", rec["guide"], rec["step"]))
+		}
+	}
+	if want := []string{"vneid#1", "vneid#2", "vneid#2", "vneid#1"}; !slices.Equal(steps, want) {
+		t.Errorf("steps logged %v, want %v", steps, want)
+	}
+	_, before := r.frame(t, "step2.png")
+	_, after := r.frame(t, "step2-v4.png")
+	if diffShare(before, after) < 0.001 {
+		t.Error("the reworded step looks the same after the new version")
+	}
+	f, m := r.frame(t, "step1-v4.png")
+	if _, ok := region(f, "picture"); ok {
+		t.Error("a picture shows whose file is missing")
+	}
+	if _, ok := region(f, "target:replay"); ok {
+		t.Error("Replay shows for a missing narration file")
+	}
+	for _, name := range []string{"title", "body", "qr"} {
+		reg, ok := region(f, name)
+		if !ok || regionInk(m, reg.Rect) < 0.02 {
+			t.Errorf("step 1 of version 4 lacks %s", name)
+		}
+	}
+	warned := 0
+	for _, rec := range r.logs {
+		if rec["msg"] == "picture left out of a guide screen" {
+			warned++
+		}
+	}
+	if warned != 1 {
+		t.Errorf("the missing picture was logged %d times, want once", warned)
+	}
+	var events []string
+	for _, u := range r.run.Uses {
+		events = append(events, fmt.Sprintf("%s %d %s", u.Event, u.Step, u.Bundle))
+	}
+	want := []string{"language 0 lac-quoi-guides@3", "opened 0 lac-quoi-guides@3", "step 1 lac-quoi-guides@3", "narration 1 lac-quoi-guides@3",
+		"step 2 lac-quoi-guides@3", "narration 2 lac-quoi-guides@3", "step 1 lac-quoi-guides@4"}
+	if !slices.Equal(events, want) {
+		t.Errorf("uses %v, want %v", events, want)
 	}
 }
