@@ -11,6 +11,7 @@ import (
 	"github.com/hajimehoshi/ebiten/v2"
 	"github.com/hajimehoshi/ebiten/v2/text/v2"
 
+	"github.com/vnict/kiosk/content"
 	"github.com/vnict/kiosk/kiosk/report"
 	"github.com/vnict/kiosk/kiosk/siteconfig"
 )
@@ -26,6 +27,12 @@ type Narrator interface {
 	// meanwhile.
 	Playing() bool
 }
+
+// InteractiveItem is the item an Observer is told is shown while a
+// resident uses the interactive screens (in content.AnyLanguage): the
+// slide that was on screen stops being counted, and what the resident
+// does is told through Used.
+const InteractiveItem = "interactive"
 
 // useObserver is the optional part of an Observer told what residents do
 // at an interactive site (a *report.Recorder is one); Used must return at
@@ -325,6 +332,10 @@ func (p *Player) install(s *iscreen, now time.Time) {
 	}
 	if ia.shown != nil {
 		s.canvas, ia.shown.canvas = ia.shown.canvas, nil
+	} else if p.obs != nil {
+		// The slideshow leaves the screen to a resident: its slide's
+		// play ends here.
+		p.obs.Shown(now, report.Showing{Bundle: s.bundle, Item: InteractiveItem, Langs: []string{content.AnyLanguage}})
 	}
 	s.render(p.lay.w, p.lay.h, p.cfg.Display.Background)
 	ia.shown = s
@@ -423,6 +434,7 @@ func (p *Player) toAttract(now time.Time) {
 	if p.narrator != nil {
 		p.narrator.Stop()
 	}
+	wasShown := ia.shown != nil
 	if ia.shown != nil {
 		ia.shown.release()
 		ia.shown = nil
@@ -431,6 +443,9 @@ func (p *Player) toAttract(now time.Time) {
 	ia.screen, ia.pending, ia.refresh, ia.countdown = scrAttract, false, false, false
 	ia.lang, ia.guide, ia.step, ia.focus, ia.reached = "", "", 0, "", ""
 	p.dirty = true
+	if wasShown && p.cur != nil {
+		p.observe(now) // the slide under the screens is on show again
+	}
 	ow, oh := p.cfg.Display.OutputSize()
 	p.logScreen("attract", fmt.Sprintf("wake:0,0,%d,%d", ow, oh))
 }

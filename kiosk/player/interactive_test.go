@@ -189,12 +189,19 @@ func (n *fakeNarrator) set(playing bool) {
 
 // useLog is an Observer that keeps the uses it is told of.
 type useLog struct {
-	mu   sync.Mutex
-	uses []report.Use
+	mu    sync.Mutex
+	uses  []report.Use
+	shown []string // items shown, each run of one once
 }
 
-func (u *useLog) Frame(time.Time)                 {}
-func (u *useLog) Shown(time.Time, report.Showing) {}
+func (u *useLog) Frame(time.Time) {}
+func (u *useLog) Shown(_ time.Time, s report.Showing) {
+	u.mu.Lock()
+	if len(u.shown) == 0 || u.shown[len(u.shown)-1] != s.Item {
+		u.shown = append(u.shown, s.Item)
+	}
+	u.mu.Unlock()
+}
 func (u *useLog) Used(x report.Use) {
 	u.mu.Lock()
 	u.uses = append(u.uses, x)
@@ -379,6 +386,7 @@ var interactiveScenarios = map[string]struct {
 type interactiveRun struct {
 	Uses   []report.Use `json:"uses"`
 	Played []string     `json:"played"`
+	Shown  []string     `json:"shown"`
 }
 
 // runInteractive plays an interactive scenario in this process and writes
@@ -414,7 +422,7 @@ func runInteractive(name, dir string) error {
 	if err := p.Run(context.Background()); err != nil {
 		return err
 	}
-	raw, err := json.Marshal(interactiveRun{Uses: uses.uses, Played: narrator.played})
+	raw, err := json.Marshal(interactiveRun{Uses: uses.uses, Played: narrator.played, Shown: uses.shown})
 	if err != nil {
 		return err
 	}
@@ -680,6 +688,11 @@ func TestInteractiveGuide(t *testing.T) {
 		} // the copy may be gone with the player; its name is what counts then
 		if !strings.HasSuffix(r.run.Played[0], ".wav") {
 			t.Errorf("narration played from %s", r.run.Played[0])
+		}
+		// Proof of play: the slide stops being counted while a resident
+		// uses the screen, and starts again after.
+		if want := []string{"welcome", InteractiveItem, "welcome", InteractiveItem, "welcome"}; !slices.Equal(r.run.Shown, want) {
+			t.Errorf("shown %v, want %v", r.run.Shown, want)
 		}
 	})
 	t.Run("log records for end-to-end tests", func(t *testing.T) {
