@@ -52,6 +52,30 @@
 // wakes for an alert and when the hours begin. The brightness schedule dims
 // the whole picture by time of day, for LED walls at night.
 //
+// At an interactive site (siteconfig.ModeInteractive: a commune's ICT
+// support point) the slideshow is the attract loop, and the first touch,
+// click or key opens the interactive screens: Home, a language picker with
+// each language named in its own script; a menu of the bundle's guides
+// offered there in that language (the slideshow's own targeting and
+// schedules decide, see guidesOffered) as picture tiles; and a guide's
+// steps, each with its title and text, picture, QR code (drawn from the
+// step's URL, see qr.go) and narration played through a Narrator. Touch,
+// mouse and keys work alike: arrows move a focus ring, Enter activates,
+// Escape goes back, Page Down and Page Up (a presenter remote's buttons)
+// step through a guide, Home goes Home. Back and Home sit in the same
+// place on every screen. Left idle (the time does not run while narration
+// plays), a countdown returns to the loop. Guides are never slides, at any
+// site. The screens are laid out by a worker goroutine (guideWorker),
+// ahead of time for those a resident may ask for next, so the game
+// goroutine only draws a laid-out screen into its one canvas, once, and
+// draws nothing while nothing changes (the countdown once a second). What
+// residents do is told to the Observer's optional Used method; a Debug log
+// record names each screen and its targets in output pixels ("interactive
+// screen") and the latency of each input's frame ("input frame"), for
+// end-to-end tests. Ebiten turns GLFW's sticky keys and mouse buttons off
+// in its minimum-FPS mode, so a press released before the loop next polls
+// (a synthetic click with no hold) can go unseen; real presses last longer.
+//
 // An Observer (a report.Recorder on synced sites) is called on every Update
 // and whenever a slide comes on screen, from the drawing goroutine itself:
 // heartbeats stop when drawing stops, so a hung player shows as downtime.
