@@ -141,6 +141,11 @@ func (p *Player) updateInteractive(now time.Time) bool {
 		return false
 	}
 	p.runIdle(now)
+	if p.dirty && ia.shown != nil {
+		// The brightness changed, or the bundle: the slideshow is drawn
+		// whole again on the return to the loop anyway.
+		ia.dirty, p.dirty = true, false
+	}
 	return ia.screen != scrAttract
 }
 
