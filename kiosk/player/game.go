@@ -262,6 +262,11 @@ func (p *Player) apply(cfg *siteconfig.Config, now time.Time) {
 	ow, oh := cfg.Display.OutputSize()
 	ebiten.SetWindowSize(ow, oh)
 	ebiten.SetFullscreen(cfg.Display.Fullscreen)
+	if cfg.Display.Fullscreen && !p.interactiveOn() {
+		ebiten.SetCursorMode(ebiten.CursorModeHidden)
+	} else {
+		ebiten.SetCursorMode(ebiten.CursorModeVisible)
+	}
 	ebiten.SetWindowTitle(fmt.Sprintf("%s (%s)", cfg.Site.Name, cfg.Site.ID))
 	p.dirty = true
 	if p.ia.screen != scrAttract || p.ia.pending {
@@ -287,7 +292,8 @@ func (p *Player) Run(ctx context.Context) error {
 	ebiten.SetFullscreen(p.cfg.Display.Fullscreen)
 	ebiten.SetRunnableOnUnfocused(true)
 	ebiten.SetScreenClearedEveryFrame(false)
-	if p.cfg.Display.Fullscreen {
+	if p.cfg.Display.Fullscreen && !p.interactiveOn() {
+		// A wall has no mouse; a support point's residents may use one.
 		ebiten.SetCursorMode(ebiten.CursorModeHidden)
 	}
 	// One Update per frame: the slideshow keeps time by the clock, and in
