@@ -192,9 +192,37 @@ type uiColours struct {
 
 func newUIColours(cfg *siteconfig.Config) uiColours {
 	bg, fg := color.RGBA(cfg.Display.Background), color.RGBA(cfg.Display.Foreground)
-	mix := func(a, b uint8) uint8 { return uint8((int(a)*86 + int(b)*14) / 100) }
-	return uiColours{bg: bg, fg: fg, accent: color.RGBA(cfg.Display.Accent),
-		panel: color.RGBA{R: mix(bg.R, fg.R), G: mix(bg.G, fg.G), B: mix(bg.B, fg.B), A: 0xff}}
+	c := uiColours{bg: bg, fg: fg, accent: color.RGBA(cfg.Display.Accent), panel: bg}
+	// Tiles and buttons are the background lightened towards the text's
+	// colour, as far as keeps the text on them as plain as the site's
+	// own colours make it, up to 7:1 (which lint asks of them).
+	want := math.Min(7, contrast(fg, bg))
+	for _, pct := range []int{14, 11, 8, 5, 3} {
+		mix := func(a, b uint8) uint8 { return uint8((int(a)*(100-pct) + int(b)*pct) / 100) }
+		panel := color.RGBA{R: mix(bg.R, fg.R), G: mix(bg.G, fg.G), B: mix(bg.B, fg.B), A: 0xff}
+		if contrast(fg, panel) >= want {
+			c.panel = panel
+			break
+		}
+	}
+	return c
+}
+
+// contrast is the WCAG 2 contrast ratio of two colours, 1 to 21.
+func contrast(a, b color.RGBA) float64 {
+	la, lb := relativeLuminance(a), relativeLuminance(b)
+	return (math.Max(la, lb) + 0.05) / (math.Min(la, lb) + 0.05)
+}
+
+func relativeLuminance(c color.RGBA) float64 {
+	lin := func(v uint8) float64 {
+		s := float64(v) / 255
+		if s <= 0.03928 {
+			return s / 12.92
+		}
+		return math.Pow((s+0.055)/1.055, 2.4)
+	}
+	return 0.2126*lin(c.R) + 0.7152*lin(c.G) + 0.0722*lin(c.B)
 }
 
 // guideWorker lays out interactive screens off the game goroutine: it
@@ -480,13 +508,28 @@ func (l *screenLayout) textAligned(name, lang, s string, bold bool, box Rect, mi
 	return blk.region.Rect, true
 }
 
+// box adds a tile's or a button's box; where its colour is the
+// background's (the site's colours leave no room for a lighter one), a
+// line round it in the text's colour.
+func (l *screenLayout) box(r Rect, c color.RGBA) {
+	l.s.fills = append(l.s.fills, filled{r: r, c: c})
+	if c != l.c.bg {
+		return
+	}
+	w := math.Max(2, math.Round(3*l.m.u))
+	for _, e := range []Rect{{X: r.X, Y: r.Y, W: r.W, H: w}, {X: r.X, Y: r.Y + r.H - w, W: r.W, H: w},
+		{X: r.X, Y: r.Y, W: w, H: r.H}, {X: r.X + r.W - w, Y: r.Y, W: w, H: r.H}} {
+		l.s.fills = append(l.s.fills, filled{r: e, c: l.c.fg})
+	}
+}
+
 // button adds a button: a filled box with a centred label.
 func (l *screenLayout) button(name, lang, label string, r Rect, primary bool) {
 	fill, ink := l.c.panel, l.c.fg
 	if primary {
 		fill, ink = l.c.accent, l.c.bg
 	}
-	l.s.fills = append(l.s.fills, filled{r: r, c: fill})
+	l.box(r, fill)
 	l.text(name, lang, label, true, inset(r, l.m.pad), l.m.text, l.m.text*1.25, 0.5, ink)
 	l.s.targets = append(l.s.targets, target{name: name, r: r})
 }
@@ -548,7 +591,7 @@ func (l *screenLayout) home() {
 	}
 	for i, r := range grid(area, len(langs), cols, 2*l.m.margin, 260*l.m.u) {
 		lang := langs[i]
-		l.s.fills = append(l.s.fills, filled{r: r, c: l.c.panel})
+		l.box(r, l.c.panel)
 		l.text("lang:"+lang, lang, languageName(lang), true, inset(r, l.m.pad), l.m.text, l.m.text*2, 0.5, l.c.fg)
 		l.s.targets = append(l.s.targets, target{name: "lang:" + lang, r: r})
 	}
@@ -574,7 +617,7 @@ func (l *screenLayout) menu(guides []*content.Item) {
 	for i, r := range grid(area, len(guides), cols, 2*m.margin, math.Max(560*m.u, 3*titleH)) {
 		it := guides[i]
 		name := "guide:" + it.ID
-		l.s.fills = append(l.s.fills, filled{r: r, c: l.c.panel})
+		l.box(r, l.c.panel)
 		picBox := Rect{X: r.X + m.pad, Y: r.Y + m.pad, W: r.W - 2*m.pad, H: r.H - titleH - 3*m.pad}
 		titleBox := Rect{X: r.X + m.pad, Y: r.Y + r.H - titleH - m.pad, W: r.W - 2*m.pad, H: titleH}
 		if name := it.Image(lang); name != "" && picBox.H > m.text {

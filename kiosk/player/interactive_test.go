@@ -9,6 +9,7 @@ import (
 	"image"
 	"image/color"
 	"log/slog"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -992,4 +993,44 @@ func TestInteractiveRepublished(t *testing.T) {
 	if !slices.Equal(events, want) {
 		t.Errorf("uses %v, want %v", events, want)
 	}
+}
+
+// TestPanelKeepsContrast: tiles and buttons keep the text on them at the
+// contrast the site's colours give, up to 7:1.
+func TestPanelKeepsContrast(t *testing.T) {
+	tests := []struct {
+		name, colours string
+		lighter       bool // the panel can be told from the background
+	}{
+		{"default navy", "", true},
+		{"support point green", "background: \"#1b4332\"\nforeground: \"#ffffff\"\naccent: \"#ffd166\"\n", true},
+		{"just 7:1", "background: \"#595959\"\nforeground: \"#ffffff\"\naccent: \"#000000\"\n", false},
+		{"dark on light", "background: \"#f5f5f5\"\nforeground: \"#1a1a1a\"\naccent: \"#0b2545\"\n", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := siteconfig.Parse([]byte(interactiveConfig+"display:\n  resolution: 1920x1080\n"+indent(tc.colours)), "colours.yaml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := newUIColours(cfg)
+			want := math.Min(7, contrast(c.fg, c.bg))
+			if got := contrast(c.fg, c.panel); got < want {
+				t.Errorf("text on a tile at %.2f:1, want at least %.2f:1", got, want)
+			}
+			if lighter := c.panel != c.bg; lighter != tc.lighter {
+				t.Errorf("panel %v on background %v: told apart %v, want %v", c.panel, c.bg, lighter, tc.lighter)
+			}
+		})
+	}
+}
+
+func indent(s string) string {
+	var b strings.Builder
+	for _, l := range strings.Split(strings.TrimSuffix(s, "\n"), "\n") {
+		if l != "" {
+			b.WriteString("  " + l + "\n")
+		}
+	}
+	return b.String()
 }
