@@ -55,6 +55,7 @@ type screenReq struct {
 	lang  string // the chosen language; on Home, the one chosen before if any
 	guide string
 	step  int       // from 0
+	page  int       // of the menu, from 0
 	voice bool      // a narrator is there: find the step's narration
 	now   time.Time // for the guides' schedules
 	warm  bool      // lay the screen out ahead; nothing is waiting for it
@@ -64,7 +65,7 @@ type screenReq struct {
 type screenKey struct {
 	kind        screenKind
 	lang, guide string
-	step        int
+	step, page  int
 	voice       bool
 }
 
@@ -311,7 +312,7 @@ func (w *guideWorker) run(ctx context.Context) {
 // ready returns the screen r asks for: laid out ahead, or now. The game
 // gets a copy of its own (it hands the screen its canvas).
 func (w *guideWorker) ready(r screenReq) *iscreen {
-	key := screenKey{kind: r.kind, lang: r.lang, guide: r.guide, step: r.step, voice: r.voice}
+	key := screenKey{kind: r.kind, lang: r.lang, guide: r.guide, step: r.step, page: r.page, voice: r.voice}
 	b := w.src.Current()
 	if b != w.bundle || r.cfg != w.cfg {
 		clear(w.ahead)
@@ -345,7 +346,7 @@ func (w *guideWorker) likely(r screenReq, s *iscreen) []screenReq {
 	var out []screenReq
 	with := func(k screenKind, lang, guide string, step int) {
 		x := r
-		x.kind, x.lang, x.guide, x.step, x.warm = k, lang, guide, step, false
+		x.kind, x.lang, x.guide, x.step, x.page, x.warm = k, lang, guide, step, 0, false
 		out = append(out, x)
 	}
 	switch r.kind {
@@ -602,9 +603,8 @@ func (l *screenLayout) home() {
 // tiles with their titles.
 func (l *screenLayout) menu(guides []*content.Item) {
 	lang := l.s.req.lang
-	wd, _ := wordsFor(lang)
-	heading := wd.chooseGuide
-	area := l.bars(lang, heading)
+	wd, wl := wordsFor(lang)
+	area := l.bars(lang, wd.chooseGuide)
 	cols := 3
 	if l.m.portrait || len(guides) <= 4 {
 		cols = 2
@@ -613,9 +613,23 @@ func (l *screenLayout) menu(guides []*content.Item) {
 		cols = 1
 	}
 	m := l.m
+	gap := 2 * m.margin
 	titleH := math.Round(2 * m.text * 1.3)
-	for i, r := range grid(area, len(guides), cols, 2*m.margin, math.Max(560*m.u, 3*titleH)) {
-		it := guides[i]
+	// Tiles stay large: with more guides than fit, the menu has pages,
+	// turned by buttons where a step's Previous and Next are.
+	minTileH := math.Max(1.6*m.bar, 3*titleH)
+	rows := func(h float64) int { return max(1, int((h+gap)/(minTileH+gap))) }
+	perPage, pages := len(guides), 1
+	if n := cols * rows(area.H); len(guides) > n {
+		area.H -= m.bar + m.margin
+		perPage = cols * rows(area.H)
+		pages = (len(guides) + perPage - 1) / perPage
+	}
+	page := max(0, min(l.s.req.page, pages-1))
+	l.s.req.page = page
+	shown := guides[min(len(guides), page*perPage):min(len(guides), (page+1)*perPage)]
+	for i, r := range grid(area, len(shown), cols, gap, math.Max(560*m.u, minTileH)) {
+		it := shown[i]
 		name := "guide:" + it.ID
 		l.box(r, l.c.panel)
 		picBox := Rect{X: r.X + m.pad, Y: r.Y + m.pad, W: r.W - 2*m.pad, H: r.H - titleH - 3*m.pad}
@@ -628,9 +642,21 @@ func (l *screenLayout) menu(guides []*content.Item) {
 		l.text(name, lang, it.Text[lang].Title, true, titleBox, m.text, m.text*1.2, 0.5, l.c.fg)
 		l.s.targets = append(l.s.targets, target{name: name, r: r})
 	}
-	if len(guides) > 0 {
-		l.s.focus = "guide:" + guides[0].ID
+	if len(shown) > 0 {
+		l.s.focus = "guide:" + shown[0].ID
 	}
+	if pages == 1 {
+		return
+	}
+	y := m.h - m.margin - m.bar
+	if page > 0 {
+		l.button("page-prev", wl, wd.prev, Rect{X: m.margin, Y: y, W: m.btnW, H: m.bar}, false)
+	}
+	if page < pages-1 {
+		l.button("page-next", wl, wd.next, Rect{X: m.w - m.margin - m.btnW, Y: y, W: m.btnW, H: m.bar}, false)
+	}
+	hx := 2*m.margin + m.btnW
+	l.text("page-of", "en", fmt.Sprintf("%d / %d", page+1, pages), false, Rect{X: hx, Y: y, W: m.w - 2*hx, H: m.bar}, m.text, m.text*1.25, 0.5, l.c.fg)
 }
 
 // picture decodes the bundle file name into box (kept whole, centred); a

@@ -75,6 +75,7 @@ type interactive struct {
 	lang    string
 	guide   string
 	step    int // from 0
+	page    int // of the menu
 	seq     int
 	pending bool     // a screen is being laid out
 	refresh bool     // it is asked for again after a bundle change
@@ -232,6 +233,13 @@ func (p *Player) act(a uiAction, now time.Time) {
 			}
 			return
 		}
+		if ia.screen == scrMenu {
+			if _, ok := s.target("page-" + name); ok {
+				ia.noteInput(a.seen)
+				p.activate("page-"+name, now)
+				return
+			}
+		}
 		// Elsewhere a remote's two keys walk through the targets.
 		if f := stepFocus(s.targets, ia.focus, a.kind == actNext); f != ia.focus {
 			ia.focus, ia.dirty = f, true
@@ -263,7 +271,7 @@ func (p *Player) activate(name string, now time.Time) {
 			p.request(scrHome, now)
 		}
 	case strings.HasPrefix(name, "lang:"):
-		ia.lang = strings.TrimPrefix(name, "lang:")
+		ia.lang, ia.page = strings.TrimPrefix(name, "lang:"), 0
 		p.used(report.UseLanguage, "", 0, now)
 		p.request(scrMenu, now)
 	case strings.HasPrefix(name, "guide:"):
@@ -281,6 +289,12 @@ func (p *Player) activate(name string, now time.Time) {
 		p.request(scrMenu, now)
 	case name == "replay":
 		p.narrate(now)
+	case name == "page-next":
+		ia.page++
+		p.request(scrMenu, now)
+	case name == "page-prev":
+		ia.page = max(0, ia.page-1)
+		p.request(scrMenu, now)
 	}
 }
 
@@ -303,8 +317,12 @@ func (p *Player) request(k screenKind, now time.Time) {
 	if k != scrStep {
 		ia.guide = ""
 	}
-	p.gw.ask(screenReq{seq: ia.seq, cfg: p.cfg, kind: k, lang: ia.lang, guide: ia.guide, step: ia.step,
-		voice: p.narrator != nil, now: now})
+	r := screenReq{seq: ia.seq, cfg: p.cfg, kind: k, lang: ia.lang, guide: ia.guide, step: ia.step,
+		voice: p.narrator != nil, now: now}
+	if k == scrMenu {
+		r.page = ia.page
+	}
+	p.gw.ask(r)
 }
 
 // interactiveBundleChanged lays the screen on show out again from the new
@@ -345,6 +363,9 @@ func (p *Player) install(s *iscreen, now time.Time) {
 	s.render(p.lay.w, p.lay.h, p.cfg.Display.Background)
 	ia.shown = s
 	ia.step = s.req.step
+	if s.req.kind == scrMenu {
+		ia.page = s.req.page
+	}
 	if _, ok := s.target(ia.focus); !refresh || !ok {
 		ia.focus = s.focus
 	}
@@ -446,7 +467,7 @@ func (p *Player) toAttract(now time.Time) {
 	}
 	ia.seq++ // a screen still being laid out is dropped
 	ia.screen, ia.pending, ia.refresh, ia.countdown = scrAttract, false, false, false
-	ia.lang, ia.guide, ia.step, ia.focus, ia.reached = "", "", 0, "", ""
+	ia.lang, ia.guide, ia.step, ia.page, ia.focus, ia.reached = "", "", 0, 0, "", ""
 	p.dirty = true
 	if wasShown && p.cur != nil {
 		p.observe(now) // the slide under the screens is on show again

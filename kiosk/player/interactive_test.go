@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"io"
 	"log/slog"
 	"math"
 	"os"
@@ -312,7 +313,23 @@ func parseTargets(s string) []target {
 var interactiveScenarios = map[string]struct {
 	config string
 	steps  func(d *driver, n *fakeNarrator) []CaptureStep
+	edit   func(m *content.Manifest) []string // of the test bundle
 }{
+	"pages": {
+		config: "display: {resolution: 1920x1080}\n",
+		edit:   manyGuides,
+		steps: func(d *driver, n *fakeNarrator) []CaptureStep {
+			t := at("10:00:00")
+			s := func(sec int) time.Time { return t.Add(time.Duration(sec) * time.Second) }
+			return []CaptureStep{
+				{At: s(1), File: "home.png", Before: func() { d.key(ebiten.KeyEnter) }},
+				{At: s(2), File: "menu-p1.png", Before: func() { d.tap("lang:vi") }},
+				{At: s(3), File: "menu-p2.png", Before: func() { d.key(ebiten.KeyPageDown) }},
+				{At: s(4), File: "step.png", Before: func() { d.key(ebiten.KeyEnter) }},
+				{At: s(5), File: "menu-back.png", Before: func() { d.key(ebiten.KeyEscape) }},
+			}
+		},
+	},
 	"republished": {
 		config: "display: {resolution: 1280x720}\n",
 		steps: func(d *driver, n *fakeNarrator) []CaptureStep {
@@ -401,7 +418,7 @@ func runInteractive(name, dir string) error {
 	if err != nil {
 		return err
 	}
-	b, err := guideBundle(filepath.Join(dir, "bundle"))
+	b, err := guideBundleWith(filepath.Join(dir, "bundle"), sc.edit)
 	if err != nil {
 		return err
 	}
@@ -1033,4 +1050,116 @@ func indent(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// manyGuides adds fourteen guides to the test bundle.
+func manyGuides(m *content.Manifest) []string {
+	for i := range 14 {
+		g := m.Items[2] // health-insurance, with a QR step
+		g.ID = fmt.Sprintf("service-%02d", i+1)
+		g.Text = map[string]content.Text{"km": {Title: fmt.Sprintf("សេវា %d", i+1)}, "vi": {Title: fmt.Sprintf("Dịch vụ %d", i+1)}}
+		m.Items = append(m.Items, g)
+	}
+	return nil
+}
+
+// TestMenuPages: a bundle with more guides than large tiles fit shows them
+// on pages, each guide once, turned by buttons as large as the others.
+func TestMenuPages(t *testing.T) {
+	b, err := guideBundleWith(t.TempDir(), manyGuides)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	loader := fonts.NewLoader(log, t.TempDir())
+	for _, res := range []string{"1920x1080", "1080x1920", "1280x720"} {
+		t.Run(res, func(t *testing.T) {
+			cfg, err := siteconfig.Parse([]byte(interactiveConfig+"display: {resolution: "+res+"}\n"), "pages.yaml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var unmapped atomic.Int64
+			w := newGuideWorker(log, staticBundle{b}, loader, func(c *fonts.Chain) *typesetter {
+				return &typesetter{log: log, chain: c, sources: &sourceCache{}, measure: newMeasurer(), unmapped: &unmapped}
+			})
+			short := float64(min(cfg.Display.Resolution.W, cfg.Display.Resolution.H))
+			minTarget := max(cfg.Display.TouchTarget(), 110*short/1080)
+			var seen []string
+			for page := 0; ; page++ {
+				s := w.prepare(screenReq{cfg: cfg, kind: scrMenu, lang: "km", page: page, now: at("10:00:00")})
+				if s.req.page != page {
+					t.Fatalf("page %d laid out as %d", page, s.req.page)
+				}
+				_, hasPrev := s.target("page-prev")
+				_, hasNext := s.target("page-next")
+				if hasPrev != (page > 0) {
+					t.Errorf("page %d: previous page button %v", page, hasPrev)
+				}
+				for _, tg := range s.targets {
+					if g, ok := strings.CutPrefix(tg.name, "guide:"); ok {
+						seen = append(seen, g)
+					}
+					if tg.r.W < minTarget || tg.r.H < minTarget {
+						t.Errorf("page %d: %s is %vx%v, want at least %v", page, tg.name, tg.r.W, tg.r.H, minTarget)
+					}
+				}
+				if !hasNext {
+					break
+				}
+				if page > 10 {
+					t.Fatal("more than ten pages")
+				}
+			}
+			want := []string{"vneid", "health-insurance"}
+			for i := range 14 {
+				want = append(want, fmt.Sprintf("service-%02d", i+1))
+			}
+			if !slices.Equal(seen, want) {
+				t.Errorf("guides over the pages %v, want %v", seen, want)
+			}
+			if n := unmapped.Load(); n != 0 {
+				t.Errorf("%d characters without a glyph", n)
+			}
+		})
+	}
+}
+
+// TestInteractiveMenuPages: Page Down turns the menu's page, and Back from
+// a guide returns to the page it was opened from.
+func TestInteractiveMenuPages(t *testing.T) {
+	r := captureInteractive(t, "pages")
+	if r.summary.UnmappedGlyphs != 0 {
+		t.Errorf("%d characters had no glyph", r.summary.UnmappedGlyphs)
+	}
+	guides := func(file string) []string {
+		var out []string
+		for _, reg := range r.frames[file].Regions {
+			if g, ok := strings.CutPrefix(reg.Name, "target:guide:"); ok {
+				out = append(out, g)
+			}
+		}
+		return out
+	}
+	p1, p2 := guides("menu-p1.png"), guides("menu-p2.png")
+	if len(p1) == 0 || len(p2) == 0 || slices.Contains(p2, p1[0]) {
+		t.Fatalf("pages %v and %v", p1, p2)
+	}
+	if back := guides("menu-back.png"); !slices.Equal(back, p2) {
+		t.Errorf("back from the guide on page %v, want page %v", back, p2)
+	}
+	if got := r.frames["step.png"].Item; got != "interactive:step" {
+		t.Errorf("step.png shows %s", got)
+	}
+	for _, use := range r.run.Uses {
+		if use.Event == report.UseOpened && use.Guide != p2[0] {
+			t.Errorf("opened %s, want the first guide of page 2, %s", use.Guide, p2[0])
+		}
+	}
+	f, m := r.frame(t, "menu-p2.png")
+	for _, name := range []string{"target:page-prev", "page-of"} {
+		reg, ok := region(f, name)
+		if !ok || regionInk(m, reg.Rect) < 0.02 {
+			t.Errorf("page 2 lacks %s", name)
+		}
+	}
 }
