@@ -197,7 +197,13 @@ func New(opts Options) (*Player, error) {
 		wake: ebiten.ScheduleFrame, retry: 30 * time.Second, clock: p.clock,
 	}
 	p.ia, p.narrator = &interactive{}, opts.Narrator
-	p.gw = newGuideWorker(p.log, opts.Source, opts.Fonts, newType)
+	// The interactive screens' worker parses fonts of its own: Ebiten's
+	// font sources change as they shape, so each is kept to the worker
+	// and the game goroutine, under the worker's lock.
+	wcache, wmeasure := &sourceCache{}, newMeasurer()
+	p.gw = newGuideWorker(p.log, opts.Source, opts.Fonts, func(c *fonts.Chain) *typesetter {
+		return &typesetter{log: p.log, chain: c, sources: wcache, measure: wmeasure, unmapped: &p.unmapped}
+	})
 	p.setGeometry(cfg)
 	return p, nil
 }
