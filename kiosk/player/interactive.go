@@ -97,6 +97,7 @@ type interactive struct {
 
 	keys    []ebiten.Key
 	touches []ebiten.TouchID
+	wait    *time.Timer // for awaitScreen
 }
 
 // interactiveOn reports whether the site is an interactive one.
@@ -155,11 +156,43 @@ func (p *Player) updateInteractive(now time.Time) bool {
 func (p *Player) runQueue(now time.Time) {
 	ia := p.ia
 	n := 0
-	for n < len(ia.queue) && !ia.pending {
+	for n < len(ia.queue) {
+		if ia.pending && !p.awaitScreen(now) {
+			break
+		}
 		p.act(ia.queue[n], now)
 		n++
 	}
 	ia.queue = ia.queue[:copy(ia.queue, ia.queue[n:])]
+	if n > 0 && ia.pending {
+		p.awaitScreen(now)
+	}
+}
+
+// screenWait bounds the wait, on the game goroutine, for a screen just
+// asked for: one laid out ahead comes at once and shows in this frame,
+// a frame sooner than the worker's wake-up would bring it.
+const screenWait = 25 * time.Millisecond
+
+// awaitScreen waits up to screenWait for the screen asked for and puts it
+// on show; it reports whether it came.
+func (p *Player) awaitScreen(now time.Time) bool {
+	ia := p.ia
+	if ia.wait == nil {
+		ia.wait = time.NewTimer(screenWait)
+	} else {
+		ia.wait.Reset(screenWait)
+	}
+	defer ia.wait.Stop()
+	for ia.pending {
+		select {
+		case s := <-p.gw.out:
+			p.install(s, now)
+		case <-ia.wait.C:
+			return false
+		}
+	}
+	return true
 }
 
 // push queues an input; the input handler and tests enter here.
