@@ -39,6 +39,7 @@ import (
 	"github.com/vnict/kiosk/kiosk/player"
 	"github.com/vnict/kiosk/kiosk/report"
 	"github.com/vnict/kiosk/kiosk/siteconfig"
+	"github.com/vnict/kiosk/kiosk/sound"
 	"github.com/vnict/kiosk/kiosk/supervise"
 	"github.com/vnict/kiosk/kiosk/update"
 	"github.com/vnict/kiosk/kiosk/watchdog"
@@ -48,6 +49,11 @@ import (
 
 func main() {
 	started := time.Now()
+	// Run again as the sound device's probe (package sound), this
+	// program does that alone.
+	if status, probe := sound.ServeProbe(os.Getenv, os.Stdout); probe {
+		os.Exit(status)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	flags, err := cli.Command(os.Args[1:], os.Stdout, os.Stderr)
@@ -98,6 +104,10 @@ func run(ctx context.Context, f *cli.Flags, stderr io.Writer, started time.Time)
 		cfg.Display.Fullscreen = false
 	}
 	log = log.With("site", cfg.Site.ID)
+	// An interactive site's sound device is looked for while the rest
+	// starts; walls never open one.
+	narr := openNarration(ctx, cfg, log)
+	defer narr.close()
 
 	var src player.Source
 	var unmapped atomic.Pointer[player.Player]
@@ -149,6 +159,7 @@ func run(ctx context.Context, f *cli.Flags, stderr io.Writer, started time.Time)
 				h := site.Health()
 				h.RSS = report.ResidentBytes()
 				h.Player, h.Update = updateHealth(updates, running)
+				h.Audio = narr.audio()
 				if p := unmapped.Load(); p != nil {
 					h.Unmapped = p.UnmappedGlyphs()
 				}
@@ -211,6 +222,7 @@ func run(ctx context.Context, f *cli.Flags, stderr io.Writer, started time.Time)
 		Log:      log,
 		Observer: observer,
 		Alerts:   alerts,
+		Narrator: narr.narrator(),
 	}
 	if f.Capture != "" || f.Summary != "" {
 		if f.Capture != "" {
@@ -251,6 +263,9 @@ func run(ctx context.Context, f *cli.Flags, stderr io.Writer, started time.Time)
 			}
 			if f.Window {
 				next.Display.Fullscreen = false
+			}
+			if next.Mode == siteconfig.ModeInteractive && narr == nil {
+				log.Warn("the sound device for narration is looked for at the next start")
 			}
 			if !reflect.DeepEqual(next.Sync, cfg.Sync) || next.Content != cfg.Content {
 				log.Warn("content and sync settings take effect at the next start; the rest applies now")

@@ -1,0 +1,139 @@
+//go:build unix
+
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vnict/kiosk/content"
+	"github.com/vnict/kiosk/kiosk/report"
+	"github.com/vnict/kiosk/sync/layout"
+	"github.com/vnict/kiosk/sync/publish/publishtest"
+)
+
+// TestNarrationSound runs the real player as an interactive site synced
+// from a real MinIO, on an X screen of its own, through a guide whose
+// first step is narrated (espeak-ng's Vietnamese voice, as the department
+// makes narration), twice:
+//
+//   - with ALSA's null device: the heartbeat says audio ok, the step's
+//     narration plays when the step opens, and the step offers Replay;
+//   - with no sound device at all (an ALSA configuration that defines
+//     none, so ALSA itself finds no device, whatever the machine has):
+//     the player says so once, with ALSA's reason, offers no Replay,
+//     plays on for several seconds, the heartbeat says audio none.
+//
+// Both exit cleanly when stopped, and neither logs a narration that
+// could not be played or a device that failed.
+func TestNarrationSound(t *testing.T) {
+	if _, err := exec.LookPath("espeak-ng"); err != nil {
+		t.Fatal("espeak-ng is not installed: `make deps` installs it (Debian package espeak-ng)")
+	}
+	tests := []struct {
+		name  string
+		alsa  string
+		audio string
+	}{
+		{"null device", "pcm.!default { type null }\n", report.AudioOK},
+		{"no device", "# no PCM defined: no sound device\n", report.AudioNone},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			x := startXScreen(t, 1536, 768)
+			d := publishtest.New(t)
+			bundle := signageBundle(t)
+			addGuide(t, bundle, 2)
+			spoken := "audio/" + testGuideID + "-1-vi.wav"
+			if out, err := exec.Command("espeak-ng", "-v", "vi", "-w", filepath.Join(bundle, spoken),
+				"Chuẩn bị giấy tờ tùy thân trước khi làm thủ tục.").CombinedOutput(); err != nil {
+				t.Fatalf("espeak-ng: %v\n%s", err, out)
+			}
+			if _, err := content.IndexDir(bundle); err != nil {
+				t.Fatal(err)
+			}
+			d.Release(t, bundle, layout.Targeting{})
+			cfg := writeSyncedSite(t, d, d.Server.AccessKey, d.Server.SecretKey,
+				"mode: interactive\nreports: {interval: 5s, upload: 1s, screenshot_interval: 0}\n")
+			alsa := filepath.Join(t.TempDir(), "asound.conf")
+			if err := os.WriteFile(alsa, []byte(tc.alsa), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			u := startInteractive(t, x, cfg, "", "ALSA_CONFIG_PATH="+alsa)
+			u.waitScreen("attract", time.Minute, screenIs("attract"))
+			hb := waitStatus(t, d, 30*time.Second, func(hb report.Heartbeat) bool {
+				return hb.Bundle != "" && strings.HasSuffix(hb.Bundle, "@2")
+			})
+			if hb.Audio != tc.audio {
+				t.Errorf("heartbeat audio %q, want %q", hb.Audio, tc.audio)
+			}
+
+			u.click("wake")
+			u.waitScreen("home", 10*time.Second, screenIs("home"))
+			u.click("lang:vi")
+			u.waitScreen("menu", 10*time.Second, screenIs("menu"))
+			u.click("guide:" + testGuideID)
+			u.waitScreen("the guide's first step", 10*time.Second, screenIs("step", 1))
+			if tc.audio == report.AudioOK {
+				u.log.waitFor(t, `"msg":"narration plays"`, 1)
+				if !u.hasTarget("replay") {
+					t.Errorf("with sound the narrated step offers no Replay (targets %q)", u.cur.Targets)
+				}
+			} else if u.hasTarget("replay") {
+				t.Errorf("with no sound the step offers Replay (targets %q)", u.cur.Targets)
+			}
+
+			// Several seconds on, a heartbeat later, it still runs.
+			since := time.Now()
+			hb = waitStatus(t, d, 30*time.Second, func(hb report.Heartbeat) bool { return hb.Time.After(since.Add(time.Second)) })
+			u.alive()
+			if hb.Audio != tc.audio {
+				t.Errorf("a later heartbeat says audio %q, want %q", hb.Audio, tc.audio)
+			}
+			stopProgram(t, u.cmd)
+
+			log := u.log.String()
+			ready, none := strings.Count(log, "sound device ready for narration"), strings.Count(log, "no sound device: narration is silent")
+			if tc.audio == report.AudioOK && (ready != 1 || none != 0) {
+				t.Errorf("null device: %d ready lines, %d no-sound lines; want 1 and 0\n%s", ready, none, tail(log, 40))
+			}
+			if tc.audio == report.AudioNone {
+				if ready != 0 || none != 1 {
+					t.Errorf("no device: %d ready lines, %d no-sound lines; want 0 and 1\n%s", ready, none, tail(log, 40))
+				}
+				if line := lineWith(log, "no sound device: narration is silent"); !strings.Contains(line, "snd_pcm_open") {
+					t.Errorf("the no-sound line does not give ALSA's reason: %s", line)
+				}
+			}
+			for _, bad := range []string{"narration could not be played", "narration cut short", "sound device failed"} {
+				if strings.Contains(log, bad) {
+					t.Errorf("log says %q:\n%s", bad, lineWith(log, bad))
+				}
+			}
+		})
+	}
+}
+
+// TestWallsOpenNoSound: a wall (mode signage) never looks for a sound
+// device, and its heartbeats say nothing of audio.
+func TestWallsOpenNoSound(t *testing.T) {
+	d := publishtest.New(t)
+	x := startXScreen(t, 1536, 768)
+	bundle := signageBundle(t)
+	d.Release(t, bundle, layout.Targeting{})
+	cfg := writeSyncedSite(t, d, d.Server.AccessKey, d.Server.SecretKey, "reports: {interval: 5s, upload: 1s, screenshot_interval: 0}\n")
+	cmd, log := startKioskEnv(t, cfg, "DISPLAY="+x.Display)
+	log.waitFor(t, "first content slide", 1)
+	hb := waitStatus(t, d, 30*time.Second, func(hb report.Heartbeat) bool { return hb.State == report.Content })
+	if hb.Audio != "" {
+		t.Errorf("a wall's heartbeat says audio %q", hb.Audio)
+	}
+	stopProgram(t, cmd)
+	if s := log.String(); strings.Contains(s, "sound device") || strings.Contains(s, "narration") {
+		t.Errorf("a wall looked for sound:\n%s", tail(s, 20))
+	}
+}
