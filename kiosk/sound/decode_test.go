@@ -123,7 +123,7 @@ func TestRealFilesDecode(t *testing.T) {
 			if tc.kind == "wav" && tc.duration == 0 && f.duration() < time.Second {
 				t.Errorf("spoken sentence lasts %v", f.duration())
 			}
-			stream, err := opts.load(path)
+			stream, _, err := opts.load(path)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -195,7 +195,7 @@ func TestBadFilesRefused(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			path := writeFile(t, "narration.wav", tc.data)
-			_, err := tc.opts.withDefaults().load(path)
+			_, _, err := tc.opts.withDefaults().load(path)
 			if err == nil {
 				t.Fatal("accepted")
 			}
@@ -234,7 +234,7 @@ func TestFilesThatAreNotThere(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := Options{}.withDefaults().load(tc.path)
+			_, _, err := Options{}.withDefaults().load(tc.path)
 			if !errors.Is(err, tc.is) || !strings.Contains(err.Error(), tc.path) || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("error %v, want %v naming %s and saying %q", err, tc.is, tc.path, tc.want)
 			}

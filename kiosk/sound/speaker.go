@@ -35,8 +35,8 @@ type Options struct {
 	OpenTimeout time.Duration
 	// ProbeTimeout bounds New's probe (DefaultProbeTimeout).
 	ProbeTimeout time.Duration
-	// Log gets a record when a narration is cut short or the device
-	// fails; nil: discarded.
+	// Log gets a record (debug) of each narration started, and one when a
+	// narration is cut short or the device fails; nil: discarded.
 	Log *slog.Logger
 }
 
@@ -150,11 +150,13 @@ func (s *Speaker) Play(path string) error {
 	if err := s.Err(); err != nil {
 		return fmt.Errorf("narration %s: %w", path, err)
 	}
-	stream, err := s.opts.load(path)
+	stream, f, err := s.opts.load(path)
 	if err != nil {
 		s.Stop()
 		return err
 	}
+	s.opts.Log.Debug("narration plays", "file", path, "format", f.kind, "rate", f.rate, "channels", f.channels,
+		"duration", f.duration().Round(time.Millisecond))
 	s.mu.Lock()
 	s.gen++
 	s.next = &guard{r: stream, path: path, log: s.opts.Log}
@@ -211,20 +213,20 @@ func (s *Speaker) Close() {
 }
 
 // load reads, checks and opens for decoding the narration file at path.
-func (o Options) load(path string) (io.Reader, error) {
+func (o Options) load(path string) (io.Reader, format, error) {
 	data, err := readFile(path, o.MaxFileBytes)
 	if err != nil {
-		return nil, fmt.Errorf("narration %s: %w", path, err)
+		return nil, format{}, fmt.Errorf("narration %s: %w", path, err)
 	}
 	f, err := check(data, o.MaxDuration)
 	if err != nil {
-		return nil, fmt.Errorf("narration %s: %w", path, err)
+		return nil, f, fmt.Errorf("narration %s: %w", path, err)
 	}
 	stream, err := decode(data, f, o.SampleRate)
 	if err != nil {
-		return nil, fmt.Errorf("narration %s: %w", path, err)
+		return nil, f, fmt.Errorf("narration %s: %w", path, err)
 	}
-	return stream, nil
+	return stream, f, nil
 }
 
 func (s *Speaker) poke() {
