@@ -48,7 +48,8 @@ by real X input from `xdotool`. Measured {when} ({cpu_model},
 {os.cpu_count()} cores, load average {load:.1f}).
 
 - Input to changed frame: {os.environ["INPUT_ROUNDS"]} inputs on a guide's steps, in turn
-  the Right and Left keys and clicks on next and prev, each waited for.
+  Page Down and Page Up (a presenter remote's keys) and clicks on next
+  and prev, between the first two steps, each waited for.
   The player's own figure runs from the `Update` that saw the input to the
   end of the `Draw` that shows its result (its `input frame` log record);
   the figure from outside runs from the start of the `xdotool` command
