@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"log/slog"
 	"math"
 	"os"
 	"os/exec"
@@ -147,6 +148,8 @@ func TestRealFilesDecode(t *testing.T) {
 		})
 	}
 }
+
+func newTextLog(w io.Writer) *slog.Logger { return slog.New(slog.NewTextHandler(w, nil)) }
 
 func abs(v int) int {
 	if v < 0 {

@@ -1,10 +1,10 @@
+//go:build unix
+
 package sound
 
 import (
 	"context"
 	"errors"
-	"io"
-	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -58,8 +58,6 @@ func inChild(t *testing.T, config string) bool {
 	t.Logf("child:\n%s", out)
 	return false
 }
-
-func newTextLog(w io.Writer) *slog.Logger { return slog.New(slog.NewTextHandler(w, nil)) }
 
 func script(t *testing.T, body string) string {
 	t.Helper()
