@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"os"
+	"runtime"
 
 	"github.com/vnict/kiosk/kiosk/player"
 	"github.com/vnict/kiosk/kiosk/report"
@@ -31,7 +32,7 @@ func openNarration(ctx context.Context, cfg *siteconfig.Config, log *slog.Logger
 	n := &narration{ready: make(chan struct{})}
 	go func() {
 		defer close(n.ready)
-		program, err := os.Executable()
+		program, err := probeProgram()
 		if err != nil {
 			log.Warn("no sound: narration is silent", "err", err)
 			return
@@ -45,6 +46,18 @@ func openNarration(ctx context.Context, cfg *siteconfig.Config, log *slog.Logger
 		n.sp = sp
 	}()
 	return n
+}
+
+// probeProgram is this program, to run as the sound probe: on Linux by
+// /proc/self/exe, which still opens after a package upgrade has replaced
+// the file the player was started from.
+func probeProgram() (string, error) {
+	if runtime.GOOS == "linux" {
+		if _, err := os.Stat("/proc/self/exe"); err == nil {
+			return "/proc/self/exe", nil
+		}
+	}
+	return os.Executable()
 }
 
 // speaker waits for the sound device to be found or not.
