@@ -157,6 +157,11 @@ func (s *Speaker) Play(path string) error {
 	}
 	s.opts.Log.Debug("narration plays", "file", path, "format", f.kind, "rate", f.rate, "channels", f.channels,
 		"duration", f.duration().Round(time.Millisecond))
+	select {
+	case <-s.quit:
+		return fmt.Errorf("narration %s: the speaker is closed", path)
+	default:
+	}
 	s.mu.Lock()
 	s.gen++
 	s.next = &guard{r: stream, path: path, log: s.opts.Log}
@@ -202,12 +207,14 @@ func (s *Speaker) Err() error {
 	return s.lost
 }
 
-// Close stops the sound and the speaker's goroutine. The device stays
-// open until the process ends (oto cannot close it).
+// Close stops the sound and the speaker's goroutine; Play refuses from
+// then on. The device stays open until the process ends (oto cannot
+// close it).
 func (s *Speaker) Close() {
 	if s == nil {
 		return
 	}
+	s.Stop()
 	s.stopOnce.Do(func() { close(s.quit) })
 	<-s.done
 }

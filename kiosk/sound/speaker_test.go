@@ -136,7 +136,6 @@ func TestSpeakerOnTheNullDevice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
 	t.Logf("probed and opened in %v", time.Since(started).Round(time.Millisecond))
 	if s.Playing() || s.Err() != nil {
 		t.Fatalf("new speaker: playing %v, err %v", s.Playing(), s.Err())
@@ -179,6 +178,14 @@ func TestSpeakerOnTheNullDevice(t *testing.T) {
 	}
 	if s.Err() != nil || strings.Contains(logged.String(), "level=ERROR") {
 		t.Errorf("err %v, log:\n%s", s.Err(), logged.String())
+	}
+
+	if err := s.Play(wav); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if err := s.Play(wav); err == nil || !strings.Contains(err.Error(), "closed") || s.Playing() {
+		t.Errorf("after Close: Play = %v, playing %v", err, s.Playing())
 	}
 }
 
