@@ -102,6 +102,30 @@ type Item struct {
 	Guide *Guide `json:"guide,omitempty"`
 }
 
+// Slideshow returns the manifest without its guide items, for the
+// slideshow: guides are stepped through on an interactive site's own
+// screens, never played as slides, at any site. m itself is returned when
+// it has none; m is never changed.
+func (m *Manifest) Slideshow() *Manifest {
+	guides := 0
+	for i := range m.Items {
+		if m.Items[i].Kind == KindGuide {
+			guides++
+		}
+	}
+	if guides == 0 {
+		return m
+	}
+	c := *m
+	c.Items = make([]Item, 0, len(m.Items)-guides)
+	for _, it := range m.Items {
+		if it.Kind != KindGuide {
+			c.Items = append(c.Items, it)
+		}
+	}
+	return &c
+}
+
 // FeatureGuides is the Manifest.Requires value of a bundle with
 // KindGuide items: a player without interactive guides refuses it and
 // keeps its last good bundle.

@@ -43,7 +43,7 @@ func runSchedule(args []string, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("schedule: --day %q: want YYYY-MM-DD", *dayFlag)
 	}
-	q := schedule.NewSequencer(&b.Manifest, s, cfg.Languages, cfg.Playback.ItemDuration)
+	q := schedule.NewSequencer(b.Manifest.Slideshow(), s, cfg.Languages, cfg.Playback.ItemDuration)
 	writeDay(stdout, b, cfg, s, q, day)
 	return nil
 }

@@ -939,7 +939,7 @@ func TestSlideshowLeavesGuidesOut(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		shares, _, _ := schedule.NewSequencer(slideshowOf(&b.Manifest), site, cfg.Languages, time.Second).Loop(at("10:00:00"))
+		shares, _, _ := schedule.NewSequencer(b.Manifest.Slideshow(), site, cfg.Languages, time.Second).Loop(at("10:00:00"))
 		var ids []string
 		for _, s := range shares {
 			ids = append(ids, s.Item.ID)
@@ -949,7 +949,7 @@ func TestSlideshowLeavesGuidesOut(t *testing.T) {
 		}
 	}
 	if len(b.Manifest.Items) != 5 {
-		t.Errorf("slideshowOf changed the bundle's own manifest: %d items", len(b.Manifest.Items))
+		t.Errorf("Slideshow changed the bundle's own manifest: %d items", len(b.Manifest.Items))
 	}
 }
 

@@ -203,7 +203,7 @@ func (l *loader) run(ctx context.Context) {
 		}
 		ts := l.newType(chain)
 		prep = &preparer{cfg: l.cfg, lay: l.lay, ts: ts, bundle: b, fg: l.cfg.Display.Foreground}
-		seq = schedule.NewSequencer(slideshowOf(&b.Manifest), site, l.cfg.Languages, l.cfg.Playback.ItemDuration)
+		seq = schedule.NewSequencer(b.Manifest.Slideshow(), site, l.cfg.Languages, l.cfg.Playback.ItemDuration)
 		if sent.prog != nil {
 			seq.ResumeAfter(*sent.prog)
 		}

@@ -65,26 +65,3 @@ func tickerMessages(b *content.Bundle, cfg *siteconfig.Config) []tickerText {
 	}
 	return out
 }
-
-// slideshowOf returns m without its guide items: guides are stepped
-// through on an interactive site's own screens, never played as slides,
-// at any site. m itself is returned when it has none.
-func slideshowOf(m *content.Manifest) *content.Manifest {
-	guides := 0
-	for i := range m.Items {
-		if m.Items[i].Kind == content.KindGuide {
-			guides++
-		}
-	}
-	if guides == 0 {
-		return m
-	}
-	c := *m
-	c.Items = make([]content.Item, 0, len(m.Items)-guides)
-	for _, it := range m.Items {
-		if it.Kind != content.KindGuide {
-			c.Items = append(c.Items, it)
-		}
-	}
-	return &c
-}

@@ -41,7 +41,7 @@ func buildProgram(b *content.Bundle, cfg *siteconfig.Config) []slideSpec {
 	if err != nil {
 		panic(err)
 	}
-	q := schedule.NewSequencer(slideshowOf(&b.Manifest), site, cfg.Languages, cfg.Playback.ItemDuration)
+	q := schedule.NewSequencer(b.Manifest.Slideshow(), site, cfg.Languages, cfg.Playback.ItemDuration)
 	now := time.Date(2026, 3, 2, 8, 0, 0, 0, site.Zone)
 	var prog []slideSpec
 	for {

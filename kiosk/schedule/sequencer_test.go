@@ -264,12 +264,12 @@ func TestExpand(t *testing.T) {
 			"eservices:lo eservices:en online-services-picture:lo rice-fields:lo help:lo+en"},
 	}
 	for _, tc := range tests {
-		q := NewSequencer(&b.Manifest, testSite(), tc.langs, 7*time.Second)
+		q := NewSequencer(b.Manifest.Slideshow(), testSite(), tc.langs, 7*time.Second)
 		if got := playsAt(q, at(2, 8, 0, 0)); got != tc.want {
 			t.Errorf("languages %v:\n got %s\nwant %s", tc.langs, got, tc.want)
 		}
 	}
-	q := NewSequencer(&b.Manifest, testSite(), []string{"vi", "km"}, 7*time.Second)
+	q := NewSequencer(b.Manifest.Slideshow(), testSite(), []string{"vi", "km"}, 7*time.Second)
 	anyLang := 0
 	for range 30 {
 		s, _ := q.Next(at(2, 8, 0, 0))
