@@ -105,12 +105,14 @@ cross:
 	CGO_ENABLED=0 $(GO) build -o /dev/null ./cmd/kioskctl
 
 # Packages that draw run under Xvfb; the rest run headless with the race
-# detector.
+# detector. The player's end-to-end tests start real processes, servers and
+# X screens one after another (the interactive ones alone take minutes), so
+# they get more than go test's default 10 minutes.
 DRAWING_PKGS = ./cmd/kiosk/... ./kiosk/player/... ./bench/...
 
 test: deps vet cross
 	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v -e '/cmd/kiosk$$' -e '/kiosk/player$$' -e '/bench/')
-	$(XVFB) $(GO) test -count=1 $(DRAWING_PKGS)
+	$(XVFB) $(GO) test -count=1 -timeout 30m $(DRAWING_PKGS)
 
 bench: deps build
 	./bench/run.sh
