@@ -5,6 +5,7 @@ package sound
 import (
 	"context"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -235,4 +236,54 @@ func cpuTime(t *testing.T) time.Duration {
 		t.Fatal(err)
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// TestDeviceLostWhilePlaying: a device that opened and then fails (here
+// ALSA's file plugin writing into a pipe whose reader goes away after
+// 64 KB, as a USB speaker unplugged) makes the speaker silent, not the
+// program: Playing ends, Err says so, the failure is logged once, and
+// Play refuses from then on with ErrNoDevice.
+func TestDeviceLostWhilePlaying(t *testing.T) {
+	if os.Getenv(childEnv) == "" {
+		fifo := filepath.Join(t.TempDir(), "device")
+		if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		// Opened for reading and writing, the pipe does not wait for
+		// ALSA to open it; closed, it has no reader left.
+		f, err := os.OpenFile(fifo, os.O_RDWR, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			io.CopyN(io.Discard, f, 64<<10)
+			f.Close()
+		}()
+		inChild(t, "pcm.!default { type file slave.pcm \"null\" file \""+fifo+"\" format \"raw\" }\npcm.null { type null }\n")
+		f.Close()
+		<-done
+		return
+	}
+	var logged strings.Builder
+	s, err := Open(Options{Log: newTextLog(&logged)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	wav := writeFile(t, "long.wav", pcmWAV(44100, 2, 16, 44100*5))
+	if err := s.Play(wav); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, 20*time.Second, func() bool { return s.Err() != nil }, "the device failure seen")
+	if !errors.Is(s.Err(), ErrNoDevice) || s.Playing() {
+		t.Errorf("after the failure: err %v, playing %v", s.Err(), s.Playing())
+	}
+	if err := s.Play(wav); !errors.Is(err, ErrNoDevice) || !strings.Contains(err.Error(), wav) {
+		t.Errorf("Play after the failure = %v", err)
+	}
+	if n := strings.Count(logged.String(), "sound device failed"); n != 1 {
+		t.Errorf("the failure logged %d times:\n%s", n, logged.String())
+	}
 }
