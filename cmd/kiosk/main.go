@@ -100,9 +100,7 @@ func run(ctx context.Context, f *cli.Flags, stderr io.Writer, started time.Time)
 	if err != nil {
 		return err
 	}
-	if f.Window {
-		cfg.Display.Fullscreen = false
-	}
+	demoMode(cfg, f)
 	log = log.With("site", cfg.Site.ID)
 	// An interactive site's sound device is looked for while the rest
 	// starts; walls never open one.
@@ -261,9 +259,7 @@ func run(ctx context.Context, f *cli.Flags, stderr io.Writer, started time.Time)
 				log.Error("new site config refused; the running one stays", "err", err)
 				return
 			}
-			if f.Window {
-				next.Display.Fullscreen = false
-			}
+			demoMode(next, f)
 			if next.Mode == siteconfig.ModeInteractive && narr == nil {
 				log.Warn("the sound device for narration is looked for at the next start")
 			}
@@ -377,6 +373,19 @@ type staticSource struct{ b *content.Bundle }
 
 func (s staticSource) Current() *content.Bundle { return s.b }
 func (s staticSource) Changed() <-chan struct{} { return nil }
+
+// demoMode adjusts cfg to the flags: --window keeps the player in a
+// window; --demo, a demonstration of the site on someone's desk, also opens
+// a window and ignores the site's office hours, so that it shows its
+// content (and takes input, at an interactive site) at any hour.
+func demoMode(cfg *siteconfig.Config, f *cli.Flags) {
+	if f.Window || f.Demo {
+		cfg.Display.Fullscreen = false
+	}
+	if f.Demo {
+		cfg.Hours = nil
+	}
+}
 
 func openSource(cfg *siteconfig.Config, forceDemo bool, log *slog.Logger) (player.Source, error) {
 	if forceDemo || cfg.Content.Demo {

@@ -80,7 +80,7 @@ func Parse(args []string, out io.Writer) (*Flags, error) {
 	}
 	fs.BoolVar(&f.Version, "version", false, "print the player's version and exit")
 	fs.StringVar(&f.Config, "config", "", "site config (YAML); default: the built-in demo")
-	fs.BoolVar(&f.Demo, "demo", false, "play the built-in demo bundle instead of the site's content")
+	fs.BoolVar(&f.Demo, "demo", false, "play the built-in demo bundle instead of the site's content, in a window, at any hour")
 	fs.BoolVar(&f.Window, "window", false, "open a window even if the config asks for full screen")
 	fs.StringVar(&f.LogFormat, "log", "text", "log format: text or json")
 	fs.StringVar(&f.LogLevel, "log-level", "info", "debug, info, warn or error")
