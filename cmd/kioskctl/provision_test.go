@@ -67,7 +67,7 @@ func TestProvisionCommand(t *testing.T) {
 		t.Errorf("written config: site %+v, content %+v, sync %+v", cfg.Site, cfg.Content, s)
 	}
 	raw, _ := os.ReadFile(cfg.Path)
-	for _, want := range []string{"# ICT support point", "# Written by kioskctl provision", "languages: [km, vi]"} {
+	for _, want := range []string{"# ICT support point", "# Written by kioskctl provision", "languages: [km, vi, en]"} {
 		if !strings.Contains(string(raw), want) {
 			t.Errorf("kiosk.yaml lost %q:\n%s", want, raw)
 		}
