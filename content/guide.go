@@ -7,6 +7,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"time"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -20,6 +21,14 @@ const (
 	// holds about 2,900 bytes at the lowest error correction, and a URL
 	// of 1,000 bytes still scans from across a desk at medium correction.
 	MaxQRBytes = 1000
+	// MaxNarrationBytes bounds a narration file (16-bit PCM WAV): five
+	// minutes of 22,050 Hz mono speech is 13 MB. Lint, the bundle's
+	// validation and the site's speaker hold every file to it.
+	MaxNarrationBytes = 16 << 20
+	// MaxNarration is the longest a narration may play: idle time stops
+	// while it plays, so an endless one would keep the kiosk from ever
+	// returning to its slides.
+	MaxNarration = 5 * time.Minute
 )
 
 // UsesGuides reports whether the manifest has a guide item, and so needs
