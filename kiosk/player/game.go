@@ -193,17 +193,16 @@ func New(opts Options) (*Player, error) {
 	}
 	p.load = &loader{
 		log: p.log, cfg: cfg, lay: p.lay, fonts: opts.Fonts, src: opts.Source, newType: newType,
-		out: make(chan *slide, 1), ticker: make(chan []tickerSeg, 1), reconfig: make(chan reconfig, 1),
+		out: make(chan *slide, 1), ticker: make(chan tickerJob, 1), reconfig: make(chan reconfig, 1),
 		wake: ebiten.ScheduleFrame, retry: 30 * time.Second, clock: p.clock,
 	}
 	p.ia, p.narrator = &interactive{}, opts.Narrator
-	// The interactive screens' worker parses fonts of its own: Ebiten's
-	// font sources change as they shape, so each is kept to the worker
-	// and the game goroutine, under the worker's lock.
-	wcache, wmeasure := &sourceCache{}, newMeasurer()
-	p.gw = newGuideWorker(p.log, opts.Source, opts.Fonts, func(c *fonts.Chain) *typesetter {
-		return &typesetter{log: p.log, chain: c, sources: wcache, measure: wmeasure, unmapped: &p.unmapped}
-	})
+	// The interactive screens' worker lays text out with the same parsed
+	// fonts: layout reads them only through the measurer, and Ebiten's
+	// faces over them are drawn on the game goroutine alone (see
+	// measurer), so one copy of each font (a CJK one is some 46 MB
+	// parsed) serves the slideshow and the screens.
+	p.gw = newGuideWorker(p.log, opts.Source, opts.Fonts, newType)
 	p.setGeometry(cfg)
 	return p, nil
 }
@@ -432,9 +431,10 @@ func (p *Player) Update() error {
 		p.apply(cfg, now)
 	}
 	select {
-	case segs := <-p.load.ticker:
-		// The loader lays the ticker out again after every bundle change.
-		p.tick.set(segs, now)
+	case job := <-p.load.ticker:
+		// The loader hands the ticker over again after every bundle
+		// change.
+		p.tick.set(job.layout(), now)
 		p.dirty = true
 		p.interactiveBundleChanged(now)
 	default:

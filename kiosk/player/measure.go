@@ -27,6 +27,14 @@ import (
 // The parsed font (go-text's font.Font) is shared with Ebiten's source and
 // is safe for concurrent use; the font.Face over it and the shaper are the
 // measurer's own.
+//
+// Layout reads the fonts only through the measurer (widths and metrics),
+// so the loader and the interactive screens' worker lay text out beside
+// the game goroutine drawing with the same parsed fonts. Ebiten's own
+// faces are for the game goroutine alone: its shaping sets the variations
+// of the source's font.Face (which clears that face's glyph cache) while
+// GoTextFace.Metrics reads them without Ebiten's lock, and it stamps its
+// caches with a frame counter the game loop advances without one.
 type measurer struct {
 	mu     sync.Mutex
 	shaper shaping.HarfbuzzShaper
@@ -107,6 +115,28 @@ func (m *measurer) shape(gf *text.GoTextFace, s string) fixed.Int26_6 {
 		a += m.shaper.Shape(in).Advance
 	}
 	return a
+}
+
+// metrics is gf.Metrics() without its x-height and cap height: the
+// horizontal and vertical extents, read from the measurer's own face over
+// the same parsed font (see measurer).
+func (m *measurer) metrics(gf *text.GoTextFace) text.Metrics {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	f := m.face(gf.Source)
+	scale := gf.Size / float64(f.Upem())
+	var mt text.Metrics
+	if h, ok := f.FontHExtents(); ok {
+		mt.HLineGap = float64(h.LineGap) * scale
+		mt.HAscent = float64(h.Ascender) * scale
+		mt.HDescent = float64(-h.Descender) * scale
+	}
+	if v, ok := f.FontVExtents(); ok {
+		mt.VLineGap = float64(v.LineGap) * scale
+		mt.VAscent = float64(v.Ascender) * scale
+		mt.VDescent = float64(-v.Descender) * scale
+	}
+	return mt
 }
 
 // goTextScript is the script GoTextFace shapes with: its own, or its

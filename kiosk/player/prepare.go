@@ -159,13 +159,34 @@ type loader struct {
 	src     Source
 	newType func(*fonts.Chain) *typesetter
 
-	out      chan *slide      // prepared slides, standby markers included
-	reconfig chan reconfig    // a new site config
-	gen      int              // the config generation slides are laid out for
-	ticker   chan []tickerSeg // the ticker, laid out, after each bundle change
-	wake     func()           // asks the game for a frame
-	retry    time.Duration    // wait after a pass in which nothing was playable
-	clock    Clock            // the player's clock, which schedules are read on
+	out      chan *slide    // prepared slides, standby markers included
+	reconfig chan reconfig  // a new site config
+	gen      int            // the config generation slides are laid out for
+	ticker   chan tickerJob // the ticker, after each bundle change
+	wake     func()         // asks the game for a frame
+	retry    time.Duration  // wait after a pass in which nothing was playable
+	clock    Clock          // the player's clock, which schedules are read on
+}
+
+// tickerJob is a bundle's ticker for the game to lay out: its messages and
+// the typesetter, geometry and config they are set with. The ticker is
+// measured and drawn through Ebiten's text functions, which only the game
+// goroutine may use (see measurer); its few lines are shaped once, for
+// both.
+type tickerJob struct {
+	ts   *typesetter
+	lay  layout
+	cfg  *siteconfig.Config
+	msgs []tickerText
+}
+
+// layout lays the ticker out; nil when there is none. Called on the game
+// goroutine.
+func (j tickerJob) layout() []tickerSeg {
+	if j.ts == nil {
+		return nil
+	}
+	return layoutTicker(j.ts, j.lay, j.cfg, j.msgs)
 }
 
 func (l *loader) run(ctx context.Context) {
@@ -184,21 +205,21 @@ func (l *loader) run(ctx context.Context) {
 		b := l.src.Current()
 		if b == nil {
 			l.log.Warn("no content bundle; showing the standby slide")
-			l.sendTicker(ctx, nil)
+			l.sendTicker(ctx, tickerJob{})
 			return
 		}
 		site, err := schedule.NewSite(l.cfg)
 		if err != nil {
 			l.log.Error("the site cannot be scheduled; showing the standby slide", "err", err)
 			problem = "site config: " + err.Error()
-			l.sendTicker(ctx, nil)
+			l.sendTicker(ctx, tickerJob{})
 			return
 		}
 		chain, err := l.fonts.Load(b, l.cfg.Fonts)
 		if err != nil {
 			l.log.Error("no usable font for the bundle; showing the standby slide", "bundle", b.Manifest.ID, "err", err)
 			problem = "no usable font: " + err.Error()
-			l.sendTicker(ctx, nil)
+			l.sendTicker(ctx, tickerJob{})
 			return
 		}
 		ts := l.newType(chain)
@@ -211,7 +232,7 @@ func (l *loader) run(ctx context.Context) {
 			l.log.Info("item not for this site", "bundle", b.Manifest.ID, "item", x.Item.ID, "why", x.Reason)
 		}
 		l.log.Info("playing bundle", "bundle", b.Manifest.ID, "version", b.Manifest.Version, "schedule", seq.String(), "source", b.Source)
-		l.sendTicker(ctx, layoutTicker(ts, l.lay, l.cfg, tickerMessages(b, l.cfg)))
+		l.sendTicker(ctx, tickerJob{ts: ts, lay: l.lay, cfg: l.cfg, msgs: tickerMessages(b, l.cfg)})
 	}
 	changed := l.src.Changed()
 	reload()
@@ -292,14 +313,14 @@ func (l *loader) reconfigure(rc reconfig, sent place) place {
 	return sent
 }
 
-func (l *loader) sendTicker(ctx context.Context, segs []tickerSeg) {
+func (l *loader) sendTicker(ctx context.Context, job tickerJob) {
 	// Replace a ticker the game has not taken yet.
 	select {
 	case <-l.ticker:
 	default:
 	}
 	select {
-	case l.ticker <- segs:
+	case l.ticker <- job:
 		l.wake()
 	case <-ctx.Done():
 	}

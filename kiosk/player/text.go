@@ -18,7 +18,10 @@ import (
 )
 
 // typesetter turns a font chain into Ebiten faces per language and lays text
-// out with them. It is safe for use by the loader and game goroutines.
+// out with them. It is safe for use by the loader and game goroutines:
+// layout measures through the measurer, never through Ebiten, so the faces
+// it returns may be built anywhere but are drawn and measured with Ebiten's
+// text functions on the game goroutine only (see measurer).
 type typesetter struct {
 	log      *slog.Logger
 	chain    *fonts.Chain
@@ -66,7 +69,8 @@ func (c *sourceCache) get(d fonts.Data) (*text.GoTextFaceSource, error) {
 }
 
 // face returns the faces that draw s in lang at size, the language's own
-// script first. Only fonts s uses are loaded.
+// script first, and the first one's metrics (its extents only: see
+// measurer.metrics). Only fonts s uses are loaded.
 func (t *typesetter) face(lang, s string, bold bool, size float64) (text.Face, text.Metrics) {
 	gfs, primary := t.goTextFaces(lang, s, bold, size)
 	if len(gfs) == 0 {
@@ -105,7 +109,7 @@ func (t *typesetter) goTextFaces(lang, s string, bold bool, size float64) ([]*te
 			gf.Script = s
 		}
 		if i == 0 || len(faces) == 0 {
-			primary = gf.Metrics()
+			primary = t.measure.metrics(gf)
 		}
 		faces = append(faces, gf)
 	}
