@@ -200,8 +200,8 @@ func New(opts Options) (*Player, error) {
 	// The interactive screens' worker lays text out with the same parsed
 	// fonts: layout reads them only through the measurer, and Ebiten's
 	// faces over them are drawn on the game goroutine alone (see
-	// measurer), so one copy of each font (a CJK one is some 46 MB
-	// parsed) serves the slideshow and the screens.
+	// measurer), so one parsed copy of each font serves the slideshow
+	// and the screens (a weight of the CJK font is some 21 MB of heap).
 	p.gw = newGuideWorker(p.log, opts.Source, opts.Fonts, newType)
 	p.setGeometry(cfg)
 	return p, nil
