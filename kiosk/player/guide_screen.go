@@ -682,23 +682,6 @@ func (l *screenLayout) picture(region, name string, box Rect) bool {
 	return true
 }
 
-// qr draws url as a QR code, as large as fits in box, centred.
-func (l *screenLayout) qr(url string, box Rect) {
-	img, err := qrImage(url, int(math.Min(box.W, box.H)))
-	if err != nil {
-		l.w.warnOnce("qr/"+url, "QR code left out of a guide screen", "url", url, "err", err)
-		return
-	}
-	b := img.Bounds()
-	if float64(b.Dx()) > box.W || float64(b.Dy()) > box.H {
-		l.w.warnOnce("qr-small/"+url, "no room for the QR code", "url", url)
-		return
-	}
-	at := image.Pt(int(box.X)+(int(box.W)-b.Dx())/2, int(box.Y)+(int(box.H)-b.Dy())/2)
-	l.s.pics = append(l.s.pics, placedPic{img: img, at: at})
-	l.s.regions = append(l.s.regions, Region{Name: "qr", Rect: Rect{X: float64(at.X), Y: float64(at.Y), W: float64(b.Dx()), H: float64(b.Dy())}})
-}
-
 // stepText is a step's text in lang, or in the first of the site's
 // languages it has.
 func stepText(st content.Step, lang string, langs []string) (content.Text, string) {

@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"math"
+	"net/url"
+	"strings"
 
 	qrcode "github.com/yeqown/go-qrcode/v2"
 )
@@ -87,4 +90,48 @@ func qrImage(text string, side int) (*image.RGBA, error) {
 		}
 	}
 	return img, nil
+}
+
+// qr draws link as a QR code, as large as fits in box, with the link's
+// host under it in the screens' smallest text, the two centred together:
+// a resident (or the officer beside them) sees where the code leads before
+// scanning it. A link with no host to show gets the code alone.
+func (l *screenLayout) qr(link string, box Rect) {
+	host := qrHost(link)
+	var hostH, gap float64
+	if host != "" {
+		// One line of the smallest text, with room for the tallest
+		// face of the chain.
+		hostH, gap = math.Round(2*l.m.text), l.m.pad
+	}
+	side := math.Min(box.W, box.H-hostH-gap)
+	img, err := qrImage(link, int(side))
+	if err != nil {
+		l.w.warnOnce("qr/"+link, "QR code left out of a guide screen", "url", link, "err", err)
+		return
+	}
+	b := img.Bounds()
+	if side < 1 || float64(b.Dx()) > box.W || float64(b.Dy())+gap+hostH > box.H {
+		l.w.warnOnce("qr-small/"+link, "no room for the QR code", "url", link)
+		return
+	}
+	top := box.Y + (box.H-float64(b.Dy())-gap-hostH)/2
+	at := image.Pt(int(box.X)+(int(box.W)-b.Dx())/2, int(top))
+	l.s.pics = append(l.s.pics, placedPic{img: img, at: at})
+	l.s.regions = append(l.s.regions, Region{Name: "qr", Rect: Rect{X: float64(at.X), Y: float64(at.Y), W: float64(b.Dx()), H: float64(b.Dy())}})
+	if host != "" {
+		hostBox := Rect{X: box.X, Y: float64(at.Y+b.Dy()) + gap, W: box.W, H: hostH}
+		l.text("qr-host", "en", host, false, hostBox, l.m.text, l.m.text, 0, l.c.fg)
+	}
+}
+
+// qrHost is the host a QR code's link leads to, lower case and without
+// port, user or path ("dichvucong.gov.vn"); "" when link has none.
+// Punycode stays as it is: "xn--" shows a look-alike for what it is.
+func qrHost(link string) string {
+	u, err := url.Parse(link)
+	if err != nil {
+		return ""
+	}
+	return strings.ToLower(u.Hostname())
 }
