@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"io/fs"
+	"path"
 	"strings"
 	"testing"
 	"testing/fstest"
+	"unicode"
 
 	"github.com/vnict/kiosk/content"
 	"github.com/vnict/kiosk/content/demo"
@@ -69,6 +71,7 @@ func checkManifest(t *testing.T, m *content.Manifest) {
 	if len(m.Items) == 0 {
 		t.Fatal("accepted manifest has no items")
 	}
+	checkAccepted(t, m)
 	enc, err := json.Marshal(m)
 	if err != nil {
 		t.Fatalf("accepted manifest does not encode: %v", err)
@@ -83,6 +86,65 @@ func checkManifest(t *testing.T, m *content.Manifest) {
 	}
 	if !bytes.Equal(enc, enc2) {
 		t.Fatalf("round trip changed the manifest:\n%s\n%s", enc, enc2)
+	}
+}
+
+// checkAccepted checks what an accepted manifest promises a site: text
+// without control characters but "\n" (a speech engine obeys some),
+// narration in WAV of at most content.MaxNarrationBytes, pictures of at
+// most content.MaxImageBytes, and QR URLs that content.CheckQR accepts.
+func checkAccepted(t *testing.T, m *content.Manifest) {
+	t.Helper()
+	size := map[string]int64{}
+	for _, f := range m.Files {
+		size[f.Path] = f.Size
+	}
+	text := func(where, s string) {
+		for _, r := range s {
+			if r != '\n' && unicode.IsControl(r) {
+				t.Fatalf("accepted %s holds control character %U: %q", where, r, s)
+			}
+		}
+	}
+	picture := func(where, p string) {
+		if size[p] > content.MaxImageBytes {
+			t.Fatalf("accepted %s %q of %d bytes", where, p, size[p])
+		}
+	}
+	text("title", m.Title)
+	for _, msg := range m.Ticker {
+		for _, s := range msg {
+			text("ticker", s)
+		}
+	}
+	for _, it := range m.Items {
+		for _, tx := range it.Text {
+			text("item text", tx.Title+tx.Body)
+		}
+		for _, p := range it.Images {
+			picture("image", p)
+		}
+		if it.Guide == nil {
+			continue
+		}
+		for _, st := range it.Guide.Steps {
+			for _, tx := range st.Text {
+				text("step text", tx.Title+tx.Body)
+			}
+			if st.Picture != "" {
+				picture("step picture", st.Picture)
+			}
+			if st.QR != "" {
+				if err := content.CheckQR(st.QR); err != nil {
+					t.Fatalf("accepted QR %q: %v", st.QR, err)
+				}
+			}
+			for _, p := range st.Narration {
+				if !strings.EqualFold(path.Ext(p), content.NarrationExt) || size[p] > content.MaxNarrationBytes {
+					t.Fatalf("accepted narration %q of %d bytes", p, size[p])
+				}
+			}
+		}
 	}
 }
 

@@ -3,6 +3,7 @@ package content
 import (
 	"fmt"
 	"maps"
+	"net/netip"
 	"net/url"
 	"path"
 	"slices"
@@ -29,6 +30,33 @@ const (
 	// while it plays, so an endless one would keep the kiosk from ever
 	// returning to its slides.
 	MaxNarration = 5 * time.Minute
+	// MaxImageBytes bounds a picture file (a slide's image, a guide's
+	// tile, a step's picture), which the player reads whole before
+	// decoding. The player shows at most 40 million pixels; a JPEG of
+	// that many at high quality is 15-25 MB, and a screen-sized PNG a few.
+	MaxImageBytes = 32 << 20
+)
+
+// NarrationExt is the file name extension of a narration file: 16-bit
+// PCM WAV. Compressed formats are not accepted: their decoders trust
+// their headers (a crafted Ogg Vorbis file makes the pure-Go decoder
+// allocate tens of gigabytes, or loop for ever), and recorded narration
+// is converted to WAV once, before it is published.
+const NarrationExt = ".wav"
+
+// sizeLimit is the most bytes a listed file may have where a field uses
+// it, and what the file is, for messages.
+type sizeLimit struct {
+	max  int64
+	what string
+}
+
+// Size limits of files by use; noLimit for files read as a stream or
+// bounded elsewhere (fonts).
+var (
+	noLimit        = sizeLimit{}
+	pictureLimit   = sizeLimit{MaxImageBytes, "a picture"}
+	narrationLimit = sizeLimit{MaxNarrationBytes, "a narration file"}
 )
 
 // UsesGuides reports whether the manifest has a guide item, and so needs
@@ -82,7 +110,7 @@ func (g *Guide) rewriteText(f func(lang, s string) string) {
 // validateGuideItem checks the fields of a KindGuide item at field (such
 // as "items[3]"): its title per language, its tile picture, and its steps.
 // needFile checks a bundle path is well formed and listed in files.
-func validateGuideItem(it *Item, field string, bad func(field, format string, args ...any), needFile func(field, p string)) {
+func validateGuideItem(it *Item, field string, bad func(field, format string, args ...any), needFile func(field, p string, lim sizeLimit)) {
 	if len(it.Text) == 0 {
 		bad(field+".text", "a guide needs a title in at least one language")
 	}
@@ -122,14 +150,14 @@ func validateGuideItem(it *Item, field string, bad func(field, format string, ar
 }
 
 // validateStep checks one step of a guide at field.
-func validateStep(s *Step, field string, bad func(field, format string, args ...any), needFile func(field, p string)) {
+func validateStep(s *Step, field string, bad func(field, format string, args ...any), needFile func(field, p string, lim sizeLimit)) {
 	if len(s.Text) == 0 {
 		bad(field+".text", "a step needs text in at least one language")
 	}
 	validateTexts(s.Text, field+".text", bad)
 	if s.Picture != "" {
 		checkPicture(field+".picture", s.Picture, bad)
-		needFile(field+".picture", s.Picture)
+		needFile(field+".picture", s.Picture, pictureLimit)
 	}
 	if s.QR != "" {
 		if err := CheckQR(s.QR); err != nil {
@@ -145,16 +173,21 @@ func validateStep(s *Step, field string, bad func(field, format string, args ...
 		}
 		p := s.Narration[lang]
 		switch strings.ToLower(path.Ext(p)) {
-		case ".wav", ".ogg":
+		case NarrationExt:
+		case ".ogg", ".oga", ".opus", ".mp3", ".m4a", ".aac", ".flac":
+			bad(f, "%q: narration is 16-bit PCM WAV only; Ogg Vorbis and other compressed formats are not accepted, for their decoders trust the file's headers (a crafted file can exhaust a site's memory); convert recorded files to 16-bit PCM WAV (ffmpeg -i in.ogg -ac 1 -ar 22050 -sample_fmt s16 out.wav)", p)
 		default:
-			bad(f, "%q: want a .wav or .ogg file", p)
+			bad(f, "%q: want a .wav file (16-bit PCM)", p)
 		}
-		needFile(f, p)
+		needFile(f, p, narrationLimit)
 	}
 }
 
 // CheckQR checks that u can be drawn as a step's QR code: an https URL
 // with a host, no user name or password, and at most MaxQRBytes bytes.
+// The host is a plain ASCII domain name on the default port: no IP
+// address, and no international name in Unicode or in its "xn--" form,
+// which can look like another (a Cyrillic "а" in "dichvucong.gov.vn").
 func CheckQR(u string) error {
 	if len(u) > MaxQRBytes {
 		return fmt.Errorf("%d bytes; a QR code holds at most %d", len(u), MaxQRBytes)
@@ -170,6 +203,47 @@ func CheckQR(u string) error {
 		return fmt.Errorf("%q: want an https URL with a host, such as https://dichvucong.gov.vn/", u)
 	case p.User != nil:
 		return fmt.Errorf("%q: a URL shown to the public carries no user name or password", u)
+	case p.Port() != "" && p.Port() != "443":
+		return fmt.Errorf("%q: port %s; a public service is on https's own port, so leave the port out", u, p.Port())
+	}
+	if authority, _, _ := strings.Cut(u[len(p.Scheme)+len("://"):], "/"); strings.Contains(authority, "%") {
+		return fmt.Errorf("%q: the host is percent-encoded; write it as plain letters", u)
+	}
+	return checkQRHost(p.Hostname())
+}
+
+// checkQRHost refuses a host that is not a plain ASCII domain name: an
+// IP address, a name in Unicode or punycode ("xn--"), or one with
+// characters other than letters, digits, '-' and '.' between labels.
+func checkQRHost(host string) error {
+	if _, err := netip.ParseAddr(host); err == nil || strings.HasPrefix(host, "[") || strings.Contains(host, ":") {
+		return fmt.Errorf("host %q is an IP address; a QR code names the service's domain, such as dichvucong.gov.vn", host)
+	}
+	labels := strings.Split(strings.TrimSuffix(host, "."), ".")
+	if len(labels) < 2 {
+		return fmt.Errorf("host %q: want a full domain name, such as dichvucong.gov.vn", host)
+	}
+	for _, l := range labels {
+		if l == "" || len(l) > 63 {
+			return fmt.Errorf("host %q: empty or over-long label", host)
+		}
+		for i := 0; i < len(l); i++ {
+			c := l[i]
+			switch {
+			case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+			case c == '-' && i > 0 && i < len(l)-1:
+			default:
+				return fmt.Errorf("host %q: %q is not allowed; a QR code's host is a plain ASCII name (letters, digits, '-'), so that no international name can pass for another", host, rune(c))
+			}
+		}
+		if len(l) >= 4 && strings.EqualFold(l[2:4], "--") {
+			// "xn--" is punycode; any "??--" label is reserved for such
+			// encodings.
+			return fmt.Errorf("host %q: label %q is an encoded international name, which can pass for another; use the service's plain ASCII name", host, l)
+		}
+	}
+	if tld := labels[len(labels)-1]; strings.Trim(tld, "0123456789") == "" {
+		return fmt.Errorf("host %q is an IP address; a QR code names the service's domain, such as dichvucong.gov.vn", host)
 	}
 	return nil
 }
@@ -188,12 +262,14 @@ func validateTexts(texts map[string]Text, field string, bad func(field, format s
 		}
 		checkLength(f+".title", t.Title, MaxTitleRunes, bad)
 		checkLength(f+".body", t.Body, MaxBodyRunes, bad)
+		checkControls(f+".title", t.Title, bad)
+		checkControls(f+".body", t.Body, bad)
 	}
 }
 
 // validateImages checks an Images map (language or AnyLanguage to a
 // picture) at field.
-func validateImages(images map[string]string, field string, bad func(field, format string, args ...any), needFile func(field, p string)) {
+func validateImages(images map[string]string, field string, bad func(field, format string, args ...any), needFile func(field, p string, lim sizeLimit)) {
 	for _, lang := range slices.Sorted(maps.Keys(images)) {
 		f := field + "." + lang
 		if lang != AnyLanguage {
@@ -202,7 +278,7 @@ func validateImages(images map[string]string, field string, bad func(field, form
 			}
 		}
 		checkPicture(f, images[lang], bad)
-		needFile(f, images[lang])
+		needFile(f, images[lang], pictureLimit)
 	}
 }
 

@@ -25,7 +25,7 @@ func guideManifest() map[string]any {
 					},
 					"picture":   "guides/birth/1.jpg",
 					"qr":        "https://dichvucong.gov.vn/p/home/dvc-trang-chu.html",
-					"narration": map[string]any{"vi": "narration/birth/1-vi.wav", "km": "narration/birth/1-km.ogg"},
+					"narration": map[string]any{"vi": "narration/birth/1-vi.wav", "km": "narration/birth/1-km.wav"},
 				},
 				map[string]any{
 					"text": map[string]any{"vi": map[string]any{"body": "Điền tờ khai và gửi."}},
@@ -34,7 +34,7 @@ func guideManifest() map[string]any {
 		},
 	})
 	files := m["files"].([]any)
-	for i, p := range []string{"guides/birth/tile.png", "guides/birth/1.jpg", "narration/birth/1-vi.wav", "narration/birth/1-km.ogg"} {
+	for i, p := range []string{"guides/birth/tile.png", "guides/birth/1.jpg", "narration/birth/1-vi.wav", "narration/birth/1-km.wav"} {
 		files = append(files, map[string]any{"path": p, "sha256": strings.Repeat(string(rune('b'+i)), 64), "size": 100 + i})
 	}
 	m["files"] = files

@@ -117,10 +117,39 @@ func TestParseManifestGuideErrors(t *testing.T) {
 		}, field: s0 + ".narration.en", substr: "no en text"},
 		{name: "narration wrong type", edit: func(m map[string]any) {
 			guideStep(m, 0)["narration"] = map[string]any{"vi": "guides/birth/1.jpg"}
-		}, field: s0 + ".narration.vi", substr: ".wav or .ogg"},
+		}, field: s0 + ".narration.vi", substr: "want a .wav file (16-bit PCM)"},
 		{name: "narration mp3", edit: func(m map[string]any) {
 			guideStep(m, 0)["narration"] = map[string]any{"vi": "narration/birth/1-vi.mp3"}
-		}, field: s0 + ".narration.vi", substr: ".wav or .ogg"},
+		}, field: s0 + ".narration.vi", substr: "convert recorded files to 16-bit PCM WAV"},
+		{name: "narration ogg", edit: func(m map[string]any) {
+			renameFile(m, "narration/birth/1-km.wav", "narration/birth/1-km.ogg")
+			guideStep(m, 0)["narration"].(map[string]any)["km"] = "narration/birth/1-km.ogg"
+		}, field: s0 + ".narration.km", substr: "Ogg Vorbis and other compressed formats are not accepted"},
+		{name: "narration ogg in capitals", edit: func(m map[string]any) {
+			renameFile(m, "narration/birth/1-km.wav", "narration/birth/1-km.OGG")
+			guideStep(m, 0)["narration"].(map[string]any)["km"] = "narration/birth/1-km.OGG"
+		}, field: s0 + ".narration.km", substr: "convert recorded files to 16-bit PCM WAV"},
+		{name: "narration too large", edit: func(m map[string]any) {
+			setSize(m, "narration/birth/1-km.wav", MaxNarrationBytes+1)
+		}, field: s0 + ".narration.km", substr: "a narration file has at most 16777216 (16 MiB)", is: ErrTooLarge},
+		{name: "step picture too large", edit: func(m map[string]any) {
+			setSize(m, "guides/birth/1.jpg", MaxImageBytes+1)
+		}, field: s0 + ".picture", substr: "a picture has at most 33554432 (32 MiB)", is: ErrTooLarge},
+		{name: "tile picture too large", edit: func(m map[string]any) {
+			setSize(m, "guides/birth/tile.png", 1<<40)
+		}, field: "items[2].images.*", is: ErrTooLarge},
+		{name: "slide image too large", edit: func(m map[string]any) {
+			setSize(m, "images/map.png", MaxImageBytes+1)
+		}, field: "items[1].images.*", substr: `"images/map.png" is listed with 33554433 bytes`, is: ErrTooLarge},
+		{name: "step title with espeak-ng's command character", edit: func(m map[string]any) {
+			guideStep(m, 0)["text"].(map[string]any)["vi"] = map[string]any{"title": "Xin chao \x0120S cac ban \x0150A to lam"}
+		}, field: s0 + ".text.vi.title", substr: "control character U+0001"},
+		{name: "step body with a tab", edit: func(m map[string]any) {
+			guideStep(m, 1)["text"].(map[string]any)["vi"] = map[string]any{"body": "Điền\ttờ khai"}
+		}, field: "items[2].guide.steps[1].text.vi.body", substr: "control character U+0009"},
+		{name: "guide title with DEL", edit: func(m map[string]any) {
+			item(m, 2)["text"].(map[string]any)["km"] = map[string]any{"title": "ការចុះ\x7fបញ្ជី"}
+		}, field: "items[2].text.km.title", substr: "U+007F"},
 		{name: "narration not listed", edit: func(m map[string]any) {
 			guideStep(m, 0)["narration"] = map[string]any{"vi": "narration/birth/9-vi.wav"}
 		}, field: s0 + ".narration.vi", is: ErrNotListed},
@@ -158,12 +187,87 @@ func TestCheckQR(t *testing.T) {
 		"https://dichvucong.gov.vn/p/home/dvc-trang-chu.html",
 		"https://vneid.gov.vn/",
 		"https://dichvucong.gov.vn:443/p?ma=1.001193&lang=km#top",
-		"https://xn--dchvcng-cza.vn/", // punycode host
+		"https://DichVuCong.Gov.VN./",
+		// A look-alike in plain ASCII passes: lint warns about a host
+		// outside .gov.vn, and the player shows the host under the code.
+		"https://dichvucong.gov.vn.example/",
 	} {
 		if err := CheckQR(u); err != nil {
 			t.Errorf("CheckQR(%q) = %v, want nil", u, err)
 		}
 	}
+}
+
+func TestCheckQRRefuses(t *testing.T) {
+	for _, tc := range []struct{ url, substr string }{
+		{"https://xn--dchvcng-cza.vn/", "encoded international name"},
+		{"https://dichvucong.XN--p1ai/", "encoded international name"},
+		{"https://dichvuc\u00f4ng.gov.vn/", "plain ASCII"},
+		{"https://dichvucong.gov.v\u0578/", "plain ASCII"},     // Armenian "ո" for "n"
+		{"https://%D0%B4ichvucong.gov.vn/", "percent-encoded"}, // Cyrillic "д"
+		{"https://%64ichvucong.gov.vn/", "not a URL"},
+		{"https://203.162.10.5/dvc", "IP address"},
+		{"https://[2001:db8::1]/", "IP address"},
+		{"https://127.1/", "IP address"},
+		{"https://localhost/", "full domain name"},
+		{"https://dichvucong.gov.vn:8443/", "port 8443"},
+		{"https://dichvucong.gov.vn:0/", "port 0"},
+		{"https://dich_vu.gov.vn/", "not allowed"},
+		{"https://-dvc.gov.vn/", "not allowed"},
+		{"https://dvc..gov.vn/", "empty"},
+	} {
+		err := CheckQR(tc.url)
+		if err == nil || !strings.Contains(err.Error(), tc.substr) {
+			t.Errorf("CheckQR(%q) = %v, want an error containing %q", tc.url, err, tc.substr)
+		}
+	}
+}
+
+// TestFileSizeLimits: a narration of MaxNarrationBytes and pictures of
+// MaxImageBytes are accepted; one byte more is refused (above).
+func TestFileSizeLimits(t *testing.T) {
+	m := guideManifest()
+	setSize(m, "narration/birth/1-km.wav", MaxNarrationBytes)
+	setSize(m, "guides/birth/1.jpg", MaxImageBytes)
+	setSize(m, "images/map.png", MaxImageBytes)
+	if _, err := ParseManifest(mustJSON(t, m)); err != nil {
+		t.Fatalf("files at the limits refused: %v", err)
+	}
+}
+
+// TestTextKeepsLineBreaks: "\n" is the one control character text may hold.
+func TestTextKeepsLineBreaks(t *testing.T) {
+	m := guideManifest()
+	guideStep(m, 1)["text"] = map[string]any{"vi": map[string]any{"body": "Dòng một\nDòng hai"}}
+	got, err := ParseManifest(mustJSON(t, m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := got.Items[2].Guide.Steps[1].Text["vi"].Body; b != "Dòng một\nDòng hai" {
+		t.Errorf("body = %q", b)
+	}
+}
+
+// setSize sets the listed size of the file p of manifest m.
+func setSize(m map[string]any, p string, size int64) {
+	for _, f := range m["files"].([]any) {
+		if f := f.(map[string]any); f["path"] == p {
+			f["size"] = size
+			return
+		}
+	}
+	panic("no file " + p)
+}
+
+// renameFile renames the listed file from to to in manifest m.
+func renameFile(m map[string]any, from, to string) {
+	for _, f := range m["files"].([]any) {
+		if f := f.(map[string]any); f["path"] == from {
+			f["path"] = to
+			return
+		}
+	}
+	panic("no file " + from)
 }
 
 // TestPlayerWithoutGuides runs TestPlayerWithoutGuides of a build with the

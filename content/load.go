@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/text/language"
@@ -30,6 +31,9 @@ var (
 	ErrSizeMismatch = errors.New("size does not match the manifest")
 	// ErrNotListed means a path is used but missing from the manifest's files.
 	ErrNotListed = errors.New("not listed in files")
+	// ErrTooLarge means a file is listed with more bytes than its use
+	// allows (see MaxImageBytes and MaxNarrationBytes).
+	ErrTooLarge = errors.New("too large")
 	// ErrUnsupportedFeature means the bundle requires a feature this
 	// player does not know.
 	ErrUnsupportedFeature = errors.New("requires a feature this version does not support")
@@ -245,6 +249,8 @@ func (m *Manifest) Validate() error {
 	if m.Created.IsZero() {
 		bad("created", "missing; want an RFC 3339 time")
 	}
+	checkLength("title", m.Title, MaxTitleRunes, bad)
+	checkControls("title", m.Title, bad)
 	for i, f := range m.Requires {
 		if !slices.Contains(knownFeatures, f) {
 			errs = append(errs, &FieldError{File: ManifestName, Field: fmt.Sprintf("requires[%d]", i),
@@ -265,6 +271,7 @@ func (m *Manifest) Validate() error {
 	validateTargets(m.Targets, "targets", bad)
 
 	listed := make(map[string]bool, len(m.Files))
+	size := make(map[string]int64, len(m.Files))
 	// One content has one size: two sizes for one SHA-256 would have a
 	// site fetch, refuse and fetch the object again without end.
 	sizeOf := make(map[string]int, len(m.Files))
@@ -278,6 +285,7 @@ func (m *Manifest) Validate() error {
 			bad(field+".path", "%q is listed twice", f.Path)
 		}
 		listed[f.Path] = true
+		size[f.Path] = max(size[f.Path], f.Size)
 		if !hexPattern.MatchString(f.SHA256) {
 			bad(field+".sha256", "%q: want 64 lower-case hex digits", f.SHA256)
 		}
@@ -291,13 +299,21 @@ func (m *Manifest) Validate() error {
 		}
 	}
 	m.checkCollisions(bad)
-	needFile := func(field, p string) {
+	// needFile checks that a field's path is well formed, listed, and
+	// listed with at most lim.max bytes (a file is read whole where its
+	// size is bounded, and only as many bytes as listed).
+	needFile := func(field, p string, lim sizeLimit) {
 		if err := checkPath(p); err != nil {
 			bad(field, "%v", err)
 			return
 		}
 		if !listed[p] {
 			errs = append(errs, &FieldError{File: ManifestName, Field: field, Err: fmt.Errorf("%q: %w", p, ErrNotListed)})
+			return
+		}
+		if lim.max > 0 && size[p] > lim.max {
+			errs = append(errs, &FieldError{File: ManifestName, Field: field,
+				Err: fmt.Errorf("%q is listed with %d bytes; %s has at most %d (%d MiB): %w", p, size[p], lim.what, lim.max, lim.max>>20, ErrTooLarge)})
 		}
 	}
 
@@ -308,7 +324,7 @@ func (m *Manifest) Validate() error {
 		default:
 			bad(field, "%q: want a .ttf, .otf or .ttc file", f.File)
 		}
-		needFile(field, f.File)
+		needFile(field, f.File, noLimit)
 	}
 
 	if len(m.Items) == 0 {
@@ -380,6 +396,7 @@ func (m *Manifest) Validate() error {
 				bad(field+"."+lang, "empty text")
 			}
 			checkLength(field+"."+lang, msg[lang], MaxTickerRunes, bad)
+			checkControls(field+"."+lang, msg[lang], bad)
 		}
 	}
 	return errors.Join(errs...)
@@ -398,6 +415,20 @@ const (
 func checkLength(field, s string, max int, bad func(field, format string, args ...any)) {
 	if n := utf8.RuneCountInString(s); n > max {
 		bad(field, "%d characters, more than the %d a screen can show", n, max)
+	}
+}
+
+// checkControls refuses control characters (C0 but the line break "\n",
+// DEL, C1) in text a screen shows or a speech engine reads: espeak-ng
+// obeys U+0001 sequences as commands (speed, volume), and a font draws
+// them as boxes. Tabs and carriage returns are refused too: lines are
+// broken with "\n" alone.
+func checkControls(field, s string, bad func(field, format string, args ...any)) {
+	for i, r := range s {
+		if r != '\n' && unicode.IsControl(r) {
+			bad(field, "control character %U at byte %d: text may hold printable characters and line breaks (\\n) only; a speech engine obeys some control characters as commands, and a screen draws them as boxes", r, i)
+			return
+		}
 	}
 }
 

@@ -151,6 +151,20 @@ func TestParseManifestErrors(t *testing.T) {
 		}, field: "files[1].path"},
 		{name: "empty ticker message", edit: func(m map[string]any) { m["ticker"] = []any{map[string]any{}} }, field: "ticker[0]"},
 		{name: "empty ticker text", edit: func(m map[string]any) { m["ticker"] = []any{map[string]any{"vi": ""}} }, field: "ticker[0].vi"},
+		{name: "ticker with a C1 control", edit: func(m map[string]any) {
+			m["ticker"] = []any{map[string]any{"vi": "Xin chào\u0085 các bạn"}}
+		}, field: "ticker[0].vi", substr: "control character U+0085 at byte 9"},
+		{name: "ticker with a carriage return", edit: func(m map[string]any) {
+			m["ticker"] = []any{map[string]any{"en": "Hello\r\nworld"}}
+		}, field: "ticker[0].en", substr: "U+000D"},
+		{name: "item title with espeak-ng's command character", edit: func(m map[string]any) {
+			item(m, 0)["text"].(map[string]any)["vi"] = map[string]any{"title": "Xin chao \x0120S cac ban"}
+		}, field: "items[0].text.vi.title", substr: "U+0001"},
+		{name: "item body with NUL", edit: func(m map[string]any) {
+			item(m, 0)["text"].(map[string]any)["km"] = map[string]any{"body": "សូម\x00ស្វាគមន៍"}
+		}, field: "items[0].text.km.body", substr: "U+0000"},
+		{name: "bundle title with an escape", edit: func(m map[string]any) { m["title"] = "Tịnh Biên \x1b[31m" }, field: "title", substr: "U+001B"},
+		{name: "bundle title too long", edit: func(m map[string]any) { m["title"] = strings.Repeat("a", MaxTitleRunes+1) }, field: "title", substr: "more than the 400"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
