@@ -479,8 +479,11 @@ func decodeOne(br *bufio.Reader, v SummaryVisitor) (*Batch, int, error) {
 		if code == 0 || int(code) > len(useEvents) {
 			return corrupt(fmt.Sprintf("use %d: event code %d unknown", i, code), nil)
 		}
+		if step > MaxUseStep {
+			return corrupt(fmt.Sprintf("use %d: step %d, past the %d steps a guide may have", i, step, MaxUseStep), nil)
+		}
 		u := Use{Time: time.UnixMilli(prev), Event: useEvents[code-1], Guide: table[guide], Lang: table[lang],
-			Bundle: table[bundle], Step: int(min(step, MaxUseStep+1))}
+			Bundle: table[bundle], Step: int(step)}
 		if err := u.Check(); err != nil {
 			return corrupt(fmt.Sprintf("use %d", i), err)
 		}

@@ -24,10 +24,10 @@ package report
 import (
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
+	"github.com/vnict/kiosk/content"
 	"github.com/vnict/kiosk/sync/layout"
 )
 
@@ -172,9 +172,10 @@ func useEventCode(e string) byte {
 	return 0
 }
 
-// MaxUseStep bounds Use.Step: far above any guide's steps
-// (content.MaxGuideSteps), so a record past it is damage or hostile.
-const MaxUseStep = 1000
+// MaxUseStep bounds Use.Step: a guide has at most content.MaxGuideSteps
+// steps, so a use past it is damage or hostile, and the department's tally
+// keeps one counter per step (StepCounts).
+const MaxUseStep = content.MaxGuideSteps
 
 // Check reports what is wrong with a use, naming the field: an unknown
 // event, a guide missing (every event but UseLanguage names one), a step
@@ -384,7 +385,7 @@ func BatchPrefix(site string) string { return Prefix + site + "/batches/" }
 
 // GuideTally sums what residents did with one guide in one language at a
 // site over a period, from its uses: the rows of the department's "guides
-// used" table.
+// used" table. Its size is fixed, whatever the uses say.
 type GuideTally struct {
 	Guide, Lang string
 	// Opened counts UseOpened; Finished, Left and Idle the guides that
@@ -393,10 +394,15 @@ type GuideTally struct {
 	Opened, Finished, Left, Idle, Steps, Narrations int
 	// Reached counts the guides that ended (finished, left or idle) by
 	// the furthest step reached in them, the Step of the ending use.
-	Reached map[int]int
+	Reached StepCounts
 }
 
-// Add counts one use of the tally's guide and language.
+// StepCounts counts guides by a step, 0 (none reached) to MaxUseStep.
+type StepCounts [MaxUseStep + 1]int
+
+// Add counts one use of the tally's guide and language. An ending whose
+// step is outside 0..MaxUseStep (Use.Check refuses it) is counted as an
+// ending but not in Reached.
 func (g *GuideTally) Add(event string, step int) {
 	switch event {
 	case UseOpened:
@@ -414,10 +420,9 @@ func (g *GuideTally) Add(event string, step int) {
 		default:
 			g.Idle++
 		}
-		if g.Reached == nil {
-			g.Reached = map[int]int{}
+		if step >= 0 && step < len(g.Reached) {
+			g.Reached[step]++
 		}
-		g.Reached[step]++
 	}
 }
 
@@ -430,9 +435,6 @@ func (g *GuideTally) Merge(o *GuideTally) {
 	g.Steps += o.Steps
 	g.Narrations += o.Narrations
 	for s, n := range o.Reached {
-		if g.Reached == nil {
-			g.Reached = map[int]int{}
-		}
 		g.Reached[s] += n
 	}
 }
@@ -443,21 +445,18 @@ func (g *GuideTally) Merge(o *GuideTally) {
 // is false when no guide ended.
 func (g *GuideTally) MedianReached() (step int, ok bool) {
 	n := 0
-	steps := make([]int, 0, len(g.Reached))
-	for s, c := range g.Reached {
+	for _, c := range g.Reached {
 		n += c
-		steps = append(steps, s)
 	}
 	if n == 0 {
 		return 0, false
 	}
-	sort.Ints(steps)
 	seen := 0
-	for _, s := range steps {
-		seen += g.Reached[s]
+	for s, c := range g.Reached {
+		seen += c
 		if 2*seen >= n {
 			return s, true
 		}
 	}
-	return steps[len(steps)-1], true
+	return len(g.Reached) - 1, true // not reached: the loop ends at n
 }

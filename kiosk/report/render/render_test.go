@@ -90,8 +90,8 @@ func handReport(t testing.TB) *Report {
 				// (median 3); VNeID was opened once and never ended.
 				Guides: []report.GuideTally{
 					{Guide: "khai-sinh", Lang: "km", Opened: 9, Finished: 4, Left: 2, Idle: 2, Steps: 31, Narrations: 15,
-						Reached: map[int]int{1: 1, 2: 2, 3: 1, 6: 4}},
-					{Guide: "khai-sinh", Lang: "vi", Opened: 3, Finished: 3, Steps: 18, Reached: map[int]int{6: 3}},
+						Reached: report.StepCounts{1: 1, 2: 2, 3: 1, 6: 4}},
+					{Guide: "khai-sinh", Lang: "vi", Opened: 3, Finished: 3, Steps: 18, Reached: report.StepCounts{6: 3}},
 					{Guide: "vneid", Lang: "km", Opened: 1, Steps: 2, Narrations: 1},
 				},
 			},
@@ -669,7 +669,7 @@ func guidesReport(t *testing.T) *Report {
 	r := handReport(t)
 	r.Sites = r.Sites[:2]
 	r.Sites[1].Guides = append(r.Sites[1].Guides,
-		report.GuideTally{Guide: "cai-dat-vneid", Lang: "en", Opened: 2, Left: 1, Idle: 1, Steps: 5, Narrations: 4, Reached: map[int]int{2: 1, 3: 1}})
+		report.GuideTally{Guide: "cai-dat-vneid", Lang: "en", Opened: 2, Left: 1, Idle: 1, Steps: 5, Narrations: 4, Reached: report.StepCounts{2: 1, 3: 1}})
 	return r
 }
 
@@ -711,7 +711,7 @@ func TestGuidesHTML(t *testing.T) {
 	// furthest steps, 1,2,2,3,6,6,6,6 and 6, have the median 6.
 	r := guidesReport(t)
 	r.Sites = append(r.Sites, Site{Site: uptime.Site{Site: "ag-an-cu-01"}, Name: "Xã An Cư",
-		Guides: []report.GuideTally{{Guide: "khai-sinh", Lang: "km", Opened: 2, Finished: 1, Narrations: 2, Reached: map[int]int{6: 1}}}})
+		Guides: []report.GuideTally{{Guide: "khai-sinh", Lang: "km", Opened: 2, Finished: 1, Narrations: 2, Reached: report.StepCounts{6: 1}}}})
 	page = writeHTML(t, r)
 	fleetPart := page[:strings.Index(page, `<section class="site">`)]
 	want := `<tr><td class="id">khai-sinh</td><td class="lang">Tiếng Khmer <span class="id">(km)</span></td><td class="n">2</td><td class="n">11</td><td class="n">5</td><td class="n">2</td><td class="n">2</td><td class="n">17</td><td class="n">6</td></tr>`
