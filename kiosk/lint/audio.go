@@ -5,25 +5,14 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"path"
 	"strings"
 	"time"
 
-	"github.com/jfreymuth/oggvorbis"
+	"github.com/vnict/kiosk/content"
 )
 
-// Bounds of a narration file: a step read aloud lasts a minute or so, and
-// a site keeps a guide's narration ready to play.
-const (
-	// MaxAudioBytes bounds the size of an audio file that is decoded:
-	// 5 minutes of 48 kHz 16-bit stereo WAV is 55 MB.
-	MaxAudioBytes = 64 << 20
-	// MaxAudioDuration bounds how long a narration may play.
-	MaxAudioDuration = 5 * time.Minute
-)
-
-// Audio is what decoding an audio file found.
+// Audio is what a narration file's header says it holds.
 type Audio struct {
 	SampleRate int
 	Channels   int
@@ -32,25 +21,33 @@ type Audio struct {
 	Duration time.Duration
 }
 
-// DecodeAudio decodes the whole of a narration file as the player does:
-// a WAV file (linear PCM, 16-bit, mono or stereo, chunks as Ebiten's
-// decoder reads them) or an Ogg Vorbis file (mono or stereo), chosen by
-// name's extension. It refuses data larger than MaxAudioBytes and sound
-// longer than MaxAudioDuration, and never reads past data.
-func DecodeAudio(name string, data []byte) (Audio, error) {
-	if len(data) > MaxAudioBytes {
-		return Audio{}, fmt.Errorf("%d bytes; a narration file has at most %d", len(data), MaxAudioBytes)
+// Bounds of a narration WAV file the site's speaker plays.
+const (
+	minSampleRate = 8000
+	maxSampleRate = 192000
+	// maxChunks bounds the RIFF chunks before the data chunk, as the
+	// site's speaker does.
+	maxChunks = 16
+)
+
+// CheckNarration checks a narration file as the site's speaker does
+// before playing it: a WAV file (content.NarrationExt) of 16-bit linear
+// PCM, mono or stereo, 8 to 192 kHz, at most content.MaxNarrationBytes
+// long and playing at most content.MaxNarration. It reads the RIFF chunks
+// up to the data chunk and never past data, so its cost does not grow
+// with the file. Compressed formats are refused by name and by content
+// without being decoded: an Ogg Vorbis decoder trusts the stream's
+// headers, and a crafted file makes it allocate gigabytes or loop.
+func CheckNarration(name string, data []byte) (Audio, error) {
+	switch ext := strings.ToLower(path.Ext(name)); {
+	case ext == ".ogg" || ext == ".oga" || ext == ".opus" || bytes.HasPrefix(data, []byte("OggS")):
+		return Audio{}, errors.New("an Ogg file; narration is 16-bit PCM WAV only (an Ogg decoder trusts the file's headers): convert recorded files, e.g. ffmpeg -i in.ogg -ac 1 -ar 22050 -sample_fmt s16 out.wav")
+	case ext != content.NarrationExt:
+		return Audio{}, fmt.Errorf("%q: want a %s file (16-bit PCM)", ext, content.NarrationExt)
+	case len(data) > content.MaxNarrationBytes:
+		return Audio{}, fmt.Errorf("%d bytes; a narration file has at most %d (%d MiB)", len(data), content.MaxNarrationBytes, content.MaxNarrationBytes>>20)
 	}
-	var a Audio
-	var err error
-	switch ext := strings.ToLower(path.Ext(name)); ext {
-	case ".wav":
-		a, err = decodeWAV(data)
-	case ".ogg":
-		a, err = decodeOgg(data)
-	default:
-		return Audio{}, fmt.Errorf("%q: want a .wav or .ogg file", ext)
-	}
+	a, err := checkWAV(data)
 	if err != nil {
 		return Audio{}, err
 	}
@@ -60,25 +57,22 @@ func DecodeAudio(name string, data []byte) (Audio, error) {
 	return a, nil
 }
 
-// Bounds of a sample rate a player can resample.
-const (
-	minSampleRate = 8000
-	maxSampleRate = 192000
-)
-
-// decodeWAV parses a RIFF WAVE file: the chunks before "data" (of which
-// "fmt " comes first and says linear PCM, 16 bits, 1 or 2 channels), then
-// "data", whose length must fit in the file and hold whole frames.
-// Ebiten's decoder stops at "data" and skips other chunks without their
-// pad byte, so an odd-sized chunk before it is refused too.
-func decodeWAV(data []byte) (Audio, error) {
+// checkWAV parses a RIFF WAVE file: at most maxChunks chunks before
+// "data" (of which "fmt " comes first and says linear PCM, 16 bits, 1 or
+// 2 channels), then "data", whose length must fit in the file and hold
+// whole frames. Ebiten's decoder stops at "data" and skips other chunks
+// without their pad byte, so an odd-sized chunk before it is refused too.
+func checkWAV(data []byte) (Audio, error) {
 	if len(data) < 12 || string(data[0:4]) != "RIFF" || string(data[8:12]) != "WAVE" {
 		return Audio{}, errors.New("not a WAV file (no RIFF WAVE header)")
 	}
 	le := binary.LittleEndian
 	var a Audio
 	haveFmt := false
-	for off := 12; ; {
+	for off, chunk := 12, 0; ; chunk++ {
+		if chunk == maxChunks {
+			return Audio{}, fmt.Errorf("no data chunk among the first %d chunks", maxChunks)
+		}
 		if len(data)-off < 8 {
 			return Audio{}, errors.New("no data chunk")
 		}
@@ -89,6 +83,9 @@ func decodeWAV(data []byte) (Audio, error) {
 		case "fmt ":
 			if size < 16 || size > rest {
 				return Audio{}, fmt.Errorf("fmt chunk of %d bytes: want 16 or more within the file", size)
+			}
+			if size%2 == 1 {
+				return Audio{}, fmt.Errorf("fmt chunk has an odd size (%d); the player would misread the file", size)
 			}
 			f := data[off : off+16]
 			format, channels := le.Uint16(f[0:2]), int(le.Uint16(f[2:4]))
@@ -119,8 +116,8 @@ func decodeWAV(data []byte) (Audio, error) {
 			}
 			a.Frames = size / frame
 			a.Duration = time.Duration(a.Frames) * time.Second / time.Duration(a.SampleRate)
-			if a.Duration > MaxAudioDuration {
-				return Audio{}, fmt.Errorf("plays %v; a narration lasts at most %v", a.Duration.Round(time.Second), MaxAudioDuration)
+			if a.Duration > content.MaxNarration {
+				return Audio{}, fmt.Errorf("plays %v; a narration lasts at most %v", a.Duration.Round(time.Second), content.MaxNarration)
 			}
 			return a, nil
 		default:
@@ -133,45 +130,4 @@ func decodeWAV(data []byte) (Audio, error) {
 		}
 		off += int(size)
 	}
-}
-
-// decodeOgg decodes every packet of an Ogg Vorbis stream, stopping once it
-// plays longer than MaxAudioDuration. The decoder is given only data, and
-// a panic in it on a damaged file is turned into an error.
-func decodeOgg(data []byte) (a Audio, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("not a readable Ogg Vorbis file: decoder failed: %v", p)
-		}
-	}()
-	r, err := oggvorbis.NewReader(bytes.NewReader(data))
-	if err != nil {
-		return Audio{}, fmt.Errorf("not a readable Ogg Vorbis file: %w", err)
-	}
-	a.SampleRate, a.Channels = r.SampleRate(), r.Channels()
-	switch {
-	case a.Channels != 1 && a.Channels != 2:
-		return Audio{}, fmt.Errorf("%d channels: want 1 or 2", a.Channels)
-	case a.SampleRate < minSampleRate || a.SampleRate > maxSampleRate:
-		return Audio{}, fmt.Errorf("sample rate %d Hz: want %d to %d", a.SampleRate, minSampleRate, maxSampleRate)
-	}
-	maxFrames := int64(MaxAudioDuration/time.Second) * int64(a.SampleRate)
-	buf := make([]float32, 8192*a.Channels)
-	var samples int64
-	for {
-		n, err := r.Read(buf)
-		samples += int64(n)
-		if samples/int64(a.Channels) > maxFrames {
-			return Audio{}, fmt.Errorf("plays longer than %v, the most a narration lasts", MaxAudioDuration)
-		}
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return Audio{}, fmt.Errorf("not a readable Ogg Vorbis file after %d samples: %w", samples, err)
-		}
-	}
-	a.Frames = samples / int64(a.Channels)
-	a.Duration = time.Duration(a.Frames) * time.Second / time.Duration(a.SampleRate)
-	return a, nil
 }

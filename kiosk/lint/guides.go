@@ -3,6 +3,7 @@ package lint
 import (
 	"fmt"
 	"math"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -98,7 +99,13 @@ func (g *guideChecks) checkGuide(it *content.Item) {
 		if u := steps[i].QR; u != "" {
 			if err := content.CheckQR(u); err != nil {
 				r.add(Finding{Error: true, Item: stepName(it.ID, i), Message: "QR code: " + err.Error()})
-			} else if len(u) > MaxEasyQRBytes {
+				continue
+			}
+			if host := QRHostOutside(u); host != "" {
+				r.add(Finding{Item: stepName(it.ID, i), Message: fmt.Sprintf(
+					"QR code leads to %s, which is not under .%s: check that residents should go there (a look-alike name can pass for a public service)", host, GovernmentDomain)})
+			}
+			if len(u) > MaxEasyQRBytes {
 				r.add(Finding{Item: stepName(it.ID, i), Message: fmt.Sprintf(
 					"QR URL of %d bytes makes a dense code that phones scan poorly; a link of at most %d bytes is easier", len(u), MaxEasyQRBytes)})
 			}
@@ -125,18 +132,35 @@ func (g *guideChecks) checkAudio(item, lang, p string) {
 		return
 	}
 	g.done[p] = true
-	if f, ok := g.b.File(p); ok && f.Size > MaxAudioBytes {
-		g.r.add(Finding{Error: true, Item: item, Lang: lang, File: p, Message: fmt.Sprintf(
-			"%d bytes; a narration file has at most %d", f.Size, MaxAudioBytes)})
-		return
-	}
+	// Load refused a narration that is not WAV or is listed larger than
+	// content.MaxNarrationBytes, and ReadFile reads no more than listed.
 	data, err := g.b.ReadFile(p)
 	if err != nil {
 		return // Verify already reported it
 	}
-	if _, err := DecodeAudio(p, data); err != nil {
-		g.r.add(Finding{Error: true, Item: item, Lang: lang, File: p, Message: "narration does not decode: " + err.Error()})
+	if _, err := CheckNarration(p, data); err != nil {
+		g.r.add(Finding{Error: true, Item: item, Lang: lang, File: p, Message: "narration the site cannot play: " + err.Error()})
 	}
+}
+
+// GovernmentDomain is the domain under which the QR codes of guides are
+// expected to lead: Vietnam's public services (dichvucong.gov.vn,
+// vneid.gov.vn, the provinces' portals).
+const GovernmentDomain = "gov.vn"
+
+// QRHostOutside returns the host of a QR URL when it is not
+// GovernmentDomain or a name under it, and "" otherwise. A look-alike
+// such as dichvucong.gov.vn.example is outside.
+func QRHostOutside(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return ""
+	}
+	host := strings.ToLower(strings.TrimSuffix(p.Hostname(), "."))
+	if host == GovernmentDomain || strings.HasSuffix(host, "."+GovernmentDomain) {
+		return ""
+	}
+	return host
 }
 
 // DefaultVoice returns the espeak-ng voice that kioskctl narrate reads

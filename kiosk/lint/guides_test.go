@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/vnict/kiosk/content"
+	"github.com/vnict/kiosk/content/contenttest"
 	"github.com/vnict/kiosk/kiosk/siteconfig"
 )
 
@@ -72,12 +73,10 @@ type wavHeader struct {
 	dataFirst                            bool
 }
 
-func TestDecodeAudio(t *testing.T) {
-	ogg, err := os.ReadFile("testdata/audio/tone.ogg")
-	if err != nil {
-		t.Fatal(err)
-	}
+func TestCheckNarration(t *testing.T) {
+	ogg := readTestdata(t, "testdata/audio/tone.ogg")
 	sized := func(h *wavHeader) { h.dataSize = -1 }
+	listChunk := append([]byte("LIST\x04\x00\x00\x00"), "INFO"...)
 	tests := []struct {
 		name   string
 		file   string
@@ -89,11 +88,10 @@ func TestDecodeAudio(t *testing.T) {
 			want: Audio{SampleRate: 22050, Channels: 1, Frames: 22050, Duration: time.Second}},
 		{name: "wav stereo 48k", file: "a.WAV", data: wavFile(48000, 2, 24000, sized),
 			want: Audio{SampleRate: 48000, Channels: 2, Frames: 24000, Duration: 500 * time.Millisecond}},
-		{name: "wav with a list chunk", file: "a.wav", data: wavFile(16000, 1, 1600, sized, func(h *wavHeader) {
-			h.extra = append([]byte("LIST\x04\x00\x00\x00"), "INFO"...)
-		}), want: Audio{SampleRate: 16000, Channels: 1, Frames: 1600, Duration: 100 * time.Millisecond}},
-		{name: "ogg vorbis", file: "tone.ogg", data: ogg,
-			want: Audio{SampleRate: 22050, Channels: 1, Frames: 33075, Duration: 1500 * time.Millisecond}},
+		{name: "wav with a list chunk", file: "a.wav", data: wavFile(16000, 1, 1600, sized, func(h *wavHeader) { h.extra = listChunk }),
+			want: Audio{SampleRate: 16000, Channels: 1, Frames: 1600, Duration: 100 * time.Millisecond}},
+		{name: "wav of the longest narration", file: "a.wav", data: wavFile(8000, 1, 8000*int(content.MaxNarration/time.Second), sized),
+			want: Audio{SampleRate: 8000, Channels: 1, Frames: 8000 * int64(content.MaxNarration/time.Second), Duration: content.MaxNarration}},
 		{name: "not riff", file: "a.wav", data: []byte("ID3 this is an mp3 renamed"), errHas: "no RIFF WAVE header"},
 		{name: "empty", file: "a.wav", data: nil, errHas: "no RIFF WAVE header"},
 		{name: "float wav", file: "a.wav", data: wavFile(22050, 1, 100, sized, func(h *wavHeader) { h.format = 3 }), errHas: "want linear PCM"},
@@ -107,20 +105,26 @@ func TestDecodeAudio(t *testing.T) {
 		{name: "odd chunk before data", file: "a.wav", data: wavFile(22050, 1, 100, sized, func(h *wavHeader) {
 			h.extra = []byte("junk\x03\x00\x00\x00abc\x00")
 		}), errHas: "odd size"},
+		{name: "more chunks than the speaker reads", file: "a.wav", data: wavFile(22050, 1, 100, sized, func(h *wavHeader) {
+			h.extra = bytes.Repeat(listChunk, maxChunks)
+		}), errHas: "no data chunk among the first 16 chunks"},
 		{name: "chunk past the end", file: "a.wav", data: []byte("RIFF\x00\x00\x00\x00WAVEjunk\xff\xff\xff\x7f"), errHas: "truncated"},
 		{name: "no data chunk", file: "a.wav", data: []byte("RIFF\x00\x00\x00\x00WAVE"), errHas: "no data chunk"},
-		{name: "too long", file: "a.wav", data: wavFile(8000, 1, 8000*int(MaxAudioDuration/time.Second)+8000, sized), errHas: "at most 5m0s"},
-		{name: "ogg truncated", file: "a.ogg", data: ogg[:len(ogg)/2], errHas: "Ogg Vorbis"},
-		{name: "ogg header damaged", file: "a.ogg", data: append([]byte("OggX"), ogg[4:]...), errHas: "not a readable Ogg Vorbis file"},
-		{name: "wav named ogg", file: "a.ogg", data: wavFile(22050, 1, 100, sized), errHas: "not a readable Ogg Vorbis file"},
-		{name: "mp3", file: "a.mp3", data: ogg, errHas: ".wav or .ogg"},
+		{name: "too long", file: "a.wav", data: wavFile(8000, 1, 8000*int(content.MaxNarration/time.Second)+8000, sized), errHas: "at most 5m0s"},
+		{name: "too large", file: "a.wav", data: make([]byte, content.MaxNarrationBytes+1), errHas: "at most 16777216 (16 MiB)"},
+		{name: "ogg", file: "a.ogg", data: ogg, errHas: "narration is 16-bit PCM WAV only"},
+		{name: "ogg in capitals", file: "A.OGG", data: ogg, errHas: "convert recorded files"},
+		{name: "ogg named wav", file: "a.wav", data: ogg, errHas: "an Ogg file"},
+		{name: "wav named ogg", file: "a.ogg", data: wavFile(22050, 1, 100, sized), errHas: "an Ogg file"},
+		{name: "opus", file: "a.opus", data: ogg, errHas: "an Ogg file"},
+		{name: "mp3", file: "a.mp3", data: []byte("ID3"), errHas: `".mp3": want a .wav file`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := DecodeAudio(tc.file, tc.data)
+			got, err := CheckNarration(tc.file, tc.data)
 			if tc.errHas != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.errHas) {
-					t.Fatalf("DecodeAudio = %+v, %v; want an error containing %q", got, err, tc.errHas)
+					t.Fatalf("CheckNarration = %+v, %v; want an error containing %q", got, err, tc.errHas)
 				}
 				return
 			}
@@ -128,23 +132,56 @@ func TestDecodeAudio(t *testing.T) {
 				t.Fatal(err)
 			}
 			if got != tc.want {
-				t.Errorf("DecodeAudio = %+v, want %+v", got, tc.want)
+				t.Errorf("CheckNarration = %+v, want %+v", got, tc.want)
 			}
 		})
 	}
 }
 
-// TestDecodeAudioDamagedOgg flips bytes through an Ogg file: each copy is
-// refused or decoded, never a panic or a hang.
-func TestDecodeAudioDamagedOgg(t *testing.T) {
-	ogg, err := os.ReadFile("testdata/audio/tone.ogg")
+// TestCheckNarrationCraftedOgg: Ogg files crafted against the pure-Go
+// Vorbis decoder (a comment count of 0xFFFFFFFF, which made it allocate
+// 64 GB; a setup header cut inside a codebook, which made it loop for
+// ever) are refused at once, whatever their name: nothing of them is
+// decoded, so the check allocates next to nothing.
+func TestCheckNarrationCraftedOgg(t *testing.T) {
+	for _, file := range []string{"comment-bomb.ogg", "setup-hang.ogg"} {
+		data := readTestdata(t, filepath.Join("testdata/audio", file))
+		for _, name := range []string{"narration/1-km.ogg", "narration/1-km.wav"} {
+			var err error
+			allocs := testing.AllocsPerRun(10, func() { _, err = CheckNarration(name, data) })
+			if err == nil || !strings.Contains(err.Error(), "an Ogg file") {
+				t.Errorf("%s as %s: CheckNarration = %v, want a refusal of an Ogg file", file, name, err)
+			}
+			if allocs > 2 {
+				t.Errorf("%s as %s: %v allocations; want the file refused without reading it", file, name, allocs)
+			}
+		}
+	}
+}
+
+func readTestdata(t *testing.T, p string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := 0; i < len(ogg); i += 37 {
-		bad := bytes.Clone(ogg)
-		bad[i] ^= 0x5a
-		DecodeAudio("a.ogg", bad)
+	return data
+}
+
+func TestQRHostOutside(t *testing.T) {
+	for _, tc := range []struct{ url, want string }{
+		{"https://dichvucong.gov.vn/p/home/dvc-trang-chu.html", ""},
+		{"https://DichVuCong.Gov.VN./", ""},
+		{"https://gov.vn/", ""},
+		{"https://dichvucong.angiang.gov.vn/", ""},
+		{"https://dichvucong.gov.vn.example/", "dichvucong.gov.vn.example"},
+		{"https://dichvucongov.vn/", "dichvucongov.vn"},
+		{"https://notgov.vn/", "notgov.vn"},
+		{"https://www.youtube.com/watch?v=x", "www.youtube.com"},
+	} {
+		if got := QRHostOutside(tc.url); got != tc.want {
+			t.Errorf("QRHostOutside(%q) = %q, want %q", tc.url, got, tc.want)
+		}
 	}
 }
 
@@ -212,14 +249,10 @@ func interactiveSite(t *testing.T, interactive bool, edit func(yaml string) stri
 
 // guideBundle writes the demo bundle with its guides replaced by one,
 // "test-guide", in Khmer and Vietnamese: a tile, two steps, a picture, a
-// QR code, Vietnamese narration (WAV) and Khmer narration (Ogg) for step
-// 1. edit may change the guide and the files before the bundle is indexed.
+// QR code, and Vietnamese and Khmer narration for step 1. edit may change
+// the guide and the files before the bundle is indexed.
 func guideBundle(t *testing.T, edit func(dir string, guide map[string]any)) string {
 	t.Helper()
-	ogg, err := os.ReadFile("testdata/audio/tone.ogg")
-	if err != nil {
-		t.Fatal(err)
-	}
 	return demoCopy(t, func(dir string, m map[string]any) {
 		var items []any
 		for _, it := range m["items"].([]any) {
@@ -239,7 +272,7 @@ func guideBundle(t *testing.T, edit func(dir string, guide map[string]any)) stri
 					"text":      text("បើកវិបផតថល", "Mở Cổng dịch vụ công"),
 					"picture":   "guides/test/1.png",
 					"qr":        "https://dichvucong.gov.vn/",
-					"narration": map[string]any{"vi": "narration/test/1-vi.wav", "km": "narration/test/1-km.ogg"},
+					"narration": map[string]any{"vi": "narration/test/1-vi.wav", "km": "narration/test/1-km.wav"},
 				},
 				map[string]any{"text": text("ដាក់ពាក្យ", "Gửi hồ sơ")},
 			}},
@@ -256,7 +289,7 @@ func guideBundle(t *testing.T, edit func(dir string, guide map[string]any)) stri
 			"guides/test/tile.png":    png,
 			"guides/test/1.png":       png,
 			"narration/test/1-vi.wav": wavFile(22050, 1, 11025, func(h *wavHeader) { h.dataSize = -1 }),
-			"narration/test/1-km.ogg": ogg,
+			"narration/test/1-km.wav": wavFile(16000, 2, 8000, func(h *wavHeader) { h.dataSize = -1 }),
 		} {
 			writeFile(t, filepath.Join(dir, p), data)
 		}
@@ -322,12 +355,20 @@ func TestGuideFindings(t *testing.T) {
 			edit: func(dir string, _ map[string]any) {
 				writeFile(t, filepath.Join(dir, "narration/test/1-vi.wav"), []byte("RIFF....WAVEnot really"))
 			},
-			wantError: true, want: []string{"item test-guide step 1 lang vi file narration/test/1-vi.wav", "narration does not decode"}},
-		{name: "ogg narration that does not decode",
+			wantError: true, want: []string{"item test-guide step 1 lang vi file narration/test/1-vi.wav", "narration the site cannot play", "truncated"}},
+		{name: "8-bit wav narration",
 			edit: func(dir string, _ map[string]any) {
-				writeFile(t, filepath.Join(dir, "narration/test/1-km.ogg"), []byte("OggS but no more"))
+				writeFile(t, filepath.Join(dir, "narration/test/1-km.wav"), wavFile(22050, 1, 100, func(h *wavHeader) { h.dataSize, h.bits = -1, 8 }))
 			},
-			wantError: true, want: []string{"item test-guide step 1 lang km file narration/test/1-km.ogg", "Ogg Vorbis"}},
+			wantError: true, want: []string{"item test-guide step 1 lang km file narration/test/1-km.wav", "8 bits per sample: want 16"}},
+		{name: "crafted ogg named wav is refused undecoded",
+			edit: func(dir string, _ map[string]any) {
+				writeFile(t, filepath.Join(dir, "narration/test/1-km.wav"), readTestdata(t, "testdata/audio/setup-hang.ogg"))
+			},
+			wantError: true, want: []string{"item test-guide step 1 lang km file narration/test/1-km.wav", "an Ogg file"}},
+		{name: "qr host outside gov.vn",
+			edit: func(_ string, g map[string]any) { step(g, 0)["qr"] = "https://dichvucong.gov.vn.example/" },
+			want: []string{"warning: item test-guide step 1:", "leads to dichvucong.gov.vn.example", "not under .gov.vn", "check that residents should go there"}},
 		{name: "step picture that does not decode",
 			edit: func(dir string, _ map[string]any) {
 				writeFile(t, filepath.Join(dir, "guides/test/1.png"), []byte("not a PNG"))
@@ -377,6 +418,80 @@ func TestGuideFindings(t *testing.T) {
 			r := Bundle(os.DirFS(dir), dir, cfg, loader(t))
 			if got := r.Errors() > 0; got != tc.wantError {
 				t.Errorf("errors = %d, want errors: %v\n%v", r.Errors(), tc.wantError, findings(r))
+			}
+			for _, f := range r.Findings {
+				s := f.String()
+				ok := true
+				for _, w := range tc.want {
+					ok = ok && strings.Contains(s, w)
+				}
+				if ok {
+					return
+				}
+			}
+			t.Errorf("no finding contains all of %q:\n%v", tc.want, findings(r))
+		})
+	}
+}
+
+// TestGuideManifestRefused: a guide bundle whose manifest (changed after
+// indexing, as a hand edit or another tool would) breaks a rule of
+// content.Load is refused at once, naming manifest.json and the field:
+// nothing of its files is read or decoded.
+func TestGuideManifestRefused(t *testing.T) {
+	guideItem := func(m map[string]any) map[string]any {
+		items := m["items"].([]any)
+		return items[len(items)-1].(map[string]any)
+	}
+	file := func(m map[string]any, p string) map[string]any {
+		for _, f := range m["files"].([]any) {
+			if f := f.(map[string]any); f["path"] == p {
+				return f
+			}
+		}
+		t.Fatalf("no file %s", p)
+		return nil
+	}
+	tests := []struct {
+		name string
+		edit func(dir string, m map[string]any)
+		want []string // parts of one finding's text
+	}{
+		{name: "crafted ogg narration",
+			edit: func(dir string, m map[string]any) {
+				data := readTestdata(t, "testdata/audio/comment-bomb.ogg")
+				writeFile(t, filepath.Join(dir, "narration/test/1-km.ogg"), data)
+				m["files"] = append(m["files"].([]any), content.Describe("narration/test/1-km.ogg", data))
+				step(guideItem(m), 0)["narration"].(map[string]any)["km"] = "narration/test/1-km.ogg"
+			},
+			want: []string{"error: file manifest.json:", "guide.steps[0].narration.km", "Ogg Vorbis and other compressed formats are not accepted", "convert recorded files to 16-bit PCM WAV"}},
+		{name: "narration too large",
+			edit: func(_ string, m map[string]any) {
+				file(m, "narration/test/1-km.wav")["size"] = content.MaxNarrationBytes + 1
+			},
+			want: []string{"error: file manifest.json:", "guide.steps[0].narration.km", "a narration file has at most 16777216 (16 MiB)"}},
+		{name: "step picture too large",
+			edit: func(_ string, m map[string]any) { file(m, "guides/test/1.png")["size"] = content.MaxImageBytes + 1 },
+			want: []string{"error: file manifest.json:", "guide.steps[0].picture", "a picture has at most 33554432 (32 MiB)"}},
+		{name: "step text with espeak-ng's command character",
+			edit: func(_ string, m map[string]any) {
+				step(guideItem(m), 0)["text"].(map[string]any)["vi"] = map[string]any{"title": "Xin chao \x0120S cac ban \x0150A to lam"}
+			},
+			want: []string{"error: file manifest.json:", "guide.steps[0].text.vi.title", "control character U+0001"}},
+		{name: "qr punycode host",
+			edit: func(_ string, m map[string]any) { step(guideItem(m), 0)["qr"] = "https://xn--dchvcng-cza.gov.vn/" },
+			want: []string{"error: file manifest.json:", "guide.steps[0].qr", "encoded international name"}},
+		{name: "qr on another port",
+			edit: func(_ string, m map[string]any) { step(guideItem(m), 0)["qr"] = "https://dichvucong.gov.vn:8443/" },
+			want: []string{"error: file manifest.json:", "guide.steps[0].qr", "port 8443"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := guideBundle(t, nil)
+			contenttest.EditManifest(t, dir, func(m map[string]any) { tc.edit(dir, m) })
+			r := Bundle(os.DirFS(dir), dir, interactiveSite(t, true, nil), loader(t))
+			if r.Errors() == 0 {
+				t.Fatalf("no error:\n%v", findings(r))
 			}
 			for _, f := range r.Findings {
 				s := f.String()

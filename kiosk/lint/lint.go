@@ -19,9 +19,11 @@
 //
 // Guides are checked for an interactive site (a wall leaves them out, which
 // a note says): the guide's title and every step in each of the site's
-// languages (fonts, and a warning for a missing language), pictures and
-// narration files that decode (WAV read by a small bounded parser, Ogg
-// Vorbis by github.com/jfreymuth/oggvorbis, both whole), QR URLs, and
+// languages (fonts, and a warning for a missing language), pictures that
+// decode, narration files the site's speaker plays (16-bit PCM WAV, read
+// by a small bounded parser of its header; Ogg and other compressed
+// formats are refused undecoded), QR URLs (a warning for a host outside
+// .gov.vn), and
 // narration missing per guide and language (a warning where espeak-ng has
 // a voice, so kioskctl narrate can render it; a note for Khmer, Lao and
 // Hmong, which take recorded files). An interactive site's config must give
