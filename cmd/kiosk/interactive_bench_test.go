@@ -4,6 +4,7 @@ package main
 
 import (
 	"flag"
+	"image"
 	"os"
 	"path/filepath"
 	"slices"
@@ -28,14 +29,16 @@ var (
 //     Update that saw the input to the end of the Draw that shows it),
 //     and from outside: from the start of the xdotool command that sends
 //     the event to the at_unix_ms of that record (xdotool's own start,
-//     a few milliseconds, included).
+//     a few milliseconds, included), and on the display: from the same
+//     start until a pixel of the X server's framebuffer where Previous
+//     sits (a button on step 2, background on step 1) changes.
 //   - CPU of the idle Home screen (the language picker) over -home-span,
 //     from /proc/<pid>/stat, in percent of one core.
 //   - resident memory (VmRSS) after every guide was opened in every
 //     language and stepped through to its end, narration playing.
 //
 // Reported: input-p50-ms, input-p99-ms (the player's), outside-p50-ms,
-// outside-p99-ms, home-cpu-%, rss-MB.
+// outside-p99-ms, display-p50-ms, display-p99-ms, home-cpu-%, rss-MB.
 func BenchmarkInteractive(b *testing.B) {
 	x := startXScreen(b, 1920, 1080)
 	alsa := filepath.Join(b.TempDir(), "asound.conf")
@@ -67,12 +70,33 @@ func BenchmarkInteractive(b *testing.B) {
 			b.Fatal(err)
 		}
 
-		// Inputs on the first guide's steps.
+		// Inputs on the first guide's first two steps. The display is
+		// watched where Previous sits: on step 2 its button, on step 1
+		// the background.
 		u.openGuide(langs[0], u.guides(langs[0])[0])
-		var inner, outer []float64
+		u.key("Next")
+		u.waitScreen("step 2", 10*time.Second, screenIs("step", 2))
+		probe := u.onScreen(u.target("prev")).Min.Add(image.Pt(6, 6))
+		u.key("Prior")
+		u.waitScreen("step 1", 10*time.Second, screenIs("step", 1))
+		var inner, outer, display []float64
 		for i := range *inputRounds {
 			step := u.cur.step()
 			u.markInputs()
+			before, err := x.Pixel(probe.X, probe.Y)
+			if err != nil {
+				b.Fatal(err)
+			}
+			changed := make(chan time.Time, 1)
+			go func() {
+				defer close(changed)
+				for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+					if c, err := x.Pixel(probe.X, probe.Y); err == nil && c != before {
+						changed <- time.Now()
+						return
+					}
+				}
+			}()
 			start := time.Now()
 			switch i % 4 {
 			case 0:
@@ -87,6 +111,11 @@ func BenchmarkInteractive(b *testing.B) {
 			in := u.waitInput(10 * time.Second)
 			inner = append(inner, in.LatencyMS)
 			outer = append(outer, float64(in.AtUnixMS-start.UnixMilli()))
+			at, ok := <-changed
+			if !ok {
+				b.Fatalf("input %d: the display did not change at %v within 10 s", i, probe)
+			}
+			display = append(display, float64(at.Sub(start).Microseconds())/1000)
 			u.waitScreen("a step after an input", 10*time.Second, func(r uiRecord) bool { return r.Screen == "step" && r.step() != step })
 		}
 
@@ -104,12 +133,15 @@ func BenchmarkInteractive(b *testing.B) {
 
 		b.Logf("input to changed frame (ms), player: %.0f", inner)
 		b.Logf("input to changed frame (ms), from outside: %.0f", outer)
+		b.Logf("input to changed display (ms): %.0f", display)
 		b.Logf("idle Home: %.2f %% of one core over %v; RSS after every guide in %d languages: %d MB",
 			cpu, span.Round(time.Second), len(langs), rss>>20)
 		b.ReportMetric(percentile(inner, 50), "input-p50-ms")
 		b.ReportMetric(percentile(inner, 99), "input-p99-ms")
 		b.ReportMetric(percentile(outer, 50), "outside-p50-ms")
 		b.ReportMetric(percentile(outer, 99), "outside-p99-ms")
+		b.ReportMetric(percentile(display, 50), "display-p50-ms")
+		b.ReportMetric(percentile(display, 99), "display-p99-ms")
 		b.ReportMetric(cpu, "home-cpu-%")
 		b.ReportMetric(float64(rss>>20), "rss-MB")
 	}
