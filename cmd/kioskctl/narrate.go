@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/text/language"
@@ -296,15 +297,40 @@ func stepNumbers(idx []int) string {
 }
 
 // spokenText is what the voice reads for a step: its title, ended as a
-// sentence so that the voice pauses, then its body.
+// sentence so that the voice pauses, then its body, as plain text (see
+// plainSpeech).
 func spokenText(t content.Text) string {
-	title, body := strings.TrimSpace(t.Title), strings.TrimSpace(t.Body)
+	title, body := strings.TrimSpace(plainSpeech(t.Title)), strings.TrimSpace(plainSpeech(t.Body))
 	if title != "" && body != "" {
 		if r, _ := utf8.DecodeLastRuneInString(title); !strings.ContainsRune(".!?:;。！？：；…", r) {
 			title += "."
 		}
 	}
 	return strings.TrimSpace(title + "\n" + body)
+}
+
+// plainSpeech keeps espeak-ng from reading anything in s but words, as
+// the screen shows them: "[[" starts phoneme input (which it reads as
+// sounds, not words) and "]]" ends it, so a run of brackets becomes one
+// bracket, which it reads as punctuation; control characters, some of
+// which it obeys as commands (U+0001 sequences set speed and volume),
+// become spaces. A validated bundle has no control characters but "\n";
+// this holds for any text.
+func plainSpeech(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	var last rune
+	for _, r := range s {
+		switch {
+		case (r == '[' || r == ']') && r == last:
+			continue
+		case r != '\n' && unicode.IsControl(r):
+			r = ' '
+		}
+		b.WriteRune(r)
+		last = r
+	}
+	return b.String()
 }
 
 // espeakVoices returns the voice names espeak-ng accepts, from
@@ -378,11 +404,11 @@ func renderNarration(ctx context.Context, espeak, tmp string, speed int, timeout
 		return fmt.Errorf("espeak-ng wrote no file: %w", err)
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, lint.MaxAudioBytes+1))
+	data, err := io.ReadAll(io.LimitReader(f, content.MaxNarrationBytes+1))
 	if err != nil {
 		return err
 	}
-	a, err := lint.DecodeAudio(n.path, data)
+	a, err := lint.CheckNarration(n.path, data)
 	if err != nil {
 		return fmt.Errorf("espeak-ng's file: %w (shorten the step's text)", err)
 	}

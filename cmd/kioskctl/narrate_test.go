@@ -142,7 +142,7 @@ func checkNarration(t *testing.T, dir string, want []map[string]string) *content
 			if !ok || f.SHA256 != hex.EncodeToString(sum[:]) || f.Size != int64(len(data)) {
 				t.Errorf("%s listed as %+v (%v); its bytes have SHA-256 %x and %d bytes", p, f, ok, sum, len(data))
 			}
-			a, err := lint.DecodeAudio(p, data)
+			a, err := lint.CheckNarration(p, data)
 			if err != nil {
 				t.Errorf("%s does not decode: %v", p, err)
 				continue
@@ -300,5 +300,103 @@ func TestNarrateTimesOut(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "narration", "birth")); !os.IsNotExist(err) {
 		t.Error("a timed-out narrate wrote narration files")
+	}
+}
+
+func TestSpokenText(t *testing.T) {
+	for _, tc := range []struct {
+		in   content.Text
+		want string
+	}{
+		{content.Text{Title: "Mở Cổng dịch vụ công", Body: "Quét mã QR."}, "Mở Cổng dịch vụ công.\nQuét mã QR."},
+		{content.Text{Title: "Bước 1:", Body: "Mở"}, "Bước 1:\nMở"},
+		{content.Text{Body: "  Điền tờ khai  "}, "Điền tờ khai"},
+		// Phoneme input is read as the words the screen shows.
+		{content.Text{Title: "Xin chào [[h@l'oU]] các bạn"}, "Xin chào [h@l'oU] các bạn"},
+		{content.Text{Title: "a [[[[b]]]] c", Body: "[[x"}, "a [b] c.\n[x"},
+		{content.Text{Title: "[ [x] ]"}, "[ [x] ]"},
+		// Control characters (refused in a bundle) are never commands.
+		{content.Text{Title: "Xin chao \x0120S cac ban \x0150A to lam"}, "Xin chao  20S cac ban  50A to lam"},
+		{content.Text{Body: "Dòng một\nDòng hai\u0085\x7f"}, "Dòng một\nDòng hai"},
+	} {
+		if got := spokenText(tc.in); got != tc.want {
+			t.Errorf("spokenText(%+v) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// TestNarratePhonemeEscapes: a step whose text holds espeak-ng's phoneme
+// escapes ("[[...]]") reaches espeak-ng without them; the words inside
+// are read as words. A wrapper around espeak-ng keeps the text files it
+// was given.
+func TestNarratePhonemeEscapes(t *testing.T) {
+	dir := narrationBundle(t)
+	contentEdit(t, dir, "Quét mã QR bằng điện thoại của bạn.", "Quét [[h@l'oU w3:ld]] mã QR.")
+	if _, err := content.IndexDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	real, err := exec.LookPath("espeak-ng")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := t.TempDir()
+	wrapper := filepath.Join(t.TempDir(), "espeak-ng")
+	script := "#!/bin/sh\nfor a; do case $a in *.txt) cp \"$a\" " + kept + "/; esac; done\nexec " + real + " \"$@\"\n"
+	if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	out, err := narrate(t, dir, "--lang", "vi", "--espeak", wrapper)
+	if err != nil {
+		t.Fatalf("narrate: %v\n%s", err, out)
+	}
+	texts, err := filepath.Glob(filepath.Join(kept, "*.txt"))
+	if err != nil || len(texts) != 2 {
+		t.Fatalf("espeak-ng was given %v (%v), want the text of 2 steps", texts, err)
+	}
+	found := false
+	for _, p := range texts {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(data, []byte("[[")) || bytes.Contains(data, []byte("]]")) {
+			t.Errorf("espeak-ng was given phoneme escapes: %q", data)
+		}
+		found = found || bytes.Contains(data, []byte("Quét [h@l'oU w3:ld] mã QR."))
+	}
+	if !found {
+		t.Error("no text given to espeak-ng holds the step's words")
+	}
+}
+
+// TestNarrateRefusesControlCharacters: a manifest whose step text holds
+// espeak-ng's command character (U+0001, "20S" sets the speed) is refused
+// before anything is rendered, naming the field.
+func TestNarrateRefusesControlCharacters(t *testing.T) {
+	dir := narrationBundle(t)
+	contentEdit(t, dir, "Quét mã QR bằng điện thoại của bạn.", "Xin chao \\u000120S cac ban \\u000150A to lam")
+	before := readManifest(t, dir)
+	out, err := narrate(t, dir)
+	if err == nil || !strings.Contains(err.Error(), "manifest.json: items[1].guide.steps[0].text.vi.body: control character U+0001") {
+		t.Fatalf("narrate = %v, want a refusal naming the field\n%s", err, out)
+	}
+	if !bytes.Equal(before, readManifest(t, dir)) {
+		t.Error("a refused narrate changed the manifest")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "narration", "birth")); !os.IsNotExist(err) {
+		t.Errorf("a refused narrate wrote narration files (%v)", err)
+	}
+}
+
+// contentEdit replaces old by new (JSON text) in the manifest of dir.
+func contentEdit(t *testing.T, dir, old, new string) {
+	t.Helper()
+	raw := readManifest(t, dir)
+	if !bytes.Contains(raw, []byte(old)) {
+		t.Fatalf("manifest has no %q", old)
+	}
+	raw = bytes.Replace(raw, []byte(old), []byte(new), 1)
+	if err := os.WriteFile(filepath.Join(dir, content.ManifestName), raw, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
