@@ -5,6 +5,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // Showing is what the player has on screen.
@@ -51,8 +53,31 @@ type RecorderOptions struct {
 	// Started is when the process started, for its uptime.
 	Started time.Time
 	// Buffer is how many records may wait for the sink; default 4096.
+	// Uses may fill at most three quarters of it: the rest is kept for
+	// heartbeats and plays.
 	Buffer int
+	// UseRate and UseBurst bound the uses recorded (Used), on the
+	// player's clock: at most UseBurst at once, then UseRate a second;
+	// default DefaultUseRate and DefaultUseBurst. Past them uses are
+	// counted (UsesLimited), not recorded.
+	UseRate  rate.Limit
+	UseBurst int
 }
+
+// The default bounds of the uses recorded. A resident reads a step before
+// the next (and a guide has at most MaxUseStep), so a person keeps well
+// under one use every two seconds over minutes, and a burst of 200 holds
+// the fastest tapping through a few whole guides. A stuck key, a faulty
+// touch screen or a hostile hand is cut to that rate: at most 43,400
+// uses a day beside 1,440 minute heartbeats, which seal to about 170 KB
+// (measured with varied guides, steps and times; heartbeats alone, about
+// 33 KB), so the spool (which drops its oldest records when full) still
+// holds about a year of an offline site's days in its default 64 MB.
+// Taps at 50 a second would fill it a hundred times faster.
+const (
+	DefaultUseRate  rate.Limit = 0.5
+	DefaultUseBurst            = 200
+)
 
 // Recorder turns what the player shows into heartbeats and plays. The
 // player calls Frame and Shown from its drawing goroutine; both return at
@@ -78,6 +103,11 @@ type Recorder struct {
 	furthest int
 	dropped  atomic.Uint64
 	refused  atomic.Uint64
+	// Uses past the rate (uses) are counted in limited; they may take
+	// the buffer up to useRoom records.
+	uses    *rate.Limiter
+	limited atomic.Uint64
+	useRoom int
 }
 
 // pending is a record whose health is filled in by Run.
@@ -94,11 +124,28 @@ func NewRecorder(opts RecorderOptions) *Recorder {
 	if opts.Health == nil {
 		opts.Health = func() Health { return Health{} }
 	}
-	return &Recorder{opts: opts, out: make(chan pending, opts.Buffer)}
+	if opts.UseRate <= 0 {
+		opts.UseRate = DefaultUseRate
+	}
+	if opts.UseBurst <= 0 {
+		opts.UseBurst = DefaultUseBurst
+	}
+	reserve := opts.Buffer / 4
+	if reserve == 0 && opts.Buffer > 1 {
+		reserve = 1
+	}
+	return &Recorder{opts: opts, out: make(chan pending, opts.Buffer),
+		uses: rate.NewLimiter(opts.UseRate, opts.UseBurst), useRoom: opts.Buffer - reserve}
 }
 
-// Dropped counts records lost because the sink fell behind.
+// Dropped counts records lost because the sink fell behind: any record
+// when the buffer is full, a use already when it is three quarters full.
 func (r *Recorder) Dropped() uint64 { return r.dropped.Load() }
+
+// UsesLimited counts uses not recorded because they came faster than
+// RecorderOptions.UseRate and UseBurst allow; heartbeats carry it
+// (Heartbeat.UsesLimited).
+func (r *Recorder) UsesLimited() uint64 { return r.limited.Load() }
 
 // Refused counts uses not recorded because Use.Check refused them.
 func (r *Recorder) Refused() uint64 { return r.refused.Load() }
@@ -113,6 +160,10 @@ func (r *Recorder) Refused() uint64 { return r.refused.Load() }
 // the player said less, so the report can say how far residents get. A
 // use that Use.Check refuses is not recorded, and counted (Refused): the
 // spool would refuse the whole write, and the department the batch.
+//
+// Uses never cost a heartbeat: past the rate a resident could make they
+// are counted (UsesLimited), not recorded, and they never take the last
+// quarter of the buffer, so a sink that falls behind loses uses first.
 func (r *Recorder) Used(u Use) {
 	r.mu.Lock()
 	if u.Time.IsZero() {
@@ -139,6 +190,14 @@ func (r *Recorder) Used(u Use) {
 	u.Time = u.Time.UTC()
 	if err := u.Check(); err != nil {
 		r.refused.Add(1)
+		return
+	}
+	if !r.uses.AllowN(u.Time, 1) {
+		r.limited.Add(1)
+		return
+	}
+	if len(r.out) >= r.useRoom {
+		r.dropped.Add(1)
 		return
 	}
 	r.send(pending{rec: Record{Use: &u}})
@@ -315,6 +374,7 @@ func (r *Recorder) Run(ctx context.Context, sink func([]Record)) {
 			hb.ClockSkew = h.ClockSkew.Round(time.Second)
 			hb.Player, hb.Update, hb.Audio = h.Player, h.Update, h.Audio
 			hb.Evicted = h.Evicted + r.dropped.Load()
+			hb.UsesLimited = r.limited.Load()
 		}
 		batch = append(batch, p.rec)
 	}

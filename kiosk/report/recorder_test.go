@@ -3,6 +3,7 @@ package report_test
 import (
 	"bytes"
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -321,8 +322,9 @@ func TestRecorderUses(t *testing.T) {
 }
 
 // TestUsedReturnsAtOnce calls Used from the drawing goroutine while the
-// sink takes nothing: every call returns, the buffer keeps what it can and
-// the rest is counted as dropped, as heartbeats and plays are.
+// sink takes nothing: every call returns, the buffer keeps what it can
+// leave heartbeats (three of four places) and the rest is counted as
+// dropped, as heartbeats and plays are.
 func TestUsedReturnsAtOnce(t *testing.T) {
 	t0 := time.Date(2026, 3, 2, 2, 0, 0, 0, time.UTC)
 	r := report.NewRecorder(report.RecorderOptions{Interval: time.Minute, Started: t0, Buffer: 4})
@@ -338,14 +340,126 @@ func TestUsedReturnsAtOnce(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("Used blocked on a sink that takes nothing")
 	}
-	if n := r.Dropped(); n != 6 {
-		t.Errorf("Dropped() = %d, want 6", n)
+	if n := r.Dropped(); n != 7 {
+		t.Errorf("Dropped() = %d, want 7", n)
 	}
 	var got []report.Record
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	r.Run(ctx, func(recs []report.Record) { got = append(got, recs...) })
-	if len(got) != 4 || !got[3].Use.Time.Equal(t0.Add(3*time.Second)) {
-		t.Errorf("queued %d records, want the first 4 uses: %+v", len(got), got)
+	if len(got) != 3 || !got[2].Use.Time.Equal(t0.Add(2*time.Second)) {
+		t.Errorf("queued %d records, want the first 3 uses: %+v", len(got), got)
+	}
+}
+
+// TestUsesNeverCostHeartbeats taps 10,000 times in a minute (a stuck key,
+// a faulty touch screen) on the player's clock, with a sink that keeps up
+// and with one that takes nothing until the end: every heartbeat is
+// recorded; uses past the burst and the rate are counted in UsesLimited
+// (and the heartbeats say so), and those the buffer has no room for in
+// Dropped.
+func TestUsesNeverCostHeartbeats(t *testing.T) {
+	const taps, every, interval = 10000, 6 * time.Millisecond, 10 * time.Second
+	t0 := time.Date(2026, 3, 2, 2, 0, 0, 0, time.UTC)
+	last := t0.Add((taps - 1) * every) // 59.994 s
+	// The burst, then one use per two seconds of the minute.
+	wantUses := report.DefaultUseBurst + int(float64(report.DefaultUseRate)*last.Sub(t0).Seconds())
+	events := []report.Use{
+		{Event: report.UseOpened, Guide: "khai-sinh", Lang: "km"},
+		{Event: report.UseStep, Guide: "khai-sinh", Lang: "km", Step: 1},
+		{Event: report.UseNarration, Guide: "khai-sinh", Lang: "km", Step: 1},
+		{Event: report.UseLeft, Guide: "khai-sinh", Lang: "km"},
+	}
+	tests := []struct {
+		name    string
+		buffer  int
+		stalled bool
+		queued  int // uses the buffer takes
+	}{
+		{name: "sink keeps up", buffer: 4096, queued: wantUses},
+		// 48 of 64 places for uses: the first heartbeat, then 47 uses.
+		{name: "sink stalled", buffer: 64, stalled: true, queued: 47},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := report.NewRecorder(report.RecorderOptions{Interval: interval, Started: t0, Buffer: tt.buffer,
+				Health: func() report.Health { return report.Health{Evicted: 3} }})
+			r.Shown(t0, report.Showing{Bundle: "commune@4", Item: "welcome", Langs: []string{"km"}})
+			var mu sync.Mutex
+			var got []report.Record
+			sink := func(recs []report.Record) { mu.Lock(); got = append(got, recs...); mu.Unlock() }
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan struct{})
+			if tt.stalled {
+				cancel() // Run starts after the taps, and takes what waits
+				close(done)
+			} else {
+				go func() { defer close(done); r.Run(ctx, sink) }()
+			}
+			for i := range taps {
+				now := t0.Add(time.Duration(i) * every)
+				r.Frame(now)
+				u := events[i%len(events)]
+				u.Time = now
+				r.Used(u)
+			}
+			r.Frame(t0.Add(time.Minute))
+			cancel()
+			<-done
+			if tt.stalled {
+				r.Run(ctx, sink)
+			}
+
+			var beats []report.Heartbeat
+			uses := 0
+			for _, rec := range got {
+				if err := rec.Check(); err != nil {
+					t.Fatalf("record %+v: %v", rec, err)
+				}
+				switch {
+				case rec.Heartbeat != nil:
+					beats = append(beats, *rec.Heartbeat)
+				case rec.Use != nil:
+					uses++
+				}
+			}
+			if len(beats) != 7 {
+				t.Fatalf("%d heartbeats, want 7 (every %v of the minute and at its end)", len(beats), interval)
+			}
+			for i, hb := range beats {
+				// At the first frame from when it is due.
+				if due := t0.Add(time.Duration(i) * interval); hb.Time.Before(due) || !hb.Time.Before(due.Add(every)) {
+					t.Errorf("heartbeat %d at %v, want the first frame from %v", i, hb.Time, due)
+				}
+			}
+			limited := uint64(taps - wantUses)
+			dropped := uint64(wantUses - tt.queued)
+			if uses != tt.queued || r.UsesLimited() != limited || r.Dropped() != dropped {
+				t.Errorf("%d uses recorded, %d limited, %d dropped; want %d, %d, %d",
+					uses, r.UsesLimited(), r.Dropped(), tt.queued, limited, dropped)
+			}
+			if hb := beats[len(beats)-1]; hb.UsesLimited != limited || hb.Evicted != 3+dropped {
+				t.Errorf("last heartbeat: uses limited %d, evicted %d; want %d, %d", hb.UsesLimited, hb.Evicted, limited, 3+dropped)
+			}
+		})
+	}
+}
+
+// TestUsesLimitedTravels: a heartbeat's count of uses limited survives
+// the batch format.
+func TestUsesLimitedTravels(t *testing.T) {
+	t0 := time.Date(2026, 3, 2, 2, 0, 0, 0, time.UTC)
+	hb := report.Heartbeat{Time: t0, Interval: time.Minute, State: report.Content, UsesLimited: 9771}
+	b := &report.Batch{Site: "an-giang-xa-le-tri", Spool: "aa11", First: 1, Last: 1, Since: t0, Heartbeats: []report.Heartbeat{hb}}
+	var buf bytes.Buffer
+	if err := b.Encode(&buf); err != nil {
+		t.Fatal(err)
+	}
+	back, err := report.DecodeBatch(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := back.Heartbeats[0].UsesLimited; got != 9771 {
+		t.Errorf("batch gave back uses limited %d, want 9771", got)
 	}
 }

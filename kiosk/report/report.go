@@ -121,6 +121,11 @@ type Heartbeat struct {
 	// is then silent), AudioOK when it plays sound; empty when the
 	// player does not use sound (a wall).
 	Audio string `json:"audio,omitempty"`
+	// UsesLimited counts the uses (proof of use) not recorded since the
+	// player started because they came faster than a resident could
+	// make them (a stuck key, a faulty touch screen): the site's use
+	// counts are then short by that much.
+	UsesLimited uint64 `json:"uses_limited,omitempty"`
 }
 
 // Heartbeat.Audio values.
