@@ -73,7 +73,7 @@ type RecorderOptions struct {
 // (measured with varied guides, steps and times; heartbeats alone, about
 // 33 KB), so the spool (which drops its oldest records when full) still
 // holds about a year of an offline site's days in its default 64 MB.
-// Taps at 50 a second would fill it a hundred times faster.
+// Taps at 50 a second would make a hundred times the records.
 const (
 	DefaultUseRate  rate.Limit = 0.5
 	DefaultUseBurst            = 200
