@@ -28,9 +28,10 @@ import (
 // as a time (a varint of milliseconds from the use before, the first from
 // the epoch), the event's code as one byte (1 to 7: language, opened,
 // step, narration, finished, left, idle), then the string indexes of
-// guide, language and bundle and the step as uvarints. Their strings share the plays' table. A batch without uses
-// is format 1, as before uses existed, so walls write what older
-// department tools read; those refuse a format 2 batch by its format.
+// guide, language and bundle and the step (0 to MaxUseStep) as uvarints.
+// Their strings share the plays' table. A batch without uses is format 1,
+// as before uses existed, so walls write what older department tools
+// read; those refuse a format 2 batch by its format.
 type Batch struct {
 	Site  string `json:"site"`
 	Spool string `json:"spool"`
