@@ -206,7 +206,11 @@ func CheckQR(u string) error {
 	case p.Port() != "" && p.Port() != "443":
 		return fmt.Errorf("%q: port %s; a public service is on https's own port, so leave the port out", u, p.Port())
 	}
-	if authority, _, _ := strings.Cut(u[len(p.Scheme)+len("://"):], "/"); strings.Contains(authority, "%") {
+	_, authority, _ := strings.Cut(u, "//")
+	if i := strings.IndexAny(authority, "/?#"); i >= 0 {
+		authority = authority[:i]
+	}
+	if strings.Contains(authority, "%") {
 		return fmt.Errorf("%q: the host is percent-encoded; write it as plain letters", u)
 	}
 	return checkQRHost(p.Hostname())

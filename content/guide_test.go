@@ -191,6 +191,8 @@ func TestCheckQR(t *testing.T) {
 		// A look-alike in plain ASCII passes: lint warns about a host
 		// outside .gov.vn, and the player shows the host under the code.
 		"https://dichvucong.gov.vn.example/",
+		"https://dichvucong.gov.vn?q=%C3%B4#%20",
+		"https://dichvucong.gov.vn/t%E1%BB%AB-kh%C3%B3a",
 	} {
 		if err := CheckQR(u); err != nil {
 			t.Errorf("CheckQR(%q) = %v, want nil", u, err)
