@@ -32,9 +32,13 @@ const (
 	MaxNarration = 5 * time.Minute
 	// MaxImageBytes bounds a picture file (a slide's image, a guide's
 	// tile, a step's picture), which the player reads whole before
-	// decoding. The player shows at most 40 million pixels; a JPEG of
-	// that many at high quality is 15-25 MB, and a screen-sized PNG a few.
+	// decoding. A JPEG of MaxImagePixels at high quality is 15-25 MB,
+	// and a screen-sized PNG a few.
 	MaxImageBytes = 32 << 20
+	// MaxImagePixels bounds the pixels of a picture the player decodes
+	// (160 MB as RGBA): an 8K picture has 33 million. Lint refuses a
+	// picture the player would not show.
+	MaxImagePixels = 40_000_000
 )
 
 // NarrationExt is the file name extension of a narration file: 16-bit

@@ -381,9 +381,14 @@ func TestGuideFindings(t *testing.T) {
 			wantError: true, want: []string{"item test-guide file guides/test/tile.png", "not a readable image"}},
 		{name: "picture claiming too many pixels",
 			edit: func(dir string, _ map[string]any) {
-				writeFile(t, filepath.Join(dir, "guides/test/1.png"), hugePNGHeader())
+				writeFile(t, filepath.Join(dir, "guides/test/1.png"), pngHeader(100000, 100000))
 			},
 			wantError: true, want: []string{"guides/test/1.png", "100000x100000 pixels"}},
+		{name: "picture larger than the player shows",
+			edit: func(dir string, _ map[string]any) {
+				writeFile(t, filepath.Join(dir, "guides/test/tile.png"), pngHeader(8000, 5001))
+			},
+			wantError: true, want: []string{"guides/test/tile.png", "8000x5001 pixels; at most 40000000"}},
 		{name: "long QR URL",
 			edit: func(_ string, g map[string]any) {
 				step(g, 0)["qr"] = "https://dichvucong.gov.vn/p/home/dvc-tthc-thu-tuc-hanh-chinh-chi-tiet.html?ma_thu_tuc=" + strings.Repeat("1.001193", 20)
@@ -536,14 +541,13 @@ func findings(r *Report) string {
 	return b.String()
 }
 
-// hugePNGHeader is the start of a PNG whose header claims 100000x100000
-// pixels.
-func hugePNGHeader() []byte {
+// pngHeader is the start of a PNG whose header claims w x h pixels.
+func pngHeader(w, h uint32) []byte {
 	var b bytes.Buffer
 	b.WriteString("\x89PNG\r\n\x1a\n")
 	ihdr := make([]byte, 13)
-	binary.BigEndian.PutUint32(ihdr[0:], 100000)
-	binary.BigEndian.PutUint32(ihdr[4:], 100000)
+	binary.BigEndian.PutUint32(ihdr[0:], w)
+	binary.BigEndian.PutUint32(ihdr[4:], h)
 	ihdr[8], ihdr[9] = 8, 2 // 8-bit RGB
 	binary.Write(&b, binary.BigEndian, uint32(len(ihdr)))
 	b.WriteString("IHDR")

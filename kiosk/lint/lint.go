@@ -290,10 +290,10 @@ func checkImage(r *Report, b *content.Bundle, item, p string, cfg *siteconfig.Co
 	}
 }
 
-// MaxImagePixels bounds the pixels of an image that is decoded: an 8K
-// picture has 33 million; a small file claiming far more would take the
-// player's memory.
-const MaxImagePixels = 64 << 20
+// MaxImagePixels bounds the pixels of an image that is decoded, as the
+// player bounds them (content.MaxImagePixels): an 8K picture has 33
+// million; a small file claiming far more would take the player's memory.
+const MaxImagePixels = content.MaxImagePixels
 
 // decodeImage decodes a PNG or JPEG file whole, refusing one whose header
 // claims more than MaxImagePixels before decoding it.
