@@ -243,6 +243,7 @@ type kioskUI struct {
 	seen   int         // screen records consumed
 	inputs int         // input frame records consumed
 	last   *image.RGBA // the frame returned last
+	resent int         // inputs sent again (see do)
 }
 
 // startInteractive runs the player with the config at cfg (extra flags
@@ -298,6 +299,16 @@ func (u *kioskUI) run(args ...string) {
 // and makes it the current screen. Records it skips are consumed.
 func (u *kioskUI) waitScreen(what string, d time.Duration, ok func(uiRecord) bool) uiRecord {
 	u.t.Helper()
+	r, found := u.tryScreen(d, ok)
+	if !found {
+		u.t.Fatalf("no %s screen within %v; last screen %+v\n%s", what, d, u.cur, tail(u.log.String(), 40))
+	}
+	return r
+}
+
+// tryScreen is waitScreen that reports whether the screen came.
+func (u *kioskUI) tryScreen(d time.Duration, ok func(uiRecord) bool) (uiRecord, bool) {
+	u.t.Helper()
 	deadline := time.After(d)
 	for {
 		recs := uiRecords(u.log.String(), "interactive screen")
@@ -305,19 +316,39 @@ func (u *kioskUI) waitScreen(what string, d time.Duration, ok func(uiRecord) boo
 			if ok(recs[u.seen]) {
 				u.cur = recs[u.seen]
 				u.seen++
-				return u.cur
+				return u.cur, true
 			}
 		}
 		if u.cmd.ProcessState != nil {
-			u.t.Fatalf("the player exited waiting for %s:\n%s", what, tail(u.log.String(), 40))
+			u.t.Fatalf("the player exited:\n%s", tail(u.log.String(), 40))
 		}
 		select {
 		case <-u.log.more:
 		case <-time.After(100 * time.Millisecond):
 		case <-deadline:
-			u.t.Fatalf("no %s screen within %v; last screen %+v\n%s", what, d, u.cur, tail(u.log.String(), 40))
+			return u.cur, false
 		}
 	}
+}
+
+// do sends an input and waits, within d, for the screen ok accepts. An
+// input the player did not see at all (no input frame and no such screen
+// within 3 s) is sent once more, and said in the test's log: Ebiten reads
+// the keys' and buttons' state once a frame, and on this loaded machine
+// the player's loop is sometimes busy for longer than a press lasts.
+func (u *kioskUI) do(what string, d time.Duration, send func(), ok func(uiRecord) bool) uiRecord {
+	u.t.Helper()
+	u.markInputs()
+	send()
+	if r, found := u.tryScreen(3*time.Second, ok); found {
+		return r
+	}
+	if len(uiRecords(u.log.String(), "input frame")) == u.inputs {
+		u.resent++
+		u.t.Logf("%s: the player did not see the input; sent again", what)
+		send()
+	}
+	return u.waitScreen(what, d, ok)
 }
 
 // screenIs accepts records of the named screen (and, when given, step).
@@ -591,21 +622,18 @@ func (u *kioskUI) walkGuide(sound bool, kmSHA string) {
 
 	// Any touch leaves the attract loop for Home: the languages, each
 	// named in its own script.
-	u.clickAt(u.size.Div(2))
-	u.waitScreen("home", wait, screenIs("home"))
+	u.do("home", wait, func() { u.clickAt(u.size.Div(2)) }, screenIs("home"))
 	img = u.frame("02-home")
 	u.checkInk("02-home", img, "lang:km", "lang:vi", "lang:en", "back", "home")
 	u.checkHeading("02-home", img)
 
-	u.click("lang:km")
-	u.waitScreen("the Khmer menu", wait, func(r uiRecord) bool { return r.Screen == "menu" && r.Lang == "km" })
+	u.do("the Khmer menu", wait, func() { u.click("lang:km") }, func(r uiRecord) bool { return r.Screen == "menu" && r.Lang == "km" })
 	img = u.frame("03-menu-km")
 	u.checkInk("03-menu-km", img, "guide:"+testGuideID, "back", "home")
 	u.checkHeading("03-menu-km", img)
 
 	narrations := func() int { return strings.Count(u.log.String(), `"msg":"narration plays"`) }
-	u.click("guide:" + testGuideID)
-	u.waitScreen("step 1", wait, stepIs(1))
+	u.do("step 1", wait, func() { u.click("guide:" + testGuideID) }, stepIs(1))
 	img = u.frame("04-step1-km")
 	u.checkStep("04-step1-km", img)
 	if u.hasTarget("replay") != sound {
@@ -620,25 +648,20 @@ func (u *kioskUI) walkGuide(sound bool, kmSHA string) {
 
 	// Forward and back by touch; the second step's QR code reads back
 	// as its URL.
-	u.click("next")
-	u.waitScreen("step 2", wait, stepIs(2))
+	u.do("step 2", wait, func() { u.click("next") }, stepIs(2))
 	step2 := u.frame("05-step2-km") // the focus on Next
 	u.checkStep("05-step2-km", step2)
 	if got, err := decodeQR(step2); err != nil || got != testGuideQR {
 		t.Errorf("05-step2-km: QR code reads %q (%v), want %q", got, err, testGuideQR)
 	}
-	u.click("prev")
-	u.waitScreen("step 1 again", wait, stepIs(1))
+	u.do("step 1 again", wait, func() { u.click("prev") }, stepIs(1))
 
 	// With the keyboard: Page Down and Page Up (a presenter remote's
 	// keys), then Return on the focused Next, an arrow moving the focus
 	// ring to Previous and Return on it.
-	u.key("Next")
-	u.waitScreen("step 2 by Page Down", wait, stepIs(2))
-	u.key("Prior")
-	u.waitScreen("step 1 by Page Up", wait, stepIs(1))
-	u.key("Return")
-	u.waitScreen("step 2 by Return on Next", wait, stepIs(2))
+	u.do("step 2 by Page Down", wait, func() { u.key("Next") }, stepIs(2))
+	u.do("step 1 by Page Up", wait, func() { u.key("Prior") }, stepIs(1))
+	u.do("step 2 by Return on Next", wait, func() { u.key("Return") }, stepIs(2))
 	u.markInputs()
 	u.key("Left")
 	u.waitInput(wait)
@@ -648,14 +671,11 @@ func (u *kioskUI) walkGuide(sound bool, kmSHA string) {
 			t.Errorf("the focus ring did not move from next to prev: nothing changed around %s", n)
 		}
 	}
-	u.key("Return")
-	u.waitScreen("step 1 by Return on Previous", wait, stepIs(1))
+	u.do("step 1 by Return on Previous", wait, func() { u.key("Return") }, stepIs(1))
 
 	// Escape goes back to the menu; Return opens the focused guide.
-	u.key("Escape")
-	u.waitScreen("the menu by Escape", wait, func(r uiRecord) bool { return r.Screen == "menu" && r.Lang == "km" })
-	u.key("Return")
-	u.waitScreen("step 1 by Return on the guide", wait, stepIs(1))
+	u.do("the menu by Escape", wait, func() { u.key("Escape") }, func(r uiRecord) bool { return r.Screen == "menu" && r.Lang == "km" })
+	u.do("step 1 by Return on the guide", wait, func() { u.key("Return") }, stepIs(1))
 	if sound {
 		n := narrations()
 		u.log.waitFor(t, `"msg":"narration plays"`, n) // played on arrival
@@ -664,19 +684,15 @@ func (u *kioskUI) walkGuide(sound bool, kmSHA string) {
 	}
 
 	// To the end.
-	u.key("Next")
-	u.waitScreen("step 2", wait, stepIs(2))
-	u.key("Next")
-	u.waitScreen("step 3", wait, stepIs(3))
+	u.do("step 2", wait, func() { u.key("Next") }, stepIs(2))
+	u.do("step 3", wait, func() { u.key("Next") }, stepIs(3))
 	img = u.frame("07-step3-km")
 	u.checkStep("07-step3-km", img)
 	u.checkInk("07-step3-km", img, "done")
-	u.click("done")
-	u.waitScreen("the menu after Done", wait, func(r uiRecord) bool { return r.Screen == "menu" && r.Lang == "km" })
+	u.do("the menu after Done", wait, func() { u.click("done") }, func(r uiRecord) bool { return r.Screen == "menu" && r.Lang == "km" })
 	u.alive()
 	lastInput := time.Now()
-	u.click("home")
-	u.waitScreen("home", wait, screenIs("home"))
+	u.do("home", wait, func() { u.click("home") }, screenIs("home"))
 	u.frame("08-home-again")
 
 	// Left alone: the countdown after the idle time, then the loop.
