@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
 	"runtime"
+	"sync"
+	"time"
 
 	"github.com/vnict/kiosk/kiosk/player"
 	"github.com/vnict/kiosk/kiosk/report"
@@ -12,13 +15,31 @@ import (
 	"github.com/vnict/kiosk/kiosk/sound"
 )
 
+// soundWait bounds how long the player waits for its sound device to be
+// found, from the start: the probe's own bound (its timeout and the wait
+// for its output) and a little for opening the device after it. The
+// player's first frame waits for it at most that long.
+const soundWait = sound.DefaultProbeTimeout + sound.ProbeWaitDelay + 500*time.Millisecond
+
 // narration is an interactive site's sound: a speaker for the guides'
 // narration, found and opened while the rest of the player starts, or
 // none when the PC has no sound device. A nil *narration is a wall's: it
 // never opens a sound device.
 type narration struct {
-	ready chan struct{}
-	sp    *sound.Speaker // nil: no device
+	log      *slog.Logger
+	wait     time.Duration
+	deadline time.Time
+	found    chan opened // the search's result, once
+	done     chan struct{}
+
+	once sync.Once
+	sp   *sound.Speaker // nil: no device
+}
+
+// opened is what the search for the sound device found.
+type opened struct {
+	sp  *sound.Speaker
+	err error
 }
 
 // openNarration starts looking for the sound device of an interactive
@@ -29,21 +50,22 @@ func openNarration(ctx context.Context, cfg *siteconfig.Config, log *slog.Logger
 	if cfg.Mode != siteconfig.ModeInteractive {
 		return nil
 	}
-	n := &narration{ready: make(chan struct{})}
+	return startNarration(ctx, probeProgram, soundWait, log)
+}
+
+// startNarration looks for the sound device through program (this
+// program, run as the probe) and waits for it at most wait from now.
+func startNarration(ctx context.Context, program func() (string, error), wait time.Duration, log *slog.Logger) *narration {
+	n := &narration{log: log, wait: wait, deadline: time.Now().Add(wait), found: make(chan opened, 1), done: make(chan struct{})}
 	go func() {
-		defer close(n.ready)
-		program, err := probeProgram()
+		defer close(n.done)
+		prog, err := program()
 		if err != nil {
-			log.Warn("no sound: narration is silent", "err", err)
+			n.found <- opened{err: err}
 			return
 		}
-		sp, err := sound.New(ctx, program, sound.Options{Log: log})
-		if err != nil {
-			log.Warn("no sound device: narration is silent", "err", err)
-			return
-		}
-		log.Info("sound device ready for narration")
-		n.sp = sp
+		sp, err := sound.New(ctx, prog, sound.Options{Log: log})
+		n.found <- opened{sp: sp, err: err}
 	}()
 	return n
 }
@@ -60,12 +82,34 @@ func probeProgram() (string, error) {
 	return os.Executable()
 }
 
-// speaker waits for the sound device to be found or not.
+// speaker waits for the sound device to be found or not, until the
+// deadline: a device found later is closed unused (the next start uses
+// it).
 func (n *narration) speaker() *sound.Speaker {
 	if n == nil {
 		return nil
 	}
-	<-n.ready
+	n.once.Do(func() {
+		timer := time.NewTimer(time.Until(n.deadline))
+		defer timer.Stop()
+		var o opened
+		select {
+		case o = <-n.found:
+		case <-timer.C:
+			o.err = fmt.Errorf("%w: not found in %v", sound.ErrNoDevice, n.wait)
+			go func() {
+				if late := <-n.found; late.sp != nil {
+					late.sp.Close()
+				}
+			}()
+		}
+		if o.err != nil {
+			n.log.Warn("no sound device: narration is silent", "err", o.err)
+			return
+		}
+		n.log.Info("sound device ready for narration")
+		n.sp = o.sp
+	})
 	return n.sp
 }
 

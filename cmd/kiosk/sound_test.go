@@ -3,6 +3,8 @@
 package main
 
 import (
+	"context"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -135,5 +137,53 @@ func TestWallsOpenNoSound(t *testing.T) {
 	stopProgram(t, cmd)
 	if s := log.String(); strings.Contains(s, "sound device") || strings.Contains(s, "narration") {
 		t.Errorf("a wall looked for sound:\n%s", tail(s, 20))
+	}
+}
+
+// TestSoundSearchIsBounded: the player's first frame (and every heartbeat)
+// waits for the sound device at most soundWait, whatever the probe does.
+// A probe that hangs, a process it started holding its output (the probe
+// is killed with its process group at its timeout), and a search that
+// outlasts the wait, all end in no sound, said once, within the bound.
+func TestSoundSearchIsBounded(t *testing.T) {
+	hang := filepath.Join(t.TempDir(), "probe.sh")
+	if err := os.WriteFile(hang, []byte("#!/bin/sh\nsleep 20 &\nexec sleep 60\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		wait time.Duration
+		want string // in the no-sound line
+	}{
+		{"the probe's own timeout", soundWait, "the sound probe gave no answer in 5s"},
+		{"the wait before the probe's timeout", 300 * time.Millisecond, "not found in 300ms"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var logged strings.Builder
+			log := slog.New(slog.NewTextHandler(&logged, nil))
+			started := time.Now()
+			n := startNarration(context.Background(), func() (string, error) { return hang, nil }, tc.wait, log)
+			nar := n.narrator()
+			took := time.Since(started)
+			t.Logf("the narrator was known after %v", took.Round(time.Millisecond))
+			if nar != nil {
+				t.Error("a hung probe gave a narrator")
+			}
+			if took > tc.wait+200*time.Millisecond {
+				t.Errorf("the player waited %v for its sound, more than %v", took, tc.wait)
+			}
+			if a := n.audio(); a != report.AudioNone {
+				t.Errorf("heartbeat audio %q", a)
+			}
+			<-n.done // the search itself ends within the probe's bound
+			if took := time.Since(started); took > soundWait+time.Second {
+				t.Errorf("the search ran %v", took)
+			}
+			n.close()
+			if c := strings.Count(logged.String(), "no sound device: narration is silent"); c != 1 || !strings.Contains(logged.String(), tc.want) {
+				t.Errorf("log (want the no-sound line once, saying %q):\n%s", tc.want, logged.String())
+			}
+		})
 	}
 }

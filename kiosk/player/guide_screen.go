@@ -8,9 +8,7 @@ import (
 	"image/color"
 	"log/slog"
 	"math"
-	"os"
-	"path"
-	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -43,9 +41,10 @@ const (
 	// pictureCacheBytes bounds the decoded pictures kept for the next
 	// screens (a tile picture is shown again at every visit of the menu).
 	pictureCacheBytes = 48 << 20
-	// maxNarrationBytes bounds a narration file: minutes of speech in
-	// 16-bit stereo WAV.
-	maxNarrationBytes = 64 << 20
+	// narrationCacheBytes bounds the narration kept for the screens laid
+	// out ahead: four files of the largest size (content.MaxNarrationBytes),
+	// or the narration of a few dozen steps as departments record it.
+	narrationCacheBytes = 64 << 20
 )
 
 // screenReq asks the guide worker for a screen.
@@ -55,11 +54,12 @@ type screenReq struct {
 	kind  screenKind
 	lang  string // the chosen language; on Home, the one chosen before if any
 	guide string
-	step  int       // from 0
-	page  int       // of the menu, from 0
-	voice bool      // a narrator is there: find the step's narration
-	now   time.Time // for the guides' schedules
-	warm  bool      // lay the screen out ahead; nothing is waiting for it
+	step  int                // from 0
+	page  int                // of the menu, from 0
+	voice bool               // a narrator is there: find the step's narration
+	check func([]byte) error // the narrator's check of narration bytes; nil: none
+	now   time.Time          // for the guides' schedules
+	warm  bool               // lay the screen out ahead; nothing is waiting for it
 }
 
 // screenKey names a screen laid out ahead.
@@ -107,8 +107,9 @@ type iscreen struct {
 	blocks  []textBlock
 	regions []Region
 
-	// narration is the path of the step's narration, ready to play.
-	narration string
+	// narration is the step's narration, ready to play; nil: none (no
+	// sound, none in the language, or it did not load).
+	narration *narration
 
 	// The countdown over the screen when it is left idle.
 	cdBox    Rect
@@ -229,7 +230,7 @@ func relativeLuminance(c color.RGBA) float64 {
 
 // guideWorker lays out interactive screens off the game goroutine: it
 // shapes and breaks their text, decodes and scales pictures, draws QR codes
-// and readies narration files, and hands each screen to the game.
+// and reads and checks narration, and hands each screen to the game.
 type guideWorker struct {
 	log     *slog.Logger
 	src     Source
@@ -253,14 +254,15 @@ type guideWorker struct {
 	fontsOf    []siteconfig.Font
 	ts         *typesetter
 	pics       pictureCache
-	audio      map[string]string // a narration file's SHA-256 to the copy played
-	audioDir   string
+	voices     narrationCache
+	current    string // SHA-256 of the narration of the screen last handed to the game
 	warned     map[string]bool
 }
 
 func newGuideWorker(log *slog.Logger, src Source, f fontChainer, newType func(*fonts.Chain) *typesetter) *guideWorker {
 	return &guideWorker{log: log, src: src, fonts: f, newType: newType, wake: ebiten.ScheduleFrame,
-		in: make(chan screenReq, 1), out: make(chan *iscreen, 1), pics: pictureCache{max: pictureCacheBytes}}
+		in: make(chan screenReq, 1), out: make(chan *iscreen, 1), pics: pictureCache{max: pictureCacheBytes},
+		voices: narrationCache{max: narrationCacheBytes}}
 }
 
 // ask sends r to the worker, replacing a request it has not taken.
@@ -273,11 +275,6 @@ func (w *guideWorker) ask(r screenReq) {
 }
 
 func (w *guideWorker) run(ctx context.Context) {
-	defer func() {
-		if w.audioDir != "" {
-			os.RemoveAll(w.audioDir)
-		}
-	}()
 	for {
 		var r screenReq
 		if len(w.todo) == 0 {
@@ -305,6 +302,10 @@ func (w *guideWorker) run(ctx context.Context) {
 			continue
 		}
 		s := w.ready(r)
+		w.current = ""
+		if s.narration != nil {
+			w.current = s.narration.sha
+		}
 		select { // replace a screen the game has not taken
 		case <-w.out:
 		default:
@@ -725,10 +726,11 @@ func (l *screenLayout) step(it *content.Item) {
 	}
 	if s.req.voice {
 		if name := st.Narration[lang]; name != "" {
-			if p, err := l.w.narrationFile(l.b, name); err != nil {
-				l.w.warnOnce("audio/"+name, "narration left out of a guide step", "file", name, "err", err)
+			if n, err := l.w.narration(l.b, name, s.req.check); err != nil {
+				l.w.warnOnce("audio/"+s.bundle+"/"+name, "narration left out of a guide step", "bundle", s.bundle, "file", name,
+					"guide", it.ID, "step", idx+1, "lang", lang, "err", err)
 			} else {
-				s.narration = p
+				s.narration = n
 				rw := math.Min(1.6*m.btnW, m.w-4*m.margin-2*m.btnW)
 				l.button("replay", wl, wd.replay, Rect{X: math.Round((m.w - rw) / 2), Y: y, W: rw, H: m.bar}, false)
 			}
@@ -822,40 +824,106 @@ func (l *screenLayout) countdown() {
 	}
 }
 
-// narrationFile returns the path of a verified copy of the bundle's
-// narration file name, made once per file content: bundles may live in
-// memory (the built-in demo), and the copy is the bytes the manifest
-// vouches for.
-func (w *guideWorker) narrationFile(b *content.Bundle, name string) (string, error) {
+// narration is a step's narration: a WAV file's bytes read from the
+// bundle, verified against the manifest and checked by the narrator.
+type narration struct {
+	name string // its path in the bundle
+	sha  string // its SHA-256, as the manifest lists it
+	wav  []byte // shared by every screen of the same file; never changed
+}
+
+// narration reads the bundle's narration file name (at most
+// content.MaxNarrationBytes, its size and SHA-256 checked against the
+// manifest) and checks it with check, or takes it from the cache of files
+// read before, which screens share by content.
+func (w *guideWorker) narration(b *content.Bundle, name string, check func([]byte) error) (*narration, error) {
 	if b == nil {
-		return "", fmt.Errorf("%s: no bundle", name)
+		return nil, fmt.Errorf("%s: no bundle", name)
 	}
 	f, ok := b.File(name)
 	if !ok {
-		return "", fmt.Errorf("%s: not listed in the bundle", name)
+		return nil, fmt.Errorf("%s: not listed in the bundle", name)
 	}
-	if f.Size > maxNarrationBytes {
-		return "", fmt.Errorf("%s: %d bytes, more than %d", name, f.Size, maxNarrationBytes)
+	if f.Size > content.MaxNarrationBytes {
+		return nil, fmt.Errorf("%s: %d bytes, more than the %d a narration may have", name, f.Size, content.MaxNarrationBytes)
 	}
-	if p, ok := w.audio[f.SHA256]; ok {
-		return p, nil
+	if wav, ok := w.voices.get(f.SHA256); ok {
+		return &narration{name: name, sha: f.SHA256, wav: wav}, nil
 	}
-	data, err := b.ReadFile(name)
+	wav, err := b.ReadFile(name)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	if w.audioDir == "" {
-		if w.audioDir, err = os.MkdirTemp("", "kiosk-narration-"); err != nil {
-			return "", fmt.Errorf("narration copies: %w", err)
+	if check != nil {
+		if err := check(wav); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
 		}
-		w.audio = map[string]string{}
 	}
-	p := filepath.Join(w.audioDir, f.SHA256+strings.ToLower(path.Ext(name)))
-	if err := os.WriteFile(p, data, 0o600); err != nil {
-		return "", fmt.Errorf("narration copy of %s: %w", name, err)
+	for _, sha := range w.voices.put(f.SHA256, wav, w.current) {
+		w.forget(sha)
 	}
-	w.audio[f.SHA256] = p
-	return p, nil
+	return &narration{name: name, sha: f.SHA256, wav: wav}, nil
+}
+
+// forget drops the screens laid out ahead that hold the narration whose
+// SHA-256 is sha, gone from the cache: the bytes go with them, and such a
+// screen is laid out again when asked for.
+func (w *guideWorker) forget(sha string) {
+	w.aheadOrder = slices.DeleteFunc(w.aheadOrder, func(k screenKey) bool {
+		s := w.ahead[k]
+		if s == nil || s.narration == nil || s.narration.sha != sha {
+			return false
+		}
+		delete(w.ahead, k)
+		return true
+	})
+}
+
+// narrationCache keeps narration files' bytes by SHA-256, up to max bytes,
+// the least recently used going first. Used by the guide worker alone.
+type narrationCache struct {
+	max   int64
+	used  int64
+	order []string // least recently used first
+	m     map[string][]byte
+}
+
+func (c *narrationCache) get(sha string) ([]byte, bool) {
+	wav, ok := c.m[sha]
+	if ok {
+		c.order = append(slices.DeleteFunc(c.order, func(k string) bool { return k == sha }), sha)
+	}
+	return wav, ok
+}
+
+// put keeps wav as the file sha, making room by dropping the least
+// recently used files but keep (the narration on screen), and returns the
+// files dropped.
+func (c *narrationCache) put(sha string, wav []byte, keep string) (dropped []string) {
+	if _, ok := c.m[sha]; ok || int64(len(wav)) > c.max {
+		return nil
+	}
+	for i := 0; c.used+int64(len(wav)) > c.max && i < len(c.order); {
+		old := c.order[i]
+		if old == keep {
+			i++
+			continue
+		}
+		c.order = slices.Delete(c.order, i, i+1)
+		c.used -= int64(len(c.m[old]))
+		delete(c.m, old)
+		dropped = append(dropped, old)
+	}
+	if c.used+int64(len(wav)) > c.max {
+		return dropped // the one on screen and this one do not fit together
+	}
+	if c.m == nil {
+		c.m = map[string][]byte{}
+	}
+	c.m[sha] = wav
+	c.order = append(c.order, sha)
+	c.used += int64(len(wav))
+	return dropped
 }
 
 // pictureCache keeps decoded, scaled pictures, up to max bytes, the least

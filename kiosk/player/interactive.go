@@ -20,13 +20,32 @@ import (
 // has no sound: the player then offers no Replay button. A *sound.Speaker
 // is one.
 type Narrator interface {
-	// Play starts the audio file at path (absolute), stopping any other.
-	Play(path string) error
+	// Play starts the narration wav, a WAV file's bytes read from the
+	// bundle and verified against its manifest, stopping any other; name
+	// is the file's path in the bundle, for the log. The player keeps the
+	// bytes, does not change them, and passes the same slice again for a
+	// Replay. Play is called on the drawing goroutine and must return at
+	// once.
+	Play(name string, wav []byte) error
 	Stop()
 	// Playing reports whether sound plays; the idle time does not run
 	// meanwhile.
 	Playing() bool
 }
+
+// narrationChecker is the optional part of a Narrator that says, from its
+// bytes, whether it would play a narration (a *sound.Speaker's Check reads
+// the WAV header). The guide worker asks it when it prepares a step, and
+// offers Replay only for narration that passes; with a Narrator that
+// cannot say, the bytes verified against the manifest are offered.
+type narrationChecker interface {
+	Check(wav []byte) error
+}
+
+// replayEvery is the least time between two starts of narration by
+// Replay: pressed faster (a child tapping away) it is not heard any better,
+// and would restart the sound and record a use at every tap.
+const replayEvery = time.Second
 
 // InteractiveItem is the item an Observer is told is shown while a
 // resident uses the interactive screens (in content.AnyLanguage): the
@@ -92,6 +111,7 @@ type interactive struct {
 	logScreen bool      // log the screen once drawn
 	inputSeen time.Time // the earliest input whose result is not drawn yet
 	reached   string    // "guide#step" last reported reached
+	replayed  time.Time // when Replay last started the narration
 	started   bool      // the attract loop was logged at start
 	warned    map[string]bool
 
@@ -122,7 +142,7 @@ func (p *Player) updateInteractive(now time.Time) bool {
 		ow, oh := p.cfg.Display.OutputSize()
 		p.logScreen("attract", fmt.Sprintf("wake:0,0,%d,%d", ow, oh))
 		// Home is laid out ahead, for the first touch.
-		p.gw.ask(screenReq{cfg: p.cfg, kind: scrHome, voice: p.narrator != nil, now: now, warm: true})
+		p.gw.ask(screenReq{cfg: p.cfg, kind: scrHome, voice: p.narrator != nil, check: p.narrationCheck(), now: now, warm: true})
 	}
 	p.readInput()
 	if p.covered() {
@@ -321,7 +341,10 @@ func (p *Player) activate(name string, now time.Time) {
 		p.leaveGuide(report.UseFinished, now)
 		p.request(scrMenu, now)
 	case name == "replay":
-		p.narrate(now)
+		if now.Sub(ia.replayed) >= replayEvery || now.Before(ia.replayed) {
+			ia.replayed = now
+			p.narrate(now)
+		}
 	case name == "page-next":
 		ia.page++
 		p.request(scrMenu, now)
@@ -351,7 +374,7 @@ func (p *Player) request(k screenKind, now time.Time) {
 		ia.guide = ""
 	}
 	r := screenReq{seq: ia.seq, cfg: p.cfg, kind: k, lang: ia.lang, guide: ia.guide, step: ia.step,
-		voice: p.narrator != nil, now: now}
+		voice: p.narrator != nil, check: p.narrationCheck(), now: now}
 	if k == scrMenu {
 		r.page = ia.page
 	}
@@ -415,21 +438,33 @@ func (p *Player) install(s *iscreen, now time.Time) {
 	ia.reached = key
 	p.used(report.UseStep, ia.guide, ia.step+1, now)
 	switch {
-	case s.narration != "":
+	case s.narration != nil:
 		p.narrate(now)
 	case p.narrator != nil:
 		p.narrator.Stop() // the step before's narration
 	}
 }
 
-// narrate plays the narration of the step shown.
+// narrationCheck is the Narrator's check of narration bytes, if it has
+// one.
+func (p *Player) narrationCheck() func([]byte) error {
+	if c, ok := p.narrator.(narrationChecker); ok {
+		return c.Check
+	}
+	return nil
+}
+
+// narrate plays the narration of the step shown: the bytes the guide
+// worker read, verified and checked when it prepared the step.
 func (p *Player) narrate(now time.Time) {
 	s := p.ia.shown
-	if p.narrator == nil || s == nil || s.narration == "" {
+	if p.narrator == nil || s == nil || s.narration == nil {
 		return
 	}
-	if err := p.narrator.Play(s.narration); err != nil {
-		p.warnInteractive("play/"+s.narration, "narration could not be played", "guide", p.ia.guide, "step", p.ia.step+1, "err", err)
+	n := s.narration
+	if err := p.narrator.Play(n.name, n.wav); err != nil {
+		p.warnInteractive("play/"+s.bundle+"/"+n.name, "narration could not be played", "bundle", s.bundle, "file", n.name,
+			"guide", p.ia.guide, "step", p.ia.step+1, "lang", p.ia.lang, "err", err)
 		return
 	}
 	p.used(report.UseNarration, p.ia.guide, p.ia.step+1, now)

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"image"
@@ -31,6 +33,7 @@ import (
 	"github.com/vnict/kiosk/kiosk/report"
 	"github.com/vnict/kiosk/kiosk/schedule"
 	"github.com/vnict/kiosk/kiosk/siteconfig"
+	"github.com/vnict/kiosk/kiosk/sound"
 )
 
 // The interactive tests run the real player as the drawing tests do (a
@@ -54,6 +57,12 @@ func guideBundle(dir string) (*content.Bundle, error) { return guideBundleWith(d
 // guideBundleWith is guideBundle changed by edit (which may also name
 // files to leave out of dir while the manifest still lists them).
 func guideBundleWith(dir string, edit func(m *content.Manifest) (absent []string)) (*content.Bundle, error) {
+	return guideBundleFiles(dir, nil, edit)
+}
+
+// guideBundleFiles is guideBundleWith with extra files (bundle path:
+// bytes) written to dir and listed.
+func guideBundleFiles(dir string, extra map[string][]byte, edit func(m *content.Manifest) (absent []string)) (*content.Bundle, error) {
 	files := map[string]string{ // bundle path: testdata file
 		"images/phone.png":      "phone.png",
 		"narration/1-km.wav":    "tone.wav",
@@ -126,6 +135,15 @@ func guideBundleWith(dir string, edit func(m *content.Manifest) (absent []string
 		}
 		m.Files = append(m.Files, content.Describe(p, data))
 	}
+	for p, data := range extra {
+		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(p)), 0o755); err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(filepath.Join(dir, p), data, 0o644); err != nil {
+			return nil, err
+		}
+		m.Files = append(m.Files, content.Describe(p, data))
+	}
 	if edit != nil {
 		for _, p := range edit(&m) {
 			if err := os.Remove(filepath.Join(dir, p)); err != nil {
@@ -163,19 +181,25 @@ interactive: {idle: 60s, countdown: 10s}
 playback: {transition: 1s}
 `
 
-// fakeNarrator records what it is asked to play; Playing is set by the
-// scenario.
+// fakeNarrator records what it is asked to play (the bundle path and the
+// SHA-256 of the bytes); Playing is set by the scenario. It checks
+// narration as the site's speaker does.
 type fakeNarrator struct {
 	mu      sync.Mutex
 	played  []string
 	playing bool
 }
 
-func (n *fakeNarrator) Play(path string) error {
+func (n *fakeNarrator) Play(name string, wav []byte) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	n.played = append(n.played, path)
+	sum := sha256.Sum256(wav)
+	n.played = append(n.played, name+" "+hex.EncodeToString(sum[:]))
 	return nil
+}
+func (n *fakeNarrator) Check(wav []byte) error {
+	_, err := sound.CheckWAV(wav)
+	return err
 }
 func (n *fakeNarrator) Stop() {}
 func (n *fakeNarrator) Playing() bool {
@@ -314,7 +338,37 @@ var interactiveScenarios = map[string]struct {
 	config string
 	steps  func(d *driver, n *fakeNarrator) []CaptureStep
 	edit   func(m *content.Manifest) []string // of the test bundle
+	extra  map[string][]byte                  // files added to the test bundle
 }{
+	"narration": {
+		config: "display: {resolution: 1280x720}\n",
+		// The Khmer narration of the first step is an Ogg stream named
+		// .wav: listed with its right hash, not a WAV file.
+		extra: map[string][]byte{"narration/1-km-ogg.wav": append([]byte("OggS\x00\x02"), make([]byte, 200)...)},
+		edit: func(m *content.Manifest) []string {
+			m.Items[1].Guide.Steps[0].Narration["km"] = "narration/1-km-ogg.wav"
+			return nil
+		},
+		steps: func(d *driver, n *fakeNarrator) []CaptureStep {
+			t := at("10:00:00")
+			s := func(ms int) time.Time { return t.Add(time.Duration(ms) * time.Millisecond) }
+			return []CaptureStep{
+				{At: s(1000), File: "home.png", Before: func() { d.key(ebiten.KeyEnter) }},
+				{At: s(2000), File: "menu-km.png", Before: func() { d.tap("lang:km") }},
+				{At: s(3000), File: "step1-km.png", Before: func() { d.tap("guide:vneid") }},
+				{At: s(4000), File: "step2-km.png", Before: func() { d.key(ebiten.KeyPageDown) }},
+				{At: s(5000), File: "step1-km-again.png", Before: func() { d.key(ebiten.KeyPageUp) }},
+				{At: s(6000), File: "home-key.png", Before: func() { d.key(ebiten.KeyHome) }},
+				{At: s(7000), File: "menu-vi.png", Before: func() { d.tap("lang:vi") }},
+				{At: s(8000), File: "step1-vi.png", Before: func() { d.tap("guide:vneid") }},
+				// Replay tapped three times at once, again 400 ms later,
+				// then a second and a half after: two starts.
+				{At: s(9000), File: "replayed.png", Before: func() { d.tap("replay"); d.tap("replay"); d.tap("replay") }},
+				{At: s(9400), File: "replayed-fast.png", Before: func() { d.tap("replay") }},
+				{At: s(10500), File: "replayed-again.png", Before: func() { d.tap("replay") }},
+			}
+		},
+	},
 	"pages": {
 		config: "display: {resolution: 1920x1080}\n",
 		edit:   manyGuides,
@@ -418,7 +472,7 @@ func runInteractive(name, dir string) error {
 	if err != nil {
 		return err
 	}
-	b, err := guideBundleWith(filepath.Join(dir, "bundle"), sc.edit)
+	b, err := guideBundleFiles(filepath.Join(dir, "bundle"), sc.extra, sc.edit)
 	if err != nil {
 		return err
 	}
@@ -464,12 +518,22 @@ func captureInteractive(t *testing.T, name string) interactiveResult {
 	dir := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
+	// The player's temporary folder: empty before, and it must be after
+	// (narration plays from memory; nothing of it is written anywhere).
+	tmp := t.TempDir()
 	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), interactiveEnv+"="+name, "KIOSK_PLAYER_DIR="+dir, "XDG_CACHE_HOME="+t.TempDir())
+	cmd.Env = append(os.Environ(), interactiveEnv+"="+name, "KIOSK_PLAYER_DIR="+dir, "XDG_CACHE_HOME="+t.TempDir(), "TMPDIR="+tmp)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("scenario %s: %v\n%s", name, err, out.String())
+	}
+	if left, err := os.ReadDir(tmp); err != nil || len(left) != 0 {
+		var names []string
+		for _, e := range left {
+			names = append(names, e.Name())
+		}
+		t.Errorf("the player left %v in its temporary folder (%v)", names, err)
 	}
 	if keep := os.Getenv("KIOSK_FRAMES_DIR"); keep != "" {
 		_ = os.CopyFS(filepath.Join(keep, "interactive-"+name), os.DirFS(dir))
@@ -694,18 +758,9 @@ func TestInteractiveGuide(t *testing.T) {
 			t.Errorf("uses:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 		}
 		// Narration in Khmer, the bundle's bytes.
-		if len(r.run.Played) != 3 {
-			t.Fatalf("played %v, want step 1's Khmer narration three times", r.run.Played)
-		}
-		got0, err := os.ReadFile(r.run.Played[0])
-		if err == nil {
-			want, _ := os.ReadFile(filepath.Join("testdata", "guides", "tone.wav"))
-			if !bytes.Equal(got0, want) {
-				t.Error("the narration played is not the bundle's file")
-			}
-		} // the copy may be gone with the player; its name is what counts then
-		if !strings.HasSuffix(r.run.Played[0], ".wav") {
-			t.Errorf("narration played from %s", r.run.Played[0])
+		km := "narration/1-km.wav " + fileSHA(t, filepath.Join("testdata", "guides", "tone.wav"))
+		if want := []string{km, km, km}; !slices.Equal(r.run.Played, want) {
+			t.Errorf("played %v, want step 1's Khmer narration (%s) three times", r.run.Played, km)
 		}
 		// Proof of play: the slide stops being counted while a resident
 		// uses the screen, and starts again after.
@@ -1161,5 +1216,70 @@ func TestInteractiveMenuPages(t *testing.T) {
 		if !ok || regionInk(m, reg.Rect) < 0.02 {
 			t.Errorf("page 2 lacks %s", name)
 		}
+	}
+}
+
+func fileSHA(t *testing.T, path string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}
+
+// TestInteractiveNarration: narration the player cannot play (here an Ogg
+// stream where a WAV file should be) is found out when its step is laid
+// out: the step offers no Replay, plays nothing, and says so once, naming
+// the bundle, file, guide, step and language; narration that loads is
+// played from the bundle's verified bytes, and Replay tapped faster than
+// once a second starts it once.
+func TestInteractiveNarration(t *testing.T) {
+	r := captureInteractive(t, "narration")
+	for _, file := range []string{"step1-km.png", "step1-km-again.png"} {
+		if f, _ := r.frame(t, file); f.Item != "interactive:step" {
+			t.Fatalf("%s shows %q", file, f.Item)
+		} else if _, ok := region(f, "target:replay"); ok {
+			t.Errorf("%s offers Replay for narration that is not a WAV file", file)
+		}
+	}
+	for _, file := range []string{"step1-vi.png", "replayed-again.png"} {
+		if f, _ := r.frame(t, file); f.Item != "interactive:step" {
+			t.Fatalf("%s shows %q", file, f.Item)
+		} else if _, ok := region(f, "target:replay"); !ok {
+			t.Errorf("%s offers no Replay", file)
+		}
+	}
+	var warned []map[string]any
+	for _, rec := range r.logs {
+		if rec["msg"] == "narration left out of a guide step" {
+			warned = append(warned, rec)
+		}
+	}
+	if len(warned) != 1 {
+		t.Fatalf("the broken narration was logged %d times, want once: %v", len(warned), warned)
+	}
+	w := warned[0]
+	for k, want := range map[string]any{"bundle": "lac-quoi-guides@3", "file": "narration/1-km-ogg.wav", "guide": "vneid", "step": float64(1), "lang": "km"} {
+		if w[k] != want {
+			t.Errorf("the warning's %s is %v, want %v", k, w[k], want)
+		}
+	}
+	if err := fmt.Sprint(w["err"]); !strings.Contains(err, "not a WAV file") {
+		t.Errorf("the warning says %q, not that the file is not WAV", err)
+	}
+	vi := "narration/1-vi.wav " + fileSHA(t, filepath.Join("testdata", "guides", "tone.wav"))
+	if want := []string{vi, vi, vi}; !slices.Equal(r.run.Played, want) {
+		t.Errorf("played %v, want the Vietnamese narration on arrival and two Replays", r.run.Played)
+	}
+	var narrated int
+	for _, u := range r.run.Uses {
+		if u.Event == report.UseNarration {
+			narrated++
+		}
+	}
+	if narrated != 3 {
+		t.Errorf("%d narration uses recorded, want 3", narrated)
 	}
 }

@@ -1,10 +1,11 @@
 // Package sound plays the narration of an interactive site's guides: one
-// WAV or Ogg Vorbis file at a time, through the PC's sound device, on a
-// player that must never stop for want of sound.
+// 16-bit PCM WAV file at a time, from bytes the player has read and
+// verified, through the PC's sound device, on a player that must never
+// stop for want of sound.
 //
-// Files are decoded by Ebiten's wav and vorbis decoders (resampled to the
-// device's rate) and played through oto, the sound library Ebiten's own
-// audio package is built on, used directly. Ebiten's audio.Context is not
+// Narration is decoded by Ebiten's wav decoder (converted and resampled to
+// the device's rate as it plays, nothing copied) and played through oto,
+// the sound library Ebiten's own audio package is built on, used directly. Ebiten's audio.Context is not
 // used, for two reasons measured here: it turns any device error, at start
 // or any time later, into the end of the game loop (its before-update hook
 // returns the context's error, and RunGame returns it: with no ALSA device
@@ -19,7 +20,10 @@
 // opened in the player: New runs the program itself again as a child with
 // ProbeEnv set (the program calls ServeProbe first thing in main), which
 // opens the device with oto, plays a tenth of a second of silence, and
-// exits 0 or 1 with the reason, within a timeout. A sound library that
+// exits 0 or 1 with the reason, within a timeout (5 s; the child runs in a
+// process group of its own, killed whole then, and its output is waited
+// for a second at most, so Probe returns within 6 s whatever the child or
+// a process it started does). A sound library that
 // fails, hangs or crashes in the child costs the player nothing, and a
 // player that found no device never opens one: it plays on silently and
 // says so once. The child costs a process start: 0.1 to 0.2 s for the
@@ -31,11 +35,16 @@
 // vanishes while the player runs makes it silent until the next start,
 // and Speaker.Err then reports it.
 //
-// Every file is read whole (at most 32 MB) and its structure checked
-// before it plays (RIFF chunk sizes against the bytes there; every Ogg
-// page whole, with a right checksum, one stream ended by its last page;
-// rates, channel counts, length at most ten minutes), so a bad file is
-// refused by Play with an error naming it. Should a file still fail to
-// decode while it plays, the narration ends there and the failure is
-// logged; the player goes on.
+// Narration is WAV only. Ogg Vorbis is not played: the pure-Go Vorbis
+// decoder trusts its setup header, and a crafted file made it allocate
+// 64 GB or loop for ever, neither of which a process recovers from.
+// CheckWAV reads a WAV file's header alone (at most 16 chunks, sizes
+// against the bytes there, 16-bit PCM, mono or stereo, 8 to 192 kHz, at
+// most content.MaxNarrationBytes and content.MaxNarration), at a cost that
+// does not grow with the file; the player runs it when it prepares a step,
+// off its drawing goroutine, and Speaker.Play runs it again, so bad bytes
+// are refused with an error saying why before they play. Should bytes
+// still fail to decode while they play, the narration ends there and the
+// failure is logged; the player goes on. Replay of the bytes that played
+// last starts the same device player again from the beginning.
 package sound

@@ -20,8 +20,15 @@ import (
 const ProbeEnv = "KIOSK_SOUND_PROBE"
 
 // DefaultProbeTimeout bounds a probe: opening a device and playing a tenth
-// of a second of silence takes milliseconds when it works.
-const DefaultProbeTimeout = 10 * time.Second
+// of a second of silence takes milliseconds when it works, and starting
+// the program a tenth or two of a second.
+const DefaultProbeTimeout = 5 * time.Second
+
+// ProbeWaitDelay is how long a probe waits, after its timeout (or after
+// the child has exited), for the child's output to close: a process the
+// child started may hold it open. Probe returns at the latest timeout +
+// ProbeWaitDelay after it began.
+const ProbeWaitDelay = time.Second
 
 // probeSilence is how much silence a probe plays to see that the device
 // takes sound, not only that it opens.
@@ -31,9 +38,11 @@ const probeSilence = 100 * time.Millisecond
 // opens the sound device, plays a tenth of a second of silence and exits 0
 // when that worked. It returns nil when the device plays, and otherwise an
 // error wrapping ErrNoDevice that says why: the child's own message, a
-// crash, or no answer within timeout (the child is then killed). Whatever
-// the sound library does in the child (fail, hang, crash) costs this
-// process nothing.
+// crash, or no answer within timeout. The child runs in a process group
+// of its own (on Unix), killed whole at the timeout, so that a process it
+// started cannot hold the probe either; Probe returns within timeout +
+// ProbeWaitDelay whatever the child does. Whatever the sound library does
+// in the child (fail, hang, crash) costs this process nothing.
 func Probe(ctx context.Context, program string, rate int, timeout time.Duration) error {
 	if timeout <= 0 {
 		timeout = DefaultProbeTimeout
@@ -45,7 +54,15 @@ func Probe(ctx context.Context, program string, rate int, timeout time.Duration)
 	var out tail
 	cmd.Stdout = &out
 	cmd.Stderr = io.Discard // the sound library's own noise
+	cmd.WaitDelay = ProbeWaitDelay
+	ownGroup(cmd)
 	err := cmd.Run()
+	if errors.Is(err, exec.ErrWaitDelay) {
+		// The child exited 0, a process it left behind held its
+		// output: that one goes, the answer stands.
+		_ = killGroup(cmd)
+		err = nil
+	}
 	if err == nil {
 		return nil
 	}

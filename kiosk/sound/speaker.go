@@ -27,10 +27,6 @@ const pollEvery = 50 * time.Millisecond
 type Options struct {
 	// SampleRate is the device's rate (DefaultSampleRate).
 	SampleRate int
-	// MaxFileBytes is the largest file Play reads (DefaultMaxFileBytes).
-	MaxFileBytes int64
-	// MaxDuration is the longest sound Play plays (DefaultMaxDuration).
-	MaxDuration time.Duration
 	// OpenTimeout bounds the wait for the device to open (5 s).
 	OpenTimeout time.Duration
 	// ProbeTimeout bounds New's probe (DefaultProbeTimeout).
@@ -44,12 +40,6 @@ func (o Options) withDefaults() Options {
 	if o.SampleRate == 0 {
 		o.SampleRate = DefaultSampleRate
 	}
-	if o.MaxFileBytes == 0 {
-		o.MaxFileBytes = DefaultMaxFileBytes
-	}
-	if o.MaxDuration == 0 {
-		o.MaxDuration = DefaultMaxDuration
-	}
 	if o.OpenTimeout == 0 {
 		o.OpenTimeout = 5 * time.Second
 	}
@@ -62,18 +52,18 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// Speaker plays one narration file at a time on the sound device. Its
-// methods may be called from any goroutine and return at once: the file is
-// read and checked by Play, and sound is handed to the device by the
-// speaker's own goroutine. The methods of a nil *Speaker act as a speaker
-// with no device.
+// Speaker plays one narration at a time on the sound device. Its methods
+// may be called from any goroutine and return at once: Play checks the
+// narration's header, and the speaker's own goroutine decodes it and hands
+// sound to the device. The methods of a nil *Speaker act as a speaker with
+// no device.
 type Speaker struct {
 	out  *oto.Context
 	opts Options
 
 	mu      sync.Mutex
-	gen     uint64    // counts Play and Stop calls
-	next    io.Reader // the sound Play asked for, not yet taken; nil: silence
+	gen     uint64   // counts Play and Stop calls
+	next    *request // the narration Play asked for, not yet taken; nil: silence
 	playing bool
 	lost    error // the device's failure, once seen
 
@@ -81,6 +71,12 @@ type Speaker struct {
 	quit     chan struct{}
 	done     chan struct{}
 	stopOnce sync.Once
+}
+
+// request is a narration Play asked for.
+type request struct {
+	name string // for the log
+	wav  []byte
 }
 
 // New probes the sound device in a child process (see Probe; program is
@@ -136,39 +132,48 @@ func Open(opts Options) (*Speaker, error) {
 	return s, nil
 }
 
-// Play starts the narration file at path, stopping any other. The file
-// must be WAV (linear PCM, 8 or 16 bits, mono or stereo, any rate) or Ogg
-// Vorbis (mono or stereo), recognised by its content; it is read whole
-// (bounded by Options.MaxFileBytes) and its structure checked, so a
-// malformed, truncated or oversized file is refused here with an error
-// naming it (wrapping ErrFormat), and the narration playing stops all
-// the same. With no device the error wraps ErrNoDevice.
-func (s *Speaker) Play(path string) error {
+// Play starts the narration wav (a WAV file's bytes, which the speaker
+// keeps and does not change; name says where they come from, for errors
+// and the log), stopping any other. The bytes must pass CheckWAV, which
+// reads the header alone: a file that does not is refused here with an
+// error naming it (wrapping ErrFormat), and the narration playing stops
+// all the same. The decoding happens on the speaker's goroutine as the
+// sound goes out. Play of the bytes that played last (the same slice, as
+// Replay asks) starts them again from the beginning without allocating.
+// With no device the error wraps ErrNoDevice.
+func (s *Speaker) Play(name string, wav []byte) error {
 	if s == nil {
-		return fmt.Errorf("narration %s: %w", path, ErrNoDevice)
+		return fmt.Errorf("narration %s: %w", name, ErrNoDevice)
 	}
 	if err := s.Err(); err != nil {
-		return fmt.Errorf("narration %s: %w", path, err)
+		return fmt.Errorf("narration %s: %w", name, err)
 	}
-	stream, f, err := s.opts.load(path)
+	f, err := CheckWAV(wav)
 	if err != nil {
 		s.Stop()
-		return err
+		return fmt.Errorf("narration %s: %w", name, err)
 	}
-	s.opts.Log.Debug("narration plays", "file", path, "format", f.kind, "rate", f.rate, "channels", f.channels,
-		"duration", f.duration().Round(time.Millisecond))
 	select {
 	case <-s.quit:
-		return fmt.Errorf("narration %s: the speaker is closed", path)
+		return fmt.Errorf("narration %s: the speaker is closed", name)
 	default:
 	}
+	s.opts.Log.Debug("narration plays", "file", name, "rate", f.Rate, "channels", f.Channels,
+		"duration", f.Duration().Round(time.Millisecond))
 	s.mu.Lock()
 	s.gen++
-	s.next = &guard{r: stream, path: path, log: s.opts.Log}
+	s.next = &request{name: name, wav: wav}
 	s.playing = true
 	s.mu.Unlock()
 	s.poke()
 	return nil
+}
+
+// Check is CheckWAV, for a player that checks narration before offering
+// it.
+func (s *Speaker) Check(wav []byte) error {
+	_, err := CheckWAV(wav)
+	return err
 }
 
 // Stop silences the narration playing, if any.
@@ -219,23 +224,6 @@ func (s *Speaker) Close() {
 	<-s.done
 }
 
-// load reads, checks and opens for decoding the narration file at path.
-func (o Options) load(path string) (io.Reader, format, error) {
-	data, err := readFile(path, o.MaxFileBytes)
-	if err != nil {
-		return nil, format{}, fmt.Errorf("narration %s: %w", path, err)
-	}
-	f, err := check(data, o.MaxDuration)
-	if err != nil {
-		return nil, f, fmt.Errorf("narration %s: %w", path, err)
-	}
-	stream, err := decode(data, f, o.SampleRate)
-	if err != nil {
-		return nil, f, fmt.Errorf("narration %s: %w", path, err)
-	}
-	return stream, f, nil
-}
-
 func (s *Speaker) poke() {
 	select {
 	case s.wake <- struct{}{}:
@@ -247,19 +235,12 @@ func (s *Speaker) poke() {
 // the end of a narration, and keeps the device suspended while silent.
 func (s *Speaker) run() {
 	defer close(s.done)
-	var cur *oto.Player
+	var t track
 	var curGen uint64
 	poll := time.NewTicker(pollEvery)
 	poll.Stop()
 	defer poll.Stop()
-	end := func() {
-		if cur != nil {
-			cur.Pause()
-			_ = cur.Close() // its error is the source's, which guard hides
-			cur = nil
-		}
-	}
-	defer end()
+	defer t.drop()
 	for {
 		select {
 		case <-s.quit:
@@ -274,18 +255,17 @@ func (s *Speaker) run() {
 		failed := s.out.Err()
 		if gen != curGen {
 			curGen = gen
-			end()
+			t.pause()
 			if next != nil && failed == nil {
 				if failed = s.out.Resume(); failed == nil {
-					cur = s.out.NewPlayer(next)
-					cur.Play()
+					t.start(s.out, next, s.opts)
 				}
 			}
 		}
-		if cur != nil && (!cur.IsPlaying() || failed != nil) {
-			end()
+		if t.playing && (!t.p.IsPlaying() || failed != nil) {
+			t.pause()
 		}
-		if cur != nil {
+		if t.playing {
 			poll.Reset(pollEvery)
 			continue
 		}
@@ -306,17 +286,84 @@ func (s *Speaker) run() {
 	}
 }
 
-// guard is a decoded stream that ends, instead of failing, where its file
-// stops decoding: a player reading a failing source would stop with an
-// error, and a decoder's panic would end the program. It says so once.
+// track is the last narration's player, kept (paused once it ends) for
+// Replay; used by the speaker's goroutine alone.
+type track struct {
+	p       *oto.Player
+	wav     []byte // the bytes p plays
+	playing bool
+}
+
+// start plays r: the kept player from its beginning when r's bytes are
+// the ones it plays, else a new one (the kept one dropped).
+func (t *track) start(out *oto.Context, r *request, opts Options) {
+	if t.p != nil && sameBytes(t.wav, r.wav) {
+		// The guard's Seek, called by the player under its lock, starts
+		// the stream again.
+		if _, err := t.p.Seek(0, io.SeekStart); err == nil {
+			t.p.Play()
+			t.playing = true
+			return
+		}
+	}
+	t.drop()
+	g, err := newGuard(r.wav, opts.SampleRate, r.name, opts.Log)
+	if err != nil {
+		opts.Log.Error("narration cut short: the file stops decoding", "file", r.name, "err", err)
+		return
+	}
+	t.p, t.wav = out.NewPlayer(g), r.wav
+	t.p.Play()
+	t.playing = true
+}
+
+func (t *track) pause() {
+	if t.p != nil {
+		t.p.Pause()
+	}
+	t.playing = false
+}
+
+func (t *track) drop() {
+	if t.p != nil {
+		t.p.Pause()
+		_ = t.p.Close() // its error is the source's, which guard hides
+	}
+	*t = track{}
+}
+
+// sameBytes reports whether a and b are the same bytes in memory.
+func sameBytes(a, b []byte) bool {
+	return len(a) == len(b) && len(a) > 0 && &a[0] == &b[0]
+}
+
+// guard is a narration's decoded stream that ends, instead of failing,
+// where its bytes stop decoding: a player reading a failing source would
+// stop with an error, and a decoder's panic would end the program. It says
+// so once. The device's player reads it without holding its own lock, so
+// the guard has one: a Replay's Seek may come in the middle of a read.
 type guard struct {
+	mu   sync.Mutex
+	wav  []byte // the narration's bytes, checked by CheckWAV
+	rate int    // the device's
 	r    io.Reader
 	path string
 	log  *slog.Logger
 	done bool
 }
 
+// newGuard decodes the narration wav for a device at rate.
+func newGuard(wav []byte, rate int, path string, log *slog.Logger) (*guard, error) {
+	g := &guard{wav: wav, rate: rate, path: path, log: log}
+	if _, err := g.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
 func (g *guard) Read(p []byte) (n int, err error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
 	if g.done {
 		return 0, io.EOF
 	}
@@ -335,6 +382,23 @@ func (g *guard) Read(p []byte) (n int, err error) {
 		return n - n%4, io.EOF // whole stereo 16-bit frames
 	}
 	return n, err
+}
+
+// Seek to the start begins the narration again (Replay), with a decoder
+// made afresh over the same bytes (Ebiten's resampler, seeked back, loses
+// its place in the source); other positions are not sought.
+func (g *guard) Seek(offset int64, whence int) (int64, error) {
+	if offset != 0 || whence != io.SeekStart {
+		return 0, fmt.Errorf("narration %s: only the start is sought", g.path)
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	r, err := decode(g.wav, g.rate)
+	if err != nil {
+		return 0, err
+	}
+	g.r, g.done = r, false
+	return 0, nil
 }
 
 func (g *guard) fail(err error) {
