@@ -498,6 +498,9 @@ func TestGuideManifestRefused(t *testing.T) {
 			if r.Errors() == 0 {
 				t.Fatalf("no error:\n%v", findings(r))
 			}
+			if all := findings(r); strings.Contains(all, "manifest.json: manifest.json") {
+				t.Errorf("a finding names the manifest twice:\n%v", all)
+			}
 			for _, f := range r.Findings {
 				s := f.String()
 				ok := true

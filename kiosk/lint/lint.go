@@ -143,7 +143,8 @@ func Bundle(fsys fs.FS, source string, cfg *siteconfig.Config, fl FontLoader) *R
 	b, err := content.Load(fsys, source)
 	if err != nil {
 		for _, e := range flatten(err) {
-			r.add(Finding{Error: true, File: content.ManifestName, Message: e.Error()})
+			// The finding names the manifest; its message names the field.
+			r.add(Finding{Error: true, File: content.ManifestName, Message: strings.TrimPrefix(e.Error(), content.ManifestName+": ")})
 		}
 		return r
 	}
