@@ -147,7 +147,7 @@ type Step struct {
 	// the procedure) the player draws as a QR code.
 	QR string `json:"qr,omitempty"`
 	// Narration maps a language to the bundle path of an audio file
-	// (WAV or Ogg Vorbis) reading the step aloud.
+	// (16-bit PCM WAV) reading the step aloud.
 	Narration map[string]string `json:"narration,omitempty"`
 }
 
