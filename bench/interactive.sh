@@ -25,11 +25,15 @@ OUT=$(realpath -m "${OUT:-out/bench}/interactive")
 rm -rf "$OUT" && mkdir -p "$OUT"
 
 echo "interactive mode: input to changed frame ($INPUT_ROUNDS inputs), idle Home CPU ($HOME_SPAN), memory with every guide opened"
+START=$(date -u +"%Y-%m-%d %H:%M UTC")
+LOAD_START=$(cut -d' ' -f1 /proc/loadavg)
 go test -run '^$' -bench '^BenchmarkInteractive$' -benchtime=1x -timeout 20m ./cmd/kiosk/ \
 	-input-rounds="$INPUT_ROUNDS" -home-span="$HOME_SPAN" | tee "$OUT/bench.txt"
+LOAD_END=$(cut -d' ' -f1 /proc/loadavg)
 
-INPUT_ROUNDS="$INPUT_ROUNDS" HOME_SPAN="$HOME_SPAN" python3 - "$OUT" <<'PY'
-import datetime, os, sys
+INPUT_ROUNDS="$INPUT_ROUNDS" HOME_SPAN="$HOME_SPAN" START="$START" LOAD_START="$LOAD_START" LOAD_END="$LOAD_END" \
+python3 - "$OUT" <<'PY'
+import os, sys
 out = sys.argv[1]
 bench = open(os.path.join(out, "bench.txt")).read()
 def metric(unit):
@@ -42,8 +46,6 @@ def metric(unit):
     sys.exit(f"bench/interactive.sh: no {unit} in {out}/bench.txt")
 log = "\n".join(l.strip() for l in bench.splitlines() if "interactive_bench_test.go" in l)
 cpu_model = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
-load = os.getloadavg()[0]
-when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 doc = f"""## Interactive mode
 
 `bench/interactive.sh` (`go test -run '^$' -bench '^BenchmarkInteractive$' -benchtime=1x ./cmd/kiosk/`):
@@ -51,8 +53,8 @@ the commune support point (`configs/commune-support-point.yaml` without its
 office hours, so that it takes input at any hour, with the demo bundle and
 its guides) in a 1920x1080 window on an Xvfb of the benchmark's own, Mesa
 llvmpipe, sound through the ALSA null device, driven by real X input from
-`xdotool`. Measured {when} ({cpu_model}, {os.cpu_count()} cores, load
-average {load:.1f}).
+`xdotool`. Measured from {os.environ["START"]} ({cpu_model}, {os.cpu_count()} cores,
+load average {os.environ["LOAD_START"]} at the start and {os.environ["LOAD_END"]} at the end).
 
 - Input to changed frame: {os.environ["INPUT_ROUNDS"]} inputs between a guide's first two
   steps, in turn Page Down and Page Up (a presenter remote's keys) and
@@ -63,7 +65,10 @@ average {load:.1f}).
   to that record's time; and on the display, from the same start until a
   pixel where Previous sits (its button on step 2, the background on step
   1) changes in the X server's framebuffer, read outside the player. The
-  last two include `xdotool`'s own start.
+  last two include `xdotool`'s own start. The player's figure stops when
+  its `Draw` returns, which only queues the frame's drawing: Ebiten then
+  flushes it to Mesa's software renderer and presents it, and the display
+  figure includes that, as a resident sees it.
 - CPU of the idle Home screen (the language picker), over {os.environ["HOME_SPAN"]}, from
   `/proc/<pid>/stat`.
 - Resident memory (`VmRSS`) after every guide was opened in every
