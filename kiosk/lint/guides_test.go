@@ -94,23 +94,23 @@ func TestCheckNarration(t *testing.T) {
 			want: Audio{SampleRate: 8000, Channels: 1, Frames: 8000 * int64(content.MaxNarration/time.Second), Duration: content.MaxNarration}},
 		{name: "not riff", file: "a.wav", data: []byte("ID3 this is an mp3 renamed"), errHas: "no RIFF WAVE header"},
 		{name: "empty", file: "a.wav", data: nil, errHas: "no RIFF WAVE header"},
-		{name: "float wav", file: "a.wav", data: wavFile(22050, 1, 100, sized, func(h *wavHeader) { h.format = 3 }), errHas: "want linear PCM"},
-		{name: "8-bit wav", file: "a.wav", data: wavFile(22050, 1, 100, sized, func(h *wavHeader) { h.bits = 8 }), errHas: "8 bits per sample"},
+		{name: "float wav", file: "a.wav", data: wavFile(22050, 1, 100, sized, func(h *wavHeader) { h.format = 3 }), errHas: "want 1 (linear PCM)"},
+		{name: "8-bit wav", file: "a.wav", data: wavFile(22050, 1, 100, sized, func(h *wavHeader) { h.bits = 8 }), errHas: "8 bits a sample"},
 		{name: "six channels", file: "a.wav", data: wavFile(22050, 6, 100, sized), errHas: "6 channels"},
-		{name: "rate too low", file: "a.wav", data: wavFile(4000, 1, 100, sized), errHas: "sample rate 4000 Hz"},
+		{name: "rate too low", file: "a.wav", data: wavFile(4000, 1, 100, sized), errHas: "sample rate 4000, want"},
 		{name: "truncated data", file: "a.wav", data: wavFile(22050, 1, 1000, func(h *wavHeader) { h.dataSize = 4000 }), errHas: "truncated"},
-		{name: "half a frame", file: "a.wav", data: wavFile(22050, 2, 100, func(h *wavHeader) { h.dataSize = 398 }), errHas: "not whole frames"},
+		{name: "half a frame", file: "a.wav", data: wavFile(22050, 2, 100, func(h *wavHeader) { h.dataSize = 398 }), errHas: "not whole 4-byte frames"},
 		{name: "no sound", file: "a.wav", data: wavFile(22050, 1, 0, sized), errHas: "no sound"},
 		{name: "data before fmt", file: "a.wav", data: wavFile(22050, 1, 100, sized, func(h *wavHeader) { h.dataFirst = true }), errHas: "before the fmt chunk"},
 		{name: "odd chunk before data", file: "a.wav", data: wavFile(22050, 1, 100, sized, func(h *wavHeader) {
 			h.extra = []byte("junk\x03\x00\x00\x00abc\x00")
 		}), errHas: "odd size"},
 		{name: "more chunks than the speaker reads", file: "a.wav", data: wavFile(22050, 1, 100, sized, func(h *wavHeader) {
-			h.extra = bytes.Repeat(listChunk, maxChunks)
+			h.extra = bytes.Repeat(listChunk, content.MaxWAVChunks)
 		}), errHas: "no data chunk among the first 16 chunks"},
 		{name: "chunk past the end", file: "a.wav", data: []byte("RIFF\x00\x00\x00\x00WAVEjunk\xff\xff\xff\x7f"), errHas: "truncated"},
 		{name: "no data chunk", file: "a.wav", data: []byte("RIFF\x00\x00\x00\x00WAVE"), errHas: "no data chunk"},
-		{name: "too long", file: "a.wav", data: wavFile(8000, 1, 8000*int(content.MaxNarration/time.Second)+8000, sized), errHas: "at most 5m0s"},
+		{name: "too long", file: "a.wav", data: wavFile(8000, 1, 8000*int(content.MaxNarration/time.Second)+8000, sized), errHas: "more than the 5m0s"},
 		{name: "too large", file: "a.wav", data: make([]byte, content.MaxNarrationBytes+1), errHas: "at most 16777216 (16 MiB)"},
 		{name: "ogg", file: "a.ogg", data: ogg, errHas: "narration is 16-bit PCM WAV only"},
 		{name: "ogg in capitals", file: "A.OGG", data: ogg, errHas: "convert recorded files"},
@@ -360,7 +360,7 @@ func TestGuideFindings(t *testing.T) {
 			edit: func(dir string, _ map[string]any) {
 				writeFile(t, filepath.Join(dir, "narration/test/1-km.wav"), wavFile(22050, 1, 100, func(h *wavHeader) { h.dataSize, h.bits = -1, 8 }))
 			},
-			wantError: true, want: []string{"item test-guide step 1 lang km file narration/test/1-km.wav", "8 bits per sample: want 16"}},
+			wantError: true, want: []string{"item test-guide step 1 lang km file narration/test/1-km.wav", "8 bits a sample, want 16"}},
 		{name: "crafted ogg named wav is refused undecoded",
 			edit: func(dir string, _ map[string]any) {
 				writeFile(t, filepath.Join(dir, "narration/test/1-km.wav"), readTestdata(t, "testdata/audio/setup-hang.ogg"))

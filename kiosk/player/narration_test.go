@@ -96,7 +96,7 @@ func TestNarrationLoads(t *testing.T) {
 		want   string  // "" loads
 	}{
 		{"a WAV file", good, nil, ""},
-		{"an Ogg stream", ogg, nil, "not a WAV file: an Ogg stream"},
+		{"an Ogg stream", ogg, nil, "not a WAV file but an Ogg stream"},
 		{"8-bit", bytes.Replace(good, []byte{2, 0, 16, 0}, []byte{1, 0, 8, 0}, 1), nil, "8 bits a sample"},
 		// Listed as the good file, found altered on disk.
 		{"altered after signing", append(bytes.Clone(good[:len(good)-1]), 1), &good, "SHA-256"},

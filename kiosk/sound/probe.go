@@ -89,8 +89,8 @@ func ServeProbe(getenv func(string) string, w io.Writer) (status int, probe bool
 		return 0, false
 	}
 	rate, err := strconv.Atoi(v)
-	if err != nil || rate < minSampleRate || rate > maxSampleRate {
-		fmt.Fprintf(w, "%s=%q: want a sample rate from %d to %d\n", ProbeEnv, v, minSampleRate, maxSampleRate)
+	if err != nil || rate < minOutputRate || rate > maxOutputRate {
+		fmt.Fprintf(w, "%s=%q: want a sample rate from %d to %d\n", ProbeEnv, v, minOutputRate, maxOutputRate)
 		return 2, true
 	}
 	if err := playSilence(rate, probeSilence); err != nil {

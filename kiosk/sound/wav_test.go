@@ -170,7 +170,7 @@ func TestBadFilesRefused(t *testing.T) {
 	// Just over the bytes allowed, whatever its header says.
 	tooBig := append(bytes.Clone(good), make([]byte, content.MaxNarrationBytes+1-len(good))...)
 	manyChunks := bytes.Clone(good[:36])
-	for range maxChunks {
+	for range content.MaxWAVChunks {
 		manyChunks = append(manyChunks, chunk("junk", 2)...)
 	}
 	manyChunks = append(manyChunks, good[36:]...)
@@ -179,8 +179,8 @@ func TestBadFilesRefused(t *testing.T) {
 		data []byte
 		want string // in the message
 	}{
-		{"empty", nil, "not a WAV file (no RIFF/WAVE header)"},
-		{"Ogg Vorbis", ogg, "not a WAV file: an Ogg stream"},
+		{"empty", nil, "not a WAV file (no RIFF WAVE header)"},
+		{"Ogg Vorbis", ogg, "not a WAV file but an Ogg stream"},
 		{"a PNG", []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), "not a WAV file"},
 		{"mp3", []byte("ID3\x04\x00\x00\x00\x00\x00\x00"), "not a WAV file"},
 		{"RIFF but not WAVE", patch(good, 8, 'A', 'V', 'I', ' '), "not a WAV file"},
@@ -200,8 +200,8 @@ func TestBadFilesRefused(t *testing.T) {
 		{"8 bits", pcmWAV(11025, 1, 8, 11025), "8 bits a sample, want 16"},
 		{"24 bits", patch(good, 34, 24, 0), "24 bits"},
 		{"no frames", patch(good[:44], 40, 0, 0, 0, 0), "holds no sound"},
-		{"longer than five minutes", tooLong, "plays 5m1s, more than the 5m0s allowed"},
-		{"larger than allowed", tooBig, "16777217 bytes, more than the 16777216 allowed"},
+		{"longer than five minutes", tooLong, "plays 5m1s, more than the 5m0s"},
+		{"larger than allowed", tooBig, "16777217 bytes, more than the 16777216"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
