@@ -602,8 +602,8 @@ func nullALSA(t testing.TB) string {
 // walkGuide uses the player from the attract loop through the test guide
 // in Khmer to Done, and then leaves it idle until the attract loop is
 // back. With sound, the first step's narration plays (the Khmer file,
-// whose SHA-256 is kmSHA: the player plays a copy named by it) and is
-// replayed; without, no replay button is offered.
+// which the speaker's log names by its bundle path, or by its SHA-256
+// kmSHA) and is replayed; without, no replay button is offered.
 func (u *kioskUI) walkGuide(sound bool, kmSHA string) {
 	t := u.t
 	t.Helper()
