@@ -10,7 +10,6 @@ import (
 	"math"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/hajimehoshi/ebiten/v2"
@@ -239,11 +238,6 @@ type guideWorker struct {
 	wake    func()
 	in      chan screenReq // the latest request; an older one not taken is replaced
 	out     chan *iscreen
-
-	// fontMu is held while the worker's fonts shape text, by the worker
-	// laying a screen out and by the game goroutine drawing one: Ebiten's
-	// font sources are not safe for concurrent use.
-	fontMu sync.Mutex
 
 	// Worker-goroutine state.
 	todo       []screenReq // screens to lay out ahead
@@ -503,9 +497,9 @@ func (l *screenLayout) textAligned(name, lang, s string, bold bool, box Rect, mi
 	if l.w.ts == nil || strings.TrimSpace(s) == "" || box.W <= 0 || box.H <= 0 {
 		return Rect{}, false
 	}
-	l.w.fontMu.Lock()
+	// Layout measures through the typesetter's measurer alone: Ebiten's
+	// faces are used on the game goroutine only (see typesetter).
 	blk, ok := l.w.ts.layoutBlock(name, "interactive", lang, s, bold, box, minSize, math.Max(minSize, maxSize), valign, center, col)
-	l.w.fontMu.Unlock()
 	if !ok {
 		return Rect{}, false
 	}
@@ -793,8 +787,6 @@ func (l *screenLayout) countdown() {
 	bh := math.Min(m.h-2*m.margin, 620*m.u)
 	s.cdBox = Rect{X: math.Round((m.w - bw) / 2), Y: math.Round((m.h - bh) / 2), W: math.Round(bw), H: math.Round(bh)}
 	digitH := math.Round(bh * 0.5)
-	l.w.fontMu.Lock()
-	defer l.w.fontMu.Unlock()
 	if l.w.ts != nil {
 		f, metrics := l.w.ts.face("en", "0123456789", true, math.Round(digitH*0.8))
 		if f != nil {

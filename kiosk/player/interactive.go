@@ -416,9 +416,7 @@ func (p *Player) install(s *iscreen, now time.Time) {
 		// play ends here.
 		p.obs.Shown(now, report.Showing{Bundle: s.bundle, Item: InteractiveItem, Langs: []string{content.AnyLanguage}})
 	}
-	p.gw.fontMu.Lock()
 	s.render(p.lay.w, p.lay.h, p.cfg.Display.Background)
-	p.gw.fontMu.Unlock()
 	ia.shown = s
 	ia.step = s.req.step
 	if s.req.kind == scrMenu {
@@ -596,8 +594,6 @@ func (p *Player) drawCountdown(screen *ebiten.Image, s *iscreen, m uiMetrics) {
 		{X: b.X, Y: b.Y, W: m.ring, H: b.H}, {X: b.X + b.W - m.ring, Y: b.Y, W: m.ring, H: b.H}} {
 		drawRect(screen, p.pixel, e, c.accent, p.base)
 	}
-	p.gw.fontMu.Lock()
-	defer p.gw.fontMu.Unlock()
 	if s.cdFace != nil {
 		n := strconv.Itoa(p.ia.countShown)
 		op := &text.DrawOptions{}

@@ -25,7 +25,8 @@ type tickerSeg struct {
 }
 
 // layoutTicker lays each message out on one line at a size fitting the band.
-// Runs on the loader goroutine.
+// Runs on the game goroutine (it shapes with Ebiten's faces; see
+// typesetter).
 func layoutTicker(ts *typesetter, lay layout, cfg *siteconfig.Config, msgs []tickerText) []tickerSeg {
 	if lay.ticker.H == 0 || len(msgs) == 0 {
 		return nil
