@@ -269,31 +269,10 @@ func planNarration(m *content.Manifest, only []string, voices map[string]string,
 			}
 		}
 		for lang, steps := range noVoice {
-			skipped[lang] = append(skipped[lang], it.ID+" "+stepNumbers(steps))
+			skipped[lang] = append(skipped[lang], it.ID+" "+lint.StepList(steps))
 		}
 	}
 	return todo, skipped
-}
-
-// stepNumbers names steps (indexes from 0) counting from 1: "steps 1-3, 5".
-func stepNumbers(idx []int) string {
-	var parts []string
-	for i := 0; i < len(idx); {
-		j := i
-		for j+1 < len(idx) && idx[j+1] == idx[j]+1 {
-			j++
-		}
-		if j == i {
-			parts = append(parts, strconv.Itoa(idx[i]+1))
-		} else {
-			parts = append(parts, fmt.Sprintf("%d-%d", idx[i]+1, idx[j]+1))
-		}
-		i = j + 1
-	}
-	if len(idx) == 1 {
-		return "step " + parts[0]
-	}
-	return "steps " + strings.Join(parts, ", ")
 }
 
 // spokenText is what the voice reads for a step: its title, ended as a

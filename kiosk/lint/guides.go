@@ -2,7 +2,6 @@ package lint
 
 import (
 	"fmt"
-	"math"
 	"net/url"
 	"slices"
 	"strconv"
@@ -75,17 +74,17 @@ func (g *guideChecks) checkGuide(it *content.Item) {
 		}
 		if len(noText) > 0 {
 			r.add(Finding{Item: it.ID, Lang: lang, Message: fmt.Sprintf(
-				"%s of %d %s no %s text, though the guide's title is in %s", stepList(noText), len(steps), has(len(noText)), lang, lang)})
+				"%s of %d %s no %s text, though the guide's title is in %s", StepList(noText), len(steps), has(len(noText)), lang, lang)})
 		}
 		if len(unnarrated) > 0 {
 			// A language espeak-ng speaks is one command away (a
 			// warning); the others need recordings (a note).
 			if voice, ok := DefaultVoice(lang); ok {
 				r.add(Finding{Item: it.ID, Lang: lang, Message: fmt.Sprintf(
-					"no narration for %s of %d: run kioskctl narrate (espeak-ng voice %s), or add recorded files", stepList(unnarrated), len(steps), voice)})
+					"no narration for %s of %d: run kioskctl narrate (espeak-ng voice %s), or add recorded files", StepList(unnarrated), len(steps), voice)})
 			} else {
 				r.add(Finding{Info: true, Item: it.ID, Lang: lang, Message: fmt.Sprintf(
-					"no narration for %s of %d: espeak-ng has no %s voice, so add recorded files", stepList(unnarrated), len(steps), lang)})
+					"no narration for %s of %d: espeak-ng has no %s voice, so add recorded files", StepList(unnarrated), len(steps), lang)})
 			}
 		}
 		if p := it.Image(lang); p != "" {
@@ -185,12 +184,12 @@ func DefaultVoice(lang string) (voice string, ok bool) {
 // screen's size for touch targets.
 func checkInteractiveSite(r *Report, cfg *siteconfig.Config) {
 	d := cfg.Display
-	if c := Contrast(d.Foreground, d.Background); c < MinTextContrast {
+	if c := siteconfig.Contrast(d.Foreground, d.Background); c < MinTextContrast {
 		r.add(Finding{Error: true, File: cfg.Path, Message: fmt.Sprintf(
 			"display.foreground %s on display.background %s has a contrast of %.1f:1; an interactive site needs at least %.0f:1",
 			hexColor(d.Foreground), hexColor(d.Background), c, MinTextContrast)})
 	}
-	if c := Contrast(d.Accent, d.Background); c < MinAccentContrast {
+	if c := siteconfig.Contrast(d.Accent, d.Background); c < MinAccentContrast {
 		r.add(Finding{File: cfg.Path, Message: fmt.Sprintf(
 			"display.accent %s on display.background %s has a contrast of %.1f:1; focus rings and buttons need at least %.0f:1",
 			hexColor(d.Accent), hexColor(d.Background), c, MinAccentContrast)})
@@ -202,36 +201,14 @@ func checkInteractiveSite(r *Report, cfg *siteconfig.Config) {
 	}
 }
 
-// Contrast is the WCAG 2 contrast ratio of two opaque colours, from 1
-// (the same) to 21 (black on white).
-func Contrast(a, b siteconfig.Color) float64 {
-	la, lb := luminance(a), luminance(b)
-	if la < lb {
-		la, lb = lb, la
-	}
-	return (la + 0.05) / (lb + 0.05)
-}
-
-// luminance is the WCAG 2 relative luminance of an sRGB colour.
-func luminance(c siteconfig.Color) float64 {
-	lin := func(v uint8) float64 {
-		s := float64(v) / 255
-		if s <= 0.03928 {
-			return s / 12.92
-		}
-		return math.Pow((s+0.055)/1.055, 2.4)
-	}
-	return 0.2126*lin(c.R) + 0.7152*lin(c.G) + 0.0722*lin(c.B)
-}
-
 func hexColor(c siteconfig.Color) string { return fmt.Sprintf("#%02x%02x%02x", c.R, c.G, c.B) }
 
 // stepName locates step i (from 0) of a guide in a finding: "birth step 2".
 func stepName(guide string, i int) string { return guide + " step " + strconv.Itoa(i+1) }
 
-// stepList names steps (indexes from 0) for people, counting from 1 and
+// StepList names steps (indexes from 0) for people, counting from 1 and
 // joining runs: "steps 1-3, 5", "step 2".
-func stepList(idx []int) string {
+func StepList(idx []int) string {
 	idx = slices.Clone(idx)
 	slices.Sort(idx)
 	var parts []string

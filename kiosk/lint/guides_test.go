@@ -196,11 +196,11 @@ func TestContrast(t *testing.T) {
 		{siteconfig.Color{R: 0x80, A: 255}, siteconfig.Color{R: 0x80, A: 255}, 1},
 	}
 	for _, tc := range tests {
-		if got := Contrast(tc.a, tc.b); math.Abs(got-tc.want) > 0.01 {
-			t.Errorf("Contrast(%v, %v) = %.3f, want %.2f", tc.a, tc.b, got, tc.want)
+		if got := siteconfig.Contrast(tc.a, tc.b); math.Abs(got-tc.want) > 0.01 {
+			t.Errorf("siteconfig.Contrast(%v, %v) = %.3f, want %.2f", tc.a, tc.b, got, tc.want)
 		}
-		if Contrast(tc.a, tc.b) != Contrast(tc.b, tc.a) {
-			t.Errorf("Contrast(%v, %v) depends on the order", tc.a, tc.b)
+		if siteconfig.Contrast(tc.a, tc.b) != siteconfig.Contrast(tc.b, tc.a) {
+			t.Errorf("siteconfig.Contrast(%v, %v) depends on the order", tc.a, tc.b)
 		}
 	}
 }
@@ -214,8 +214,8 @@ func TestStepList(t *testing.T) {
 		{[]int{0, 1, 2, 4}, "steps 1-3, 5"},
 		{[]int{4, 0}, "steps 1, 5"},
 	} {
-		if got := stepList(tc.idx); got != tc.want {
-			t.Errorf("stepList(%v) = %q, want %q", tc.idx, got, tc.want)
+		if got := StepList(tc.idx); got != tc.want {
+			t.Errorf("StepList(%v) = %q, want %q", tc.idx, got, tc.want)
 		}
 	}
 }

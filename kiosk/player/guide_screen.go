@@ -198,33 +198,16 @@ func newUIColours(cfg *siteconfig.Config) uiColours {
 	// Tiles and buttons are the background lightened towards the text's
 	// colour, as far as keeps the text on them as plain as the site's
 	// own colours make it, up to 7:1 (which lint asks of them).
-	want := math.Min(7, contrast(fg, bg))
+	want := math.Min(7, siteconfig.Contrast(siteconfig.Color(fg), siteconfig.Color(bg)))
 	for _, pct := range []int{14, 11, 8, 5, 3} {
 		mix := func(a, b uint8) uint8 { return uint8((int(a)*(100-pct) + int(b)*pct) / 100) }
 		panel := color.RGBA{R: mix(bg.R, fg.R), G: mix(bg.G, fg.G), B: mix(bg.B, fg.B), A: 0xff}
-		if contrast(fg, panel) >= want {
+		if siteconfig.Contrast(siteconfig.Color(fg), siteconfig.Color(panel)) >= want {
 			c.panel = panel
 			break
 		}
 	}
 	return c
-}
-
-// contrast is the WCAG 2 contrast ratio of two colours, 1 to 21.
-func contrast(a, b color.RGBA) float64 {
-	la, lb := relativeLuminance(a), relativeLuminance(b)
-	return (math.Max(la, lb) + 0.05) / (math.Min(la, lb) + 0.05)
-}
-
-func relativeLuminance(c color.RGBA) float64 {
-	lin := func(v uint8) float64 {
-		s := float64(v) / 255
-		if s <= 0.03928 {
-			return s / 12.92
-		}
-		return math.Pow((s+0.055)/1.055, 2.4)
-	}
-	return 0.2126*lin(c.R) + 0.7152*lin(c.G) + 0.0722*lin(c.B)
 }
 
 // guideWorker lays out interactive screens off the game goroutine: it

@@ -1086,8 +1086,8 @@ func TestPanelKeepsContrast(t *testing.T) {
 				t.Fatal(err)
 			}
 			c := newUIColours(cfg)
-			want := math.Min(7, contrast(c.fg, c.bg))
-			if got := contrast(c.fg, c.panel); got < want {
+			want := math.Min(7, siteconfig.Contrast(siteconfig.Color(c.fg), siteconfig.Color(c.bg)))
+			if got := siteconfig.Contrast(siteconfig.Color(c.fg), siteconfig.Color(c.panel)); got < want {
 				t.Errorf("text on a tile at %.2f:1, want at least %.2f:1", got, want)
 			}
 			if lighter := c.panel != c.bg; lighter != tc.lighter {
