@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -350,19 +349,7 @@ func TestStillSlidesAdvanceAndStop(t *testing.T) {
 	// frames.
 	log.waitFor(t, "msg=slide", 3)
 	log.waitFor(t, "still until", 1)
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("exit after SIGTERM: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("still running 10s after SIGTERM")
-	}
+	stopProgram(t, cmd)
 }
 
 // startStillKiosk runs the player on the real clock, in a window, on the
