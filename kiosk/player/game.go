@@ -709,6 +709,7 @@ func (p *Player) Draw(screen *ebiten.Image) {
 	if p.interactiveShown() {
 		if p.drawInteractive(screen) {
 			p.afterInteractiveDraw()
+			p.present()
 		}
 		p.afterDraw(screen)
 		return
@@ -770,7 +771,23 @@ func (p *Player) Draw(screen *ebiten.Image) {
 	if p.interactiveOn() {
 		p.afterInteractiveDraw() // an input that led back to the slideshow
 	}
+	if whole && !moving && !crawling {
+		p.present()
+	}
 	p.afterDraw(screen)
+}
+
+// present asks for one more frame at once after a still frame is drawn.
+// A frame's picture reaches the window only when the next frame is
+// presented (measured under Xvfb with Mesa's software renderer: a change
+// drawn on a still screen showed 80 to 250 ms later, at the pacer's next
+// beat, and about one frame later with this); frames that move come often
+// enough on their own. The frame asked for draws nothing (see Draw) and
+// only presents, so a still screen stays still after it.
+func (p *Player) present() {
+	if p.capture == nil && p.stats == nil {
+		ebiten.ScheduleFrame()
+	}
 }
 
 // afterDraw hands a drawn frame to a capture and the watchdog.
