@@ -27,9 +27,7 @@ func BenchmarkAlertToScreen(b *testing.B) {
 	duty := addAlertsRole(b, d)
 	bundle := contenttest.CopyDemo(b)
 	contenttest.EditManifest(b, bundle, func(m map[string]any) {
-		for _, it := range m["items"].([]any) {
-			it.(map[string]any)["duration"] = "5s"
-		}
+		contenttest.SetSlideDurations(m, "5s")
 	})
 	if _, err := content.IndexDir(bundle); err != nil {
 		b.Fatal(err)

@@ -46,9 +46,7 @@ func TestAlertOnScreen(t *testing.T) {
 
 	bundle := contenttest.CopyDemo(t)
 	contenttest.EditManifest(t, bundle, func(m map[string]any) {
-		for _, it := range m["items"].([]any) {
-			it.(map[string]any)["duration"] = "2s"
-		}
+		contenttest.SetSlideDurations(m, "2s")
 	})
 	if _, err := content.IndexDir(bundle); err != nil {
 		t.Fatal(err)

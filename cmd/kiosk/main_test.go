@@ -123,7 +123,7 @@ func TestPlayerFramesOfTheDemo(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, it := range b.Manifest.Items {
+			for _, it := range b.Manifest.Slideshow().Items {
 				if len(it.Languages(cfg.Languages)) > 0 && !items[it.ID] {
 					t.Errorf("item %s was never shown", it.ID)
 				}
@@ -363,9 +363,7 @@ func startStillKiosk(t *testing.T) (*exec.Cmd, string, *logWatcher) {
 	}
 	dir := contenttest.CopyDemo(t)
 	contenttest.EditManifest(t, dir, func(m map[string]any) {
-		for _, it := range m["items"].([]any) {
-			it.(map[string]any)["duration"] = "1s"
-		}
+		contenttest.SetSlideDurations(m, "1s")
 	})
 	cfg := writeConfig(t, dir, "ticker: {edge: none}\nplayback: {transition: 200ms}")
 	cmd, log := startKiosk(t, cfg)

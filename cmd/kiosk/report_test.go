@@ -40,9 +40,7 @@ func TestReportsWhatItShows(t *testing.T) {
 	}
 	bundle := contenttest.CopyDemo(t)
 	contenttest.EditManifest(t, bundle, func(m map[string]any) {
-		for _, it := range m["items"].([]any) {
-			it.(map[string]any)["duration"] = "1s"
-		}
+		contenttest.SetSlideDurations(m, "1s")
 	})
 	if _, err := content.IndexDir(bundle); err != nil {
 		t.Fatal(err)

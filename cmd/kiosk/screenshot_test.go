@@ -59,9 +59,7 @@ func startSiteScreen(t testing.TB, interval string) (*publishtest.Department, *x
 	}
 	bundle := contenttest.CopyDemo(t)
 	contenttest.EditManifest(t, bundle, func(m map[string]any) {
-		for _, it := range m["items"].([]any) {
-			it.(map[string]any)["duration"] = "2m"
-		}
+		contenttest.SetSlideDurations(m, "2m")
 	})
 	if _, err := content.IndexDir(bundle); err != nil {
 		t.Fatal(err)

@@ -73,3 +73,14 @@ func Item(t testing.TB, m map[string]any, id string) map[string]any {
 	t.Fatalf("manifest has no item %q", id)
 	return nil
 }
+
+// SetSlideDurations sets the duration of every slide of a manifest
+// decoded by EditManifest to d, such as "1s"; guides, which are not timed,
+// are left alone.
+func SetSlideDurations(m map[string]any, d string) {
+	for _, it := range m["items"].([]any) {
+		if item := it.(map[string]any); item["kind"] != content.KindGuide {
+			item["duration"] = d
+		}
+	}
+}
