@@ -286,7 +286,8 @@ func cpuTime(t *testing.T) time.Duration {
 
 // TestDeviceLostWhilePlaying: a device that opened and then fails (here
 // ALSA's file plugin writing into a pipe whose reader goes away after
-// 64 KB, as a USB speaker unplugged) makes the speaker silent, not the
+// 512 KB, about 3 s of sound, as a USB speaker unplugged; opening the
+// device on a loaded machine writes some silence first) makes the speaker silent, not the
 // program: Playing ends, Err says so, the failure is logged once, and
 // Play refuses from then on with ErrNoDevice.
 func TestDeviceLostWhilePlaying(t *testing.T) {
@@ -304,7 +305,7 @@ func TestDeviceLostWhilePlaying(t *testing.T) {
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			io.CopyN(io.Discard, f, 64<<10)
+			io.CopyN(io.Discard, f, 512<<10)
 			f.Close()
 		}()
 		inChild(t, "pcm.!default { type file slave.pcm \"null\" file \""+fifo+"\" format \"raw\" }\npcm.null { type null }\n")
@@ -318,7 +319,7 @@ func TestDeviceLostWhilePlaying(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	wav := pcmWAV(44100, 2, 16, 44100*5)
+	wav := pcmWAV(44100, 2, 16, 44100*10)
 	if err := s.Play("long.wav", wav); err != nil {
 		t.Fatal(err)
 	}
