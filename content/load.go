@@ -67,11 +67,16 @@ type Bundle struct {
 
 	fsys  fs.FS
 	files map[string]File
+	dir   string // the folder it was loaded from (LoadDir), if any
 }
 
 // LoadDir loads the bundle in the folder dir.
 func LoadDir(dir string) (*Bundle, error) {
-	return Load(os.DirFS(dir), dir)
+	b, err := Load(os.DirFS(dir), dir)
+	if b != nil {
+		b.dir = dir
+	}
+	return b, err
 }
 
 // Load reads and validates the manifest of the bundle at the root of fsys.
