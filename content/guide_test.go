@@ -156,7 +156,7 @@ func TestParseManifestGuideErrors(t *testing.T) {
 		{name: "narration absolute", edit: func(m map[string]any) {
 			guideStep(m, 0)["narration"] = map[string]any{"vi": "/tmp/1-vi.wav"}
 		}, field: s0 + ".narration.vi"},
-		{name: "kind unknown names guide", edit: func(m map[string]any) { item(m, 2)["kind"] = "quiz" }, field: "items[2].kind", substr: `want "image", "text" or "guide"`},
+		{name: "kind unknown names guide", edit: func(m map[string]any) { item(m, 2)["kind"] = "quiz" }, field: "items[2].kind", substr: `want "image", "text", "guide" or "video"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,8 +1,11 @@
 package content
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -60,11 +63,11 @@ func IndexDirWith(dir string, opts IndexOptions) (*Manifest, error) {
 		if rel == ManifestName {
 			return nil
 		}
-		data, err := os.ReadFile(p)
+		f, err := describeFile(rel, p)
 		if err != nil {
 			return err
 		}
-		files = append(files, Describe(rel, data))
+		files = append(files, f)
 		return nil
 	})
 	if err != nil {
@@ -92,6 +95,22 @@ func IndexDirWith(dir string, opts IndexOptions) (*Manifest, error) {
 		return nil, fmt.Errorf("index %s: %w", dir, err)
 	}
 	return &m, nil
+}
+
+// describeFile returns the File entry of the bundle path rel, read from
+// the file p as a stream: a video rendition may be hundreds of megabytes.
+func describeFile(rel, p string) (File, error) {
+	r, err := os.Open(p)
+	if err != nil {
+		return File{}, err
+	}
+	defer r.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, r)
+	if err != nil {
+		return File{}, err
+	}
+	return File{Path: rel, SHA256: hex.EncodeToString(h.Sum(nil)), Size: n}, nil
 }
 
 // rewriteText passes every text of the manifest through f.

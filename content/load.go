@@ -273,6 +273,11 @@ func (m *Manifest) Validate() error {
 		// rest, leaving an interactive site without its guides.
 		bad(m.guideField(), "is a guide; add %q to requires, so that a player without guides refuses the bundle", FeatureGuides)
 	}
+	if f := m.videoField(); f != "" && !slices.Contains(m.Requires, FeatureVideo) {
+		// A player that predates video would drop the clips and play
+		// the rest, and the department would count them as shown.
+		bad(f, "is a video; add %q to requires, so that a player without video refuses the bundle", FeatureVideo)
+	}
 	validateTargets(m.Targets, "targets", bad)
 
 	listed := make(map[string]bool, len(m.Files))
@@ -361,6 +366,9 @@ func (m *Manifest) Validate() error {
 		if it.Guide != nil && it.Kind != KindGuide {
 			bad(field+".guide", "only a %q item has a guide", KindGuide)
 		}
+		if it.Video != nil && it.Kind != KindVideo {
+			bad(field+".video", "only a %q item has a video", KindVideo)
+		}
 		switch it.Kind {
 		case KindText:
 			if len(it.Text) == 0 {
@@ -381,10 +389,12 @@ func (m *Manifest) Validate() error {
 			}
 		case KindGuide:
 			validateGuideItem(&it, field, bad, needFile)
+		case KindVideo:
+			validateVideoItem(&it, field, bad, needFile)
 		case "":
-			bad(field+".kind", "missing; want %q, %q or %q", KindImage, KindText, KindGuide)
+			bad(field+".kind", "missing; want %q, %q, %q or %q", KindImage, KindText, KindGuide, KindVideo)
 		default:
-			bad(field+".kind", "%q: want %q, %q or %q", it.Kind, KindImage, KindText, KindGuide)
+			bad(field+".kind", "%q: want %q, %q, %q or %q", it.Kind, KindImage, KindText, KindGuide, KindVideo)
 		}
 	}
 

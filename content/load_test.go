@@ -90,7 +90,7 @@ func TestParseManifestErrors(t *testing.T) {
 		{name: "no items", edit: func(m map[string]any) { m["items"] = []any{} }, field: "items"},
 		{name: "duplicate item id", edit: func(m map[string]any) { item(m, 1)["id"] = "welcome" }, field: "items[1].id", substr: "earlier item"},
 		{name: "kind missing", edit: func(m map[string]any) { delete(item(m, 0), "kind") }, field: "items[0].kind", substr: "missing"},
-		{name: "kind unknown", edit: func(m map[string]any) { item(m, 0)["kind"] = "video" }, field: "items[0].kind", substr: `"video"`},
+		{name: "kind unknown", edit: func(m map[string]any) { item(m, 0)["kind"] = "hologram" }, field: "items[0].kind", substr: `"hologram"`},
 		{name: "duration unparsable", edit: func(m map[string]any) { item(m, 0)["duration"] = "eight" }, field: "items[0].duration", substr: "8s"},
 		{name: "duration too short", edit: func(m map[string]any) { item(m, 0)["duration"] = "100ms" }, field: "items[0].duration"},
 		{name: "layout unknown", edit: func(m map[string]any) { item(m, 0)["layout"] = "stacked" }, field: "items[0].layout"},

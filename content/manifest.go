@@ -78,10 +78,10 @@ const (
 type Item struct {
 	// ID names the item in logs and reports; unique within the bundle.
 	ID string `json:"id"`
-	// Kind is KindImage or KindText.
+	// Kind is KindImage, KindText, KindGuide or KindVideo.
 	Kind string `json:"kind"`
 	// Duration is how long each language is shown; zero means the site's
-	// default.
+	// default. A video plays for its own length (Video.Duration).
 	Duration Duration `json:"duration,omitempty"`
 	// Layout is LayoutSingle or LayoutSideBySide.
 	Layout string `json:"layout,omitempty"`
@@ -100,11 +100,16 @@ type Item struct {
 	// the guide's title (and a short description) per language, and its
 	// Images the picture of its tile on the menu.
 	Guide *Guide `json:"guide,omitempty"`
+	// Video holds the clip of a KindVideo item. The item's Text may give
+	// the clip's title per language, for the department's tools; the
+	// screen shows only the clip.
+	Video *Video `json:"video,omitempty"`
 }
 
 // Slideshow returns the manifest without its guide items, for the
 // slideshow: guides are stepped through on an interactive site's own
-// screens, never played as slides, at any site. m itself is returned when
+// screens, never played as slides, at any site. Videos are slides and
+// stay. m itself is returned when
 // it has none; m is never changed.
 func (m *Manifest) Slideshow() *Manifest {
 	guides := 0
@@ -230,6 +235,9 @@ func (it *Item) HasLanguage(lang string) bool {
 	case KindGuide:
 		_, ok := it.Text[lang]
 		return ok
+	case KindVideo:
+		// The clip is the same in every language.
+		return true
 	}
 	return false
 }
