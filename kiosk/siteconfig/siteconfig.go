@@ -62,6 +62,8 @@ type Config struct {
 	Reports Reports `yaml:"reports"`
 	// Interactive sets the timing of an interactive site.
 	Interactive Interactive `yaml:"interactive"`
+	// Video says how the site plays video items (see Video).
+	Video Video `yaml:"video"`
 
 	// Path is the file the config was read from; relative paths in the
 	// config are relative to its folder.
@@ -494,6 +496,9 @@ func (c *Config) applyDefaults() {
 	if c.TimeZone == "" {
 		c.TimeZone = DefaultTimeZone
 	}
+	if c.Video.FPS == 0 {
+		c.Video.FPS = DefaultVideoFPS
+	}
 	if c.OffHours == "" {
 		c.OffHours = OffClock
 	}
@@ -674,6 +679,7 @@ func (c *Config) Validate() error {
 	if d := c.Playback.Transition; d < 0 || d > 5*time.Second {
 		bad("playback.transition", "%v: want between 0 and 5s", d)
 	}
+	c.Video.validate(bad)
 	return errors.Join(errs...)
 }
 
