@@ -14,8 +14,9 @@ type Slide struct {
 	// Langs are the languages shown: one, or two side by side.
 	Langs    []string
 	Duration time.Duration
-	// AnyLang marks an image with one picture for every language, shown
-	// once (in Langs[0]) and reported as shown in content.AnyLanguage.
+	// AnyLang marks an image with one picture for every language, or a
+	// video, shown once (in Langs[0]) and reported as shown in
+	// content.AnyLanguage.
 	AnyLang bool
 	// Since and Until bound when this slide may be on screen, around the
 	// moment it was chosen: it leaves the screen at Until (its window
@@ -54,7 +55,8 @@ type runOrder struct {
 // expand returns an item's slides for a site showing langs: once per
 // language the item has, in the site's order; a side-by-side item pairs
 // the site's first language with each other one; an image with one
-// picture for every language once. Nil when the item has none of langs.
+// picture for every language once; a video once, for its own length. Nil
+// when the item has none of langs.
 func expand(it *content.Item, langs []string, itemDuration time.Duration) []Slide {
 	d := time.Duration(it.Duration)
 	if d == 0 {
@@ -63,6 +65,12 @@ func expand(it *content.Item, langs []string, itemDuration time.Duration) []Slid
 	have := it.Languages(langs)
 	if len(have) == 0 {
 		return nil
+	}
+	if it.Kind == content.KindVideo {
+		if it.Video == nil || it.Video.Duration <= 0 {
+			return nil // not a valid manifest's item
+		}
+		return []Slide{{Item: it, Langs: have[:1], Duration: time.Duration(it.Video.Duration), AnyLang: true}}
 	}
 	if it.Kind == content.KindImage && len(it.Images) == 1 && it.Images[content.AnyLanguage] != "" {
 		return []Slide{{Item: it, Langs: have[:1], Duration: d, AnyLang: true}}
