@@ -10,12 +10,12 @@ import (
 )
 
 // ExtractFrames decodes every frame of clip with ffmpeg (from PATH) into
-// PNG files in dir, frame0001.png onwards, and returns their paths in
-// order. It fails the test if FFmpeg fails or finds no frame.
+// PNG files in dir (an empty folder such as t.TempDir()), frame0001.png
+// onwards, one file per frame as stored, and returns their paths in order. It fails the test if FFmpeg fails or finds no frame.
 func ExtractFrames(t testing.TB, clip, dir string) []string {
 	t.Helper()
 	cmd := exec.CommandContext(t.Context(), "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error",
-		"-i", clip, "-vsync", "passthrough", filepath.Join(dir, "frame%04d.png"))
+		"-i", clip, "-fps_mode", "passthrough", filepath.Join(dir, "frame%04d.png"))
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {

@@ -90,6 +90,8 @@ func TestReadFrameNumber(t *testing.T) {
 	f5, f6 := readPNG(t, frames[5]), readPNG(t, frames[6])
 	black := image.NewRGBA(f5.Bounds())
 	draw.Draw(black, black.Bounds(), image.Black, image.Point{}, draw.Src)
+	white := image.NewRGBA(f5.Bounds())
+	draw.Draw(white, white.Bounds(), image.White, image.Point{}, draw.Src)
 	// A frame seen through an offset window: the image must fill the picture.
 	shifted := image.NewRGBA(f5.Bounds())
 	draw.Draw(shifted, shifted.Bounds(), f5, image.Pt(16, 0), draw.Src)
@@ -105,6 +107,7 @@ func TestReadFrameNumber(t *testing.T) {
 		{"scaled down to 96x48", scaled(f6, 96, 48), 106, true},
 		{"turned 90 and back", Upright(turn90(f6), 90), 106, true},
 		{"black", black, 0, false},
+		{"white", white, 0, false},
 		{"50/50 mix of two frames", mix(f5, f6), 0, false},
 		{"upside down", Upright(f5, 180), 0, false},
 		{"shifted by half a cell", shifted, 0, false},
