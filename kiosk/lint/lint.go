@@ -29,6 +29,10 @@
 // Hmong, which take recorded files). An interactive site's config must give
 // text a contrast of at least 7:1 (an error) and the screen's size, for
 // touch targets (a warning).
+//
+// Videos are checked for a rendition made for the site's output size,
+// rotation and frame rate (an error without one), from the manifest alone:
+// lint runs no FFmpeg, on any platform.
 package lint
 
 import (
@@ -182,6 +186,12 @@ func Bundle(fsys fs.FS, source string, cfg *siteconfig.Config, fl FontLoader) *R
 			}
 			offered = append(offered, it.ID)
 			guides.checkGuide(it)
+			continue
+		}
+		if it.Kind == content.KindVideo {
+			// The same clip in every language; its titles are for the
+			// department's tools, never drawn.
+			checkVideo(r, b, it, cfg, source)
 			continue
 		}
 		langs := it.Languages(cfg.Languages)
