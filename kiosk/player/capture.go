@@ -43,6 +43,9 @@ type CaptureStep struct {
 	// Before, when set, runs before the clock moves to At: a change to
 	// the world (an alert cancelled) at that moment.
 	Before func()
+	// Fading captures a crossfade under way at At as it stands, instead
+	// of letting it finish first.
+	Fading bool
 }
 
 // CaptureSummary describes a capture run.
@@ -70,6 +73,19 @@ type CapturedFrame struct {
 	Banner     string  `json:"banner,omitempty"`
 	OffHours   bool    `json:"off_hours,omitempty"`
 	Brightness float64 `json:"brightness,omitempty"`
+	// Of captures by steps: the clock's time, and the video frames on
+	// screen (two during a crossfade between videos).
+	At     time.Time       `json:"at,omitempty"`
+	Videos []CapturedVideo `json:"videos,omitempty"`
+}
+
+// CapturedVideo is a video's frame in a captured frame.
+type CapturedVideo struct {
+	Item  string `json:"item"`
+	File  string `json:"file"`
+	Frame int    `json:"frame"`
+	// Start is when its first frame showed, on the capture's clock.
+	Start time.Time `json:"start"`
 }
 
 type capturer struct {
@@ -193,7 +209,7 @@ func (c *capturer) stepUpdate(p *Player) (done, hold bool) {
 		c.stepSet = false
 		return false, true
 	}
-	if p.fading && !p.covered() {
+	if p.fading && !p.covered() && !st.Fading {
 		c.clock.Set(p.fadeStart.Add(p.cfg.Playback.Transition))
 		return false, false
 	}
@@ -209,7 +225,8 @@ func (c *capturer) stepUpdate(p *Player) (done, hold bool) {
 	}
 	now := c.clock.Now()
 	f := &CapturedFrame{File: st.File, Item: p.cur.itemID(), Langs: p.cur.spec.langs, Regions: p.screenRegions(now),
-		Alert: viewName(p.full), Banner: viewName(p.banner), OffHours: p.state.Off, Brightness: p.state.Brightness}
+		Alert: viewName(p.full), Banner: viewName(p.banner), OffHours: p.state.Off, Brightness: p.state.Brightness,
+		At: now, Videos: p.videosShown()}
 	switch {
 	case p.full != nil:
 		f.Item, f.Langs = "alert", []string{p.full.lang(now)}

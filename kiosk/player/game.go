@@ -63,6 +63,10 @@ type Options struct {
 	// Narrator, when set, reads guide steps aloud at an interactive site;
 	// nil: the site has no sound, and steps show no Replay button.
 	Narrator Narrator
+	// VideoSound, when set, plays videos' sound where the site config
+	// says videos play with sound (siteconfig.Video); nil: videos are
+	// silent, and keep time by the player's clock.
+	VideoSound VideoSound
 }
 
 // Watchdog is told that the drawing loop runs, on the drawing goroutine;
@@ -105,6 +109,7 @@ type Player struct {
 	base      ebiten.GeoM // logical screen to output screen (rotation)
 	pixel     *ebiten.Image
 	fade      *crossfader
+	vshader   *videoShader
 	cur, next *slide
 	fading    bool
 	fadeStart time.Time
@@ -147,6 +152,8 @@ type Player struct {
 	ia       *interactive
 	gw       *guideWorker
 	narrator Narrator
+
+	videoSound VideoSound
 }
 
 // New prepares a player: it loads the site's font chain (needed even for the
@@ -196,7 +203,7 @@ func New(opts Options) (*Player, error) {
 		out: make(chan *slide, 1), ticker: make(chan tickerJob, 1), reconfig: make(chan reconfig, 1),
 		wake: ebiten.ScheduleFrame, retry: 30 * time.Second, clock: p.clock,
 	}
-	p.ia, p.narrator = &interactive{}, opts.Narrator
+	p.ia, p.narrator, p.videoSound = &interactive{}, opts.Narrator, opts.VideoSound
 	// The interactive screens' worker lays text out with the same parsed
 	// fonts: layout reads them only through the measurer, and Ebiten's
 	// faces over them are drawn on the game goroutine alone (see
@@ -413,6 +420,10 @@ func (p *Player) Update() error {
 			// Slides then change with a cut.
 			p.log.Error("crossfade shader unavailable", "err", err)
 		}
+		if p.vshader, err = newVideoShader(); err != nil {
+			// Videos are then skipped.
+			p.log.Error("video shader unavailable", "err", err)
+		}
 	}
 	if p.capture != nil {
 		done, hold := p.capture.beforeUpdate(p)
@@ -441,7 +452,9 @@ func (p *Player) Update() error {
 	}
 	p.updateScreen(now)
 	if p.updateInteractive(now) {
-		// A resident uses the screen: the slideshow waits beneath.
+		// A resident uses the screen: the slideshow waits beneath, and a
+		// video stops (it starts again when the slideshow shows).
+		p.stopVideos("interactive")
 		p.scheduleInteractive(now)
 		if p.obs != nil {
 			p.obs.Frame(now)
@@ -450,7 +463,9 @@ func (p *Player) Update() error {
 	}
 	if p.covered() {
 		// Under a full-screen alert or outside the hours the loop stands
-		// still; it goes on when the screen shows slides again.
+		// still; it goes on when the screen shows slides again (a video
+		// from its start).
+		p.stopVideos("covered")
 		p.refreshCover(now)
 	} else {
 	take:
@@ -465,6 +480,7 @@ func (p *Player) Update() error {
 			}
 		}
 		p.advance(now)
+		p.playVideos(now)
 		if p.banner != nil && p.banner.refresh(now, p.standbyAt) {
 			p.dirty = true
 		}
@@ -486,6 +502,10 @@ func (p *Player) accept(s *slide, now time.Time) {
 		p.log.Debug("slide dropped: outside its window", "item", s.spec.item.ID, "since", s.spec.since, "until", s.spec.until)
 		return
 	}
+	if s.video != nil && p.vshader == nil {
+		p.log.Error("video skipped: no shader to draw it", "item", s.spec.item.ID)
+		return
+	}
 	if s.standby {
 		if s.problem != p.problem {
 			p.problem = s.problem
@@ -499,6 +519,8 @@ func (p *Player) accept(s *slide, now time.Time) {
 		s = p.standbySlide(now)
 	}
 	p.next = s
+	// A video's decoder starts now, a slide ahead of its turn.
+	p.startVideo(s)
 }
 
 // ready draws s into its canvas when it is about to be shown. A slide
@@ -507,7 +529,7 @@ func (p *Player) accept(s *slide, now time.Time) {
 // texture is 2048x2048), and two of them between slides were a tenth of
 // the player's memory.
 func (p *Player) ready(s *slide) {
-	if s.canvas == nil && !s.standby {
+	if s.canvas == nil && !s.standby && s.video == nil {
 		s.render(p.lay.w, p.lay.h, p.cfg.Display.Background, p.cfg.Display.Accent)
 	}
 }
@@ -539,7 +561,19 @@ func (p *Player) advance(now time.Time) {
 		p.next.release()
 		p.next = nil
 	}
-	ended := !p.cur.standby && !p.cur.spec.until.IsZero() && !now.Before(p.cur.spec.until)
+	if p.next != nil && p.next.videoFailed() != nil {
+		// Its decoder failed before its turn: the loader's next one
+		// takes its place.
+		p.log.Error("video skipped", "item", p.next.itemID(), "file", p.next.video.file, "err", p.next.videoFailed())
+		p.next.release()
+		p.next = nil
+	}
+	if err := p.cur.videoFailed(); err != nil && !p.cur.over {
+		p.log.Error("video cut short", "item", p.cur.itemID(), "file", p.cur.video.file, "err", err)
+		p.cur.stopVideo("failed")
+		p.cur.over = true
+	}
+	ended := !p.cur.standby && (p.cur.over || !p.cur.spec.until.IsZero() && !now.Before(p.cur.spec.until))
 	if ended && p.next == nil {
 		// The slide's window has ended and no other is ready: it leaves
 		// the screen now, for the standby slide.
@@ -550,7 +584,16 @@ func (p *Player) advance(now time.Time) {
 		p.contentShown(now)
 		return
 	}
-	if p.next == nil {
+	if p.capture != nil && p.next != nil && p.next.vp != nil {
+		// A capture waits for a video's first frame.
+		ctx, cancel := context.WithTimeout(p.ctx, videoWait)
+		_ = p.next.vp.dec.Wait(ctx, 0)
+		cancel()
+	}
+	if p.next == nil || !p.next.videoReady() {
+		// A video comes on screen once its first frame is decoded; the
+		// slide before stays until then (a decoder that never gives
+		// one fails, and is skipped).
 		return
 	}
 	switch {
@@ -567,6 +610,7 @@ func (p *Player) advance(now time.Time) {
 		// Content replaces standby at once; a slide ends when its time is up.
 		p.ready(p.next)
 		p.fading, p.fadeStart = true, now
+		p.log.Debug("crossfade", "from", p.cur.itemID(), "to", p.next.itemID(), "end", slideEnd(p.cur).Format("15:04:05.000"), "now", now.Format("15:04:05.000"))
 	}
 }
 
@@ -574,6 +618,9 @@ func (p *Player) advance(now time.Time) {
 // duration, or at the end of its window if that comes first.
 func slideEnd(s *slide) time.Time {
 	end := s.start.Add(s.spec.duration)
+	if s.video != nil {
+		end = videoEnd(s)
+	}
 	if u := s.spec.until; !u.IsZero() && u.Before(end) {
 		return u
 	}
@@ -616,14 +663,19 @@ func (p *Player) schedule(now time.Time) {
 		p.setFPSMode(ebiten.FPSModeVsyncOn)
 		return
 	}
-	if !p.covered() && (p.fading || p.tick.active()) {
+	video := p.videoPace()
+	if !p.covered() && (p.fading || p.tick.active() || video > 0) {
 		fps := cmp.Or(p.cfg.Ticker.FPS, siteconfig.DefaultTickerFPS)
 		if fps >= siteconfig.MaxTickerFPS {
 			p.setFPSMode(ebiten.FPSModeVsyncOn)
 			return
 		}
 		p.setFPSMode(ebiten.FPSModeVsyncOffMinimum)
-		p.setPace(time.Second / time.Duration(fps))
+		d := time.Second / time.Duration(fps)
+		if video > 0 && (video < d || !p.fading && !p.tick.active()) {
+			d = video
+		}
+		p.setPace(d)
 		return
 	}
 	if p.state.Off && p.state.Alert == nil && p.state.Banner == nil {
@@ -747,6 +799,20 @@ func (p *Player) Draw(screen *ebiten.Image) {
 		screen.DrawImage(p.off.canvas, op)
 	case p.state.Off:
 		screen.Fill(color.Black)
+	case p.cur != nil && p.fading && p.next != nil && (p.cur.video != nil || p.next.video != nil):
+		// Into or out of a video: the old picture, and the new over it.
+		a := now.Sub(p.fadeStart).Seconds() / p.cfg.Playback.Transition.Seconds()
+		if !p.drawPicture(screen, p.cur, 1) {
+			screen.Fill(p.cfg.Display.Background)
+		}
+		p.drawPicture(screen, p.next, float32(math.Min(1, math.Max(0, a))))
+	case p.cur != nil && p.cur.video != nil:
+		if !p.drawPicture(screen, p.cur, 1) {
+			// Its first frame is not decoded yet (a video starting
+			// again after an alert): the screen keeps its picture.
+			p.dirty = true
+			return
+		}
 	case p.cur == nil || p.cur.canvas == nil:
 		screen.Fill(p.cfg.Display.Background)
 	case p.fading && p.next != nil && p.next.canvas != nil && p.fade != nil:

@@ -63,6 +63,9 @@ type preparer struct {
 	ts     *typesetter
 	bundle *content.Bundle
 	fg     color.Color
+	// verified holds the video files whose bytes were checked against
+	// the manifest while this bundle plays.
+	verified map[string]bool
 }
 
 var errNothingToShow = errors.New("item has nothing to show in this language")
@@ -75,6 +78,8 @@ func (p *preparer) prepare(spec slideSpec) (*slide, error) {
 		return s, p.prepareImage(s)
 	case content.KindText:
 		return s, p.prepareText(s)
+	case content.KindVideo:
+		return s, p.prepareVideo(s)
 	}
 	return nil, fmt.Errorf("item %s: unknown kind %q", spec.item.ID, spec.item.Kind)
 }
@@ -223,7 +228,7 @@ func (l *loader) run(ctx context.Context) {
 			return
 		}
 		ts := l.newType(chain)
-		prep = &preparer{cfg: l.cfg, lay: l.lay, ts: ts, bundle: b, fg: l.cfg.Display.Foreground}
+		prep = &preparer{cfg: l.cfg, lay: l.lay, ts: ts, bundle: b, fg: l.cfg.Display.Foreground, verified: map[string]bool{}}
 		seq = schedule.NewSequencer(b.Manifest.Slideshow(), site, l.cfg.Languages, l.cfg.Playback.ItemDuration)
 		if sent.prog != nil {
 			seq.ResumeAfter(*sent.prog)

@@ -49,6 +49,13 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
+	if name := os.Getenv(videoEnv); name != "" {
+		if err := runVideo(name, os.Getenv("KIOSK_PLAYER_DIR")); err != nil {
+			fmt.Fprintln(os.Stderr, "video scenario", name+":", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
 	if name := os.Getenv("KIOSK_PLAYER_SCENARIO"); name != "" {
 		if err := runScenario(name, os.Getenv("KIOSK_PLAYER_DIR")); err != nil {
 			fmt.Fprintln(os.Stderr, "scenario", name+":", err)

@@ -55,6 +55,15 @@ type slide struct {
 	regions   []Region
 	rules     []Rect // accent rules under titles
 
+	// Of a video slide: its clip, its decoding once started (see
+	// startVideo), why it could not start, and how long before its last
+	// frame it fades out.
+	video    *videoClip
+	vp       *videoPlay
+	videoErr error
+	fadeOut  time.Duration
+	over     bool // its video failed while on screen: it leaves now
+
 	canvas *ebiten.Image
 	start  time.Time
 	minute int // for the standby slide: the minute it shows
@@ -91,8 +100,9 @@ func (s *slide) render(w, h int, bg, accent color.Color) {
 	}
 }
 
-// release frees the slide's GPU memory.
+// release frees the slide's GPU memory, and stops its video.
 func (s *slide) release() {
+	s.stopVideo("ended")
 	if s.canvas != nil {
 		s.canvas.Deallocate()
 		s.canvas = nil

@@ -1,0 +1,456 @@
+package player
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/hajimehoshi/ebiten/v2"
+
+	"github.com/vnict/kiosk/content"
+	"github.com/vnict/kiosk/kiosk/video"
+)
+
+// VideoSound plays a video's sound: PCM, signed 16-bit little-endian
+// stereo at SampleRate, read from pcm until it ends or the stream is
+// closed. cmd/kiosk makes one of a *sound.Speaker.
+type VideoSound interface {
+	SampleRate() int
+	Stream(name string, pcm io.Reader) (SoundStream, error)
+}
+
+// SoundStream is a video's sound playing. Position is how much of it has
+// been heard: the clock the picture follows.
+type SoundStream interface {
+	Position() time.Duration
+	Close() error
+}
+
+// yuvKage turns a decoded frame into colour. The frame's bytes (planar
+// YUV 4:2:0, as FFmpeg writes it: the Y plane of stride × height bytes,
+// then U and V of half that width and height) are uploaded as they come,
+// without a pass over them on the CPU, as an RGBA image of stride/4
+// texels a row: each texel holds four bytes of the buffer. The shader
+// finds each plane's byte for its pixel, and converts BT.601 limited range
+// (what FFmpeg's scaler and x264 make of the department's sources, see
+// kioskctl add-video) to RGB.
+const yuvKage = `//kage:unit pixels
+package main
+
+var Size vec2
+var Stride float
+var Alpha float
+
+func byteAt(off int, stride int) float {
+	texel := off / 4
+	row := texel / (stride / 4)
+	col := texel - row*(stride/4)
+	c := imageSrc0UnsafeAt(imageSrc0Origin() + vec2(float(col)+0.5, float(row)+0.5))
+	ch := off - texel*4
+	if ch == 0 {
+		return c.r
+	}
+	if ch == 1 {
+		return c.g
+	}
+	if ch == 2 {
+		return c.b
+	}
+	return c.a
+}
+
+func Fragment(dst vec4, src vec2, color vec4) vec4 {
+	p := floor(src - imageSrc0Origin())
+	x := int(p.x)
+	y := int(p.y)
+	stride := int(Stride)
+	h := int(Size.y)
+	chroma := (y/2)*(stride/2) + x/2
+	yv := byteAt(y*stride+x, stride)
+	u := byteAt(stride*h+chroma, stride) - 0.5
+	v := byteAt(stride*h+(stride/2)*(h/2)+chroma, stride) - 0.5
+	l := 1.164 * (yv - 16.0/255.0)
+	rgb := vec3(l+1.596*v, l-0.392*u-0.813*v, l+2.017*u)
+	return vec4(clamp(rgb, 0, 1)*Alpha, Alpha)
+}
+`
+
+// videoShader draws decoded frames; nil when the shader would not compile,
+// and then videos are skipped.
+type videoShader struct {
+	shader *ebiten.Shader
+	opts   ebiten.DrawTrianglesShaderOptions
+	vs     [4]ebiten.Vertex
+}
+
+func newVideoShader() (*videoShader, error) {
+	s, err := ebiten.NewShader([]byte(yuvKage))
+	if err != nil {
+		return nil, err
+	}
+	return &videoShader{shader: s, opts: ebiten.DrawTrianglesShaderOptions{
+		Uniforms: map[string]any{"Size": []float32{0, 0}, "Stride": float32(0), "Alpha": float32(1)}}}, nil
+}
+
+var quad = []uint16{0, 1, 2, 1, 2, 3}
+
+// draw puts the frame held in tex (w×h pixels, stride bytes a row) on dst
+// one for one from its top left corner, with alpha (1: opaque).
+func (v *videoShader) draw(dst, tex *ebiten.Image, w, h, stride int, alpha float32) {
+	fw, fh := float32(w), float32(h)
+	for i, c := range [4][2]float32{{0, 0}, {fw, 0}, {0, fh}, {fw, fh}} {
+		v.vs[i] = ebiten.Vertex{DstX: c[0], DstY: c[1], SrcX: c[0], SrcY: c[1], ColorR: 1, ColorG: 1, ColorB: 1, ColorA: 1}
+	}
+	v.opts.Images[0] = tex
+	v.opts.Uniforms["Size"] = []float32{fw, fh}
+	v.opts.Uniforms["Stride"] = float32(stride)
+	v.opts.Uniforms["Alpha"] = alpha
+	dst.DrawTrianglesShader(v.vs[:], quad, v.shader, &v.opts)
+	v.opts.Images[0] = nil
+}
+
+// videoClip is a video slide's rendition for this site, found and checked
+// by the loader.
+type videoClip struct {
+	file     string // bundle path, for logs
+	path     string // where the file is, for the decoder
+	r        content.Rendition
+	sound    bool
+	duration time.Duration
+}
+
+// prepareVideo picks the rendition made for this site's screen and checks
+// its bytes against the manifest, streaming them (a clip is too big to
+// hold, as images are, in memory); a file checked once is not checked
+// again while the bundle plays.
+func (p *preparer) prepareVideo(s *slide) error {
+	it := s.spec.item
+	if it.Video == nil {
+		return fmt.Errorf("item %s: a video item without its video", it.ID)
+	}
+	ow, oh := p.cfg.Display.OutputSize()
+	fps := p.cfg.Video.FPS
+	r, ok := it.Video.Rendition(ow, oh, p.cfg.Display.Rotation, fps)
+	if !ok {
+		return fmt.Errorf("item %s: no rendition for this screen (%dx%d turned %d° at %d fps); make one with kioskctl add-video",
+			it.ID, ow, oh, p.cfg.Display.Rotation, fps)
+	}
+	path, ok := p.bundle.LocalPath(r.File)
+	if !ok {
+		return fmt.Errorf("%s: the bundle is not in a folder the decoder can read", r.File)
+	}
+	if !p.verified[r.File] {
+		if err := p.bundle.VerifyFile(r.File); err != nil {
+			return err
+		}
+		p.verified[r.File] = true
+	}
+	s.video = &videoClip{file: r.File, path: path, r: r, sound: it.Video.Sound, duration: time.Duration(it.Video.Duration)}
+	s.regions = append(s.regions, Region{Name: "video", Rect: p.lay.area})
+	return nil
+}
+
+// videoPlay is a video slide's decoding and playing, on the game
+// goroutine.
+type videoPlay struct {
+	clip   *videoClip
+	ctx    context.Context
+	cancel context.CancelFunc
+	dec    *video.Decoder
+	aud    *video.Audio
+	snd    SoundStream
+	tex    *ebiten.Image
+	stride int
+
+	log   *slog.Logger
+	clock Clock
+	rate  int // the sound's sample rate
+
+	frame    int       // the frame on the texture; -1: none yet
+	target   int       // the frame the clock last asked for
+	start    time.Time // when its first frame showed; zero: not yet
+	wall     time.Time // the same, on the computer's clock (the sound's)
+	badClock bool      // the sound ran ahead of real time: not a clock
+	shown    int       // frames put on screen
+	dropped  int       // frames skipped to follow the clock
+	repeated int       // frames the clock asked for and that were not ready
+}
+
+// videoWait bounds a capture's wait for a frame the clock asks for.
+const videoWait = 10 * time.Second
+
+// startVideo starts decoding s's clip ahead of its turn, so that its first
+// frames are ready when it comes on screen; its sound is started too,
+// paused behind a pipe until then.
+func (p *Player) startVideo(s *slide) {
+	if s.video == nil || s.vp != nil {
+		return
+	}
+	c := s.video
+	ctx, cancel := context.WithCancel(p.ctx)
+	vp := &videoPlay{clip: c, ctx: ctx, cancel: cancel, log: p.log, clock: p.clock, frame: -1, target: -1}
+	s.fadeOut = p.cfg.Playback.Transition
+	prog := p.cfg.Video.Program()
+	dec, err := video.Start(ctx, video.Options{Program: prog, Path: c.path, Width: c.r.Width, Height: c.r.Height,
+		FPS: c.r.FPS, Log: p.log})
+	if err != nil {
+		cancel()
+		s.videoErr = err
+		return
+	}
+	vp.dec = dec
+	if c.sound && p.videoSound != nil && p.capture == nil && p.cfg.PlaysVideoSound() {
+		a, err := video.StartAudio(ctx, video.AudioOptions{Program: prog, Path: c.path,
+			SampleRate: p.videoSound.SampleRate(), Channels: 2, Log: p.log})
+		if err != nil {
+			p.log.Warn("video plays without its sound", "file", c.file, "err", err)
+		} else {
+			vp.aud, vp.rate = a, p.videoSound.SampleRate()
+		}
+	}
+	s.vp = vp
+}
+
+// videoFailed is the error that ends s's video, if any: its decoder failed
+// before or while it played.
+func (s *slide) videoFailed() error {
+	switch {
+	case s.video == nil:
+		return nil
+	case s.videoErr != nil:
+		return s.videoErr
+	case s.vp != nil:
+		return s.vp.dec.Err()
+	}
+	return nil
+}
+
+// videoReady reports whether s can come on screen: not a video, or one
+// whose first frame is decoded.
+func (s *slide) videoReady() bool {
+	if s.video == nil {
+		return true
+	}
+	return s.vp != nil && s.vp.dec.Frames() > 0
+}
+
+// stepVideo shows the frame of s's video due at now, and reports whether
+// the picture changed. The clock is the video's sound as heard, when it
+// has sound and a device that keeps time, and otherwise the player's
+// clock from its first frame; frames are dropped or repeated to follow it.
+func (p *Player) stepVideo(s *slide, now time.Time) bool {
+	vp := s.vp
+	if vp == nil {
+		return false
+	}
+	if vp.start.IsZero() {
+		if vp.dec.Frames() == 0 {
+			return false
+		}
+		vp.start, vp.wall = now, time.Now()
+		if vp.aud != nil {
+			snd, err := p.videoSound.Stream(vp.clip.file, vp.aud)
+			if err != nil {
+				p.log.Warn("video plays without its sound", "file", vp.clip.file, "err", err)
+			} else {
+				vp.snd = snd
+			}
+		}
+		p.log.Info("video started", "item", s.itemID(), "file", vp.clip.file, "size", fmt.Sprintf("%dx%d", vp.clip.r.Width, vp.clip.r.Height),
+			"fps", vp.clip.r.FPS, "sound", vp.snd != nil)
+	}
+	pos := p.videoClock(vp, now)
+	target := int(pos * time.Duration(vp.clip.r.FPS) / time.Second)
+	if p.capture != nil {
+		// A capture waits for the frame its clock asks for.
+		ctx, cancel := context.WithTimeout(vp.ctx, videoWait)
+		_ = vp.dec.Wait(ctx, target)
+		cancel()
+	}
+	f := vp.dec.Frame(target)
+	if target > vp.target {
+		if f == nil || f.Index < target {
+			vp.repeated++ // its frame is not decoded yet: the last stays
+		}
+		vp.target = target
+	}
+	if f == nil || f.Index == vp.frame {
+		return false
+	}
+	if vp.frame >= 0 && f.Index > vp.frame+1 {
+		vp.dropped += f.Index - vp.frame - 1
+	}
+	if vp.tex == nil || vp.stride != f.Stride {
+		if vp.tex != nil {
+			vp.tex.Deallocate()
+		}
+		h := vp.clip.r.Height
+		vp.tex = ebiten.NewImageWithOptions(image.Rect(0, 0, f.Stride/4, h*3/2), &ebiten.NewImageOptions{Unmanaged: true})
+		vp.stride = f.Stride
+	}
+	vp.tex.WritePixels(f.YUV)
+	vp.frame = f.Index
+	vp.shown++
+	return true
+}
+
+// videoClock is how far into its video vp is at now.
+func (p *Player) videoClock(vp *videoPlay, now time.Time) time.Duration {
+	played := now.Sub(vp.start)
+	if vp.snd == nil || vp.badClock {
+		return played
+	}
+	heard, real := vp.snd.Position(), time.Since(vp.wall)
+	if heard > real+250*time.Millisecond {
+		// A device that takes sound faster than it can play it (ALSA's
+		// null device does) is no clock.
+		vp.badClock = true
+		p.log.Warn("the sound device does not keep time; the video follows the player's clock", "file", vp.clip.file)
+		return played
+	}
+	return heard
+}
+
+// drawVideo puts s's current frame on dst, turned as the screen is (the
+// rendition is made turned), with alpha.
+func (p *Player) drawVideo(dst *ebiten.Image, s *slide, alpha float32) bool {
+	vp := s.vp
+	if vp == nil || vp.tex == nil || p.vshader == nil {
+		return false
+	}
+	p.vshader.draw(dst, vp.tex, vp.clip.r.Width, vp.clip.r.Height, vp.stride, alpha)
+	return true
+}
+
+// stop ends the video: its decoders stop, and a record of what was shown
+// goes to the log, saying why it ended.
+func (vp *videoPlay) stop(item, why string) {
+	if !vp.start.IsZero() {
+		audio := 0.0
+		if vp.aud != nil && vp.rate > 0 {
+			audio = float64(vp.aud.Bytes()) / float64(4*vp.rate)
+		}
+		vp.log.Info("video ended", "item", item, "file", vp.clip.file, "why", why, "frames", vp.shown,
+			"dropped", vp.dropped, "repeated", vp.repeated, "decoded", vp.dec.Frames(),
+			"audio_seconds", fmt.Sprintf("%.3f", audio), "played", vp.clock.Now().Sub(vp.start).Round(time.Millisecond))
+	}
+	if vp.tex != nil {
+		vp.tex.Deallocate()
+		vp.tex = nil
+	}
+	vp.cancel()
+	snd, aud, dec := vp.snd, vp.aud, vp.dec
+	go func() {
+		// Stopping a process and waiting for it is no work for the
+		// drawing goroutine.
+		if snd != nil {
+			_ = snd.Close()
+		}
+		if aud != nil {
+			_ = aud.Close()
+		}
+		_ = dec.Close()
+	}()
+}
+
+// stopVideo ends s's video, if it plays.
+func (s *slide) stopVideo(why string) {
+	if s.vp != nil {
+		s.vp.stop(s.itemID(), why)
+		s.vp = nil
+	}
+}
+
+// videoEnd is when a video slide hands over to the next: a crossfade's
+// time before its last frame, so that it still moves as it fades.
+func videoEnd(s *slide) time.Time {
+	vp := s.vp
+	if vp == nil || vp.start.IsZero() {
+		return s.start.Add(s.spec.duration)
+	}
+	end := vp.start.Add(s.video.duration - s.fadeOut)
+	if end.Before(s.start) {
+		return s.start
+	}
+	return end
+}
+
+
+// playVideos moves the videos on screen on to the frames due at now: the
+// current slide's, and the next one's while it fades in. A video stopped
+// while the screen was covered starts again from its beginning.
+func (p *Player) playVideos(now time.Time) {
+	if c := p.cur; c != nil && c.video != nil && !c.over {
+		if c.vp == nil && c.videoErr == nil {
+			p.startVideo(c)
+		}
+		if p.stepVideo(c, now) {
+			p.dirty = true
+		}
+	}
+	if n := p.next; p.fading && n != nil && n.video != nil {
+		if n.vp == nil && n.videoErr == nil {
+			p.startVideo(n)
+		}
+		if p.stepVideo(n, now) {
+			p.dirty = true
+		}
+	}
+}
+
+// stopVideos stops the videos on screen, which something else covers.
+func (p *Player) stopVideos(why string) {
+	if p.cur != nil {
+		p.cur.stopVideo(why)
+	}
+	if p.fading && p.next != nil {
+		p.next.stopVideo(why)
+	}
+}
+
+// videoPace is the time between frames a video on screen needs: half its
+// frame interval, so that each frame is shown within half an interval of
+// its time; zero when no video plays.
+func (p *Player) videoPace() time.Duration {
+	var fps int
+	for _, s := range []*slide{p.cur, p.next} {
+		if s != nil && s.vp != nil && (s == p.cur || p.fading) && !s.over {
+			fps = max(fps, s.vp.clip.r.FPS)
+		}
+	}
+	if fps == 0 {
+		return 0
+	}
+	return time.Second / time.Duration(2*fps)
+}
+
+// drawPicture draws s, a slide's canvas or a video's frame, on dst with
+// alpha; false when it has nothing to show yet.
+func (p *Player) drawPicture(dst *ebiten.Image, s *slide, alpha float32) bool {
+	if s.video != nil {
+		return p.drawVideo(dst, s, alpha)
+	}
+	if s.canvas == nil {
+		return false
+	}
+	op := &ebiten.DrawImageOptions{}
+	op.GeoM = p.base
+	op.ColorScale.ScaleAlpha(alpha)
+	dst.DrawImage(s.canvas, op)
+	return true
+}
+
+// videosShown lists the video frames on screen, for captures.
+func (p *Player) videosShown() []CapturedVideo {
+	var out []CapturedVideo
+	for _, s := range []*slide{p.cur, p.next} {
+		if s == nil || s.vp == nil || s.vp.frame < 0 || s == p.next && !p.fading {
+			continue
+		}
+		out = append(out, CapturedVideo{Item: s.itemID(), File: s.video.file, Frame: s.vp.frame, Start: s.vp.start})
+	}
+	return out
+}

@@ -1,0 +1,403 @@
+package player
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"image"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vnict/kiosk/content"
+	"github.com/vnict/kiosk/internal/videotest"
+	"github.com/vnict/kiosk/kiosk/fonts"
+	"github.com/vnict/kiosk/kiosk/siteconfig"
+)
+
+// videoEnv names the video scenario a test binary started again plays
+// (see runVideo).
+const videoEnv = "KIOSK_PLAYER_VIDEO"
+
+// videoSite is the site of the video scenarios: a small wall, so that
+// the clips are quick to make, with the ticker crawling over the video.
+const videoSite = `
+site: {id: an-giang-tinh-bien, name: "Cửa khẩu Quốc tế Tịnh Biên"}
+languages: [vi, en]
+fonts: [{family: Noto Sans}]
+ticker: {edge: bottom, height: 40}
+content: {demo: true}
+video: {fps: 25}
+`
+
+// videoClip is a clip of a scenario's bundle.
+type videoClipSpec struct {
+	id    string
+	first int // the number on its first frame
+	clip  videotest.ClipOptions
+}
+
+// videoScenario is a bundle of text slides and clips, a site and the
+// moments to capture, relative to the first slide's start.
+type videoScenario struct {
+	config string // added to videoSite
+	items  []any  // a string: a 3 s text slide of that ID; a videoClipSpec: a clip
+	steps  []videoStep
+	// edit changes the bundle's folder after its manifest is written.
+	edit func(dir string) error
+	// ffmpeg, when set, is a shell script run as the decoder program.
+	ffmpeg string
+}
+
+type videoStep struct {
+	at     time.Duration
+	file   string
+	fading bool
+}
+
+// textSlide is how long each text slide of a scenario shows.
+const textSlide = 3 * time.Second
+
+func clipOf(id string, first, frames, rotation int, w, h int) videoClipSpec {
+	return videoClipSpec{id: id, first: first, clip: videotest.ClipOptions{Width: w, Height: h, FPS: 25, Frames: frames, FirstFrame: first, Rotation: rotation}}
+}
+
+var videoScenarios = map[string]videoScenario{
+	// Two clips in a row between text slides, with a crossfade of one
+	// frame: the frames on either side of each seam.
+	"seam": {
+		config: "display: {resolution: 480x240}\nplayback: {transition: 40ms}\n",
+		items:  []any{"intro", clipOf("clip-a", 0, 50, 0, 480, 240), clipOf("clip-b", 1000, 50, 0, 480, 240), "outro"},
+		steps: []videoStep{
+			{at: 0, file: "intro.png"},
+			{at: 2960 * time.Millisecond, file: "intro-last.png"},
+			{at: 3000 * time.Millisecond, file: "fade-into-a.png", fading: true},
+			{at: 3040 * time.Millisecond, file: "a-1.png", fading: true},
+			{at: 3530 * time.Millisecond, file: "a-13.png", fading: true},
+			{at: 4950 * time.Millisecond, file: "a-48.png", fading: true},
+			{at: 4960 * time.Millisecond, file: "fade-into-b.png", fading: true},
+			{at: 5000 * time.Millisecond, file: "b-1.png", fading: true},
+			{at: 5970 * time.Millisecond, file: "b-25.png", fading: true},
+			{at: 6900 * time.Millisecond, file: "b-48.png", fading: true},
+			{at: 6920 * time.Millisecond, file: "fade-into-outro.png", fading: true},
+			{at: 7000 * time.Millisecond, file: "outro.png", fading: true},
+		},
+	},
+	// Crossfades into, between and out of clips.
+	"fade": {
+		config: "display: {resolution: 480x240}\nplayback: {transition: 1s}\n",
+		items:  []any{"intro", clipOf("clip-a", 0, 75, 0, 480, 240), clipOf("clip-b", 1000, 75, 0, 480, 240), "outro"},
+		// The clock moves in steps, and a crossfade starts at the step
+		// that finds the slide's time up: one at each start.
+		steps: []videoStep{
+			{at: 0, file: "intro.png"},
+			{at: 3000 * time.Millisecond, file: "fade-into-a.png", fading: true},
+			{at: 3500 * time.Millisecond, file: "into-a.png", fading: true},
+			{at: 4500 * time.Millisecond, file: "a-37.png"},
+			// a ends at 6 s: it fades out from 5 s, b in.
+			{at: 5000 * time.Millisecond, file: "fade-into-b.png", fading: true},
+			{at: 5500 * time.Millisecond, file: "a-to-b.png", fading: true},
+			{at: 6500 * time.Millisecond, file: "b-37.png"},
+			{at: 7000 * time.Millisecond, file: "fade-into-outro.png", fading: true},
+			{at: 7500 * time.Millisecond, file: "b-to-outro.png", fading: true},
+			{at: 8500 * time.Millisecond, file: "outro.png"},
+		},
+	},
+	// A wall turned on its side plays the rendition made turned.
+	"portrait": {
+		config: "display: {resolution: 240x480, rotation: 90}\nplayback: {transition: 40ms}\n",
+		items:  []any{"intro", clipOf("clip-a", 0, 50, 90, 240, 480), "outro"},
+		steps: []videoStep{
+			{at: 0, file: "intro.png"},
+			{at: 3000 * time.Millisecond, file: "fade-into-a.png", fading: true},
+			{at: 3040 * time.Millisecond, file: "a-1.png", fading: true},
+			{at: 3400 * time.Millisecond, file: "a-10.png"},
+			{at: 4800 * time.Millisecond, file: "a-45.png"},
+		},
+	},
+}
+
+// videoBundle writes the scenario's bundle into dir: its clips made with
+// FFmpeg, their renditions listed with their hashes.
+func videoBundle(t *testing.T, dir string, sc videoScenario) {
+	t.Helper()
+	m := content.Manifest{Format: content.FormatVersion, ID: "video-test", Version: 1, Created: day,
+		Requires: []string{content.FeatureVideo},
+		Ticker:   []content.Message{{"vi": "Cửa khẩu Tịnh Biên mở cửa từ 6 giờ đến 22 giờ"}}}
+	files := map[string]string{}
+	for _, x := range sc.items {
+		switch x := x.(type) {
+		case string:
+			m.Items = append(m.Items, content.Item{ID: x, Kind: content.KindText, Duration: content.Duration(textSlide),
+				Text: map[string]content.Text{"vi": {Title: "Xin chào " + x, Body: "Cửa khẩu Tịnh Biên"}}})
+		case videoClipSpec:
+			path := videotest.MakeClip(t, t.TempDir(), x.clip)
+			w, h := x.clip.FileSize()
+			name := fmt.Sprintf("video/%s-%dx%d-r%d-25.mp4", x.id, w, h, x.clip.Rotation)
+			files[name] = path
+			m.Items = append(m.Items, content.Item{ID: x.id, Kind: content.KindVideo, Video: &content.Video{
+				Duration:   content.Duration(x.clip.Length()),
+				Renditions: []content.Rendition{{File: name, Width: w, Height: h, Rotation: x.clip.Rotation, FPS: 25}}}})
+		}
+	}
+	for name, src := range files {
+		data, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dst := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(dst, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		m.Files = append(m.Files, content.Describe(name, data))
+	}
+	raw, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, content.ManifestName), raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := content.LoadDir(dir); err != nil {
+		t.Fatalf("the scenario's bundle: %v", err)
+	}
+	if sc.edit != nil {
+		if err := sc.edit(dir); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// runVideo plays a video scenario in this process, from the bundle in
+// dir/bundle, and writes its frames and summary.json to dir.
+func runVideo(name, dir string) error {
+	sc, ok := videoScenarios[name]
+	if !ok {
+		return fmt.Errorf("no video scenario %q", name)
+	}
+	conf := videoSite + sc.config
+	if sc.ffmpeg != "" {
+		conf += fmt.Sprintf("video: {fps: 25, ffmpeg: %q}\n", filepath.Join(dir, "ffmpeg.sh"))
+		conf = strings.Replace(conf, "video: {fps: 25}\n", "", 1)
+	}
+	cfg, err := siteconfig.Parse([]byte(conf), name+".yaml")
+	if err != nil {
+		return err
+	}
+	b, err := content.LoadDir(filepath.Join(dir, "bundle"))
+	if err != nil {
+		return err
+	}
+	level := slog.LevelInfo
+	if os.Getenv("KIOSK_PLAYER_DEBUG") != "" {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	start := at("10:00:00")
+	var steps []CaptureStep
+	for _, st := range sc.steps {
+		steps = append(steps, CaptureStep{At: start.Add(st.at), File: st.file, Fading: st.fading})
+	}
+	p, err := New(Options{Config: cfg, Source: staticBundle{b}, Fonts: fonts.NewLoader(log, filepath.Join(dir, "fonts")), Log: log,
+		Clock: fixedClock(start), Capture: &CaptureOptions{Dir: dir, Steps: steps}})
+	if err != nil {
+		return err
+	}
+	return p.Run(context.Background())
+}
+
+// captureVideo makes a scenario's bundle, plays it in a process of its
+// own, and returns its frames by file name, the folder they are in and
+// the player's log.
+func captureVideo(t *testing.T, name string) (map[string]CapturedFrame, string, string) {
+	t.Helper()
+	if os.Getenv("DISPLAY") == "" {
+		t.Fatal("DISPLAY is not set: the drawing tests need an X server; run them under xvfb-run (as `make test` does)")
+	}
+	sc := videoScenarios[name]
+	dir := t.TempDir()
+	videoBundle(t, filepath.Join(dir, "bundle"), sc)
+	if sc.ffmpeg != "" {
+		if err := os.WriteFile(filepath.Join(dir, "ffmpeg.sh"), []byte(sc.ffmpeg), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), videoEnv+"="+name, "KIOSK_PLAYER_DIR="+dir, "XDG_CACHE_HOME="+t.TempDir())
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("video scenario %s: %v\n%s", name, err, out.String())
+	}
+	t.Logf("frames of %s in %s", name, dir)
+	var s CaptureSummary
+	readJSON(t, filepath.Join(dir, "summary.json"), &s)
+	frames := map[string]CapturedFrame{}
+	for _, f := range s.Frames {
+		frames[f.File] = f
+	}
+	if keep := os.Getenv("KIOSK_KEEP_FRAMES"); keep != "" {
+		_ = os.CopyFS(filepath.Join(keep, name), os.DirFS(dir))
+	}
+	return frames, dir, out.String()
+}
+
+// codeIn reads the frame number in a captured frame, turned upright.
+func codeIn(t *testing.T, dir, file string, rotation int) (int, bool) {
+	t.Helper()
+	return videotest.ReadFrameNumber(videotest.Upright(loadRGBA(t, filepath.Join(dir, file)), rotation))
+}
+
+func TestVideoFramesOnTime(t *testing.T) {
+	for _, tc := range []struct {
+		scenario string
+		rotation int
+	}{{"seam", 0}, {"portrait", 90}} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			frames, dir, log := captureVideo(t, tc.scenario)
+			start := at("10:00:00")
+			for _, st := range videoScenarios[tc.scenario].steps {
+				f, ok := frames[st.file]
+				if !ok {
+					t.Fatalf("no frame %s; log:\n%s", st.file, log)
+				}
+				if strings.HasPrefix(st.file, "fade-") {
+					continue // the moment a crossfade starts, for the clock
+				}
+				var want int
+				var item string
+				if _, err := fmt.Sscanf(strings.TrimSuffix(st.file, ".png"), "%1s-%d", &item, &want); err != nil {
+					// A text slide: no code on screen, no video.
+					if len(f.Videos) != 0 {
+						t.Errorf("%s: videos on screen %+v, want none", st.file, f.Videos)
+					}
+					if n, ok := codeIn(t, dir, st.file, tc.rotation); ok {
+						t.Errorf("%s: a clip's frame %d on a text slide", st.file, n)
+					}
+					continue
+				}
+				// Each clip starts as the slide before starts fading out:
+				// the text slide's 3 s, clip-a's 2 s less the 40 ms
+				// crossfade.
+				first := 0
+				clipStart := start.Add(textSlide)
+				if item == "b" {
+					first, clipStart = 1000, clipStart.Add(2*time.Second-40*time.Millisecond)
+				}
+				if len(f.Videos) != 1 {
+					t.Fatalf("%s: videos on screen %+v, want one", st.file, f.Videos)
+				}
+				v := f.Videos[0]
+				if !v.Start.Equal(clipStart) {
+					t.Errorf("%s: the clip started at %v, want %v (right after the slide before)", st.file, v.Start.Format("15:04:05.000"), clipStart.Format("15:04:05.000"))
+				}
+				// The frame the clock asks for at this moment.
+				due := int(f.At.Sub(v.Start) * 25 / time.Second)
+				if due != want {
+					t.Fatalf("test's arithmetic: %s is frame %d at %v", st.file, due, f.At.Sub(v.Start))
+				}
+				n, ok := codeIn(t, dir, st.file, tc.rotation)
+				if !ok {
+					t.Errorf("%s: no frame number readable on screen", st.file)
+					continue
+				}
+				if d := n - first - want; d < -2 || d > 2 {
+					t.Errorf("%s: frame %d on screen, want %d (within two frames)", st.file, n-first, want)
+				}
+				if n-first != v.Frame {
+					t.Errorf("%s: the screen shows frame %d, the player says it drew %d", st.file, n-first, v.Frame)
+				}
+			}
+			checkTicker(t, dir, frames, tc.rotation)
+		})
+	}
+}
+
+// checkTicker checks that the ticker band is drawn over the video: the
+// bottom band of an upright frame is the ticker's colour, not the clip's.
+func checkTicker(t *testing.T, dir string, frames map[string]CapturedFrame, rotation int) {
+	t.Helper()
+	for file, f := range frames {
+		if len(f.Videos) == 0 {
+			continue
+		}
+		img := videotest.Upright(loadRGBA(t, filepath.Join(dir, file)), rotation)
+		rgba := image.NewRGBA(img.Bounds())
+		for y := range img.Bounds().Dy() {
+			for x := range img.Bounds().Dx() {
+				rgba.Set(x, y, img.At(x, y))
+			}
+		}
+		b := rgba.Bounds()
+		if _, ok := region(f, "ticker"); !ok && len(f.Regions) > 0 {
+			// Captures by steps list the screen's regions.
+			t.Logf("%s: regions %+v", file, f.Regions)
+		}
+		band := image.Rect(0, b.Dy()-40, b.Dx(), b.Dy())
+		if l := meanLuminance(rgba, band); l > 0.45 {
+			t.Errorf("%s: the ticker band's mean luminance is %.2f: the clip shows through, not the ticker", file, l)
+		}
+	}
+}
+
+func TestVideoCrossfades(t *testing.T) {
+	frames, dir, log := captureVideo(t, "fade")
+	get := func(file string) CapturedFrame {
+		t.Helper()
+		f, ok := frames[file]
+		if !ok {
+			t.Fatalf("no frame %s; log:\n%s", file, log)
+		}
+		return f
+	}
+	start := at("10:00:00")
+	for _, tc := range []struct {
+		file   string
+		videos []string // items of the videos on screen
+		frames []int
+		code   int // the frame number readable on screen; -1: none (a mix)
+	}{
+		{"into-a.png", []string{"clip-a"}, []int{12}, -1},
+		{"a-37.png", []string{"clip-a"}, []int{37}, 37},
+		{"a-to-b.png", []string{"clip-a", "clip-b"}, []int{62, 12}, -1},
+		{"b-37.png", []string{"clip-b"}, []int{37}, 1037},
+		{"b-to-outro.png", []string{"clip-b"}, []int{62}, -1},
+		{"outro.png", nil, nil, -1},
+	} {
+		f := get(tc.file)
+		var items []string
+		var got []int
+		for _, v := range f.Videos {
+			items, got = append(items, v.Item), append(got, v.Frame)
+		}
+		if fmt.Sprint(items) != fmt.Sprint(tc.videos) || fmt.Sprint(got) != fmt.Sprint(tc.frames) {
+			t.Errorf("%s at %v: videos %v frames %v, want %v %v", tc.file, f.At.Sub(start), items, got, tc.videos, tc.frames)
+		}
+		n, ok := codeIn(t, dir, tc.file, 0)
+		switch {
+		case tc.code >= 0 && (!ok || n != tc.code):
+			t.Errorf("%s: frame number %d (readable %v), want %d", tc.file, n, ok, tc.code)
+		case tc.code < 0 && ok:
+			t.Errorf("%s: frame %d readable in what should be a crossfade or a slide", tc.file, n)
+		}
+		// A crossfade is never black: both pictures show.
+		img := loadRGBA(t, filepath.Join(dir, tc.file))
+		if l := meanLuminance(img, image.Rect(0, 0, 480, 200)); l < 0.08 {
+			t.Errorf("%s: mean luminance %.3f: a black frame", tc.file, l)
+		}
+	}
+	// The clip fades out as it plays: its frames go on under the fade.
+	if a := get("a-to-b.png"); len(a.Videos) == 2 && !a.Videos[1].Start.Equal(start.Add(textSlide+2*time.Second)) {
+		t.Errorf("clip-b started at %v, want 2 s into clip-a (its 3 s less the 1 s crossfade)", a.Videos[1].Start.Sub(start))
+	}
+}
