@@ -378,7 +378,6 @@ func videoEnd(s *slide) time.Time {
 	return end
 }
 
-
 // playVideos moves the videos on screen on to the frames due at now: the
 // current slide's, and the next one's while it fades in. A video stopped
 // while the screen was covered starts again from its beginning.
