@@ -102,8 +102,9 @@ func run(ctx context.Context, f *cli.Flags, stderr io.Writer, started time.Time)
 	}
 	demoMode(cfg, f)
 	log = log.With("site", cfg.Site.ID)
-	// An interactive site's sound device is looked for while the rest
-	// starts; walls never open one.
+	// An interactive site's sound device, or that of a wall playing
+	// videos' sound, is looked for while the rest starts; other walls
+	// never open one.
 	narr := openNarration(ctx, cfg, log)
 	defer narr.close()
 
@@ -221,6 +222,9 @@ func run(ctx context.Context, f *cli.Flags, stderr io.Writer, started time.Time)
 		Observer: observer,
 		Alerts:   alerts,
 		Narrator: narr.narrator(),
+		// The sound's setting is read at the start: a config turning it
+		// on later takes effect at the next start.
+		VideoSound: narr.videoSound(cfg),
 	}
 	if f.Capture != "" || f.Summary != "" {
 		if f.Capture != "" {

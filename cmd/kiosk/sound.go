@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"fmt"
 	"log/slog"
 	"os"
@@ -21,12 +22,14 @@ import (
 // player's first frame waits for it at most that long.
 const soundWait = sound.DefaultProbeTimeout + sound.ProbeWaitDelay + 500*time.Millisecond
 
-// narration is an interactive site's sound: a speaker for the guides'
-// narration, found and opened while the rest of the player starts, or
-// none when the PC has no sound device. A nil *narration is a wall's: it
-// never opens a sound device.
+// narration is a site's sound: a speaker for the guides' narration at an
+// interactive site and for videos' sound where the site plays it, found
+// and opened while the rest of the player starts, or none when the PC has
+// no sound device. A nil *narration is a silent wall's: it never opens a
+// sound device.
 type narration struct {
 	log      *slog.Logger
+	silent   string // what is silent without a device, for the log
 	wait     time.Duration
 	deadline time.Time
 	found    chan opened // the search's result, once
@@ -43,20 +46,24 @@ type opened struct {
 }
 
 // openNarration starts looking for the sound device of an interactive
-// site (a probe in a child process, see package sound) and returns at
-// once; walls get nil. With no device it logs so, once, and the player
-// plays on silently.
+// site, or of a wall whose config plays videos' sound (a probe in a child
+// process, see package sound), and returns at once; other walls get nil.
+// With no device it logs so, once, and the player plays on silently.
 func openNarration(ctx context.Context, cfg *siteconfig.Config, log *slog.Logger) *narration {
-	if cfg.Mode != siteconfig.ModeInteractive {
+	if cfg.Mode != siteconfig.ModeInteractive && !cfg.PlaysVideoSound() {
 		return nil
 	}
-	return startNarration(ctx, probeProgram, soundWait, log)
+	n := startNarration(ctx, probeProgram, soundWait, log)
+	if cfg.Mode != siteconfig.ModeInteractive {
+		n.silent = "video sound"
+	}
+	return n
 }
 
 // startNarration looks for the sound device through program (this
 // program, run as the probe) and waits for it at most wait from now.
 func startNarration(ctx context.Context, program func() (string, error), wait time.Duration, log *slog.Logger) *narration {
-	n := &narration{log: log, wait: wait, deadline: time.Now().Add(wait), found: make(chan opened, 1), done: make(chan struct{})}
+	n := &narration{log: log, silent: "narration", wait: wait, deadline: time.Now().Add(wait), found: make(chan opened, 1), done: make(chan struct{})}
 	go func() {
 		defer close(n.done)
 		prog, err := program()
@@ -104,10 +111,10 @@ func (n *narration) speaker() *sound.Speaker {
 			}()
 		}
 		if o.err != nil {
-			n.log.Warn("no sound device: narration is silent", "err", o.err)
+			n.log.Warn("no sound device: "+n.silent+" is silent", "err", o.err)
 			return
 		}
-		n.log.Info("sound device ready for narration")
+		n.log.Info("sound device ready for " + n.silent)
 		n.sp = o.sp
 	})
 	return n.sp
@@ -120,6 +127,29 @@ func (n *narration) narrator() player.Narrator {
 		return sp
 	}
 	return nil
+}
+
+// videoSound is what the player plays videos' sound through: nil when the
+// site plays none (see siteconfig.Video) or has no sound device.
+func (n *narration) videoSound(cfg *siteconfig.Config) player.VideoSound {
+	if !cfg.PlaysVideoSound() {
+		return nil
+	}
+	if sp := n.speaker(); sp != nil {
+		return streams{sp}
+	}
+	return nil
+}
+
+// streams plays videos' sound on a speaker, alongside narration.
+type streams struct{ *sound.Speaker }
+
+func (s streams) Stream(name string, pcm io.Reader) (player.SoundStream, error) {
+	st, err := s.Speaker.Stream(name, pcm)
+	if err != nil {
+		return nil, err
+	}
+	return st, nil
 }
 
 // audio is what heartbeats say of sound: report.AudioOK, report.AudioNone
