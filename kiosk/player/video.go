@@ -169,14 +169,16 @@ type videoPlay struct {
 	clock Clock
 	rate  int // the sound's sample rate
 
-	frame    int       // the frame on the texture; -1: none yet
-	target   int       // the frame the clock last asked for
-	start    time.Time // when its first frame showed; zero: not yet
-	wall     time.Time // the same, on the computer's clock (the sound's)
-	badClock bool      // the sound ran ahead of real time: not a clock
-	shown    int       // frames put on screen
-	dropped  int       // frames skipped to follow the clock
-	repeated int       // frames the clock asked for and that were not ready
+	frame    int           // the frame on the texture; -1: none yet
+	target   int           // the frame the clock last asked for
+	start    time.Time     // when its first frame showed; zero: not yet
+	wall     time.Time     // the same, on the computer's clock (the sound's)
+	badClock bool          // the sound ran ahead of real time: not a clock
+	shown    int           // frames put on screen
+	lastAt   time.Time     // when the last was, on the computer's clock
+	longest  time.Duration // the longest between two frames, on it
+	dropped  int           // frames skipped to follow the clock
+	repeated int           // frames the clock asked for and that were not ready
 }
 
 // videoWait bounds a capture's wait for a frame the clock asks for.
@@ -294,6 +296,15 @@ func (p *Player) stepVideo(s *slide, now time.Time) bool {
 	vp.tex.WritePixels(f.YUV)
 	vp.frame = f.Index
 	vp.shown++
+	wall := time.Now()
+	if !vp.lastAt.IsZero() {
+		vp.longest = max(vp.longest, wall.Sub(vp.lastAt))
+	}
+	vp.lastAt = wall
+	if p.log.Enabled(vp.ctx, slog.LevelDebug) {
+		// For measurements: each frame as it goes on screen.
+		p.log.Debug("video frame", "item", s.itemID(), "frame", f.Index, "due", target, "wall", wall.Format(time.RFC3339Nano))
+	}
 	return true
 }
 
@@ -335,7 +346,8 @@ func (vp *videoPlay) stop(item, why string) {
 		}
 		vp.log.Info("video ended", "item", item, "file", vp.clip.file, "why", why, "frames", vp.shown,
 			"dropped", vp.dropped, "repeated", vp.repeated, "decoded", vp.dec.Frames(),
-			"audio_seconds", fmt.Sprintf("%.3f", audio), "played", vp.clock.Now().Sub(vp.start).Round(time.Millisecond))
+			"audio_seconds", fmt.Sprintf("%.3f", audio), "played", vp.clock.Now().Sub(vp.start).Round(time.Millisecond),
+			"longest_frame", vp.longest.Round(time.Millisecond))
 	}
 	if vp.tex != nil {
 		vp.tex.Deallocate()
