@@ -1,5 +1,5 @@
 // Command kioskctl is the department's tool: it prepares bundles (index,
-// lint, schedule, narrate), keeps the signed repository (init-repo, approve,
+// lint, schedule, narrate, add-video), keeps the signed repository (init-repo, approve,
 // withdraw, release-player, reaffirm, publish, refresh, rotate-root, status
 // of approvals), issues emergency alerts (alert), provisions sites
 // (provision), and reads what sites report (status, report). `kioskctl`
@@ -37,6 +37,9 @@ const usage = `usage:
   kioskctl narrate BUNDLE [--lang vi,en] [--voice zh=cmn] [--force]
                                         render the guides' missing narration with espeak-ng (voices
                                         vi, cmn for zh, en) into BUNDLE/narration, and re-index it
+  kioskctl add-video BUNDLE FILE --site CONFIG... [--id ID] [--sound|--no-sound] [--fit fit|fill] [--ffmpeg PATH]
+                                        transcode a clip with FFmpeg for each site's screen geometry
+                                        (kioskctl add-video -h: settings and why) and add the video item
   kioskctl keygen NAME [--dir DIR]      make a signing key pair (NAME.key mode 0600, NAME.pub)
   kioskctl init-repo --root-key K --approver NAME=PUB... --threshold N --publisher PUB
         [--alert-key NAME=PUB... [--alert-threshold N]]
@@ -98,6 +101,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runSchedule(args[1:], stdout)
 	case "narrate":
 		return runNarrate(ctx, args[1:], stdout)
+	case "add-video":
+		return runAddVideo(ctx, args[1:], stdout, stderr)
 	case "keygen":
 		return runKeygen(args[1:], stdout)
 	case "init-repo":

@@ -1,0 +1,609 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vnict/kiosk/content"
+	"github.com/vnict/kiosk/internal/atomicfile"
+	"github.com/vnict/kiosk/kiosk/siteconfig"
+)
+
+// addVideoHelp says what kioskctl add-video does and which encoding
+// settings it uses, and why; `kioskctl add-video -h` prints it.
+const addVideoHelp = `usage: kioskctl add-video BUNDLE FILE --site CONFIG [--site CONFIG...] [--id ID]
+        [--sound | --no-sound] [--fit fit|fill] [--ffmpeg PATH] [--ffprobe PATH]
+
+Transcodes the clip FILE with FFmpeg into one rendition per distinct screen
+geometry of the sites (output size, rotation, video.fps of each config), as
+BUNDLE/video/ID-WxH-rROT-FPS.mp4, and adds or updates the video item ID in
+BUNDLE/manifest.json (its duration, sound and renditions, every file's size
+and SHA-256, and "video" in requires). A rendition made again for a
+geometry the item already has replaces it.
+
+Each rendition is made so that a PC without a GPU plays it in real time:
+  - the frames are the size the PC sends to the screen, already turned
+    clockwise by the site's rotation: the player neither scales nor turns
+    video, which at wall sizes costs a weak CPU more than decoding;
+  - H.264 constrained baseline (-profile:v baseline, -tune fastdecode): no
+    CABAC and no B-frames (-bf 0), the cheapest H.264 to decode, which
+    every decoder plays; the level fits the frame size and rate;
+  - a keyframe every 2 seconds (-g), so that a decoder started late, or
+    after an error, shows a picture within 2 seconds;
+  - yuv420p at the site's frame rate (-r), CRF 23 (good for documentary
+    and report footage at a moderate size);
+  - -movflags +faststart: the index (moov) comes first, so that the file
+    plays from its first bytes, without a seek to its end;
+  - sound, when kept: AAC-LC, 48 kHz stereo, 128 kbit/s; otherwise none (-an).
+The picture is fitted to the screen (--fit fit: whole, padded with black;
+--fit fill: covering the screen, the overflow cropped).
+
+flags:
+`
+
+// Bounds of kioskctl add-video.
+const (
+	// probeTimeout bounds one ffprobe run, which reads a file's headers.
+	probeTimeout = 30 * time.Second
+	// maxProbeOutput bounds what is read of ffprobe's JSON: a few KB per
+	// stream, and a file with thousands of streams is not a clip.
+	maxProbeOutput = 1 << 20
+	// maxFFmpegStderr is how much of the end of FFmpeg's messages is kept
+	// for an error.
+	maxFFmpegStderr = 4 << 10
+	// videoCRF is x264's constant rate factor: 23, its default, keeps
+	// footage clean at a moderate bitrate.
+	videoCRF = 23
+	// keyframeSeconds is the interval between keyframes.
+	keyframeSeconds = 2
+	// audioRate, audioChannels and audioBitrate are the sound of a
+	// rendition that keeps it.
+	audioRate     = 48000
+	audioChannels = 2
+	audioBitrate  = "128k"
+)
+
+// geometry is a site's screen as renditions are made for it.
+type geometry struct {
+	w, h, rotation, fps int
+	// layoutW and layoutH are the picture as viewers see it (the
+	// site's resolution), before it is turned.
+	layoutW, layoutH int
+	sites            []string // configs with this geometry, for messages
+}
+
+// probe is what ffprobe says of a file.
+type probe struct {
+	duration     time.Duration
+	width        int // of the first video stream
+	height       int
+	videoCodec   string
+	profile      string
+	hasAudio     bool
+	audioCodec   string
+	audioRate    int
+	audioChans   int
+	avgFrameRate string
+	bFrames      int
+}
+
+// runAddVideo transcodes a clip into renditions for the given sites and
+// records the video item in the bundle (see addVideoHelp).
+func runAddVideo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fset := flag.NewFlagSet("add-video", flag.ContinueOnError)
+	fset.SetOutput(stderr)
+	fset.Usage = func() {
+		fmt.Fprint(fset.Output(), addVideoHelp)
+		fset.PrintDefaults()
+	}
+	var sites []string
+	fset.Func("site", "a site config the clip is for (repeat for each site)", func(s string) error {
+		sites = append(sites, s)
+		return nil
+	})
+	id := fset.String("id", "", "the item's ID (default: from FILE's name); an existing video item of this ID is updated")
+	sound := fset.Bool("sound", false, "keep the clip's sound (the default when FILE has sound)")
+	noSound := fset.Bool("no-sound", false, "drop the clip's sound")
+	fit := fset.String("fit", content.FitContain, "fit: the whole picture, padded with black; fill: covering the screen, cropped")
+	ffmpeg := fset.String("ffmpeg", "ffmpeg", "the ffmpeg program")
+	ffprobe := fset.String("ffprobe", "", "the ffprobe program (default: beside --ffmpeg)")
+	pos, err := parseInterleaved(fset, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil // the usage is printed
+	}
+	if err != nil {
+		return err
+	}
+	if len(pos) != 2 || len(sites) == 0 {
+		return errors.New("add-video: want BUNDLE FILE and at least one --site CONFIG (kioskctl add-video -h)")
+	}
+	bundle, clip := pos[0], pos[1]
+	if *sound && *noSound {
+		return errors.New("add-video: give --sound or --no-sound, not both")
+	}
+	if *fit != content.FitContain && *fit != content.FitFill {
+		return fmt.Errorf("add-video: --fit %q: want %q or %q", *fit, content.FitContain, content.FitFill)
+	}
+	if *ffprobe == "" {
+		*ffprobe = probeBeside(*ffmpeg)
+	}
+	if *id == "" {
+		*id = idFromName(clip)
+	}
+	if !itemIDPattern.MatchString(*id) {
+		return fmt.Errorf("add-video: item ID %q: want 1-64 of a-z, 0-9, '.', '_', '-' (give --id)", *id)
+	}
+	if st, err := os.Stat(bundle); err != nil || !st.IsDir() {
+		return fmt.Errorf("add-video: %s is not a bundle folder", bundle)
+	}
+	b, err := content.LoadDir(bundle)
+	if err != nil {
+		return fmt.Errorf("add-video: %w", err)
+	}
+	geos, err := siteGeometries(sites)
+	if err != nil {
+		return fmt.Errorf("add-video: %w", err)
+	}
+
+	src, err := probeFile(ctx, *ffprobe, clip)
+	if err != nil {
+		return fmt.Errorf("add-video: %s: %w", clip, err)
+	}
+	switch {
+	case src.width == 0:
+		return fmt.Errorf("add-video: %s has no video stream", clip)
+	case src.duration <= 0:
+		return fmt.Errorf("add-video: %s: FFmpeg finds no duration", clip)
+	case src.duration > content.MaxVideoDuration:
+		return fmt.Errorf("add-video: %s plays %v; a clip plays for at most %v", clip, src.duration.Round(time.Second), content.MaxVideoDuration)
+	case *sound && !src.hasAudio:
+		return fmt.Errorf("add-video: --sound: %s has no sound", clip)
+	}
+	withSound := src.hasAudio && !*noSound
+
+	// An item of this ID keeps the renditions this run does not make
+	// again; they must agree on sound.
+	var existing *content.Item
+	for i := range b.Manifest.Items {
+		if b.Manifest.Items[i].ID == *id {
+			existing = &b.Manifest.Items[i]
+		}
+	}
+	if existing != nil {
+		if existing.Kind != content.KindVideo {
+			return fmt.Errorf("add-video: the bundle's item %s is a %s item; give another --id", *id, existing.Kind)
+		}
+		for _, r := range existing.Video.Renditions {
+			if !slices.ContainsFunc(geos, func(g geometry) bool { return g.matches(r) }) && existing.Video.Sound != withSound {
+				return fmt.Errorf("add-video: item %s is %s, and keeps its rendition %s (%s), which this run does not make again; this run makes it %s: give every site of the item, or %s",
+					*id, soundWord(existing.Video.Sound), r.File, r.Geometry(), soundWord(withSound), map[bool]string{true: "--sound", false: "--no-sound"}[existing.Video.Sound])
+			}
+		}
+	}
+
+	tmp, err := os.MkdirTemp("", "kioskctl-add-video-")
+	if err != nil {
+		return fmt.Errorf("add-video: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	var made []content.Rendition
+	var first probe
+	for i, g := range geos {
+		r := content.Rendition{
+			File:  path.Join("video", fmt.Sprintf("%s-%dx%d-r%d-%d%s", *id, g.w, g.h, g.rotation, g.fps, content.VideoExt)),
+			Width: g.w, Height: g.h, Rotation: g.rotation, FPS: g.fps,
+		}
+		out := filepath.Join(tmp, path.Base(r.File))
+		start := time.Now()
+		if err := transcode(ctx, *ffmpeg, clip, out, g, *fit, withSound, src.duration); err != nil {
+			return fmt.Errorf("add-video: %s for %s (%s): %w; the bundle is unchanged", r.File, r.Geometry(), strings.Join(g.sites, ", "), err)
+		}
+		got, err := probeFile(ctx, *ffprobe, out)
+		if err != nil {
+			return fmt.Errorf("add-video: FFmpeg's %s: %w", r.File, err)
+		}
+		if got.width != g.w || got.height != g.h || got.videoCodec != "h264" {
+			return fmt.Errorf("add-video: FFmpeg's %s is %s %dx%d, want h264 %dx%d", r.File, got.videoCodec, got.width, got.height, g.w, g.h)
+		}
+		if i == 0 {
+			first = got
+		}
+		fmt.Fprintf(stdout, "%s: %s for %s, %.1f s of video in %.1f s\n", r.File, r.Geometry(), strings.Join(g.sites, ", "), got.duration.Seconds(), time.Since(start).Seconds())
+		made = append(made, r)
+	}
+
+	for _, r := range made {
+		dst := filepath.Join(bundle, filepath.FromSlash(r.File))
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return fmt.Errorf("add-video: %w", err)
+		}
+		if err := moveFile(filepath.Join(tmp, path.Base(r.File)), dst); err != nil {
+			return fmt.Errorf("add-video: %w", err)
+		}
+	}
+	var replaced []string
+	m, err := content.IndexDirWith(bundle, content.IndexOptions{Edit: func(m *content.Manifest) error {
+		var it *content.Item
+		for i := range m.Items {
+			if m.Items[i].ID == *id {
+				it = &m.Items[i]
+			}
+		}
+		if it == nil {
+			m.Items = append(m.Items, content.Item{ID: *id, Kind: content.KindVideo, Layout: content.LayoutSingle, Video: &content.Video{}})
+			it = &m.Items[len(m.Items)-1]
+		}
+		if it.Kind != content.KindVideo || it.Video == nil {
+			return fmt.Errorf("item %s changed while its renditions were made", *id)
+		}
+		it.Video.Duration = content.Duration(first.duration)
+		it.Video.Sound = withSound
+		for _, r := range made {
+			if j := slices.IndexFunc(it.Video.Renditions, func(o content.Rendition) bool {
+				return o.Width == r.Width && o.Height == r.Height && o.Rotation == r.Rotation && o.FPS == r.FPS
+			}); j >= 0 {
+				replaced = append(replaced, it.Video.Renditions[j].File)
+				it.Video.Renditions[j] = r
+				continue
+			}
+			it.Video.Renditions = append(it.Video.Renditions, r)
+		}
+		if !slices.Contains(m.Requires, content.FeatureVideo) {
+			m.Requires = append(m.Requires, content.FeatureVideo)
+		}
+		return nil
+	}})
+	if err != nil {
+		return fmt.Errorf("add-video: %w", err)
+	}
+	fmt.Fprintf(stdout, "%s: video item %s, %.1f s, %s: %s made (%d replaced); %d files indexed\n",
+		bundle, *id, first.duration.Seconds(), soundWord(withSound), plural(len(made), "rendition"), len(replaced), len(m.Files))
+	return nil
+}
+
+// soundWord says whether a video has sound.
+func soundWord(sound bool) string {
+	if sound {
+		return "with sound"
+	}
+	return "silent"
+}
+
+// plural is n and the noun, plural but for one.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
+}
+
+// parseInterleaved parses fset's flags from args with positional
+// arguments before, between or after them, and returns the positional
+// ones in order.
+func parseInterleaved(fset *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fset.Parse(args); err != nil {
+			return nil, err
+		}
+		if fset.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fset.Arg(0))
+		args = fset.Args()[1:]
+	}
+}
+
+// itemIDPattern is a manifest item's ID.
+var itemIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
+
+// idFromName makes an item ID from a file's name: its base without the
+// extension, lower-cased, with runs of other characters as '-'.
+func idFromName(name string) string {
+	base := strings.TrimSuffix(filepath.Base(name), filepath.Ext(name))
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(base) {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '.' || r == '_' {
+			b.WriteRune(r)
+			dash = false
+		} else if !dash && b.Len() > 0 {
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	id := strings.Trim(b.String(), "-.")
+	if len(id) > 48 { // room for "-WxH-rROT-FPS.mp4" in file names
+		id = strings.TrimRight(id[:48], "-.")
+	}
+	return id
+}
+
+// probeBeside names the ffprobe next to the ffmpeg program given: on PATH
+// for a bare name, in the same folder for a path, with ".exe" on Windows.
+func probeBeside(ffmpeg string) string {
+	dir, base := filepath.Split(ffmpeg)
+	name := "ffprobe"
+	if strings.EqualFold(filepath.Ext(base), ".exe") {
+		name += ".exe"
+	}
+	if dir == "" {
+		return name
+	}
+	return filepath.Join(dir, name)
+}
+
+// siteGeometries loads the site configs and returns their distinct
+// geometries, in the order the configs give them.
+func siteGeometries(configs []string) ([]geometry, error) {
+	var geos []geometry
+	for _, p := range configs {
+		cfg, err := siteconfig.Load(p)
+		if err != nil {
+			return nil, err
+		}
+		w, h := cfg.Display.OutputSize()
+		g := geometry{w: w, h: h, rotation: cfg.Display.Rotation, fps: cfg.Video.FPS,
+			layoutW: cfg.Display.Resolution.W, layoutH: cfg.Display.Resolution.H}
+		if w%2 != 0 || h%2 != 0 {
+			return nil, fmt.Errorf("%s: display.resolution %v: H.264 in yuv420p needs an even width and height", p, cfg.Display.Resolution)
+		}
+		if i := slices.IndexFunc(geos, func(o geometry) bool {
+			return o.w == g.w && o.h == g.h && o.rotation == g.rotation && o.fps == g.fps
+		}); i >= 0 {
+			geos[i].sites = append(geos[i].sites, cfg.Site.ID)
+			continue
+		}
+		g.sites = []string{cfg.Site.ID}
+		geos = append(geos, g)
+	}
+	if len(geos) > content.MaxRenditions {
+		return nil, fmt.Errorf("the sites have %d screen geometries; a video has at most %d renditions: add the clip as separate items", len(geos), content.MaxRenditions)
+	}
+	return geos, nil
+}
+
+func (g geometry) matches(r content.Rendition) bool {
+	return r.Width == g.w && r.Height == g.h && r.Rotation == g.rotation && r.FPS == g.fps
+}
+
+// videoFilter is FFmpeg's filter graph for g: the frame rate, the picture fitted (padded
+// with black) or filled (cropped) to the layout size, then turned
+// clockwise by the rotation, as the player turns everything it draws.
+func videoFilter(g geometry, fit string) string {
+	// The frame rate first: fewer frames to scale, and exactly the
+	// clip's length in frames (-r alone repeats frames at the end).
+	f := []string{"fps=" + strconv.Itoa(g.fps)}
+	lw, lh := strconv.Itoa(g.layoutW), strconv.Itoa(g.layoutH)
+	if fit == content.FitFill {
+		f = append(f, "scale="+lw+":"+lh+":force_original_aspect_ratio=increase", "crop="+lw+":"+lh)
+	} else {
+		f = append(f, "scale="+lw+":"+lh+":force_original_aspect_ratio=decrease:force_divisible_by=2",
+			"pad="+lw+":"+lh+":(ow-iw)/2:(oh-ih)/2:black")
+	}
+	f = append(f, "setsar=1")
+	switch g.rotation {
+	case 90:
+		f = append(f, "transpose=1") // 90° clockwise
+	case 180:
+		f = append(f, "hflip", "vflip")
+	case 270:
+		f = append(f, "transpose=2") // 90° counter-clockwise
+	}
+	return strings.Join(append(f, "format=yuv420p"), ",")
+}
+
+// h264Levels are H.264's levels with the most macroblocks a frame and a
+// second each allows (ITU-T H.264 Table A-1).
+var h264Levels = []struct {
+	name          string
+	frameMBs, mbs int
+}{
+	{"3.0", 1620, 40500}, {"3.1", 3600, 108000}, {"3.2", 5120, 216000},
+	{"4.0", 8192, 245760}, {"4.2", 8704, 522240}, {"5.0", 22080, 589824},
+	{"5.1", 36864, 983040}, {"5.2", 36864, 2073600}, {"6.0", 139264, 4177920},
+	{"6.1", 139264, 8355840}, {"6.2", 139264, 16711680},
+}
+
+// h264Level is the lowest level (from 3.0) whose bounds hold w x h at fps.
+func h264Level(w, h, fps int) string {
+	mw, mh := (w+15)/16, (h+15)/16
+	for _, l := range h264Levels {
+		// A side may be at most sqrt(8 * frameMBs) macroblocks.
+		if mw*mh <= l.frameMBs && mw*mw <= 8*l.frameMBs && mh*mh <= 8*l.frameMBs && mw*mh*fps <= l.mbs {
+			return l.name
+		}
+	}
+	return h264Levels[len(h264Levels)-1].name
+}
+
+// ffmpegArgs are FFmpeg's arguments to make the rendition out of clip for
+// g (see addVideoHelp for why each setting).
+func ffmpegArgs(clip, out string, g geometry, fit string, sound bool) []string {
+	gop := strconv.Itoa(keyframeSeconds * g.fps)
+	args := []string{"-nostdin", "-hide_banner", "-loglevel", "error", "-y",
+		"-i", clip,
+		"-map", "0:v:0",
+		"-vf", videoFilter(g, fit),
+		"-r", strconv.Itoa(g.fps),
+		"-c:v", "libx264", "-profile:v", "baseline", "-level:v", h264Level(g.w, g.h, g.fps),
+		"-tune", "fastdecode", "-preset", "medium", "-crf", strconv.Itoa(videoCRF),
+		"-bf", "0", "-g", gop, "-keyint_min", gop, "-sc_threshold", "0",
+		"-pix_fmt", "yuv420p",
+	}
+	if sound {
+		args = append(args, "-map", "0:a:0", "-c:a", "aac", "-profile:a", "aac_low",
+			"-ar", strconv.Itoa(audioRate), "-ac", strconv.Itoa(audioChannels), "-b:a", audioBitrate)
+	} else {
+		args = append(args, "-an")
+	}
+	return append(args, "-sn", "-dn", "-map_metadata", "-1", "-movflags", "+faststart", "-f", "mp4", out)
+}
+
+// transcodeTimeout bounds one FFmpeg run for a clip of length d at g:
+// x264's medium preset makes 1080p at a few times real time on two cores;
+// the bound allows ten times the clip's length per 1080p's pixels, and a
+// minute to start.
+func transcodeTimeout(d time.Duration, g geometry) time.Duration {
+	scale := max(1.0, float64(g.w*g.h*g.fps)/float64(1920*1080*25))
+	return time.Minute + time.Duration(10*scale*float64(d))
+}
+
+// transcode runs FFmpeg to make the rendition out for g, bounded in time.
+func transcode(ctx context.Context, ffmpeg, clip, out string, g geometry, fit string, sound bool, d time.Duration) error {
+	timeout := transcodeTimeout(d, g)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, ffmpeg, ffmpegArgs(clip, out, g, fit, sound)...)
+	stderr := &tailBuffer{max: maxFFmpegStderr}
+	cmd.Stdout, cmd.Stderr = io.Discard, stderr
+	cmd.WaitDelay = 2 * time.Second
+	if err := cmd.Run(); err != nil {
+		if errors.Is(err, exec.ErrNotFound) || errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("%s not found: install Debian's ffmpeg (apt-get install ffmpeg), or give --ffmpeg", ffmpeg)
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("ffmpeg took longer than %v: %s", timeout, stderr.String())
+		}
+		return fmt.Errorf("ffmpeg: %w: %s", err, stderr.String())
+	}
+	return nil
+}
+
+// probeFile runs ffprobe on p, bounded in time and output.
+func probeFile(ctx context.Context, ffprobe, p string) (probe, error) {
+	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, ffprobe, "-v", "error", "-print_format", "json",
+		"-show_entries", "format=duration:stream=codec_type,codec_name,profile,width,height,sample_rate,channels,avg_frame_rate,has_b_frames,duration",
+		"-i", p)
+	out := &boundedBuffer{max: maxProbeOutput}
+	stderr := &tailBuffer{max: maxFFmpegStderr}
+	cmd.Stdout, cmd.Stderr = out, stderr
+	cmd.WaitDelay = 2 * time.Second
+	if err := cmd.Run(); err != nil {
+		if errors.Is(err, exec.ErrNotFound) || errors.Is(err, fs.ErrNotExist) {
+			return probe{}, fmt.Errorf("%s not found: install Debian's ffmpeg (apt-get install ffmpeg), or give --ffprobe", ffprobe)
+		}
+		if ctx.Err() != nil {
+			return probe{}, fmt.Errorf("ffprobe took longer than %v", probeTimeout)
+		}
+		return probe{}, fmt.Errorf("ffprobe: %w: %s", err, stderr.String())
+	}
+	if out.Len() >= maxProbeOutput {
+		return probe{}, fmt.Errorf("ffprobe wrote more than %d bytes: not a clip", maxProbeOutput)
+	}
+	var v struct {
+		Format struct {
+			Duration string `json:"duration"`
+		} `json:"format"`
+		Streams []struct {
+			CodecType    string `json:"codec_type"`
+			CodecName    string `json:"codec_name"`
+			Profile      string `json:"profile"`
+			Width        int    `json:"width"`
+			Height       int    `json:"height"`
+			SampleRate   string `json:"sample_rate"`
+			Channels     int    `json:"channels"`
+			AvgFrameRate string `json:"avg_frame_rate"`
+			HasBFrames   int    `json:"has_b_frames"`
+			Duration     string `json:"duration"`
+		} `json:"streams"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &v); err != nil {
+		return probe{}, fmt.Errorf("ffprobe's output: %w", err)
+	}
+	var pr probe
+	pr.duration = seconds(v.Format.Duration)
+	for _, s := range v.Streams {
+		switch {
+		case s.CodecType == "video" && pr.width == 0:
+			pr.width, pr.height, pr.videoCodec, pr.profile = s.Width, s.Height, s.CodecName, s.Profile
+			pr.avgFrameRate, pr.bFrames = s.AvgFrameRate, s.HasBFrames
+			// The picture's length, where the file says: the item
+			// lasts as long as its frames, not its sound's padding.
+			if d := seconds(s.Duration); d > 0 {
+				pr.duration = d
+			}
+		case s.CodecType == "audio" && !pr.hasAudio:
+			pr.hasAudio, pr.audioCodec, pr.audioChans = true, s.CodecName, s.Channels
+			pr.audioRate, _ = strconv.Atoi(s.SampleRate)
+		}
+	}
+	return pr, nil
+}
+
+// seconds reads a duration ffprobe gives in seconds ("2.080000"); 0 when
+// there is none.
+func seconds(s string) time.Duration {
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || !(v > 0 && v < 1e7) {
+		return 0
+	}
+	return time.Duration(v * float64(time.Second)).Round(time.Millisecond)
+}
+
+// moveFile moves src to dst: a rename, or where they are on different
+// file systems a copy written beside dst, synced and renamed over it, so
+// that dst is never part of a file.
+func moveFile(src, dst string) error {
+	if err := os.Rename(src, dst); err == nil {
+		return atomicfile.SyncDir(filepath.Dir(dst))
+	}
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".tmp*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := io.Copy(tmp, in); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), dst); err != nil {
+		return err
+	}
+	return atomicfile.SyncDir(filepath.Dir(dst))
+}
+
+// tailBuffer keeps the last max bytes written to it: FFmpeg's reason for
+// failing comes last.
+type tailBuffer struct {
+	buf []byte
+	max int
+}
+
+func (b *tailBuffer) Write(p []byte) (int, error) {
+	b.buf = append(b.buf, p...)
+	if over := len(b.buf) - b.max; over > 0 {
+		b.buf = append(b.buf[:0], b.buf[over:]...)
+	}
+	return len(p), nil
+}
+
+func (b *tailBuffer) String() string { return strings.TrimSpace(string(b.buf)) }
