@@ -17,13 +17,15 @@ XVFB  := xvfb-run -a -s "-screen 0 3840x2160x24 -nolisten tcp"
 # sites use, and headless Chromium, which the report test screenshots the
 # HTML report with. zip packs the Windows build (`make package`); fakeroot
 # lets its test install the packages when not run as root. espeak-ng renders
-# guide narration at the department (`kioskctl narrate`); xdotool sends real
+# guide narration at the department (`kioskctl narrate`); ffmpeg transcodes
+# video at the department (`kioskctl add-video`) and decodes it at sites
+# (the player's video slides, and the tests' clips); xdotool sends real
 # X clicks and keys to the player in the interactive-mode tests and
 # benchmarks.
 DEB_PACKAGES := gcc libc6-dev pkg-config libgl1-mesa-dev libxcursor-dev libxi-dev \
 	libxinerama-dev libxrandr-dev libxxf86vm-dev libasound2-dev \
 	xvfb xauth fonts-noto-core fonts-noto-cjk chromium patch zip fakeroot \
-	espeak-ng xdotool
+	espeak-ng ffmpeg xdotool
 
 # The S3 servers and client the storage tests run against, built from
 # source at pinned versions into bin/ (git-ignored). The MinIO server is no
