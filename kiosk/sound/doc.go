@@ -1,7 +1,9 @@
 // Package sound plays the narration of an interactive site's guides: one
 // 16-bit PCM WAV file at a time, from bytes the player has read and
 // verified, through the PC's sound device, on a player that must never
-// stop for want of sound.
+// stop for want of sound. It also plays streams (Speaker.Stream): PCM from
+// a reader, a video's sound decoded by FFmpeg, alongside narration, whose
+// Position is the clock the video's pictures follow.
 //
 // Narration is decoded by Ebiten's wav decoder (converted and resampled to
 // the device's rate as it plays, nothing copied) and played through oto,
@@ -34,6 +36,14 @@
 // the next start (oto opens a device once per process); a device that
 // vanishes while the player runs makes it silent until the next start,
 // and Speaker.Err then reports it.
+//
+// A stream's Position counts sound handed to the device, less what oto
+// still holds: it leads what is heard by the device's own buffer (about
+// 50 ms with ALSA's default of two periods of 1024 frames), and follows
+// the device's clock, not the system's, so pictures timed by it stay with
+// the sound. A stream is read on a goroutine of its own into a quarter of
+// a second's buffer: oto reads all its players' sources on one goroutine,
+// and a stream's source that blocked there would silence narration too.
 //
 // Narration is WAV only. Ogg Vorbis is not played: the pure-Go Vorbis
 // decoder trusts its setup header, and a crafted file made it allocate

@@ -65,7 +65,9 @@ type Speaker struct {
 	gen     uint64   // counts Play and Stop calls
 	next    *request // the narration Play asked for, not yet taken; nil: silence
 	playing bool
-	lost    error // the device's failure, once seen
+	lost    error                // the device's failure, once seen
+	streams map[*Stream]struct{} // streams not closed
+	closing bool                 // Close was called: no more streams
 
 	wake     chan struct{}
 	quit     chan struct{}
@@ -212,14 +214,24 @@ func (s *Speaker) Err() error {
 	return s.lost
 }
 
-// Close stops the sound and the speaker's goroutine; Play refuses from
-// then on. The device stays open until the process ends (oto cannot
-// close it).
+// Close stops the sound (narration and streams) and the speaker's
+// goroutine; Play and Stream refuse from then on. The device stays open
+// until the process ends (oto cannot close it).
 func (s *Speaker) Close() {
 	if s == nil {
 		return
 	}
 	s.Stop()
+	s.mu.Lock()
+	s.closing = true
+	streams := make([]*Stream, 0, len(s.streams))
+	for st := range s.streams {
+		streams = append(streams, st)
+	}
+	s.mu.Unlock()
+	for _, st := range streams {
+		st.Close()
+	}
 	s.stopOnce.Do(func() { close(s.quit) })
 	<-s.done
 }
@@ -232,11 +244,13 @@ func (s *Speaker) poke() {
 }
 
 // run hands sound to the device: it starts what Play asked for, notices
-// the end of a narration, and keeps the device suspended while silent.
+// the end of a narration and of streams, and keeps the device resumed
+// while anything plays and suspended while silent.
 func (s *Speaker) run() {
 	defer close(s.done)
 	var t track
 	var curGen uint64
+	var streams []*Stream
 	poll := time.NewTicker(pollEvery)
 	poll.Stop()
 	defer poll.Stop()
@@ -265,13 +279,22 @@ func (s *Speaker) run() {
 		if t.playing && (!t.p.IsPlaying() || failed != nil) {
 			t.pause()
 		}
-		if t.playing {
+		var streaming bool
+		streams, streaming = s.streaming(streams)
+		if streaming && failed == nil {
+			failed = s.out.Resume()
+		}
+		if t.playing && failed == nil {
 			poll.Reset(pollEvery)
 			continue
 		}
-		poll.Stop()
-		if failed == nil {
-			failed = s.out.Suspend()
+		if streaming && failed == nil {
+			poll.Reset(pollEvery)
+		} else {
+			poll.Stop()
+			if failed == nil {
+				failed = s.out.Suspend()
+			}
 		}
 		s.mu.Lock()
 		if s.gen == curGen {
@@ -280,10 +303,33 @@ func (s *Speaker) run() {
 		if failed != nil && s.lost == nil {
 			s.lost = fmt.Errorf("%w: the device failed: %w", ErrNoDevice, failed)
 			s.playing = false
-			s.opts.Log.Error("sound device failed; narration is silent from now on", "err", failed)
+			s.opts.Log.Error("sound device failed; narration and streams are silent from now on", "err", failed)
 		}
 		s.mu.Unlock()
 	}
+}
+
+// streaming reports whether a stream plays, forgetting those that have
+// ended; streams is the caller's scratch slice, returned for reuse.
+func (s *Speaker) streaming(streams []*Stream) ([]*Stream, bool) {
+	s.mu.Lock()
+	streams = streams[:0]
+	for st := range s.streams {
+		streams = append(streams, st)
+	}
+	s.mu.Unlock()
+	playing := false
+	for _, st := range streams {
+		if !st.Done() {
+			playing = true
+			continue
+		}
+		s.mu.Lock()
+		delete(s.streams, st)
+		s.mu.Unlock()
+	}
+	clear(streams)
+	return streams, playing
 }
 
 // track is the last narration's player, kept (paused once it ends) for
