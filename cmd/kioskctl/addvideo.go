@@ -466,6 +466,7 @@ func transcodeTimeout(d time.Duration, g geometry) time.Duration {
 // transcode runs FFmpeg to make the rendition out for g, bounded in time.
 func transcode(ctx context.Context, ffmpeg, clip, out string, g geometry, fit string, sound bool, d time.Duration) error {
 	timeout := transcodeTimeout(d, g)
+	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, ffmpeg, ffmpegArgs(clip, out, g, fit, sound)...)
@@ -475,6 +476,9 @@ func transcode(ctx context.Context, ffmpeg, clip, out string, g geometry, fit st
 	if err := cmd.Run(); err != nil {
 		if errors.Is(err, exec.ErrNotFound) || errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("%s not found: install Debian's ffmpeg (apt-get install ffmpeg), or give --ffmpeg", ffmpeg)
+		}
+		if perr := parent.Err(); perr != nil {
+			return fmt.Errorf("ffmpeg stopped: %w", perr)
 		}
 		if ctx.Err() != nil {
 			return fmt.Errorf("ffmpeg took longer than %v: %s", timeout, stderr.String())

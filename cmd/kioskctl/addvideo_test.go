@@ -414,3 +414,34 @@ func firstFrameRGB(t *testing.T, p string, w, h int) []byte {
 	}
 	return out
 }
+
+// TestTranscodeFailure checks that FFmpeg's own reason, the end of its
+// messages, is in the error of a failed run, and that a run stopped from
+// outside says so.
+func TestTranscodeFailure(t *testing.T) {
+	clip := sourceClip(t, false)
+	g := geometry{w: 320, h: 160, fps: 25, layoutW: 320, layoutH: 160}
+	out := filepath.Join(t.TempDir(), "no-such-folder", "out.mp4")
+	err := transcode(t.Context(), "ffmpeg", clip, out, g, content.FitContain, false, 3*time.Second)
+	if err == nil || !strings.Contains(err.Error(), "ffmpeg: exit status") || !strings.Contains(err.Error(), "No such file or directory") {
+		t.Errorf("error %v, want FFmpeg's exit status and its message", err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	err = transcode(ctx, "ffmpeg", clip, filepath.Join(t.TempDir(), "out.mp4"), g, content.FitContain, false, 3*time.Second)
+	if err == nil || !strings.Contains(err.Error(), "ffmpeg stopped: context canceled") {
+		t.Errorf("error %v, want the run stopped", err)
+	}
+}
+
+func TestTailBuffer(t *testing.T) {
+	b := &tailBuffer{max: 8}
+	for _, s := range []string{"first line\n", "second\n", "last: reason\n"} {
+		if n, err := b.Write([]byte(s)); n != len(s) || err != nil {
+			t.Fatalf("Write = %d, %v", n, err)
+		}
+	}
+	if got := b.String(); got != "reason" {
+		t.Errorf("kept %q, want the last 8 bytes trimmed, %q", got, "reason")
+	}
+}
