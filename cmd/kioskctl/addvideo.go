@@ -17,6 +17,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/vnict/kiosk/content"
 	"github.com/vnict/kiosk/internal/atomicfile"
@@ -312,16 +315,23 @@ func parseInterleaved(fset *flag.FlagSet, args []string) ([]string, error) {
 var itemIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
 
 // idFromName makes an item ID from a file's name: its base without the
-// extension, lower-cased, with runs of other characters as '-'.
+// extension, lower-cased, Vietnamese letters without their marks ("Phóng
+// sự" is "phong-su"), other runs of characters as '-'.
 func idFromName(name string) string {
 	base := strings.TrimSuffix(filepath.Base(name), filepath.Ext(name))
 	var b strings.Builder
 	dash := false
-	for _, r := range strings.ToLower(base) {
-		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '.' || r == '_' {
+	for _, r := range norm.NFD.String(strings.ToLower(base)) {
+		if r == 'đ' {
+			r = 'd'
+		}
+		switch {
+		case unicode.Is(unicode.Mn, r):
+			// a mark of the letter before
+		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '.' || r == '_':
 			b.WriteRune(r)
 			dash = false
-		} else if !dash && b.Len() > 0 {
+		case !dash && b.Len() > 0:
 			b.WriteByte('-')
 			dash = true
 		}

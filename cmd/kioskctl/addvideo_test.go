@@ -304,7 +304,8 @@ func TestIDFromName(t *testing.T) {
 	for name, want := range map[string]string{
 		"/clips/Border report (2026).mp4": "border-report-2026",
 		"phong-su_tinh-bien.v2.MOV":       "phong-su_tinh-bien.v2",
-		"Phóng sự.mp4":                    "ph-ng-s",
+		"Phóng sự Đồng Tháp.mp4":          "phong-su-dong-thap",
+		"Phóng sự (NFD).mp4":           "phong-su-nfd",
 		"---.mp4":                         "",
 	} {
 		if got := idFromName(name); got != want {
