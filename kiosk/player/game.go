@@ -480,7 +480,9 @@ func (p *Player) Update() error {
 			}
 		}
 		p.advance(now)
-		p.playVideos(now)
+		if p.playVideos(now) {
+			p.advance(now) // a video failed on screen: the next takes over
+		}
 		if p.banner != nil && p.banner.refresh(now, p.standbyAt) {
 			p.dirty = true
 		}

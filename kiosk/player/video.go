@@ -392,8 +392,10 @@ func videoEnd(s *slide) time.Time {
 
 // playVideos moves the videos on screen on to the frames due at now: the
 // current slide's, and the next one's while it fades in. A video stopped
-// while the screen was covered starts again from its beginning.
-func (p *Player) playVideos(now time.Time) {
+// while the screen was covered starts again from its beginning. It
+// reports whether the current slide's video has failed, for advance to
+// move on at once.
+func (p *Player) playVideos(now time.Time) (failed bool) {
 	if c := p.cur; c != nil && c.video != nil && !c.over {
 		if c.vp == nil && c.videoErr == nil {
 			p.startVideo(c)
@@ -401,6 +403,7 @@ func (p *Player) playVideos(now time.Time) {
 		if p.stepVideo(c, now) {
 			p.dirty = true
 		}
+		failed = c.videoFailed() != nil
 	}
 	if n := p.next; p.fading && n != nil && n.video != nil {
 		if n.vp == nil && n.videoErr == nil {
@@ -410,6 +413,7 @@ func (p *Player) playVideos(now time.Time) {
 			p.dirty = true
 		}
 	}
+	return failed
 }
 
 // stopVideos stops the videos on screen, which something else covers.

@@ -17,6 +17,7 @@ import (
 	"github.com/vnict/kiosk/content"
 	"github.com/vnict/kiosk/internal/videotest"
 	"github.com/vnict/kiosk/kiosk/fonts"
+	"github.com/vnict/kiosk/kiosk/report"
 	"github.com/vnict/kiosk/kiosk/siteconfig"
 )
 
@@ -106,6 +107,48 @@ var videoScenarios = map[string]videoScenario{
 			{at: 7000 * time.Millisecond, file: "fade-into-outro.png", fading: true},
 			{at: 7500 * time.Millisecond, file: "b-to-outro.png", fading: true},
 			{at: 8500 * time.Millisecond, file: "outro.png"},
+		},
+	},
+	// Clips that cannot play are skipped while the next plays: one whose
+	// bytes were changed, one cut short on disk, one whose decoder hangs;
+	// and one whose decoder dies after a second is cut short there.
+	"bad": {
+		config: "display: {resolution: 480x240}\nplayback: {transition: 40ms}\n",
+		items: []any{"intro", clipOf("clip-hash", 0, 50, 0, 480, 240), clipOf("clip-trunc", 0, 50, 0, 480, 240),
+			clipOf("clip-hang", 0, 50, 0, 480, 240), clipOf("clip-ok", 0, 50, 0, 480, 240),
+			clipOf("clip-crash", 2000, 50, 0, 480, 240), "outro"},
+		edit: func(dir string) error {
+			hash := filepath.Join(dir, "video/clip-hash-480x240-r0-25.mp4")
+			data, err := os.ReadFile(hash)
+			if err != nil {
+				return err
+			}
+			data[len(data)/2] ^= 0xff
+			if err := os.WriteFile(hash, data, 0o644); err != nil {
+				return err
+			}
+			trunc := filepath.Join(dir, "video/clip-trunc-480x240-r0-25.mp4")
+			st, err := os.Stat(trunc)
+			if err != nil {
+				return err
+			}
+			return os.Truncate(trunc, st.Size()/2)
+		},
+		// The decoder hangs on clip-hang, and its output stops in the
+		// middle of clip-crash's 26th frame.
+		ffmpeg: "#!/bin/sh\ncase \"$*\" in\n*clip-hang*) exec sleep 600;;\n" +
+			"*clip-crash*) ffmpeg \"$@\" | head -c $((480*240*3/2*25+1000)); exit 0;;\nesac\nexec ffmpeg \"$@\"\n",
+		steps: []videoStep{
+			{at: 0, file: "intro.png"},
+			// clip-ok's turn comes at 3 s, once clip-hang's decoder has
+			// failed to give a frame.
+			{at: 3000 * time.Millisecond, file: "fade-1.png", fading: true},
+			{at: 3100 * time.Millisecond, file: "fade-2.png", fading: true},
+			{at: 3500 * time.Millisecond, file: "ok-10.png", fading: true},
+			{at: 5060 * time.Millisecond, file: "fade-3.png", fading: true},
+			{at: 5500 * time.Millisecond, file: "crash-11.png", fading: true},
+			{at: 6500 * time.Millisecond, file: "after-crash.png", fading: true},
+			{at: 7000 * time.Millisecond, file: "outro.png", fading: true},
 		},
 	},
 	// A wall turned on its side plays the rendition made turned.
@@ -206,12 +249,34 @@ func runVideo(name, dir string) error {
 	for _, st := range sc.steps {
 		steps = append(steps, CaptureStep{At: start.Add(st.at), File: st.file, Fading: st.fading})
 	}
+	shown := &shownLog{}
 	p, err := New(Options{Config: cfg, Source: staticBundle{b}, Fonts: fonts.NewLoader(log, filepath.Join(dir, "fonts")), Log: log,
-		Clock: fixedClock(start), Capture: &CaptureOptions{Dir: dir, Steps: steps}})
+		Clock: fixedClock(start), Capture: &CaptureOptions{Dir: dir, Steps: steps}, Observer: shown})
 	if err != nil {
 		return err
 	}
-	return p.Run(context.Background())
+	if err := p.Run(context.Background()); err != nil {
+		return err
+	}
+	raw, err := json.Marshal(shown.list)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "shown.json"), raw, 0o644)
+}
+
+// shownLog is an Observer keeping what came on screen when, as
+// proof-of-play records it.
+type shownLog struct{ list []shownAt }
+
+type shownAt struct {
+	At   time.Time `json:"at"`
+	Item string    `json:"item"`
+}
+
+func (l *shownLog) Frame(time.Time) {}
+func (l *shownLog) Shown(now time.Time, s report.Showing) {
+	l.list = append(l.list, shownAt{At: now, Item: s.Item})
 }
 
 // captureVideo makes a scenario's bundle, plays it in a process of its
@@ -400,4 +465,70 @@ func TestVideoCrossfades(t *testing.T) {
 	if a := get("a-to-b.png"); len(a.Videos) == 2 && !a.Videos[1].Start.Equal(start.Add(textSlide+2*time.Second)) {
 		t.Errorf("clip-b started at %v, want 2 s into clip-a (its 3 s less the 1 s crossfade)", a.Videos[1].Start.Sub(start))
 	}
+}
+
+func TestVideoBadInputsSkipped(t *testing.T) {
+	frames, dir, log := captureVideo(t, "bad")
+	// Each clip that cannot play is named in the log, with why.
+	for _, want := range []string{
+		`msg="item skipped" item=clip-hash`, content.ErrHashMismatch.Error(),
+		`msg="item skipped" item=clip-trunc`, content.ErrSizeMismatch.Error(),
+		`msg="video skipped" item=clip-hang`, "no frame from the decoder",
+		`msg="video cut short" item=clip-crash`,
+	} {
+		if !strings.Contains(log, want) {
+			t.Errorf("the log does not say %q:\n%s", want, log)
+		}
+	}
+	if strings.Contains(log, `msg="video started" item=clip-hang`) || strings.Contains(log, `msg="video started" item=clip-hash`) ||
+		strings.Contains(log, `msg="video started" item=clip-trunc`) {
+		t.Errorf("a clip that cannot play started:\n%s", log)
+	}
+	for _, tc := range []struct {
+		file       string
+		item       string
+		code, near int // the frame number on screen, within two frames; -1: none
+	}{
+		{"fade-1.png", "intro", -1, 0},  // clip-hang's decoder is still awaited
+		{"ok-10.png", "clip-ok", 10, 2}, // the next clip plays
+		{"crash-11.png", "clip-crash", 2011, 2},
+		{"after-crash.png", "outro", -1, 0}, // cut short when its decoder died
+		{"outro.png", "outro", -1, 0},
+	} {
+		f, ok := frames[tc.file]
+		if !ok {
+			t.Fatalf("no frame %s:\n%s", tc.file, log)
+		}
+		if f.Item != tc.item {
+			t.Errorf("%s: %s on screen, want %s", tc.file, f.Item, tc.item)
+		}
+		n, ok := codeIn(t, dir, tc.file, 0)
+		switch {
+		case tc.code < 0 && ok:
+			t.Errorf("%s: frame %d of a clip on screen, want none", tc.file, n)
+		case tc.code >= 0 && (!ok || n < tc.code-tc.near || n > tc.code+tc.near):
+			t.Errorf("%s: frame %d (readable %v) on screen, want %d", tc.file, n, ok, tc.code)
+		}
+		img := loadRGBA(t, filepath.Join(dir, tc.file))
+		if l := meanLuminance(img, image.Rect(0, 0, 480, 200)); l < 0.05 {
+			t.Errorf("%s: a black screen (mean luminance %.3f)", tc.file, l)
+		}
+	}
+	// Proof of play: the cut-short clip's play ends when it was cut, a
+	// second into its two.
+	var shown []shownAt
+	readJSON(t, filepath.Join(dir, "shown.json"), &shown)
+	for i, s := range shown {
+		if s.Item != "clip-crash" {
+			continue
+		}
+		if i+1 == len(shown) {
+			t.Fatalf("clip-crash never left the screen: %+v", shown)
+		}
+		if d := shown[i+1].At.Sub(s.At); d < 900*time.Millisecond || d > 1500*time.Millisecond {
+			t.Errorf("clip-crash was on screen %v by its play records, want its real time, about 1.4 s of its 2 s: %+v", d, shown)
+		}
+		return
+	}
+	t.Errorf("clip-crash never came on screen: %+v", shown)
 }
