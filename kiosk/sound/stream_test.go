@@ -112,8 +112,9 @@ func TestStreamKeepsTime(t *testing.T) {
 		t.Fatalf("SampleRate %d", s.SampleRate())
 	}
 	const seconds = 3
+	pcm := tone(rate, seconds)
 	started := time.Now()
-	st, err := s.Stream("clip.mp4", bytes.NewReader(tone(rate, seconds)))
+	st, err := s.Stream("clip.mp4", bytes.NewReader(pcm))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -205,7 +205,11 @@ func (d *Decoder) read(ctx context.Context) {
 	case waitErr != nil:
 		d.failLocked(d.proc.failure(waitErr))
 	case readErr == io.ErrUnexpectedEOF:
-		d.failLocked(fmt.Errorf("the decoder's output ends in the middle of frame %d", d.decoded))
+		err := fmt.Errorf("the decoder's output ends in the middle of frame %d", d.decoded)
+		if msg := d.proc.stderr.String(); msg != "" {
+			err = fmt.Errorf("%w (FFmpeg: %s)", err, msg)
+		}
+		d.failLocked(err)
 	case readErr != nil && readErr != io.EOF:
 		d.failLocked(fmt.Errorf("read the decoder's output: %w", readErr))
 	case d.decoded == 0:

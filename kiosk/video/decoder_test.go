@@ -317,9 +317,9 @@ func TestDecoderFails(t *testing.T) {
 		{
 			name: "output ends mid-frame", w: 160, h: 80,
 			program: func(t *testing.T, pidFile string) string {
-				return script(t, fmt.Sprintf("head -c %d /dev/zero", frame+frame/2))
+				return script(t, fmt.Sprintf("head -c %d /dev/zero\necho 'out of memory' >&2", frame+frame/2))
 			},
-			want:   []string{"clip.mp4: the decoder's output ends in the middle of frame 1"},
+			want:   []string{"clip.mp4: the decoder's output ends in the middle of frame 1 (FFmpeg: out of memory)"},
 			within: 2 * time.Second,
 		},
 		{
