@@ -91,17 +91,11 @@ type geometry struct {
 
 // probe is what ffprobe says of a file.
 type probe struct {
-	duration     time.Duration
-	width        int // of the first video stream
-	height       int
-	videoCodec   string
-	profile      string
-	hasAudio     bool
-	audioCodec   string
-	audioRate    int
-	audioChans   int
-	avgFrameRate string
-	bFrames      int
+	duration   time.Duration
+	width      int // of the first video stream
+	height     int
+	videoCodec string
+	hasAudio   bool
 }
 
 // runAddVideo transcodes a clip into renditions for the given sites and
@@ -446,7 +440,7 @@ func h264Level(w, h, fps int) string {
 func ffmpegArgs(clip, out string, g geometry, fit string, sound bool) []string {
 	gop := strconv.Itoa(keyframeSeconds * g.fps)
 	args := []string{"-nostdin", "-hide_banner", "-loglevel", "error", "-y",
-		"-i", clip,
+		"-i", "file:"+clip, // a local file, whatever its name: never a URL or another protocol
 		"-map", "0:v:0",
 		"-vf", videoFilter(g, fit),
 		"-r", strconv.Itoa(g.fps),
@@ -461,7 +455,7 @@ func ffmpegArgs(clip, out string, g geometry, fit string, sound bool) []string {
 	} else {
 		args = append(args, "-an")
 	}
-	return append(args, "-sn", "-dn", "-map_metadata", "-1", "-movflags", "+faststart", "-f", "mp4", out)
+	return append(args, "-sn", "-dn", "-map_metadata", "-1", "-movflags", "+faststart", "-f", "mp4", "file:"+out)
 }
 
 // transcodeTimeout bounds one FFmpeg run for a clip of length d at g:
@@ -503,8 +497,8 @@ func probeFile(ctx context.Context, ffprobe, p string) (probe, error) {
 	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, ffprobe, "-v", "error", "-print_format", "json",
-		"-show_entries", "format=duration:stream=codec_type,codec_name,profile,width,height,sample_rate,channels,avg_frame_rate,has_b_frames,duration",
-		"-i", p)
+		"-show_entries", "format=duration:stream=codec_type,codec_name,width,height,duration",
+		"-i", "file:"+p)
 	out := &boundedBuffer{max: maxProbeOutput}
 	stderr := &tailBuffer{max: maxFFmpegStderr}
 	cmd.Stdout, cmd.Stderr = out, stderr
@@ -526,16 +520,11 @@ func probeFile(ctx context.Context, ffprobe, p string) (probe, error) {
 			Duration string `json:"duration"`
 		} `json:"format"`
 		Streams []struct {
-			CodecType    string `json:"codec_type"`
-			CodecName    string `json:"codec_name"`
-			Profile      string `json:"profile"`
-			Width        int    `json:"width"`
-			Height       int    `json:"height"`
-			SampleRate   string `json:"sample_rate"`
-			Channels     int    `json:"channels"`
-			AvgFrameRate string `json:"avg_frame_rate"`
-			HasBFrames   int    `json:"has_b_frames"`
-			Duration     string `json:"duration"`
+			CodecType string `json:"codec_type"`
+			CodecName string `json:"codec_name"`
+			Width     int    `json:"width"`
+			Height    int    `json:"height"`
+			Duration  string `json:"duration"`
 		} `json:"streams"`
 	}
 	if err := json.Unmarshal(out.Bytes(), &v); err != nil {
@@ -546,16 +535,14 @@ func probeFile(ctx context.Context, ffprobe, p string) (probe, error) {
 	for _, s := range v.Streams {
 		switch {
 		case s.CodecType == "video" && pr.width == 0:
-			pr.width, pr.height, pr.videoCodec, pr.profile = s.Width, s.Height, s.CodecName, s.Profile
-			pr.avgFrameRate, pr.bFrames = s.AvgFrameRate, s.HasBFrames
+			pr.width, pr.height, pr.videoCodec = s.Width, s.Height, s.CodecName
 			// The picture's length, where the file says: the item
 			// lasts as long as its frames, not its sound's padding.
 			if d := seconds(s.Duration); d > 0 {
 				pr.duration = d
 			}
-		case s.CodecType == "audio" && !pr.hasAudio:
-			pr.hasAudio, pr.audioCodec, pr.audioChans = true, s.CodecName, s.Channels
-			pr.audioRate, _ = strconv.Atoi(s.SampleRate)
+		case s.CodecType == "audio":
+			pr.hasAudio = true
 		}
 	}
 	return pr, nil
