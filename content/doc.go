@@ -5,7 +5,8 @@
 // names. The manifest lists the items to play (image slides and text slides,
 // each with per-language texts or media and a duration, and guides: steps
 // with text, pictures, QR addresses and narration that residents follow at
-// an interactive site), ticker messages, the fonts the bundle carries, and
+// an interactive site; and videos: a clip encoded once per screen geometry
+// of the sites it is for, see Video), ticker messages, the fonts the bundle carries, and
 // every file with its SHA-256 and size. The format is described in
 // FORMAT.md next to this file.
 //
