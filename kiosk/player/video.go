@@ -249,6 +249,13 @@ func (p *Player) stepVideo(s *slide, now time.Time) bool {
 		return false
 	}
 	if vp.start.IsZero() {
+		if p.capture != nil {
+			// A capture waits for the first frame (of a video started
+			// again after an alert, say).
+			ctx, cancel := context.WithTimeout(vp.ctx, videoWait)
+			_ = vp.dec.Wait(ctx, 0)
+			cancel()
+		}
 		if vp.dec.Frames() == 0 {
 			return false
 		}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/vnict/kiosk/content"
+	"github.com/vnict/kiosk/content/alert"
 	"github.com/vnict/kiosk/internal/videotest"
 	"github.com/vnict/kiosk/kiosk/fonts"
 	"github.com/vnict/kiosk/kiosk/report"
@@ -59,7 +60,12 @@ type videoStep struct {
 	at     time.Duration
 	file   string
 	fading bool
+	alert  *alert.Alert // published just before the step
 }
+
+// videoAlert takes the whole screen from 4 s to 6 s into the scenarios.
+var videoAlert = alert.Alert{ID: "flood-video", Serial: 1, Severity: alert.Severe, Start: at("10:00:04"), Expires: at("10:00:06"),
+	Text: map[string]alert.Text{"vi": {Headline: "Cảnh báo lũ trên sông Hậu", Instruction: "Di chuyển lên vùng cao ngay."}}}
 
 // textSlide is how long each text slide of a scenario shows.
 const textSlide = 3 * time.Second
@@ -149,6 +155,20 @@ var videoScenarios = map[string]videoScenario{
 			{at: 5500 * time.Millisecond, file: "crash-11.png", fading: true},
 			{at: 6500 * time.Millisecond, file: "after-crash.png", fading: true},
 			{at: 7000 * time.Millisecond, file: "outro.png", fading: true},
+		},
+	},
+	// A full-screen alert stops a clip, which starts again from its
+	// beginning when the alert expires.
+	"alert": {
+		config: "display: {resolution: 480x240}\nplayback: {transition: 40ms}\n",
+		items:  []any{"intro", clipOf("clip-a", 0, 100, 0, 480, 240), "outro"},
+		steps: []videoStep{
+			{at: 0, file: "intro.png"},
+			{at: 3000 * time.Millisecond, file: "fade-into-a.png", fading: true},
+			{at: 3500 * time.Millisecond, file: "a-12.png", fading: true},
+			{at: 4000 * time.Millisecond, file: "alert.png", fading: true, alert: &videoAlert},
+			{at: 6000 * time.Millisecond, file: "a-again-0.png", fading: true},
+			{at: 6500 * time.Millisecond, file: "a-again-12.png", fading: true},
 		},
 	},
 	// A wall turned on its side plays the rendition made turned.
@@ -245,13 +265,18 @@ func runVideo(name, dir string) error {
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	start := at("10:00:00")
+	alerts := &book{changed: make(chan struct{}, 1)}
 	var steps []CaptureStep
 	for _, st := range sc.steps {
-		steps = append(steps, CaptureStep{At: start.Add(st.at), File: st.file, Fading: st.fading})
+		cs := CaptureStep{At: start.Add(st.at), File: st.file, Fading: st.fading}
+		if a := st.alert; a != nil {
+			cs.Before = func() { alerts.put(*a) }
+		}
+		steps = append(steps, cs)
 	}
 	shown := &shownLog{}
 	p, err := New(Options{Config: cfg, Source: staticBundle{b}, Fonts: fonts.NewLoader(log, filepath.Join(dir, "fonts")), Log: log,
-		Clock: fixedClock(start), Capture: &CaptureOptions{Dir: dir, Steps: steps}, Observer: shown})
+		Clock: fixedClock(start), Capture: &CaptureOptions{Dir: dir, Steps: steps}, Observer: shown, Alerts: alerts})
 	if err != nil {
 		return err
 	}
@@ -531,4 +556,50 @@ func TestVideoBadInputsSkipped(t *testing.T) {
 		return
 	}
 	t.Errorf("clip-crash never came on screen: %+v", shown)
+}
+
+func TestVideoUnderAlert(t *testing.T) {
+	frames, dir, log := captureVideo(t, "alert")
+	for _, tc := range []struct {
+		file, item string
+		code       int // -1: no clip on screen
+	}{
+		{"a-12.png", "clip-a", 12},
+		{"alert.png", "alert", -1},
+		{"a-again-0.png", "clip-a", 0},
+		{"a-again-12.png", "clip-a", 12},
+	} {
+		f, ok := frames[tc.file]
+		if !ok {
+			t.Fatalf("no frame %s:\n%s", tc.file, log)
+		}
+		if f.Item != tc.item {
+			t.Errorf("%s: %s on screen, want %s", tc.file, f.Item, tc.item)
+		}
+		n, ok := codeIn(t, dir, tc.file, 0)
+		if tc.code < 0 && ok || tc.code >= 0 && (!ok || n < tc.code-2 || n > tc.code+2) {
+			t.Errorf("%s: frame %d (readable %v) on screen, want %d", tc.file, n, ok, tc.code)
+		}
+	}
+	if !strings.Contains(log, `msg="video ended" item=clip-a file=video/clip-a-480x240-r0-25.mp4 why=covered`) {
+		t.Errorf("the log does not say the clip stopped under the alert:\n%s", log)
+	}
+	// Proof of play: the clip's first play ends as the alert comes, and
+	// it plays again from the alert's end.
+	var shown []shownAt
+	readJSON(t, filepath.Join(dir, "shown.json"), &shown)
+	var plays []string
+	for i, s := range shown {
+		if s.Item == "clip-a" && i+1 < len(shown) {
+			plays = append(plays, fmt.Sprintf("%s-%s", s.At.Format("05.000"), shown[i+1].At.Format("05.000")))
+		}
+	}
+	// (Its crossfade ended at 3.04 s, which the capture's clock, moving
+	// in steps, saw at its next step.)
+	if want := "[03.500-04.000]"; len(plays) == 0 || fmt.Sprint(plays[:1]) != want {
+		t.Errorf("clip-a's plays %v, want the first %s; shown: %+v", plays, want, shown)
+	}
+	if last := shown[len(shown)-1]; last.Item != "clip-a" || !last.At.Equal(videoAlert.Expires) {
+		t.Errorf("after the alert %+v came on screen, want clip-a at %v", last, videoAlert.Expires)
+	}
 }
