@@ -26,6 +26,9 @@ type VideoSound interface {
 // been heard: the clock the picture follows.
 type SoundStream interface {
 	Position() time.Duration
+	// Done reports whether the sound has all been played, or stopped
+	// for good (its device failed).
+	Done() bool
 	Close() error
 }
 
@@ -174,6 +177,7 @@ type videoPlay struct {
 	start    time.Time     // when its first frame showed; zero: not yet
 	wall     time.Time     // the same, on the computer's clock (the sound's)
 	badClock bool          // the sound ran ahead of real time: not a clock
+	resyncs  int           // times the picture moved to follow the sound
 	shown    int           // frames put on screen
 	lastAt   time.Time     // when the last was, on the computer's clock
 	longest  time.Duration // the longest between two frames, on it
@@ -315,21 +319,41 @@ func (p *Player) stepVideo(s *slide, now time.Time) bool {
 	return true
 }
 
-// videoClock is how far into its video vp is at now.
+// syncSlack is how far a video's picture may drift from its sound before
+// it follows the sound (repeating frames while the sound is behind, and
+// dropping them while it is ahead): two frames at 25 fps, well within
+// what viewers see as in sync. Within it, the picture keeps the player's
+// clock, so a sound device's start-up latency does not hold a clip's
+// first frames (a gap at the seam).
+const syncSlack = 80 * time.Millisecond
+
+// videoClock is how far into its video vp is at now: the player's clock
+// from its first frame, kept within syncSlack of the sound as heard while
+// the sound plays.
 func (p *Player) videoClock(vp *videoPlay, now time.Time) time.Duration {
 	played := now.Sub(vp.start)
-	if vp.snd == nil || vp.badClock {
+	if vp.snd == nil || vp.badClock || vp.snd.Done() {
+		// No sound, or it has ended (or its device failed): the player's
+		// clock alone.
 		return played
 	}
-	heard, real := vp.snd.Position(), time.Since(vp.wall)
-	if heard > real+250*time.Millisecond {
+	heard := vp.snd.Position()
+	if heard == 0 {
+		return played // the sound has not started yet
+	}
+	if heard > time.Since(vp.wall)+250*time.Millisecond {
 		// A device that takes sound faster than it can play it (ALSA's
 		// null device does) is no clock.
 		vp.badClock = true
 		p.log.Warn("the sound device does not keep time; the video follows the player's clock", "file", vp.clip.file)
 		return played
 	}
-	return heard
+	if d := played - heard; d > syncSlack || d < -syncSlack {
+		vp.start = vp.start.Add(d)
+		vp.resyncs++
+		return heard
+	}
+	return played
 }
 
 // drawVideo puts s's current frame on dst, turned as the screen is (the
@@ -354,7 +378,7 @@ func (vp *videoPlay) stop(item, why string) {
 		vp.log.Info("video ended", "item", item, "file", vp.clip.file, "why", why, "frames", vp.shown,
 			"dropped", vp.dropped, "repeated", vp.repeated, "decoded", vp.dec.Frames(),
 			"audio_seconds", fmt.Sprintf("%.3f", audio), "played", vp.clock.Now().Sub(vp.start).Round(time.Millisecond),
-			"longest_frame", vp.longest.Round(time.Millisecond))
+			"longest_frame", vp.longest.Round(time.Millisecond), "resyncs", vp.resyncs)
 	}
 	if vp.tex != nil {
 		vp.tex.Deallocate()
