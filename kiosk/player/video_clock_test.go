@@ -1,0 +1,67 @@
+package player
+
+import (
+	"log/slog"
+	"testing"
+	"time"
+)
+
+// heardSound is a SoundStream at a set position.
+type heardSound struct {
+	pos  time.Duration
+	done bool
+}
+
+func (h *heardSound) Position() time.Duration { return h.pos }
+func (h *heardSound) Done() bool              { return h.done }
+func (h *heardSound) Close() error            { return nil }
+
+func TestVideoClockFollowsSound(t *testing.T) {
+	start := at("10:00:00")
+	for _, tc := range []struct {
+		name     string
+		played   time.Duration // on the player's clock
+		real     time.Duration // on the computer's, since the first frame
+		sound    *heardSound   // nil: no sound
+		want     time.Duration
+		resynced bool
+		badClock bool
+	}{
+		{name: "no sound", played: 2 * time.Second, real: 2 * time.Second, want: 2 * time.Second},
+		{name: "sound not started", played: 100 * time.Millisecond, real: 100 * time.Millisecond,
+			sound: &heardSound{}, want: 100 * time.Millisecond},
+		{name: "within two frames", played: 2 * time.Second, real: 2 * time.Second,
+			sound: &heardSound{pos: 1950 * time.Millisecond}, want: 2 * time.Second},
+		{name: "sound behind: frames repeat", played: 2 * time.Second, real: 2 * time.Second,
+			sound: &heardSound{pos: 1800 * time.Millisecond}, want: 1800 * time.Millisecond, resynced: true},
+		{name: "sound ahead: frames drop", played: 2 * time.Second, real: 2200 * time.Millisecond,
+			sound: &heardSound{pos: 2200 * time.Millisecond}, want: 2200 * time.Millisecond, resynced: true},
+		{name: "sound faster than real time", played: time.Second, real: time.Second,
+			sound: &heardSound{pos: 3 * time.Second}, want: time.Second, badClock: true},
+		{name: "sound ended", played: 5 * time.Second, real: 5 * time.Second,
+			sound: &heardSound{pos: 4 * time.Second, done: true}, want: 5 * time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := &Player{log: slog.New(slog.DiscardHandler)}
+			vp := &videoPlay{clip: &videoClip{file: "video/a.mp4"}, start: start, wall: time.Now().Add(-tc.real)}
+			if tc.sound != nil {
+				vp.snd = tc.sound
+			}
+			now := start.Add(tc.played)
+			if got := p.videoClock(vp, now); got != tc.want {
+				t.Errorf("clock %v, want %v", got, tc.want)
+			}
+			if (vp.resyncs > 0) != tc.resynced || vp.badClock != tc.badClock {
+				t.Errorf("resyncs %d, bad clock %v; want resynced %v, bad clock %v", vp.resyncs, vp.badClock, tc.resynced, tc.badClock)
+			}
+			// Once followed, the picture keeps to the sound at the
+			// player's pace, with no second jump.
+			if tc.resynced {
+				tc.sound.pos += 40 * time.Millisecond
+				if got := p.videoClock(vp, now.Add(40*time.Millisecond)); got != tc.want+40*time.Millisecond || vp.resyncs != 1 {
+					t.Errorf("a frame later: clock %v (resyncs %d), want %v", got, vp.resyncs, tc.want+40*time.Millisecond)
+				}
+			}
+		})
+	}
+}
