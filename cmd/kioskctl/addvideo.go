@@ -393,10 +393,14 @@ func videoFilter(g geometry, fit string) string {
 	// clip's length in frames (-r alone repeats frames at the end).
 	f := []string{"fps=" + strconv.Itoa(g.fps)}
 	lw, lh := strconv.Itoa(g.layoutW), strconv.Itoa(g.layoutH)
+	// The colours in BT.601's limited range, whatever the source's (a
+	// camera's HD clip is BT.709): the one the player's shader turns
+	// back into RGB.
+	const colours = ":out_color_matrix=bt601:out_range=tv"
 	if fit == content.FitFill {
-		f = append(f, "scale="+lw+":"+lh+":force_original_aspect_ratio=increase", "crop="+lw+":"+lh)
+		f = append(f, "scale="+lw+":"+lh+":force_original_aspect_ratio=increase"+colours, "crop="+lw+":"+lh)
 	} else {
-		f = append(f, "scale="+lw+":"+lh+":force_original_aspect_ratio=decrease:force_divisible_by=2",
+		f = append(f, "scale="+lw+":"+lh+":force_original_aspect_ratio=decrease:force_divisible_by=2"+colours,
 			"pad="+lw+":"+lh+":(ow-iw)/2:(oh-ih)/2:black")
 	}
 	f = append(f, "setsar=1")
@@ -440,14 +444,14 @@ func h264Level(w, h, fps int) string {
 func ffmpegArgs(clip, out string, g geometry, fit string, sound bool) []string {
 	gop := strconv.Itoa(keyframeSeconds * g.fps)
 	args := []string{"-nostdin", "-hide_banner", "-loglevel", "error", "-y",
-		"-i", "file:"+clip, // a local file, whatever its name: never a URL or another protocol
+		"-i", "file:" + clip, // a local file, whatever its name: never a URL or another protocol
 		"-map", "0:v:0",
 		"-vf", videoFilter(g, fit),
 		"-r", strconv.Itoa(g.fps),
 		"-c:v", "libx264", "-profile:v", "baseline", "-level:v", h264Level(g.w, g.h, g.fps),
 		"-tune", "fastdecode", "-preset", "medium", "-crf", strconv.Itoa(videoCRF),
 		"-bf", "0", "-g", gop, "-keyint_min", gop, "-sc_threshold", "0",
-		"-pix_fmt", "yuv420p",
+		"-pix_fmt", "yuv420p", "-colorspace", "smpte170m", "-color_primaries", "smpte170m", "-color_trc", "smpte170m", "-color_range", "tv",
 	}
 	if sound {
 		args = append(args, "-map", "0:a:0", "-c:a", "aac", "-profile:a", "aac_low",

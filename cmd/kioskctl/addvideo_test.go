@@ -133,6 +133,8 @@ func TestAddVideo(t *testing.T) {
 			want := map[string]string{
 				"video.codec_name": "h264", "video.profile": "Constrained Baseline", "video.width": "320", "video.height": "160",
 				"video.pix_fmt": "yuv420p", "video.avg_frame_rate": strconv.Itoa(tc.fps) + "/1", "video.has_b_frames": "0",
+				// BT.601 limited range: what the player's shader turns into RGB.
+				"video.color_space": "smpte170m", "video.color_range": "tv",
 				"audio.codec_name": "aac", "audio.profile": "LC", "audio.sample_rate": "48000", "audio.channels": "2",
 			}
 			for k, w := range want {
