@@ -409,6 +409,9 @@ func TestVideoFramesOnTime(t *testing.T) {
 				}
 			}
 			checkTicker(t, dir, frames, tc.rotation)
+			if tc.rotation == 0 {
+				checkRange(t, loadRGBA(t, filepath.Join(dir, "a-13.png")))
+			}
 		})
 	}
 }
@@ -601,5 +604,28 @@ func TestVideoUnderAlert(t *testing.T) {
 	}
 	if last := shown[len(shown)-1]; last.Item != "clip-a" || !last.At.Equal(videoAlert.Expires) {
 		t.Errorf("after the alert %+v came on screen, want clip-a at %v", last, videoAlert.Expires)
+	}
+}
+
+// checkRange checks that the shader turns the video's limited range
+// (white at 235, black at 16) into the screen's full range: the code's
+// white and black markers (its first two cells) are white and black.
+func checkRange(t *testing.T, m *image.RGBA) {
+	t.Helper()
+	w, h := m.Bounds().Dx(), m.Bounds().Dy()
+	y := h * 3 / 16 // the middle of the code's row
+	for _, c := range []struct {
+		cell int
+		min  uint8
+		max  uint8
+	}{{0, 245, 255}, {1, 0, 10}} {
+		x := w * (2*c.cell + 3) / 40 // the middle of the cell
+		p := m.RGBAAt(x, y)
+		for _, v := range []uint8{p.R, p.G, p.B} {
+			if v < c.min || v > c.max {
+				t.Errorf("the code's cell %d is %v at (%d,%d), want each channel in [%d, %d]: the shader's range is wrong", c.cell, p, x, y, c.min, c.max)
+				break
+			}
+		}
 	}
 }
