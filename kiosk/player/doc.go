@@ -76,6 +76,25 @@
 // in its minimum-FPS mode, so a press released before the loop next polls
 // (a synthetic click with no hold) can go unseen; real presses last longer.
 //
+// Video items (content.KindVideo) play the rendition made for this
+// site's output size, rotation and video frame rate (kioskctl add-video
+// transcodes at the department, so the player never scales or turns a
+// video). Decoding is FFmpeg's, in processes of its own (package video):
+// frames arrive as planar YUV on a pipe and go to the GPU as they are,
+// where a shader (yuvKage) turns them into colour; a clip's file is
+// checked against the manifest's hash, as a stream, before it plays. The
+// decoder starts when the slide becomes the next one, a whole slide
+// ahead, so the clip's first frame is ready when its turn comes and a
+// seam between two clips, or a clip and a slide, has no black or frozen
+// frame; a clip fades out a crossfade's length before its end, still
+// playing, and the ticker crawls over it. The picture keeps the player's
+// clock from its first frame, within two frames of the sound as heard
+// when the site plays videos' sound (a VideoSound), dropping or repeating
+// frames to follow it. A clip whose decoder fails before its turn is
+// skipped, and one that fails on screen gives way to the next at once; a
+// full-screen alert, the hours or a resident's touch stop a clip and its
+// sound, and it plays again from its start when the slideshow shows.
+//
 // An Observer (a report.Recorder on synced sites) is called on every Update
 // and whenever a slide comes on screen, from the drawing goroutine itself:
 // heartbeats stop when drawing stops, so a hung player shows as downtime.
