@@ -13,6 +13,8 @@
 #                  bench/memory.sh)
 #   INPUT_ROUNDS, HOME_SPAN   the interactive mode's inputs timed and idle
 #                  Home CPU span (defaults 100 and 30s; see bench/interactive.sh)
+#   VIDEO_SPAN, VIDEO_CLIP   how long the wall plays video and each clip's
+#                  length (defaults 2m and 1m; see bench/video.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -129,6 +131,8 @@ echo "memory of the six-script support point"
 OUT="$OUT" bench/memory.sh
 
 OUT="$OUT" bench/interactive.sh
+
+OUT="$OUT" bench/video.sh
 
 echo "memory across publications every 30 s for $PUB_SPAN (real MinIO)"
 go test -run '^$' -bench MemoryAcrossPublications -benchtime=1x -timeout 2h ./cmd/kiosk/ \
@@ -314,6 +318,8 @@ growth 2 to 5: {rss_l[-1]-rss_l[1]:+d} MB). Whole run: {imgtime}.
 {open(os.path.join(out, "memory", "memory.md")).read().strip()}
 
 {open(os.path.join(out, "interactive", "interactive.md")).read().strip()}
+
+{open(os.path.join(out, "video", "video.md")).read().strip()}
 
 ## Sync (against a real MinIO on loopback)
 
@@ -543,6 +549,7 @@ BENCH_ROUNDS=5 BENCH_SPAN=30 CPU_SPAN=120 make bench   # longer runs
 PUB_SPAN=5m make bench          # the memory run for 5 minutes instead of an hour
 bench/memory.sh                 # the six-script support point alone (MEM_SPAN=120 for 2 minutes)
 bench/interactive.sh            # the interactive mode alone (INPUT_ROUNDS, HOME_SPAN)
+bench/video.sh                  # video on the wall alone (VIDEO_SPAN, VIDEO_CLIP)
 go test -run '^$' -bench PublishToActivation -benchtime=1x ./sync/agent/   # publish to activation alone
 go test -run '^$' -bench AlertToScreen -benchtime=1x ./cmd/kiosk/         # alert publish to screen alone
 go test -run '^$' -bench PlayerUpdate -benchtime=1x ./cmd/kiosk/          # player updates alone

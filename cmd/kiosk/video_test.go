@@ -92,10 +92,10 @@ type videoItem struct {
 	clip videotest.ClipOptions
 }
 
-// publish makes a bundle of a text slide, the clips (made with FFmpeg and
-// added with kioskctl add-video for this wall's config) and, with outro, a
-// second text slide, each text slide textFor long, and releases it.
-func (w *videoWall) publish(kioskctl string, clips []videoItem, outro bool) {
+// publish makes a bundle of the clips (made with FFmpeg and added with
+// kioskctl add-video for this wall's config), with intro and outro a text
+// slide of 2 s before and after them, and releases it.
+func (w *videoWall) publish(kioskctl string, intro bool, clips []videoItem, outro bool) {
 	t := w.t
 	t.Helper()
 	dir := t.TempDir()
@@ -125,14 +125,17 @@ func (w *videoWall) publish(kioskctl string, clips []videoItem, outro bool) {
 		}
 		t.Logf("add-video: %s", strings.TrimSpace(string(out)))
 	}
-	if outro {
-		_, err := content.IndexDirWith(dir, content.IndexOptions{Edit: func(m *content.Manifest) error {
-			m.Items = append(m.Items, text("outro"))
-			return nil
-		}})
-		if err != nil {
-			t.Fatal(err)
+	_, err = content.IndexDirWith(dir, content.IndexOptions{Edit: func(m *content.Manifest) error {
+		if !intro {
+			m.Items = m.Items[1:]
 		}
+		if outro {
+			m.Items = append(m.Items, text("outro"))
+		}
+		return nil
+	}})
+	if err != nil {
+		t.Fatal(err)
 	}
 	w.d.Release(t, dir, layout.Targeting{})
 }
@@ -285,7 +288,7 @@ func TestVideoPlaysFromSync(t *testing.T) {
 	w := newVideoWall(t, "768x384", 0, "{fps: 25, sound: true}")
 	clipA := videotest.ClipOptions{Width: 768, Height: 384, Duration: 4 * time.Second, Sound: true}
 	clipB := videotest.ClipOptions{Width: 768, Height: 384, Duration: 4 * time.Second, Sound: true, FirstFrame: 1000, Frequency: 660}
-	w.publish(kioskctl, []videoItem{{"clip-a", clipA}, {"clip-b", clipB}}, true)
+	w.publish(kioskctl, true, []videoItem{{"clip-a", clipA}, {"clip-b", clipB}}, true)
 	w.start("ALSA_CONFIG_PATH=" + nullALSA(t))
 
 	w.waitRecord("video started", 1, 90*time.Second, map[string]string{"item": "clip-a"})
@@ -448,7 +451,7 @@ func TestVideoPortraitWall(t *testing.T) {
 	kioskctl := buildKioskctl(t)
 	w := newVideoWall(t, "384x768", 90, "{fps: 25}")
 	clip := videotest.ClipOptions{Width: 384, Height: 768, Duration: 4 * time.Second}
-	w.publish(kioskctl, []videoItem{{"clip-p", clip}}, false)
+	w.publish(kioskctl, true, []videoItem{{"clip-p", clip}}, false)
 	w.start("ALSA_CONFIG_PATH=" + nullALSA(t))
 	st := w.waitRecord("video started", 1, 90*time.Second, map[string]string{"item": "clip-p"})
 	if st["size"] != "768x384" || !strings.Contains(st["file"], "-r90-") {
@@ -495,7 +498,7 @@ func TestVideoWithoutSoundDevice(t *testing.T) {
 	kioskctl := buildKioskctl(t)
 	w := newVideoWall(t, "768x384", 0, "{fps: 25, sound: true}")
 	clip := videotest.ClipOptions{Width: 768, Height: 384, Duration: 4 * time.Second, Sound: true}
-	w.publish(kioskctl, []videoItem{{"clip-a", clip}}, false)
+	w.publish(kioskctl, true, []videoItem{{"clip-a", clip}}, false)
 	alsa := filepath.Join(t.TempDir(), "asound.conf")
 	if err := os.WriteFile(alsa, []byte("# no PCM defined: no sound device\n"), 0o644); err != nil {
 		t.Fatal(err)
