@@ -36,10 +36,12 @@ type SoundStream interface {
 // YUV 4:2:0, as FFmpeg writes it: the Y plane of stride × height bytes,
 // then U and V of half that width and height) are uploaded as they come,
 // without a pass over them on the CPU, as an RGBA image of stride/4
-// texels a row: each texel holds four bytes of the buffer. The shader
-// finds each plane's byte for its pixel, and converts BT.601 limited range
-// (what FFmpeg's scaler and x264 make of the department's sources, see
-// kioskctl add-video) to RGB.
+// texels a row: each texel holds four bytes of the buffer, and each
+// texture row two rows of U or of V. The shader finds each plane's byte
+// for its pixel with divisions by 2 and 4 alone (exact in floating point,
+// and cheap in Mesa's software renderer, where integer division is not),
+// and converts BT.601 limited range (what kioskctl add-video makes of
+// every source) to RGB.
 const yuvKage = `//kage:unit pixels
 package main
 
@@ -47,34 +49,28 @@ var Size vec2
 var Stride float
 var Alpha float
 
-func byteAt(off int, stride int) float {
-	texel := off / 4
-	row := texel / (stride / 4)
-	col := texel - row*(stride/4)
-	c := imageSrc0UnsafeAt(imageSrc0Origin() + vec2(float(col)+0.5, float(row)+0.5))
-	ch := off - texel*4
-	if ch == 0 {
-		return c.r
-	}
-	if ch == 1 {
-		return c.g
-	}
-	if ch == 2 {
-		return c.b
-	}
-	return c.a
+// byteAt is the byte at offset off of texture row row.
+func byteAt(row float, off float) float {
+	col := floor(off / 4)
+	c := imageSrc0UnsafeAt(imageSrc0Origin() + vec2(col+0.5, row+0.5))
+	ch := off - col*4
+	return dot(c, vec4(1-step(0.5, ch), step(0.5, ch)-step(1.5, ch), step(1.5, ch)-step(2.5, ch), step(2.5, ch)))
+}
+
+// chromaAt is the byte of chroma row r (counted in half texture rows
+// from the end of the Y plane: U's rows, then V's) and column x.
+func chromaAt(r float, x float) float {
+	row := floor(r / 2)
+	return byteAt(Size.y+row, (r-row*2)*(Stride/2)+x)
 }
 
 func Fragment(dst vec4, src vec2, color vec4) vec4 {
 	p := floor(src - imageSrc0Origin())
-	x := int(p.x)
-	y := int(p.y)
-	stride := int(Stride)
-	h := int(Size.y)
-	chroma := (y/2)*(stride/2) + x/2
-	yv := byteAt(y*stride+x, stride)
-	u := byteAt(stride*h+chroma, stride) - 0.5
-	v := byteAt(stride*h+(stride/2)*(h/2)+chroma, stride) - 0.5
+	cx := floor(p.x / 2)
+	cy := floor(p.y / 2)
+	yv := byteAt(p.y, p.x)
+	u := chromaAt(cy, cx) - 0.5
+	v := chromaAt(cy+Size.y/2, cx) - 0.5
 	l := 1.164 * (yv - 16.0/255.0)
 	rgb := vec3(l+1.596*v, l-0.392*u-0.813*v, l+2.017*u)
 	return vec4(clamp(rgb, 0, 1)*Alpha, Alpha)

@@ -171,6 +171,17 @@ var videoScenarios = map[string]videoScenario{
 			{at: 6500 * time.Millisecond, file: "a-again-12.png", fading: true},
 		},
 	},
+	// A screen whose width is not a multiple of 8 (the decoder pads its
+	// rows) and whose chroma planes have an odd number of rows.
+	"odd": {
+		config: "display: {resolution: 490x250}\nplayback: {transition: 40ms}\n",
+		items:  []any{"intro", clipOf("clip-a", 0, 50, 0, 490, 250), "outro"},
+		steps: []videoStep{
+			{at: 0, file: "intro.png"},
+			{at: 3000 * time.Millisecond, file: "fade-into-a.png", fading: true},
+			{at: 3530 * time.Millisecond, file: "a-13.png", fading: true},
+		},
+	},
 	// A wall turned on its side plays the rendition made turned.
 	"portrait": {
 		config: "display: {resolution: 240x480, rotation: 90}\nplayback: {transition: 40ms}\n",
@@ -352,7 +363,7 @@ func TestVideoFramesOnTime(t *testing.T) {
 	for _, tc := range []struct {
 		scenario string
 		rotation int
-	}{{"seam", 0}, {"portrait", 90}} {
+	}{{"seam", 0}, {"portrait", 90}, {"odd", 0}} {
 		t.Run(tc.scenario, func(t *testing.T) {
 			frames, dir, log := captureVideo(t, tc.scenario)
 			start := at("10:00:00")
