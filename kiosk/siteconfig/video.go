@@ -1,6 +1,7 @@
 package siteconfig
 
 import (
+	"strings"
 	"unicode"
 
 	"github.com/vnict/kiosk/content"
@@ -49,6 +50,18 @@ func (v Video) Program() string {
 		return DefaultFFmpeg
 	}
 	return v.FFmpeg
+}
+
+// FFmpeg returns the decoder program to run: a bare name (the default,
+// "ffmpeg") is looked for on the PATH, and a relative path such as
+// tools/ffmpeg.exe is relative to the config's folder, like the config's
+// other paths (a Windows service starts in its system folder).
+func (c *Config) FFmpeg() string {
+	prog := c.Video.Program()
+	if !strings.ContainsAny(prog, `/\`) {
+		return prog
+	}
+	return c.Resolve(prog)
 }
 
 // validate checks the video section.

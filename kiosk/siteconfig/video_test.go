@@ -41,3 +41,17 @@ func TestVideo(t *testing.T) {
 		})
 	}
 }
+
+func TestFFmpegPath(t *testing.T) {
+	for _, tc := range []struct{ ffmpeg, want string }{
+		{"", "ffmpeg"},
+		{"ffmpeg", "ffmpeg"},
+		{"/usr/bin/ffmpeg", "/usr/bin/ffmpeg"},
+		{"tools/ffmpeg", "/etc/kiosk/tools/ffmpeg"},
+	} {
+		c := &Config{Path: "/etc/kiosk/site.yaml", Video: Video{FFmpeg: tc.ffmpeg}}
+		if got := c.FFmpeg(); got != tc.want {
+			t.Errorf("video.ffmpeg %q: FFmpeg() = %q, want %q", tc.ffmpeg, got, tc.want)
+		}
+	}
+}
