@@ -12,6 +12,13 @@ import (
 	"sync/atomic"
 )
 
+// audioMaxPixels caps the pictures the sound decoder's FFmpeg would
+// allocate: those of a 4K screen. It decodes none (-skip_frame all:
+// FFmpeg opens the video stream's decoder while it probes the file, and
+// would decode a picture there); the cap is a second bound that no
+// rendition's picture reaches, so FFmpeg does not complain of it.
+const audioMaxPixels = 3840 * 2160
+
 // AudioOptions configure StartAudio. Zero values take the defaults.
 type AudioOptions struct {
 	// Program is FFmpeg ("ffmpeg", found on PATH).
@@ -51,10 +58,11 @@ func StartAudio(ctx context.Context, o AudioOptions) (*Audio, error) {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
-	args := []string{"-nostdin", "-hide_banner", "-loglevel", "error", "-i", o.Path,
-		"-vn", "-sn", "-map", "0:a:0", "-f", "s16le",
-		"-ar", strconv.Itoa(o.SampleRate), "-ac", strconv.Itoa(o.Channels), "pipe:1"}
-	proc, err := startProcess(ctx, o.Program, args)
+	in, files := inputArgs(o.Path, nil, "-c:a", "aac", "-skip_frame", "all", "-max_pixels", strconv.Itoa(audioMaxPixels))
+	args := append([]string{"-nostdin", "-hide_banner", "-loglevel", "error"}, in...)
+	args = append(args, "-vn", "-sn", "-map", "0:a:0", "-f", "s16le",
+		"-ar", strconv.Itoa(o.SampleRate), "-ac", strconv.Itoa(o.Channels), "pipe:1")
+	proc, err := startProcess(ctx, o.Program, args, files)
 	if err != nil {
 		return nil, fmt.Errorf("%s: start the sound decoder: %w", o.Path, err)
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strconv"
 	"sync"
 	"time"
@@ -108,23 +109,32 @@ type Decoder struct {
 	once    sync.Once
 }
 
-// args are FFmpeg's arguments for o: raw yuv420p frames on its output,
+// args are FFmpeg's arguments for o (and the process's extra files):
+// the input read as inputArgs says, its pictures no larger than the
+// rendition's (-max_pixels: FFmpeg refuses a bigger picture before
+// allocating it), raw yuv420p frames on its output,
 // the picture's size checked by a crop that fails on any other, padded on
 // the right to stride. -xerror stops FFmpeg at the first error (a file cut
 // short or corrupt), which would otherwise be skipped, the clip playing
 // on with frames missing: the file has passed its hash check, so any
 // error is real.
-func (o Options) args(stride int) []string {
+func (o Options) args(stride int) ([]string, []*os.File) {
 	w, h := strconv.Itoa(o.Width), strconv.Itoa(o.Height)
 	filter := `crop@size=w=if(eq(iw\,` + w + `)\,iw\,0):h=if(eq(ih\,` + h + `)\,ih\,0)`
 	if stride != o.Width {
 		filter += ",pad=" + strconv.Itoa(stride) + ":" + h
 	}
-	return []string{"-nostdin", "-hide_banner", "-loglevel", "error", "-xerror",
-		"-threads", strconv.Itoa(decodeThreads), "-i", o.Path,
-		"-map", "0:v:0", "-an", "-sn", "-vf", filter, "-filter_threads", "1",
-		"-pix_fmt", "yuv420p", "-f", "rawvideo", "pipe:1"}
+	in, files := inputArgs(o.Path, nil, "-c:v", "h264", "-max_pixels", strconv.Itoa(maxPixels(o.Width, o.Height)),
+		"-threads", strconv.Itoa(decodeThreads))
+	args := append([]string{"-nostdin", "-hide_banner", "-loglevel", "error", "-xerror"}, in...)
+	return append(args, "-map", "0:v:0", "-an", "-sn", "-vf", filter, "-filter_threads", "1",
+		"-pix_fmt", "yuv420p", "-f", "rawvideo", "pipe:1"), files
 }
+
+// maxPixels is FFmpeg's -max_pixels for pictures of w x h: the picture
+// as H.264 codes it (in macroblocks of 16x16) and as FFmpeg allocates it
+// (rows padded to 64 bytes), no larger.
+func maxPixels(w, h int) int { return (w + 63) &^ 63 * ((h + 15) &^ 15) }
 
 // Start starts decoding o.Path and returns at once; the frames come on
 // the decoder's own goroutine. An error here is FFmpeg not starting at all
@@ -135,7 +145,8 @@ func Start(ctx context.Context, o Options) (*Decoder, error) {
 		return nil, fmt.Errorf("%s: frame size %dx%d: width and height must be even and positive", o.Path, o.Width, o.Height)
 	}
 	stride := Stride(o.Width)
-	proc, err := startProcess(ctx, o.Program, o.args(stride))
+	args, files := o.args(stride)
+	proc, err := startProcess(ctx, o.Program, args, files)
 	if err != nil {
 		return nil, fmt.Errorf("%s: start the decoder: %w", o.Path, err)
 	}
@@ -200,6 +211,8 @@ func (d *Decoder) read(ctx context.Context) {
 	switch {
 	case ctx.Err() != nil:
 		d.failLocked(ctx.Err())
+	case waitErr != nil && d.proc.stderr.contains("exceeds specified max pixel count"):
+		d.failLocked(fmt.Errorf("the picture is larger than %dx%d, the rendition's size (FFmpeg: %s)", d.opts.Width, d.opts.Height, d.proc.stderr.String()))
 	case waitErr != nil && d.proc.stderr.contains("crop@size"):
 		d.failLocked(fmt.Errorf("the picture is not %dx%d, the rendition's size (FFmpeg: %s)", d.opts.Width, d.opts.Height, d.proc.stderr.String()))
 	case waitErr != nil:

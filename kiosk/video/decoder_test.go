@@ -189,6 +189,7 @@ func TestFramesInOrder(t *testing.T) {
 	}{
 		{"160x80", 160, 80, 160},
 		{"166x80, padded", 166, 80, 168},
+		{"160x90, coded 160x96", 160, 90, 160},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -21,6 +23,28 @@ const stderrKept = 2 << 10
 // (a process it started may hold them; on Unix the group goes with it).
 const waitDelay = 2 * time.Second
 
+// mp4Demuxers is the one demuxer FFmpeg may use, by the names it goes by
+// (FFmpeg checks the whitelist against the demuxer's full name).
+const mp4Demuxers = "mov,mp4,m4a,3gp,3g2,mj2"
+
+// inputArgs are FFmpeg's options for reading the rendition, up to and
+// including -i: the file is MP4 whatever its bytes look like, read from
+// the local file and nothing else, its stream decoded by codec (h264,
+// aac) alone. extra are the options of the decoders (put before -i);
+// files are the process's extra files (fd 3 on).
+//
+// With f, on Linux, FFmpeg reads f itself as /dev/fd/3, which opens the
+// same inode again (with an offset of its own), even if path names
+// another file by now; elsewhere it reads path.
+func inputArgs(path string, f *os.File, extra ...string) (args []string, files []*os.File) {
+	url := "file:" + path
+	if f != nil && runtime.GOOS == "linux" {
+		url, files = "file:/dev/fd/3", []*os.File{f}
+	}
+	args = append([]string{"-f", "mp4", "-format_whitelist", mp4Demuxers, "-protocol_whitelist", "file"}, extra...)
+	return append(args, "-i", url), files
+}
+
 // process is one FFmpeg run: its output read by the caller, its error
 // output's tail kept, waited for once.
 type process struct {
@@ -34,9 +58,11 @@ type process struct {
 }
 
 // startProcess starts program with args in a process group of its own,
-// killed when ctx ends.
-func startProcess(ctx context.Context, program string, args []string) (*process, error) {
+// killed when ctx ends; files are its extra files (fd 3 on), dup'ed into
+// it and left open here.
+func startProcess(ctx context.Context, program string, args []string, files []*os.File) (*process, error) {
 	p := &process{cmd: exec.CommandContext(ctx, program, args...)}
+	p.cmd.ExtraFiles = files
 	ownGroup(p.cmd)
 	p.cmd.WaitDelay = waitDelay
 	p.cmd.Stderr = &p.stderr
