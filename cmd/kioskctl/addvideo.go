@@ -36,7 +36,10 @@ geometry of the sites (output size, rotation, video.fps of each config), as
 BUNDLE/video/ID-WxH-rROT-FPS.mp4, and adds or updates the video item ID in
 BUNDLE/manifest.json (its duration, sound and renditions, every file's size
 and SHA-256, and "video" in requires). A rendition made again for a
-geometry the item already has replaces it.
+geometry the item already has replaces it. FILE must be a video file in
+MP4/MOV, Matroska/WebM, AVI, MPEG-TS, MPEG-PS, FLV or ASF/WMV: FFmpeg is
+kept from reading it as anything else (a playlist, a list of files, an
+image sequence), and from reading any file but it.
 
 Each rendition is made so that a PC without a GPU plays it in real time:
   - the frames are the size the PC sends to the screen, already turned
@@ -79,6 +82,49 @@ const (
 	audioChannels = 2
 	audioBitrate  = "128k"
 )
+
+// clipFormats are the FFmpeg demuxers add-video reads a clip with, given
+// to ffprobe and ffmpeg as -format_whitelist: the containers a department
+// gets footage in (MP4/MOV from phones and cameras, Matroska/WebM,
+// AVI, MPEG-TS from broadcast captures and AVCHD, MPEG-PS from DVDs, FLV,
+// ASF/WMV). FFmpeg otherwise guesses a file's format from its content, and
+// playlists (HLS), concat lists, image sequences and the like read other
+// files the playlist names: a "clip.mp4" that is an HLS playlist naming a
+// staff member's unreleased footage would put that footage into the bundle
+// approvers sign. None of these containers reads another file (mov's
+// external references are off by default), and -protocol_whitelist file
+// keeps FFmpeg from opening anything but local files.
+const clipFormats = "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,mpegts,mpeg,flv,asf"
+
+// clipFormatNames says clipFormats in words, for messages.
+const clipFormatNames = "MP4/MOV, Matroska/WebM, AVI, MPEG-TS, MPEG-PS, FLV or ASF/WMV"
+
+// inputOptions are ffprobe's and ffmpeg's options for reading a file (they
+// precede its -i): local files only, in clipFormats only.
+func inputOptions() []string {
+	return []string{"-protocol_whitelist", "file", "-format_whitelist", clipFormats}
+}
+
+// clipFormat reports whether FFmpeg's format_name of a file (a demuxer's
+// names, "mov,mp4,m4a,3gp,3g2,mj2") is one of clipFormats: every name of
+// the demuxer must be, not just one.
+func clipFormat(formatName string) bool {
+	if formatName == "" {
+		return false
+	}
+	allowed := strings.Split(clipFormats, ",")
+	for _, n := range strings.Split(formatName, ",") {
+		if !slices.Contains(allowed, n) {
+			return false
+		}
+	}
+	return true
+}
+
+// notOnWhitelist finds FFmpeg's refusal of a format not in clipFormats in
+// its messages ("[hls @ 0x55d...] Format not on whitelist '...'"), and the
+// format it names.
+var notOnWhitelist = regexp.MustCompile(`\[([a-zA-Z0-9_,]+) @ [^\]]*\] Format not on whitelist`)
 
 // geometry is a site's screen as renditions are made for it.
 type geometry struct {
@@ -443,8 +489,10 @@ func h264Level(w, h, fps int) string {
 // g (see addVideoHelp for why each setting).
 func ffmpegArgs(clip, out string, g geometry, fit string, sound bool) []string {
 	gop := strconv.Itoa(keyframeSeconds * g.fps)
-	args := []string{"-nostdin", "-hide_banner", "-loglevel", "error", "-y",
-		"-i", "file:" + clip, // a local file, whatever its name: never a URL or another protocol
+	args := []string{"-nostdin", "-hide_banner", "-loglevel", "error", "-y"}
+	args = append(args, inputOptions()...)
+	args = append(args,
+		"-i", "file:"+clip, // a local file, whatever its name: never a URL or another protocol
 		"-map", "0:v:0",
 		"-vf", videoFilter(g, fit),
 		"-r", strconv.Itoa(g.fps),
@@ -452,7 +500,7 @@ func ffmpegArgs(clip, out string, g geometry, fit string, sound bool) []string {
 		"-tune", "fastdecode", "-preset", "medium", "-crf", strconv.Itoa(videoCRF),
 		"-bf", "0", "-g", gop, "-keyint_min", gop, "-sc_threshold", "0",
 		"-pix_fmt", "yuv420p", "-colorspace", "smpte170m", "-color_primaries", "smpte170m", "-color_trc", "smpte170m", "-color_range", "tv",
-	}
+	)
 	if sound {
 		args = append(args, "-map", "0:a:0", "-c:a", "aac", "-profile:a", "aac_low",
 			"-ar", strconv.Itoa(audioRate), "-ac", strconv.Itoa(audioChannels), "-b:a", audioBitrate)
@@ -491,6 +539,9 @@ func transcode(ctx context.Context, ffmpeg, clip, out string, g geometry, fit st
 		if ctx.Err() != nil {
 			return fmt.Errorf("ffmpeg took longer than %v: %s", timeout, stderr.String())
 		}
+		if m := notOnWhitelist.FindStringSubmatch(stderr.String()); m != nil {
+			return fmt.Errorf("%s: FFmpeg reads it as %q, not a video file: add-video takes %s", clip, m[1], clipFormatNames)
+		}
 		return fmt.Errorf("ffmpeg: %w: %s", err, stderr.String())
 	}
 	return nil
@@ -500,9 +551,10 @@ func transcode(ctx context.Context, ffmpeg, clip, out string, g geometry, fit st
 func probeFile(ctx context.Context, ffprobe, p string) (probe, error) {
 	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, ffprobe, "-v", "error", "-print_format", "json",
-		"-show_entries", "format=duration:stream=codec_type,codec_name,width,height,duration",
-		"-i", "file:"+p)
+	args := append([]string{"-v", "error", "-print_format", "json",
+		"-show_entries", "format=format_name,duration:stream=codec_type,codec_name,width,height,duration"},
+		inputOptions()...)
+	cmd := exec.CommandContext(ctx, ffprobe, append(args, "-i", "file:"+p)...)
 	out := &boundedBuffer{max: maxProbeOutput}
 	stderr := &tailBuffer{max: maxFFmpegStderr}
 	cmd.Stdout, cmd.Stderr = out, stderr
@@ -514,6 +566,9 @@ func probeFile(ctx context.Context, ffprobe, p string) (probe, error) {
 		if ctx.Err() != nil {
 			return probe{}, fmt.Errorf("ffprobe took longer than %v", probeTimeout)
 		}
+		if m := notOnWhitelist.FindStringSubmatch(stderr.String()); m != nil {
+			return probe{}, fmt.Errorf("FFmpeg reads it as %q, not a video file: add-video takes %s", m[1], clipFormatNames)
+		}
 		return probe{}, fmt.Errorf("ffprobe: %w: %s", err, stderr.String())
 	}
 	if out.Len() >= maxProbeOutput {
@@ -521,7 +576,8 @@ func probeFile(ctx context.Context, ffprobe, p string) (probe, error) {
 	}
 	var v struct {
 		Format struct {
-			Duration string `json:"duration"`
+			FormatName string `json:"format_name"`
+			Duration   string `json:"duration"`
 		} `json:"format"`
 		Streams []struct {
 			CodecType string `json:"codec_type"`
@@ -533,6 +589,9 @@ func probeFile(ctx context.Context, ffprobe, p string) (probe, error) {
 	}
 	if err := json.Unmarshal(out.Bytes(), &v); err != nil {
 		return probe{}, fmt.Errorf("ffprobe's output: %w", err)
+	}
+	if !clipFormat(v.Format.FormatName) {
+		return probe{}, fmt.Errorf("FFmpeg reads it as %q, not a video file: add-video takes %s", v.Format.FormatName, clipFormatNames)
 	}
 	var pr probe
 	pr.duration = seconds(v.Format.Duration)

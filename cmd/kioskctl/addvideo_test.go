@@ -448,3 +448,101 @@ func TestTailBuffer(t *testing.T) {
 		t.Errorf("kept %q, want the last 8 bytes trimmed, %q", got, "reason")
 	}
 }
+
+// TestAddVideoSourceFormats checks that a source FFmpeg would read as a
+// playlist, a list of other files or an image is refused, naming the file
+// and what FFmpeg takes it for, before anything is written to the bundle,
+// and that the containers footage comes in are still taken.
+func TestAddVideoSourceFormats(t *testing.T) {
+	// A clip of the staff member's that is not for the bundle.
+	dir := t.TempDir()
+	secret := filepath.Join(dir, "unreleased.mp4")
+	if out, err := exec.CommandContext(t.Context(), "ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=s=160x80:r=25:d=1",
+		"-c:v", "libx264", "-pix_fmt", "yuv420p", secret).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v\n%s", err, out)
+	}
+	image := filepath.Join(dir, "still.png")
+	if out, err := exec.CommandContext(t.Context(), "ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=red:s=160x80",
+		"-frames:v", "1", image).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v\n%s", err, out)
+	}
+	png, err := os.ReadFile(image)
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := []struct {
+		name, data, format string
+	}{
+		{"HLS playlist", "#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1,\n" + secret + "\n#EXT-X-ENDLIST\n", "hls"},
+		{"concat list", "ffconcat version 1.0\nfile unreleased.mp4\n", "concat"},
+		{"image", string(png), "png_pipe"},
+	}
+	for _, tc := range refused {
+		t.Run(tc.name, func(t *testing.T) {
+			clip := filepath.Join(dir, "harmless.mp4")
+			if err := os.WriteFile(clip, []byte(tc.data), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			bundle := emptyBundle(t)
+			original, err := os.ReadFile(filepath.Join(bundle, content.ManifestName))
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := runKioskctl(t, "add-video", bundle, clip, "--site", testSiteConfig("landscape"))
+			want := clip + `: FFmpeg reads it as "` + tc.format + `", not a video file`
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("error %v, want one with %q\n%s", err, want, out)
+			}
+			raw, err := os.ReadFile(filepath.Join(bundle, content.ManifestName))
+			if err != nil || !bytes.Equal(raw, original) {
+				t.Errorf("a refused run changed the manifest: %s %v", raw, err)
+			}
+			if _, err := os.Lstat(filepath.Join(bundle, "video")); err == nil {
+				t.Error("a refused run left a video folder in the bundle")
+			}
+
+			// FFmpeg itself refuses it too, should the file change
+			// between the probe and the transcoding.
+			g := geometry{w: 320, h: 160, fps: 25, layoutW: 320, layoutH: 160}
+			out2 := filepath.Join(t.TempDir(), "out.mp4")
+			err = transcode(t.Context(), "ffmpeg", clip, out2, g, content.FitContain, false, time.Second)
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("transcode: error %v, want one with %q", err, want)
+			}
+		})
+	}
+
+	taken := []struct {
+		name, ext string
+		args      []string
+	}{
+		{"MP4", ".mp4", []string{"-c:v", "libx264", "-c:a", "aac"}},
+		{"Matroska", ".mkv", []string{"-c:v", "libx264", "-c:a", "aac"}},
+		{"MPEG-TS", ".ts", []string{"-c:v", "libx264", "-c:a", "aac"}},
+	}
+	for _, tc := range taken {
+		t.Run(tc.name, func(t *testing.T) {
+			clip := filepath.Join(t.TempDir(), "clip"+tc.ext)
+			args := []string{"-nostdin", "-v", "error", "-y",
+				"-f", "lavfi", "-i", "testsrc=s=160x80:r=25:d=1", "-f", "lavfi", "-i", "sine=f=440:d=1"}
+			args = append(append(args, tc.args...), "-pix_fmt", "yuv420p", "-shortest", clip)
+			if out, err := exec.CommandContext(t.Context(), "ffmpeg", args...).CombinedOutput(); err != nil {
+				t.Fatalf("ffmpeg: %v\n%s", err, out)
+			}
+			bundle := emptyBundle(t)
+			if out, err := runKioskctl(t, "add-video", bundle, clip, "--site", testSiteConfig("landscape")); err != nil {
+				t.Fatalf("add-video: %v\n%s", err, out)
+			}
+			b, err := content.LoadDir(bundle)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := b.Verify(); err != nil {
+				t.Fatal(err)
+			}
+			if it := b.Manifest.Items[len(b.Manifest.Items)-1]; it.Video == nil || len(it.Video.Renditions) != 1 || !it.Video.Sound {
+				t.Errorf("item %+v, want a video with one rendition and sound", it)
+			}
+		})
+	}
+}
