@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // audioMaxPixels caps the pictures the sound decoder's FFmpeg would
@@ -28,6 +29,9 @@ type AudioOptions struct {
 	Path string
 	// SampleRate is the PCM's rate (44100); Channels its channels (2).
 	SampleRate, Channels int
+	// StallTimeout bounds the wait for bytes while Read waits for them
+	// (DefaultStallTimeout): a stalled FFmpeg is killed and Read fails.
+	StallTimeout time.Duration
 	// Log gets a record when the sound ends or fails; nil: discarded.
 	Log *slog.Logger
 }
@@ -41,10 +45,13 @@ type Audio struct {
 	ctx   context.Context
 	proc  *process
 	bytes atomic.Int64
+	stall *time.Timer // runs while a Read waits; kills a stalled FFmpeg
 
-	mu     sync.Mutex
-	err    error // the end Read reports, once seen
-	closed bool
+	mu      sync.Mutex
+	err     error // the end Read reports, once seen
+	closed  bool
+	reading bool // a Read waits for FFmpeg's output
+	stalled bool // FFmpeg was killed for a stall
 }
 
 // StartAudio starts decoding the sound of o.Path and returns at once. A
@@ -55,30 +62,56 @@ func StartAudio(ctx context.Context, o AudioOptions) (*Audio, error) {
 	o.Program = cmp.Or(o.Program, "ffmpeg")
 	o.SampleRate = cmp.Or(o.SampleRate, 44100)
 	o.Channels = cmp.Or(o.Channels, 2)
+	o.StallTimeout = cmp.Or(o.StallTimeout, DefaultStallTimeout)
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
-	in, files := inputArgs(o.Path, nil, "-c:a", "aac", "-skip_frame", "all", "-max_pixels", strconv.Itoa(audioMaxPixels))
-	args := append([]string{"-nostdin", "-hide_banner", "-loglevel", "error"}, in...)
-	args = append(args, "-vn", "-sn", "-map", "0:a:0", "-f", "s16le",
+	// -xerror and -threads 1 as for the pictures (one thread decodes AAC
+	// at many times its speed).
+	in, files := inputArgs(o.Path, nil, "-c:a", "aac", "-threads", "1", "-skip_frame", "all", "-max_pixels", strconv.Itoa(audioMaxPixels))
+	args := append([]string{"-nostdin", "-hide_banner", "-loglevel", "error", "-xerror"}, in...)
+	args = append(args, "-vn", "-sn", "-map", "0:a:0", "-filter_threads", "1", "-f", "s16le",
 		"-ar", strconv.Itoa(o.SampleRate), "-ac", strconv.Itoa(o.Channels), "pipe:1")
 	proc, err := startProcess(ctx, o.Program, args, files)
 	if err != nil {
 		return nil, fmt.Errorf("%s: start the sound decoder: %w", o.Path, err)
 	}
-	return &Audio{opts: o, ctx: ctx, proc: proc}, nil
+	a := &Audio{opts: o, ctx: ctx, proc: proc}
+	a.stall = time.AfterFunc(o.StallTimeout, a.stalls)
+	a.stall.Stop()
+	return a, nil
+}
+
+// stalls kills FFmpeg when a Read has waited StallTimeout for its output;
+// the Read then fails.
+func (a *Audio) stalls() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if !a.reading || a.closed {
+		return
+	}
+	a.stalled = true
+	_ = a.proc.kill()
 }
 
 // Read reads PCM. It returns io.EOF at the end of the sound, and an error
-// naming the file when FFmpeg fails, the context ends or Audio is closed.
+// naming the file when FFmpeg fails, no bytes come in StallTimeout (FFmpeg
+// is killed), the context ends or Audio is closed. Reads may not run
+// concurrently.
 func (a *Audio) Read(p []byte) (int, error) {
 	a.mu.Lock()
-	err := a.err
-	a.mu.Unlock()
-	if err != nil {
+	if err := a.err; err != nil {
+		a.mu.Unlock()
 		return 0, err
 	}
+	a.reading = true
+	a.mu.Unlock()
+	a.stall.Reset(a.opts.StallTimeout)
 	n, err := a.proc.stdout.Read(p)
+	a.stall.Stop()
+	a.mu.Lock()
+	a.reading = false
+	a.mu.Unlock()
 	a.bytes.Add(int64(n))
 	if err == nil {
 		return n, nil
@@ -97,6 +130,8 @@ func (a *Audio) end(readErr error) error {
 	switch {
 	case a.closed:
 		a.err = fmt.Errorf("%s: the sound decoder is closed", a.opts.Path)
+	case a.stalled:
+		a.err = fmt.Errorf("%s: the sound decoder stalled: no sound in %v after %d bytes", a.opts.Path, a.opts.StallTimeout, a.bytes.Load())
 	case a.ctx.Err() != nil:
 		a.err = fmt.Errorf("%s: %w", a.opts.Path, a.ctx.Err())
 	case waitErr != nil:
@@ -122,6 +157,7 @@ func (a *Audio) Close() error {
 	a.mu.Lock()
 	a.closed = true
 	a.mu.Unlock()
+	a.stall.Stop()
 	err := a.proc.kill()
 	a.proc.wait()
 	if err != nil {

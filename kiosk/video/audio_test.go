@@ -115,3 +115,80 @@ func TestAudioFails(t *testing.T) {
 		})
 	}
 }
+
+// TestAudioStall: Read fails, naming the file, when FFmpeg writes nothing
+// for StallTimeout while Read waits, and FFmpeg is killed; a consumer that
+// pauses longer between its Reads, or FFmpeg writing slowly but within the
+// timeout, is no stall.
+func TestAudioStall(t *testing.T) {
+	const stall = 300 * time.Millisecond
+	tests := []struct {
+		name    string
+		program string
+		pause   time.Duration // between Reads
+		want    string        // "": the sound ends cleanly
+		bytes   int64
+	}{
+		{
+			name:    "stalls after some sound",
+			program: "head -c 4096 /dev/zero; exec sleep 60",
+			want:    "clip.mp4: the sound decoder stalled: no sound in 300ms after 4096 bytes",
+			bytes:   4096,
+		},
+		{
+			name:    "stalls at the start",
+			program: "exec sleep 60",
+			want:    "clip.mp4: the sound decoder stalled: no sound in 300ms after 0 bytes",
+		},
+		{
+			name:    "slow, within the timeout",
+			program: "for i in 1 2 3 4 5; do head -c 1024 /dev/zero; sleep 0.1; done",
+			bytes:   5 * 1024,
+		},
+		{
+			name:    "the consumer pauses",
+			program: "head -c 2048 /dev/zero",
+			pause:   2 * stall,
+			bytes:   2048,
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			checkGoroutines(t)
+			log := newLockedBuffer()
+			a, err := StartAudio(context.Background(), AudioOptions{Program: script(t, tc.program), Path: "clip.mp4", StallTimeout: stall, Log: testLog(log)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer a.Close()
+			started := time.Now()
+			var n int64
+			buf := make([]byte, 1024)
+			for {
+				m, err := a.Read(buf)
+				n += int64(m)
+				if err == io.EOF && tc.want == "" {
+					break
+				}
+				if err != nil {
+					t.Logf("after %v: %v", time.Since(started).Round(time.Millisecond), err)
+					if tc.want == "" || !strings.Contains(err.Error(), tc.want) {
+						t.Fatalf("Read = %v, want %q", err, tc.want)
+					}
+					if took := time.Since(started); took > stall+time.Second {
+						t.Errorf("the stall was found after %v", took)
+					}
+					gone(t, a.proc.pid(), 2*time.Second)
+					if !strings.Contains(log.String(), "video sound failed") {
+						t.Errorf("the stall is not logged:\n%s", log)
+					}
+					break
+				}
+				time.Sleep(tc.pause)
+			}
+			if n != tc.bytes || a.Bytes() != n {
+				t.Errorf("read %d bytes (Bytes %d), want %d", n, a.Bytes(), tc.bytes)
+			}
+		})
+	}
+}
