@@ -665,19 +665,22 @@ func (p *Player) schedule(now time.Time) {
 		p.setFPSMode(ebiten.FPSModeVsyncOn)
 		return
 	}
-	video := p.videoPace()
-	if !p.covered() && (p.fading || p.tick.active() || video > 0) {
+	if at := p.videoWake(now); !at.IsZero() && !p.covered() {
+		// A video plays: a frame when its next frame is due, and the
+		// ticker and any crossfade move with it.
+		p.setFPSMode(ebiten.FPSModeVsyncOffMinimum)
+		p.setPace(stillBeat)
+		p.wake(at, now)
+		return
+	}
+	if !p.covered() && (p.fading || p.tick.active()) {
 		fps := cmp.Or(p.cfg.Ticker.FPS, siteconfig.DefaultTickerFPS)
 		if fps >= siteconfig.MaxTickerFPS {
 			p.setFPSMode(ebiten.FPSModeVsyncOn)
 			return
 		}
 		p.setFPSMode(ebiten.FPSModeVsyncOffMinimum)
-		d := time.Second / time.Duration(fps)
-		if video > 0 && (video < d || !p.fading && !p.tick.active()) {
-			d = video
-		}
-		p.setPace(d)
+		p.setPace(time.Second / time.Duration(fps))
 		return
 	}
 	if p.state.Off && p.state.Alert == nil && p.state.Banner == nil {
@@ -777,7 +780,9 @@ func (p *Player) Draw(screen *ebiten.Image) {
 	moving := (p.fading && !covered) || p.capture != nil || p.stats != nil
 	crawl := p.tick.position(now)
 	crawling := p.tick.active() && !covered
-	if !p.dirty && !moving && (!crawling || crawl == p.drawnTick) {
+	video := p.videoWake(now) != time.Time{}
+	if !p.dirty && !moving && (!crawling || crawl == p.drawnTick || video) {
+		// (While a video plays, the ticker moves with its frames.)
 		return
 	}
 	// When only the ticker moved, only its band is drawn again: the rest
@@ -839,7 +844,7 @@ func (p *Player) Draw(screen *ebiten.Image) {
 	if p.interactiveOn() {
 		p.afterInteractiveDraw() // an input that led back to the slideshow
 	}
-	if whole && !moving && !crawling {
+	if whole && !moving && !crawling && !video {
 		p.present()
 	}
 	p.afterDraw(screen)

@@ -62,7 +62,12 @@ type slide struct {
 	vp       *videoPlay
 	videoErr error
 	fadeOut  time.Duration
-	over     bool // its video failed while on screen: it leaves now
+	over     bool      // its video failed while on screen: it leaves now
+	endAt    time.Time // its video ended early: it leaves then
+	// tex holds the video's last frame (stride bytes a row), kept while
+	// the video stops under an alert, until it starts again.
+	tex       *ebiten.Image
+	texStride int
 
 	canvas *ebiten.Image
 	start  time.Time
@@ -103,6 +108,10 @@ func (s *slide) render(w, h int, bg, accent color.Color) {
 // release frees the slide's GPU memory, and stops its video.
 func (s *slide) release() {
 	s.stopVideo("ended")
+	if s.tex != nil {
+		s.tex.Deallocate()
+		s.tex = nil
+	}
 	if s.canvas != nil {
 		s.canvas.Deallocate()
 		s.canvas = nil

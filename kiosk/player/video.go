@@ -161,14 +161,15 @@ type videoPlay struct {
 	dec    *video.Decoder
 	aud    *video.Audio
 	snd    SoundStream
-	tex    *ebiten.Image
-	stride int
 
 	log   *slog.Logger
 	clock Clock
 	rate  int // the sound's sample rate
 
 	frame    int           // the frame on the texture; -1: none yet
+	first    time.Time     // when its first frame showed (start moves with the sound)
+	heard    time.Duration // the sound's position last seen moving
+	heardAt  time.Time     // when, on the computer's clock
 	target   int           // the frame the clock last asked for
 	start    time.Time     // when its first frame showed; zero: not yet
 	wall     time.Time     // the same, on the computer's clock (the sound's)
@@ -195,7 +196,7 @@ func (p *Player) startVideo(s *slide) {
 	ctx, cancel := context.WithCancel(p.ctx)
 	vp := &videoPlay{clip: c, ctx: ctx, cancel: cancel, log: p.log, clock: p.clock, frame: -1, target: -1}
 	s.fadeOut = p.cfg.Playback.Transition
-	prog := p.cfg.Video.Program()
+	prog := p.cfg.FFmpeg()
 	dec, err := video.Start(ctx, video.Options{Program: prog, Path: c.path, Width: c.r.Width, Height: c.r.Height,
 		FPS: c.r.FPS, Log: p.log})
 	if err != nil {
@@ -259,7 +260,7 @@ func (p *Player) stepVideo(s *slide, now time.Time) bool {
 		if vp.dec.Frames() == 0 {
 			return false
 		}
-		vp.start, vp.wall = now, time.Now()
+		vp.start, vp.first, vp.wall = now, now, time.Now()
 		if vp.aud != nil {
 			snd, err := p.videoSound.Stream(vp.clip.file, vp.aud)
 			if err != nil {
@@ -292,15 +293,15 @@ func (p *Player) stepVideo(s *slide, now time.Time) bool {
 	if vp.frame >= 0 && f.Index > vp.frame+1 {
 		vp.dropped += f.Index - vp.frame - 1
 	}
-	if vp.tex == nil || vp.stride != f.Stride {
-		if vp.tex != nil {
-			vp.tex.Deallocate()
+	if s.tex == nil || s.texStride != f.Stride {
+		if s.tex != nil {
+			s.tex.Deallocate()
 		}
 		h := vp.clip.r.Height
-		vp.tex = ebiten.NewImageWithOptions(image.Rect(0, 0, f.Stride/4, h*3/2), &ebiten.NewImageOptions{Unmanaged: true})
-		vp.stride = f.Stride
+		s.tex = ebiten.NewImageWithOptions(image.Rect(0, 0, f.Stride/4, h*3/2), &ebiten.NewImageOptions{Unmanaged: true})
+		s.texStride = f.Stride
 	}
-	vp.tex.WritePixels(f.YUV)
+	s.tex.WritePixels(f.YUV)
 	vp.frame = f.Index
 	vp.shown++
 	wall := time.Now()
@@ -323,6 +324,10 @@ func (p *Player) stepVideo(s *slide, now time.Time) bool {
 // first frames (a gap at the seam).
 const syncSlack = 80 * time.Millisecond
 
+// soundStall is how long a video's sound may stand still, while it has
+// not ended, before the picture stops following it.
+const soundStall = 500 * time.Millisecond
+
 // videoClock is how far into its video vp is at now: the player's clock
 // from its first frame, kept within syncSlack of the sound as heard while
 // the sound plays.
@@ -336,6 +341,15 @@ func (p *Player) videoClock(vp *videoPlay, now time.Time) time.Duration {
 	heard := vp.snd.Position()
 	if heard == 0 {
 		return played // the sound has not started yet
+	}
+	if heard != vp.heard {
+		vp.heard, vp.heardAt = heard, time.Now()
+	} else if time.Since(vp.heardAt) > soundStall {
+		// The device stopped taking sound without an error (a wall's
+		// input switched away from the PC, say): no clock either.
+		vp.badClock = true
+		p.log.Warn("the video's sound stopped; the video follows the player's clock", "file", vp.clip.file, "heard", heard)
+		return played
 	}
 	if heard > time.Since(vp.wall)+250*time.Millisecond {
 		// A device that takes sound faster than it can play it (ALSA's
@@ -354,12 +368,13 @@ func (p *Player) videoClock(vp *videoPlay, now time.Time) time.Duration {
 
 // drawVideo puts s's current frame on dst, turned as the screen is (the
 // rendition is made turned), with alpha.
+// Until a video started again has its first frame, the last one it
+// showed stays.
 func (p *Player) drawVideo(dst *ebiten.Image, s *slide, alpha float32) bool {
-	vp := s.vp
-	if vp == nil || vp.tex == nil || p.vshader == nil {
+	if s.tex == nil || p.vshader == nil {
 		return false
 	}
-	p.vshader.draw(dst, vp.tex, vp.clip.r.Width, vp.clip.r.Height, vp.stride, alpha)
+	p.vshader.draw(dst, s.tex, s.video.r.Width, s.video.r.Height, s.texStride, alpha)
 	return true
 }
 
@@ -375,10 +390,6 @@ func (vp *videoPlay) stop(item, why string) {
 			"dropped", vp.dropped, "repeated", vp.repeated, "decoded", vp.dec.Frames(),
 			"audio_seconds", fmt.Sprintf("%.3f", audio), "played", vp.clock.Now().Sub(vp.start).Round(time.Millisecond),
 			"longest_frame", vp.longest.Round(time.Millisecond), "resyncs", vp.resyncs)
-	}
-	if vp.tex != nil {
-		vp.tex.Deallocate()
-		vp.tex = nil
 	}
 	vp.cancel()
 	snd, aud, dec := vp.snd, vp.aud, vp.dec
@@ -411,6 +422,15 @@ func videoEnd(s *slide) time.Time {
 		return s.start.Add(s.spec.duration)
 	}
 	end := vp.start.Add(s.video.duration - s.fadeOut)
+	// Following its sound moves a video's clock; never beyond a second
+	// past its length on the player's clock (a sound that stopped
+	// without a word must not hold a frame on screen).
+	if most := vp.first.Add(s.video.duration + time.Second - s.fadeOut); most.Before(end) {
+		end = most
+	}
+	if !s.endAt.IsZero() && s.endAt.Before(end) {
+		end = s.endAt
+	}
 	if end.Before(s.start) {
 		return s.start
 	}
@@ -431,6 +451,7 @@ func (p *Player) playVideos(now time.Time) (failed bool) {
 			p.dirty = true
 		}
 		failed = c.videoFailed() != nil
+		p.checkShort(c, now)
 	}
 	if n := p.next; p.fading && n != nil && n.video != nil {
 		if n.vp == nil && n.videoErr == nil {
@@ -443,6 +464,24 @@ func (p *Player) playVideos(now time.Time) (failed bool) {
 	return failed
 }
 
+// checkShort ends a video whose decoder gave its last frame a frame
+// interval ago, before the length its manifest gives: it hands over to
+// the next item (a crossfade from the last frame) instead of holding that
+// frame, and its play records its real time.
+func (p *Player) checkShort(s *slide, now time.Time) {
+	vp := s.vp
+	if vp == nil || vp.start.IsZero() || !s.endAt.IsZero() || !vp.dec.Ended() || vp.frame != vp.dec.Frames()-1 {
+		return
+	}
+	iv := time.Second / time.Duration(vp.clip.r.FPS)
+	if now.Sub(vp.start) < time.Duration(vp.frame+2)*iv || !now.Before(slideEnd(s)) {
+		return
+	}
+	s.endAt = now
+	p.log.Warn("video shorter than its manifest says", "item", s.itemID(), "file", vp.clip.file,
+		"frames", vp.dec.Frames(), "duration", s.video.duration)
+}
+
 // stopVideos stops the videos on screen, which something else covers.
 func (p *Player) stopVideos(why string) {
 	if p.cur != nil {
@@ -453,20 +492,30 @@ func (p *Player) stopVideos(why string) {
 	}
 }
 
-// videoPace is the time between frames a video on screen needs: half its
-// frame interval, so that each frame is shown within half an interval of
-// its time; zero when no video plays.
-func (p *Player) videoPace() time.Duration {
-	var fps int
+// videoWake is when a video on screen (the current slide's, or the next
+// one's as it fades in) next needs a frame: just after its next frame is
+// due on its clock, so that the frame drawn is that one; soon, while its
+// first frame is awaited. Zero when no video plays.
+func (p *Player) videoWake(now time.Time) time.Time {
+	var at time.Time
 	for _, s := range []*slide{p.cur, p.next} {
-		if s != nil && s.vp != nil && (s == p.cur || p.fading) && !s.over {
-			fps = max(fps, s.vp.clip.r.FPS)
+		if s == nil || s.vp == nil || s.over || s == p.next && !p.fading {
+			continue
+		}
+		vp := s.vp
+		iv := time.Second / time.Duration(vp.clip.r.FPS)
+		t := now.Add(iv / 4)
+		if !vp.start.IsZero() {
+			t = vp.start.Add(time.Duration(vp.target+1)*iv + 2*time.Millisecond)
+		}
+		if !t.After(now) {
+			t = now.Add(time.Millisecond)
+		}
+		if at.IsZero() || t.Before(at) {
+			at = t
 		}
 	}
-	if fps == 0 {
-		return 0
-	}
-	return time.Second / time.Duration(2*fps)
+	return at
 }
 
 // drawPicture draws s, a slide's canvas or a video's frame, on dst with

@@ -23,6 +23,7 @@ func TestVideoClockFollowsSound(t *testing.T) {
 		played   time.Duration // on the player's clock
 		real     time.Duration // on the computer's, since the first frame
 		sound    *heardSound   // nil: no sound
+		stuckFor time.Duration // how long the sound has stood at its position
 		want     time.Duration
 		resynced bool
 		badClock bool
@@ -40,12 +41,19 @@ func TestVideoClockFollowsSound(t *testing.T) {
 			sound: &heardSound{pos: 3 * time.Second}, want: time.Second, badClock: true},
 		{name: "sound ended", played: 5 * time.Second, real: 5 * time.Second,
 			sound: &heardSound{pos: 4 * time.Second, done: true}, want: 5 * time.Second},
+		{name: "sound stood still a moment", played: 2 * time.Second, real: 2 * time.Second,
+			sound: &heardSound{pos: 1950 * time.Millisecond}, stuckFor: 300 * time.Millisecond, want: 2 * time.Second},
+		{name: "sound stopped without a word", played: 3 * time.Second, real: 3 * time.Second,
+			sound: &heardSound{pos: 2 * time.Second}, stuckFor: time.Second, want: 3 * time.Second, badClock: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := &Player{log: slog.New(slog.DiscardHandler)}
 			vp := &videoPlay{clip: &videoClip{file: "video/a.mp4"}, start: start, wall: time.Now().Add(-tc.real)}
 			if tc.sound != nil {
 				vp.snd = tc.sound
+				if tc.stuckFor > 0 {
+					vp.heard, vp.heardAt = tc.sound.pos, time.Now().Add(-tc.stuckFor)
+				}
 			}
 			now := start.Add(tc.played)
 			if got := p.videoClock(vp, now); got != tc.want {
@@ -61,6 +69,32 @@ func TestVideoClockFollowsSound(t *testing.T) {
 				if got := p.videoClock(vp, now.Add(40*time.Millisecond)); got != tc.want+40*time.Millisecond || vp.resyncs != 1 {
 					t.Errorf("a frame later: clock %v (resyncs %d), want %v", got, vp.resyncs, tc.want+40*time.Millisecond)
 				}
+			}
+		})
+	}
+}
+
+func TestVideoEndBounded(t *testing.T) {
+	first := at("10:00:00")
+	clip := &videoClip{duration: 10 * time.Second}
+	for _, tc := range []struct {
+		name  string
+		start time.Time // the clock's origin, moved by following the sound
+		endAt time.Time
+		want  time.Time
+	}{
+		{name: "on time", start: first, want: first.Add(9 * time.Second)},
+		{name: "behind its sound a little", start: first.Add(500 * time.Millisecond), want: first.Add(9500 * time.Millisecond)},
+		// A sound that held the picture back for an hour: the clip ends
+		// a second after its length all the same.
+		{name: "held back by its sound", start: first.Add(time.Hour), want: first.Add(10 * time.Second)},
+		{name: "ended early", start: first, endAt: first.Add(2 * time.Second), want: first.Add(2 * time.Second)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := &slide{video: clip, fadeOut: time.Second, start: first, endAt: tc.endAt,
+				vp: &videoPlay{clip: clip, start: tc.start, first: first}}
+			if got := slideEnd(s); !got.Equal(tc.want) {
+				t.Errorf("ends at %v, want %v", got.Sub(first), tc.want.Sub(first))
 			}
 		})
 	}

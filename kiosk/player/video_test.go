@@ -14,12 +14,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hajimehoshi/ebiten/v2"
+
 	"github.com/vnict/kiosk/content"
 	"github.com/vnict/kiosk/content/alert"
 	"github.com/vnict/kiosk/internal/videotest"
 	"github.com/vnict/kiosk/kiosk/fonts"
 	"github.com/vnict/kiosk/kiosk/report"
 	"github.com/vnict/kiosk/kiosk/siteconfig"
+	"github.com/vnict/kiosk/kiosk/video"
 )
 
 // videoEnv names the video scenario a test binary started again plays
@@ -42,6 +45,9 @@ type videoClipSpec struct {
 	id    string
 	first int // the number on its first frame
 	clip  videotest.ClipOptions
+	// claim, when set, is the length the manifest gives instead of the
+	// clip's own.
+	claim time.Duration
 }
 
 // videoScenario is a bundle of text slides and clips, a site and the
@@ -171,6 +177,19 @@ var videoScenarios = map[string]videoScenario{
 			{at: 6500 * time.Millisecond, file: "a-again-12.png", fading: true},
 		},
 	},
+	// A clip shorter than its manifest says hands over at its last frame.
+	"short": {
+		config: "display: {resolution: 480x240}\nplayback: {transition: 40ms}\n",
+		items:  []any{"intro", videoClipSpec{id: "clip-a", clip: clipOf("", 0, 50, 0, 480, 240).clip, claim: 6 * time.Second}, "outro"},
+		steps: []videoStep{
+			{at: 0, file: "intro.png"},
+			{at: 3000 * time.Millisecond, file: "fade-into-a.png", fading: true},
+			{at: 4000 * time.Millisecond, file: "a-25.png", fading: true},
+			{at: 5100 * time.Millisecond, file: "a-past-end.png", fading: true},
+			{at: 5200 * time.Millisecond, file: "fade-into-outro.png", fading: true},
+			{at: 5300 * time.Millisecond, file: "after-a.png"},
+		},
+	},
 	// A screen whose width is not a multiple of 8 (the decoder pads its
 	// rows) and whose chroma planes have an odd number of rows.
 	"odd": {
@@ -214,8 +233,12 @@ func videoBundle(t *testing.T, dir string, sc videoScenario) {
 			w, h := x.clip.FileSize()
 			name := fmt.Sprintf("video/%s-%dx%d-r%d-25.mp4", x.id, w, h, x.clip.Rotation)
 			files[name] = path
+			length := x.clip.Length()
+			if x.claim > 0 {
+				length = x.claim
+			}
 			m.Items = append(m.Items, content.Item{ID: x.id, Kind: content.KindVideo, Video: &content.Video{
-				Duration:   content.Duration(x.clip.Length()),
+				Duration:   content.Duration(length),
 				Renditions: []content.Rendition{{File: name, Width: w, Height: h, Rotation: x.clip.Rotation, FPS: 25}}}})
 		}
 	}
@@ -638,5 +661,51 @@ func checkRange(t *testing.T, m *image.RGBA) {
 				break
 			}
 		}
+	}
+}
+
+func TestVideoShorterThanClaimed(t *testing.T) {
+	frames, _, log := captureVideo(t, "short")
+	if f := frames["a-25.png"]; f.Item != "clip-a" {
+		t.Errorf("a-25.png: %s on screen, want clip-a", f.Item)
+	}
+	if f := frames["after-a.png"]; f.Item != "outro" {
+		t.Errorf("after-a.png, 2.2 s into a clip of 2 s its manifest says is 6 s: %s on screen, want outro (log:\n%s)", f.Item, log)
+	}
+	if !strings.Contains(log, `msg="video shorter than its manifest says" item=clip-a`) {
+		t.Errorf("the log does not say the clip was short:\n%s", log)
+	}
+}
+
+// A video stopped under an alert keeps its last frame for when it starts
+// again, so that the screen never goes back to the alert, or to black,
+// while its decoder starts; the slide's release lets the frame go.
+func TestVideoKeepsLastFrameWhenStopped(t *testing.T) {
+	clip := videotest.MakeClip(t, t.TempDir(), videotest.ClipOptions{Width: 160, Height: 80, Frames: 10})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	dec, err := video.Start(ctx, video.Options{Path: clip, Width: 160, Height: 80, FPS: 25})
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.DiscardHandler)
+	c := &videoClip{file: "video/a.mp4", r: content.Rendition{Width: 160, Height: 80, FPS: 25}}
+	s := &slide{spec: slideSpec{item: &content.Item{ID: "clip-a"}}, video: c, tex: ebiten.NewImage(40, 120), texStride: 160,
+		vp: &videoPlay{clip: c, ctx: ctx, cancel: cancel, dec: dec, log: log, clock: fixedClock(at("10:00:00"))}}
+	s.stopVideo("covered")
+	if s.vp != nil || s.tex == nil {
+		t.Fatalf("after the video stopped: play %v, last frame %v; want no play and the frame kept", s.vp, s.tex)
+	}
+	shader, err := newVideoShader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &Player{vshader: shader}
+	if !p.drawPicture(ebiten.NewImage(160, 80), s, 1) {
+		t.Error("the kept frame is not drawn while the video starts again")
+	}
+	s.release()
+	if s.tex != nil {
+		t.Error("the slide's release kept its last frame")
 	}
 }
