@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -27,6 +28,9 @@ type AudioOptions struct {
 	// Path is the file whose sound to decode, already checked against its
 	// hash.
 	Path string
+	// File, when not nil, is Path opened and checked by the caller, read
+	// as Options.File is.
+	File *os.File
 	// SampleRate is the PCM's rate (44100); Channels its channels (2).
 	SampleRate, Channels int
 	// StallTimeout bounds the wait for bytes while Read waits for them
@@ -68,7 +72,7 @@ func StartAudio(ctx context.Context, o AudioOptions) (*Audio, error) {
 	}
 	// -xerror and -threads 1 as for the pictures (one thread decodes AAC
 	// at many times its speed).
-	in, files := inputArgs(o.Path, nil, "-c:a", "aac", "-threads", "1", "-skip_frame", "all", "-max_pixels", strconv.Itoa(audioMaxPixels))
+	in, files := inputArgs(o.Path, o.File, "-c:a", "aac", "-threads", "1", "-skip_frame", "all", "-max_pixels", strconv.Itoa(audioMaxPixels))
 	args := append([]string{"-nostdin", "-hide_banner", "-loglevel", "error", "-xerror"}, in...)
 	args = append(args, "-vn", "-sn", "-map", "0:a:0", "-filter_threads", "1", "-f", "s16le",
 		"-ar", strconv.Itoa(o.SampleRate), "-ac", strconv.Itoa(o.Channels), "pipe:1")

@@ -34,6 +34,11 @@ type Options struct {
 	Program string
 	// Path is the file to decode, already checked against its hash.
 	Path string
+	// File, when not nil, is Path opened and checked by the caller: on
+	// Linux FFmpeg reads this very file (the same inode, even if Path has
+	// been replaced since), elsewhere Path. The caller keeps it and closes
+	// it (FFmpeg has its own descriptor from the start).
+	File *os.File
 	// Width and Height are the rendition's frame size (even numbers); a
 	// picture of another size is an error.
 	Width, Height int
@@ -124,7 +129,7 @@ func (o Options) args(stride int) ([]string, []*os.File) {
 	if stride != o.Width {
 		filter += ",pad=" + strconv.Itoa(stride) + ":" + h
 	}
-	in, files := inputArgs(o.Path, nil, "-c:v", "h264", "-max_pixels", strconv.Itoa(maxPixels(o.Width, o.Height)),
+	in, files := inputArgs(o.Path, o.File, "-c:v", "h264", "-max_pixels", strconv.Itoa(maxPixels(o.Width, o.Height)),
 		"-threads", strconv.Itoa(decodeThreads))
 	args := append([]string{"-nostdin", "-hide_banner", "-loglevel", "error", "-xerror"}, in...)
 	return append(args, "-map", "0:v:0", "-an", "-sn", "-vf", filter, "-filter_threads", "1",
