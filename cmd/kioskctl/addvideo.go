@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -201,6 +202,19 @@ func runAddVideo(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return fmt.Errorf("add-video: %w", err)
 	}
+	// The renditions are written through root, which no link in the
+	// bundle leads out of; links on their way are refused before any
+	// work, with a message saying which.
+	root, err := os.OpenRoot(bundle)
+	if err != nil {
+		return fmt.Errorf("add-video: %w", err)
+	}
+	defer root.Close()
+	for _, g := range geos {
+		if err := checkNoLinks(root, renditionFile(*id, g)); err != nil {
+			return fmt.Errorf("add-video: %w", err)
+		}
+	}
 
 	src, err := probeFile(ctx, *ffprobe, clip)
 	if err != nil {
@@ -247,7 +261,7 @@ func runAddVideo(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	var first probe
 	for i, g := range geos {
 		r := content.Rendition{
-			File:  path.Join("video", fmt.Sprintf("%s-%dx%d-r%d-%d%s", *id, g.w, g.h, g.rotation, g.fps, content.VideoExt)),
+			File:  renditionFile(*id, g),
 			Width: g.w, Height: g.h, Rotation: g.rotation, FPS: g.fps,
 		}
 		out := filepath.Join(tmp, path.Base(r.File))
@@ -270,12 +284,8 @@ func runAddVideo(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 
 	for _, r := range made {
-		dst := filepath.Join(bundle, filepath.FromSlash(r.File))
-		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-			return fmt.Errorf("add-video: %w", err)
-		}
-		if err := moveFile(filepath.Join(tmp, path.Base(r.File)), dst); err != nil {
-			return fmt.Errorf("add-video: %w", err)
+		if err := installFile(root, filepath.Join(tmp, path.Base(r.File)), r.File); err != nil {
+			return fmt.Errorf("add-video: %s: %w", filepath.Join(bundle, filepath.FromSlash(r.File)), err)
 		}
 	}
 	var replaced []string
@@ -621,38 +631,77 @@ func seconds(s string) time.Duration {
 	return time.Duration(v * float64(time.Second)).Round(time.Millisecond)
 }
 
-// moveFile moves src to dst: a rename, or where they are on different
-// file systems a copy written beside dst, synced and renamed over it, so
-// that dst is never part of a file.
-func moveFile(src, dst string) error {
-	if err := os.Rename(src, dst); err == nil {
-		return atomicfile.SyncDir(filepath.Dir(dst))
+// renditionFile is the bundle's file (slash-separated) of the rendition
+// of item id for g.
+func renditionFile(id string, g geometry) string {
+	return path.Join("video", fmt.Sprintf("%s-%dx%d-r%d-%d%s", id, g.w, g.h, g.rotation, g.fps, content.VideoExt))
+}
+
+// checkNoLinks refuses a symbolic link at name (slash-separated, in
+// root) or at any folder between root and it: a link would put the file
+// elsewhere, even outside the bundle, where approvers never see it. A
+// link inside the bundle is refused too, as a bundle's files are its own.
+func checkNoLinks(root *os.Root, name string) error {
+	parts := strings.Split(name, "/")
+	for i := range parts {
+		p := path.Join(parts[:i+1]...)
+		st, err := root.Lstat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil // made by add-video, as a folder and a file
+		}
+		full := filepath.Join(root.Name(), filepath.FromSlash(p))
+		if err != nil {
+			return err
+		}
+		last := i == len(parts)-1
+		switch {
+		case st.Mode()&fs.ModeSymlink != 0:
+			target, _ := root.Readlink(p)
+			return fmt.Errorf("%s is a symbolic link (to %s): add-video writes only into the bundle's own folders; make it a %s", full, target, map[bool]string{true: "file", false: "folder"}[last])
+		case !last && !st.IsDir():
+			return fmt.Errorf("%s is not a folder", full)
+		case last && !st.Mode().IsRegular():
+			return fmt.Errorf("%s is not a file", full)
+		}
+	}
+	return nil
+}
+
+// installFile copies src into the bundle as name (slash-separated),
+// through root, so that no link takes it out of the bundle: written
+// beside name, synced, and renamed over it, so that name is never part of
+// a file.
+func installFile(root *os.Root, src, name string) error {
+	dir := path.Dir(name)
+	if err := root.MkdirAll(dir, 0o755); err != nil {
+		return err
 	}
 	in, err := os.Open(src)
 	if err != nil {
 		return err
 	}
 	defer in.Close()
-	tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".tmp*")
+	tmp := path.Join(dir, "."+path.Base(name)+"."+rand.Text()[:10]+".tmp")
+	out, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return err
 	}
-	defer os.Remove(tmp.Name())
-	if _, err := io.Copy(tmp, in); err != nil {
-		tmp.Close()
+	defer root.Remove(tmp) // after a failure; gone after the rename
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
 		return err
 	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
+	if err := out.Sync(); err != nil {
+		out.Close()
 		return err
 	}
-	if err := tmp.Close(); err != nil {
+	if err := out.Close(); err != nil {
 		return err
 	}
-	if err := os.Rename(tmp.Name(), dst); err != nil {
+	if err := root.Rename(tmp, name); err != nil {
 		return err
 	}
-	return atomicfile.SyncDir(filepath.Dir(dst))
+	return atomicfile.SyncDir(filepath.Join(root.Name(), filepath.FromSlash(dir)))
 }
 
 // tailBuffer keeps the last max bytes written to it: FFmpeg's reason for

@@ -546,3 +546,108 @@ func TestAddVideoSourceFormats(t *testing.T) {
 		})
 	}
 }
+
+// TestAddVideoBundleLinks checks that add-video refuses a bundle whose
+// video folder, or a rendition's file, is a symbolic link, naming it,
+// before anything is written: not at the link's target, not in the bundle.
+func TestAddVideoBundleLinks(t *testing.T) {
+	const rendition = "border-report-2026-320x160-r0-25.mp4" // for the landscape site
+	tests := []struct {
+		name string
+		// link makes the link in bundle; it returns the link and the
+		// folder it leads to.
+		link func(t *testing.T, bundle string) (link, target string)
+	}{
+		{"video folder out of the bundle", func(t *testing.T, bundle string) (string, string) {
+			outside := t.TempDir()
+			return filepath.Join(bundle, "video"), outside
+		}},
+		{"video folder to another in the bundle", func(t *testing.T, bundle string) (string, string) {
+			media := filepath.Join(bundle, "media")
+			if err := os.Mkdir(media, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			return filepath.Join(bundle, "video"), media
+		}},
+		{"rendition out of the bundle", func(t *testing.T, bundle string) (string, string) {
+			if err := os.Mkdir(filepath.Join(bundle, "video"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			outside := t.TempDir()
+			return filepath.Join(bundle, "video", rendition), filepath.Join(outside, "old.mp4")
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			bundle := emptyBundle(t)
+			original, err := os.ReadFile(filepath.Join(bundle, content.ManifestName))
+			if err != nil {
+				t.Fatal(err)
+			}
+			link, target := tc.link(t, bundle)
+			if err := os.Symlink(target, link); err != nil {
+				t.Fatal(err)
+			}
+			out, err := runKioskctl(t, "add-video", bundle, sourceClip(t, false), "--site", testSiteConfig("landscape"))
+			want := link + " is a symbolic link (to " + target + ")"
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("error %v, want one with %q\n%s", err, want, out)
+			}
+			// Nothing at the link's target (a folder, or the file a
+			// rendition's link names), nor in the bundle.
+			targetDir := target
+			if filepath.Base(link) == rendition {
+				targetDir = filepath.Dir(target)
+			}
+			if ents, err := os.ReadDir(targetDir); err != nil || len(ents) > 0 {
+				t.Errorf("%s after a refused run: %v %v", targetDir, ents, err)
+			}
+			raw, err := os.ReadFile(filepath.Join(bundle, content.ManifestName))
+			if err != nil || !bytes.Equal(raw, original) {
+				t.Errorf("a refused run changed the manifest: %s %v", raw, err)
+			}
+			if st, err := os.Lstat(link); err != nil || st.Mode()&os.ModeSymlink == 0 {
+				t.Errorf("the link %s after a refused run: %v, %v", link, st, err)
+			}
+		})
+	}
+}
+
+// TestInstallFile checks that a rendition is written through the
+// bundle's root: a link made in the bundle after the check, leading out
+// of it, is not followed.
+func TestInstallFile(t *testing.T) {
+	bundle := t.TempDir()
+	outside := t.TempDir()
+	if err := os.Symlink(outside, filepath.Join(bundle, "video")); err != nil {
+		t.Fatal(err)
+	}
+	src := filepath.Join(t.TempDir(), "made.mp4")
+	if err := os.WriteFile(src, []byte("rendition"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	root, err := os.OpenRoot(bundle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	if err := installFile(root, src, "video/clip.mp4"); err == nil {
+		t.Error("installFile wrote through a link out of the bundle")
+	}
+	if ents, _ := os.ReadDir(outside); len(ents) > 0 {
+		t.Errorf("installFile wrote %v outside the bundle", ents)
+	}
+	if err := os.Remove(filepath.Join(bundle, "video")); err != nil {
+		t.Fatal(err)
+	}
+	if err := installFile(root, src, "video/clip.mp4"); err != nil {
+		t.Fatalf("installFile: %v", err)
+	}
+	got, err := os.ReadFile(filepath.Join(bundle, "video", "clip.mp4"))
+	if err != nil || string(got) != "rendition" {
+		t.Errorf("video/clip.mp4 = %q, %v; want the rendition", got, err)
+	}
+	if ents, _ := os.ReadDir(filepath.Join(bundle, "video")); len(ents) != 1 {
+		t.Errorf("video/ holds %v, want only clip.mp4", ents)
+	}
+}
