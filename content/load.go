@@ -510,6 +510,12 @@ func (b *Bundle) verifyFile(f File) error {
 		return &FieldError{File: f.Path, Err: err}
 	}
 	defer r.Close()
+	return checkBytes(f, r)
+}
+
+// checkBytes reads r to its end, at most one byte past f's size, and
+// checks the bytes against f's size and SHA-256.
+func checkBytes(f File, r io.Reader) error {
 	h := sha256.New()
 	n, err := io.Copy(h, io.LimitReader(r, f.Size+1))
 	if err != nil {

@@ -497,15 +497,18 @@ func (p *Player) Update() error {
 // accept takes a prepared slide from the loader as the next one.
 func (p *Player) accept(s *slide, now time.Time) {
 	if s.gen != p.gen {
+		s.release()
 		return // laid out for a config no longer in force
 	}
 	p.idle = s.standby
 	if !s.standby && !s.spec.playableAt(now) {
 		p.log.Debug("slide dropped: outside its window", "item", s.spec.item.ID, "since", s.spec.since, "until", s.spec.until)
+		s.release()
 		return
 	}
 	if s.video != nil && p.vshader == nil {
 		p.log.Error("video skipped: no shader to draw it", "item", s.spec.item.ID)
+		s.release()
 		return
 	}
 	if s.standby {

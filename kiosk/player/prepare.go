@@ -63,9 +63,6 @@ type preparer struct {
 	ts     *typesetter
 	bundle *content.Bundle
 	fg     color.Color
-	// verified holds the video files whose bytes were checked against
-	// the manifest while this bundle plays.
-	verified map[string]bool
 }
 
 var errNothingToShow = errors.New("item has nothing to show in this language")
@@ -228,7 +225,7 @@ func (l *loader) run(ctx context.Context) {
 			return
 		}
 		ts := l.newType(chain)
-		prep = &preparer{cfg: l.cfg, lay: l.lay, ts: ts, bundle: b, fg: l.cfg.Display.Foreground, verified: map[string]bool{}}
+		prep = &preparer{cfg: l.cfg, lay: l.lay, ts: ts, bundle: b, fg: l.cfg.Display.Foreground}
 		seq = schedule.NewSequencer(b.Manifest.Slideshow(), site, l.cfg.Languages, l.cfg.Playback.ItemDuration)
 		if sent.prog != nil {
 			seq.ResumeAfter(*sent.prog)
@@ -282,13 +279,16 @@ func (l *loader) run(ctx context.Context) {
 			}
 			l.wake()
 		case <-changed:
+			s.release() // prepared for the bundle before
 			reload()
 			continue
 		case rc := <-l.reconfig:
+			s.release()
 			sent = l.reconfigure(rc, sent)
 			reload()
 			continue
 		case <-ctx.Done():
+			s.release()
 			return
 		}
 		if s.standby {

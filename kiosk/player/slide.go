@@ -105,12 +105,18 @@ func (s *slide) render(w, h int, bg, accent color.Color) {
 	}
 }
 
-// release frees the slide's GPU memory, and stops its video.
+// release frees the slide's GPU memory, and stops its video and closes
+// its file. A slide dropped before it was drawn (by the loader, say) is
+// released too, for its file.
 func (s *slide) release() {
 	s.stopVideo("ended")
 	if s.tex != nil {
 		s.tex.Deallocate()
 		s.tex = nil
+	}
+	if s.video != nil && s.video.f != nil {
+		s.video.f.Close()
+		s.video.f = nil
 	}
 	if s.canvas != nil {
 		s.canvas.Deallocate()

@@ -6,6 +6,7 @@ import (
 	"image"
 	"io"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/hajimehoshi/ebiten/v2"
@@ -114,17 +115,19 @@ func (v *videoShader) draw(dst, tex *ebiten.Image, w, h, stride int, alpha float
 // videoClip is a video slide's rendition for this site, found and checked
 // by the loader.
 type videoClip struct {
-	file     string // bundle path, for logs
-	path     string // where the file is, for the decoder
+	file     string   // bundle path, for logs
+	path     string   // where the file is, for the decoder
+	f        *os.File // the file, opened and checked: what the decoder reads
 	r        content.Rendition
 	sound    bool
 	duration time.Duration
 }
 
-// prepareVideo picks the rendition made for this site's screen and checks
-// its bytes against the manifest, streaming them (a clip is too big to
-// hold, as images are, in memory); a file checked once is not checked
-// again while the bundle plays.
+// prepareVideo picks the rendition made for this site's screen, opens it
+// and checks its bytes against the manifest through the open file,
+// streaming them (a clip is too big to hold, as images are, in memory),
+// each time it is to play; the decoder reads that open file, so a file
+// changed after the check does not play.
 func (p *preparer) prepareVideo(s *slide) error {
 	it := s.spec.item
 	if it.Video == nil {
@@ -141,13 +144,11 @@ func (p *preparer) prepareVideo(s *slide) error {
 	if !ok {
 		return fmt.Errorf("%s: the bundle is not in a folder the decoder can read", r.File)
 	}
-	if !p.verified[r.File] {
-		if err := p.bundle.VerifyFile(r.File); err != nil {
-			return err
-		}
-		p.verified[r.File] = true
+	f, err := p.bundle.OpenVerified(r.File)
+	if err != nil {
+		return err
 	}
-	s.video = &videoClip{file: r.File, path: path, r: r, sound: it.Video.Sound, duration: time.Duration(it.Video.Duration)}
+	s.video = &videoClip{file: r.File, path: path, f: f, r: r, sound: it.Video.Sound, duration: time.Duration(it.Video.Duration)}
 	s.regions = append(s.regions, Region{Name: "video", Rect: p.lay.area})
 	return nil
 }
@@ -197,7 +198,7 @@ func (p *Player) startVideo(s *slide) {
 	vp := &videoPlay{clip: c, ctx: ctx, cancel: cancel, log: p.log, clock: p.clock, frame: -1, target: -1}
 	s.fadeOut = p.cfg.Playback.Transition
 	prog := p.cfg.FFmpeg()
-	dec, err := video.Start(ctx, video.Options{Program: prog, Path: c.path, Width: c.r.Width, Height: c.r.Height,
+	dec, err := video.Start(ctx, video.Options{Program: prog, Path: c.path, File: c.f, Width: c.r.Width, Height: c.r.Height,
 		FPS: c.r.FPS, Log: p.log})
 	if err != nil {
 		cancel()
@@ -206,7 +207,7 @@ func (p *Player) startVideo(s *slide) {
 	}
 	vp.dec = dec
 	if c.sound && p.videoSound != nil && p.capture == nil && p.cfg.PlaysVideoSound() {
-		a, err := video.StartAudio(ctx, video.AudioOptions{Program: prog, Path: c.path,
+		a, err := video.StartAudio(ctx, video.AudioOptions{Program: prog, Path: c.path, File: c.f,
 			SampleRate: p.videoSound.SampleRate(), Channels: 2, Log: p.log})
 		if err != nil {
 			p.log.Warn("video plays without its sound", "file", c.file, "err", err)
