@@ -147,8 +147,9 @@ var videoScenarios = map[string]videoScenario{
 			return os.Truncate(trunc, st.Size()/2)
 		},
 		// The decoder hangs on clip-hang, and its output stops in the
-		// middle of clip-crash's 26th frame.
-		ffmpeg: "#!/bin/sh\ncase \"$*\" in\n*clip-hang*) exec sleep 600;;\n" +
+		// middle of clip-crash's 26th frame. (The decoder reads the file
+		// the player opened, as its file descriptor 3.)
+		ffmpeg: "#!/bin/sh\ncase \"$* $(readlink /proc/$$/fd/3)\" in\n*clip-hang*) exec sleep 600;;\n" +
 			"*clip-crash*) ffmpeg \"$@\" | head -c $((480*240*3/2*25+1000)); exit 0;;\nesac\nexec ffmpeg \"$@\"\n",
 		steps: []videoStep{
 			{at: 0, file: "intro.png"},
