@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/ebitengine/oto/v3"
+
+	"github.com/vnict/kiosk/internal/procgroup"
 )
 
 // ProbeEnv, set in a program's environment, makes ServeProbe probe the
@@ -55,12 +57,12 @@ func Probe(ctx context.Context, program string, rate int, timeout time.Duration)
 	cmd.Stdout = &out
 	cmd.Stderr = io.Discard // the sound library's own noise
 	cmd.WaitDelay = ProbeWaitDelay
-	ownGroup(cmd)
+	procgroup.Own(cmd)
 	err := cmd.Run()
 	if errors.Is(err, exec.ErrWaitDelay) {
 		// The child exited 0, a process it left behind held its
 		// output: that one goes, the answer stands.
-		_ = killGroup(cmd)
+		_ = procgroup.Kill(cmd)
 		err = nil
 	}
 	if err == nil {

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/vnict/kiosk/internal/procgroup"
 )
 
 // stderrKept bounds the error output kept from a process: its last lines
@@ -63,7 +65,7 @@ type process struct {
 func startProcess(ctx context.Context, program string, args []string, files []*os.File) (*process, error) {
 	p := &process{cmd: exec.CommandContext(ctx, program, args...)}
 	p.cmd.ExtraFiles = files
-	ownGroup(p.cmd)
+	procgroup.Own(p.cmd)
 	p.cmd.WaitDelay = waitDelay
 	p.cmd.Stderr = &p.stderr
 	out, err := p.cmd.StdoutPipe()
@@ -82,7 +84,7 @@ func (p *process) kill() error {
 	if p.exited.Load() {
 		return nil
 	}
-	return killGroup(p.cmd)
+	return procgroup.Kill(p.cmd)
 }
 
 // wait waits for the process (once; later calls return the same error).
