@@ -5,7 +5,8 @@
 # clips made with FFmpeg and added with kioskctl add-video, one after the
 # other; see BenchmarkVideo in cmd/kiosk/video_bench_test.go. Writes
 # OUT/video/video.md, the section of BENCHMARKS.md that `make bench`
-# (bench/run.sh) includes; run alone, it prints it.
+# (bench/run.sh) includes; run alone, it prints it. The player's log, with
+# a record of every video frame, is kept as OUT/video/player.log.
 #
 #   VIDEO_SPAN   how long the wall plays from the first clip's start (default 2m)
 #   VIDEO_CLIP   the length of each clip (default 1m)
@@ -28,7 +29,7 @@ echo "video: two $VIDEO_CLIP clips played for $VIDEO_SPAN at 1536x768, 25 fps, w
 START=$(date -u +"%Y-%m-%d %H:%M UTC")
 LOAD_START=$(cut -d' ' -f1 /proc/loadavg)
 go test -run '^$' -bench '^BenchmarkVideo$' -benchtime=1x -timeout 30m ./cmd/kiosk/ \
-	-video-span="$VIDEO_SPAN" -video-clip="$VIDEO_CLIP" | tee "$OUT/bench.txt"
+	-video-span="$VIDEO_SPAN" -video-clip="$VIDEO_CLIP" -video-out="$OUT" | tee "$OUT/bench.txt"
 LOAD_END=$(cut -d' ' -f1 /proc/loadavg)
 
 VIDEO_SPAN="$VIDEO_SPAN" VIDEO_CLIP="$VIDEO_CLIP" START="$START" LOAD_START="$LOAD_START" LOAD_END="$LOAD_END" \
@@ -44,7 +45,7 @@ def metric(unit):
                 if f[i + 1] == unit:
                     return float(f[i])
     sys.exit(f"bench/video.sh: no {unit} in {out}/bench.txt")
-log = "\n".join(l.strip() for l in bench.splitlines() if "video_bench_test.go" in l)
+log = open(os.path.join(out, "details.txt")).read().strip()
 cpu_model = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
 doc = f"""## Video
 

@@ -19,6 +19,7 @@ import (
 var (
 	videoSpan = flag.Duration("video-span", 2*time.Minute, "BenchmarkVideo: how long the wall plays, from the first clip's start")
 	videoClip = flag.Duration("video-clip", time.Minute, "BenchmarkVideo: the length of each of the two clips")
+	videoOut  = flag.String("video-out", "", "BenchmarkVideo: a folder for the details (details.txt) and the player's log (player.log)")
 )
 
 // BenchmarkVideo plays video on a wall shaped like Tịnh Biên's (1536x768,
@@ -54,11 +55,13 @@ func BenchmarkVideo(b *testing.B) {
 	clipB := videotest.ClipOptions{Width: 1536, Height: 768, Duration: *videoClip, Sound: true, FirstFrame: clipA.FrameCount() + 1000, Frequency: 660}
 	made := time.Now()
 	w.publish(kioskctl, false, []videoItem{{"clip-a", clipA}, {"clip-b", clipB}}, false)
-	b.Logf("two %v clips made and added for the site in %v", *videoClip, time.Since(made).Round(time.Second))
 	alsa := filepath.Join(b.TempDir(), "asound.conf")
 	if err := os.WriteFile(alsa, []byte("pcm.!default { type null }\n"), 0o644); err != nil {
 		b.Fatal(err)
 	}
+	var details strings.Builder
+	note := func(format string, args ...any) { fmt.Fprintf(&details, format+"\n", args...) }
+	note("two %v clips made and added for the site in %v", *videoClip, time.Since(made).Round(time.Second))
 	b.ResetTimer()
 	for range b.N {
 		w.start("ALSA_CONFIG_PATH=" + alsa)
@@ -76,6 +79,11 @@ func BenchmarkVideo(b *testing.B) {
 		}
 		log := w.log.String()
 		stopProgram(b, w.cmd)
+		if *videoOut != "" {
+			if err := os.WriteFile(filepath.Join(*videoOut, "player.log"), []byte(log), 0o644); err != nil {
+				b.Fatal(err)
+			}
+		}
 
 		plays := videoPlays(b, records(log, "video frame"), map[string]int{"clip-a": clipA.FrameCount(), "clip-b": clipB.FrameCount()})
 		var due, dropped, repeated int
@@ -85,12 +93,12 @@ func BenchmarkVideo(b *testing.B) {
 			dropped += p.dropped()
 			repeated += p.repeated()
 			intervals = append(intervals, p.intervals()...)
-			b.Logf("%s from frame %d: %d frames due, %d shown, %d dropped, %d repeated, longest interval %.0f ms",
+			note("%s from frame %d: %d frames due, %d shown, %d dropped, %d repeated, longest interval %.0f ms",
 				p.item, p.frames[0].frame, p.due(), len(p.frames), p.dropped(), p.repeated(), maxOf(p.intervals()))
 		}
 		var pDue, pDropped, pRepeated float64
 		for _, e := range records(log, "video ended") {
-			b.Logf("video ended: item=%s why=%s frames=%s dropped=%s repeated=%s decoded=%s audio_seconds=%s played=%.3fs longest_frame=%.0fms",
+			note("video ended: item=%s why=%s frames=%s dropped=%s repeated=%s decoded=%s audio_seconds=%s played=%.3fs longest_frame=%.0fms",
 				e["item"], e["why"], e["frames"], e["dropped"], e["repeated"], e["decoded"], e["audio_seconds"], e.seconds(b, "played"), e.seconds(b, "longest_frame")*1000)
 			pDue += e.seconds(b, "played") * fps
 			pDropped += e.num(b, "dropped")
@@ -98,10 +106,10 @@ func BenchmarkVideo(b *testing.B) {
 		}
 		var seamMax float64
 		for i := 1; i < len(plays); i++ {
-			gap, handover := seamGap(plays[i-1], plays[i])
-			seamMax = max(seamMax, gap)
-			b.Logf("seam %s -> %s: longest interval between video frames %.0f ms; the second's first frame %+.0f ms after the first's last",
-				plays[i-1].item, plays[i].item, gap, handover)
+			gaps, handover := seamGaps(plays[i-1], plays[i])
+			seamMax = max(seamMax, maxOf(gaps))
+			note("seam %s -> %s: longest interval between video frames %.0f ms; the second's first frame %+.0f ms after the first's last; intervals (ms) %.0f",
+				plays[i-1].item, plays[i].item, maxOf(gaps), handover, gaps)
 		}
 		if len(plays) < 2 {
 			b.Fatalf("%d clips played in %v; no seam", len(plays), *videoSpan)
@@ -112,10 +120,16 @@ func BenchmarkVideo(b *testing.B) {
 		for _, s := range samples {
 			rss = append(rss, float64(s.rss)/(1<<20))
 		}
-		b.Logf("CPU of player and decoders, %% of one core in 10 s windows: %.0f", cpu)
-		b.Logf("resident memory of player and decoders (MB), every second: median %.0f, peak %.0f; decoders seen: %d",
+		note("CPU of player and decoders, %% of one core in 10 s windows: %.0f", cpu)
+		note("resident memory of player and decoders (MB), every second: median %.0f, peak %.0f; decoders seen: %d",
 			median(rss), maxOf(rss), len(samples[len(samples)-1].children))
-		b.Logf("load average at the end: %s", loadAverage())
+		note("load average at the end: %s", loadAverage())
+		b.Log(strings.TrimSpace(details.String()))
+		if *videoOut != "" {
+			if err := os.WriteFile(filepath.Join(*videoOut, "details.txt"), []byte(details.String()), 0o644); err != nil {
+				b.Fatal(err)
+			}
+		}
 		b.ReportMetric(100*float64(dropped)/float64(due), "dropped-%")
 		b.ReportMetric(100*float64(repeated)/float64(due), "repeated-%")
 		if pDue > 0 {
@@ -207,11 +221,11 @@ func (p *videoPlay) intervals() []float64 {
 	return out
 }
 
-// seamGap returns the longest interval in ms between consecutive video
-// frames of a and b together, from half a second before a's last frame to
-// half a second after b's first, and how long after a's last frame b's
-// first went on screen (negative: before, in the crossfade).
-func seamGap(a, b *videoPlay) (gap, handover float64) {
+// seamGaps returns the intervals in ms between consecutive video frames
+// of a and b together, from half a second before a's last frame to half a
+// second after b's first, and how long after a's last frame b's first went
+// on screen (negative: before, in the crossfade).
+func seamGaps(a, b *videoPlay) (gaps []float64, handover float64) {
 	last, first := a.frames[len(a.frames)-1].wall, b.frames[0].wall
 	from, to := last, first
 	if first.Before(last) {
@@ -228,9 +242,9 @@ func seamGap(a, b *videoPlay) (gap, handover float64) {
 	}
 	slices.SortFunc(walls, func(x, y time.Time) int { return x.Compare(y) })
 	for i := 1; i < len(walls); i++ {
-		gap = max(gap, float64(walls[i].Sub(walls[i-1]).Microseconds())/1000)
+		gaps = append(gaps, float64(walls[i].Sub(walls[i-1]).Microseconds())/1000)
 	}
-	return gap, float64(first.Sub(last).Microseconds()) / 1000
+	return gaps, float64(first.Sub(last).Microseconds()) / 1000
 }
 
 // procSample is the CPU time and memory of a process and its children at
