@@ -810,12 +810,8 @@ func (p *Player) Draw(screen *ebiten.Image) {
 	case p.state.Off:
 		screen.Fill(color.Black)
 	case p.cur != nil && p.fading && p.next != nil && (p.cur.video != nil || p.next.video != nil):
-		// Into or out of a video: the old picture, and the new over it.
 		a := now.Sub(p.fadeStart).Seconds() / p.cfg.Playback.Transition.Seconds()
-		if !p.drawPicture(screen, p.cur, 1) {
-			screen.Fill(p.cfg.Display.Background)
-		}
-		p.drawPicture(screen, p.next, float32(math.Min(1, math.Max(0, a))))
+		p.drawFade(screen, float32(math.Min(1, math.Max(0, a))))
 	case p.cur != nil && p.cur.video != nil:
 		if !p.drawPicture(screen, p.cur, 1) {
 			// Its first frame is not decoded yet (a video starting

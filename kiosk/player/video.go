@@ -50,40 +50,82 @@ var Size vec2
 var Stride float
 var Alpha float
 
-// byteAt is the byte at offset off of texture row row.
-func byteAt(row float, off float) float {
-	col := floor(off / 4)
-	c := imageSrc0UnsafeAt(imageSrc0Origin() + vec2(col+0.5, row+0.5))
-	ch := off - col*4
+` + yuvFuncs + `
+func Fragment(dst vec4, src vec2, color vec4) vec4 {
+	return vec4(rgb0(floor(src-imageSrc0Origin()))*Alpha, Alpha)
+}
+`
+
+// yuvMixKage crossfades between two videos' frames, each as yuvKage
+// turns it into colour, in one pass over the screen: two passes, the
+// second blended, would cost a software renderer twice.
+const yuvMixKage = `//kage:unit pixels
+package main
+
+var Size vec2
+var Stride float
+var Alpha float
+
+` + yuvFuncs + `
+func Fragment(dst vec4, src vec2, color vec4) vec4 {
+	p := floor(src - imageSrc0Origin())
+	return vec4(mix(rgb0(p), rgb1(p), Alpha), 1)
+}
+`
+
+// yuvFuncs read a frame's bytes from source image 0 (rgb0) or 1 (rgb1).
+const yuvFuncs = `
+// pick is channel ch (0 to 3) of c.
+func pick(c vec4, ch float) float {
 	return dot(c, vec4(1-step(0.5, ch), step(0.5, ch)-step(1.5, ch), step(1.5, ch)-step(2.5, ch), step(2.5, ch)))
 }
 
-// chromaAt is the byte of chroma row r (counted in half texture rows
-// from the end of the Y plane: U's rows, then V's) and column x.
-func chromaAt(r float, x float) float {
-	row := floor(r / 2)
-	return byteAt(Size.y+row, (r-row*2)*(Stride/2)+x)
+// rowOff is where byte off of texture row row is: its texel, and its
+// channel.
+func rowOff(row float, off float) vec3 {
+	col := floor(off / 4)
+	return vec3(col+0.5, row+0.5, off-col*4)
 }
 
-func Fragment(dst vec4, src vec2, color vec4) vec4 {
-	p := floor(src - imageSrc0Origin())
+// planes gives, for pixel p, where its Y, U and V bytes are. A chroma row
+// r counts half texture rows from the end of the Y plane: U's rows, then
+// V's.
+func planes(p vec2) (vec3, vec3, vec3) {
 	cx := floor(p.x / 2)
 	cy := floor(p.y / 2)
-	yv := byteAt(p.y, p.x)
-	u := chromaAt(cy, cx) - 0.5
-	v := chromaAt(cy+Size.y/2, cx) - 0.5
-	l := 1.164 * (yv - 16.0/255.0)
-	rgb := vec3(l+1.596*v, l-0.392*u-0.813*v, l+2.017*u)
-	return vec4(clamp(rgb, 0, 1)*Alpha, Alpha)
+	ur := floor(cy / 2)
+	vy := cy + Size.y/2
+	vr := floor(vy / 2)
+	return rowOff(p.y, p.x), rowOff(Size.y+ur, (cy-ur*2)*(Stride/2)+cx), rowOff(Size.y+vr, (vy-vr*2)*(Stride/2)+cx)
+}
+
+// rgb turns BT.601 limited-range Y, U and V bytes into colour.
+func rgb(y, u, v float) vec3 {
+	l := 1.164 * (y - 16.0/255.0)
+	u -= 0.5
+	v -= 0.5
+	return clamp(vec3(l+1.596*v, l-0.392*u-0.813*v, l+2.017*u), 0, 1)
+}
+
+func rgb0(p vec2) vec3 {
+	y, u, v := planes(p)
+	o := imageSrc0Origin()
+	return rgb(pick(imageSrc0UnsafeAt(o+y.xy), y.z), pick(imageSrc0UnsafeAt(o+u.xy), u.z), pick(imageSrc0UnsafeAt(o+v.xy), v.z))
+}
+
+func rgb1(p vec2) vec3 {
+	y, u, v := planes(p)
+	o := imageSrc1Origin()
+	return rgb(pick(imageSrc1UnsafeAt(o+y.xy), y.z), pick(imageSrc1UnsafeAt(o+u.xy), u.z), pick(imageSrc1UnsafeAt(o+v.xy), v.z))
 }
 `
 
 // videoShader draws decoded frames; nil when the shader would not compile,
 // and then videos are skipped.
 type videoShader struct {
-	shader *ebiten.Shader
-	opts   ebiten.DrawTrianglesShaderOptions
-	vs     [4]ebiten.Vertex
+	shader, mix *ebiten.Shader
+	opts        ebiten.DrawTrianglesShaderOptions
+	vs          [4]ebiten.Vertex
 }
 
 func newVideoShader() (*videoShader, error) {
@@ -91,7 +133,11 @@ func newVideoShader() (*videoShader, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &videoShader{shader: s, opts: ebiten.DrawTrianglesShaderOptions{
+	m, err := ebiten.NewShader([]byte(yuvMixKage))
+	if err != nil {
+		return nil, err
+	}
+	return &videoShader{shader: s, mix: m, opts: ebiten.DrawTrianglesShaderOptions{
 		Uniforms: map[string]any{"Size": []float32{0, 0}, "Stride": float32(0), "Alpha": float32(1)}}}, nil
 }
 
@@ -100,16 +146,26 @@ var quad = []uint16{0, 1, 2, 1, 2, 3}
 // draw puts the frame held in tex (w×h pixels, stride bytes a row) on dst
 // one for one from its top left corner, with alpha (1: opaque).
 func (v *videoShader) draw(dst, tex *ebiten.Image, w, h, stride int, alpha float32) {
+	v.run(dst, v.shader, tex, nil, w, h, stride, alpha)
+}
+
+// mixTo puts the crossfade from the frame in from to the frame in to (the
+// same size), at alpha (0: from, 1: to), on dst.
+func (v *videoShader) mixTo(dst, from, to *ebiten.Image, w, h, stride int, alpha float32) {
+	v.run(dst, v.mix, from, to, w, h, stride, alpha)
+}
+
+func (v *videoShader) run(dst *ebiten.Image, sh *ebiten.Shader, a, b *ebiten.Image, w, h, stride int, alpha float32) {
 	fw, fh := float32(w), float32(h)
 	for i, c := range [4][2]float32{{0, 0}, {fw, 0}, {0, fh}, {fw, fh}} {
 		v.vs[i] = ebiten.Vertex{DstX: c[0], DstY: c[1], SrcX: c[0], SrcY: c[1], ColorR: 1, ColorG: 1, ColorB: 1, ColorA: 1}
 	}
-	v.opts.Images[0] = tex
+	v.opts.Images[0], v.opts.Images[1] = a, b
 	v.opts.Uniforms["Size"] = []float32{fw, fh}
 	v.opts.Uniforms["Stride"] = float32(stride)
 	v.opts.Uniforms["Alpha"] = alpha
-	dst.DrawTrianglesShader(v.vs[:], quad, v.shader, &v.opts)
-	v.opts.Images[0] = nil
+	dst.DrawTrianglesShader(v.vs[:], quad, sh, &v.opts)
+	v.opts.Images[0], v.opts.Images[1] = nil, nil
 }
 
 // videoClip is a video slide's rendition for this site, found and checked
@@ -517,6 +573,22 @@ func (p *Player) videoWake(now time.Time) time.Time {
 		}
 	}
 	return at
+}
+
+// drawFade draws the crossfade from p.cur to p.next at alpha when either
+// is a video: between two videos' frames of one size in one pass, and
+// otherwise the old picture and the new over it.
+func (p *Player) drawFade(dst *ebiten.Image, alpha float32) {
+	from, to := p.cur, p.next
+	if from.video != nil && to.video != nil && from.tex != nil && to.tex != nil && p.vshader != nil &&
+		from.tex.Bounds() == to.tex.Bounds() && from.texStride == to.texStride {
+		p.vshader.mixTo(dst, from.tex, to.tex, from.video.r.Width, from.video.r.Height, from.texStride, alpha)
+		return
+	}
+	if !p.drawPicture(dst, from, 1) {
+		dst.Fill(p.cfg.Display.Background)
+	}
+	p.drawPicture(dst, to, alpha)
 }
 
 // drawPicture draws s, a slide's canvas or a video's frame, on dst with
