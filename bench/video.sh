@@ -69,8 +69,10 @@ video frame as it goes on screen. Measured from {os.environ["START"]} ({cpu_mode
   first clip's last frame to half a second after the second's first.
 - CPU of the player and its FFmpeg decoders (its child processes), from
   `/proc/<pid>/stat` every second, in % of one core over 10 s windows.
-- Resident memory (`VmRSS`) of the player and its decoders together,
-  every second.
+- Resident memory of the player and its decoders together, every second:
+  `VmRSS` summed, which counts the shared libraries every FFmpeg process
+  maps once per process, and `Pss` (`/proc/<pid>/smaps_rollup`), which
+  counts shared pages once among them: the memory they take.
 
 | figure | measured | target |
 |---|---|---|
@@ -80,7 +82,8 @@ video frame as it goes on screen. Measured from {os.environ["START"]} ({cpu_mode
 | longest interval at a seam between clips | **{metric("seam-max-ms"):.0f} ms** | none longer than a frame (40 ms) |
 | CPU of player and decoders, median / highest 10 s | **{metric("cpu-median-%"):.0f} %** / {metric("cpu-max-%"):.0f} % of one core | |
 | of which the player / the decoders, whole span | {metric("player-cpu-%"):.0f} % / {metric("decoders-cpu-%"):.0f} % | |
-| resident memory of player and decoders, median / peak | {metric("rss-median-MB"):.0f} / **{metric("rss-peak-MB"):.0f} MB** | |
+| memory of player and decoders (PSS), median / peak | {metric("pss-median-MB"):.0f} / **{metric("pss-peak-MB"):.0f} MB** | |
+| the same as VmRSS summed, median / peak | {metric("rss-median-MB"):.0f} / {metric("rss-peak-MB"):.0f} MB | |
 
 ```
 {log}

@@ -116,13 +116,15 @@ func BenchmarkVideo(b *testing.B) {
 		}
 
 		cpu, player, decoders := cpuWindows(samples, 10)
-		var rss []float64
+		var rss, pss []float64
 		for _, s := range samples {
 			rss = append(rss, float64(s.rss)/(1<<20))
+			pss = append(pss, float64(s.pss)/(1<<20))
 		}
 		note("CPU of player and decoders, %% of one core in 10 s windows: %.0f", cpu)
 		note("resident memory of player and decoders (MB), every second: median %.0f, peak %.0f; decoders seen: %d",
 			median(rss), maxOf(rss), len(samples[len(samples)-1].children))
+		note("the same counting shared pages once (PSS, MB): median %.0f, peak %.0f", median(pss), maxOf(pss))
 		note("load average at the end: %s", loadAverage())
 		b.Log(strings.TrimSpace(details.String()))
 		if *videoOut != "" {
@@ -145,6 +147,8 @@ func BenchmarkVideo(b *testing.B) {
 		b.ReportMetric(decoders, "decoders-cpu-%")
 		b.ReportMetric(median(rss), "rss-median-MB")
 		b.ReportMetric(maxOf(rss), "rss-peak-MB")
+		b.ReportMetric(median(pss), "pss-median-MB")
+		b.ReportMetric(maxOf(pss), "pss-peak-MB")
 	}
 }
 
@@ -254,6 +258,9 @@ type procSample struct {
 	ticks    int64         // the process's utime+stime, in clock ticks
 	children map[int]int64 // its children now: their utime+stime
 	rss      uint64        // VmRSS of the process and its children now
+	// pss is their proportional set size: shared pages (FFmpeg's
+	// libraries, mapped by each decoder) counted once among them.
+	pss uint64
 }
 
 // sampleProcs reads the CPU time and resident memory of process pid and
@@ -267,7 +274,7 @@ func sampleProcs(pid int) (procSample, error) {
 	if err != nil {
 		return procSample{}, err
 	}
-	s := procSample{at: time.Now(), ticks: ticks, children: map[int]int64{}, rss: rss}
+	s := procSample{at: time.Now(), ticks: ticks, children: map[int]int64{}, rss: rss, pss: proportionalOf(pid)}
 	dirs, err := os.ReadDir("/proc")
 	if err != nil {
 		return procSample{}, err
@@ -285,6 +292,7 @@ func sampleProcs(pid int) (procSample, error) {
 		if r, err := residentOf(child); err == nil {
 			s.rss += r
 		}
+		s.pss += proportionalOf(child)
 	}
 	return s, nil
 }
@@ -346,4 +354,23 @@ func loadAverage() string {
 		return "?"
 	}
 	return strings.Fields(string(data))[0]
+}
+
+// proportionalOf is process pid's proportional set size in bytes (its
+// private pages, and its share of pages it shares), 0 when unknown.
+func proportionalOf(pid int) uint64 {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps_rollup", pid))
+	if err != nil {
+		return 0
+	}
+	for line := range strings.SplitSeq(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "Pss:"); ok {
+			kb, err := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			if err != nil {
+				return 0
+			}
+			return kb << 10
+		}
+	}
+	return 0
 }
