@@ -20,13 +20,14 @@ const (
 	DefaultAhead        = 4
 )
 
-// decodeThreads is FFmpeg's decoding threads. The renditions are made for
-// a weak two-core PC, where the player's drawing (software GL) takes one
-// core and more: two threads let the decoder use the other core and the
-// first one's idle time, while each frame thread more would add a frame
-// of delay and memory and compete with drawing. FFmpeg's default (one a
-// core plus one) would be three.
-const decodeThreads = 2
+// decodeThreads is FFmpeg's decoding threads: one. A constrained-baseline
+// rendition at a wall's size decodes on one thread many times faster than
+// it plays (measured: a 1536x768 clip at some 460 frames a second), and
+// more threads cost more CPU for the same frames (some 30 % more with
+// two) and a frame of delay and memory each, on a PC whose drawing
+// (software GL) needs every core it can get. FFmpeg's default (one a core
+// plus one) would be three.
+const decodeThreads = 1
 
 // Options configure a Decoder. Zero values take the defaults.
 type Options struct {

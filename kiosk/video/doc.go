@@ -36,9 +36,10 @@
 //   - -xerror: FFmpeg stops at the first error (a file cut short or
 //     corrupt) instead of skipping it and playing on with frames or sound
 //     missing; after the hash check any error is real.
-//   - -threads 2 (pictures) or 1 (sound): bounds FFmpeg's threads and
-//     memory on a two-core PC whose other core draws the screen;
-//     -filter_threads 1 likewise for the filters.
+//   - -threads 1: one decoding thread, which decodes a wall's rendition
+//     many times faster than it plays, with the least CPU and memory on a
+//     PC whose drawing needs every core; -filter_threads 1 likewise for
+//     the filters.
 //
 // With Options.File (AudioOptions.File), the file the caller opened and
 // checked, FFmpeg on Linux reads that very file as file:/dev/fd/3 (it is
