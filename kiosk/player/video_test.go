@@ -67,6 +67,7 @@ type videoStep struct {
 	file   string
 	fading bool
 	alert  *alert.Alert // published just before the step
+	key    ebiten.Key   // pressed just before the step (0, KeyA: none)
 }
 
 // videoAlert takes the whole screen from 4 s to 6 s into the scenarios.
@@ -202,6 +203,21 @@ var videoScenarios = map[string]videoScenario{
 			{at: 3530 * time.Millisecond, file: "a-13.png", fading: true},
 		},
 	},
+	// At a support point, a resident's touch stops the clip in the
+	// attract loop (and its sound); back in the loop, it plays again from
+	// its start.
+	"touch": {
+		config: "mode: interactive\ndisplay: {resolution: 480x240}\nplayback: {transition: 40ms}\n",
+		items:  []any{"intro", clipOf("clip-a", 0, 100, 0, 480, 240), "outro"},
+		steps: []videoStep{
+			{at: 0, file: "intro.png"},
+			{at: 3000 * time.Millisecond, file: "fade-into-a.png", fading: true},
+			{at: 3500 * time.Millisecond, file: "a-12.png", fading: true},
+			{at: 4000 * time.Millisecond, file: "home.png", fading: true, key: ebiten.KeySpace},
+			{at: 5000 * time.Millisecond, file: "a-again-0.png", fading: true, key: ebiten.KeyEscape},
+			{at: 5500 * time.Millisecond, file: "a-again-12.png", fading: true},
+		},
+	},
 	// A wall turned on its side plays the rendition made turned.
 	"portrait": {
 		config: "display: {resolution: 240x480, rotation: 90}\nplayback: {transition: 40ms}\n",
@@ -301,11 +317,15 @@ func runVideo(name, dir string) error {
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	start := at("10:00:00")
 	alerts := &book{changed: make(chan struct{}, 1)}
+	var pl *Player
 	var steps []CaptureStep
 	for _, st := range sc.steps {
 		cs := CaptureStep{At: start.Add(st.at), File: st.file, Fading: st.fading}
-		if a := st.alert; a != nil {
-			cs.Before = func() { alerts.put(*a) }
+		switch {
+		case st.alert != nil:
+			cs.Before = func() { alerts.put(*st.alert) }
+		case st.key != 0:
+			cs.Before = func() { pl.inputKey(st.key, time.Now()) }
 		}
 		steps = append(steps, cs)
 	}
@@ -315,6 +335,7 @@ func runVideo(name, dir string) error {
 	if err != nil {
 		return err
 	}
+	pl = p
 	if err := p.Run(context.Background()); err != nil {
 		return err
 	}
@@ -708,5 +729,33 @@ func TestVideoKeepsLastFrameWhenStopped(t *testing.T) {
 	s.release()
 	if s.tex != nil {
 		t.Error("the slide's release kept its last frame")
+	}
+}
+
+func TestVideoUnderResidentsScreens(t *testing.T) {
+	frames, dir, log := captureVideo(t, "touch")
+	for _, tc := range []struct {
+		file, item string
+		code       int // -1: no clip on screen
+	}{
+		{"a-12.png", "clip-a", 12},
+		{"home.png", "interactive:home", -1},
+		{"a-again-0.png", "clip-a", 0},
+		{"a-again-12.png", "clip-a", 12},
+	} {
+		f, ok := frames[tc.file]
+		if !ok {
+			t.Fatalf("no frame %s:\n%s", tc.file, log)
+		}
+		if f.Item != tc.item {
+			t.Errorf("%s: %s on screen, want %s", tc.file, f.Item, tc.item)
+		}
+		n, ok := codeIn(t, dir, tc.file, 0)
+		if tc.code < 0 && ok || tc.code >= 0 && (!ok || n < tc.code-2 || n > tc.code+2) {
+			t.Errorf("%s: frame %d (readable %v) on screen, want %d", tc.file, n, ok, tc.code)
+		}
+	}
+	if !strings.Contains(log, `msg="video ended" item=clip-a file=video/clip-a-480x240-r0-25.mp4 why=interactive`) {
+		t.Errorf("the log does not say the clip stopped for the resident's screens:\n%s", log)
 	}
 }
