@@ -79,16 +79,36 @@ func (s *Speaker) SampleRate() int {
 	return s.opts.SampleRate
 }
 
+// paceLead is how far ahead of real time (at paceRate) a stream hands
+// sound to the device's player at most; paceRate, how much faster than
+// real time. A device that plays in real time never meets the bound; one
+// that takes sound as fast as it is given (ALSA's null device does) no
+// longer has a decoder decode a whole clip's sound flat out beside the
+// pictures.
+const (
+	paceLead = 500 * time.Millisecond
+	paceRate = 1.25
+)
+
 // pump reads r into the stream's buffer until r ends or the stream is
-// closed, and starts the device's player once prime bytes are there.
+// closed, and starts the device's player once prime bytes are there. It
+// reads no faster than paceRate times real time, after paceLead.
 func (st *Stream) pump(r io.Reader, prime int) {
 	buf := make([]byte, 16<<10)
+	var read int64
+	began := time.Now()
+	perSecond := float64(st.rate * 4)
 	for {
 		room := st.src.waitRoom()
 		if room == 0 {
 			return // closed
 		}
+		ahead := time.Duration(float64(read)/perSecond/paceRate*float64(time.Second)) - paceLead - time.Since(began)
+		if ahead > 0 {
+			time.Sleep(ahead)
+		}
 		n, err := r.Read(buf[:min(room, len(buf))])
+		read += int64(n)
 		st.src.write(buf[:n])
 		if err != nil && !errors.Is(err, io.EOF) {
 			st.s.opts.Log.Error("stream cut short: its source failed", "file", st.name, "err", err)

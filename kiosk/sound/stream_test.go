@@ -251,12 +251,20 @@ func TestStreamOnTheNullDevice(t *testing.T) {
 		t.Errorf("Close of a stalled stream took %v, done %v", took, stuck.Done())
 	}
 
-	// A long stream closed a moment in.
+	// A long stream closed a moment in. The null device takes sound as
+	// fast as it is given, but the stream hands it no faster than
+	// paceRate times real time, after paceLead.
 	long, err := s.Stream("long.pcm", bytes.NewReader(tone(s.SampleRate(), 60)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	waitUntil(t, 5*time.Second, func() bool { return long.Position() > 0 }, "the long stream plays")
+	began := time.Now()
+	<-time.After(time.Second)
+	most := time.Duration(float64(time.Since(began)+time.Second) * paceRate)
+	if pos := long.Position(); pos > most+paceLead {
+		t.Errorf("a second into a stream on a device that does not keep time, Position %v: faster than %v times real time", pos, paceRate)
+	}
 	if err := long.Close(); err != nil {
 		t.Error(err)
 	}
