@@ -224,13 +224,13 @@ type videoPlay struct {
 	rate  int // the sound's sample rate
 
 	frame    int           // the frame on the texture; -1: none yet
-	first    time.Time     // when its first frame showed (start moves with the sound)
+	first    time.Time     // when its first frame showed
 	heard    time.Duration // the sound's position last seen moving
 	heardAt  time.Time     // when, on the computer's clock
 	target   int           // the frame the clock last asked for
-	start    time.Time     // when its first frame showed; zero: not yet
+	start    time.Time     // the clock's origin: its first frame's time, moved as the picture follows the sound; zero: not yet
 	wall     time.Time     // the same, on the computer's clock (the sound's)
-	badClock bool          // the sound ran ahead of real time: not a clock
+	badClock bool          // the sound ran ahead of real time, or stopped: not a clock
 	resyncs  int           // times the picture moved to follow the sound
 	shown    int           // frames put on screen
 	lastAt   time.Time     // when the last was, on the computer's clock
@@ -297,10 +297,10 @@ func (s *slide) videoReady() bool {
 	return s.vp != nil && s.vp.dec.Frames() > 0
 }
 
-// stepVideo shows the frame of s's video due at now, and reports whether
-// the picture changed. The clock is the video's sound as heard, when it
-// has sound and a device that keeps time, and otherwise the player's
-// clock from its first frame; frames are dropped or repeated to follow it.
+// stepVideo shows the frame of s's video due at now on its clock (see
+// videoClock), dropping or repeating frames to follow it, and reports
+// whether the picture changed. The clock starts when the first frame is
+// decoded, and the sound with it.
 func (p *Player) stepVideo(s *slide, now time.Time) bool {
 	vp := s.vp
 	if vp == nil {
