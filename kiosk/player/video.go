@@ -33,16 +33,16 @@ type SoundStream interface {
 	Close() error
 }
 
-// yuvKage turns a decoded frame into colour. The frame's bytes (planar
-// YUV 4:2:0, as FFmpeg writes it: the Y plane of stride × height bytes,
-// then U and V of half that width and height) are uploaded as they come,
-// without a pass over them on the CPU, as an RGBA image of stride/4
-// texels a row: each texel holds four bytes of the buffer, and each
-// texture row two rows of U or of V. The shader finds each plane's byte
-// for its pixel with divisions by 2 and 4 alone (exact in floating point,
-// and cheap in Mesa's software renderer, where integer division is not),
-// and converts BT.601 limited range (what kioskctl add-video makes of
-// every source) to RGB.
+// yuvKage turns a decoded frame into colour. The frame's bytes (NV12, as
+// the decoder gives it: the Y plane of stride × height bytes, then the
+// chroma plane of stride × height/2 bytes, U and V in turn for every two
+// columns of every two rows) are uploaded as they come, without a pass
+// over them on the CPU, as an RGBA image of stride/4 texels a row: each
+// texel holds four bytes of the buffer, so a pixel's U and V are in one
+// texel, and each pixel costs two reads. The shader finds them with
+// divisions by 2 and 4 alone (exact in floating point, and cheap in Mesa's
+// software renderer, where integer division is not), and converts BT.601
+// limited range (what kioskctl add-video makes of every source) to RGB.
 const yuvKage = `//kage:unit pixels
 package main
 
@@ -75,48 +75,41 @@ func Fragment(dst vec4, src vec2, color vec4) vec4 {
 
 // yuvFuncs read a frame's bytes from source image 0 (rgb0) or 1 (rgb1).
 const yuvFuncs = `
-// pick is channel ch (0 to 3) of c.
-func pick(c vec4, ch float) float {
+// planes gives, for pixel p, the texel of its Y byte and that byte's
+// channel (0 to 3), and the texel of its U and V bytes and whether they
+// are its third and fourth bytes (1) or first and second (0).
+func planes(p vec2) (vec2, float, vec2, float) {
+	yc := floor(p.x / 4)
+	uo := floor(p.x/2) * 2
+	uc := floor(uo / 4)
+	return vec2(yc+0.5, p.y+0.5), p.x - yc*4, vec2(uc+0.5, Size.y+floor(p.y/2)+0.5), (uo - uc*4) / 2
+}
+
+// luma is channel ch (0 to 3) of c.
+func luma(c vec4, ch float) float {
 	return dot(c, vec4(1-step(0.5, ch), step(0.5, ch)-step(1.5, ch), step(1.5, ch)-step(2.5, ch), step(2.5, ch)))
 }
 
-// rowOff is where byte off of texture row row is: its texel, and its
-// channel.
-func rowOff(row float, off float) vec3 {
-	col := floor(off / 4)
-	return vec3(col+0.5, row+0.5, off-col*4)
-}
-
-// planes gives, for pixel p, where its Y, U and V bytes are. A chroma row
-// r counts half texture rows from the end of the Y plane: U's rows, then
-// V's.
-func planes(p vec2) (vec3, vec3, vec3) {
-	cx := floor(p.x / 2)
-	cy := floor(p.y / 2)
-	ur := floor(cy / 2)
-	vy := cy + Size.y/2
-	vr := floor(vy / 2)
-	return rowOff(p.y, p.x), rowOff(Size.y+ur, (cy-ur*2)*(Stride/2)+cx), rowOff(Size.y+vr, (vy-vr*2)*(Stride/2)+cx)
-}
-
-// rgb turns BT.601 limited-range Y, U and V bytes into colour.
-func rgb(y, u, v float) vec3 {
+// rgb turns BT.601 limited-range Y, and U and V (as a pair), into colour.
+func rgb(y float, uv vec2) vec3 {
 	l := 1.164 * (y - 16.0/255.0)
-	u -= 0.5
-	v -= 0.5
+	u := uv.x - 0.5
+	v := uv.y - 0.5
 	return clamp(vec3(l+1.596*v, l-0.392*u-0.813*v, l+2.017*u), 0, 1)
 }
 
 func rgb0(p vec2) vec3 {
-	y, u, v := planes(p)
+	yt, ych, ct, chi := planes(p)
 	o := imageSrc0Origin()
-	return rgb(pick(imageSrc0UnsafeAt(o+y.xy), y.z), pick(imageSrc0UnsafeAt(o+u.xy), u.z), pick(imageSrc0UnsafeAt(o+v.xy), v.z))
+	c := imageSrc0UnsafeAt(o + ct)
+	return rgb(luma(imageSrc0UnsafeAt(o+yt), ych), mix(c.rg, c.ba, chi))
 }
 
 func rgb1(p vec2) vec3 {
-	y, u, v := planes(p)
+	yt, ych, ct, chi := planes(p)
 	o := imageSrc1Origin()
-	return rgb(pick(imageSrc1UnsafeAt(o+y.xy), y.z), pick(imageSrc1UnsafeAt(o+u.xy), u.z), pick(imageSrc1UnsafeAt(o+v.xy), v.z))
+	c := imageSrc1UnsafeAt(o + ct)
+	return rgb(luma(imageSrc1UnsafeAt(o+yt), ych), mix(c.rg, c.ba, chi))
 }
 `
 

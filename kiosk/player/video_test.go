@@ -665,10 +665,28 @@ func TestVideoUnderAlert(t *testing.T) {
 
 // checkRange checks that the shader turns the video's limited range
 // (white at 235, black at 16) into the screen's full range: the code's
-// white and black markers (its first two cells) are white and black.
+// white and black markers (its first two cells) are white and black; and
+// its colours: testsrc2's blue and cyan bars, just under the code, are
+// blue and cyan (with U and V swapped, blue would be red).
 func checkRange(t *testing.T, m *image.RGBA) {
 	t.Helper()
 	w, h := m.Bounds().Dx(), m.Bounds().Dy()
+	for _, bar := range []struct {
+		name    string
+		x       int // the bar's middle, in twelfths of the width
+		r, g, b bool
+	}{{"blue", 7, false, false, true}, {"cyan", 11, false, true, true}} {
+		p := m.RGBAAt(w*bar.x/12, h*29/100)
+		for i, c := range []struct {
+			v  uint8
+			on bool
+		}{{p.R, bar.r}, {p.G, bar.g}, {p.B, bar.b}} {
+			if c.on && c.v < 160 || !c.on && c.v > 80 {
+				t.Errorf("testsrc2's %s bar is %v: channel %d wrong; the shader's colours are wrong", bar.name, p, i)
+				break
+			}
+		}
+	}
 	y := h * 3 / 16 // the middle of the code's row
 	for _, c := range []struct {
 		cell int

@@ -70,15 +70,18 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// Stride is the length of a row of the Y plane for frames width pixels
-// wide: width rounded up to a multiple of 8, so that a row of U and V is
-// a whole number of RGBA texels.
+// Stride is the length of a row of a frame's planes for frames width
+// pixels wide: width rounded up to a multiple of 8, so that a row is a
+// whole number of RGBA texels.
 func Stride(width int) int { return (width + 7) &^ 7 }
 
-// Frame is one decoded picture, yuv420p: the Y plane (Stride x Height
-// bytes), then U, then V (each Stride/2 x Height/2). Columns from Width to
-// Stride are padding (FFmpeg pads on the right), so the whole buffer is
-// an RGBA image of Stride/4 x Height*3/2 texels for upload.
+// Frame is one decoded picture, NV12 (YUV 4:2:0 with its chroma
+// interleaved): the Y plane (Stride x Height bytes), then the chroma plane
+// (Stride x Height/2 bytes: U and V in turn, a pair for every two columns
+// of every two rows). Columns from Width to Stride are padding (FFmpeg
+// pads on the right), so the whole buffer is an RGBA image of Stride/4 x
+// Height*3/2 texels for upload, in which a pixel's U and V are in one
+// texel.
 type Frame struct {
 	Index  int
 	Stride int
@@ -118,7 +121,7 @@ type Decoder struct {
 // args are FFmpeg's arguments for o (and the process's extra files):
 // the input read as inputArgs says, its pictures no larger than the
 // rendition's (-max_pixels: FFmpeg refuses a bigger picture before
-// allocating it), raw yuv420p frames on its output,
+// allocating it), raw NV12 frames on its output,
 // the picture's size checked by a crop that fails on any other, padded on
 // the right to stride. -xerror stops FFmpeg at the first error (a file cut
 // short or corrupt), which would otherwise be skipped, the clip playing
@@ -134,7 +137,7 @@ func (o Options) args(stride int) ([]string, []*os.File) {
 		"-threads", strconv.Itoa(decodeThreads))
 	args := append([]string{"-nostdin", "-hide_banner", "-loglevel", "error", "-xerror"}, in...)
 	return append(args, "-map", "0:v:0", "-an", "-sn", "-vf", filter, "-filter_threads", "1",
-		"-pix_fmt", "yuv420p", "-f", "rawvideo", "pipe:1"), files
+		"-pix_fmt", "nv12", "-f", "rawvideo", "pipe:1"), files
 }
 
 // maxPixels is FFmpeg's -max_pixels for pictures of w x h: the picture
