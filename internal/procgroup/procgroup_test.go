@@ -52,3 +52,33 @@ func TestKillTakesTheGroup(t *testing.T) {
 		t.Errorf("a second kill: %v", err)
 	}
 }
+
+// Lower lowers the priority of every process of the group.
+func TestLower(t *testing.T) {
+	cmd := exec.CommandContext(t.Context(), "sh", "-c", "sleep 600 & echo $!; wait")
+	Own(cmd)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = Kill(cmd); _ = cmd.Wait() }()
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Lower(cmd, 5); err != nil {
+		t.Fatal(err)
+	}
+	for _, pid := range []string{strconv.Itoa(cmd.Process.Pid), strings.TrimSpace(line)} {
+		raw, err := exec.Command("ps", "-o", "ni=", "-p", pid).Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ni := strings.TrimSpace(string(raw)); ni != "5" {
+			t.Errorf("process %s of the group: niceness %s, want 5", pid, ni)
+		}
+	}
+}

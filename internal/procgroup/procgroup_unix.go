@@ -28,3 +28,13 @@ func Kill(cmd *exec.Cmd) error {
 	}
 	return err
 }
+
+// Lower lowers the scheduling priority of cmd's process group, once cmd
+// has started, to niceness nice (0 to 19): work that has a buffer to
+// spare, beside work that has none.
+func Lower(cmd *exec.Cmd, nice int) error {
+	if cmd.Process == nil {
+		return nil
+	}
+	return syscall.Setpriority(syscall.PRIO_PGRP, cmd.Process.Pid, nice)
+}

@@ -76,8 +76,14 @@ func startProcess(ctx context.Context, program string, args []string, files []*o
 	if err := p.cmd.Start(); err != nil {
 		return nil, err
 	}
+	// The decoders have frames and sound buffered ahead; the player's
+	// drawing, which has none, comes first.
+	_ = procgroup.Lower(p.cmd, decoderNice)
 	return p, nil
 }
+
+// decoderNice is the niceness FFmpeg runs at.
+const decoderNice = 5
 
 // kill kills the process group.
 func (p *process) kill() error {
