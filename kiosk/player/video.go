@@ -542,28 +542,28 @@ func (p *Player) stopVideos(why string) {
 	}
 }
 
-// videoWake is when a video on screen (the current slide's, or the next
-// one's as it fades in) next needs a frame: just after its next frame is
-// due on its clock, so that the frame drawn is that one; soon, while its
-// first frame is awaited. Zero when no video plays.
+// videoWake is when a video on screen next needs a frame: just after its
+// next frame is due on its clock, so that the frame drawn is that one;
+// soon, while its first frame is awaited. During a crossfade into a
+// video, the incoming clip sets the pace (the outgoing one moves on at
+// the same frames: waking for each clip's own frames would draw twice as
+// many). Zero when no video plays.
 func (p *Player) videoWake(now time.Time) time.Time {
-	var at time.Time
-	for _, s := range []*slide{p.cur, p.next} {
-		if s == nil || s.vp == nil || s.over || s == p.next && !p.fading {
-			continue
-		}
-		vp := s.vp
-		iv := time.Second / time.Duration(vp.clip.r.FPS)
-		t := now.Add(iv / 4)
-		if !vp.start.IsZero() {
-			t = vp.start.Add(time.Duration(vp.target+1)*iv + 2*time.Millisecond)
-		}
-		if !t.After(now) {
-			t = now.Add(time.Millisecond)
-		}
-		if at.IsZero() || t.Before(at) {
-			at = t
-		}
+	s := p.cur
+	if n := p.next; p.fading && n != nil && n.vp != nil && !n.over {
+		s = n
+	}
+	if s == nil || s.vp == nil || s.over {
+		return time.Time{}
+	}
+	vp := s.vp
+	iv := time.Second / time.Duration(vp.clip.r.FPS)
+	at := now.Add(iv / 4)
+	if !vp.start.IsZero() {
+		at = vp.start.Add(time.Duration(vp.target+1)*iv + 2*time.Millisecond)
+	}
+	if !at.After(now) {
+		at = now.Add(time.Millisecond)
 	}
 	return at
 }
