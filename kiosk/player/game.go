@@ -153,7 +153,8 @@ type Player struct {
 	gw       *guideWorker
 	narrator Narrator
 
-	videoSound VideoSound
+	videoSound    VideoSound
+	frameTextures frameTextures // videos' textures, kept for the next
 }
 
 // New prepares a player: it loads the site's font chain (needed even for the

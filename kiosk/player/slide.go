@@ -68,6 +68,7 @@ type slide struct {
 	// the video stops under an alert, until it starts again.
 	tex       *ebiten.Image
 	texStride int
+	texPool   *frameTextures // where tex goes when the slide leaves
 
 	canvas *ebiten.Image
 	start  time.Time
@@ -110,10 +111,8 @@ func (s *slide) render(w, h int, bg, accent color.Color) {
 // released too, for its file.
 func (s *slide) release() {
 	s.stopVideo("ended")
-	if s.tex != nil {
-		s.tex.Deallocate()
-		s.tex = nil
-	}
+	s.texPool.put(s.tex)
+	s.tex = nil
 	if s.video != nil && s.video.f != nil {
 		s.video.f.Close()
 		s.video.f = nil

@@ -245,7 +245,7 @@ func (p *Player) startVideo(s *slide) {
 	c := s.video
 	ctx, cancel := context.WithCancel(p.ctx)
 	vp := &videoPlay{clip: c, ctx: ctx, cancel: cancel, log: p.log, clock: p.clock, frame: -1, target: -1}
-	s.fadeOut = p.cfg.Playback.Transition
+	s.fadeOut, s.texPool = p.cfg.Playback.Transition, &p.frameTextures
 	prog := p.cfg.FFmpeg()
 	dec, err := video.Start(ctx, video.Options{Program: prog, Path: c.path, File: c.f, Width: c.r.Width, Height: c.r.Height,
 		FPS: c.r.FPS, Log: p.log})
@@ -344,12 +344,8 @@ func (p *Player) stepVideo(s *slide, now time.Time) bool {
 		vp.dropped += f.Index - vp.frame - 1
 	}
 	if s.tex == nil || s.texStride != f.Stride {
-		if s.tex != nil {
-			s.tex.Deallocate()
-		}
-		h := vp.clip.r.Height
-		s.tex = ebiten.NewImageWithOptions(image.Rect(0, 0, f.Stride/4, h*3/2), &ebiten.NewImageOptions{Unmanaged: true})
-		s.texStride = f.Stride
+		s.texPool.put(s.tex)
+		s.tex, s.texStride = s.texPool.get(f.Stride/4, vp.clip.r.Height*3/2), f.Stride
 	}
 	s.tex.WritePixels(f.YUV)
 	vp.frame = f.Index
@@ -610,4 +606,43 @@ func (p *Player) videosShown() []CapturedVideo {
 		out = append(out, CapturedVideo{Item: s.itemID(), File: s.video.file, Frame: s.vp.frame, Start: s.vp.start})
 	}
 	return out
+}
+
+// frameTextures keeps the textures of videos that have left the screen for
+// the next videos of the same size: a seam between two clips then
+// allocates nothing, which under software OpenGL costs a frame's time.
+type frameTextures struct {
+	free []*ebiten.Image
+}
+
+// keptTextures is how many frameTextures keeps: the two a crossfade
+// between videos uses.
+const keptTextures = 2
+
+// get returns a texture of w×h texels, kept or new.
+func (t *frameTextures) get(w, h int) *ebiten.Image {
+	for i, img := range t.free {
+		if b := img.Bounds(); b.Dx() == w && b.Dy() == h {
+			t.free = append(t.free[:i], t.free[i+1:]...)
+			return img
+		}
+	}
+	return ebiten.NewImageWithOptions(image.Rect(0, 0, w, h), &ebiten.NewImageOptions{Unmanaged: true})
+}
+
+// put keeps img (nil: nothing) for a later get, letting the oldest kept go
+// beyond keptTextures. A nil *frameTextures keeps none.
+func (t *frameTextures) put(img *ebiten.Image) {
+	if img == nil {
+		return
+	}
+	if t == nil {
+		img.Deallocate()
+		return
+	}
+	t.free = append(t.free, img)
+	if len(t.free) > keptTextures {
+		t.free[0].Deallocate()
+		t.free = t.free[1:]
+	}
 }

@@ -99,3 +99,28 @@ func TestVideoEndBounded(t *testing.T) {
 		})
 	}
 }
+
+// A video's texture goes back to the player when its slide leaves, for
+// the next video of its size; at most two are kept.
+func TestFrameTexturesKept(t *testing.T) {
+	var kept frameTextures
+	a := kept.get(384, 1152)
+	b := kept.get(384, 1152)
+	kept.put(a)
+	if got := kept.get(384, 1152); got != a {
+		t.Error("a kept texture of the size asked for was not reused")
+	}
+	kept.put(a)
+	kept.put(b)
+	if got := kept.get(200, 300); got == a || got == b || got.Bounds().Dx() != 200 || got.Bounds().Dy() != 300 {
+		t.Errorf("a texture of another size: got %v", got.Bounds())
+	}
+	kept.put(kept.get(100, 100))
+	if len(kept.free) != keptTextures || kept.free[0] != b {
+		t.Errorf("%d kept, want the %d newest", len(kept.free), keptTextures)
+	}
+	kept.put(nil)
+	if len(kept.free) != keptTextures {
+		t.Error("nil was kept")
+	}
+}
