@@ -785,8 +785,8 @@ func (p *Player) Draw(screen *ebiten.Image) {
 	crawl := p.tick.position(now)
 	crawling := p.tick.active() && !covered
 	video := p.videoWake(now) != time.Time{}
-	if !p.dirty && !moving && (!crawling || crawl == p.drawnTick || video) {
-		// (While a video plays, the ticker moves with its frames.)
+	if !p.dirty && !moving && (!crawling || crawl == p.drawnTick || p.videoFlowing()) {
+		// (While a video's frames come, the ticker moves with them.)
 		return
 	}
 	// When only the ticker moved, only its band is drawn again: the rest

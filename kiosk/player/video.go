@@ -164,12 +164,30 @@ func (v *videoShader) run(dst *ebiten.Image, sh *ebiten.Shader, a, b *ebiten.Ima
 // videoClip is a video slide's rendition for this site, found and checked
 // by the loader.
 type videoClip struct {
-	file     string   // bundle path, for logs
-	path     string   // where the file is, for the decoder
-	f        *os.File // the file, opened and checked: what the decoder reads
+	file     string      // bundle path, for logs
+	path     string      // where the file is, for the decoder
+	f        *os.File    // the file, opened and checked: what the decoder reads
+	checked  os.FileInfo // f as it was when checked
 	r        content.Rendition
 	sound    bool
 	duration time.Duration
+}
+
+// unchanged reports, as an error naming the file, a clip whose file is
+// closed or was written to since it was checked: its size, modification
+// time or change time (which no one can set back) differ.
+func (c *videoClip) unchanged() error {
+	if c.f == nil {
+		return fmt.Errorf("%s: the file is closed", c.file)
+	}
+	now, err := c.f.Stat()
+	if err != nil {
+		return fmt.Errorf("%s: %w", c.file, err)
+	}
+	if now.Size() != c.checked.Size() || !now.ModTime().Equal(c.checked.ModTime()) || !changeTime(now).Equal(changeTime(c.checked)) {
+		return fmt.Errorf("%s: written to since its bytes were checked against the manifest", c.file)
+	}
+	return nil
 }
 
 // prepareVideo picks the rendition made for this site's screen, opens it
@@ -197,7 +215,12 @@ func (p *preparer) prepareVideo(s *slide) error {
 	if err != nil {
 		return err
 	}
-	s.video = &videoClip{file: r.File, path: path, f: f, r: r, sound: it.Video.Sound, duration: time.Duration(it.Video.Duration)}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return fmt.Errorf("%s: %w", r.File, err)
+	}
+	s.video = &videoClip{file: r.File, path: path, f: f, checked: fi, r: r, sound: it.Video.Sound, duration: time.Duration(it.Video.Duration)}
 	s.regions = append(s.regions, Region{Name: "video", Rect: p.lay.area})
 	return nil
 }
@@ -243,6 +266,14 @@ func (p *Player) startVideo(s *slide) {
 		return
 	}
 	c := s.video
+	s.endAt = time.Time{} // a clip that ended early plays whole again
+	if err := c.unchanged(); err != nil {
+		// The decoder reads the file the loader checked; not a byte of
+		// it may have changed since (it plays again after an alert, say,
+		// hours later).
+		s.videoErr = err
+		return
+	}
 	ctx, cancel := context.WithCancel(p.ctx)
 	vp := &videoPlay{clip: c, ctx: ctx, cancel: cancel, log: p.log, clock: p.clock, frame: -1, target: -1}
 	s.fadeOut, s.texPool = p.cfg.Playback.Transition, &p.frameTextures
@@ -370,6 +401,10 @@ func (p *Player) stepVideo(s *slide, now time.Time) bool {
 // first frames (a gap at the seam).
 const syncSlack = 80 * time.Millisecond
 
+// soundBehind is how far behind real time a video's sound may fall,
+// stutter by stutter, before the picture stops following it.
+const soundBehind = time.Second
+
 // soundStall is how long a video's sound may stand still, while it has
 // not ended, before the picture stops following it.
 const soundStall = 500 * time.Millisecond
@@ -404,6 +439,13 @@ func (p *Player) videoClock(vp *videoPlay, now time.Time) time.Duration {
 		p.log.Warn("the sound device does not keep time; the video follows the player's clock", "file", vp.clip.file)
 		return played
 	}
+	if time.Since(vp.wall)-heard > soundBehind {
+		// The sound keeps stuttering: following it would drag the
+		// picture later and later, past the clip's end.
+		vp.badClock = true
+		p.log.Warn("the video's sound falls behind; the video follows the player's clock", "file", vp.clip.file, "heard", heard)
+		return played
+	}
 	if d := played - heard; d > syncSlack || d < -syncSlack {
 		vp.start = vp.start.Add(d)
 		vp.resyncs++
@@ -432,7 +474,9 @@ func (vp *videoPlay) stop(item, why string) {
 		if vp.aud != nil && vp.rate > 0 {
 			audio = float64(vp.aud.Bytes()) / float64(4*vp.rate)
 		}
+		due := int(vp.clip.duration * time.Duration(vp.clip.r.FPS) / time.Second)
 		vp.log.Info("video ended", "item", item, "file", vp.clip.file, "why", why, "frames", vp.shown,
+			"last", vp.frame, "of", due,
 			"dropped", vp.dropped, "repeated", vp.repeated, "decoded", vp.dec.Frames(),
 			"audio_seconds", fmt.Sprintf("%.3f", audio), "played", vp.clock.Now().Sub(vp.start).Round(time.Millisecond),
 			"longest_frame", vp.longest.Round(time.Millisecond), "resyncs", vp.resyncs)
@@ -562,6 +606,22 @@ func (p *Player) videoWake(now time.Time) time.Time {
 		at = now.Add(time.Millisecond)
 	}
 	return at
+}
+
+// videoFlowing reports whether a video's frames are coming to the screen
+// (one within the last two frame intervals): the ticker then moves with
+// them, and is not drawn again between them. While a clip waits for its
+// first frame, or its decoder is slow, the ticker moves on its own.
+func (p *Player) videoFlowing() bool {
+	s := p.cur
+	if n := p.next; p.fading && n != nil && n.vp != nil {
+		s = n
+	}
+	if s == nil || s.vp == nil || s.vp.lastAt.IsZero() {
+		return false
+	}
+	iv := time.Second / time.Duration(s.vp.clip.r.FPS)
+	return time.Since(s.vp.lastAt) < 2*iv
 }
 
 // drawFade draws the crossfade from p.cur to p.next at alpha when either

@@ -1,9 +1,15 @@
 package player
 
 import (
+	"context"
 	"log/slog"
+	"os"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/vnict/kiosk/content"
+	"github.com/vnict/kiosk/internal/videotest"
 )
 
 // heardSound is a SoundStream at a set position.
@@ -45,6 +51,9 @@ func TestVideoClockFollowsSound(t *testing.T) {
 			sound: &heardSound{pos: 1950 * time.Millisecond}, stuckFor: 300 * time.Millisecond, want: 2 * time.Second},
 		{name: "sound stopped without a word", played: 3 * time.Second, real: 3 * time.Second,
 			sound: &heardSound{pos: 2 * time.Second}, stuckFor: time.Second, want: 3 * time.Second, badClock: true},
+		// Short stutters, each under the stall's bound, that add up.
+		{name: "sound fell a second behind", played: 5 * time.Second, real: 5 * time.Second,
+			sound: &heardSound{pos: 3900 * time.Millisecond}, want: 5 * time.Second, badClock: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := &Player{log: slog.New(slog.DiscardHandler)}
@@ -122,5 +131,76 @@ func TestFrameTexturesKept(t *testing.T) {
 	kept.put(nil)
 	if len(kept.free) != keptTextures {
 		t.Error("nil was kept")
+	}
+}
+
+// The ticker moves with a video's frames while they come, and on its own
+// while they do not.
+func TestVideoFlowing(t *testing.T) {
+	clip := &videoClip{r: content.Rendition{FPS: 25}}
+	for _, tc := range []struct {
+		name string
+		last time.Duration // since the last frame; 0: none yet
+		want bool
+	}{
+		{"frames coming", 30 * time.Millisecond, true},
+		{"decoder slow", 200 * time.Millisecond, false},
+		{"first frame awaited", 0, false},
+	} {
+		s := &slide{video: clip, vp: &videoPlay{clip: clip}}
+		if tc.last > 0 {
+			s.vp.lastAt = time.Now().Add(-tc.last)
+		}
+		p := &Player{cur: s}
+		if got := p.videoFlowing(); got != tc.want {
+			t.Errorf("%s: flowing %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+// A clip's file written to after its check does not play, even by the
+// file the decoder would read; one that ended early plays whole again.
+func TestVideoFileUnchanged(t *testing.T) {
+	path := videotest.MakeClip(t, t.TempDir(), videotest.ClipOptions{Width: 160, Height: 80, Frames: 10})
+	cfg := loaderConfig(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	p := &Player{cfg: cfg, ctx: ctx, log: slog.New(slog.DiscardHandler), clock: fixedClock(at("10:00:00"))}
+	open := func() *slide {
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fi, err := f.Stat()
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := &videoClip{file: "video/a.mp4", path: path, f: f, checked: fi, r: content.Rendition{Width: 160, Height: 80, FPS: 25}}
+		return &slide{spec: slideSpec{item: &content.Item{ID: "clip-a"}}, video: c, endAt: at("10:00:01")}
+	}
+	s := open()
+	p.startVideo(s)
+	if s.videoErr != nil || s.vp == nil || !s.endAt.IsZero() {
+		t.Fatalf("an unchanged clip: err %v, playing %v, ended early at %v", s.videoErr, s.vp != nil, s.endAt)
+	}
+	s.release()
+
+	s = open()
+	time.Sleep(10 * time.Millisecond) // a change time the write moves on
+	w, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.WriteAt([]byte{0}, 100); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	p.startVideo(s)
+	if s.vp != nil || s.videoErr == nil || !strings.Contains(s.videoErr.Error(), "video/a.mp4: written to since") {
+		t.Errorf("a clip written to in place: playing %v, err %v", s.vp != nil, s.videoErr)
+	}
+	s.release()
+	if err := s.video.unchanged(); err == nil || !strings.Contains(err.Error(), "closed") {
+		t.Errorf("a released clip: %v, want its file closed", err)
 	}
 }
