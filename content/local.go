@@ -22,18 +22,6 @@ func (b *Bundle) LocalPath(p string) (string, bool) {
 	return filepath.Join(b.dir, filepath.FromSlash(p)), true
 }
 
-// VerifyFile hashes the bundle file p, streaming it, and reports a missing,
-// altered or truncated file as VerifyFile's error (wrapping
-// ErrSizeMismatch or ErrHashMismatch); it suits large media, which
-// ReadFile would hold in memory.
-func (b *Bundle) VerifyFile(p string) error {
-	f, ok := b.files[p]
-	if !ok {
-		return &FieldError{File: p, Err: ErrNotListed}
-	}
-	return b.verifyFile(f)
-}
-
 // OpenVerified opens the bundle file p of a bundle loaded from a folder
 // and checks its bytes against the manifest through the file it returns,
 // positioned back at its start: a program handed that open file (the
