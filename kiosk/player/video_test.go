@@ -619,27 +619,12 @@ func TestVideoBadInputsSkipped(t *testing.T) {
 
 func TestVideoUnderAlert(t *testing.T) {
 	frames, dir, log := captureVideo(t, "alert")
-	for _, tc := range []struct {
-		file, item string
-		code       int // -1: no clip on screen
-	}{
+	checkOnScreen(t, frames, dir, log, []onScreen{
 		{"a-12.png", "clip-a", 12},
 		{"alert.png", "alert", -1},
 		{"a-again-0.png", "clip-a", 0},
 		{"a-again-12.png", "clip-a", 12},
-	} {
-		f, ok := frames[tc.file]
-		if !ok {
-			t.Fatalf("no frame %s:\n%s", tc.file, log)
-		}
-		if f.Item != tc.item {
-			t.Errorf("%s: %s on screen, want %s", tc.file, f.Item, tc.item)
-		}
-		n, ok := codeIn(t, dir, tc.file, 0)
-		if tc.code < 0 && ok || tc.code >= 0 && (!ok || n < tc.code-2 || n > tc.code+2) {
-			t.Errorf("%s: frame %d (readable %v) on screen, want %d", tc.file, n, ok, tc.code)
-		}
-	}
+	})
 	if !strings.Contains(log, `msg="video ended" item=clip-a file=video/clip-a-480x240-r0-25.mp4 why=covered`) {
 		t.Errorf("the log does not say the clip stopped under the alert:\n%s", log)
 	}
@@ -752,28 +737,37 @@ func TestVideoKeepsLastFrameWhenStopped(t *testing.T) {
 
 func TestVideoUnderResidentsScreens(t *testing.T) {
 	frames, dir, log := captureVideo(t, "touch")
-	for _, tc := range []struct {
-		file, item string
-		code       int // -1: no clip on screen
-	}{
+	checkOnScreen(t, frames, dir, log, []onScreen{
 		{"a-12.png", "clip-a", 12},
 		{"home.png", "interactive:home", -1},
 		{"a-again-0.png", "clip-a", 0},
 		{"a-again-12.png", "clip-a", 12},
-	} {
-		f, ok := frames[tc.file]
-		if !ok {
-			t.Fatalf("no frame %s:\n%s", tc.file, log)
-		}
-		if f.Item != tc.item {
-			t.Errorf("%s: %s on screen, want %s", tc.file, f.Item, tc.item)
-		}
-		n, ok := codeIn(t, dir, tc.file, 0)
-		if tc.code < 0 && ok || tc.code >= 0 && (!ok || n < tc.code-2 || n > tc.code+2) {
-			t.Errorf("%s: frame %d (readable %v) on screen, want %d", tc.file, n, ok, tc.code)
-		}
-	}
+	})
 	if !strings.Contains(log, `msg="video ended" item=clip-a file=video/clip-a-480x240-r0-25.mp4 why=interactive`) {
 		t.Errorf("the log does not say the clip stopped for the resident's screens:\n%s", log)
+	}
+}
+
+// onScreen is what a captured frame must show: the item, and the clip's
+// frame number readable on screen (within two frames; -1: none).
+type onScreen struct {
+	file, item string
+	code       int
+}
+
+func checkOnScreen(t *testing.T, frames map[string]CapturedFrame, dir, log string, want []onScreen) {
+	t.Helper()
+	for _, w := range want {
+		f, ok := frames[w.file]
+		if !ok {
+			t.Fatalf("no frame %s:\n%s", w.file, log)
+		}
+		if f.Item != w.item {
+			t.Errorf("%s: %s on screen, want %s", w.file, f.Item, w.item)
+		}
+		n, ok := codeIn(t, dir, w.file, 0)
+		if w.code < 0 && ok || w.code >= 0 && (!ok || n < w.code-2 || n > w.code+2) {
+			t.Errorf("%s: frame %d (readable %v) on screen, want %d", w.file, n, ok, w.code)
+		}
 	}
 }
