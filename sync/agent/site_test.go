@@ -67,14 +67,12 @@ func waitVersion(t *testing.T, c *cache.Cache, v int64) {
 // TestSiteFromConfig runs a site's sync as the kiosk process does, from its
 // config: it polls the store and activates each publication.
 func TestSiteFromConfig(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	d := newDepartment(t)
 	site, err := agent.Open(siteConfig(t, d, "an-giang-tinh-bien", d.Server.Endpoint, ""), quiet())
 	if err != nil {
 		t.Fatal(err)
 	}
-	go site.Run(ctx, "")
+	defer runSite(site, "")()
 	bundle := bundleWithFiles(t, 4, 4_000, 1)
 	for v := int64(1); v <= 2; v++ {
 		setVersion(t, bundle, v)
@@ -89,8 +87,7 @@ func TestSiteFromConfig(t *testing.T) {
 // TestSiteImportsFromUSBFolder: a site with no link (its store unreachable)
 // activates a publication copied into its import folder.
 func TestSiteImportsFromUSBFolder(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	ctx := t.Context()
 	d := newDepartment(t)
 	bundle := bundleWithFiles(t, 4, 4_000, 1)
 	d.Release(t, bundle, layout.Targeting{})
@@ -99,7 +96,7 @@ func TestSiteImportsFromUSBFolder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	go site.Run(ctx, importDir)
+	defer runSite(site, importDir)()
 	// The stick arrives after the start, as a folder copied in.
 	stick := filepath.Join(t.TempDir(), "usb")
 	if _, err := publish.Export(ctx, d.Store, dirstore.New(stick), d.Root, d.Now); err != nil {
@@ -139,5 +136,21 @@ func TestOpenWithoutUsableSpool(t *testing.T) {
 	}
 	if err := site.Close(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// runSite runs site's sync until the function it returns is called, which
+// stops it and waits for it to end: a sync still writing into the test's
+// folders as they are removed fails the test's cleanup.
+func runSite(site *agent.Site, importDir string) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = site.Run(ctx, importDir)
+	}()
+	return func() {
+		cancel()
+		<-done
 	}
 }
