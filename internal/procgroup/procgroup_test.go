@@ -16,23 +16,7 @@ import (
 // Killing the group kills what the child started, and killing it twice,
 // or after it is gone, is no error.
 func TestKillTakesTheGroup(t *testing.T) {
-	cmd := exec.CommandContext(t.Context(), "sh", "-c", "sleep 600 & echo $!; wait")
-	Own(cmd)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		t.Fatal(err)
-	}
-	grandchild, err := strconv.Atoi(strings.TrimSpace(line))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cmd, grandchild := startFamily(t)
 	if err := Kill(cmd); err != nil {
 		t.Fatal(err)
 	}
@@ -55,6 +39,26 @@ func TestKillTakesTheGroup(t *testing.T) {
 
 // Lower lowers the priority of every process of the group.
 func TestLower(t *testing.T) {
+	cmd, grandchild := startFamily(t)
+	defer func() { _ = Kill(cmd); _ = cmd.Wait() }()
+	if err := Lower(cmd, 5); err != nil {
+		t.Fatal(err)
+	}
+	for _, pid := range []string{strconv.Itoa(cmd.Process.Pid), strconv.Itoa(grandchild)} {
+		raw, err := exec.Command("ps", "-o", "ni=", "-p", pid).Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ni := strings.TrimSpace(string(raw)); ni != "5" {
+			t.Errorf("process %s of the group: niceness %s, want 5", pid, ni)
+		}
+	}
+}
+
+// startFamily starts a shell in a group of its own that starts a sleep of
+// its own, and returns the shell and the sleep's pid.
+func startFamily(t *testing.T) (*exec.Cmd, int) {
+	t.Helper()
 	cmd := exec.CommandContext(t.Context(), "sh", "-c", "sleep 600 & echo $!; wait")
 	Own(cmd)
 	out, err := cmd.StdoutPipe()
@@ -64,21 +68,13 @@ func TestLower(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer func() { _ = Kill(cmd); _ = cmd.Wait() }()
 	line, err := bufio.NewReader(out).ReadString('\n')
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := Lower(cmd, 5); err != nil {
+	grandchild, err := strconv.Atoi(strings.TrimSpace(line))
+	if err != nil {
 		t.Fatal(err)
 	}
-	for _, pid := range []string{strconv.Itoa(cmd.Process.Pid), strings.TrimSpace(line)} {
-		raw, err := exec.Command("ps", "-o", "ni=", "-p", pid).Output()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if ni := strings.TrimSpace(string(raw)); ni != "5" {
-			t.Errorf("process %s of the group: niceness %s, want 5", pid, ni)
-		}
-	}
+	return cmd, grandchild
 }
