@@ -273,7 +273,36 @@ func (w *videoWall) sample(within time.Duration, done func() bool) []screenSampl
 		n, ok := videotest.ReadFrameNumber(up)
 		out = append(out, screenSample{at: at, frame: n, ok: ok, luma: upperLuma(up), img: img})
 	}
+	dropTorn(out)
 	return out
+}
+
+// dropTorn marks unreadable each sample read while the X server was
+// writing one frame over another: a code out of order with the frames
+// read before and after it, but whose every bit is one of theirs (the
+// screen's top rows from one frame, its bottom rows from the other). On a
+// portrait wall the code's cells run down the screen, so a read between
+// frames 89 and 90 can say 88 or 91.
+func dropTorn(samples []screenSample) {
+	prev := -1
+	for i := range samples {
+		s := &samples[i]
+		if !s.ok {
+			continue
+		}
+		next := -1
+		for _, later := range samples[i+1:] {
+			if later.ok {
+				next = later.frame
+				break
+			}
+		}
+		if prev >= 0 && next >= 0 && (s.frame < prev || s.frame > next) && (s.frame^prev)&^(prev^next) == 0 {
+			s.ok = false
+			continue
+		}
+		prev = s.frame
+	}
 }
 
 // upperLuma is the mean luminance of the picture above the ticker's band
@@ -309,6 +338,40 @@ func buildKioskctl(t testing.TB) string {
 // or repeated and none held long; across the seam between them the
 // screen is never black, the frame numbers only go up and none stays
 // long; the player stays up; the plays of both videos reach the store.
+func TestDropTorn(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		read []int // -1: unreadable
+		torn []int // indexes dropTorn marks
+	}{
+		{"in order", []int{87, 88, 89, 90, 91}, nil},
+		{"89 over 90 read as 88", []int{88, 89, 88, 90, 91}, []int{2}},
+		{"89 over 90 read as 91", []int{89, 91, 90}, []int{1}},
+		{"across an unreadable sample", []int{89, -1, 88, -1, 90}, []int{2}},
+		{"a frame skipped is not torn", []int{10, 12, 13}, nil},
+		{"backwards for real", []int{40, 41, 30, 31}, nil},
+		{"a mix of 5 and 6", []int{5, 4, 6}, []int{1}},
+		{"first and last kept", []int{7, 5, 6, 1}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			samples := make([]screenSample, len(tc.read))
+			for i, n := range tc.read {
+				samples[i] = screenSample{frame: n, ok: n >= 0}
+			}
+			dropTorn(samples)
+			var torn []int
+			for i, s := range samples {
+				if tc.read[i] >= 0 && !s.ok {
+					torn = append(torn, i)
+				}
+			}
+			if fmt.Sprint(torn) != fmt.Sprint(tc.torn) {
+				t.Errorf("dropTorn(%v) marked %v, want %v", tc.read, torn, tc.torn)
+			}
+		})
+	}
+}
+
 func TestVideoPlaysFromSync(t *testing.T) {
 	kioskctl := buildKioskctl(t)
 	w := newVideoWall(t, "768x384", 0, "{fps: 25, sound: true}")
