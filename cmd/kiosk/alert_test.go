@@ -115,7 +115,7 @@ func TestAlertOnScreen(t *testing.T) {
 func addAlertsRole(t testing.TB, d *publishtest.Department) signature.Signer {
 	t.Helper()
 	dir := t.TempDir()
-	if err := trust.GenerateKey(dir, "duty"); err != nil {
+	if err := trust.GenerateKey(dir, "duty", nil); err != nil {
 		t.Fatal(err)
 	}
 	s, err := trust.LoadSigner(filepath.Join(dir, "duty.key"))

@@ -86,7 +86,7 @@ func newAlertFlags() (*flag.FlagSet, *alertFlags) {
 // go with --cap or --cancel.
 var flagModeFlags = []string{"id", "severity", "sender", "headline", "body", "instruction", "start", "expires", "for", "tags", "sites", "all-sites"}
 
-func runAlert(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runAlert(ctx context.Context, args []string, stdout, stderr io.Writer, keys keyLoader) error {
 	fset, f := newAlertFlags()
 	fset.SetOutput(stderr)
 	pos, err := parse(fset, args)
@@ -172,7 +172,7 @@ func runAlert(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := a.Validate(); err != nil {
 		return fmt.Errorf("alert: %w", err)
 	}
-	signers, err := loadSigners(f.keys)
+	signers, err := keys.signers(f.keys)
 	if err != nil {
 		return err
 	}

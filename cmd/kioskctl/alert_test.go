@@ -43,7 +43,7 @@ func TestAlertCommand(t *testing.T) {
 	}
 	key := func(n string) string { return filepath.Join(keys, n) }
 	for _, name := range []string{"root", "editor", "publisher", "leader"} {
-		kioskctl(false, "keygen", name, "--dir", keys)
+		kioskctl(false, "keygen", name, "--dir", keys, "--no-passphrase")
 	}
 	kioskctl(false, "init-repo", "--store", storeURL, "--endpoint", srv.Endpoint, "--root-key", key("root.key"),
 		"--approver", "editor="+key("editor.pub"), "--threshold", "1", "--publisher", key("publisher.pub"),

@@ -40,7 +40,11 @@ const usage = `usage:
   kioskctl add-video BUNDLE FILE --site CONFIG... [--id ID] [--sound|--no-sound] [--fit fit|fill] [--ffmpeg PATH]
                                         transcode a clip with FFmpeg for each site's screen geometry
                                         (kioskctl add-video -h: settings and why) and add the video item
-  kioskctl keygen NAME [--dir DIR]      make a signing key pair (NAME.key mode 0600, NAME.pub)
+  kioskctl keygen NAME [--dir DIR] [--no-passphrase]
+                                        make a signing key pair (NAME.key mode 0600, encrypted with a
+                                        passphrase asked twice; NAME.pub). Commands that sign ask for
+                                        the passphrase, or read it as one line from stdin when stdin is
+                                        not a terminal
   kioskctl init-repo --root-key K --approver NAME=PUB... --threshold N --publisher PUB
         [--alert-key NAME=PUB... [--alert-threshold N]]
                                         create the TUF repository in the store
@@ -87,11 +91,18 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return runWithInput(ctx, args, os.Stdin, stdout, stderr)
+}
+
+// runWithInput runs the command in args; stdin gives the passphrases of
+// encrypted keys when it is not a terminal (see keyLoader).
+func runWithInput(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return errors.New("no command")
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	keys := keyLoader{stdin: stdin, stderr: stderr}
 	switch args[0] {
 	case "index":
 		return runIndex(args[1:], stdout)
@@ -104,23 +115,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "add-video":
 		return runAddVideo(ctx, args[1:], stdout, stderr)
 	case "keygen":
-		return runKeygen(args[1:], stdout)
+		return runKeygen(args[1:], stdout, keys)
 	case "init-repo":
-		return runInitRepo(ctx, args[1:], stdout)
+		return runInitRepo(ctx, args[1:], stdout, keys)
 	case "approve":
-		return runApprove(ctx, args[1:], stdout)
+		return runApprove(ctx, args[1:], stdout, keys)
 	case "withdraw":
-		return runWithdraw(ctx, args[1:], stdout)
+		return runWithdraw(ctx, args[1:], stdout, keys)
 	case "release-player":
-		return runReleasePlayer(ctx, args[1:], stdout)
+		return runReleasePlayer(ctx, args[1:], stdout, keys)
 	case "reaffirm":
-		return runReaffirm(ctx, args[1:], stdout)
+		return runReaffirm(ctx, args[1:], stdout, keys)
 	case "rotate-root":
-		return runRotateRoot(ctx, args[1:], stdout)
+		return runRotateRoot(ctx, args[1:], stdout, keys)
 	case "publish":
-		return runPublish(ctx, args[1:], stdout)
+		return runPublish(ctx, args[1:], stdout, keys)
 	case "refresh":
-		return runRefresh(ctx, args[1:], stdout)
+		return runRefresh(ctx, args[1:], stdout, keys)
 	case "discard":
 		return runDiscard(ctx, args[1:], stdout)
 	case "export":
@@ -136,7 +147,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "report":
 		return runReport(ctx, args[1:], stdout, stderr)
 	case "alert":
-		return runAlert(ctx, args[1:], stdout, stderr)
+		return runAlert(ctx, args[1:], stdout, stderr, keys)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -12,7 +12,7 @@ import (
 
 // runReleasePlayer is `kioskctl release-player [FILE] --os OS --arch ARCH
 // --version V --key K [--sites IDS] [--groups GROUPS]`.
-func runReleasePlayer(ctx context.Context, args []string, stdout io.Writer) error {
+func runReleasePlayer(ctx context.Context, args []string, stdout io.Writer, keys keyLoader) error {
 	fs, sf := newStoreFlags("release-player")
 	af := newApproverFlags(fs)
 	goos := fs.String("os", "linux", "the build's operating system, as GOOS")
@@ -34,7 +34,7 @@ func runReleasePlayer(ctx context.Context, args []string, stdout io.Writer) erro
 			return err
 		}
 	}
-	dep, signer, err := af.open(sf)
+	dep, signer, err := af.open(sf, keys)
 	if err != nil {
 		return err
 	}

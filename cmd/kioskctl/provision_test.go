@@ -231,7 +231,7 @@ func TestProvisionRefusesAPlantedRoot(t *testing.T) {
 func forgeRoot(t *testing.T, version int64) []byte {
 	t.Helper()
 	dir := t.TempDir()
-	if err := trust.GenerateKey(dir, "attacker"); err != nil {
+	if err := trust.GenerateKey(dir, "attacker", nil); err != nil {
 		t.Fatal(err)
 	}
 	signer, err := trust.LoadSigner(filepath.Join(dir, "attacker.key"))

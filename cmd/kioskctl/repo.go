@@ -104,9 +104,10 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	return append(pos, fs.Args()...), nil
 }
 
-func runKeygen(args []string, stdout io.Writer) error {
+func runKeygen(args []string, stdout io.Writer, keys keyLoader) error {
 	fs := flag.NewFlagSet("keygen", flag.ContinueOnError)
 	dir := fs.String("dir", ".", "folder for NAME.key (private, mode 0600) and NAME.pub")
+	plain := fs.Bool("no-passphrase", false, "write the private key unencrypted (anyone who copies it can sign)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -114,7 +115,15 @@ func runKeygen(args []string, stdout io.Writer) error {
 	if len(pos) != 1 {
 		return errors.New("keygen: want one key NAME")
 	}
-	if err := trust.GenerateKey(*dir, pos[0]); err != nil {
+	var pass []byte
+	if *plain {
+		fmt.Fprintf(keys.stderr, "kioskctl: warning: %s.key will not be encrypted; anyone who copies it can sign with it\n", pos[0])
+	} else if pass, err = keys.newPassphrase(pos[0]); err != nil {
+		return fmt.Errorf("keygen %s: %w; no key was written", pos[0], err)
+	}
+	err = trust.GenerateKey(*dir, pos[0], pass)
+	clear(pass)
+	if err != nil {
 		return err
 	}
 	pub, err := trust.LoadPublicKey(fmt.Sprintf("%s/%s.pub", *dir, pos[0]))
@@ -125,11 +134,15 @@ func runKeygen(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s/%s.key (keep it offline; never upload it), %s/%s.pub, key ID %s\n", *dir, pos[0], *dir, pos[0], id)
+	sealed := "encrypted with your passphrase"
+	if *plain {
+		sealed = "NOT encrypted"
+	}
+	fmt.Fprintf(stdout, "%s/%s.key (%s; keep it offline; never upload it), %s/%s.pub, key ID %s\n", *dir, pos[0], sealed, *dir, pos[0], id)
 	return nil
 }
 
-func runInitRepo(ctx context.Context, args []string, stdout io.Writer) error {
+func runInitRepo(ctx context.Context, args []string, stdout io.Writer, keys keyLoader) error {
 	fs, sf := newStoreFlags("init-repo")
 	var rootKeys, approvers multiFlag
 	fs.Var(&rootKeys, "root-key", "a root private key (repeat for several)")
@@ -148,7 +161,7 @@ func runInitRepo(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	opts := trust.InitOptions{ApprovalThreshold: *threshold, Now: time.Now()}
-	if opts.RootSigners, err = loadSigners(rootKeys); err != nil {
+	if opts.RootSigners, err = keys.signers(rootKeys); err != nil {
 		return err
 	}
 	if opts.Approvers, err = loadApprovers("--approver", approvers); err != nil {
@@ -223,19 +236,19 @@ func newApproverFlags(fs *flag.FlagSet) approverFlags {
 }
 
 // open returns the department and the approver's signer.
-func (a approverFlags) open(sf *storeFlags) (publish.Department, signature.Signer, error) {
+func (a approverFlags) open(sf *storeFlags, keys keyLoader) (publish.Department, signature.Signer, error) {
 	dep, err := sf.department(*a.root, *a.state)
 	if err != nil {
 		return publish.Department{}, nil, err
 	}
-	signer, err := trust.LoadSigner(*a.key)
+	signer, err := keys.signer(*a.key)
 	if err != nil {
 		return publish.Department{}, nil, err
 	}
 	return dep, signer, nil
 }
 
-func runApprove(ctx context.Context, args []string, stdout io.Writer) error {
+func runApprove(ctx context.Context, args []string, stdout io.Writer, keys keyLoader) error {
 	fs, sf := newStoreFlags("approve")
 	af := newApproverFlags(fs)
 	sites := fs.String("sites", "", "comma-separated site IDs the bundle is for")
@@ -247,7 +260,7 @@ func runApprove(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(pos) != 1 || *af.key == "" {
 		return errors.New("approve: want BUNDLE and --key KEY")
 	}
-	dep, signer, err := af.open(sf)
+	dep, signer, err := af.open(sf, keys)
 	if err != nil {
 		return err
 	}
@@ -259,7 +272,7 @@ func runApprove(ctx context.Context, args []string, stdout io.Writer) error {
 	return nil
 }
 
-func runWithdraw(ctx context.Context, args []string, stdout io.Writer) error {
+func runWithdraw(ctx context.Context, args []string, stdout io.Writer, keys keyLoader) error {
 	fs, sf := newStoreFlags("withdraw")
 	af := newApproverFlags(fs)
 	pos, err := parse(fs, args)
@@ -269,7 +282,7 @@ func runWithdraw(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(pos) != 1 || *af.key == "" {
 		return errors.New("withdraw: want BUNDLE-ID and --key KEY")
 	}
-	dep, signer, err := af.open(sf)
+	dep, signer, err := af.open(sf, keys)
 	if err != nil {
 		return err
 	}
@@ -320,7 +333,7 @@ func orNone(s []string) string {
 	return strings.Join(s, ", ")
 }
 
-func runPublish(ctx context.Context, args []string, stdout io.Writer) error {
+func runPublish(ctx context.Context, args []string, stdout io.Writer, keys keyLoader) error {
 	fs, sf := newStoreFlags("publish")
 	key := fs.String("key", "", "the publishing tool's private key (snapshot and timestamp)")
 	rootPath := rootFlag(fs)
@@ -336,7 +349,7 @@ func runPublish(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	signer, err := trust.LoadSigner(*key)
+	signer, err := keys.signer(*key)
 	if err != nil {
 		return err
 	}
@@ -363,7 +376,7 @@ func runDiscard(ctx context.Context, args []string, stdout io.Writer) error {
 	return nil
 }
 
-func runRefresh(ctx context.Context, args []string, stdout io.Writer) error {
+func runRefresh(ctx context.Context, args []string, stdout io.Writer, keys keyLoader) error {
 	fs, sf := newStoreFlags("refresh")
 	key := fs.String("key", "", "the publishing tool's private key (snapshot and timestamp)")
 	rootPath := rootFlag(fs)
@@ -375,7 +388,7 @@ func runRefresh(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	signer, err := trust.LoadSigner(*key)
+	signer, err := keys.signer(*key)
 	if err != nil {
 		return err
 	}
@@ -450,7 +463,7 @@ func runVerify(ctx context.Context, args []string, stdout io.Writer) error {
 	return nil
 }
 
-func runReaffirm(ctx context.Context, args []string, stdout io.Writer) error {
+func runReaffirm(ctx context.Context, args []string, stdout io.Writer, keys keyLoader) error {
 	fs, sf := newStoreFlags("reaffirm")
 	af := newApproverFlags(fs)
 	if _, err := parse(fs, args); err != nil {
@@ -459,7 +472,7 @@ func runReaffirm(ctx context.Context, args []string, stdout io.Writer) error {
 	if *af.key == "" {
 		return errors.New("reaffirm: want --key KEY")
 	}
-	dep, signer, err := af.open(sf)
+	dep, signer, err := af.open(sf, keys)
 	if err != nil {
 		return err
 	}
@@ -473,7 +486,7 @@ func runReaffirm(ctx context.Context, args []string, stdout io.Writer) error {
 
 // runRotateRoot signs the next root version: keys added or revoked,
 // thresholds, a new expiry.
-func runRotateRoot(ctx context.Context, args []string, stdout io.Writer) error {
+func runRotateRoot(ctx context.Context, args []string, stdout io.Writer, keys keyLoader) error {
 	fs, sf := newStoreFlags("rotate-root")
 	rootPath := rootFlag(fs)
 	var rootKeys, addRoot, revokeRoot, addApprovers, revokeApprovers multiFlag
@@ -499,7 +512,7 @@ func runRotateRoot(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	rc := trust.RootChange{RootThreshold: *rootThreshold, ApprovalThreshold: *threshold, AlertThreshold: *alertThreshold,
 		Now: time.Now(), Lifetime: time.Duration(*days) * 24 * time.Hour}
-	signers, err := loadSigners(rootKeys)
+	signers, err := keys.signers(rootKeys)
 	if err != nil {
 		return err
 	}
@@ -594,18 +607,6 @@ var renewal = map[string]string{
 	"targets":   "approve the publication again (kioskctl reaffirm, by enough approvers) and publish",
 	"snapshot":  "run kioskctl refresh (daily, from cron) or publish",
 	"timestamp": "run kioskctl refresh (daily, from cron)",
-}
-
-func loadSigners(paths []string) ([]signature.Signer, error) {
-	var out []signature.Signer
-	for _, k := range paths {
-		s, err := trust.LoadSigner(k)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, nil
 }
 
 // loadApprovers reads each NAME=PUBLIC-KEY-FILE given to flag.

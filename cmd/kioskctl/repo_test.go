@@ -34,12 +34,12 @@ func TestRepositoryWorkflow(t *testing.T) {
 	}
 
 	for _, name := range []string{"root", "editor", "leader", "deputy", "publisher"} {
-		kioskctl(false, "keygen", name, "--dir", keys)
+		kioskctl(false, "keygen", name, "--dir", keys, "--no-passphrase")
 	}
 	if st, err := os.Stat(filepath.Join(keys, "editor.key")); err != nil || st.Mode().Perm() != 0o600 {
 		t.Errorf("private key mode = %v, %v; want 0600", st.Mode().Perm(), err)
 	}
-	kioskctl(true, "keygen", "editor", "--dir", keys) // never overwrite a key
+	kioskctl(true, "keygen", "editor", "--dir", keys, "--no-passphrase") // never overwrite a key
 	key := func(n string) string { return filepath.Join(keys, n) }
 
 	kioskctl(false, "init-repo", "--store", store, "--root-key", key("root.key"),
@@ -87,7 +87,7 @@ func TestRepositoryWorkflow(t *testing.T) {
 
 	// A new root: the deputy revoked, a chief added; the publication is
 	// approved again under it and published.
-	kioskctl(false, "keygen", "chief", "--dir", keys)
+	kioskctl(false, "keygen", "chief", "--dir", keys, "--no-passphrase")
 	out = kioskctl(false, "rotate-root", "--store", store, "--root", root, "--root-key", key("root.key"),
 		"--revoke-approver", key("deputy.pub"), "--add-approver", "chief="+key("chief.pub"))
 	if !strings.Contains(out, "reaffirm") {

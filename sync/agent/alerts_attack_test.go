@@ -67,7 +67,7 @@ func TestAlertsOfARevokedKeyLeaveAtRotation(t *testing.T) {
 	wantActive(t, s, "border-closed#9007199254740992")
 
 	dir := t.TempDir()
-	if err := trust.GenerateKey(dir, "duty2"); err != nil {
+	if err := trust.GenerateKey(dir, "duty2", nil); err != nil {
 		t.Fatal(err)
 	}
 	pub, err := trust.LoadPublicKey(filepath.Join(dir, "duty2.pub"))

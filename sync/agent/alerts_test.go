@@ -38,7 +38,7 @@ func newAlertDept(t *testing.T) *alertDept {
 	t.Helper()
 	d := &alertDept{Department: publishtest.New(t)}
 	dir := t.TempDir()
-	if err := trust.GenerateKey(dir, "duty"); err != nil {
+	if err := trust.GenerateKey(dir, "duty", nil); err != nil {
 		t.Fatal(err)
 	}
 	s, err := trust.LoadSigner(filepath.Join(dir, "duty.key"))
@@ -406,7 +406,7 @@ func TestAlertRefusedWithoutAlertsRole(t *testing.T) {
 	s := &alertSite{Site: d.NewSite(t, "tinh-bien-1"), id: "tinh-bien-1", dir: filepath.Join(t.TempDir(), "alerts")}
 	s.reopen(t)
 	dir := t.TempDir()
-	if err := trust.GenerateKey(dir, "duty"); err != nil {
+	if err := trust.GenerateKey(dir, "duty", nil); err != nil {
 		t.Fatal(err)
 	}
 	duty, err := trust.LoadSigner(filepath.Join(dir, "duty.key"))

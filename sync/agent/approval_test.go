@@ -124,7 +124,7 @@ func TestRotatedRootReachesSites(t *testing.T) {
 	}
 
 	keys := t.TempDir()
-	if err := trust.GenerateKey(keys, "chief"); err != nil {
+	if err := trust.GenerateKey(keys, "chief", nil); err != nil {
 		t.Fatal(err)
 	}
 	chief, err := trust.LoadSigner(filepath.Join(keys, "chief.key"))

@@ -504,7 +504,7 @@ func TestAttacksThroughTheAgent(t *testing.T) {
 			name: "next root self-signed by the attacker, with a publication under it",
 			attack: func(t *testing.T, s *attackSite) string {
 				dir := t.TempDir()
-				if err := trust.GenerateKey(dir, "attacker"); err != nil {
+				if err := trust.GenerateKey(dir, "attacker", nil); err != nil {
 					t.Fatal(err)
 				}
 				attacker, err := trust.LoadSigner(filepath.Join(dir, "attacker.key"))

@@ -264,7 +264,7 @@ func TestAlertsOnVersitygw(t *testing.T) {
 	d, srv := versitygwDepartment(t)
 	ad := &alertDept{Department: d}
 	keys := t.TempDir()
-	if err := trust.GenerateKey(keys, "duty"); err != nil {
+	if err := trust.GenerateKey(keys, "duty", nil); err != nil {
 		t.Fatal(err)
 	}
 	duty, err := trust.LoadSigner(filepath.Join(keys, "duty.key"))

@@ -85,7 +85,7 @@ func fuzzRoot(t testing.TB) []byte {
 	keys := t.TempDir()
 	signer := func(name string) signature.Signer {
 		t.Helper()
-		if err := trust.GenerateKey(keys, name); err != nil {
+		if err := trust.GenerateKey(keys, name, nil); err != nil {
 			t.Fatal(err)
 		}
 		s, err := trust.LoadSigner(filepath.Join(keys, name+".key"))

@@ -48,7 +48,7 @@ func newFixture(t *testing.T) *fixture {
 	}
 	load := func(name string) signature.Signer {
 		t.Helper()
-		if err := GenerateKey(f.keyDir, name); err != nil {
+		if err := GenerateKey(f.keyDir, name, nil); err != nil {
 			t.Fatalf("GenerateKey(%s): %v", name, err)
 		}
 		s, err := LoadSigner(filepath.Join(f.keyDir, name+".key"))
@@ -293,7 +293,7 @@ func signed[T metadata.Roles](t *testing.T, md *metadata.Metadata[T], s signatur
 
 func newSigner(t testing.TB, dir, name string) signature.Signer {
 	t.Helper()
-	if err := GenerateKey(dir, name); err != nil {
+	if err := GenerateKey(dir, name, nil); err != nil {
 		t.Fatal(err)
 	}
 	s, err := LoadSigner(filepath.Join(dir, name+".key"))
@@ -546,10 +546,10 @@ func TestStageRejects(t *testing.T) {
 
 func TestKeys(t *testing.T) {
 	dir := t.TempDir()
-	if err := GenerateKey(dir, "editor"); err != nil {
+	if err := GenerateKey(dir, "editor", nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := GenerateKey(dir, "editor"); err == nil {
+	if err := GenerateKey(dir, "editor", nil); err == nil {
 		t.Error("GenerateKey overwrote an existing key")
 	}
 	fi, err := os.Stat(filepath.Join(dir, "editor.key"))

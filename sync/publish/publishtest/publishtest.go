@@ -65,7 +65,7 @@ func NewOn(t testing.TB, store *s3store.Store, bucket, prefix string) *Departmen
 		Keys: map[string]signature.Signer{}, Now: time.Now()}
 	keys := t.TempDir()
 	for _, name := range []string{"root", "editor", "leader", "deputy", "publisher"} {
-		if err := trust.GenerateKey(keys, name); err != nil {
+		if err := trust.GenerateKey(keys, name, nil); err != nil {
 			t.Fatal(err)
 		}
 		s, err := trust.LoadSigner(filepath.Join(keys, name+".key"))
