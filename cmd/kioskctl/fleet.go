@@ -6,22 +6,18 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"text/tabwriter"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
+	"github.com/vnict/kiosk/cmd/kioskctl/internal/fleetview"
 	"github.com/vnict/kiosk/kiosk/report"
 	"github.com/vnict/kiosk/kiosk/report/fleet"
 	"github.com/vnict/kiosk/kiosk/report/render"
-	"github.com/vnict/kiosk/kiosk/report/uptime"
 	"github.com/vnict/kiosk/kiosk/siteconfig"
 	"github.com/vnict/kiosk/sync/playerbuild"
 )
@@ -96,9 +92,6 @@ func runStatus(ctx context.Context, args []string, stdout io.Writer) error {
 	fmt.Fprintln(tw, "SITE\tLAST SEEN\tAGO\tSTATE\tBUNDLE\tPLAYER\tONLINE\tBACKLOG\tLAST ERROR")
 	up, stopped, behind := 0, 0, 0
 	for _, r := range rows {
-		// Everything below but the clock and the counts came from the
-		// site: Printable keeps it from rewriting the terminal.
-		site := render.Printable(r.Site)
 		switch {
 		case r.Online:
 			up++
@@ -114,32 +107,15 @@ func runStatus(ctx context.Context, args []string, stdout io.Writer) error {
 		if *offline && r.Online {
 			continue
 		}
-		if r.Err != nil {
-			msg := r.Err.Error()
-			if errors.Is(r.Err, fs.ErrNotExist) {
-				msg = "no heartbeat received yet"
-			}
-			fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t-\toffline\t-\t%s\n", site, oneLine(msg))
+		// Every cell but the clock and the counts came from the site:
+		// the row is printable, so it cannot rewrite the terminal.
+		row := fleetview.MakeRow(r, t, loc)
+		if row.NoStatus {
+			fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t-\toffline\t-\t%s\n", row.Site, row.Problems)
 			continue
 		}
-		hb := r.Status.Heartbeat
-		seen, state, online := hb.Time, hb.State.String(), "offline"
-		switch {
-		case r.Online:
-			online = "online"
-		case r.Stopped:
-			// Stopped cleanly: seen when it said so, and not lost.
-			seen, state, online = r.Status.Stopped, "stopped", "stopped"
-		}
-		if hb.Alert != "" && !r.Stopped {
-			state += " · alert " + hb.Alert
-		}
-		when, since := "-", "-"
-		if !seen.IsZero() {
-			when, since = seen.In(loc).Format("2006-01-02 15:04"), ago(t.Sub(seen))
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", site, when, since, oneLine(state),
-			orDash(oneLine(hb.Bundle)), playerCell(hb), online, r.Status.Backlog, orDash(lastError(hb)))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", row.Site, row.Seen, row.Ago, row.State,
+			row.Bundle, row.Player, row.Online, row.Backlog, row.Problems)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -161,84 +137,11 @@ func runStatus(ctx context.Context, args []string, stdout io.Writer) error {
 	return nil
 }
 
-func lastError(hb report.Heartbeat) string {
-	var parts []string
-	if hb.State == report.Error && hb.Detail != "" {
-		parts = append(parts, hb.Detail)
-	}
-	if u := hb.Update; u != nil && (u.Result == report.UpdateRolledBack || u.Result == report.UpdateRefused || u.Result == report.UpdateFailed) {
-		// Clipped on its own, so a long reason leaves room for the rest.
-		parts = append(parts, clip(oneLine(fmt.Sprintf("player %s %s: %s", clip(u.Version, versionWidth), updateWords(u.Result), orDash(u.Detail))), 60))
-	}
-	if hb.Sync.Error != "" {
-		parts = append(parts, "sync: "+hb.Sync.Error)
-	}
-	if hb.Evicted > 0 {
-		parts = append(parts, fmt.Sprintf("%d records lost (spool full)", hb.Evicted))
-	}
-	if c := hb.ClockProblem(); c != "" {
-		parts = append(parts, c)
-	}
-	if hb.Audio == report.AudioNone {
-		// An interactive site without a sound device: its guides'
-		// narration is silent.
-		parts = append(parts, "audio: none")
-	}
-	return oneLine(strings.Join(parts, "; "))
-}
+// oneLine makes text from a site fit one line of output (fleetview.OneLine).
+func oneLine(s string) string { return fleetview.OneLine(s) }
 
-// oneLine makes text from a site fit one cell of the table: printable
-// (render.Printable), one line, at most 80 characters.
-func oneLine(s string) string {
-	return clip(render.Printable(strings.Join(strings.Fields(s), " ")), 80)
-}
-
-// clip cuts s to at most n characters, marking the cut with an ellipsis.
-func clip(s string, n int) string {
-	if r := []rune(s); len(r) > n {
-		s = string(r[:n-1]) + "…"
-	}
-	return s
-}
-
-// updateWords says a notable update result in the table's words; "" for
-// one that is not (running, or a result this tool does not know).
-func updateWords(result string) string {
-	switch result {
-	case report.UpdateInstalled:
-		return "installing"
-	case report.UpdateRolledBack:
-		return "rolled back"
-	case report.UpdateRefused:
-		return "refused"
-	case report.UpdateFailed:
-		return "failed"
-	}
-	return ""
-}
-
-// versionWidth keeps the PLAYER column narrow: a signed version has at
-// most 64 characters, and a site may say anything.
-const versionWidth = 20
-
-// playerCell is the PLAYER column: the running version and, when the
-// last update did not simply finish, what became of it: "1.2.0 (1.3.0
-// rolled back)", "1.2.0 (1.3.0 installing)", "1.3.0 (on trial)".
-func playerCell(hb report.Heartbeat) string {
-	cell := orDash(clip(oneLine(hb.Player), versionWidth))
-	u := hb.Update
-	if u == nil {
-		return cell
-	}
-	switch {
-	case u.Result == report.UpdateInstalled && u.Version == hb.Player:
-		// Restarted into it; it has not shown content yet.
-		return cell + " (on trial)"
-	case updateWords(u.Result) != "":
-		return cell + " (" + clip(oneLine(u.Version), versionWidth) + " " + updateWords(u.Result) + ")"
-	}
-	return cell
-}
+// playerCell is the PLAYER column (fleetview.PlayerCell).
+func playerCell(hb report.Heartbeat) string { return fleetview.PlayerCell(hb) }
 
 // atLeast reports whether a site running player version have is at
 // version want or newer; a version that is not a release's (empty,
@@ -274,7 +177,7 @@ func printRollout(w io.Writer, rows []fleet.SiteStatus) error {
 	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
 	fmt.Fprintln(tw, "\nPLAYER\tSITES")
 	for _, v := range byVersion(slices.Collect(maps.Keys(count))) {
-		fmt.Fprintf(tw, "%s\t%d\n", orDash(clip(oneLine(v), versionWidth)), count[v])
+		fmt.Fprintf(tw, "%s\t%d\n", fleetview.OrDash(fleetview.Clip(oneLine(v), fleetview.VersionWidth)), count[v])
 	}
 	for _, l := range []struct {
 		title string
@@ -286,7 +189,7 @@ func printRollout(w io.Writer, rows []fleet.SiteStatus) error {
 		fmt.Fprintf(tw, "\n%s\tVERSION\tREASON\n", l.title)
 		for _, r := range l.rows {
 			u := r.Status.Heartbeat.Update
-			fmt.Fprintf(tw, "%s\t%s\t%s\n", render.Printable(r.Site), orDash(clip(oneLine(u.Version), versionWidth)), orDash(oneLine(u.Detail)))
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", render.Printable(r.Site), fleetview.OrDash(fleetview.Clip(oneLine(u.Version), fleetview.VersionWidth)), fleetview.OrDash(oneLine(u.Detail)))
 		}
 	}
 	return tw.Flush()
@@ -317,25 +220,6 @@ func byVersion(vs []string) []string {
 		return strings.Compare(a, b)
 	})
 	return vs
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
-}
-
-func ago(d time.Duration) string {
-	switch {
-	case d < 0:
-		return "now"
-	case d < time.Hour:
-		return fmt.Sprintf("%dm", int(d.Minutes()))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh", int(d.Hours()))
-	}
-	return fmt.Sprintf("%dd", int(d.Hours()/24))
 }
 
 func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -371,7 +255,11 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	r, err := buildReport(ctx, st, reportRequest{From: from, To: to, Now: t, SitesDir: *sitesDir, Only: only}, stderr)
+	configs, notes, err := fleetview.LoadConfigs(*sitesDir)
+	if err != nil {
+		return err
+	}
+	r, err := fleetview.BuildReport(ctx, st, fleetview.ReportRequest{From: from, To: to, Now: t, Configs: configs, ConfigNotes: notes, Only: only}, stderr)
 	if err != nil {
 		return err
 	}
@@ -398,122 +286,4 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintln(stdout, p)
 	}
 	return nil
-}
-
-type reportRequest struct {
-	From, To, Now time.Time // From and To are calendar days
-	SitesDir      string
-	Only          []string
-}
-
-// buildReport loads and adds up every site's reports. Problems that do
-// not stop the report (a damaged batch, a site without config) are written
-// to stderr and listed in the report.
-func buildReport(ctx context.Context, st fleet.Store, req reportRequest, stderr io.Writer) (*render.Report, error) {
-	configs, notes, err := loadConfigs(req.SitesDir)
-	if err != nil {
-		return nil, err
-	}
-	sites, err := fleet.Sites(ctx, st)
-	if err != nil {
-		return nil, err
-	}
-	for id := range configs {
-		if !slices.Contains(sites, id) {
-			sites = append(sites, id) // provisioned, never reported: all outage
-		}
-	}
-	if len(req.Only) > 0 {
-		sites = slices.DeleteFunc(sites, func(s string) bool { return !slices.Contains(req.Only, s) })
-	}
-	slices.Sort(sites)
-	defaultLoc, _ := time.LoadLocation(siteconfig.DefaultTimeZone)
-	r := &render.Report{
-		Title: "Báo cáo hoạt động màn hình thông tin công cộng", Generated: req.Now, Loc: defaultLoc,
-		From: time.Date(req.From.Year(), req.From.Month(), req.From.Day(), 0, 0, 0, 0, defaultLoc),
-		To:   time.Date(req.To.Year(), req.To.Month(), req.To.Day(), 0, 0, 0, 0, defaultLoc),
-	}
-	r.Sites = make([]render.Site, len(sites))
-	var mu sync.Mutex
-	note := func(s string) {
-		mu.Lock()
-		defer mu.Unlock()
-		s = render.Printable(s) // names keys and errors from sites
-		notes = append(notes, s)
-		fmt.Fprintln(stderr, "kioskctl report:", s)
-	}
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(4)
-	for i, id := range sites {
-		g.Go(func() error {
-			cfg := configs[id]
-			sched := report.Schedule{Loc: defaultLoc}
-			name, hours := id, "cả ngày (all day)"
-			if cfg == nil {
-				note(fmt.Sprintf("site %s: no site config in --sites; counted as open all day", id))
-			} else {
-				sched = report.ScheduleOf(cfg)
-				name = cfg.Site.Name
-				if h := cfg.Hours; h != nil && h.Open != h.Close {
-					hours = h.Open.String() + "–" + h.Close.String()
-				}
-			}
-			from := time.Date(req.From.Year(), req.From.Month(), req.From.Day(), 12, 0, 0, 0, sched.Loc)
-			to := time.Date(req.To.Year(), req.To.Month(), req.To.Day(), 12, 0, 0, 0, sched.Loc)
-			d, err := fleet.Load(gctx, st, id, sched, from, to, req.Now, func(key string, err error) {
-				note(fmt.Sprintf("skipped %s: %v", key, err))
-			})
-			if err != nil {
-				return err
-			}
-			if d.Unreadable > 0 {
-				note(fmt.Sprintf("site %s: %d records were unreadable on the site's disk and never sent", id, d.Unreadable))
-			}
-			site := uptime.Compute(uptime.Input{Site: id, Schedule: sched, Beats: d.Beats, Plays: d.Plays, Since: d.Since}, from, to, req.Now)
-			r.Sites[i] = render.Site{Site: site, Name: name, Hours: hours, Evicted: d.Evicted, Guides: d.GuideTallies()}
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return nil, err
-	}
-	if today := req.Now.In(defaultLoc); !r.To.Before(time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, defaultLoc)) {
-		notes = append(notes, "today is incomplete: sites send each day's heartbeats and plays just after their midnight (the fleet table, kioskctl status, is live)")
-	}
-	slices.Sort(notes)
-	r.Notes = notes
-	return r, nil
-}
-
-// loadConfigs reads every *.yaml under dir that is a site config, by site
-// ID. Files that are not valid site configs are noted and skipped.
-func loadConfigs(dir string) (map[string]*siteconfig.Config, []string, error) {
-	out := map[string]*siteconfig.Config{}
-	if dir == "" {
-		return out, nil, nil
-	}
-	var notes []string
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() || !strings.HasSuffix(path, ".yaml") && !strings.HasSuffix(path, ".yml") {
-			return nil
-		}
-		cfg, err := siteconfig.Load(path)
-		if err != nil {
-			notes = append(notes, fmt.Sprintf("site config skipped: %v", err))
-			return nil
-		}
-		if prev, dup := out[cfg.Site.ID]; dup {
-			notes = append(notes, fmt.Sprintf("site %s: configs %s and %s; using the first", cfg.Site.ID, prev.Path, path))
-			return nil
-		}
-		out[cfg.Site.ID] = cfg
-		return nil
-	})
-	if err != nil {
-		return nil, nil, fmt.Errorf("--sites: %w", err)
-	}
-	return out, notes, nil
 }
