@@ -1,0 +1,407 @@
+package content
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"time"
+)
+
+// Kinds of Change.
+const (
+	ChangeAdded   = "added"
+	ChangeRemoved = "removed"
+	ChangeEdited  = "edited"
+	ChangeMoved   = "moved"
+)
+
+// Change is one difference between two versions of a bundle, as an
+// approver reviews it: what changed (Field) of which item (Item; "" for
+// the bundle itself and its ticker) in which language (Lang; "" where the
+// field has none, "*" for an image shown in every language), and the
+// value before and after ("" when there was none).
+//
+// Fields: "item" (Old or New is the item's kind), "position" (1-based),
+// "kind", "duration" (a Go duration; "" is the site's default), "layout",
+// "fit", "title", "body", "image" (the file, with its hash when only the
+// file's bytes changed), "schedule" and "targets" (as JSON), "guide" and
+// "video" (a summary; any change to their steps, clips or files is one
+// "edited"), and for the bundle: "bundle-title", "font", "requires",
+// "bundle-targets" and "ticker" (one message in one language).
+type Change struct {
+	Item, Lang, Field, Kind, Old, New string
+}
+
+func (c Change) String() string {
+	where := c.Field
+	if c.Item != "" {
+		where = c.Item + "." + where
+	}
+	if c.Lang != "" {
+		where += "[" + c.Lang + "]"
+	}
+	return fmt.Sprintf("%s %s: %q -> %q", c.Kind, where, c.Old, c.New)
+}
+
+// Diff lists what changed from old to new: the bundle's own fields, then
+// each item of new in its order (added, moved or edited), then the items
+// old had and new has not, then the ticker. An added item is listed with
+// everything it holds, a removed one with everything it held. old may be
+// nil: a first publication, where everything is added. The manifests are
+// not changed.
+func Diff(old, new *Manifest) []Change {
+	if old == nil {
+		old = &Manifest{}
+	}
+	if new == nil {
+		new = &Manifest{}
+	}
+	d := differ{oldFiles: fileHashes(old), newFiles: fileHashes(new)}
+
+	d.value("", "", "bundle-title", old.Title, new.Title)
+	d.files("", "font", fontPaths(old.Fonts), fontPaths(new.Fonts))
+	d.value("", "", "requires", jsonOf(old.Requires), jsonOf(new.Requires))
+	d.value("", "", "bundle-targets", jsonOf(old.Targets), jsonOf(new.Targets))
+
+	oldAt := map[string]int{}
+	for i, it := range old.Items {
+		oldAt[it.ID] = i
+	}
+	newAt := map[string]int{}
+	for i, it := range new.Items {
+		newAt[it.ID] = i
+	}
+	// Items kept in the same relative order are the longest common
+	// subsequence of the IDs both versions have; the others moved.
+	var oldKept, newKept []string
+	for _, it := range old.Items {
+		if _, ok := newAt[it.ID]; ok {
+			oldKept = append(oldKept, it.ID)
+		}
+	}
+	for _, it := range new.Items {
+		if _, ok := oldAt[it.ID]; ok {
+			newKept = append(newKept, it.ID)
+		}
+	}
+	inOrder := map[string]bool{}
+	for _, p := range lcs(oldKept, newKept) {
+		inOrder[oldKept[p[0]]] = true
+	}
+
+	for i, it := range new.Items {
+		j, ok := oldAt[it.ID]
+		if !ok {
+			d.add(Change{Item: it.ID, Field: "item", Kind: ChangeAdded, New: it.Kind})
+			d.item(&Item{}, &new.Items[i])
+			continue
+		}
+		if !inOrder[it.ID] {
+			d.add(Change{Item: it.ID, Field: "position", Kind: ChangeMoved, Old: strconv.Itoa(j + 1), New: strconv.Itoa(i + 1)})
+		}
+		d.item(&old.Items[j], &new.Items[i])
+	}
+	for j, it := range old.Items {
+		if _, ok := newAt[it.ID]; !ok {
+			d.add(Change{Item: it.ID, Field: "item", Kind: ChangeRemoved, Old: it.Kind})
+			d.item(&old.Items[j], &Item{ID: it.ID})
+		}
+	}
+	d.ticker(old.Ticker, new.Ticker)
+	return d.out
+}
+
+// differ gathers the changes of one Diff.
+type differ struct {
+	oldFiles, newFiles map[string]string // bundle path -> SHA-256
+	out                []Change
+}
+
+func (d *differ) add(c Change) { d.out = append(d.out, c) }
+
+// value records the change of one field from a to b, if any.
+func (d *differ) value(item, lang, field, a, b string) {
+	switch {
+	case a == b:
+	case a == "":
+		d.add(Change{Item: item, Lang: lang, Field: field, Kind: ChangeAdded, New: b})
+	case b == "":
+		d.add(Change{Item: item, Lang: lang, Field: field, Kind: ChangeRemoved, Old: a})
+	default:
+		d.add(Change{Item: item, Lang: lang, Field: field, Kind: ChangeEdited, Old: a, New: b})
+	}
+}
+
+// item records the changes of one item. a or b is the zero Item when the
+// item was added or removed (with its ID).
+func (d *differ) item(a, b *Item) {
+	id := b.ID
+	if id == "" {
+		id = a.ID
+	}
+	if a.Kind != "" && b.Kind != "" {
+		d.value(id, "", "kind", a.Kind, b.Kind)
+	}
+	d.value(id, "", "duration", durationString(a.Duration), durationString(b.Duration))
+	// The layout and fit of an added or removed item are in its "item"
+	// change's kind: their defaults would only add noise.
+	if a.Kind != "" && b.Kind != "" {
+		d.value(id, "", "layout", a.Layout, b.Layout)
+		d.value(id, "", "fit", a.Fit, b.Fit)
+	}
+	for _, lang := range unionKeys(a.Text, b.Text) {
+		d.value(id, lang, "title", a.Text[lang].Title, b.Text[lang].Title)
+		d.value(id, lang, "body", a.Text[lang].Body, b.Text[lang].Body)
+	}
+	for _, lang := range unionKeys(a.Images, b.Images) {
+		d.file(id, lang, "image", a.Images[lang], b.Images[lang])
+	}
+	d.value(id, "", "schedule", jsonOf(a.Schedule), jsonOf(b.Schedule))
+	d.value(id, "", "targets", jsonOf(a.Targets), jsonOf(b.Targets))
+	d.whole(id, "guide", a.Guide, b.Guide, guideFiles(a.Guide), guideFiles(b.Guide), guideSummary(a.Guide), guideSummary(b.Guide))
+	d.whole(id, "video", a.Video, b.Video, videoFiles(a.Video), videoFiles(b.Video), videoSummary(a.Video), videoSummary(b.Video))
+}
+
+// file records the change of a field naming a bundle file: another path,
+// or the same path with other bytes.
+func (d *differ) file(item, lang, field, a, b string) {
+	if a == b && a != "" {
+		ha, hb := d.oldFiles[a], d.newFiles[b]
+		if ha != hb {
+			d.add(Change{Item: item, Lang: lang, Field: field, Kind: ChangeEdited,
+				Old: withHash(a, ha), New: withHash(b, hb)})
+		}
+		return
+	}
+	d.value(item, lang, field, a, b)
+}
+
+// files records the files added to, removed from or changed in a set.
+func (d *differ) files(item, field string, a, b []string) {
+	for _, p := range union(a, b) {
+		pa, pb := p, p
+		if !slices.Contains(a, p) {
+			pa = ""
+		}
+		if !slices.Contains(b, p) {
+			pb = ""
+		}
+		d.file(item, "", field, pa, pb)
+	}
+}
+
+// whole records a field compared as a whole (a guide, a video): edited
+// when its JSON or the bytes of a file it names differ.
+func (d *differ) whole(item, field string, a, b any, fa, fb []string, sa, sb string) {
+	if sa == "" && sb == "" {
+		return
+	}
+	same := jsonOf(a) == jsonOf(b) && slices.Equal(fa, fb)
+	for _, p := range fa {
+		same = same && d.oldFiles[p] == d.newFiles[p]
+	}
+	if same {
+		return
+	}
+	if sa != "" && sb != "" {
+		d.add(Change{Item: item, Field: field, Kind: ChangeEdited, Old: sa, New: sb})
+		return
+	}
+	d.value(item, "", field, sa, sb)
+}
+
+// ticker records, language by language, the messages added, removed and
+// edited. Messages are matched by their text in order (as a line diff
+// matches lines); a message removed where another is added is an edit.
+func (d *differ) ticker(a, b []Message) {
+	var langs []string
+	for _, m := range slices.Concat(a, b) {
+		for l := range m {
+			if !slices.Contains(langs, l) {
+				langs = append(langs, l)
+			}
+		}
+	}
+	slices.Sort(langs)
+	for _, lang := range langs {
+		ta, tb := tickerTexts(a, lang), tickerTexts(b, lang)
+		i, j := 0, 0
+		flush := func(ei, ej int) {
+			// The messages between matches: pair them up in order.
+			for ; i < ei && j < ej; i, j = i+1, j+1 {
+				d.add(Change{Lang: lang, Field: "ticker", Kind: ChangeEdited, Old: ta[i], New: tb[j]})
+			}
+			for ; i < ei; i++ {
+				d.add(Change{Lang: lang, Field: "ticker", Kind: ChangeRemoved, Old: ta[i]})
+			}
+			for ; j < ej; j++ {
+				d.add(Change{Lang: lang, Field: "ticker", Kind: ChangeAdded, New: tb[j]})
+			}
+		}
+		for _, p := range lcs(ta, tb) {
+			flush(p[0], p[1])
+			i, j = p[0]+1, p[1]+1
+		}
+		flush(len(ta), len(tb))
+	}
+}
+
+// tickerTexts returns the texts of the messages that have lang, in order.
+func tickerTexts(msgs []Message, lang string) []string {
+	var out []string
+	for _, m := range msgs {
+		if s, ok := m[lang]; ok && s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// maxLCSCells bounds the table lcs builds (8 bytes a cell): a bundle's
+// few hundred items or messages need far less.
+const maxLCSCells = 1 << 22
+
+// lcs returns the index pairs of a longest common subsequence of a and b,
+// in order. Past maxLCSCells it only pairs equal strings at the same
+// index: a coarser diff, in bounded memory, of a manifest far larger than
+// any real one.
+func lcs(a, b []string) [][2]int {
+	n, m := len(a), len(b)
+	if (n+1)*(m+1) > maxLCSCells {
+		var out [][2]int
+		for i := range min(n, m) {
+			if a[i] == b[i] {
+				out = append(out, [2]int{i, i})
+			}
+		}
+		return out
+	}
+	t := make([][]int, n+1)
+	for i := range t {
+		t[i] = make([]int, m+1)
+	}
+	for i := n - 1; i >= 0; i-- {
+		for j := m - 1; j >= 0; j-- {
+			if a[i] == b[j] {
+				t[i][j] = t[i+1][j+1] + 1
+			} else {
+				t[i][j] = max(t[i+1][j], t[i][j+1])
+			}
+		}
+	}
+	var out [][2]int
+	for i, j := 0, 0; i < n && j < m; {
+		switch {
+		case a[i] == b[j]:
+			out = append(out, [2]int{i, j})
+			i, j = i+1, j+1
+		case t[i+1][j] >= t[i][j+1]:
+			i++
+		default:
+			j++
+		}
+	}
+	return out
+}
+
+func fileHashes(m *Manifest) map[string]string {
+	h := make(map[string]string, len(m.Files))
+	for _, f := range m.Files {
+		h[f.Path] = f.SHA256
+	}
+	return h
+}
+
+func withHash(path, sha string) string {
+	if sha == "" {
+		return path
+	}
+	return fmt.Sprintf("%s (sha256 %.12s)", path, sha)
+}
+
+func fontPaths(fs []Font) []string {
+	var out []string
+	for _, f := range fs {
+		out = append(out, f.File)
+	}
+	return out
+}
+
+func guideFiles(g *Guide) []string {
+	if g == nil {
+		return nil
+	}
+	var out []string
+	for _, s := range g.Steps {
+		if s.Picture != "" {
+			out = append(out, s.Picture)
+		}
+		for _, l := range slices.Sorted(maps.Keys(s.Narration)) {
+			out = append(out, s.Narration[l])
+		}
+	}
+	return out
+}
+
+func guideSummary(g *Guide) string {
+	if g == nil {
+		return ""
+	}
+	return fmt.Sprintf("%d steps", len(g.Steps))
+}
+
+func videoFiles(v *Video) []string {
+	if v == nil {
+		return nil
+	}
+	var out []string
+	for _, r := range v.Renditions {
+		out = append(out, r.File)
+	}
+	return out
+}
+
+func videoSummary(v *Video) string {
+	if v == nil {
+		return ""
+	}
+	sound := "silent"
+	if v.Sound {
+		sound = "with sound"
+	}
+	return fmt.Sprintf("%s, %s, %d renditions", durationString(v.Duration), sound, len(v.Renditions))
+}
+
+func durationString(d Duration) string {
+	if d == 0 {
+		return ""
+	}
+	return time.Duration(d).String()
+}
+
+// jsonOf is v as compact JSON, "" for nil or empty.
+func jsonOf(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprintf("%v", v)
+	}
+	switch s := string(b); s {
+	case "null", "[]", "{}":
+		return ""
+	default:
+		return s
+	}
+}
+
+func unionKeys[V any](a, b map[string]V) []string {
+	return union(slices.Collect(maps.Keys(a)), slices.Collect(maps.Keys(b)))
+}
+
+// union returns the distinct strings of a and b, sorted.
+func union(a, b []string) []string {
+	out := slices.Concat(a, b)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
