@@ -3,12 +3,14 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"fmt"
 	"image"
 	"image/png"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -27,6 +29,9 @@ type browser struct {
 	tab   context.Context
 	shots string
 	n     int // screenshots taken
+	// secrets are texts no page may hold (the passphrases): each page
+	// screenshotted is checked for them.
+	secrets []string
 }
 
 // startBrowser starts Debian's Chromium headless, in a window of
@@ -67,6 +72,13 @@ func startBrowser(t testing.TB) *browser {
 	// context it is given: the tab's own, not one with a step's timeout.
 	if err := chromedp.Do(tab); err != nil {
 		t.Fatalf("start chromium: %v\n%s", err, out.String())
+	}
+	ctx, cancel := context.WithTimeout(tab, stepTimeout)
+	defer cancel()
+	// The page gets the whole window: headless, the window's frame would
+	// take some of it.
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1366, 900)); err != nil {
+		t.Fatalf("chromium: viewport: %v", err)
 	}
 	return &browser{t: t, tab: tab, shots: shotsDir(t)}
 }
@@ -178,7 +190,147 @@ func (b *browser) screenshot(name string) string {
 	if _, err := png.Decode(bytes.NewReader(data)); err != nil {
 		b.t.Errorf("screenshot %s is no PNG: %v", path, err)
 	}
+	// The page as the server sent it and as it is now, form values
+	// included.
+	page, err := run(b, chromedp.Evaluate[string](`document.documentElement.outerHTML + "\n" +
+		[...document.querySelectorAll('input, textarea')].map(i => i.value).join("\n")`))
+	if err != nil {
+		b.t.Errorf("page %s: %v", name, err)
+	}
+	for _, s := range b.secrets {
+		if strings.Contains(page, s) {
+			b.t.Errorf("page %s (%s) holds a passphrase", name, path)
+		}
+	}
 	return path
+}
+
+// fill sets the fields of the form (a selector) by name, as typed.
+func (b *browser) fill(form string, fields map[string]string) {
+	b.t.Helper()
+	for name, v := range fields {
+		b.do("fill "+form+" "+name, chromedp.SetValue(chromedp.CSS(fmt.Sprintf("%s [name=%q]", form, name)), v))
+	}
+}
+
+// typeInto types text into the field with key events, as a person does
+// (the passphrases).
+func (b *browser) typeInto(field, text string) {
+	b.t.Helper()
+	b.do("type into "+field, chromedp.Clear(chromedp.CSS(field)), chromedp.SendKeys(chromedp.CSS(field), text))
+	if got := must(b, "read "+field, chromedp.Value(chromedp.CSS(field))); got != text {
+		b.fail("type into "+field, fmt.Errorf("the field holds %d characters, want %d", len([]rune(got)), len([]rune(text))))
+	}
+}
+
+// check ticks the checkbox.
+func (b *browser) check(box string) {
+	b.t.Helper()
+	on := must(b, "read "+box, chromedp.JavascriptAttribute[bool](chromedp.CSS(box), "checked"))
+	if !on {
+		b.do("tick "+box, chromedp.Click(chromedp.CSS(box), chromedp.NodeVisible))
+	}
+}
+
+// submitOK submits like submit and fails the test unless the page it
+// leads to is a 200 without an error message.
+func (b *browser) submitOK(button, name string) {
+	b.t.Helper()
+	if status := b.submit(button, name); status != 200 {
+		b.fail(name, fmt.Errorf("status %d", status))
+	}
+	if n := b.count("#flash .error"); n != 0 {
+		text, _ := run(b, chromedp.Text(chromedp.CSS("#flash")))
+		b.fail(name, fmt.Errorf("the studio says: %s", text))
+	}
+}
+
+// count is the number of elements the selector matches now.
+func (b *browser) count(sel string) int {
+	b.t.Helper()
+	return must(b, "count "+sel, chromedp.Evaluate[int](fmt.Sprintf(`document.querySelectorAll(%q).length`, sel)))
+}
+
+// expectNames fails the test unless the elements sel matches name
+// exactly want, in any order: each element's first word is a name (an
+// approver, "approver1 (016906a57aa5)", is named with their key's ID).
+func (b *browser) expectNames(sel string, want ...string) {
+	b.t.Helper()
+	got := must(b, "read "+sel, chromedp.Evaluate[[]string](fmt.Sprintf(`[...document.querySelectorAll(%q)].map(e => e.textContent.trim().split(/\s+/)[0])`, sel)))
+	slices.Sort(got)
+	want = slices.Clone(want)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		b.fail("list "+sel, fmt.Errorf("holds %q, want %q", got, want))
+	}
+}
+
+// waitJS waits up to d until the expression is true in the page.
+func (b *browser) waitJS(what, expr string, d time.Duration) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.tab, d)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingInterval(100*time.Millisecond))); err != nil {
+		b.fail(what, err)
+	}
+}
+
+// waitText waits up to d until the element sel's text holds want.
+func (b *browser) waitText(sel, want string, d time.Duration) {
+	b.t.Helper()
+	b.waitJS(fmt.Sprintf("%s holding %q", sel, want),
+		fmt.Sprintf(`(e => e !== null && e.textContent.includes(%q))(document.querySelector(%q))`, want, sel), d)
+}
+
+// preview is one slide's preview image on the preview page.
+type preview struct {
+	Site   string `json:"site"`
+	Slide  string `json:"slide"`
+	Alt    string `json:"alt"` // "ITEM [LANG...]"
+	Src    string `json:"src"`
+	Width  int    `json:"width"`
+	Height int    `json:"height"`
+}
+
+// previews brings each preview image of the page into view (they load
+// lazily), waits until it has loaded, and returns their sizes as
+// decoded: 0 for an image that did not load.
+func (b *browser) previews() []preview {
+	b.t.Helper()
+	return must(b, "load the previews", chromedp.Evaluate[[]preview](`(async () => {
+		const out = [];
+		for (const img of document.querySelectorAll('img.preview')) {
+			img.scrollIntoView();
+			try { await img.decode(); } catch (e) {}
+			out.push({site: img.dataset.site, slide: img.dataset.slide, alt: img.alt, src: img.currentSrc,
+				width: img.naturalWidth, height: img.naturalHeight});
+		}
+		window.scrollTo(0, 0);
+		return out;
+	})()`, chromedp.EvalAwaitPromise))
+}
+
+// savePreview fetches the preview image through the page, as the page
+// loads it, saves it as the next screenshot and returns it.
+func (b *browser) savePreview(p preview) image.Image {
+	b.t.Helper()
+	encoded := must(b, "fetch "+p.Src, chromedp.Evaluate[string](fmt.Sprintf(`(async () => {
+		const r = await fetch(%q, {credentials: 'same-origin'});
+		const bytes = new Uint8Array(await r.arrayBuffer());
+		let s = '';
+		for (const c of bytes) { s += String.fromCharCode(c); }
+		return btoa(s);
+	})()`, p.Src), chromedp.EvalAwaitPromise))
+	data, err := base64.StdEncoding.DecodeString(encoded)
+	if err != nil {
+		b.t.Fatalf("preview %s: %v", p.Src, err)
+	}
+	img, err := png.Decode(bytes.NewReader(data))
+	if err != nil {
+		b.t.Fatalf("preview %s: %v", p.Src, err)
+	}
+	b.savePNG("preview-"+p.Site+"-"+p.Slide, img)
+	return img
 }
 
 // savePNG saves img as the next numbered screenshot, name.png.

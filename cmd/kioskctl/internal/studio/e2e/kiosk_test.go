@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -244,6 +245,31 @@ func inkShare(img *image.RGBA, bg color.RGBA) float64 {
 		return 0
 	}
 	return float64(ink) / float64(n)
+}
+
+// siteBackground is the background colour of the test's site.
+var siteBackground = color.RGBA{0x0b, 0x25, 0x45, 255}
+
+// settledScreen grabs the screen until two grabs a quarter second apart
+// are the same picture with something drawn on the background (a slide
+// at rest, not a crossfade), within d, and returns it.
+func settledScreen(t testing.TB, x *xScreen, d time.Duration) *image.RGBA {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	var last *image.RGBA
+	for {
+		img, err := x.grab()
+		if err == nil && last != nil && bytes.Equal(img.Pix, last.Pix) && inkShare(img, siteBackground) > 0.01 {
+			return img
+		}
+		if err == nil {
+			last = img
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the kiosk's screen did not settle on a slide within %v (last grab: %v)", d, err)
+		}
+		time.Sleep(250 * time.Millisecond) // the interval between two grabs compared
+	}
 }
 
 func near(a, b uint8) bool { return max(a, b)-min(a, b) <= 24 }
