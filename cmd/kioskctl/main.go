@@ -77,6 +77,9 @@ const usage = `usage:
   kioskctl alert --key K --cancel ID    sign and publish an emergency alert, or cancel one (kioskctl alert -h)
   kioskctl report --from DAY [--to DAY] [--sites DIR] [--out DIR]
                                         uptime and proof-of-play per site, day and month: CSV and HTML
+  kioskctl studio --workspace DIR --sites DIR [--key K] [--publisher-key K] [--listen ADDR --users FILE]
+                                        the department's studio in the browser: write, preview, lint,
+                                        approve and publish bundles, watch the fleet (kioskctl studio -h)
 The store is --store s3://BUCKET/PREFIX (with --endpoint, credentials in
 $KIOSK_S3_ACCESS_KEY and $KIOSK_S3_SECRET_KEY) or --store FOLDER.
 `
@@ -146,6 +149,8 @@ func runWithInput(ctx context.Context, args []string, stdin io.Reader, stdout, s
 		return runScreenshot(ctx, args[1:], stdout)
 	case "report":
 		return runReport(ctx, args[1:], stdout, stderr)
+	case "studio":
+		return runStudio(ctx, args[1:], stdout, stderr, keys)
 	case "alert":
 		return runAlert(ctx, args[1:], stdout, stderr, keys)
 	case "help", "-h", "--help":

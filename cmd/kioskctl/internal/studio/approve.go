@@ -1,0 +1,298 @@
+package studio
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/sigstore/sigstore/pkg/signature"
+
+	"github.com/vnict/kiosk/content"
+	"github.com/vnict/kiosk/sync/layout"
+	"github.com/vnict/kiosk/sync/publish"
+	"github.com/vnict/kiosk/sync/trust"
+)
+
+// errNoStore is a studio started without a publication store.
+var errNoStore = errors.New("chưa có kho xuất bản: chạy lại với --store và --root (no publication store)")
+
+func (s *Server) department() (publish.Department, error) {
+	if s.opt.Store == nil || len(s.opt.Root) == 0 {
+		return publish.Department{}, errNoStore
+	}
+	return publish.Department{Store: s.opt.Store, Root: s.opt.Root, StateDir: s.opt.StateDir}, nil
+}
+
+// change is one line of the approve page's comparison.
+type change struct {
+	Kind, Item, Lang, Field, Old, New string
+}
+
+type choice struct {
+	Value, Label string
+	Checked      bool
+}
+
+type approveData struct {
+	pageData
+	ID               string
+	Version          int64
+	PublishedVersion int64
+	Published        bool
+	Changes          []change
+	DiffNote         string
+	Signed, Missing  []string
+	Threshold        int
+	Ready            bool
+	Staged           string // what is staged, in words
+	StagedOther      bool   // something else than this bundle is staged
+	Sites, Groups    []choice
+	CanSign          bool
+	PlainKey         bool
+	KeyFile          string
+	LintErrors       int
+	LintSummary      string
+	Error            string
+}
+
+func (s *Server) approvePage(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	dir, err := s.bundleDir(id)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusNotFound)
+		return
+	}
+	d, err := readDraft(dir)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	data := &approveData{pageData: s.page(r, "Duyệt "+id+" (approve)", "bundles"), ID: id, Version: d.m.Version,
+		KeyFile: filepath.Base(s.opt.KeyFile)}
+	lint := s.lintBundle(r.Context(), dir, d)
+	data.LintErrors, data.LintSummary = lint.errors(), lint.summary
+	var target layout.Targeting
+	if err := s.approveState(r.Context(), id, dir, &d.m, data, &target); err != nil {
+		data.Error = err.Error()
+	}
+	groups := map[string]bool{}
+	for _, c := range s.sites {
+		data.Sites = append(data.Sites, choice{c.Site.ID, c.Site.ID + " — " + c.Site.Name, slices.Contains(target.Sites, c.Site.ID)})
+		for _, g := range c.Site.Groups {
+			groups[g] = true
+		}
+	}
+	for _, g := range slices.Sorted(mapsKeys(groups)) {
+		data.Groups = append(data.Groups, choice{g, g, slices.Contains(target.Groups, g)})
+	}
+	if s.opt.KeyFile != "" {
+		if k, err := trust.ReadPrivateKey(s.opt.KeyFile); err != nil {
+			data.Error = strings.TrimSpace(data.Error + " Khoá (--key): " + err.Error())
+		} else {
+			data.CanSign, data.PlainKey = true, !k.Encrypted()
+		}
+	}
+	s.render(w, r, "approve", data)
+}
+
+// approveState fills data with what the store says: the published
+// version and the comparison with it, the staged approval and its
+// targeting (into target, so a second approver signs the same).
+func (s *Server) approveState(ctx context.Context, id, dir string, m *content.Manifest, data *approveData, target *layout.Targeting) error {
+	dep, err := s.department()
+	if err != nil {
+		return err
+	}
+	var old *content.Manifest
+	pub, err := dep.PublishedBundle(ctx, id, s.now())
+	switch {
+	case err == nil:
+		old, *target = pub.Manifest, pub.Targeting
+		data.Published, data.PublishedVersion = true, pub.Manifest.Version
+	case !errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("đọc bản đã xuất bản (published): %w", err)
+	}
+	for _, c := range content.Diff(old, m) {
+		data.Changes = append(data.Changes, change{Kind: c.Kind, Item: c.Item, Lang: c.Lang, Field: fieldNames[c.Field], Old: c.Old, New: c.New})
+		if data.Changes[len(data.Changes)-1].Field == "" {
+			data.Changes[len(data.Changes)-1].Field = c.Field
+		}
+	}
+	if len(data.Changes) == 0 {
+		data.DiffNote = "Không có thay đổi so với bản đã xuất bản (no changes)"
+	}
+	st, err := dep.StagedStatus(ctx)
+	switch {
+	case errors.Is(err, trust.ErrNothingStaged):
+		data.Staged = "Chưa có bản nào chờ ký (nothing staged): người ký đầu tiên tạo bản chờ ký."
+		return nil
+	case err != nil:
+		return fmt.Errorf("đọc chữ ký (staged status): %w", err)
+	}
+	data.Signed, data.Missing, data.Threshold, data.Ready = st.Signed, st.Missing, st.Threshold, st.Ready
+	staged, err := dep.StagedBundle(ctx, id)
+	raw, _ := os.ReadFile(filepath.Join(dir, content.ManifestName))
+	switch {
+	case err == nil && bytes.Equal(staged.Raw, raw):
+		*target = staged.Targeting
+		data.Staged = fmt.Sprintf("Bản chờ ký v%d có đúng bản tin này, gửi tới %s (the staged publication holds this bundle as it is).", st.Version, targetingWords(staged.Targeting))
+	case err == nil:
+		*target = staged.Targeting
+		data.StagedOther = true
+		data.Staged = fmt.Sprintf("Bản chờ ký v%d có bản tin này như nó đã từng là, không như bây giờ (the staging holds another version of this bundle): ký ở đây sẽ bị từ chối; xuất bản hoặc huỷ bản chờ ký trước (kioskctl discard).", st.Version)
+	case errors.Is(err, fs.ErrNotExist):
+		data.StagedOther = true
+		data.Staged = fmt.Sprintf("Bản chờ ký v%d là của bản tin khác (the staging is another bundle's): ký ở đây sẽ bị từ chối; xuất bản hoặc huỷ nó trước (kioskctl discard).", st.Version)
+	default:
+		return fmt.Errorf("đọc bản chờ ký (staged): %w", err)
+	}
+	return nil
+}
+
+// fieldNames are the approve page's words for content.Change fields.
+var fieldNames = map[string]string{
+	"item": "mục (item)", "position": "vị trí (position)", "kind": "loại (kind)", "duration": "thời lượng (duration)",
+	"layout": "bố cục (layout)", "fit": "cách đặt ảnh (fit)", "title": "tiêu đề (title)", "body": "nội dung (body)",
+	"image": "ảnh (image)", "schedule": "lịch (schedule)", "targets": "điểm nhận (targets)", "guide": "hướng dẫn (guide)",
+	"video": "video", "bundle-title": "tiêu đề bản tin (bundle title)", "font": "phông chữ (font)",
+	"requires": "tính năng cần (requires)", "bundle-targets": "điểm nhận bản tin (bundle targets)", "ticker": "chữ chạy (ticker)",
+}
+
+// targetingFrom reads the sites and groups ticked, each one a site or
+// group of the site configs.
+func (s *Server) targetingFrom(f *postForm) (layout.Targeting, error) {
+	var to layout.Targeting
+	known := map[string]bool{}
+	groups := map[string]bool{}
+	for _, c := range s.sites {
+		known[c.Site.ID] = true
+		for _, g := range c.Site.Groups {
+			groups[g] = true
+		}
+	}
+	for _, v := range f.values["sites"] {
+		for _, site := range strings.Split(v, ",") {
+			if site = strings.TrimSpace(site); site == "" {
+				continue
+			}
+			if !known[site] {
+				return to, fmt.Errorf("điểm %q không có trong --sites (unknown site)", clipLog(site))
+			}
+			if !slices.Contains(to.Sites, site) {
+				to.Sites = append(to.Sites, site)
+			}
+		}
+	}
+	for _, v := range f.values["groups"] {
+		for _, g := range strings.Split(v, ",") {
+			if g = strings.TrimSpace(g); g == "" {
+				continue
+			}
+			if !groups[g] {
+				return to, fmt.Errorf("nhóm %q không có trong --sites (unknown group)", clipLog(g))
+			}
+			if !slices.Contains(to.Groups, g) {
+				to.Groups = append(to.Groups, g)
+			}
+		}
+	}
+	slices.Sort(to.Sites)
+	slices.Sort(to.Groups)
+	return to, nil
+}
+
+// errWrongPassphrase is a passphrase that does not open the key.
+var errWrongPassphrase = errors.New("sai mật khẩu của khoá (wrong passphrase)")
+
+// openKey opens the key file at path with the passphrase typed, which is
+// zeroed before openKey returns, whatever happens.
+func openKey(path string, passphrase []byte) (signature.Signer, error) {
+	defer clear(passphrase)
+	k, err := trust.ReadPrivateKey(path)
+	if err != nil {
+		return nil, err
+	}
+	signer, err := k.Signer(passphrase)
+	if errors.Is(err, trust.ErrPassphrase) {
+		return nil, errWrongPassphrase
+	}
+	return signer, err
+}
+
+func (s *Server) sign(w http.ResponseWriter, r *http.Request, f *postForm) {
+	id := r.PathValue("id")
+	back := "/bundles/" + id + "/approve"
+	err := s.signBundle(r.Context(), id, f)
+	if err != nil {
+		s.fail(w, r, f, back, err)
+		return
+	}
+	http.Redirect(w, r, back, http.StatusSeeOther)
+}
+
+func (s *Server) signBundle(ctx context.Context, id string, f *postForm) error {
+	passphrase := f.secret
+	defer clear(passphrase)
+	if s.opt.KeyFile == "" {
+		return errors.New("studio này không có khoá người duyệt: chạy lại với --key (no approver key)")
+	}
+	dep, err := s.department()
+	if err != nil {
+		return err
+	}
+	dir, err := s.bundleDir(id)
+	if err != nil {
+		return err
+	}
+	to, err := s.targetingFrom(f)
+	if err != nil {
+		return err
+	}
+	d, err := readDraft(dir)
+	if err != nil {
+		return err
+	}
+	if lint := s.lintBundle(ctx, dir, d); lint.errors() > 0 {
+		return fmt.Errorf("bản tin còn %d lỗi kiểm tra (lint errors): sửa trước khi duyệt; chưa ký gì", lint.errors())
+	}
+	if f.get("rev") != "" && f.get("rev") != d.rev {
+		return errBundleChanged
+	}
+	signer, err := openKey(s.opt.KeyFile, passphrase)
+	if err != nil {
+		return fmt.Errorf("%w: chưa ký gì (nothing was signed)", err)
+	}
+	// A bundle published before goes out under a higher version, which
+	// the first approver writes into the shared folder; the next one
+	// finds it there.
+	pub, err := dep.PublishedBundle(ctx, id, s.now())
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if err == nil && d.m.Version <= pub.Manifest.Version {
+		next := pub.Manifest.Version + 1
+		if _, err := s.edit(id, d.rev, func(m *content.Manifest) error { m.Version = next; return nil }); err != nil {
+			return err
+		}
+	}
+	ap, err := dep.Approve(ctx, dir, to, signer, s.now())
+	if err != nil {
+		return fmt.Errorf("chưa ký (not signed): %w", err)
+	}
+	s.log.Info("bundle approved", "bundle", id, "user", f.sess.user, "publication", ap.Version, "signed", strings.Join(ap.Signed, ","), "ready", ap.Ready)
+	msg := fmt.Sprintf("Đã ký bản xuất bản v%d (signed). Đã ký: %s.", ap.Version, strings.Join(ap.Signed, ", "))
+	if ap.Ready {
+		msg += " Đủ chữ ký: sẵn sàng xuất bản (ready to publish)."
+	} else {
+		msg += fmt.Sprintf(" Còn cần %d chữ ký của: %s.", ap.Threshold-len(ap.Signed), strings.Join(ap.Missing, ", "))
+	}
+	f.sess.addFlash("ok", msg)
+	return nil
+}

@@ -1,0 +1,284 @@
+package studio
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/vnict/kiosk/content"
+	"github.com/vnict/kiosk/internal/atomicfile"
+)
+
+// idPattern is a bundle's or an item's ID as content validates it, less
+// the names "." and "..": it must start with a letter or a digit.
+var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
+
+// errBundleChanged is an edit of a manifest changed since the page showed it.
+var errBundleChanged = errors.New("bản tin đã được sửa ở nơi khác từ khi trang này mở: tải lại trang rồi sửa lại (the bundle changed since this page was loaded)")
+
+// bundleDir is the folder of bundle id, checked: a valid ID, a real
+// folder (not a link) in the workspace, with a manifest.
+func (s *Server) bundleDir(id string) (string, error) {
+	if !idPattern.MatchString(id) {
+		return "", fmt.Errorf("mã bản tin %q không hợp lệ (bundle ID)", clipLog(id))
+	}
+	dir := filepath.Join(s.opt.Workspace, id)
+	st, err := os.Lstat(dir)
+	if err != nil {
+		return "", fmt.Errorf("không có bản tin %s (no such bundle)", id)
+	}
+	if !st.IsDir() {
+		return "", fmt.Errorf("bản tin %s không phải thư mục thật (not a folder; links are refused)", id)
+	}
+	return dir, nil
+}
+
+// draft is a bundle's manifest as the studio reads it: it may be a new
+// bundle's, without items yet, which does not validate.
+type draft struct {
+	dir string
+	m   content.Manifest
+	rev string // SHA-256 of manifest.json, for edits made from a page
+	mod time.Time
+}
+
+// readDraft reads a bundle's manifest, bounded as content reads one.
+func readDraft(dir string) (*draft, error) {
+	p := filepath.Join(dir, content.ManifestName)
+	raw, err := readBounded(p, content.MaxManifestSize)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", p, err)
+	}
+	d := &draft{dir: dir}
+	if err := json.Unmarshal(raw, &d.m); err != nil {
+		return nil, fmt.Errorf("%s: %w", p, err)
+	}
+	sum := sha256.Sum256(raw)
+	d.rev = hex.EncodeToString(sum[:])
+	if st, err := os.Stat(p); err == nil {
+		d.mod = st.ModTime()
+	}
+	return d, nil
+}
+
+// newBundle makes the folder and manifest of a new bundle.
+func newBundle(workspace, id string, now time.Time) error {
+	root, err := os.OpenRoot(workspace)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	if err := root.Mkdir(id, 0o755); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("bản tin %s đã có (a bundle of this ID exists)", id)
+		}
+		return err
+	}
+	m := content.Manifest{Format: content.FormatVersion, ID: id, Version: 1, Created: now.UTC().Truncate(time.Second),
+		Items: []content.Item{}, Files: []content.File{}}
+	raw, err := json.MarshalIndent(&m, "", "  ")
+	if err != nil {
+		return err
+	}
+	return atomicfile.Write(filepath.Join(workspace, id, content.ManifestName), append(raw, '\n'))
+}
+
+// edit changes bundle id's manifest with change and writes it through
+// content.IndexDirWith: every file listed with its size and SHA-256, the
+// whole manifest validated, written atomically, or left as it was. rev,
+// when given, is the manifest the page showed: an edit of a manifest
+// changed since (by another studio on the shared folder) is refused.
+func (s *Server) edit(id, rev string, change func(m *content.Manifest) error) (*content.Manifest, error) {
+	dir, err := s.bundleDir(id)
+	if err != nil {
+		return nil, err
+	}
+	lock := s.bundleLock(id)
+	lock.Lock()
+	defer lock.Unlock()
+	d, err := readDraft(dir)
+	if err != nil {
+		return nil, err
+	}
+	if rev != "" && rev != d.rev {
+		return nil, errBundleChanged
+	}
+	return content.IndexDirWith(dir, content.IndexOptions{Edit: func(m *content.Manifest) error {
+		if err := change(m); err != nil {
+			return err
+		}
+		m.Requires = neededFeatures(m)
+		return nil
+	}})
+}
+
+// neededFeatures keeps m's requires in step with what it holds: the
+// studio adds or removes guides, videos and schedules, and a bundle must
+// require them, and only them, to validate and to be refused by a player
+// without them.
+func neededFeatures(m *content.Manifest) []string {
+	var keep []string
+	for _, f := range m.Requires {
+		switch f {
+		case content.FeatureGuides, content.FeatureVideo:
+		default:
+			keep = append(keep, f)
+		}
+	}
+	if m.UsesGuides() {
+		keep = append(keep, content.FeatureGuides)
+	}
+	if slices.ContainsFunc(m.Items, func(it content.Item) bool { return it.Kind == content.KindVideo }) {
+		keep = append(keep, content.FeatureVideo)
+	}
+	return keep
+}
+
+// itemIndex is the index of item id in m, or -1.
+func itemIndex(m *content.Manifest, id string) int {
+	return slices.IndexFunc(m.Items, func(it content.Item) bool { return it.ID == id })
+}
+
+// referenced lists every file path m names (images, fonts, guides'
+// pictures and narration, renditions).
+func referenced(m *content.Manifest) map[string]bool {
+	ref := map[string]bool{}
+	for _, f := range m.Fonts {
+		ref[f.File] = true
+	}
+	for _, it := range m.Items {
+		for _, p := range it.Images {
+			ref[p] = true
+		}
+		if it.Guide != nil {
+			for _, st := range it.Guide.Steps {
+				ref[st.Picture] = true
+				for _, p := range st.Narration {
+					ref[p] = true
+				}
+			}
+		}
+		if it.Video != nil {
+			for _, r := range it.Video.Renditions {
+				ref[r.File] = true
+			}
+		}
+	}
+	return ref
+}
+
+// removeUnused deletes the files the studio uploads (images/, video/)
+// that the manifest no longer names, and indexes the bundle again.
+func (s *Server) removeUnused(id string) error {
+	dir, err := s.bundleDir(id)
+	if err != nil {
+		return err
+	}
+	lock := s.bundleLock(id)
+	lock.Lock()
+	defer lock.Unlock()
+	d, err := readDraft(dir)
+	if err != nil {
+		return err
+	}
+	ref := referenced(&d.m)
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	removed := 0
+	for _, f := range d.m.Files {
+		top, _, _ := strings.Cut(f.Path, "/")
+		if ref[f.Path] || (top != "images" && top != "video") {
+			continue
+		}
+		if err := checkNoLinks(root, f.Path); err != nil {
+			return err
+		}
+		if err := root.Remove(filepath.FromSlash(f.Path)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		removed++
+	}
+	if removed == 0 {
+		return nil
+	}
+	_, err = content.IndexDir(dir)
+	return err
+}
+
+// checkNoLinks refuses a bundle path with a symbolic link on its way.
+func checkNoLinks(root *os.Root, rel string) error {
+	parts := strings.Split(path.Clean(rel), "/")
+	for i := range parts {
+		p := filepath.FromSlash(strings.Join(parts[:i+1], "/"))
+		st, err := root.Lstat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if st.Mode()&fs.ModeSymlink != 0 {
+			return fmt.Errorf("%s là liên kết (a symbolic link): từ chối ghi (refused)", strings.Join(parts[:i+1], "/"))
+		}
+	}
+	return nil
+}
+
+// bundleSummary is one bundle of the list.
+type bundleSummary struct {
+	ID, Title string
+	Version   int64
+	Items     int
+	Modified  string
+	Problem   string
+}
+
+// listBundles lists the workspace's bundles, by ID.
+func (s *Server) listBundles() ([]bundleSummary, error) {
+	entries, err := os.ReadDir(s.opt.Workspace)
+	if err != nil {
+		return nil, fmt.Errorf("workspace %s: %w", s.opt.Workspace, err)
+	}
+	var out []bundleSummary
+	for _, e := range entries {
+		if !e.IsDir() || !idPattern.MatchString(e.Name()) {
+			continue
+		}
+		dir := filepath.Join(s.opt.Workspace, e.Name())
+		if _, err := os.Stat(filepath.Join(dir, content.ManifestName)); err != nil {
+			continue
+		}
+		b := bundleSummary{ID: e.Name()}
+		d, err := readDraft(dir)
+		if err != nil {
+			b.Problem = err.Error()
+		} else {
+			b.Title, b.Version, b.Items = d.m.Title, d.m.Version, len(d.m.Items)
+			b.Modified = d.mod.In(s.loc()).Format("2006-01-02 15:04")
+		}
+		out = append(out, b)
+	}
+	return out, nil
+}
+
+// loc is the department's time zone.
+func (s *Server) loc() *time.Location {
+	loc, err := time.LoadLocation("Asia/Ho_Chi_Minh")
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}

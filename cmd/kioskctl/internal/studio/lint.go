@@ -1,0 +1,108 @@
+package studio
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/vnict/kiosk/kiosk/lint"
+)
+
+// finding is one lint finding as a page shows it.
+type finding struct {
+	Class            string // "error", "warning" or "info"
+	Item, Lang, Site string
+	Message          string
+}
+
+// lintResult is a bundle linted for every site config.
+type lintResult struct {
+	findings []finding
+	sites    []string
+	summary  string
+}
+
+// lintCache keeps the last lint of each bundle, by its manifest's
+// SHA-256: the manifest lists every file's hash, so an unchanged manifest
+// over unchanged files lints the same.
+type lintCache struct {
+	mu  sync.Mutex
+	by  map[string]*lintResult // by bundle folder
+	rev map[string]string
+}
+
+func newLintCache() *lintCache {
+	return &lintCache{by: map[string]*lintResult{}, rev: map[string]string{}}
+}
+
+// lintBundle lints the bundle in dir for each site config, as `kioskctl
+// lint` does, four sites at a time.
+func (s *Server) lintBundle(ctx context.Context, dir string, d *draft) *lintResult {
+	s.lints.mu.Lock()
+	if r := s.lints.by[dir]; r != nil && s.lints.rev[dir] == d.rev {
+		s.lints.mu.Unlock()
+		return r
+	}
+	s.lints.mu.Unlock()
+	res := &lintResult{}
+	if len(d.m.Items) == 0 {
+		res.summary = "Bản tin chưa có mục nào (no items yet)"
+		return res
+	}
+	if len(s.sites) == 0 {
+		res.summary = "Không có cấu hình điểm nào trong --sites: không kiểm tra được (no site configs)"
+		return res
+	}
+	reports := make([]*lint.Report, len(s.sites))
+	g, _ := errgroup.WithContext(ctx)
+	g.SetLimit(4)
+	fsys := os.DirFS(dir)
+	for i, cfg := range s.sites {
+		g.Go(func() error {
+			reports[i] = lint.Bundle(fsys, dir, cfg, s.fonts)
+			return nil
+		})
+	}
+	g.Wait()
+	errs, warns := 0, 0
+	for i, rep := range reports {
+		site := s.sites[i].Site.ID
+		res.sites = append(res.sites, site)
+		for _, f := range rep.Findings {
+			class := "warning"
+			switch {
+			case f.Error:
+				class = "error"
+				errs++
+			case f.Info:
+				class = "info"
+			default:
+				warns++
+			}
+			msg := f.Message
+			if f.File != "" {
+				msg = f.File + ": " + msg
+			}
+			res.findings = append(res.findings, finding{Class: class, Item: f.Item, Lang: f.Lang, Site: site, Message: msg})
+		}
+	}
+	res.summary = fmt.Sprintf("%d lỗi (errors), %d cảnh báo (warnings) cho %d điểm (sites)", errs, warns, len(s.sites))
+	s.lints.mu.Lock()
+	s.lints.by[dir], s.lints.rev[dir] = res, d.rev
+	s.lints.mu.Unlock()
+	return res
+}
+
+// lintErrors counts the errors of a bundle's lint.
+func (r *lintResult) errors() int {
+	n := 0
+	for _, f := range r.findings {
+		if f.Class == "error" {
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,218 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+
+	"github.com/vnict/kiosk/cmd/kioskctl/internal/studio"
+	"github.com/vnict/kiosk/kiosk/report/fleet"
+)
+
+// studioHelp says what kioskctl studio does; `kioskctl studio -h` prints it.
+const studioHelp = `usage: kioskctl studio --workspace DIR --sites DIR [--key FILE] [--publisher-key FILE]
+        [--listen ADDR --users FILE [--host NAME]... [--tls-cert FILE --tls-key FILE]] [--no-browser]
+        [--store ... --endpoint ... --root ROOT]
+       kioskctl studio --add-user NAME --users FILE
+
+The department's studio, in the browser: write bundles (texts per language,
+pictures, the ticker) in the workspace folder, see each slide as each site in
+--sites draws it, read the linter's findings beside each item, approve with
+this machine's key (--key; its passphrase is typed in the page, used once and
+forgotten), publish (--publisher-key), and watch the fleet.
+
+It listens on 127.0.0.1 on a free port and opens the browser. Another
+address (--listen 0.0.0.0:8443) needs department logins: a users file of
+NAME:BCRYPT-HASH lines, written with --add-user (the password is asked
+twice on the terminal, or read as one line from stdin). Serve it over TLS
+(--tls-cert, --tls-key) on a network. Two approvers approve from two
+studios on their own machines, sharing the workspace folder.
+
+flags:
+`
+
+// runStudio is `kioskctl studio`.
+func runStudio(ctx context.Context, args []string, stdout, stderr io.Writer, keys keyLoader) error {
+	fset, sf := newStoreFlags("studio")
+	fset.SetOutput(stderr)
+	fset.Usage = func() {
+		fmt.Fprint(fset.Output(), studioHelp)
+		fset.PrintDefaults()
+	}
+	workspace := fset.String("workspace", "", "the folder of bundles, one folder per bundle (a shared folder for several approvers)")
+	sites := fset.String("sites", "", "the folder of site configs (*.yaml): languages, lint, preview and targeting")
+	key := fset.String("key", "", "this approver's private key file (stays on this machine)")
+	pubKey := fset.String("publisher-key", "", "the publishing tool's private key file")
+	listen := fset.String("listen", "127.0.0.1:0", "address to listen on; anything but loopback needs --users")
+	fset.StringVar(listen, "addr", "127.0.0.1:0", "the same as --listen")
+	users := fset.String("users", "", "the department logins file (NAME:BCRYPT-HASH lines)")
+	addUser := fset.String("add-user", "", "set this login's password in --users, and exit")
+	var hosts multiFlag
+	fset.Var(&hosts, "host", "a host name the department reaches the studio by, accepted in the Host header (repeat)")
+	noBrowser := fset.Bool("no-browser", false, "do not open the browser")
+	tlsCert := fset.String("tls-cert", "", "serve HTTPS with this certificate (PEM)")
+	tlsKey := fset.String("tls-key", "", "the TLS certificate's private key (PEM)")
+	rootPath := rootFlag(fset)
+	state := stateFlag(fset)
+	fontCache := fset.String("font-cache", "", "folder for the system font index (default: the user cache)")
+	ffmpeg := fset.String("ffmpeg", "", "the ffmpeg program for video uploads (default: ffmpeg on the PATH, if any)")
+	if _, err := parse(fset, args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if *addUser != "" {
+		if *users == "" {
+			return errors.New("studio --add-user: give --users FILE")
+		}
+		pass, err := newPassword(keys, *addUser)
+		defer clear(pass)
+		if err != nil {
+			return err
+		}
+		if err := studio.AddUser(*users, *addUser, pass); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s: login %s set\n", *users, *addUser)
+		return nil
+	}
+	if *workspace == "" {
+		return errors.New("studio: give --workspace DIR (kioskctl studio -h)")
+	}
+	if err := studio.CheckListen(*listen, *users != ""); err != nil {
+		return err
+	}
+	if (*tlsCert == "") != (*tlsKey == "") {
+		return errors.New("studio: give both --tls-cert and --tls-key, or neither")
+	}
+	opt := studio.Options{Workspace: *workspace, SitesDir: *sites, KeyFile: *key, PublisherKeyFile: *pubKey,
+		FontCacheDir: *fontCache, TLS: *tlsCert != "",
+		Log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))}
+	if *users != "" {
+		u, err := studio.LoadUsers(*users)
+		if err != nil {
+			return err
+		}
+		opt.Users = u
+	}
+	for _, p := range []string{*key, *pubKey} {
+		if p == "" {
+			continue
+		}
+		if _, err := os.Stat(p); err != nil {
+			return fmt.Errorf("studio: key file: %w", err)
+		}
+	}
+	if *ffmpeg == "" {
+		if p, err := exec.LookPath("ffmpeg"); err == nil {
+			*ffmpeg = p
+		}
+	}
+	opt.FFmpeg = *ffmpeg
+	if sf.store != "" {
+		st, err := sf.open()
+		if err != nil {
+			return err
+		}
+		opt.Store = st
+		if fst, ok := st.(fleet.Store); ok {
+			opt.Reports = fst
+		}
+		if root, err := os.ReadFile(*rootPath); err == nil {
+			opt.Root = root
+			opt.StateDir = *state
+			if opt.StateDir == "" {
+				opt.StateDir = filepath.Join(filepath.Dir(*rootPath), "kioskctl-state")
+			}
+		} else {
+			fmt.Fprintf(stderr, "kioskctl studio: no trusted root (%v): approving and publishing are off\n", err)
+		}
+	}
+	srv, err := studio.New(opt)
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return fmt.Errorf("studio: %w", err)
+	}
+	if opt.TLS {
+		cert, err := tls.LoadX509KeyPair(*tlsCert, *tlsKey)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("studio: TLS: %w", err)
+		}
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+	} else if h, _, _ := net.SplitHostPort(*listen); !isLoopbackHost(h) {
+		fmt.Fprintln(stderr, "kioskctl studio: warning: serving logins over plain HTTP on the network; give --tls-cert and --tls-key")
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
+	defer stop()
+	return srv.Serve(ctx, ln, hosts, func(url string) {
+		fmt.Fprintf(stdout, "studio: %s\n", url)
+		if !*noBrowser {
+			if err := openBrowser(url); err != nil {
+				fmt.Fprintf(stderr, "kioskctl studio: open the browser at %s (%v)\n", url, err)
+			}
+		}
+	})
+}
+
+func isLoopbackHost(h string) bool {
+	ip := net.ParseIP(h)
+	return h == "localhost" || ip != nil && ip.IsLoopback()
+}
+
+// openBrowser opens url in the desktop's browser.
+func openBrowser(url string) error {
+	var cmd *exec.Cmd
+	switch runtime.GOOS {
+	case "windows":
+		cmd = exec.Command("rundll32", "url.dll,FileProtocolHandler", url)
+	case "darwin":
+		cmd = exec.Command("open", url)
+	default:
+		cmd = exec.Command("xdg-open", url)
+	}
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	go cmd.Wait() // reap it; the browser outlives it
+	return nil
+}
+
+// newPassword asks for a login's password: twice on a terminal, one line
+// from stdin otherwise. The caller clears it.
+func newPassword(keys keyLoader, name string) ([]byte, error) {
+	pass, err := keys.passphrase("password for " + name + ": ")
+	if err != nil {
+		return nil, err
+	}
+	if !keys.terminal() {
+		return pass, nil
+	}
+	again, err := keys.passphrase("the same password again: ")
+	defer clear(again)
+	if err != nil {
+		clear(pass)
+		return nil, err
+	}
+	if !bytes.Equal(pass, again) {
+		clear(pass)
+		return nil, errors.New("the two passwords differ")
+	}
+	return pass, nil
+}
