@@ -34,6 +34,7 @@
 // saved as PNG under $STUDIO_E2E_SHOTS when set (to look at them after the
 // run), else in a temporary folder. The test needs chromium (Debian's, at
 // /usr/bin/chromium, or $STUDIO_E2E_CHROMIUM), Xvfb, the MinIO binary that
-// `make deps` builds and the Noto fonts; it stops every process it started,
-// pass or fail.
+// `make deps` builds and the Noto fonts, and runs on Linux only; it stops
+// every process it started, pass or fail, and it needs no X display of the
+// caller's.
 package e2e

@@ -1,8 +1,9 @@
+//go:build linux
+
 package e2e
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -37,7 +38,9 @@ func start(t testing.TB, name string, cmd *exec.Cmd) *process {
 	t.Helper()
 	p := &process{name: name, cmd: cmd, done: make(chan struct{}), out: output{more: make(chan struct{}, 1)}}
 	cmd.Stdout, cmd.Stderr = &p.out, &p.out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Killed with the test too, should the test binary die (a panic, go
+	// test's timeout) before its cleanups run.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", name, err)
 	}
@@ -166,7 +169,3 @@ func buildPrograms(t testing.TB) programs {
 	}
 	return p
 }
-
-// errNoLine is returned by readURL when the process ends without printing
-// the line looked for.
-var errNoLine = errors.New("no such line")

@@ -1,3 +1,5 @@
+//go:build linux
+
 package e2e
 
 import (
@@ -208,12 +210,16 @@ func TestStudioEndToEnd(t *testing.T) {
 	sum := capture(t, progs.kiosk, s, x, frames)
 	checkCapture(t, b, sum, frames)
 
+	// No passphrase in a log, nor in a file the studio or the kiosk wrote.
 	for _, out := range []*process{st.p, k.p} {
 		for name, p := range d.pass {
 			if strings.Contains(out.out.String(), p) {
 				t.Errorf("%s's output holds %s's passphrase", out.name, name)
 			}
 		}
+	}
+	for _, dir := range []string{workspace, filepath.Dir(d.root), s.dir, d.keys} {
+		checkNoPassphrase(t, dir, d.pass)
 	}
 	t.Logf("end to end in %v; screenshots in %s", time.Since(began).Round(time.Millisecond), b.shots)
 }
@@ -387,6 +393,30 @@ func checkForgeries(t *testing.T, b *browser, st *studio, workspace string) {
 		if b.count(itemSel(id)) != 0 {
 			t.Errorf("item %s was added", id)
 		}
+	}
+}
+
+// checkNoPassphrase fails the test if a file under dir holds one of the
+// passphrases.
+func checkNoPassphrase(t testing.TB, dir string, pass map[string]string) {
+	t.Helper()
+	err := filepath.WalkDir(dir, func(path string, e fs.DirEntry, err error) error {
+		if err != nil || !e.Type().IsRegular() {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for name, p := range pass {
+			if strings.Contains(string(data), p) {
+				t.Errorf("%s holds %s's passphrase", path, name)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 
