@@ -128,7 +128,12 @@ func TestStudioEndToEnd(t *testing.T) {
 	if n := b.count(fmt.Sprintf("li.finding.error[data-lang=vi], li.finding.error[data-item=%q]", imageID)); n != 0 {
 		b.fail("lint", fmt.Errorf("%d errors for the Vietnamese text or the picture, which have none", n))
 	}
+	// Signing it is refused, with the right passphrase.
 	b.open(st.url+"bundles/"+bundleID+"/approve", "approve-with-lint-error")
+	b.typeInto("#sign input[name=passphrase]", d.pass[approver1])
+	b.submit("#sign-submit", "approve-refused-lint-error")
+	b.do("the refusal", chromedp.WaitVisible(chromedp.CSS("#flash .error")))
+	b.expectNames("#signed li")
 	b.open(st.url+"bundles/"+bundleID, "editor-fix")
 	b.fill(edit, map[string]string{"body-km": kmBody})
 	b.submitOK(edit+" button.save", "lint-fixed")
