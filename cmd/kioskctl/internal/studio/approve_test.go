@@ -34,7 +34,7 @@ var passphrases = map[string]string{
 	"editor": "mật khẩu của biên tập viên", "leader": "lãnh đạo sở ký duyệt", "publisher": "publisher passphrase 42",
 }
 
-func newDepartment(t *testing.T) *department {
+func newDepartment(t testing.TB) *department {
 	t.Helper()
 	ctx := context.Background()
 	srv := miniotest.Start(t)
@@ -85,7 +85,7 @@ func newDepartment(t *testing.T) *department {
 
 // studioFor is a studio of this department on the shared workspace, with
 // the named approver's key (and the publisher's, for publisher).
-func (d *department) studioFor(t *testing.T, workspace, approver string, publisher bool) *harness {
+func (d *department) studioFor(t testing.TB, workspace, approver string, publisher bool) *harness {
 	return newHarness(t, func(o *Options) {
 		o.Workspace = workspace
 		o.Store, o.Reports, o.Root, o.StateDir = d.store, d.store, d.root, t.TempDir()

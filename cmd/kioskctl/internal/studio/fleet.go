@@ -6,11 +6,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html/template"
 	"io"
 	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"time"
 
@@ -38,6 +40,9 @@ type fleetCache struct {
 	at      time.Time
 	err     error
 	running chan struct{} // closed when the read under way ends
+	// table is the fleet table rendered for the reading tableKey names.
+	table    template.HTML
+	tableKey string
 }
 
 func newFleetCache(s *Server) *fleetCache { return &fleetCache{s: s} }
@@ -106,6 +111,9 @@ type fleetRow struct {
 
 type fleetData struct {
 	pageData
+	// Table is the fleet table rendered once for a reading of the
+	// statuses: every page and poll of that reading shares it.
+	Table                template.HTML
 	Rows                 []fleetRow
 	Read                 string
 	Online, Stopped, Off int
@@ -144,14 +152,51 @@ func (s *Server) fleetData(r *http.Request) *fleetData {
 	return d
 }
 
+// fleetTable renders the fleet table of the current reading, or returns
+// the one rendered for it already.
+func (s *Server) fleetTable(r *http.Request) (*fleetData, error) {
+	d := s.fleetData(r)
+	c := s.fleet
+	c.mu.Lock()
+	key := d.Read + "|" + d.Error + "|" + strconv.Itoa(len(d.Rows))
+	if c.tableKey == key && c.table != "" {
+		d.Table = c.table
+		c.mu.Unlock()
+		return d, nil
+	}
+	c.mu.Unlock()
+	var buf bytes.Buffer
+	if err := s.pages["fleet"].ExecuteTemplate(&buf, "fleet-table", d); err != nil {
+		return nil, err
+	}
+	d.Table = template.HTML(buf.String())
+	c.mu.Lock()
+	c.table, c.tableKey = d.Table, key
+	c.mu.Unlock()
+	return d, nil
+}
+
 func (s *Server) fleetPage(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, "fleet", s.fleetData(r))
+	d, err := s.fleetTable(r)
+	if err != nil {
+		s.log.Error("fleet table not rendered", "err", err)
+		http.Error(w, "Lỗi hiển thị trang (page error)", http.StatusInternalServerError)
+		return
+	}
+	s.render(w, r, "fleet", d)
 }
 
 // fleetFragment is the fleet table alone, which the page fetches to
 // refresh itself.
 func (s *Server) fleetFragment(w http.ResponseWriter, r *http.Request) {
-	s.renderAs(w, "fleet", "fleet-table", s.fleetData(r))
+	d, err := s.fleetTable(r)
+	if err != nil {
+		s.log.Error("fleet table not rendered", "err", err)
+		http.Error(w, "Lỗi hiển thị trang (page error)", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	io.WriteString(w, string(d.Table))
 }
 
 // screenshot serves a site's last screenshot, read through screen.Fetch

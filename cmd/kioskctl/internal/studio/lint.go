@@ -2,13 +2,17 @@ package studio
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sync"
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/vnict/kiosk/content"
 	"github.com/vnict/kiosk/kiosk/lint"
+	"github.com/vnict/kiosk/kiosk/siteconfig"
 )
 
 // finding is one lint finding as a page shows it.
@@ -56,20 +60,24 @@ func (s *Server) lintBundle(ctx context.Context, dir string, d *draft) *lintResu
 		res.summary = "Không có cấu hình điểm nào trong --sites: không kiểm tra được (no site configs)"
 		return res
 	}
-	reports := make([]*lint.Report, len(s.sites))
+	groups := lintGroups(s.sites, targeted(&d.m))
+	reports := make([]*lint.Report, len(groups))
 	g, _ := errgroup.WithContext(ctx)
 	g.SetLimit(4)
 	fsys := os.DirFS(dir)
-	for i, cfg := range s.sites {
+	for i, grp := range groups {
 		g.Go(func() error {
-			reports[i] = lint.Bundle(fsys, dir, cfg, s.fonts)
+			reports[i] = lint.Bundle(fsys, dir, grp[0], s.fonts)
 			return nil
 		})
 	}
 	g.Wait()
 	errs, warns := 0, 0
 	for i, rep := range reports {
-		site := s.sites[i].Site.ID
+		site := groups[i][0].Site.ID
+		if n := len(groups[i]); n > 1 {
+			site = fmt.Sprintf("%s +%d", site, n-1)
+		}
 		res.sites = append(res.sites, site)
 		for _, f := range rep.Findings {
 			class := "warning"
@@ -105,4 +113,45 @@ func (r *lintResult) errors() int {
 		}
 	}
 	return n
+}
+
+// targeted reports whether the bundle names sites, tags or schedules, so
+// that what plays depends on the site itself and not only on its screen.
+func targeted(m *content.Manifest) bool {
+	if m.Targets != nil {
+		return true
+	}
+	for _, it := range m.Items {
+		if it.Targets != nil || it.Schedule != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// lintGroups groups the sites a bundle lints the same for: those whose
+// configs differ only in the site's name and ID (languages, fonts, screen,
+// hours, mode), when the bundle is not targeted. A department with a
+// thousand sites has a handful of kinds of screen; linting each kind once
+// keeps the editor fast. Each group is linted as its first site.
+func lintGroups(sites []*siteconfig.Config, targeted bool) [][]*siteconfig.Config {
+	var out [][]*siteconfig.Config
+	index := map[string]int{}
+	for _, c := range sites {
+		key := ""
+		if !targeted {
+			k := *c
+			k.Site, k.Path = siteconfig.Site{}, filepath.Dir(c.Path)
+			if raw, err := json.Marshal(&k); err == nil {
+				key = string(raw)
+			}
+		}
+		if i, ok := index[key]; ok && key != "" {
+			out[i] = append(out[i], c)
+			continue
+		}
+		index[key] = len(out)
+		out = append(out, []*siteconfig.Config{c})
+	}
+	return out
 }

@@ -44,7 +44,7 @@ func (b *syncBuffer) String() string {
 // harness is a studio served by httptest and a browser-like client: a
 // cookie jar, redirects not followed, and everything it received kept.
 type harness struct {
-	t         *testing.T
+	t         testing.TB
 	srv       *Server
 	ts        *httptest.Server
 	client    *http.Client
@@ -53,7 +53,7 @@ type harness struct {
 	received  bytes.Buffer
 }
 
-func newHarness(t *testing.T, change func(*Options)) *harness {
+func newHarness(t testing.TB, change func(*Options)) *harness {
 	t.Helper()
 	logs := &syncBuffer{}
 	opt := Options{
@@ -177,7 +177,7 @@ func (h *harness) upload(path string, fields [][2]string, fileName string, data 
 	return h.do(req)
 }
 
-func pngBytes(t *testing.T, w, hgt int) []byte {
+func pngBytes(t testing.TB, w, hgt int) []byte {
 	t.Helper()
 	img := image.NewRGBA(image.Rect(0, 0, w, hgt))
 	for y := range hgt {
