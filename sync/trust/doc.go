@@ -49,6 +49,19 @@
 // the target files, then targets, then snapshot, then timestamp, so a site
 // reading at any moment sees the old or the new publication.
 //
+// # Keys
+//
+// GenerateKey writes ed25519 key pairs. A private key is encrypted at rest
+// with its owner's passphrase (ReadPrivateKey, then Signer with the
+// passphrase), using go-securesystemslib's encrypted package
+// (github.com/secure-systems-lab/go-securesystemslib): scrypt derives the
+// key from the passphrase, so every guess at a stolen file's passphrase
+// costs 64 MiB and a tenth of a second, and NaCl secretbox seals the key,
+// so an altered file is refused rather than decrypted into garbage. It is
+// the format TUF's own tools use and we already depend on the module for
+// canonical JSON. Plain keys written before keep loading, and the
+// department tool warns about them.
+//
 // # Site side
 //
 // A Client refreshes the metadata with go-tuf's updater over the store's Get,
