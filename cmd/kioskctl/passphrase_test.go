@@ -66,14 +66,26 @@ func TestEncryptedKeyWorkflow(t *testing.T) {
 			t.Fatalf("keygen with stdin %q wrote a key", tc.stdin)
 		}
 	}
-	for _, name := range []string{"root", "leader", "publisher"} {
+	for _, name := range []string{"leader", "publisher"} {
 		if _, warn := kioskctl("", false, "keygen", name, "--dir", keys, "--no-passphrase"); !strings.Contains(warn, name+".key will not be encrypted") {
 			t.Errorf("keygen --no-passphrase warns %q", warn)
 		}
 	}
-	kioskctl("", false, "init-repo", "--store", store, "--root-key", key("root.key"),
-		"--approver", "editor="+key("editor.pub"), "--approver", "leader="+key("leader.pub"), "--threshold", "2",
-		"--publisher", key("publisher.pub"), "--root-out", root)
+	// Two encrypted root keys: one passphrase line each, in the order of
+	// the keys.
+	const rootPass, root2Pass = "gốc thứ nhất", "gốc thứ hai!"
+	kioskctl(rootPass+"\n", false, "keygen", "root", "--dir", keys)
+	kioskctl(root2Pass+"\n", false, "keygen", "root2", "--dir", keys)
+	initRepo := []string{"init-repo", "--store", store, "--root-key", key("root.key"), "--root-key", key("root2.key"),
+		"--approver", "editor=" + key("editor.pub"), "--approver", "leader=" + key("leader.pub"), "--threshold", "2",
+		"--publisher", key("publisher.pub"), "--root-out", root}
+	if _, msg := kioskctl(root2Pass+"\n"+rootPass+"\n", true, initRepo...); !strings.Contains(msg, "root.key") || !strings.Contains(msg, "wrong passphrase") {
+		t.Errorf("init-repo with the passphrases swapped says %q", msg)
+	}
+	if _, err := os.Stat(filepath.Join(store, "tuf", "metadata", "1.root.json")); err == nil {
+		t.Fatal("init-repo with a wrong passphrase created the repository")
+	}
+	kioskctl(rootPass+"\n"+root2Pass+"\n", false, initRepo...)
 
 	approve := []string{"approve", bundle, "--store", store, "--root", root, "--key", key("editor.key")}
 	for _, stdin := range []string{wrong + "\n", pass + " \n", "", "\n"} {
@@ -99,7 +111,7 @@ func TestEncryptedKeyWorkflow(t *testing.T) {
 		t.Errorf("approve with a plain key says:\n%s%s", out, warn)
 	}
 
-	for _, secret := range []string{pass, wrong} {
+	for _, secret := range []string{pass, wrong, rootPass, root2Pass} {
 		if strings.Contains(printed.String(), secret) {
 			t.Errorf("kioskctl printed a passphrase:\n%s", printed.String())
 		}

@@ -258,6 +258,13 @@ func TestReadPrivateKeyRefusesBadFiles(t *testing.T) {
 			}
 		})
 	}
+	// An endless file: the read stops at the bound (unbounded, it would
+	// never return).
+	if _, err := os.Stat("/dev/zero"); err == nil {
+		if _, err := ReadPrivateKey("/dev/zero"); err == nil || !strings.Contains(err.Error(), "more than") {
+			t.Errorf("ReadPrivateKey(/dev/zero) = %v", err)
+		}
+	}
 	if _, err := ReadPrivateKey(filepath.Join(plainDir, "missing.key")); err == nil || !strings.Contains(err.Error(), "missing.key") {
 		t.Errorf("a missing file: %v", err)
 	}
