@@ -25,16 +25,11 @@ import (
 //
 // A plain key is PKCS#8 DER in a "PRIVATE KEY" PEM block, as openssl
 // writes it. An encrypted key is the same DER sealed with a passphrase by
-// go-securesystemslib's encrypted package, in a PEM block of type
-// EncryptedKeyPEMType: the block's bytes are that package's JSON envelope
-// (scrypt parameters and salt, secretbox nonce, ciphertext). We use that
-// package rather than PKCS#8's own encryption because it is the one the
-// TUF tooling we build on already uses, it is small and audited, it
-// authenticates the ciphertext (NaCl secretbox), and its key derivation
-// (scrypt) is memory-hard, so guessing the passphrase of a stolen laptop's
-// key file costs an attacker memory as well as time; and it is already
-// one of our dependencies (canonical JSON), so it adds no code we did not
-// already trust.
+// go-securesystemslib's encrypted package (scrypt, then NaCl secretbox;
+// the package doc says why), in a PEM block of type EncryptedKeyPEMType
+// whose bytes are that package's JSON envelope: scrypt parameters and
+// salt, secretbox nonce, ciphertext. Its own PEM type keeps tools that
+// know PKCS#8's "ENCRYPTED PRIVATE KEY" from misreading it.
 const (
 	// PlainKeyPEMType is the PEM type of an unencrypted private key.
 	PlainKeyPEMType = "PRIVATE KEY"
