@@ -21,7 +21,7 @@ import (
 )
 
 // errNoStore is a studio started without a publication store.
-var errNoStore = errors.New("chưa có kho xuất bản: chạy lại với --store và --root (no publication store)")
+var errNoStore = errors.New("Chưa có kho xuất bản: chạy lại với --store và --root (no publication store)")
 
 func (s *Server) department() (publish.Department, error) {
 	if s.opt.Store == nil || len(s.opt.Root) == 0 {

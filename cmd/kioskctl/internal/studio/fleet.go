@@ -29,7 +29,7 @@ import (
 const fleetFresh = 10 * time.Second
 
 // errNoReports is a studio whose store cannot list reports.
-var errNoReports = errors.New("chưa có kho báo cáo: cần --store s3://BUCKET/PREFIX (no S3 report store)")
+var errNoReports = errors.New("Chưa có kho báo cáo: cần --store s3://BUCKET/PREFIX (no S3 report store)")
 
 // fleetCache holds the last reading of every site's status, read in the
 // background.

@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -231,10 +232,10 @@ func TestPagesVietnamese(t *testing.T) {
 		{"/", []string{`<html lang="vi">`, "Tạo bản tin mới", `id="new-bundle"`, `id="create"`, `class="bundle" href="/bundles/an-giang-12"`}},
 		{"/bundles/an-giang-12", []string{"Thêm trang chữ", `id="add-text"`, `id="add-text-submit"`, `id="add-image"`, `id="add-image-submit"`,
 			`id="ticker"`, `name="title-vi"`, `name="body-km"`, "Tiếng Khmer", "dòng chữ chạy"}},
-		{"/bundles/an-giang-12/approve", []string{"Duyệt bản tin", `id="diff"`, `id="signed"`, `id="missing"`, "chưa có kho xuất bản"}},
+		{"/bundles/an-giang-12/approve", []string{"Duyệt bản tin", `id="diff"`, `id="signed"`, `id="missing"`, "Chưa có kho xuất bản"}},
 		{"/bundles/an-giang-12/preview", []string{"Xem trước"}},
-		{"/publish", []string{"Xuất bản", "chưa có kho xuất bản"}},
-		{"/fleet", []string{"Các điểm", `id="report"`, `name="month"`, "chưa có kho báo cáo"}},
+		{"/publish", []string{"Xuất bản", "Chưa có kho xuất bản"}},
+		{"/fleet", []string{"Các điểm", `id="report"`, `name="month"`, "Chưa có kho báo cáo"}},
 	} {
 		t.Run(c.path, func(t *testing.T) {
 			resp, body := h.get(c.path)
@@ -707,5 +708,57 @@ func TestUploadName(t *testing.T) {
 		if err != nil || got != c.want {
 			t.Errorf("uploadName(%q) = %q, %v; want %q", c.in, got, err, c.want)
 		}
+	}
+}
+
+// TestVideoUpload uploads a clip made by FFmpeg and finds the video item
+// made by add-video's transcoding, one rendition per kind of screen.
+func TestVideoUpload(t *testing.T) {
+	ffmpeg, err := exec.LookPath("ffmpeg")
+	if err != nil {
+		t.Fatal("ffmpeg is needed (make deps):", err)
+	}
+	clip := filepath.Join(t.TempDir(), "Phóng sự.mp4")
+	if out, err := exec.CommandContext(t.Context(), ffmpeg, "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=s=160x80:r=25:d=1",
+		"-c:v", "libx264", "-pix_fmt", "yuv420p", clip).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v\n%s", err, out)
+	}
+	data, err := os.ReadFile(clip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, func(o *Options) { o.FFmpeg = ffmpeg })
+	h.submit("/bundles", url.Values{"id": {"video"}})
+	h.submit("/bundles/video/text", url.Values{"id": {"chao"}, "title-vi": {"Chào"}})
+	if !strings.Contains(h.page("/bundles/video"), `id="add-video"`) {
+		t.Fatal("no video form with ffmpeg")
+	}
+	resp, _ := h.upload("/bundles/video/video", [][2]string{{"csrf", h.token()}, {"sound", "off"}}, "Phóng sự.mp4", data)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatal(resp.Status)
+	}
+	if f := flashOf(h.page("/bundles/video")); !strings.Contains(f, "Đã thêm video phong-su") {
+		t.Fatalf("flash %q", f)
+	}
+	b, err := content.LoadDir(filepath.Join(h.workspace, "video"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Verify(); err != nil {
+		t.Fatal(err)
+	}
+	it := b.Manifest.Items[1]
+	if it.Kind != content.KindVideo || it.Video == nil || len(it.Video.Renditions) != 2 || it.Video.Sound {
+		t.Fatalf("video item %+v", it)
+	}
+	for _, f := range b.Manifest.Files {
+		if strings.Contains(f.Path, "clip") || strings.Contains(f.Path, ".upload") {
+			t.Errorf("the uploaded source is in the bundle: %s", f.Path)
+		}
+	}
+	// A file that is not a clip is refused by FFmpeg's probe.
+	h.upload("/bundles/video/video", [][2]string{{"csrf", h.token()}}, "x.mp4", []byte("#EXTM3U\n"))
+	if f := flashOf(h.page("/bundles/video")); !strings.Contains(f, `class="error"`) || !strings.Contains(f, "x.mp4") {
+		t.Fatalf("a playlist named .mp4: flash %q", f)
 	}
 }

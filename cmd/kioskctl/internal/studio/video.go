@@ -2,12 +2,83 @@ package studio
 
 import (
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
+	"os"
+	"path/filepath"
+
+	"github.com/vnict/kiosk/cmd/kioskctl/internal/videoadd"
+	"github.com/vnict/kiosk/content"
 )
 
+// clipExts are the file names a clip may be uploaded under: the
+// containers kioskctl add-video reads (FFmpeg is kept from reading
+// anything else, whatever the name).
+var clipExts = []string{".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi", ".ts", ".mpg", ".mpeg", ".flv", ".wmv"}
+
 // addVideo takes a clip and makes the video item with kioskctl
-// add-video's transcoding, for every site's screen geometry.
+// add-video's transcoding (package videoadd), one rendition per screen
+// geometry of the sites in --sites. The clip is kept outside the bundle
+// while FFmpeg reads it, and removed after.
 func (s *Server) addVideo(w http.ResponseWriter, r *http.Request, f *postForm) {
 	id := r.PathValue("id")
-	s.fail(w, r, f, "/bundles/"+id, errors.New("tải video lên chưa có ở studio: dùng kioskctl add-video (video upload: use kioskctl add-video)"))
+	back := "/bundles/" + id
+	if err := s.receiveVideo(r, id, f); err != nil {
+		s.fail(w, r, f, back, err)
+		return
+	}
+	http.Redirect(w, r, back, http.StatusSeeOther)
+}
+
+func (s *Server) receiveVideo(r *http.Request, id string, f *postForm) error {
+	if s.opt.FFmpeg == "" {
+		return errors.New("máy này không có FFmpeg: không chuyển mã video được (no ffmpeg; give --ffmpeg)")
+	}
+	if len(s.sites) == 0 {
+		return errors.New("không có cấu hình điểm nào trong --sites: không biết khổ màn hình để chuyển mã (no site configs)")
+	}
+	dir, err := s.bundleDir(id)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp("", "kiosk-studio-clip-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	itemID, clip, err := s.receiveUpload(tmp, f, "clip", clipExts, maxVideoUpload, func(*os.Root, string) error { return nil })
+	if err != nil {
+		return err
+	}
+	d, err := readDraft(dir)
+	if err != nil {
+		return err
+	}
+	if rev := f.get("rev"); rev != "" && rev != d.rev {
+		return errBundleChanged
+	}
+	req := videoadd.Request{Bundle: dir, Clip: filepath.Join(tmp, filepath.FromSlash(clip)), ID: itemID, FFmpeg: s.opt.FFmpeg}
+	for _, c := range s.sites {
+		req.Sites = append(req.Sites, c.Path)
+	}
+	switch f.get("sound") {
+	case "on":
+		req.Sound = videoadd.SoundOn
+	case "off":
+		req.Sound = videoadd.SoundOff
+	}
+	if f.get("fit") == content.FitFill {
+		req.Fit = content.FitFill
+	}
+	lock := s.bundleLock(id)
+	lock.Lock()
+	res, err := videoadd.Add(r.Context(), req, io.Discard)
+	lock.Unlock()
+	if err != nil {
+		return err
+	}
+	s.log.Info("item added", "bundle", id, "item", res.ID, "kind", content.KindVideo, "renditions", res.Made, "user", f.sess.user)
+	f.sess.addFlash("ok", fmt.Sprintf("Đã thêm video %s: %.1f giây, %d bản mã hoá (renditions)", res.ID, res.Duration.Seconds(), res.Made))
+	return nil
 }
