@@ -1,20 +1,26 @@
 package studio
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"image"
+	"image/jpeg"
 	"io"
+	"net/http"
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/vnict/kiosk/internal/miniotest"
 	"github.com/vnict/kiosk/kiosk/report"
+	"github.com/vnict/kiosk/kiosk/report/screen"
 	"github.com/vnict/kiosk/sync/publish"
 	"github.com/vnict/kiosk/sync/s3store"
 	"github.com/vnict/kiosk/sync/trust"
@@ -206,6 +212,44 @@ func TestApproveAndPublish(t *testing.T) {
 	fleetPage := leader.page("/fleet")
 	if !strings.Contains(fleetPage, `<tr class="site online" data-site="an-giang-tinh-bien">`) || !strings.Contains(fleetPage, `class="screenshot"`) {
 		t.Fatal("fleet page lacks the site's row or screenshot")
+	}
+
+	// The site's screenshot, and the month's report.
+	var jpg bytes.Buffer
+	if err := jpeg.Encode(&jpg, image.NewRGBA(image.Rect(0, 0, 48, 27)), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.store.Put(ctx, screen.Key(st.Site), bytes.NewReader(jpg.Bytes()), int64(jpg.Len())); err != nil {
+		t.Fatal(err)
+	}
+	if resp, body := leader.get("/fleet/screens/" + st.Site); resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "image/jpeg" || body != jpg.String() {
+		t.Fatalf("screenshot: %s %s", resp.Status, resp.Header.Get("Content-Type"))
+	}
+	if resp, _ := leader.get("/fleet/screens/an-giang-le-tri"); resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("a site without a screenshot: %s", resp.Status)
+	}
+	month := time.Now().In(leader.srv.loc()).Format("2006-01")
+	resp, body := leader.get("/fleet/report?month=" + month + "&format=html")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Báo cáo hoạt động") || !strings.Contains(body, "Cửa khẩu Quốc tế Tịnh Biên") ||
+		!strings.Contains(resp.Header.Get("Content-Disposition"), "bao-cao-"+month+".html") {
+		t.Fatalf("HTML report: %s %s", resp.Status, resp.Header.Get("Content-Disposition"))
+	}
+	resp, body = leader.get("/fleet/report?month=" + month + "&format=csv")
+	zr, err := zip.NewReader(strings.NewReader(body), int64(len(body)))
+	if resp.StatusCode != http.StatusOK || err != nil {
+		t.Fatalf("CSV report: %s %v", resp.Status, err)
+	}
+	var names []string
+	for _, f := range zr.File {
+		names = append(names, f.Name)
+	}
+	if !slices.Contains(names, "sites.csv") || !slices.Contains(names, "plays.csv") {
+		t.Fatalf("CSV report holds %v", names)
+	}
+	for _, bad := range []string{"2026-13", "x", "../etc"} {
+		if resp, _ := leader.get("/fleet/report?month=" + url.QueryEscape(bad)); resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("month %q: %s", bad, resp.Status)
+		}
 	}
 
 	for _, h := range []*harness{editor, leader} {
