@@ -248,7 +248,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, extraHosts []string
 	}
 	_, port, _ := net.SplitHostPort(ln.Addr().String())
 	host, _, _ := net.SplitHostPort(ln.Addr().String())
-	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() || ip.IsLoopback() {
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
 		host = "127.0.0.1"
 	}
 	ready((&url.URL{Scheme: scheme, Host: net.JoinHostPort(host, port), Path: "/"}).String())

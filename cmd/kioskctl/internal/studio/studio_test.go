@@ -2,6 +2,7 @@ package studio
 
 import (
 	"bytes"
+	"encoding/json"
 	"image"
 	"image/color"
 	"image/png"
@@ -16,6 +17,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -760,5 +762,71 @@ func TestVideoUpload(t *testing.T) {
 	h.upload("/bundles/video/video", [][2]string{{"csrf", h.token()}}, "x.mp4", []byte("#EXTM3U\n"))
 	if f := flashOf(h.page("/bundles/video")); !strings.Contains(f, `class="error"`) || !strings.Contains(f, "x.mp4") {
 		t.Fatalf("a playlist named .mp4: flash %q", f)
+	}
+}
+
+// TestGuidesKept edits the demo bundle, which has guides, a video-free
+// slideshow and pictures: the guides are shown read-only and come through
+// every save unchanged.
+func TestGuidesKept(t *testing.T) {
+	h := newHarness(t, nil)
+	dir := filepath.Join(h.workspace, "demo")
+	if err := os.CopyFS(dir, os.DirFS(filepath.Join("..", "..", "..", "..", "content", "demo", "bundle"))); err != nil {
+		t.Fatal(err)
+	}
+	before, err := content.LoadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	guides := func(m *content.Manifest) string {
+		var out []content.Item
+		for _, it := range m.Items {
+			if it.Kind == content.KindGuide {
+				out = append(out, it)
+			}
+		}
+		raw, _ := json.Marshal(out)
+		return string(raw)
+	}
+	if guides(&before.Manifest) == "null" {
+		t.Fatal("the demo bundle has no guides")
+	}
+	page := h.page("/bundles/demo")
+	if !strings.Contains(page, "Hướng dẫn (guide)") || !strings.Contains(page, "chỉ xem") {
+		t.Fatal("guides not shown read-only")
+	}
+	var textID string
+	for _, it := range before.Manifest.Items {
+		if it.Kind == content.KindText {
+			textID = it.ID
+			break
+		}
+	}
+	form := url.Values{"duration": {"9s"}}
+	for l, tx := range before.Manifest.Items[slices.IndexFunc(before.Manifest.Items, func(it content.Item) bool { return it.ID == textID })].Text {
+		form.Set("title-"+l, tx.Title)
+		form.Set("body-"+l, tx.Body)
+	}
+	if f := h.submit("/bundles/demo/items/"+textID+"/edit", form); !strings.Contains(f, "Đã lưu") {
+		t.Fatalf("edit: %q", f)
+	}
+	h.submit("/bundles/demo/ticker", url.Values{"ticker-0-vi": {"Tin mới"}})
+	after, err := content.LoadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := after.Verify(); err != nil {
+		t.Fatal(err)
+	}
+	if guides(&before.Manifest) != guides(&after.Manifest) {
+		t.Fatal("the guides changed on save")
+	}
+	if !slices.Equal(before.Manifest.Requires, after.Manifest.Requires) || len(after.Manifest.Files) != len(before.Manifest.Files) {
+		t.Fatalf("requires %v → %v, %d files → %d", before.Manifest.Requires, after.Manifest.Requires, len(before.Manifest.Files), len(after.Manifest.Files))
+	}
+	// A guide is not edited here: the form is refused, the guide kept.
+	guide := before.Manifest.Items[slices.IndexFunc(before.Manifest.Items, func(it content.Item) bool { return it.Kind == content.KindGuide })]
+	if f := h.submit("/bundles/demo/items/"+guide.ID+"/edit", url.Values{"title-vi": {"x"}}); !strings.Contains(f, "chỉ xem được") {
+		t.Fatalf("editing a guide: %q", f)
 	}
 }
