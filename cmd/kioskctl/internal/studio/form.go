@@ -210,8 +210,8 @@ func (f *postForm) readMultipartHead(r *http.Request) error {
 	return nil
 }
 
-// nextField reads the next small field of a multipart form into
-// f.values, and returns the first file part met (nil at the end).
+// nextFile reads the small fields of a multipart form into
+// f.values until the first file part, which it returns (nil at the end).
 func (f *postForm) nextFile() (*multipart.Part, error) {
 	for {
 		p, err := f.parts.NextPart()
