@@ -123,17 +123,20 @@ func (s *Server) edit(id, rev string, change func(m *content.Manifest) error) (*
 }
 
 // neededFeatures keeps m's requires in step with what it holds: the
-// studio adds or removes guides, videos and schedules, and a bundle must
-// require them, and only them, to validate and to be refused by a player
-// without them.
+// studio adds or removes guides, videos, schedules and targets, and a
+// bundle must require them, and only them, to validate and to be refused
+// by a player without them.
 func neededFeatures(m *content.Manifest) []string {
 	var keep []string
 	for _, f := range m.Requires {
 		switch f {
-		case content.FeatureGuides, content.FeatureVideo:
+		case content.FeatureGuides, content.FeatureVideo, content.FeatureSchedule:
 		default:
 			keep = append(keep, f)
 		}
+	}
+	if targeted(m) {
+		keep = append(keep, content.FeatureSchedule)
 	}
 	if m.UsesGuides() {
 		keep = append(keep, content.FeatureGuides)

@@ -99,6 +99,88 @@ type itemView struct {
 	First, Last        bool
 	Editable           bool
 	Summary            string // for the kinds shown read-only
+	Schedule           scheduleView
+}
+
+// scheduleView is an item's schedule as the edit form shows it.
+type scheduleView struct {
+	Set                bool
+	From, Until, Hours string
+	Days               []dayChoice
+	Priority, Weight   string
+}
+
+type dayChoice struct {
+	Value, Name string
+	Checked     bool
+}
+
+// weekdays are the schedule's days, Monday first, as Vietnam writes them.
+var weekdays = []struct{ value, name string }{
+	{"mon", "Thứ hai"}, {"tue", "Thứ ba"}, {"wed", "Thứ tư"}, {"thu", "Thứ năm"},
+	{"fri", "Thứ sáu"}, {"sat", "Thứ bảy"}, {"sun", "Chủ nhật"},
+}
+
+func makeScheduleView(sc *content.Schedule) scheduleView {
+	v := scheduleView{}
+	if sc != nil {
+		v.Set, v.From, v.Until = true, sc.From, sc.Until
+		var hours []string
+		for _, w := range sc.Hours {
+			hours = append(hours, w.From+"-"+w.Until)
+		}
+		v.Hours = strings.Join(hours, ", ")
+		if sc.Priority != 0 {
+			v.Priority = strconv.Itoa(sc.Priority)
+		}
+		if sc.Weight != 0 {
+			v.Weight = strconv.Itoa(sc.Weight)
+		}
+	}
+	for _, d := range weekdays {
+		v.Days = append(v.Days, dayChoice{d.value, d.name, sc != nil && slices.Contains(sc.Weekdays, d.value)})
+	}
+	return v
+}
+
+// scheduleFrom reads the schedule fields of an edit form; nil when they
+// say nothing (the item plays at all times). content validates the values.
+func scheduleFrom(f *postForm) (*content.Schedule, error) {
+	sc := &content.Schedule{From: strings.TrimSpace(f.get("sched-from")), Until: strings.TrimSpace(f.get("sched-until"))}
+	for _, d := range weekdays {
+		if slices.Contains(f.values["sched-days"], d.value) {
+			sc.Weekdays = append(sc.Weekdays, d.value)
+		}
+	}
+	if len(sc.Weekdays) == len(weekdays) {
+		sc.Weekdays = nil
+	}
+	for _, w := range strings.Split(f.get("sched-hours"), ",") {
+		if w = strings.TrimSpace(w); w == "" {
+			continue
+		}
+		from, until, ok := strings.Cut(strings.ReplaceAll(w, "–", "-"), "-")
+		if !ok {
+			return nil, fmt.Errorf("giờ chiếu %q: cần dạng 06:00-11:00 (hours)", clipLog(w))
+		}
+		sc.Hours = append(sc.Hours, content.Window{From: strings.TrimSpace(from), Until: strings.TrimSpace(until)})
+	}
+	for _, n := range []struct {
+		field string
+		to    *int
+	}{{"sched-priority", &sc.Priority}, {"sched-weight", &sc.Weight}} {
+		if v := strings.TrimSpace(f.get(n.field)); v != "" {
+			i, err := strconv.Atoi(v)
+			if err != nil {
+				return nil, fmt.Errorf("%q: cần một số nguyên (a whole number)", clipLog(v))
+			}
+			*n.to = i
+		}
+	}
+	if sc.From == "" && sc.Until == "" && len(sc.Weekdays) == 0 && len(sc.Hours) == 0 && sc.Priority == 0 && sc.Weight == 0 {
+		return nil, nil
+	}
+	return sc, nil
 }
 
 type editorData struct {
@@ -184,7 +266,8 @@ func (s *Server) editorPage(w http.ResponseWriter, r *http.Request) {
 	}
 	for i, it := range d.m.Items {
 		v := itemView{ID: it.ID, Kind: it.Kind, KindName: kindNames[it.Kind], Layout: it.Layout, Fit: it.Fit,
-			First: i == 0, Last: i == len(d.m.Items)-1, Editable: it.Kind == content.KindText || it.Kind == content.KindImage}
+			First: i == 0, Last: i == len(d.m.Items)-1, Editable: it.Kind == content.KindText || it.Kind == content.KindImage,
+			Schedule: makeScheduleView(it.Schedule)}
 		if it.Duration != 0 {
 			v.Duration = time.Duration(it.Duration).String()
 		}
@@ -312,6 +395,10 @@ func (s *Server) editItem(w http.ResponseWriter, r *http.Request, f *postForm) {
 	id, itemID := r.PathValue("id"), r.PathValue("item")
 	back := "/bundles/" + id
 	dur, err := parseDuration(f.get("duration"))
+	var sched *content.Schedule
+	if err == nil && f.get("sched") != "" {
+		sched, err = scheduleFrom(f)
+	}
 	if err != nil {
 		s.fail(w, r, f, back, err)
 		return
@@ -339,6 +426,9 @@ func (s *Server) editItem(w http.ResponseWriter, r *http.Request, f *postForm) {
 			return fmt.Errorf("mục %s (%s) chỉ xem được ở đây (read-only here)", itemID, it.Kind)
 		}
 		it.Duration = dur
+		if f.get("sched") != "" {
+			it.Schedule = sched
+		}
 		return nil
 	})
 	if err != nil {

@@ -830,3 +830,58 @@ func TestGuidesKept(t *testing.T) {
 		t.Fatalf("editing a guide: %q", f)
 	}
 }
+
+// TestScheduleEdit sets an item's schedule from the edit form, which
+// brings "schedule" into requires, and clears it again.
+func TestScheduleEdit(t *testing.T) {
+	h := newHarness(t, nil)
+	h.submit("/bundles", url.Values{"id": {"lich"}})
+	h.submit("/bundles/lich/text", url.Values{"id": {"tet"}, "title-vi": {"Chúc mừng năm mới"}})
+	h.submit("/bundles/lich/text", url.Values{"id": {"thuong"}, "title-vi": {"Thông báo"}})
+	load := func() *content.Manifest {
+		b, err := content.LoadDir(filepath.Join(h.workspace, "lich"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &b.Manifest
+	}
+	f := h.submit("/bundles/lich/items/tet/edit", url.Values{"sched": {"1"}, "title-vi": {"Chúc mừng năm mới"},
+		"sched-from": {"2027-02-01"}, "sched-until": {"2027-02-10"}, "sched-days": {"sat", "sun"},
+		"sched-hours": {"06:00-11:00, 18:00–22:00"}, "sched-priority": {"1"}, "sched-weight": {"2"}})
+	if !strings.Contains(f, "Đã lưu") {
+		t.Fatalf("flash %q", f)
+	}
+	m := load()
+	sc := m.Items[0].Schedule
+	if sc == nil || sc.From != "2027-02-01" || sc.Until != "2027-02-10" || !slices.Equal(sc.Weekdays, []string{"sat", "sun"}) ||
+		len(sc.Hours) != 2 || sc.Hours[1] != (content.Window{From: "18:00", Until: "22:00"}) || sc.Priority != 1 || sc.Weight != 2 {
+		t.Fatalf("schedule %+v", sc)
+	}
+	if !slices.Contains(m.Requires, content.FeatureSchedule) {
+		t.Fatalf("requires %v", m.Requires)
+	}
+	page := h.page("/bundles/lich")
+	if !strings.Contains(page, `name="sched-hours" value="06:00-11:00, 18:00-22:00"`) || !strings.Contains(page, `value="sat" checked`) {
+		t.Fatal("the form does not show the schedule")
+	}
+	// An edit without the schedule's fields keeps it.
+	h.submit("/bundles/lich/items/tet/edit", url.Values{"title-vi": {"Chúc Tết"}})
+	if load().Items[0].Schedule == nil {
+		t.Fatal("an edit without the schedule's fields dropped it")
+	}
+	for _, bad := range []url.Values{
+		{"sched": {"1"}, "title-vi": {"x"}, "sched-hours": {"sáng"}},
+		{"sched": {"1"}, "title-vi": {"x"}, "sched-hours": {"25:00-26:00"}},
+		{"sched": {"1"}, "title-vi": {"x"}, "sched-from": {"hôm qua"}},
+		{"sched": {"1"}, "title-vi": {"x"}, "sched-weight": {"1000"}},
+	} {
+		if f := h.submit("/bundles/lich/items/tet/edit", bad); !strings.Contains(f, `class="error"`) {
+			t.Errorf("%v accepted: %q", bad, f)
+		}
+	}
+	h.submit("/bundles/lich/items/tet/edit", url.Values{"sched": {"1"}, "title-vi": {"Chúc Tết"}})
+	m = load()
+	if m.Items[0].Schedule != nil || slices.Contains(m.Requires, content.FeatureSchedule) {
+		t.Fatalf("cleared: schedule %+v, requires %v", m.Items[0].Schedule, m.Requires)
+	}
+}
