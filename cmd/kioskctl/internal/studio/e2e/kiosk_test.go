@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -253,18 +254,22 @@ var siteBackground = color.RGBA{0x0b, 0x25, 0x45, 255}
 
 // closest grabs the screen every quarter second for d, or until a grab
 // differs from want in at most maxPreviewDiffer of its pixels, and
-// returns the grab that differs least and that share.
+// returns the grab that differs least and that share. Only a screen at
+// rest counts, the same in two grabs in a row: not a crossfade.
 func (x *xScreen) closest(want image.Image, d time.Duration) (*image.RGBA, float64) {
 	deadline := time.Now().Add(d)
-	var best *image.RGBA
+	var best, last *image.RGBA
 	least := 2.0
 	tick := time.NewTicker(250 * time.Millisecond)
 	defer tick.Stop()
 	for {
 		if img, err := x.grab(); err == nil {
-			if differ := differingShare(want, img); differ < least {
-				best, least = img, differ
+			if last != nil && bytes.Equal(img.Pix, last.Pix) {
+				if differ := differingShare(want, img); differ < least {
+					best, least = img, differ
+				}
 			}
+			last = img
 		}
 		if least <= maxPreviewDiffer || time.Now().After(deadline) {
 			if best == nil {
