@@ -90,6 +90,18 @@ func BenchmarkPages(b *testing.B) {
 	if _, _, err := h.srv.fleet.get(context.Background()); err != nil {
 		b.Fatal(err)
 	}
+	// The editor after an edit lints the bundle again, once per kind of
+	// screen among the 1,000 sites.
+	b.Run("editor-after-edit", func(b *testing.B) {
+		for b.Loop() {
+			h.srv.lints = newLintCache()
+			req, _ := http.NewRequest(http.MethodGet, h.ts.URL+"/bundles/bien-gioi", nil)
+			if resp, _ := h.do(req); resp.StatusCode != http.StatusOK {
+				b.Fatal(resp.Status)
+			}
+			h.received.Reset()
+		}
+	})
 	for _, p := range []struct{ name, path, want string }{
 		{"fleet", "/fleet", `data-site="site-0999"`},
 		{"fleet-table", "/fleet/table", `data-site="site-0999"`},
