@@ -3,8 +3,10 @@ package studio
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/http"
 	"os"
@@ -13,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/sigstore/sigstore/pkg/signature"
+	"github.com/theupdateframework/go-tuf/v2/metadata"
 
 	"github.com/vnict/kiosk/content"
 	"github.com/vnict/kiosk/sync/layout"
@@ -132,7 +135,8 @@ func (s *Server) approveState(ctx context.Context, id, dir string, m *content.Ma
 	switch {
 	case errors.Is(err, trust.ErrNothingStaged):
 		data.Staged = "Chưa có bản nào chờ ký (nothing staged): người ký đầu tiên tạo bản chờ ký."
-		return nil
+		data.Missing, data.Threshold, err = rootApprovers(ctx, dep)
+		return err
 	case err != nil:
 		return fmt.Errorf("đọc chữ ký (staged status): %w", err)
 	}
@@ -295,4 +299,38 @@ func (s *Server) signBundle(ctx context.Context, id string, f *postForm) error {
 	}
 	f.sess.addFlash("ok", msg)
 	return nil
+}
+
+// rootApprovers lists the approvers of the department's newest root, as
+// trust.StagedStatus names them ("name (key ID)", the name from the
+// untrusted approvers.json, for display), and how many must sign: before
+// anyone signs, every one of them is still needed.
+func rootApprovers(ctx context.Context, dep publish.Department) ([]string, int, error) {
+	raw, _, err := trust.LatestRoot(ctx, dep.Store, dep.Root)
+	if err != nil {
+		return nil, 0, fmt.Errorf("đọc root: %w", err)
+	}
+	root, err := metadata.Root().FromBytes(raw)
+	if err != nil {
+		return nil, 0, fmt.Errorf("đọc root: %w", err)
+	}
+	role := root.Signed.Roles[metadata.TARGETS]
+	if role == nil {
+		return nil, 0, errors.New("root has no targets role")
+	}
+	names := map[string]string{}
+	if r, err := dep.Store.Get(ctx, layout.TUFPrefix+"approvers.json"); err == nil {
+		data, _ := io.ReadAll(io.LimitReader(r, 1<<20))
+		r.Close()
+		_ = json.Unmarshal(data, &names)
+	}
+	var out []string
+	for _, id := range role.KeyIDs {
+		name := id
+		if n := names[id]; n != "" {
+			name = fmt.Sprintf("%s (%.12s)", n, id)
+		}
+		out = append(out, name)
+	}
+	return out, role.Threshold, nil
 }

@@ -138,6 +138,13 @@ func TestApproveAndPublish(t *testing.T) {
 		}
 	}
 
+	// Before anyone signs, every approver is still needed.
+	if s, m := listItems(page, "signed"), slices.Sorted(slices.Values(listItems(page, "missing"))); len(s) != 0 || len(m) != 2 || !strings.HasPrefix(m[0], "editor (") || !strings.HasPrefix(m[1], "leader (") {
+		t.Fatalf("before signing: signed %q, missing %q", s, m)
+	}
+	if !strings.Contains(page, "2 in all") {
+		t.Error("the threshold is not shown before signing")
+	}
 	sign := func(h *harness, pass string) string {
 		return h.submit("/bundles/bien-gioi/approve", url.Values{"passphrase": {pass}, "sites": {"an-giang-tinh-bien"}})
 	}
