@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -883,5 +884,48 @@ func TestScheduleEdit(t *testing.T) {
 	m = load()
 	if m.Items[0].Schedule != nil || slices.Contains(m.Requires, content.FeatureSchedule) {
 		t.Fatalf("cleared: schedule %+v, requires %v", m.Items[0].Schedule, m.Requires)
+	}
+}
+
+// TestTLS: over HTTPS the session cookie is Secure, and an http:// Origin
+// is another origin.
+func TestTLS(t *testing.T) {
+	srv, err := New(Options{Workspace: t.TempDir(), SitesDir: "testdata/sites", TLS: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	ts := httptest.NewTLSServer(srv.Handler())
+	defer ts.Close()
+	srv.AllowHosts(ts.Listener.Addr(), nil)
+	client := ts.Client()
+	client.Jar, _ = cookiejar.New(nil)
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := client.Get(ts.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var secure bool
+	for _, c := range resp.Cookies() {
+		secure = secure || c.Name == sessionCookie && c.Secure && c.HttpOnly
+	}
+	if !secure {
+		t.Fatal("the session cookie is not Secure over TLS")
+	}
+	tok := csrfField.FindStringSubmatch(string(body))[1]
+	for origin, want := range map[string]int{ts.URL: http.StatusSeeOther, strings.Replace(ts.URL, "https:", "http:", 1): http.StatusForbidden} {
+		req, _ := http.NewRequest(http.MethodPost, ts.URL+"/bundles", strings.NewReader(url.Values{"id": {"b" + strconv.Itoa(want)}, "csrf": {tok}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", origin)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("Origin %s: %s, want %d", origin, resp.Status, want)
+		}
 	}
 }
