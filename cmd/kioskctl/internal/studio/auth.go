@@ -238,11 +238,19 @@ func (st *sessionStore) create(w http.ResponseWriter, secure bool) *session {
 	s := &session{id: randomToken(), csrf: randomToken(), seen: st.now()}
 	st.mu.Lock()
 	if len(st.byID) >= maxSessions {
-		var oldest *session
+		// Sessions without a login go first: requests from the network
+		// cannot push out the staff's sessions.
+		var oldest, oldestAnon *session
 		for _, o := range st.byID {
 			if oldest == nil || o.seen.Before(oldest.seen) {
 				oldest = o
 			}
+			if o.user == "" && (oldestAnon == nil || o.seen.Before(oldestAnon.seen)) {
+				oldestAnon = o
+			}
+		}
+		if oldestAnon != nil {
+			oldest = oldestAnon
 		}
 		delete(st.byID, oldest.id)
 	}

@@ -929,3 +929,30 @@ func TestTLS(t *testing.T) {
 		}
 	}
 }
+
+// TestSessionsBounded: requests without a session cannot grow the
+// sessions without bound, nor push out a logged-in one.
+func TestSessionsBounded(t *testing.T) {
+	now := time.Date(2026, 12, 2, 8, 0, 0, 0, time.UTC)
+	st := newSessionStore(func() time.Time { return now })
+	rec := httptest.NewRecorder()
+	staff := st.create(rec, false)
+	staff.user = "lan"
+	for range maxSessions + 50 {
+		now = now.Add(time.Millisecond)
+		st.create(httptest.NewRecorder(), false)
+	}
+	if len(st.byID) > maxSessions {
+		t.Fatalf("%d sessions kept", len(st.byID))
+	}
+	if st.byID[staff.id] == nil {
+		t.Fatal("the logged-in session was pushed out")
+	}
+	// An idle session ends.
+	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: staff.id})
+	now = now.Add(sessionIdle + time.Minute)
+	if st.get(req) != nil {
+		t.Fatal("an idle session still works")
+	}
+}
