@@ -13,6 +13,7 @@ import (
 	"github.com/hajimehoshi/ebiten/v2"
 
 	"github.com/vnict/kiosk/content/alert"
+	"github.com/vnict/kiosk/kiosk/slides"
 )
 
 // AlertSource gives the player the emergency alerts in force. The sync
@@ -119,12 +120,12 @@ func alertLangs(a *alert.Alert, site []string) []string {
 func (p *Player) layoutAlert(a *alert.Alert, full bool, now time.Time) *alertView {
 	v := &alertView{id: a.ID, serial: a.Serial, full: full, start: now, shown: -1, langs: alertLangs(a, p.cfg.Languages)}
 	v.bg, v.fg = severityColors(a.Severity)
-	w, h := float64(p.lay.w), float64(p.lay.h)
+	w, h := float64(p.lay.W), float64(p.lay.H)
 	short := math.Min(w, h)
 	if full {
 		v.box = Rect{W: w, H: h}
 	} else {
-		v.box = Rect{Y: p.lay.area.Y, W: w, H: math.Round(math.Max(short*0.12, p.lay.area.H*0.15))}
+		v.box = Rect{Y: p.lay.Area.Y, W: w, H: math.Round(math.Max(short*0.12, p.lay.Area.H*0.15))}
 	}
 	ts := p.standbyT
 	for _, l := range v.langs {
@@ -151,7 +152,7 @@ func (p *Player) layoutAlert(a *alert.Alert, full bool, now time.Time) *alertVie
 func (p *Player) alertPanel(ts *typesetter, a *alert.Alert, lang string, v *alertView) []textBlock {
 	t := a.Text[lang]
 	short := math.Min(v.box.W, v.box.H)
-	inner := inset(v.box, p.lay.margin+short*0.02)
+	inner := slides.Inset(v.box, p.lay.Margin+short*0.02)
 	inner.H -= short * 0.05 // room for the language marks
 	parts := []struct {
 		name, text string
@@ -194,7 +195,7 @@ func (p *Player) alertPanel(ts *typesetter, a *alert.Alert, lang string, v *aler
 // bannerLine lays out a's headline in lang in the banner's band.
 func (p *Player) bannerLine(ts *typesetter, a *alert.Alert, lang string, v *alertView) []textBlock {
 	pad := math.Round(v.box.H * 0.12)
-	box := Rect{X: v.box.X + p.lay.margin, Y: v.box.Y + pad, W: v.box.W - 2*p.lay.margin, H: v.box.H - 2*pad}
+	box := Rect{X: v.box.X + p.lay.Margin, Y: v.box.Y + pad, W: v.box.W - 2*p.lay.Margin, H: v.box.H - 2*pad}
 	b, ok := ts.layoutBlock("banner", "alert "+a.ID, lang, a.Text[lang].Headline, true, box, 12, box.H*0.7, 0.5, true, v.fg)
 	if !ok || b.region.Rect.W < 1 {
 		return nil

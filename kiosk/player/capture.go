@@ -296,7 +296,7 @@ func (c *capturer) finish(p *Player) {
 	c.finished = true
 	s := &c.summary
 	s.UnmappedGlyphs = p.UnmappedGlyphs()
-	s.Logical = [2]int{p.lay.w, p.lay.h}
+	s.Logical = [2]int{p.lay.W, p.lay.H}
 	ow, oh := p.cfg.Display.OutputSize()
 	s.Output = [2]int{ow, oh}
 	s.Rotation = p.cfg.Display.Rotation

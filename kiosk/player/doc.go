@@ -17,7 +17,11 @@
 // A text slide's title and body are sized together for the slide's space
 // and the site's reading distance (typeset.FitPanels): legible from that
 // distance, growing where there is room, with one size for titles and one
-// for bodies in every language of a two-language slide.
+// for bodies in every language of a two-language slide. Where a slide's
+// parts go (geometry, panels, sizes, line breaks, pictures) is decided by
+// package slides, which the department studio's preview (package preview)
+// shares, so a preview breaks and sizes text exactly as the screen does;
+// the player hands it the fonts Ebiten parsed, and draws its decisions.
 //
 // The player never shows a blank screen: an item whose file is missing or
 // corrupt is skipped and logged, and with nothing playable it shows a

@@ -13,6 +13,7 @@ import (
 	"github.com/vnict/kiosk/content/demo"
 	"github.com/vnict/kiosk/kiosk/fonts"
 	"github.com/vnict/kiosk/kiosk/siteconfig"
+	"github.com/vnict/kiosk/kiosk/slides"
 )
 
 // BenchmarkPrepareTextSlide measures the loader's work for one text slide
@@ -60,7 +61,7 @@ content: {demo: true}
 				b.Fatal(err)
 			}
 			ts := &typesetter{log: log, chain: chain, sources: &sourceCache{}, measure: newMeasurer(), unmapped: new(atomic.Int64)}
-			p := &preparer{cfg: cfg, lay: newLayout(cfg), ts: ts, bundle: bundle, fg: cfg.Display.Foreground}
+			p := &preparer{cfg: cfg, lay: slides.NewScreen(cfg), ts: ts, bundle: bundle, fg: cfg.Display.Foreground}
 			var specs []slideSpec
 			for i := range items {
 				it := &items[i]

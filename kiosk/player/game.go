@@ -19,6 +19,7 @@ import (
 	"github.com/vnict/kiosk/kiosk/report"
 	"github.com/vnict/kiosk/kiosk/schedule"
 	"github.com/vnict/kiosk/kiosk/siteconfig"
+	"github.com/vnict/kiosk/kiosk/slides"
 )
 
 // Source gives the player the bundle to play. Sync implements it over the
@@ -170,7 +171,7 @@ func New(opts Options) (*Player, error) {
 	if opts.Clock == nil {
 		opts.Clock = SystemClock{}
 	}
-	p := &Player{cfg: cfg, log: opts.Log, clock: opts.Clock, lay: newLayout(cfg), started: time.Now(), dirty: true, obs: opts.Observer,
+	p := &Player{cfg: cfg, log: opts.Log, clock: opts.Clock, lay: slides.NewScreen(cfg), started: time.Now(), dirty: true, obs: opts.Observer,
 		pace: make(chan time.Duration, 1), paced: stillBeat, alertSrc: opts.Alerts, wd: opts.Watchdog}
 	p.alertsStale.Store(opts.Alerts != nil)
 	if opts.Capture != nil {
@@ -217,10 +218,10 @@ func New(opts Options) (*Player, error) {
 
 // setGeometry derives the layout, rotation and ticker from cfg.
 func (p *Player) setGeometry(cfg *siteconfig.Config) {
-	p.lay = newLayout(cfg)
-	p.tick = ticker{band: p.lay.ticker, speed: cfg.Ticker.Speed, pixel: p.pixel,
+	p.lay = slides.NewScreen(cfg)
+	p.tick = ticker{band: p.lay.Ticker, speed: cfg.Ticker.Speed, pixel: p.pixel,
 		bg: darken(color.RGBA(cfg.Display.Background)), accent: cfg.Display.Accent}
-	p.base = rotation(cfg.Display.Rotation, float64(p.lay.w), float64(p.lay.h))
+	p.base = rotation(cfg.Display.Rotation, float64(p.lay.W), float64(p.lay.H))
 }
 
 // Reconfigure applies a new site config (already validated) at the next
@@ -536,7 +537,7 @@ func (p *Player) accept(s *slide, now time.Time) {
 // the player's memory.
 func (p *Player) ready(s *slide) {
 	if s.canvas == nil && !s.standby && s.video == nil {
-		s.render(p.lay.w, p.lay.h, p.cfg.Display.Background, p.cfg.Display.Accent)
+		s.render(p.lay.W, p.lay.H, p.cfg.Display.Background, p.cfg.Display.Accent)
 	}
 }
 
@@ -837,7 +838,7 @@ func (p *Player) Draw(screen *ebiten.Image) {
 		p.banner.draw(screen, p.base)
 	}
 	if whole {
-		p.dim(screen, Rect{W: float64(p.lay.w), H: float64(p.lay.h)}, p.state.Brightness)
+		p.dim(screen, Rect{W: float64(p.lay.W), H: float64(p.lay.H)}, p.state.Brightness)
 	} else {
 		p.dim(screen, p.tick.band, p.state.Brightness)
 	}

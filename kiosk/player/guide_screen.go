@@ -19,6 +19,7 @@ import (
 	"github.com/vnict/kiosk/kiosk/fonts"
 	"github.com/vnict/kiosk/kiosk/schedule"
 	"github.com/vnict/kiosk/kiosk/siteconfig"
+	"github.com/vnict/kiosk/kiosk/slides"
 )
 
 // screenKind is one of the interactive screens.
@@ -517,7 +518,7 @@ func (l *screenLayout) button(name, lang, label string, r Rect, primary bool) {
 		fill, ink = l.c.accent, l.c.bg
 	}
 	l.box(r, fill)
-	l.text(name, lang, label, true, inset(r, l.m.pad), l.m.text, l.m.text*1.25, 0.5, ink)
+	l.text(name, lang, label, true, slides.Inset(r, l.m.pad), l.m.text, l.m.text*1.25, 0.5, ink)
 	l.s.targets = append(l.s.targets, target{name: name, r: r})
 }
 
@@ -579,7 +580,7 @@ func (l *screenLayout) home() {
 	for i, r := range grid(area, len(langs), cols, 2*l.m.margin, 260*l.m.u) {
 		lang := langs[i]
 		l.box(r, l.c.panel)
-		l.text("lang:"+lang, lang, languageName(lang), true, inset(r, l.m.pad), l.m.text, l.m.text*2, 0.5, l.c.fg)
+		l.text("lang:"+lang, lang, languageName(lang), true, slides.Inset(r, l.m.pad), l.m.text, l.m.text*2, 0.5, l.c.fg)
 		l.s.targets = append(l.s.targets, target{name: "lang:" + lang, r: r})
 	}
 	l.s.focus = "lang:" + first
@@ -623,7 +624,7 @@ func (l *screenLayout) menu(guides []*content.Item) {
 		if name := it.Image(lang); name != "" && picBox.H > m.text {
 			l.picture("tile:"+it.ID, name, picBox)
 		} else {
-			titleBox = inset(r, m.pad)
+			titleBox = slides.Inset(r, m.pad)
 		}
 		l.text(name, lang, it.Text[lang].Title, true, titleBox, m.text, m.text*1.2, 0.5, l.c.fg)
 		l.s.targets = append(l.s.targets, target{name: name, r: r})
@@ -932,7 +933,7 @@ func (c *pictureCache) get(b *content.Bundle, name string, w, h int) (*image.RGB
 	if err != nil {
 		return nil, err
 	}
-	scaled, _ := scalePicture(img, max(1, w), max(1, h), content.FitContain)
+	scaled, _ := slides.ScalePicture(img, max(1, w), max(1, h), content.FitContain)
 	size := int64(len(scaled.Pix))
 	for c.used+size > c.max && len(c.order) > 0 {
 		old := c.order[0]
@@ -966,8 +967,8 @@ func decodePicture(name string, data []byte) (image.Image, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: not a readable image: %w", name, err)
 	}
-	if cfg.Width*cfg.Height > maxPicturePixels {
-		return nil, fmt.Errorf("%s: %dx%d is too large to show (more than %d pixels)", name, cfg.Width, cfg.Height, maxPicturePixels)
+	if cfg.Width*cfg.Height > slides.MaxPicturePixels {
+		return nil, fmt.Errorf("%s: %dx%d is too large to show (more than %d pixels)", name, cfg.Width, cfg.Height, slides.MaxPicturePixels)
 	}
 	img, _, err := image.Decode(bytes.NewReader(data))
 	if err != nil {

@@ -416,7 +416,7 @@ func (p *Player) install(s *iscreen, now time.Time) {
 		// play ends here.
 		p.obs.Shown(now, report.Showing{Bundle: s.bundle, Item: InteractiveItem, Langs: []string{content.AnyLanguage}})
 	}
-	s.render(p.lay.w, p.lay.h, p.cfg.Display.Background)
+	s.render(p.lay.W, p.lay.H, p.cfg.Display.Background)
 	ia.shown = s
 	ia.step = s.req.step
 	if s.req.kind == scrMenu {
@@ -580,7 +580,7 @@ func (p *Player) drawInteractive(screen *ebiten.Image) bool {
 	if ia.countdown {
 		p.drawCountdown(screen, s, m)
 	}
-	p.dim(screen, Rect{W: float64(p.lay.w), H: float64(p.lay.h)}, p.state.Brightness)
+	p.dim(screen, Rect{W: float64(p.lay.W), H: float64(p.lay.H)}, p.state.Brightness)
 	return true
 }
 

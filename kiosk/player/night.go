@@ -30,7 +30,7 @@ func (p *Player) refreshOff(now time.Time) bool {
 		return false
 	}
 	o.minute = minute
-	w, h := p.lay.w, p.lay.h
+	w, h := p.lay.W, p.lay.H
 	if o.canvas == nil {
 		o.canvas = newCanvas(w, h)
 	}

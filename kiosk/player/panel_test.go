@@ -22,6 +22,7 @@ import (
 	"github.com/vnict/kiosk/content/demo"
 	"github.com/vnict/kiosk/kiosk/fonts"
 	"github.com/vnict/kiosk/kiosk/siteconfig"
+	"github.com/vnict/kiosk/kiosk/slides"
 )
 
 var updateFit = flag.Bool("update", false, "rewrite the golden sizes in testdata/fit")
@@ -196,8 +197,8 @@ func TestTextFitsTheScreen(t *testing.T) {
 			if s.UnmappedGlyphs != 0 {
 				t.Errorf("%d characters had no glyph", s.UnmappedGlyphs)
 			}
-			prep := &preparer{cfg: cfg, lay: newLayout(cfg)}
-			inner := inset(prep.lay.area, prep.lay.margin)
+			prep := &preparer{cfg: cfg, lay: slides.NewScreen(cfg)}
+			inner := slides.Inset(prep.lay.Area, prep.lay.Margin)
 			bodies[run] = map[string]float64{}
 			fmt.Fprintf(&golden, "# %s\n", run)
 			n := 0
@@ -291,11 +292,11 @@ func checkPanels(t *testing.T, file string, m *image.RGBA, panels []panelText, p
 			}
 		}
 		space := *p.parts()[0].Space
-		sc := prep.textScale(space.W, space.H, 0)
+		sc := slides.TextScale(prep.lay, prep.cfg, space.W, space.H, 0)
 		if p.body != nil && p.body.Size == sc.MaxBody || p.body == nil && p.title.Size == sc.MaxTitle {
 			atMax = true
 		}
-		if p.title != nil && p.title.Lines >= titleLines && (p.body == nil || p.title.Size <= math.Floor(minTitleRatio*p.body.Size)+1) {
+		if p.title != nil && p.title.Lines >= sc.TitleLines && (p.body == nil || p.title.Size <= math.Floor(sc.MinTitleRatio*p.body.Size)+1) {
 			// The body was kept smaller so that a title at its least
 			// size keeps to few lines (or, alone, the title was).
 			shortTitles = false
@@ -306,7 +307,7 @@ func checkPanels(t *testing.T, file string, m *image.RGBA, panels []panelText, p
 		}
 	}
 	// Text not at its largest size fills most of the height, unless a
-	// title at its least size was kept to titleLines lines or so at a
+	// title at its least size was kept to sc.TitleLines lines or so at a
 	// smaller body.
 	if !atMax && shortTitles && bestFill < 0.75 {
 		t.Errorf("%s: text below its largest size takes %.0f%% of the panel's height, want at least 75%%", file, 100*bestFill)

@@ -1,60 +1,21 @@
 package player
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"image"
 	"image/color"
-	"image/draw"
-	_ "image/jpeg" // decoders for image slides
-	_ "image/png"
 	"log/slog"
-	"math"
 	"time"
-
-	xdraw "golang.org/x/image/draw"
 
 	"github.com/vnict/kiosk/content"
 	"github.com/vnict/kiosk/kiosk/fonts"
 	"github.com/vnict/kiosk/kiosk/schedule"
 	"github.com/vnict/kiosk/kiosk/siteconfig"
+	"github.com/vnict/kiosk/kiosk/slides"
 )
 
-// maxPicturePixels bounds an image's decoded size: a bigger one would need
-// hundreds of megabytes to decode and is refused as unplayable.
-const maxPicturePixels = 40_000_000
-
-// layout holds the geometry of the logical screen.
-type layout struct {
-	w, h   int
-	area   Rect // where slides go: the screen less the ticker band
-	ticker Rect // zero when the site has no ticker
-	margin float64
-}
-
-func newLayout(cfg *siteconfig.Config) layout {
-	w, h := cfg.Display.Resolution.W, cfg.Display.Resolution.H
-	l := layout{w: w, h: h, area: Rect{W: float64(w), H: float64(h)}}
-	l.margin = math.Round(0.045 * float64(min(w, h)))
-	if cfg.Ticker.Edge != siteconfig.EdgeNone {
-		th := float64(cfg.Ticker.Height)
-		switch cfg.Ticker.Edge {
-		case siteconfig.EdgeTop:
-			l.ticker = Rect{W: float64(w), H: th}
-			l.area.Y, l.area.H = th, float64(h)-th
-		default:
-			l.ticker = Rect{Y: float64(h) - th, W: float64(w), H: th}
-			l.area.H = float64(h) - th
-		}
-	}
-	return l
-}
-
-func inset(r Rect, d float64) Rect {
-	return Rect{X: r.X + d, Y: r.Y + d, W: r.W - 2*d, H: r.H - 2*d}
-}
+// layout is the geometry of the logical screen.
+type layout = slides.Screen
 
 // preparer builds slides off the game goroutine.
 type preparer struct {
@@ -65,7 +26,7 @@ type preparer struct {
 	fg     color.Color
 }
 
-var errNothingToShow = errors.New("item has nothing to show in this language")
+var errNothingToShow = slides.ErrNothingToShow
 
 // prepare reads, decodes and lays out one slide.
 func (p *preparer) prepare(spec slideSpec) (*slide, error) {
@@ -82,55 +43,13 @@ func (p *preparer) prepare(spec slideSpec) (*slide, error) {
 }
 
 func (p *preparer) prepareImage(s *slide) error {
-	name := s.spec.item.Image(s.spec.langs[0])
-	data, err := p.bundle.ReadFile(name)
+	pic, err := slides.ImageSlide(p.lay, p.bundle, s.spec.item, s.spec.langs[0])
 	if err != nil {
 		return err
 	}
-	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
-	if err != nil {
-		return fmt.Errorf("%s: not a readable image: %w", name, err)
-	}
-	if cfg.Width*cfg.Height > maxPicturePixels {
-		return fmt.Errorf("%s: %dx%d is too large to show (more than %d pixels)", name, cfg.Width, cfg.Height, maxPicturePixels)
-	}
-	src, _, err := image.Decode(bytes.NewReader(data))
-	if err != nil {
-		return fmt.Errorf("%s: not a readable image: %w", name, err)
-	}
-	area := p.lay.area
-	pic, at := scalePicture(src, int(area.W), int(area.H), s.spec.item.Fit)
-	s.picture = pic
-	s.pictureAt = image.Pt(int(area.X)+at.X, int(area.Y)+at.Y)
-	b := pic.Bounds()
-	s.regions = append(s.regions, Region{Name: "image", Rect: Rect{
-		X: float64(s.pictureAt.X), Y: float64(s.pictureAt.Y), W: float64(b.Dx()), H: float64(b.Dy())}})
+	s.picture, s.pictureAt = pic.Image, pic.At
+	s.regions = append(s.regions, pic.Region)
 	return nil
-}
-
-// scalePicture scales src to fit in (or fill) a w×h area and returns the
-// result and its offset in the area.
-func scalePicture(src image.Image, w, h int, fit string) (*image.RGBA, image.Point) {
-	sb := src.Bounds()
-	sw, sh := float64(sb.Dx()), float64(sb.Dy())
-	if fit == content.FitFill {
-		scale := math.Max(float64(w)/sw, float64(h)/sh)
-		cw, ch := float64(w)/scale, float64(h)/scale
-		crop := image.Rect(0, 0, int(math.Round(cw)), int(math.Round(ch))).
-			Add(sb.Min).Add(image.Pt(int((sw-cw)/2), int((sh-ch)/2)))
-		dst := image.NewRGBA(image.Rect(0, 0, w, h))
-		xdraw.BiLinear.Scale(dst, dst.Bounds(), src, crop, xdraw.Src, nil)
-		return dst, image.Point{}
-	}
-	scale := math.Min(float64(w)/sw, float64(h)/sh)
-	dw, dh := max(1, int(math.Round(sw*scale))), max(1, int(math.Round(sh*scale)))
-	dst := image.NewRGBA(image.Rect(0, 0, dw, dh))
-	if dw == sb.Dx() && dh == sb.Dy() {
-		draw.Draw(dst, dst.Bounds(), src, sb.Min, draw.Src)
-	} else {
-		xdraw.BiLinear.Scale(dst, dst.Bounds(), src, sb, xdraw.Src, nil)
-	}
-	return dst, image.Pt((w-dw)/2, (h-dh)/2)
 }
 
 // reconfig carries a new config to the loader.
@@ -179,7 +98,7 @@ type tickerJob struct {
 	ts   *typesetter
 	lay  layout
 	cfg  *siteconfig.Config
-	msgs []tickerText
+	msgs []slides.TickerText
 }
 
 // layout lays the ticker out; nil when there is none. Called on the game
@@ -234,7 +153,7 @@ func (l *loader) run(ctx context.Context) {
 			l.log.Info("item not for this site", "bundle", b.Manifest.ID, "item", x.Item.ID, "why", x.Reason)
 		}
 		l.log.Info("playing bundle", "bundle", b.Manifest.ID, "version", b.Manifest.Version, "schedule", seq.String(), "source", b.Source)
-		l.sendTicker(ctx, tickerJob{ts: ts, lay: l.lay, cfg: l.cfg, msgs: tickerMessages(b, l.cfg)})
+		l.sendTicker(ctx, tickerJob{ts: ts, lay: l.lay, cfg: l.cfg, msgs: slides.TickerMessages(b, l.cfg)})
 	}
 	changed := l.src.Changed()
 	reload()
@@ -311,7 +230,7 @@ func (l *loader) run(ctx context.Context) {
 // on after: the one on screen, as the game drops the slides prepared after
 // it.
 func (l *loader) reconfigure(rc reconfig, sent place) place {
-	l.cfg, l.lay, l.gen = rc.cfg, newLayout(rc.cfg), rc.gen
+	l.cfg, l.lay, l.gen = rc.cfg, slides.NewScreen(rc.cfg), rc.gen
 	if rc.onScreen.prog != nil {
 		return rc.onScreen
 	}

@@ -5,7 +5,6 @@ import (
 
 	"github.com/vnict/kiosk/content"
 	"github.com/vnict/kiosk/kiosk/schedule"
-	"github.com/vnict/kiosk/kiosk/siteconfig"
 )
 
 // slideSpec is one entry of the loop, as the sequencer chose it: an item in
@@ -43,25 +42,4 @@ func (s slideSpec) playableAt(now time.Time) bool { return s.chosen.PlayableAt(n
 type place struct {
 	prog *schedule.Slide
 	idx  int
-}
-
-// tickerMessages lists the ticker's texts in play order: each message in
-// each site language it has.
-type tickerText struct {
-	lang, text string
-}
-
-func tickerMessages(b *content.Bundle, cfg *siteconfig.Config) []tickerText {
-	var out []tickerText
-	if b == nil || cfg.Ticker.Edge == siteconfig.EdgeNone {
-		return nil
-	}
-	for _, msg := range b.Manifest.Ticker {
-		for _, l := range cfg.Languages {
-			if s, ok := msg[l]; ok {
-				out = append(out, tickerText{lang: l, text: s})
-			}
-		}
-	}
-	return out
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/vnict/kiosk/kiosk/fonts"
 	"github.com/vnict/kiosk/kiosk/schedule"
 	"github.com/vnict/kiosk/kiosk/siteconfig"
+	"github.com/vnict/kiosk/kiosk/slides"
 )
 
 func testConfig(t *testing.T, langs ...string) *siteconfig.Config {
@@ -84,8 +85,8 @@ func TestTickerOrder(t *testing.T) {
 		{"en": "two"},
 	}}}
 	var got []string
-	for _, m := range tickerMessages(b, testConfig(t, "en", "vi")) {
-		got = append(got, m.lang+"="+m.text)
+	for _, m := range slides.TickerMessages(b, testConfig(t, "en", "vi")) {
+		got = append(got, m.Lang+"="+m.Text)
 	}
 	if want := "en=one vi=một en=two"; strings.Join(got, " ") != want {
 		t.Errorf("ticker = %v, want %s", got, want)
@@ -107,7 +108,7 @@ func TestScalePicture(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			pic, at := scalePicture(image.NewRGBA(tc.src), 1920, 960, tc.fit)
+			pic, at := slides.ScalePicture(image.NewRGBA(tc.src), 1920, 960, tc.fit)
 			if pic.Bounds().Size() != tc.wantSize || at != tc.wantAt {
 				t.Errorf("got %v at %v, want %v at %v", pic.Bounds().Size(), at, tc.wantSize, tc.wantAt)
 			}
@@ -140,14 +141,14 @@ func TestRotation(t *testing.T) {
 
 func TestLayoutLeavesRoomForTheTicker(t *testing.T) {
 	cfg := testConfig(t, "vi")
-	l := newLayout(cfg)
-	if l.ticker.H != float64(cfg.Ticker.Height) || l.area.H+l.ticker.H != 1080 || l.ticker.Y != l.area.H {
-		t.Errorf("area %+v ticker %+v", l.area, l.ticker)
+	l := slides.NewScreen(cfg)
+	if l.Ticker.H != float64(cfg.Ticker.Height) || l.Area.H+l.Ticker.H != 1080 || l.Ticker.Y != l.Area.H {
+		t.Errorf("area %+v ticker %+v", l.Area, l.Ticker)
 	}
 	cfg.Ticker.Edge = siteconfig.EdgeTop
-	l = newLayout(cfg)
-	if l.ticker.Y != 0 || l.area.Y != l.ticker.H {
-		t.Errorf("top ticker: area %+v ticker %+v", l.area, l.ticker)
+	l = slides.NewScreen(cfg)
+	if l.Ticker.Y != 0 || l.Area.Y != l.Ticker.H {
+		t.Errorf("top ticker: area %+v ticker %+v", l.Area, l.Ticker)
 	}
 }
 

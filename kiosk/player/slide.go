@@ -8,34 +8,16 @@ import (
 	"github.com/hajimehoshi/ebiten/v2"
 
 	"github.com/vnict/kiosk/kiosk/schedule"
+	"github.com/vnict/kiosk/kiosk/slides"
 )
 
 // Rect is a rectangle in logical screen pixels (as viewers see the screen).
-type Rect struct {
-	X float64 `json:"x"`
-	Y float64 `json:"y"`
-	W float64 `json:"w"`
-	H float64 `json:"h"`
-}
+type Rect = slides.Rect
 
 // Region is a part of a slide that must show something: a title, a body of
 // text, an image, the ticker. Frame captures list them so tests can check
 // each has ink.
-type Region struct {
-	Name string `json:"name"`
-	Lang string `json:"lang,omitempty"`
-	Rect Rect   `json:"rect"`
-	// Of a slide's title and body: the font size in pixels, the number of
-	// lines, whether the text was cut (it did not fit even at the smallest
-	// size), and the space it was fitted in, which its language's title
-	// and body share.
-	Size  float64 `json:"size,omitempty"`
-	Lines int     `json:"lines,omitempty"`
-	Cut   bool    `json:"cut,omitempty"`
-	Space *Rect   `json:"space,omitempty"`
-	// Text is the text of those lines, as they break.
-	Text []string `json:"text,omitempty"`
-}
+type Region = slides.Region
 
 // slide is one prepared slide. The loader fills in everything but canvas;
 // the game goroutine draws it into canvas once, then shows canvas.

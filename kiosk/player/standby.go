@@ -5,6 +5,8 @@ import (
 	"image/color"
 	"math"
 	"time"
+
+	"github.com/vnict/kiosk/kiosk/slides"
 )
 
 var vietnameseWeekdays = [...]string{"Chủ Nhật", "Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy"}
@@ -37,8 +39,8 @@ func (p *Player) refreshStandby(now time.Time) bool {
 	s.minute = minute
 	s.texts, s.regions, s.rules = nil, nil, nil
 	if ts := p.standbyT; ts != nil {
-		area := inset(p.lay.area, p.lay.margin)
-		short := float64(min(p.lay.w, p.lay.h))
+		area := slides.Inset(p.lay.Area, p.lay.Margin)
+		short := float64(min(p.lay.W, p.lay.H))
 		fg := p.cfg.Display.Foreground
 		rows := []infoRow{
 			{"site", p.cfg.Site.Name, true, 0.25, 0.08},
@@ -53,8 +55,8 @@ func (p *Player) refreshStandby(now time.Time) bool {
 	}
 	// A band in the accent colour, so the screen is never one flat colour
 	// even with no font at all.
-	s.rules = append(s.rules, Rect{X: 0, Y: p.lay.area.Y, W: float64(p.lay.w), H: math.Max(4, float64(min(p.lay.w, p.lay.h))*0.012)})
-	s.render(p.lay.w, p.lay.h, p.cfg.Display.Background, p.cfg.Display.Accent)
+	s.rules = append(s.rules, Rect{X: 0, Y: p.lay.Area.Y, W: float64(p.lay.W), H: math.Max(4, float64(min(p.lay.W, p.lay.H))*0.012)})
+	s.render(p.lay.W, p.lay.H, p.cfg.Display.Background, p.cfg.Display.Accent)
 	return true
 }
 

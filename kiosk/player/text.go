@@ -4,16 +4,16 @@ import (
 	"fmt"
 	"image/color"
 	"log/slog"
-	"strings"
 	"sync"
 	"sync/atomic"
 
+	"github.com/go-text/typesetting/font"
 	"github.com/hajimehoshi/ebiten/v2"
 	"github.com/hajimehoshi/ebiten/v2/text/v2"
 	"golang.org/x/text/language"
-	"golang.org/x/text/unicode/norm"
 
 	"github.com/vnict/kiosk/kiosk/fonts"
+	"github.com/vnict/kiosk/kiosk/slides"
 	"github.com/vnict/kiosk/kiosk/typeset"
 )
 
@@ -116,46 +116,38 @@ func (t *typesetter) goTextFaces(lang, s string, bold bool, size float64) ([]*te
 	return faces, primary
 }
 
-// lineHeight is the distance between baselines for a face's metrics.
-func lineHeight(m text.Metrics) float64 { return (m.HAscent + m.HDescent) * 1.12 }
+// layoutFonts lays text out in the typesetter's chain through kiosk/slides,
+// with the fonts Ebiten parsed, measured by the typesetter's measurer.
+func (t *typesetter) layoutFonts() *slides.Fonts {
+	return slides.NewFonts(t.chain, t.parseFont, t.measure.m, t)
+}
+
+// parseFont is Ebiten's parsed font of d: parsed once, for drawing and
+// for layout.
+func (t *typesetter) parseFont(d fonts.Data) (*font.Font, error) {
+	src, err := t.sources.get(d)
+	if err != nil {
+		return nil, err
+	}
+	return fontOf(src), nil
+}
 
 // sizer measures pieces of s (and the ellipsis a cut line ends in).
 func (t *typesetter) sizer(lang, s string, bold bool) typeset.Sizer {
-	s += "…"
-	return func(size float64) (typeset.Measure, float64) {
-		gfs, m := t.goTextFaces(lang, s, bold, size)
-		if len(gfs) == 0 {
-			return func(string) float64 { return 0 }, size
-		}
-		// Measured as Ebiten would draw it, without filling Ebiten's
-		// cache with every piece tried (see measurer).
-		return func(s string) float64 { return t.measure.advance(gfs, s) }, lineHeight(m)
-	}
+	return t.layoutFonts().Sizer(lang, s, bold)
 }
 
 // drawable normalises s and drops, counts and logs the characters no font
 // of the chain can draw, so that none is drawn as a missing-glyph box.
 func (t *typesetter) drawable(where, lang, s string) string {
-	s = norm.NFC.String(s)
-	missing := t.chain.For(lang).Missing(s)
-	if len(missing) == 0 {
-		return s
-	}
-	n := 0
-	out := strings.Map(func(r rune) rune {
-		for _, m := range missing {
-			if r == m {
-				n++
-				return -1
-			}
-		}
-		return r
-	}, s)
-	t.unmapped.Add(int64(n))
-	t.warnOnce(where+"/"+lang, "characters no font can draw were left out",
-		"where", where, "lang", lang, "count", n, "chars", fonts.FormatRunes(missing))
-	return out
+	return t.layoutFonts().Drawable(where, lang, s)
 }
+
+// Warn logs a compromise of the layout once per key (slides.Notes).
+func (t *typesetter) Warn(key, msg string, args ...any) { t.warnOnce(key, msg, args...) }
+
+// LeftOut counts characters no font draws (slides.Notes).
+func (t *typesetter) LeftOut(n int) { t.unmapped.Add(int64(n)) }
 
 func (t *typesetter) warnOnce(key, msg string, args ...any) {
 	t.mu.Lock()

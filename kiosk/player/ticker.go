@@ -12,7 +12,7 @@ import (
 	"github.com/hajimehoshi/ebiten/v2/text/v2"
 
 	"github.com/vnict/kiosk/kiosk/siteconfig"
-	"github.com/vnict/kiosk/kiosk/typeset"
+	"github.com/vnict/kiosk/kiosk/slides"
 )
 
 // maxSegmentWidth keeps each ticker message within one texture.
@@ -27,25 +27,22 @@ type tickerSeg struct {
 // layoutTicker lays each message out on one line at a size fitting the band.
 // Runs on the game goroutine (it shapes with Ebiten's faces; see
 // typesetter).
-func layoutTicker(ts *typesetter, lay layout, cfg *siteconfig.Config, msgs []tickerText) []tickerSeg {
-	if lay.ticker.H == 0 || len(msgs) == 0 {
+func layoutTicker(ts *typesetter, lay layout, cfg *siteconfig.Config, msgs []slides.TickerText) []tickerSeg {
+	if lay.Ticker.H == 0 || len(msgs) == 0 {
 		return nil
 	}
-	size := math.Round(lay.ticker.H * 0.48)
-	gap := lay.ticker.H * 1.2
+	size, gap := slides.TickerSize(lay.Ticker.H)
+	lf := ts.layoutFonts()
 	var segs []tickerSeg
 	for _, m := range msgs {
-		// One line: newlines become spaces, and U+200B (a break hint,
-		// useless on one line) goes.
-		s := strings.Join(strings.Fields(ts.drawable("ticker", m.lang, m.text)), " ")
-		s = strings.ReplaceAll(s, string(typeset.ZWSP), "")
-		face, metrics := ts.face(m.lang, s+"…", false, size)
+		s := lf.TickerLine(m.Lang, m.Text)
+		face, metrics := ts.face(m.Lang, s+"…", false, size)
 		if face == nil || s == "" {
 			continue
 		}
 		w := text.Advance(s, face)
 		if w > maxSegmentWidth {
-			ts.warnOnce("ticker-long/"+m.lang, "ticker message too long; cut", "lang", m.lang, "width", w)
+			ts.warnOnce("ticker-long/"+m.Lang, "ticker message too long; cut", "lang", m.Lang, "width", w)
 			for w > maxSegmentWidth {
 				r := []rune(s)
 				s = string(r[:len(r)*9/10]) + "…"
@@ -54,9 +51,9 @@ func layoutTicker(ts *typesetter, lay layout, cfg *siteconfig.Config, msgs []tic
 		}
 		lh := metrics.HAscent + metrics.HDescent
 		b := textBlock{
-			region: Region{Name: "ticker", Lang: m.lang},
+			region: Region{Name: "ticker", Lang: m.Lang},
 			lines:  []string{s}, face: face, ascent: metrics.HAscent, lineH: lh,
-			x: 0, y: (lay.ticker.H - lh) / 2, w: w, color: cfg.Display.Foreground,
+			x: 0, y: (lay.Ticker.H - lh) / 2, w: w, color: cfg.Display.Foreground,
 		}
 		segs = append(segs, tickerSeg{block: b, width: math.Ceil(w + gap)})
 	}

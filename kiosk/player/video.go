@@ -221,7 +221,7 @@ func (p *preparer) prepareVideo(s *slide) error {
 		return fmt.Errorf("%s: %w", r.File, err)
 	}
 	s.video = &videoClip{file: r.File, path: path, f: f, checked: fi, r: r, sound: it.Video.Sound, duration: time.Duration(it.Video.Duration)}
-	s.regions = append(s.regions, Region{Name: "video", Rect: p.lay.area})
+	s.regions = append(s.regions, Region{Name: "video", Rect: p.lay.Area})
 	return nil
 }
 
