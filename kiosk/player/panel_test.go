@@ -197,6 +197,12 @@ func TestTextFitsTheScreen(t *testing.T) {
 			if s.UnmappedGlyphs != 0 {
 				t.Errorf("%d characters had no glyph", s.UnmappedGlyphs)
 			}
+			// The studio's preview draws the same slides the same way.
+			if b, err := fitBundle(); err != nil {
+				t.Error(err)
+			} else {
+				comparePreview(t, "fit-"+run, cfg, b, s, dir)
+			}
 			prep := &preparer{cfg: cfg, lay: slides.NewScreen(cfg)}
 			inner := slides.Inset(prep.lay.Area, prep.lay.Margin)
 			bodies[run] = map[string]float64{}

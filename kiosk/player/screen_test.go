@@ -42,6 +42,13 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
+	if name := os.Getenv(previewEnv); name != "" {
+		if err := runPreviewCapture(name, os.Getenv("KIOSK_PLAYER_DIR")); err != nil {
+			fmt.Fprintln(os.Stderr, "preview capture", name+":", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
 	if name := os.Getenv(interactiveEnv); name != "" {
 		if err := runInteractive(name, os.Getenv("KIOSK_PLAYER_DIR")); err != nil {
 			fmt.Fprintln(os.Stderr, "interactive scenario", name+":", err)
