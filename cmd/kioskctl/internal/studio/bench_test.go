@@ -108,6 +108,7 @@ func BenchmarkPages(b *testing.B) {
 		{"bundles", "/", `href="/bundles/bien-gioi"`},
 		{"editor", "/bundles/bien-gioi", `data-item="tin-11"`},
 		{"approve", "/bundles/bien-gioi/approve", `id="signed"`},
+		{"preview", "/bundles/bien-gioi/preview", `class="preview"`},
 		{"publish", "/publish", `id="rollout"`},
 	} {
 		b.Run(p.name, func(b *testing.B) {

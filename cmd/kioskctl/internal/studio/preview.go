@@ -77,16 +77,25 @@ type previewSlide struct {
 
 type previewSite struct {
 	ID, Name, Resolution string
-	Slides               []previewSlide
-	Error                string
+	// Others counts the sites with the same kind of screen, which show
+	// the bundle the same (an untargeted bundle).
+	Others int
+	Slides []previewSlide
+	Error  string
 }
 
 type previewData struct {
 	pageData
 	ID    string
 	Sites []previewSite
+	// More are the sites not drawn on this page, each a link to its own.
+	More  []string
 	Error string
 }
+
+// maxPreviewSites bounds the sites drawn on one preview page; the others
+// are a link away (?site=ID).
+const maxPreviewSites = 12
 
 func (s *Server) site(id string) *siteconfig.Config {
 	for _, c := range s.sites {
@@ -116,11 +125,26 @@ func (s *Server) previewPage(w http.ResponseWriter, r *http.Request) {
 	if len(s.sites) == 0 {
 		data.Error = "Không có cấu hình điểm nào trong --sites (no site configs)"
 	}
-	for _, cfg := range s.sites {
+	// One preview per kind of screen (as lint groups the sites), or the
+	// one site asked for.
+	groups := lintGroups(s.sites, targeted(&d.m))
+	if want := r.URL.Query().Get("site"); want != "" {
+		groups = nil
+		if cfg := s.site(want); cfg != nil {
+			groups = [][]*siteconfig.Config{{cfg}}
+		}
+	}
+	for i, grp := range groups {
 		if data.Error != "" {
 			break
 		}
-		ps := previewSite{ID: cfg.Site.ID, Name: cfg.Site.Name, Resolution: fmt.Sprintf("%dx%d", cfg.Display.Resolution.W, cfg.Display.Resolution.H)}
+		cfg := grp[0]
+		if i >= maxPreviewSites {
+			data.More = append(data.More, cfg.Site.ID)
+			continue
+		}
+		ps := previewSite{ID: cfg.Site.ID, Name: cfg.Site.Name, Others: len(grp) - 1,
+			Resolution: fmt.Sprintf("%dx%d", cfg.Display.Resolution.W, cfg.Display.Resolution.H)}
 		rd, err := s.renderer(dir, d.rev, cfg)
 		if err != nil {
 			ps.Error = err.Error()

@@ -51,6 +51,10 @@ func TestPreview(t *testing.T) {
 	if !strings.Contains(page, `alt="chao [vi]"`) || !strings.Contains(page, `alt="chao [km]"`) {
 		t.Error("previews' alt text does not name the item and language")
 	}
+	one := h.page("/bundles/xem/preview?site=an-giang-le-tri")
+	if n, m := strings.Count(one, `<img class="preview"`), strings.Count(one, `data-site="an-giang-le-tri" data-slide=`); n != 2 || m != 2 {
+		t.Errorf("?site=an-giang-le-tri: %d previews, %d of the site", n, m)
+	}
 	for _, bad := range []string{"/bundles/xem/preview/an-giang-tinh-bien/9.png", "/bundles/xem/preview/nowhere/0.png", "/bundles/xem/preview/an-giang-tinh-bien/-1.png"} {
 		if resp, _ := h.get(bad); resp.StatusCode != http.StatusNotFound {
 			t.Errorf("%s: %s", bad, resp.Status)
