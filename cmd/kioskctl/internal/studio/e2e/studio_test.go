@@ -214,8 +214,8 @@ func TestStudioEndToEnd(t *testing.T) {
 	if ink := inkShare(screen, siteBackground); ink < 0.02 {
 		t.Errorf("the kiosk's screen is blank on the text slide: %.1f%% ink", 100*ink)
 	}
-	release := fmt.Sprintf("tr.site[data-site=%q] td.release", s.id)
-	b.waitText(release, bundleID+"@"+version, 90*time.Second)
+	b.waitText(fmt.Sprintf("tr.site[data-site=%q] td.want", s.id), bundleID+"@"+version, stepTimeout)
+	b.waitText(fmt.Sprintf("tr.site[data-site=%q] td.release", s.id), bundleID+"@"+version, 90*time.Second)
 	b.screenshot("rollout")
 	b.open(st.url+"fleet", "fleet")
 	b.waitJS("the site's screenshot", `[...document.querySelectorAll('img.screenshot')].some(i => i.complete && i.naturalWidth > 0)`, time.Minute)
