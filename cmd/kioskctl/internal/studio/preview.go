@@ -25,10 +25,11 @@ type previewCache struct {
 	fonts *preview.FontCache
 }
 
-// Bounds of the preview cache: renderers hold fonts and pictures, PNGs
-// are a few hundred KB each.
+// Bounds of the preview cache: a renderer keeps up to about 32 MB of
+// scaled pictures (its parsed fonts are shared), and a page shows at most
+// maxPreviewSites sites; a PNG is a few hundred KB.
 const (
-	maxRenderers = 64
+	maxRenderers = 16
 	maxPNGBytes  = 256 << 20
 )
 
