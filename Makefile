@@ -107,15 +107,15 @@ cross:
 	CGO_ENABLED=0 $(GO) build -o /dev/null ./cmd/kioskctl
 
 # Packages that draw run under Xvfb; the rest run headless. Both run with the
-# race detector but for the end-to-end tests (cmd/kiosk, bench), which start
-# real player processes, servers and X screens one after another (the
-# interactive ones alone take minutes), so they get more than go test's
-# default 10 minutes. The player package's own tests do run with it: its
+# race detector but for the end-to-end tests (cmd/kiosk, bench, the studio's
+# run in headless Chromium), which start real player processes, servers,
+# browsers and X screens one after another (the interactive ones alone take
+# minutes), so they get more than go test's default 10 minutes. The player package's own tests do run with it: its
 # loader, guide worker and game goroutine share fonts.
-DRAWING_PKGS = ./cmd/kiosk/... ./bench/...
+DRAWING_PKGS = ./cmd/kiosk/... ./bench/... ./cmd/kioskctl/internal/studio/e2e/...
 
 test: deps vet cross
-	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v -e '/cmd/kiosk$$' -e '/kiosk/player$$' -e '/bench/')
+	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v -e '/cmd/kiosk$$' -e '/kiosk/player$$' -e '/bench/' -e '/studio/e2e$$')
 	$(XVFB) $(GO) test -race -count=1 -timeout 30m ./kiosk/player/...
 	$(XVFB) $(GO) test -count=1 -timeout 30m $(DRAWING_PKGS)
 
