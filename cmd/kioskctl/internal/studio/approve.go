@@ -12,12 +12,14 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/sigstore/sigstore/pkg/signature"
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 
 	"github.com/vnict/kiosk/content"
+	"github.com/vnict/kiosk/internal/atomicfile"
 	"github.com/vnict/kiosk/sync/layout"
 	"github.com/vnict/kiosk/sync/publish"
 	"github.com/vnict/kiosk/sync/trust"
@@ -46,7 +48,9 @@ type choice struct {
 type approveData struct {
 	pageData
 	ID               string
+	Rev              string // SHA-256 of the manifest.json this page shows
 	Version          int64
+	NextVersion      int64 // the version to raise to before signing, or 0
 	PublishedVersion int64
 	Published        bool
 	Changes          []change
@@ -77,13 +81,16 @@ func (s *Server) approvePage(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
-	data := &approveData{pageData: s.page(r, "Duyệt "+id+" (approve)", "bundles"), ID: id, Version: d.m.Version,
+	data := &approveData{pageData: s.page(r, "Duyệt "+id+" (approve)", "bundles"), ID: id, Rev: d.rev, Version: d.m.Version,
 		KeyFile: filepath.Base(s.opt.KeyFile)}
 	lint := s.lintBundle(r.Context(), dir, d)
 	data.LintErrors, data.LintSummary = lint.errors(), lint.summary
 	var target layout.Targeting
 	if err := s.approveState(r.Context(), id, dir, &d.m, data, &target); err != nil {
 		data.Error = err.Error()
+	}
+	if data.Published && data.Version <= data.PublishedVersion {
+		data.NextVersion = data.PublishedVersion + 1
 	}
 	groups := map[string]bool{}
 	for _, c := range s.sites {
@@ -259,38 +266,42 @@ func (s *Server) signBundle(ctx context.Context, id string, f *postForm) error {
 	if err != nil {
 		return err
 	}
-	d, err := readDraft(dir)
+	// The manifest is read once, and must be the one the page showed;
+	// its files are copied, each checked against it, into a private
+	// folder, and that copy is linted and signed: a file swapped on the
+	// shared folder after the page was read is refused, never signed.
+	d, raw, err := shownDraft(dir, f.get("rev"))
 	if err != nil {
 		return err
 	}
-	if lint := s.lintBundle(ctx, dir, d); lint.errors() > 0 {
-		return fmt.Errorf("bản tin còn %d lỗi kiểm tra (lint errors): sửa trước khi duyệt; chưa ký gì", lint.errors())
+	pub, err := dep.PublishedBundle(ctx, id, s.now())
+	switch {
+	case err == nil && d.m.Version <= pub.Manifest.Version:
+		return fmt.Errorf("bản này là v%d nhưng v%d đã xuất bản: bấm \"nâng lên v%d\" trên trang này, xem lại rồi ký; chưa ký gì (raise the version above the published one first: nothing was signed)",
+			d.m.Version, pub.Manifest.Version, pub.Manifest.Version+1)
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
+		return err
 	}
-	if f.get("rev") != "" && f.get("rev") != d.rev {
-		return errBundleChanged
+	snap, err := os.MkdirTemp("", "kioskctl-approve-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(snap)
+	if err := snapshotBundle(dir, raw, &d.m, snap); err != nil {
+		return err
+	}
+	if lint := s.lintFolder(ctx, dir, snap, d); lint.errors() > 0 {
+		return fmt.Errorf("bản tin còn %d lỗi kiểm tra (lint errors): sửa trước khi duyệt; chưa ký gì", lint.errors())
 	}
 	signer, err := openKey(s.opt.KeyFile, passphrase)
 	if err != nil {
 		return fmt.Errorf("%w: chưa ký gì (nothing was signed)", err)
 	}
-	// A bundle published before goes out under a higher version, which
-	// the first approver writes into the shared folder; the next one
-	// finds it there.
-	pub, err := dep.PublishedBundle(ctx, id, s.now())
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return err
-	}
-	if err == nil && d.m.Version <= pub.Manifest.Version {
-		next := pub.Manifest.Version + 1
-		if _, err := s.edit(id, d.rev, func(m *content.Manifest) error { m.Version = next; return nil }); err != nil {
-			return err
-		}
-	}
-	ap, err := dep.Approve(ctx, dir, to, signer, s.now())
+	ap, err := dep.Approve(ctx, snap, to, signer, s.now())
 	if err != nil {
 		return fmt.Errorf("chưa ký (not signed): %w", err)
 	}
-	s.log.Info("bundle approved", "bundle", id, "user", f.sess.user, "publication", ap.Version, "signed", strings.Join(ap.Signed, ","), "ready", ap.Ready)
+	s.log.Info("bundle approved", "bundle", id, "version", d.m.Version, "user", f.sess.user, "publication", ap.Version, "signed", strings.Join(ap.Signed, ","), "ready", ap.Ready)
 	msg := fmt.Sprintf("Đã ký bản xuất bản v%d (signed). Đã ký: %s.", ap.Version, strings.Join(ap.Signed, ", "))
 	if ap.Ready {
 		msg += " Đủ chữ ký: sẵn sàng xuất bản (ready to publish)."
@@ -298,6 +309,64 @@ func (s *Server) signBundle(ctx context.Context, id string, f *postForm) error {
 		msg += fmt.Sprintf(" Còn cần %d chữ ký của: %s.", ap.Threshold-len(ap.Signed), strings.Join(ap.Missing, ", "))
 	}
 	f.sess.addFlash("ok", msg)
+	return nil
+}
+
+// raiseVersion is the approve page's button that sets the bundle's
+// version to the one after the published version: an ordinary edit of
+// the manifest the page showed, changing its version and nothing else
+// (no file is read or hashed again), which the approver then sees and
+// signs like any other.
+func (s *Server) raiseVersion(w http.ResponseWriter, r *http.Request, f *postForm) {
+	id := r.PathValue("id")
+	back := "/bundles/" + id + "/approve"
+	if err := s.setVersion(r.Context(), id, f); err != nil {
+		s.fail(w, r, f, back, err)
+		return
+	}
+	http.Redirect(w, r, back, http.StatusSeeOther)
+}
+
+func (s *Server) setVersion(ctx context.Context, id string, f *postForm) error {
+	dep, err := s.department()
+	if err != nil {
+		return err
+	}
+	dir, err := s.bundleDir(id)
+	if err != nil {
+		return err
+	}
+	want, err := strconv.ParseInt(f.get("version"), 10, 64)
+	if err != nil {
+		return fmt.Errorf("phiên bản %q không hợp lệ (version)", clipLog(f.get("version")))
+	}
+	pub, err := dep.PublishedBundle(ctx, id, s.now())
+	if err != nil {
+		return fmt.Errorf("bản tin %s chưa xuất bản: không cần nâng phiên bản (never published): %w", id, err)
+	}
+	if want != pub.Manifest.Version+1 {
+		return fmt.Errorf("chỉ nâng được lên v%d, ngay sau bản đã xuất bản (the version goes to the published one plus one)", pub.Manifest.Version+1)
+	}
+	lock := s.bundleLock(id)
+	lock.Lock()
+	defer lock.Unlock()
+	d, _, err := shownDraft(dir, f.get("rev"))
+	if err != nil {
+		return err
+	}
+	if d.m.Version >= want {
+		return nil
+	}
+	d.m.Version = want
+	out, err := json.MarshalIndent(&d.m, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := atomicfile.Write(filepath.Join(dir, content.ManifestName), append(out, '\n')); err != nil {
+		return err
+	}
+	s.log.Info("bundle version raised", "bundle", id, "version", want, "user", f.sess.user)
+	f.sess.addFlash("ok", fmt.Sprintf("Đã nâng bản tin lên v%d (version raised): xem lại thay đổi rồi ký.", want))
 	return nil
 }
 

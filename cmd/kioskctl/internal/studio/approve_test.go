@@ -146,7 +146,7 @@ func TestApproveAndPublish(t *testing.T) {
 		t.Error("the threshold is not shown before signing")
 	}
 	sign := func(h *harness, pass string) string {
-		return h.submit("/bundles/bien-gioi/approve", url.Values{"passphrase": {pass}, "sites": {"an-giang-tinh-bien"}})
+		return h.submit("/bundles/bien-gioi/approve", url.Values{"passphrase": {pass}, "sites": {"an-giang-tinh-bien"}, "rev": {h.shownRev("/bundles/bien-gioi/approve")}})
 	}
 	f := sign(editor, "not the passphrase")
 	if !strings.Contains(f, "sai mật khẩu của khoá") || !strings.Contains(f, "chưa ký gì") {

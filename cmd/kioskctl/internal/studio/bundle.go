@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/vnict/kiosk/content"
 	"github.com/vnict/kiosk/internal/atomicfile"
@@ -284,4 +285,61 @@ func (s *Server) loc() *time.Location {
 		return time.UTC
 	}
 	return loc
+}
+
+// What the studio reads of a draft, at most: a hostile manifest.json of
+// 16 MB with a hundred thousand items would otherwise cost every page
+// that shows it seconds and gigabytes. A real bundle is far below.
+const (
+	maxDraftItems     = 1000
+	maxDraftLanguages = 32
+	maxDraftFiles     = 5000
+	maxDraftTicker    = 200
+)
+
+// checkDraft refuses a draft m (read from the file p) beyond the
+// studio's bounds, naming the file and the field.
+func checkDraft(p string, m *content.Manifest) error {
+	fail := func(field, format string, args ...any) error {
+		return fmt.Errorf("%s: %s: %s", p, field, fmt.Sprintf(format, args...))
+	}
+	if n := len(m.Items); n > maxDraftItems {
+		return fail("items", "%d mục, tối đa %d (too many items)", n, maxDraftItems)
+	}
+	if n := len(m.Files); n > maxDraftFiles {
+		return fail("files", "%d tệp, tối đa %d (too many files)", n, maxDraftFiles)
+	}
+	if n := len(m.Ticker); n > maxDraftTicker {
+		return fail("ticker", "%d dòng, tối đa %d (too many ticker messages)", n, maxDraftTicker)
+	}
+	if n := utf8.RuneCountInString(m.Title); n > content.MaxTitleRunes {
+		return fail("title", "%d ký tự, tối đa %d (too long)", n, content.MaxTitleRunes)
+	}
+	for i, it := range m.Items {
+		if n := len(it.Text); n > maxDraftLanguages {
+			return fail(fmt.Sprintf("items[%d].text", i), "%d ngôn ngữ, tối đa %d (too many languages)", n, maxDraftLanguages)
+		}
+		if n := len(it.Images); n > maxDraftLanguages+1 {
+			return fail(fmt.Sprintf("items[%d].images", i), "%d ảnh, tối đa %d (too many images)", n, maxDraftLanguages+1)
+		}
+		for lang, t := range it.Text {
+			if n := utf8.RuneCountInString(t.Title); n > content.MaxTitleRunes {
+				return fail(fmt.Sprintf("items[%d].text.%s.title", i, clipLog(lang)), "%d ký tự, tối đa %d (too long)", n, content.MaxTitleRunes)
+			}
+			if n := utf8.RuneCountInString(t.Body); n > content.MaxBodyRunes {
+				return fail(fmt.Sprintf("items[%d].text.%s.body", i, clipLog(lang)), "%d ký tự, tối đa %d (too long)", n, content.MaxBodyRunes)
+			}
+		}
+	}
+	for i, msg := range m.Ticker {
+		if n := len(msg); n > maxDraftLanguages {
+			return fail(fmt.Sprintf("ticker[%d]", i), "%d ngôn ngữ, tối đa %d (too many languages)", n, maxDraftLanguages)
+		}
+		for lang, s := range msg {
+			if n := utf8.RuneCountInString(s); n > content.MaxTickerRunes {
+				return fail(fmt.Sprintf("ticker[%d].%s", i, clipLog(lang)), "%d ký tự, tối đa %d (too long)", n, content.MaxTickerRunes)
+			}
+		}
+	}
+	return nil
 }

@@ -45,8 +45,17 @@ func newLintCache() *lintCache {
 // lintBundle lints the bundle in dir for each site config, as `kioskctl
 // lint` does, four sites at a time.
 func (s *Server) lintBundle(ctx context.Context, dir string, d *draft) *lintResult {
+	return s.lintFolder(ctx, dir, dir, d)
+}
+
+// lintFolder is lintBundle of the bundle d of dir, read from the folder
+// files (a copy of it, verified against d's manifest, when signing).
+// A copy is linted afresh: the cache, kept by manifest, may hold the
+// findings of files since changed on disk.
+func (s *Server) lintFolder(ctx context.Context, dir, files string, d *draft) *lintResult {
+	cached := files == dir
 	s.lints.mu.Lock()
-	if r := s.lints.by[dir]; r != nil && s.lints.rev[dir] == d.rev {
+	if r := s.lints.by[dir]; cached && r != nil && s.lints.rev[dir] == d.rev {
 		s.lints.mu.Unlock()
 		return r
 	}
@@ -64,7 +73,7 @@ func (s *Server) lintBundle(ctx context.Context, dir string, d *draft) *lintResu
 	reports := make([]*lint.Report, len(groups))
 	g, _ := errgroup.WithContext(ctx)
 	g.SetLimit(4)
-	fsys := os.DirFS(dir)
+	fsys := os.DirFS(files)
 	for i, grp := range groups {
 		g.Go(func() error {
 			reports[i] = lint.Bundle(fsys, dir, grp[0], s.fonts)
@@ -98,9 +107,11 @@ func (s *Server) lintBundle(ctx context.Context, dir string, d *draft) *lintResu
 		}
 	}
 	res.summary = fmt.Sprintf("%d lỗi (errors), %d cảnh báo (warnings) cho %d điểm (sites)", errs, warns, len(s.sites))
-	s.lints.mu.Lock()
-	s.lints.by[dir], s.lints.rev[dir] = res, d.rev
-	s.lints.mu.Unlock()
+	if cached {
+		s.lints.mu.Lock()
+		s.lints.by[dir], s.lints.rev[dir] = res, d.rev
+		s.lints.mu.Unlock()
+	}
 	return res
 }
 

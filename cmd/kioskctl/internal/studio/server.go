@@ -295,6 +295,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /bundles/{id}/preview/{site}/{slide}", s.previewPNG)
 	mux.HandleFunc("GET /bundles/{id}/approve", s.approvePage)
 	s.post(mux, "/bundles/{id}/approve", formSecret, s.sign)
+	s.post(mux, "/bundles/{id}/version", formPlain, s.raiseVersion)
 
 	mux.HandleFunc("GET /publish", s.publishPage)
 	mux.HandleFunc("GET /publish/rollout", s.rolloutFragment)
