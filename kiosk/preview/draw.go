@@ -116,25 +116,56 @@ func (r *Renderer) drawLine(dst *image.RGBA, faces []slides.Face, line string, x
 			gy := (fixed.Int26_6(ascent*64) - g.YOffset) &^ 63
 			ox := float32(ix + float64(gx)/64)
 			oy := float32(iy + float64(gy)/64)
-			for _, s := range r.outlines.outline(run.Face.Font, g.GlyphID) {
-				var pts [3][2]float32
-				n := 1
-				switch s.Op {
-				case ot.SegmentOpQuadTo:
-					n = 2
-				case ot.SegmentOpCubeTo:
-					n = 3
-				}
-				for k := 0; k < n; k++ {
-					pts[k] = [2]float32{ox + s.Args[k].X*scale, oy - s.Args[k].Y*scale}
-				}
-				p.add(s.Op, pts, n)
-			}
+			addGlyph(&p, r.outlines.outline(run.Face.Font, g.GlyphID), ox, oy, scale, float32(run.Face.Size), clip)
 			origin += g.XAdvance
 		}
 		local += float64(run.Advance) / 64
 	}
 	r.fillPath(dst, &p, c, clip, float32(x-ix), float32(top-iy))
+}
+
+// maxGlyphEm bounds, in ems of its face, how far a glyph's outline may
+// reach from its origin. Real glyphs stay within about two; a font that
+// draws further (a crafted bundle font) has that glyph left out rather
+// than rasterised.
+const maxGlyphEm = 4
+
+// addGlyph adds the glyph outline segs, in font units scaled by scale to
+// pixels, at origin (ox, oy) to p, unless it reaches further than
+// maxGlyphEm ems of size from its origin or lies wholly outside clip (a
+// stack of thousands of combining marks climbs far above the slide).
+func addGlyph(p *path, segs []font.Segment, ox, oy, scale, size float32, clip image.Rectangle) {
+	if len(segs) == 0 {
+		return
+	}
+	reach := maxGlyphEm * size
+	g := path{minX: math.MaxFloat32, minY: math.MaxFloat32, maxX: -math.MaxFloat32, maxY: -math.MaxFloat32}
+	for _, s := range segs {
+		var pts [3][2]float32
+		n := 1
+		switch s.Op {
+		case ot.SegmentOpQuadTo:
+			n = 2
+		case ot.SegmentOpCubeTo:
+			n = 3
+		}
+		for k := 0; k < n; k++ {
+			dx, dy := s.Args[k].X*scale, -s.Args[k].Y*scale
+			if !(dx >= -reach && dx <= reach && dy >= -reach && dy <= reach) { // NaN too
+				return
+			}
+			pts[k] = [2]float32{ox + dx, oy + dy}
+		}
+		g.add(s.Op, pts, n)
+	}
+	if g.maxX < float32(clip.Min.X)-2 || g.minX > float32(clip.Max.X)+2 ||
+		g.maxY < float32(clip.Min.Y)-2 || g.minY > float32(clip.Max.Y)+2 {
+		return
+	}
+	p.ops = append(p.ops, g.ops...)
+	p.pts = append(p.pts, g.pts...)
+	p.minX, p.maxX = min(p.minX, g.minX), max(p.maxX, g.maxX)
+	p.minY, p.maxY = min(p.minY, g.minY), max(p.maxY, g.maxY)
 }
 
 // glyphStep is the horizontal step, in 26.6 fixed point, Ebiten places a
@@ -161,11 +192,15 @@ func (r *Renderer) fillPath(dst *image.RGBA, p *path, c color.RGBA, clip image.R
 	}
 	x0, y0 := int(math.Floor(float64(p.minX)))-1, int(math.Floor(float64(p.minY)))-1
 	x1, y1 := int(math.Ceil(float64(p.maxX)))+1, int(math.Ceil(float64(p.maxY)))+1
-	box := image.Rect(x0, y0, x1, y1)
-	if box.Intersect(clip).Empty() {
+	// Only the part of the path's box that can reach clip is rasterised:
+	// clip itself, and the row and column before it, which the shift
+	// below blends in. The rasterizer accumulates what lies left of or
+	// above its window, so the part drawn is the same.
+	box := image.Rect(x0, y0, x1, y1).Intersect(image.Rect(clip.Min.X-1, clip.Min.Y-1, clip.Max.X, clip.Max.Y))
+	if box.Empty() {
 		return
 	}
-	ox, oy := float32(x0), float32(y0)
+	ox, oy := float32(box.Min.X), float32(box.Min.Y)
 	z := vector.NewRasterizer(box.Dx(), box.Dy())
 	open := false
 	for i, op := range p.ops {
@@ -245,11 +280,9 @@ func (r *Renderer) drawTicker(dst *image.RGBA) bool {
 			continue
 		}
 		m := r.fonts.Measurer()
-		w := m.Advance(faces, s)
-		for w > maxSegmentWidth {
-			rs := []rune(s)
-			s = string(rs[:len(rs)*9/10]) + "…"
-			w = m.Advance(faces, s)
+		s, w, ok := slides.CutTickerLine(s, maxSegmentWidth, func(s string) float64 { return m.Advance(faces, s) })
+		if !ok {
+			continue
 		}
 		lh := mt.HAscent + mt.HDescent
 		segs = append(segs, seg{faces: faces, line: s, w: w, width: math.Ceil(w + gap), y: (band.H - lh) / 2, a: mt.HAscent})

@@ -43,3 +43,24 @@ func (f *Fonts) TickerLine(lang, s string) string {
 	s = strings.Join(strings.Fields(f.Drawable("ticker", lang, s)), " ")
 	return strings.ReplaceAll(s, string(typeset.ZWSP), "")
 }
+
+// CutTickerLine shortens s, ending it with "…", until width reports it at
+// most max wide, and returns the line and its width. Each step drops at
+// least one character, so it ends even when a font's advances are huge;
+// ok is false when not even "…" alone fits (the message is then left
+// out).
+func CutTickerLine(s string, max float64, width func(string) float64) (line string, w float64, ok bool) {
+	w = width(s)
+	if w <= max {
+		return s, w, true
+	}
+	rs := []rune(s)
+	for n := len(rs); n > 0; {
+		n = min(n-1, n*9/10)
+		line = string(rs[:n]) + "…"
+		if w = width(line); w <= max {
+			return line, w, true
+		}
+	}
+	return "", 0, false
+}
