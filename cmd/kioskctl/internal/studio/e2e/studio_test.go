@@ -77,7 +77,7 @@ func TestStudioEndToEnd(t *testing.T) {
 	st := startStudio(t, d, progs.kioskctl, workspace, sites, approver1, "")
 
 	// Author: a bundle, a text slide in two languages, a picture.
-	b.open(st.url, "bundles")
+	b.open(st.launch, "bundles")
 	b.fill("#new-bundle", map[string]string{"id": bundleID})
 	b.submitOK("#create", "bundle-created")
 	b.open(st.url+"bundles/"+bundleID, "editor")
@@ -176,6 +176,7 @@ func TestStudioEndToEnd(t *testing.T) {
 	// The second approver, in a studio of their own on the same
 	// workspace, signs; it also has the publisher's key.
 	st = startStudio(t, d, progs.kioskctl, workspace, sites, approver2, publisher)
+	b.open(st.launch, "bundles-2")
 	b.open(st.url+"bundles/"+bundleID+"/approve", "approve-2")
 	b.expectNames("#signed li", approver1)
 	b.check(fmt.Sprintf("#sign input[name=sites][value=%q]", s.id))
@@ -276,12 +277,15 @@ func itemSel(id string) string { return fmt.Sprintf("section.item[data-item=%q]"
 
 // studio is a running `kioskctl studio`.
 type studio struct {
-	url string // the base URL it printed, ending in "/"
-	p   *process
+	url    string // the base URL it printed, ending in "/"
+	launch string // the URL it printed, with its launch token
+	p      *process
 }
 
 // studioURL is the line the studio prints when it is ready.
-var studioURL = regexp.MustCompile(`(?m)^studio: (http://127\.0\.0\.1:[0-9]+/)$`)
+// It carries the launch token, which gives the browser that opens it a
+// session.
+var studioURL = regexp.MustCompile(`(?m)^studio: ((http://127\.0\.0\.1:[0-9]+/)\?token=[A-Za-z0-9_-]{43})$`)
 
 // startStudio starts kioskctl studio on the workspace and the site
 // configs in sites, with the approver's key and, unless "", the
@@ -300,7 +304,7 @@ func startStudio(t testing.TB, d *department, kioskctl, workspace, sites, approv
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		if m := studioURL.FindStringSubmatch(p.out.String()); m != nil {
-			return &studio{url: m[1], p: p}
+			return &studio{url: m[2], launch: m[1], p: p}
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("the studio printed no URL line:\n%s", p.out.String())
