@@ -22,7 +22,7 @@ import (
 
 // studioHelp says what kioskctl studio does; `kioskctl studio -h` prints it.
 const studioHelp = `usage: kioskctl studio --workspace DIR --sites DIR [--key FILE] [--publisher-key FILE]
-        [--listen ADDR --users FILE [--host NAME]... [--tls-cert FILE --tls-key FILE]] [--no-browser]
+        [--listen ADDR --users FILE [--host NAME]... (--tls-cert FILE --tls-key FILE | --insecure-http)] [--no-browser]
         [--store ... --endpoint ... --root ROOT]
        kioskctl studio --add-user NAME --users FILE
 
@@ -35,8 +35,11 @@ forgotten), publish (--publisher-key), and watch the fleet.
 It listens on 127.0.0.1 on a free port and opens the browser. Another
 address (--listen 0.0.0.0:8443) needs department logins: a users file of
 NAME:BCRYPT-HASH lines, written with --add-user (the password is asked
-twice on the terminal, or read as one line from stdin). Serve it over TLS
-(--tls-cert, --tls-key) on a network. Two approvers approve from two
+twice on the terminal, or read as one line from stdin), and TLS (--tls-cert,
+--tls-key); plain HTTP on the network is refused unless --insecure-http
+(dangerous: passwords and passphrases cross the network in clear). On the
+loopback there are no logins: the studio prints a link with a one-time token
+and opens it; only the browser that opens it gets in. Two approvers approve from two
 studios on their own machines, sharing the workspace folder.
 
 flags:
@@ -63,6 +66,7 @@ func runStudio(ctx context.Context, args []string, stdout, stderr io.Writer, key
 	noBrowser := fset.Bool("no-browser", false, "do not open the browser")
 	tlsCert := fset.String("tls-cert", "", "serve HTTPS with this certificate (PEM)")
 	tlsKey := fset.String("tls-key", "", "the TLS certificate's private key (PEM)")
+	insecureHTTP := fset.Bool("insecure-http", false, "DANGEROUS: serve plain HTTP on a non-loopback --listen; logins and key passphrases cross the network in clear (a trusted, isolated network only)")
 	rootPath := rootFlag(fset)
 	state := stateFlag(fset)
 	fontCache := fset.String("font-cache", "", "folder for the system font index (default: the user cache)")
@@ -91,11 +95,11 @@ func runStudio(ctx context.Context, args []string, stdout, stderr io.Writer, key
 	if *workspace == "" {
 		return errors.New("studio: give --workspace DIR (kioskctl studio -h)")
 	}
-	if err := studio.CheckListen(*listen, *users != ""); err != nil {
-		return err
-	}
 	if (*tlsCert == "") != (*tlsKey == "") {
 		return errors.New("studio: give both --tls-cert and --tls-key, or neither")
+	}
+	if err := studio.CheckListen(*listen, studio.ListenSecurity{Users: *users != "", TLS: *tlsCert != "", InsecureHTTP: *insecureHTTP}); err != nil {
+		return err
 	}
 	opt := studio.Options{Workspace: *workspace, SitesDir: *sites, KeyFile: *key, PublisherKeyFile: *pubKey,
 		FontCacheDir: *fontCache, TLS: *tlsCert != "",
@@ -157,7 +161,7 @@ func runStudio(ctx context.Context, args []string, stdout, stderr io.Writer, key
 		}
 		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
 	} else if h, _, _ := net.SplitHostPort(*listen); !isLoopbackHost(h) {
-		fmt.Fprintln(stderr, "kioskctl studio: warning: serving logins over plain HTTP on the network; give --tls-cert and --tls-key")
+		fmt.Fprintln(stderr, "kioskctl studio: warning: --insecure-http: logins and key passphrases cross the network in clear")
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()

@@ -5,17 +5,28 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/bcrypt"
 )
 
 // TestStudioCommand starts kioskctl studio, reads the address it prints,
 // fetches its first page, and stops it; and checks its refusals.
 func TestStudioCommand(t *testing.T) {
 	workspace := t.TempDir()
+	users := filepath.Join(t.TempDir(), "users")
+	hash, err := bcrypt.GenerateFromPassword([]byte("mật khẩu đủ dài"), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(users, []byte("lan:"+string(hash)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	t.Run("refusals", func(t *testing.T) {
 		for _, c := range []struct {
 			args []string
@@ -23,6 +34,8 @@ func TestStudioCommand(t *testing.T) {
 		}{
 			{[]string{"studio"}, "--workspace"},
 			{[]string{"studio", "--workspace", workspace, "--listen", "0.0.0.0:0", "--no-browser"}, "not a loopback address"},
+			{[]string{"studio", "--workspace", workspace, "--listen", "0.0.0.0:0", "--users", users, "--no-browser"}, "--insecure-http"},
+			{[]string{"studio", "--workspace", workspace, "--listen", "0.0.0.0:0", "--insecure-http", "--no-browser"}, "--users"},
 			{[]string{"studio", "--workspace", workspace, "--tls-cert", "x.pem", "--no-browser"}, "both --tls-cert and --tls-key"},
 			{[]string{"studio", "--add-user", "lan"}, "--users"},
 			{[]string{"studio", "--workspace", workspace, "--users", filepath.Join(t.TempDir(), "none"), "--no-browser"}, "users file"},
@@ -46,6 +59,8 @@ func TestStudioCommand(t *testing.T) {
 	t.Run("serve", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(t.Context())
 		defer cancel()
+		jar, _ := cookiejar.New(nil)
+		client := &http.Client{Jar: jar}
 		pr, pw := io.Pipe()
 		done := make(chan error, 1)
 		go func() {
@@ -57,17 +72,25 @@ func TestStudioCommand(t *testing.T) {
 			t.Fatal(err)
 		}
 		go io.Copy(io.Discard, pr)
-		url, ok := strings.CutPrefix(strings.TrimSpace(line), "studio: ")
-		if !ok || !strings.HasPrefix(url, "http://127.0.0.1:") || !strings.HasSuffix(url, "/") {
+		link, ok := strings.CutPrefix(strings.TrimSpace(line), "studio: ")
+		base, token, _ := strings.Cut(link, "?token=")
+		if !ok || !strings.HasPrefix(base, "http://127.0.0.1:") || !strings.HasSuffix(base, "/") || len(token) < 40 {
 			t.Fatalf("first line %q", line)
 		}
-		resp, err := http.Get(url)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			t.Fatal(resp.Status)
+		// Without the link's token, nothing is served; with it, the
+		// browser gets a session and the page.
+		for _, c := range []struct {
+			url  string
+			want int
+		}{{base, http.StatusForbidden}, {link, http.StatusOK}, {base, http.StatusOK}} {
+			resp, err := client.Get(c.url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != c.want {
+				t.Fatalf("GET %s: %s, want %d", c.url, resp.Status, c.want)
+			}
 		}
 		cancel()
 		select {
