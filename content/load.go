@@ -12,9 +12,11 @@ import (
 	"maps"
 	"os"
 	"path"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -70,9 +72,12 @@ type Bundle struct {
 	dir   string // the folder it was loaded from (LoadDir), if any
 }
 
-// LoadDir loads the bundle in the folder dir.
+// LoadDir loads the bundle in the folder dir. Its files are read through
+// os.Root: a name that leaves the folder, by ".." or by a symbolic link
+// pointing out of it (images/a.png → /etc/passwd), is refused, and so is
+// anything but a regular file (a device, a FIFO).
 func LoadDir(dir string) (*Bundle, error) {
-	b, err := Load(os.DirFS(dir), dir)
+	b, err := Load(dirFS(dir), dir)
 	if b != nil {
 		b.dir = dir
 	}
@@ -99,6 +104,49 @@ func Load(fsys fs.FS, source string) (*Bundle, error) {
 	return b, nil
 }
 
+// dirFS is a bundle folder read through os.Root.
+type dirFS string
+
+func (d dirFS) Open(name string) (fs.File, error) {
+	return openInFolder(string(d), name)
+}
+
+// openInFolder opens the bundle file name, a slash-separated path, of the
+// bundle folder dir for reading, within dir (see LoadDir). It does not
+// wait on a FIFO: the caller refuses what is not a regular file
+// (openRegular).
+func openInFolder(dir, name string) (*os.File, error) {
+	if !fs.ValidPath(name) {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, err
+	}
+	// Files opened stay open after their Root is closed.
+	defer root.Close()
+	return root.OpenFile(filepath.FromSlash(name), os.O_RDONLY|syscall.O_NONBLOCK, 0)
+}
+
+// openRegular opens the file p of fsys, refusing anything but a regular
+// file, and returns it with its size.
+func openRegular(fsys fs.FS, p string) (fs.File, int64, error) {
+	f, err := fsys.Open(p)
+	if err != nil {
+		return nil, 0, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, 0, err
+	}
+	if !st.Mode().IsRegular() {
+		f.Close()
+		return nil, 0, fmt.Errorf("not a regular file (%v)", st.Mode().Type())
+	}
+	return f, st.Size(), nil
+}
+
 // MaxManifestSize bounds the bytes of a manifest read from a folder; a site
 // accepts signed manifests of at most this size too.
 const MaxManifestSize = 16 << 20
@@ -106,20 +154,13 @@ const MaxManifestSize = 16 << 20
 // readManifest reads the manifest, refusing one larger than
 // MaxManifestSize before reading it, and one that grows while read.
 func readManifest(fsys fs.FS) ([]byte, error) {
-	f, err := fsys.Open(ManifestName)
+	f, size, err := openRegular(fsys, ManifestName)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("not a regular file (%v)", st.Mode().Type())
-	}
-	if st.Size() > MaxManifestSize {
-		return nil, fmt.Errorf("%d bytes; at most %d are read", st.Size(), MaxManifestSize)
+	if size > MaxManifestSize {
+		return nil, fmt.Errorf("%d bytes; at most %d are read", size, MaxManifestSize)
 	}
 	raw, err := io.ReadAll(io.LimitReader(f, MaxManifestSize+1))
 	if err != nil {
@@ -472,18 +513,21 @@ func (b *Bundle) ReadFile(p string) ([]byte, error) {
 	if !ok {
 		return nil, &FieldError{File: p, Err: ErrNotListed}
 	}
-	r, err := b.fsys.Open(p)
+	r, size, err := openRegular(b.fsys, p)
 	if err != nil {
 		return nil, &FieldError{File: p, Err: err}
 	}
 	defer r.Close()
+	if size != f.Size {
+		return nil, &FieldError{File: p, Err: sizeMismatch(f)}
+	}
 	// Read one byte more than listed, to see a file that grew.
 	data, err := io.ReadAll(io.LimitReader(r, f.Size+1))
 	if err != nil {
 		return nil, &FieldError{File: p, Err: err}
 	}
 	if int64(len(data)) != f.Size {
-		return nil, &FieldError{File: p, Err: fmt.Errorf("%w: listed %d bytes, found %d or more", ErrSizeMismatch, f.Size, len(data))}
+		return nil, &FieldError{File: p, Err: sizeMismatch(f)}
 	}
 	sum := sha256.Sum256(data)
 	if hex.EncodeToString(sum[:]) != f.SHA256 {
@@ -505,12 +549,21 @@ func (b *Bundle) Verify() error {
 }
 
 func (b *Bundle) verifyFile(f File) error {
-	r, err := b.fsys.Open(f.Path)
+	r, size, err := openRegular(b.fsys, f.Path)
 	if err != nil {
 		return &FieldError{File: f.Path, Err: err}
 	}
 	defer r.Close()
+	if size != f.Size {
+		return &FieldError{File: f.Path, Err: sizeMismatch(f)}
+	}
 	return checkBytes(f, r)
+}
+
+// sizeMismatch says a file's size is not the listed one. The size found
+// is left out: a message may travel where the file's own may not.
+func sizeMismatch(f File) error {
+	return fmt.Errorf("%w: listed %d bytes, the file has another size", ErrSizeMismatch, f.Size)
 }
 
 // checkBytes reads r to its end, at most one byte past f's size, and
@@ -522,7 +575,7 @@ func checkBytes(f File, r io.Reader) error {
 		return &FieldError{File: f.Path, Err: err}
 	}
 	if n != f.Size {
-		return &FieldError{File: f.Path, Err: fmt.Errorf("%w: listed %d bytes, found %d or more", ErrSizeMismatch, f.Size, n)}
+		return &FieldError{File: f.Path, Err: sizeMismatch(f)}
 	}
 	if hex.EncodeToString(h.Sum(nil)) != f.SHA256 {
 		return &FieldError{File: f.Path, Err: ErrHashMismatch}
