@@ -439,6 +439,10 @@ func (m *Manifest) Validate() error {
 		}
 	}
 
+	if len(m.Ticker) > MaxTickerMessages {
+		bad("ticker", "%d messages, more than the %d a site crawls through", len(m.Ticker), MaxTickerMessages)
+	}
+	m.checkLanguageCount(bad)
 	for i, msg := range m.Ticker {
 		field := fmt.Sprintf("ticker[%d]", i)
 		if len(msg) == 0 {
@@ -467,6 +471,52 @@ const (
 	MaxTickerRunes = 2000
 )
 
+// MaxTickerMessages bounds the ticker's messages: each is laid out and
+// drawn in every site language it has, and more than this would crawl
+// past for hours before the first came back.
+const MaxTickerMessages = 200
+
+// MaxLanguages bounds the languages a manifest's items and ticker use in
+// all: a border site shows a handful, and each one is shaped, set and
+// checked again by every site and preview.
+const MaxLanguages = 64
+
+// checkLanguageCount refuses a manifest using more than MaxLanguages
+// languages, at the field that brings in the first language too many.
+func (m *Manifest) checkLanguageCount(bad func(field, format string, args ...any)) {
+	seen := map[string]bool{}
+	use := func(field string, langs []string) bool {
+		for _, l := range langs {
+			if l == AnyLanguage || seen[l] {
+				continue
+			}
+			seen[l] = true
+			if len(seen) > MaxLanguages {
+				bad(field+"."+l, "a language more than the %d a bundle may use", MaxLanguages)
+				return false
+			}
+		}
+		return true
+	}
+	for i, it := range m.Items {
+		field := fmt.Sprintf("items[%d]", i)
+		if !use(field+".text", slices.Sorted(maps.Keys(it.Text))) || !use(field+".images", slices.Sorted(maps.Keys(it.Images))) {
+			return
+		}
+	}
+	for i, msg := range m.Ticker {
+		if !use(fmt.Sprintf("ticker[%d]", i), slices.Sorted(maps.Keys(msg))) {
+			return
+		}
+	}
+}
+
+// MaxMarksPerCharacter bounds the combining marks set on one character.
+// Written languages use a few (Vietnamese two, Khmer and Lao some more);
+// thousands stack into a glyph run tens of thousands of pixels tall that
+// a screen or preview would have to draw.
+const MaxMarksPerCharacter = 16
+
 // checkLength refuses text longer than max characters.
 func checkLength(field, s string, max int, bad func(field, format string, args ...any)) {
 	if n := utf8.RuneCountInString(s); n > max {
@@ -478,12 +528,26 @@ func checkLength(field, s string, max int, bad func(field, format string, args .
 // DEL, C1) in text a screen shows or a speech engine reads: espeak-ng
 // obeys U+0001 sequences as commands (speed, volume), and a font draws
 // them as boxes. Tabs and carriage returns are refused too: lines are
-// broken with "\n" alone.
+// broken with "\n" alone. It also refuses more than MaxMarksPerCharacter
+// combining marks on one character (format characters such as U+200D
+// between them do not start a new one).
 func checkControls(field, s string, bad func(field, format string, args ...any)) {
+	marks, stacked := 0, false
 	for i, r := range s {
 		if r != '\n' && unicode.IsControl(r) {
 			bad(field, "control character %U at byte %d: text may hold printable characters and line breaks (\\n) only; a speech engine obeys some control characters as commands, and a screen draws them as boxes", r, i)
 			return
+		}
+		switch {
+		case unicode.Is(unicode.M, r):
+			marks++
+			if marks > MaxMarksPerCharacter && !stacked {
+				bad(field, "more than %d combining marks on one character at byte %d: a stack of marks is drawn far above and below its line", MaxMarksPerCharacter, i)
+				stacked = true
+			}
+		case unicode.Is(unicode.Cf, r):
+		default:
+			marks = 0
 		}
 	}
 }

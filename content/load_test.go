@@ -165,6 +165,32 @@ func TestParseManifestErrors(t *testing.T) {
 		}, field: "items[0].text.km.body", substr: "U+0000"},
 		{name: "bundle title with an escape", edit: func(m map[string]any) { m["title"] = "Tịnh Biên \x1b[31m" }, field: "title", substr: "U+001B"},
 		{name: "bundle title too long", edit: func(m map[string]any) { m["title"] = strings.Repeat("a", MaxTitleRunes+1) }, field: "title", substr: "more than the 400"},
+		{name: "combining marks stacked on a letter", edit: func(m map[string]any) {
+			// "x" has no composed form with an acute: NFC leaves all 17.
+			item(m, 0)["text"].(map[string]any)["vi"] = map[string]any{"body": "Xin x" + strings.Repeat("\u0301", MaxMarksPerCharacter+1)}
+		}, field: "items[0].text.vi.body", substr: "more than 16 combining marks on one character at byte"},
+		{name: "combining marks joined by ZWJ", edit: func(m map[string]any) {
+			item(m, 0)["text"].(map[string]any)["vi"] = map[string]any{"title": "x" + strings.Repeat("\u0302\u200d", 4000/2)}
+		}, field: "items[0].text.vi.title", substr: "combining marks"},
+		{name: "combining marks in the ticker", edit: func(m map[string]any) {
+			m["ticker"] = []any{map[string]any{"vi": "Tin a" + strings.Repeat("\u0302", 1990)}}
+		}, field: "ticker[0].vi", substr: "combining marks"},
+		{name: "too many ticker messages", edit: func(m map[string]any) {
+			var msgs []any
+			for range MaxTickerMessages + 1 {
+				msgs = append(msgs, map[string]any{"vi": "Xin chào"})
+			}
+			m["ticker"] = msgs
+		}, field: "ticker", substr: "201 messages, more than the 200"},
+		{name: "too many languages", edit: func(m map[string]any) {
+			// welcome has vi and km; the ticker, replaced, these.
+			langs := canonicalLanguages(t, MaxLanguages)
+			msg := map[string]any{}
+			for _, l := range langs {
+				msg[l] = "Xin chào"
+			}
+			m["ticker"] = []any{msg}
+		}, field: "ticker[0]." + canonicalLanguages(t, MaxLanguages)[MaxLanguages-2], substr: "more than the 64 a bundle may use"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -191,6 +217,49 @@ func TestParseManifestErrors(t *testing.T) {
 				t.Errorf("error %q is not %v", err, tc.is)
 			}
 		})
+	}
+}
+
+// canonicalLanguages are n two-letter language tags other than vi, km
+// and en, in order, each as checkLanguage wants it written.
+func canonicalLanguages(t *testing.T, n int) []string {
+	t.Helper()
+	var out []string
+	for a := 'a'; a <= 'z' && len(out) < n; a++ {
+		for b := 'a'; b <= 'z' && len(out) < n; b++ {
+			tag := string([]rune{a, b})
+			if tag == "vi" || tag == "km" || tag == "en" || checkLanguage(tag) != nil {
+				continue
+			}
+			out = append(out, tag)
+		}
+	}
+	if len(out) < n {
+		t.Fatalf("only %d language tags", len(out))
+	}
+	return out
+}
+
+// TestTextLimitsAccepted accepts what sits at each limit: as many marks on
+// a character as allowed, Vietnamese typed decomposed, Khmer with its
+// subscripts, and as many ticker messages and languages as allowed.
+func TestTextLimitsAccepted(t *testing.T) {
+	m := validManifest()
+	item(m, 0)["text"].(map[string]any)["vi"] = map[string]any{
+		"title": "x" + strings.Repeat("\u0301", MaxMarksPerCharacter),
+		"body":  "Tie\u0302\u0301ng Vie\u0323\u0302t, ស្រ្តី, ព្រះរាជាណាចក្រកម្ពុជា",
+	}
+	var msgs []any
+	for range MaxTickerMessages - 1 {
+		msgs = append(msgs, map[string]any{"vi": "Xin chào"})
+	}
+	langs := map[string]any{}
+	for _, l := range canonicalLanguages(t, MaxLanguages-2) { // with vi and km
+		langs[l] = "Xin chào"
+	}
+	m["ticker"] = append(msgs, langs)
+	if _, err := ParseManifest(mustJSON(t, m)); err != nil {
+		t.Fatal(err)
 	}
 }
 
