@@ -110,7 +110,65 @@ func Diff(old, new *Manifest) []Change {
 		}
 	}
 	d.ticker(old.Ticker, new.Ticker)
+	named := namedFiles(old)
+	maps.Copy(named, namedFiles(new))
+	d.fileList(old.Files, new.Files, named)
 	return d.out
+}
+
+// namedFiles are the bundle paths m's fonts and items name.
+func namedFiles(m *Manifest) map[string]bool {
+	named := map[string]bool{}
+	for _, p := range fontPaths(m.Fonts) {
+		named[p] = true
+	}
+	for _, it := range m.Items {
+		for _, p := range it.Images {
+			named[p] = true
+		}
+		for _, p := range guideFiles(it.Guide) {
+			named[p] = true
+		}
+		for _, p := range videoFiles(it.Video) {
+			named[p] = true
+		}
+	}
+	return named
+}
+
+// fileList lists the files of the manifest's files list that no font or
+// item names (in either version; those are shown with the item) added,
+// removed or changed (Field "file"), by path: a file nothing names still
+// goes out with the bundle, and an approver must see it.
+func (d *differ) fileList(a, b []File, named map[string]bool) {
+	old := make(map[string]File, len(a))
+	for _, f := range a {
+		old[f.Path] = f
+	}
+	now := make(map[string]File, len(b))
+	for _, f := range b {
+		now[f.Path] = f
+	}
+	for _, p := range unionKeys(old, now) {
+		if named[p] {
+			continue
+		}
+		fa, inA := old[p]
+		fb, inB := now[p]
+		switch {
+		case !inA:
+			d.add(Change{Field: "file", Kind: ChangeAdded, New: fileWords(fb)})
+		case !inB:
+			d.add(Change{Field: "file", Kind: ChangeRemoved, Old: fileWords(fa)})
+		case fa != fb:
+			d.add(Change{Field: "file", Kind: ChangeEdited, Old: fileWords(fa), New: fileWords(fb)})
+		}
+	}
+}
+
+// fileWords is a file of the files list as the approve page shows it.
+func fileWords(f File) string {
+	return fmt.Sprintf("%s (sha256 %.12s, %d bytes)", f.Path, f.SHA256, f.Size)
 }
 
 // differ gathers the changes of one Diff.

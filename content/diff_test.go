@@ -47,6 +47,10 @@ func TestDiff(t *testing.T) {
 		return m
 	}
 	sha := func(ch string) string { return strings.Repeat(ch, 64) }
+	withFiles := func(m *Manifest, fs ...File) *Manifest {
+		m.Files = append(m.Files, fs...)
+		return m
+	}
 
 	tests := []struct {
 		name     string
@@ -136,6 +140,20 @@ func TestDiff(t *testing.T) {
 			c("dvc", "", "guide", ChangeEdited, "2 steps", "2 steps"),
 		}},
 		{"guide unchanged", guide("p.png", sha("1"), 2), guide("p.png", sha("1"), 2), nil},
+		// A file nothing names still goes out with the bundle: the
+		// approver is shown it, added, changed or removed.
+		{"files nothing names", withFiles(guide("p.png", sha("1"), 2), File{Path: "x/key", SHA256: sha("3"), Size: 56}, File{Path: "old.bin", SHA256: sha("5"), Size: 1}),
+			withFiles(guide("p.png", sha("1"), 2), File{Path: "x/key", SHA256: sha("4"), Size: 57}, File{Path: "new.bin", SHA256: sha("6"), Size: 2}), []Change{
+				c("", "", "file", ChangeAdded, "", "new.bin (sha256 666666666666, 2 bytes)"),
+				c("", "", "file", ChangeRemoved, "old.bin (sha256 555555555555, 1 bytes)", ""),
+				c("", "", "file", ChangeEdited, "x/key (sha256 333333333333, 56 bytes)", "x/key (sha256 444444444444, 57 bytes)"),
+			}},
+		{"a file nothing names, first publication", nil, withFiles(guide("p.png", sha("1"), 1), File{Path: "secret", SHA256: sha("7"), Size: 9}), []Change{
+			c("dvc", "", "item", ChangeAdded, "", "guide"),
+			c("dvc", "vi", "title", ChangeAdded, "", "Dịch vụ công"),
+			c("dvc", "", "guide", ChangeAdded, "", "1 steps"),
+			c("", "", "file", ChangeAdded, "", "secret (sha256 777777777777, 9 bytes)"),
+		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

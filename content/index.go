@@ -47,29 +47,7 @@ func IndexDirWith(dir string, opts IndexOptions) (*Manifest, error) {
 	if err := checkKeys(raw); err != nil {
 		return nil, fmt.Errorf("index %s: %w", dir, err)
 	}
-	var files []File
-	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() || !d.Type().IsRegular() {
-			return nil
-		}
-		rel, err := filepath.Rel(dir, p)
-		if err != nil {
-			return err
-		}
-		rel = filepath.ToSlash(rel)
-		if rel == ManifestName {
-			return nil
-		}
-		f, err := describeFile(rel, p)
-		if err != nil {
-			return err
-		}
-		files = append(files, f)
-		return nil
-	})
+	files, err := indexFiles(dir)
 	if err != nil {
 		return nil, fmt.Errorf("index %s: %w", dir, err)
 	}
@@ -97,20 +75,60 @@ func IndexDirWith(dir string, opts IndexOptions) (*Manifest, error) {
 	return &m, nil
 }
 
-// describeFile returns the File entry of the bundle path rel, read from
-// the file p as a stream: a video rendition may be hundreds of megabytes.
-func describeFile(rel, p string) (File, error) {
-	r, err := os.Open(p)
+// indexFiles lists every regular file under dir but the manifest, with
+// its size and SHA-256. It reads through an os.Root of dir, so no path,
+// whatever links it holds or gains while it is read, leads out of the
+// bundle; and it describes what it opened, once, as the file opened says
+// it is: a link swapped in after the listing is not followed out, and
+// anything but a regular file is left out.
+func indexFiles(dir string) ([]File, error) {
+	root, err := os.OpenRoot(dir)
 	if err != nil {
-		return File{}, err
+		return nil, err
+	}
+	defer root.Close()
+	var files []File
+	err = fs.WalkDir(root.FS(), ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() || !d.Type().IsRegular() || p == ManifestName {
+			return nil
+		}
+		f, ok, err := describeFile(root, p)
+		if err != nil {
+			return fmt.Errorf("%s: %w", p, err)
+		}
+		if ok {
+			files = append(files, f)
+		}
+		return nil
+	})
+	return files, err
+}
+
+// describeFile returns the File entry of the bundle path rel, read from
+// root as a stream (a video rendition may be hundreds of megabytes), and
+// false for what is, once opened, not a regular file.
+func describeFile(root *os.Root, rel string) (File, bool, error) {
+	r, err := root.Open(filepath.FromSlash(rel))
+	if err != nil {
+		return File{}, false, err
 	}
 	defer r.Close()
+	st, err := r.Stat()
+	if err != nil {
+		return File{}, false, err
+	}
+	if !st.Mode().IsRegular() {
+		return File{}, false, nil
+	}
 	h := sha256.New()
 	n, err := io.Copy(h, r)
 	if err != nil {
-		return File{}, err
+		return File{}, false, err
 	}
-	return File{Path: rel, SHA256: hex.EncodeToString(h.Sum(nil)), Size: n}, nil
+	return File{Path: rel, SHA256: hex.EncodeToString(h.Sum(nil)), Size: n}, true, nil
 }
 
 // rewriteText passes every text of the manifest through f.

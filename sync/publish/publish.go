@@ -14,9 +14,12 @@ package publish
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"io/fs"
 	"maps"
@@ -310,12 +313,20 @@ func (d Department) Published(ctx context.Context, now time.Time) ([]trust.Targe
 
 // UploadMedia puts the bundle's files into the store as media/<sha256>,
 // skipping those already there with the right size. It returns the bytes
-// uploaded.
+// uploaded. Each file is read through an os.Root of dir (no link leads
+// out of the bundle), must be, once opened, a regular file of the listed
+// size, and is hashed as it streams: a file whose bytes are not the
+// listed ones fails its upload before the store completes it.
 func UploadMedia(ctx context.Context, store Store, dir string) (int64, error) {
 	b, err := content.LoadDir(dir)
 	if err != nil {
 		return 0, err
 	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return 0, err
+	}
+	defer root.Close()
 	var sent int64
 	done := map[string]bool{}
 	for _, f := range b.Manifest.Files {
@@ -327,18 +338,64 @@ func UploadMedia(ctx context.Context, store Store, dir string) (int64, error) {
 		if size, err := store.Stat(ctx, key); err == nil && size == f.Size {
 			continue
 		}
-		fh, err := os.Open(filepath.Join(dir, filepath.FromSlash(f.Path)))
-		if err != nil {
-			return sent, fmt.Errorf("upload %s: %w", f.Path, err)
-		}
-		err = store.Put(ctx, key, fh, f.Size)
-		fh.Close()
-		if err != nil {
-			return sent, fmt.Errorf("upload %s: %w", f.Path, err)
+		if err := uploadFile(ctx, store, root, key, f); err != nil {
+			return sent, fmt.Errorf("upload %s: %s: %w", dir, f.Path, err)
 		}
 		sent += f.Size
 	}
 	return sent, nil
+}
+
+// uploadFile puts the bundle file f, read from root, into the store as key.
+func uploadFile(ctx context.Context, store Store, root *os.Root, key string, f content.File) error {
+	fh, err := root.Open(filepath.FromSlash(f.Path))
+	if err != nil {
+		return err
+	}
+	defer fh.Close()
+	st, err := fh.Stat()
+	if err != nil {
+		return err
+	}
+	if !st.Mode().IsRegular() {
+		return errors.New("not a regular file")
+	}
+	if st.Size() != f.Size {
+		return fmt.Errorf("%d bytes, the manifest lists %d", st.Size(), f.Size)
+	}
+	return store.Put(ctx, key, &verifyingReader{r: fh, want: f, h: sha256.New()}, f.Size)
+}
+
+// verifyingReader reads a bundle file, failing instead of giving its last
+// bytes when what it read is not the file's listed size and SHA-256: a
+// store reads exactly the size it was given and may never ask for EOF.
+type verifyingReader struct {
+	r    io.Reader
+	want content.File
+	h    hash.Hash
+	n    int64
+}
+
+func (v *verifyingReader) Read(p []byte) (int, error) {
+	if left := v.want.Size - v.n; int64(len(p)) > left {
+		p = p[:left]
+	}
+	if len(p) == 0 {
+		if v.n == 0 && hex.EncodeToString(v.h.Sum(nil)) != v.want.SHA256 {
+			return 0, fmt.Errorf("%s: SHA-256 does not match the manifest", v.want.Path)
+		}
+		return 0, io.EOF
+	}
+	n, err := v.r.Read(p)
+	v.h.Write(p[:n])
+	v.n += int64(n)
+	if v.n == v.want.Size && hex.EncodeToString(v.h.Sum(nil)) != v.want.SHA256 {
+		return 0, fmt.Errorf("%s: SHA-256 does not match the manifest (changed while uploading?)", v.want.Path)
+	}
+	if err == io.EOF && v.n < v.want.Size {
+		return n, fmt.Errorf("%s: %d bytes, the manifest lists %d", v.want.Path, v.n, v.want.Size)
+	}
+	return n, err
 }
 
 // Publish uploads the media of the given bundle folders, checks every

@@ -174,6 +174,7 @@ var fieldNames = map[string]string{
 	"image": "ảnh (image)", "schedule": "lịch (schedule)", "targets": "điểm nhận (targets)", "guide": "hướng dẫn (guide)",
 	"video": "video", "bundle-title": "tiêu đề bản tin (bundle title)", "font": "phông chữ (font)",
 	"requires": "tính năng cần (requires)", "bundle-targets": "điểm nhận bản tin (bundle targets)", "ticker": "chữ chạy (ticker)",
+	"file": "tệp không mục nào dùng (a file no item uses)",
 }
 
 // targetingFrom reads the sites and groups ticked, each one a site or

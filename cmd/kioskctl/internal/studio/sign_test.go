@@ -184,3 +184,18 @@ func equalFiles(a, b []content.File) bool {
 	}
 	return true
 }
+
+// A file in the bundle's folder that no item names still goes out with
+// it: the approve page lists it.
+func TestApprovePageListsUnnamedFiles(t *testing.T) {
+	h := newDepartment(t).studioFor(t, t.TempDir(), "editor", false)
+	h.submit("/bundles", url.Values{"id": {"b"}})
+	if err := os.WriteFile(filepath.Join(h.workspace, "b", "stray.bin"), []byte("not shown anywhere"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h.submit("/bundles/b/text", url.Values{"id": {"x"}, "title-vi": {"Chào mừng"}})
+	page := h.page("/bundles/b/approve")
+	if !regexp.MustCompile(`<li class="change added"[^>]*>.*tệp không mục nào dùng.*stray\.bin \(sha256 [0-9a-f]{12}, 18 bytes\)`).MatchString(page) {
+		t.Fatal("the approve page does not list the file no item names")
+	}
+}
