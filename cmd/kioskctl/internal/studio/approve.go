@@ -76,7 +76,7 @@ func (s *Server) approvePage(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusNotFound)
 		return
 	}
-	d, err := readDraft(dir)
+	d, err := s.draft(dir)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return

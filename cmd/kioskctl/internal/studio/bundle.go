@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -53,16 +54,26 @@ type draft struct {
 	mod time.Time
 }
 
-// readDraft reads a bundle's manifest, bounded as content reads one.
+// readDraft reads a bundle's manifest, bounded as content reads one and
+// within the studio's bounds (checkDraft).
 func readDraft(dir string) (*draft, error) {
 	p := filepath.Join(dir, content.ManifestName)
 	raw, err := readBounded(p, content.MaxManifestSize)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", p, err)
 	}
+	return parseDraft(dir, raw)
+}
+
+// parseDraft parses raw, the manifest of the bundle in dir.
+func parseDraft(dir string, raw []byte) (*draft, error) {
+	p := filepath.Join(dir, content.ManifestName)
 	d := &draft{dir: dir}
 	if err := json.Unmarshal(raw, &d.m); err != nil {
 		return nil, fmt.Errorf("%s: %w", p, err)
+	}
+	if err := checkDraft(p, &d.m); err != nil {
+		return nil, err
 	}
 	sum := sha256.Sum256(raw)
 	d.rev = hex.EncodeToString(sum[:])
@@ -70,6 +81,78 @@ func readDraft(dir string) (*draft, error) {
 		d.mod = st.ModTime()
 	}
 	return d, nil
+}
+
+// draftCache keeps the drafts the pages read, parsed, by manifest path:
+// a page shown again over an unchanged manifest (same size, time and
+// SHA-256) parses nothing, and the bundles list, over one of the same
+// size and time, reads nothing.
+type draftCache struct {
+	mu sync.Mutex
+	by map[string]*draftEntry
+}
+
+type draftEntry struct {
+	size int64
+	mod  time.Time
+	rev  string
+	d    *draft // nil with err
+	err  error
+}
+
+// maxCachedDrafts bounds the drafts kept; beyond, the cache starts over.
+const maxCachedDrafts = 512
+
+func newDraftCache() *draftCache { return &draftCache{by: map[string]*draftEntry{}} }
+
+// draft is readDraft of dir through the cache. The draft returned is the
+// cache's: callers read it and do not change it.
+func (s *Server) draft(dir string) (*draft, error) {
+	p := filepath.Join(dir, content.ManifestName)
+	st, err := os.Stat(p)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", p, err)
+	}
+	raw, err := readBounded(p, content.MaxManifestSize)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", p, err)
+	}
+	sum := sha256.Sum256(raw)
+	rev := hex.EncodeToString(sum[:])
+	c := s.drafts
+	c.mu.Lock()
+	e := c.by[p]
+	c.mu.Unlock()
+	if e != nil && e.rev == rev && e.size == st.Size() && e.mod.Equal(st.ModTime()) {
+		return e.d, e.err
+	}
+	d, err := parseDraft(dir, raw)
+	c.put(p, &draftEntry{size: st.Size(), mod: st.ModTime(), rev: rev, d: d, err: err})
+	return d, err
+}
+
+// known returns the entry of the manifest p when its size and time are
+// those cached, or nil.
+func (c *draftCache) known(p string) *draftEntry {
+	st, err := os.Stat(p)
+	if err != nil {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e := c.by[p]; e != nil && e.size == st.Size() && e.mod.Equal(st.ModTime()) {
+		return e
+	}
+	return nil
+}
+
+func (c *draftCache) put(p string, e *draftEntry) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.by[p]; !ok && len(c.by) >= maxCachedDrafts {
+		clear(c.by)
+	}
+	c.by[p] = e
 }
 
 // newBundle makes the folder and manifest of a new bundle.
@@ -266,7 +349,12 @@ func (s *Server) listBundles() ([]bundleSummary, error) {
 			continue
 		}
 		b := bundleSummary{ID: e.Name()}
-		d, err := readDraft(dir)
+		var d *draft
+		if k := s.drafts.known(filepath.Join(dir, content.ManifestName)); k != nil {
+			d, err = k.d, k.err
+		} else {
+			d, err = s.draft(dir)
+		}
 		if err != nil {
 			b.Problem = err.Error()
 		} else {
@@ -318,6 +406,9 @@ func checkDraft(p string, m *content.Manifest) error {
 	for i, it := range m.Items {
 		if n := len(it.Text); n > maxDraftLanguages {
 			return fail(fmt.Sprintf("items[%d].text", i), "%d ngôn ngữ, tối đa %d (too many languages)", n, maxDraftLanguages)
+		}
+		if it.Guide != nil && len(it.Guide.Steps) > content.MaxGuideSteps {
+			return fail(fmt.Sprintf("items[%d].guide.steps", i), "%d bước, tối đa %d (too many steps)", len(it.Guide.Steps), content.MaxGuideSteps)
 		}
 		if n := len(it.Images); n > maxDraftLanguages+1 {
 			return fail(fmt.Sprintf("items[%d].images", i), "%d ảnh, tối đa %d (too many images)", n, maxDraftLanguages+1)

@@ -247,7 +247,7 @@ func (s *Server) editorPage(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusNotFound)
 		return
 	}
-	d, err := readDraft(dir)
+	d, err := s.draft(dir)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
@@ -756,7 +756,7 @@ func (s *Server) bundleFile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := r.PathValue("path")
-	d, err := readDraft(dir)
+	d, err := s.draft(dir)
 	if err != nil || !strings.HasPrefix(p, "images/") || !slices.ContainsFunc(d.m.Files, func(f content.File) bool { return f.Path == p }) {
 		http.NotFound(w, r)
 		return

@@ -82,6 +82,7 @@ type Server struct {
 	siteNote []string
 	fleet    *fleetCache
 	lints    *lintCache
+	drafts   *draftCache
 	previews *previewCache
 	throttle throttle
 
@@ -145,6 +146,7 @@ func New(opt Options) (*Server, error) {
 	}
 	s.fleet = newFleetCache(s)
 	s.lints = newLintCache()
+	s.drafts = newDraftCache()
 	s.previews = newPreviewCache()
 	return s, nil
 }
