@@ -312,19 +312,27 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, f *postForm) {
 		return
 	}
 	name := strings.TrimSpace(f.get("name"))
-	if wait := s.throttle.wait(name, s.now()); wait > 0 {
+	addr := clientAddr(r)
+	// The attempt counts as a failure before the password is checked, so
+	// guesses sent together wait like guesses sent one after another.
+	if wait := s.throttle.begin(name, addr, s.now()); wait > 0 {
 		f.sess.addFlash("error", fmt.Sprintf("Sai quá nhiều lần: thử lại sau %d giây (too many failures)", int(wait.Seconds())+1))
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 		return
 	}
-	if !s.opt.Users.check(name, f.secret) {
-		s.throttle.fail(name, s.now())
+	ok, err := s.throttle.check(r.Context(), func() bool { return s.opt.Users.check(name, f.secret) })
+	if err != nil {
+		http.Error(w, "Đăng nhập bị huỷ (login cancelled)", http.StatusServiceUnavailable)
+		return
+	}
+	if !ok {
+		s.throttle.failed(name, addr, s.now())
 		s.log.Warn("login refused", "user", clipLog(name))
 		f.sess.addFlash("error", "Sai tên đăng nhập hoặc mật khẩu (wrong login or password)")
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 		return
 	}
-	s.throttle.ok(name)
+	s.throttle.succeeded(name, addr)
 	sess := s.sessions.login(w, f.sess, name, s.opt.TLS)
 	s.log.Info("login", "user", name)
 	sess.addFlash("ok", "Xin chào, "+name)
@@ -335,41 +343,4 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, f *postForm) {
 	s.sessions.drop(f.sess)
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: s.opt.TLS})
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
-}
-
-// throttle delays logins after failures.
-type throttle struct {
-	mu    sync.Mutex
-	fails map[string]int
-	until map[string]time.Time
-}
-
-func (t *throttle) wait(name string, now time.Time) time.Duration {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if u, ok := t.until[name]; ok && now.Before(u) {
-		return u.Sub(now)
-	}
-	return 0
-}
-
-func (t *throttle) fail(name string, now time.Time) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.fails == nil {
-		t.fails, t.until = map[string]int{}, map[string]time.Time{}
-	}
-	if len(t.fails) > 10_000 {
-		clear(t.fails)
-		clear(t.until)
-	}
-	t.fails[name]++
-	t.until[name] = now.Add(min(time.Duration(t.fails[name])*time.Second, time.Minute))
-}
-
-func (t *throttle) ok(name string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	delete(t.fails, name)
-	delete(t.until, name)
 }

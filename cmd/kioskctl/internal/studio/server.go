@@ -84,7 +84,7 @@ type Server struct {
 	lints    *lintCache
 	drafts   *draftCache
 	previews *previewCache
-	throttle throttle
+	throttle *throttle
 
 	// ctx ends with Serve; background reads of the store stop with it.
 	ctx    context.Context
@@ -135,6 +135,7 @@ func New(opt Options) (*Server, error) {
 	s := &Server{
 		opt: opt, log: opt.Log, now: opt.Now, pages: pages,
 		sessions: newSessionStore(opt.Now),
+		throttle: newThrottle(),
 		fonts:    fonts.NewLoader(opt.Log, opt.FontCacheDir),
 		sites:    sites, siteNote: notes,
 		ctx: ctx, cancel: cancel,
