@@ -163,6 +163,10 @@ echo "reports against a real MinIO (100 sites x 365 days; 1,000 sites' status)"
 go test -run '^$' -bench . -benchtime=1x -timeout 60m ./kiosk/report/fleet/ | tee "$OUT/reportbench.txt"
 go test -run '^$' -bench AppendHeartbeat -benchtime=3000x -benchmem ./kiosk/report/spool/ | tee "$OUT/spoolbench.txt"
 
+echo "the studio: a slide's preview at 1920x1080, five runs; its pages with 1,000 sites (real MinIO), three runs"
+go test -run '^$' -bench 'PreviewSlide|PreviewFirstSlide' -benchtime=20x -count=5 ./kiosk/preview/ | tee "$OUT/previewbench.txt"
+go test -run '^$' -bench 'Pages|FleetRead' -benchtime=30x -count=3 -timeout 20m ./cmd/kioskctl/internal/studio/ | tee "$OUT/studiobench.txt"
+
 # Ratios and the report.
 TICKER_SPAN="$TICKER_SPAN" PUB_SPAN="$PUB_SPAN" SCREEN_SPAN="${SCREEN_SPAN:-2m}" TCPU30="${TCPU[fps30]}" TCPU60="${TCPU[fps60]}" TCPUBARE="${TCPU[bare]}" \
 python3 - "$OUT" "$ROUNDS" "$SPAN" "$CPU_SPAN" "$CPU" "$FIRST" "$RSS" "$(cat "$OUT/images.time")" \
@@ -231,6 +235,27 @@ screenbench = open(os.path.join(out, "screenbench.txt")).read()
 shotreq = lambda unit: metric("BenchmarkScreenshotRequest", unit, screenbench)
 shotcpu = lambda unit: metric("BenchmarkScreenshotCPU", unit, screenbench)
 screen_log = "\n".join(l.strip() for l in screenbench.splitlines() if "latencies" in l or "screenshots)" in l)
+def bench_ms(text, name):
+    # The median of a benchmark's ns/op (name without the -N suffix) over its runs, in ms.
+    vals = []
+    for line in text.splitlines():
+        f = line.split()
+        if f and f[0].rsplit("-", 1)[0] == name and "ns/op" in f:
+            vals.append(float(f[f.index("ns/op") - 1]) / 1e6)
+    return statistics.median(vals) if vals else float("nan")
+previewbench = open(os.path.join(out, "previewbench.txt")).read()
+studiobench = open(os.path.join(out, "studiobench.txt")).read()
+preview_rows = "\n".join(f"| {label} | {bench_ms(previewbench, name):.1f} ms |" for name, label in (
+    ("BenchmarkPreviewSlide/all", "any slide of the demo's loop, in turn"),
+    ("BenchmarkPreviewSlide/text", "a text slide"),
+    ("BenchmarkPreviewSlide/image", "an image slide, its picture scaled before"),
+    ("BenchmarkPreviewSlide/image-first", "an image slide's first render (decoded and scaled)"),
+    ("BenchmarkPreviewFirstSlide", "a new preview's first slide (font chain resolved, fonts parsed)")))
+studio_rows = "\n".join(f"| {label} | {bench_ms(studiobench, 'BenchmarkPages/' + name):.1f} ms |" for name, label in (
+    ("fleet", "Các điểm (fleet)"), ("fleet-table", "the fleet table, as the page refreshes it"),
+    ("bundles", "Bản tin (bundles)"), ("editor", "the editor"), ("editor-after-edit", "the editor right after an edit (linted again)"),
+    ("approve", "Duyệt (approve)"), ("preview", "Xem trước (preview), the page"), ("publish", "Xuất bản (publish)")))
+fleet_read = bench_ms(studiobench, "BenchmarkFleetRead")
 tcpu = {k: med(list(map(float, os.environ[v].split()))) for k, v in (("30", "TCPU30"), ("60", "TCPU60"), ("bare", "TCPUBARE"))}
 tcpu_runs = {k: ", ".join(os.environ[v].split()) for k, v in (("30", "TCPU30"), ("60", "TCPU60"), ("bare", "TCPUBARE"))}
 doc = f"""# Benchmarks
@@ -541,6 +566,31 @@ frame path draws a slide's canvas, made once, and does no fitting.
 {gobench.strip()}
 ```
 
+## Department studio
+
+`go test -run '^$' -bench 'PreviewSlide|PreviewFirstSlide' -benchtime=20x -count=5 ./kiosk/preview/`:
+a slide drawn by the studio's preview (`kiosk/preview`, software, no cgo)
+at 1920x1080 in the five languages with the ticker, medians of five runs.
+Target: under 150 ms.
+
+| slide | per slide |
+|---|---|
+{preview_rows}
+
+`go test -run '^$' -bench 'Pages|FleetRead' -benchtime=30x -count=3 ./cmd/kioskctl/internal/studio/`:
+each page of `kioskctl studio` served over HTTP with 1,000 sites in the
+fleet (their configs in `--sites`, their statuses in a real MinIO), a bundle
+of twelve items in three languages, one signature staged; medians of three
+runs. Target: under 200 ms.
+
+| page | per request |
+|---|---|
+{studio_rows}
+
+Reading the 1,000 sites' statuses from MinIO takes {fleet_read:.0f} ms; the
+studio does it in the background at most once every 10 s, and the pages show
+the last reading.
+
 ## Commands
 
 ```
@@ -555,6 +605,8 @@ go test -run '^$' -bench AlertToScreen -benchtime=1x ./cmd/kiosk/         # aler
 go test -run '^$' -bench PlayerUpdate -benchtime=1x ./cmd/kiosk/          # player updates alone
 go test -run '^$' -bench 'Screenshot(Request|CPU)' -benchtime=1x ./cmd/kiosk/   # screenshots alone
 xvfb-run -a go test -run '^$' -bench PrepareTextSlide -count=5 ./kiosk/player/   # fitting text slides alone
+go test -run '^$' -bench 'PreviewSlide|PreviewFirstSlide' ./kiosk/preview/       # the studio's preview alone
+go test -run '^$' -bench 'Pages|FleetRead' -benchtime=30x ./cmd/kioskctl/internal/studio/   # the studio's pages alone
 ```
 """
 open("BENCHMARKS.md", "w").write(doc)
