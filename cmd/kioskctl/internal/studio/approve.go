@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html/template"
 	"io"
 	"io/fs"
 	"net/http"
@@ -35,9 +36,11 @@ func (s *Server) department() (publish.Department, error) {
 	return publish.Department{Store: s.opt.Store, Root: s.opt.Root, StateDir: s.opt.StateDir}, nil
 }
 
-// change is one line of the approve page's comparison.
+// change is one line of the approve page's comparison; Old and New show
+// invisible characters by name.
 type change struct {
-	Kind, Item, Lang, Field, Old, New string
+	Kind, Item, Lang, Field string
+	Old, New                template.HTML
 }
 
 type choice struct {
@@ -130,7 +133,7 @@ func (s *Server) approveState(ctx context.Context, id, dir string, m *content.Ma
 		return fmt.Errorf("đọc bản đã xuất bản (published): %w", err)
 	}
 	for _, c := range content.Diff(old, m) {
-		data.Changes = append(data.Changes, change{Kind: c.Kind, Item: c.Item, Lang: c.Lang, Field: fieldNames[c.Field], Old: c.Old, New: c.New})
+		data.Changes = append(data.Changes, change{Kind: c.Kind, Item: c.Item, Lang: c.Lang, Field: fieldNames[c.Field], Old: showInvisible(c.Old), New: showInvisible(c.New)})
 		if data.Changes[len(data.Changes)-1].Field == "" {
 			data.Changes[len(data.Changes)-1].Field = c.Field
 		}

@@ -87,6 +87,14 @@ func (s *Server) post(mux *http.ServeMux, pattern string, kind formKind, handler
 			http.Error(w, "Biểu mẫu không hợp lệ hoặc đã hết hạn: tải lại trang (invalid or expired form: reload the page)", http.StatusForbidden)
 			return
 		}
+		if err := checkFormText(f.values); err != nil {
+			back := "/"
+			if id := r.PathValue("id"); idPattern.MatchString(id) {
+				back = "/bundles/" + id
+			}
+			s.fail(w, r, f, back, err)
+			return
+		}
 		handler(w, r, f)
 	})
 }
