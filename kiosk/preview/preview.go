@@ -40,8 +40,9 @@ type Renderer struct {
 	loop   []schedule.Slide
 	list   []Slide
 
-	notes *notes
-	fonts *slides.Fonts
+	notes  *notes
+	fonts  *slides.Fonts
+	shared *FontCache
 
 	mu       sync.Mutex // serialises Render: the glyph cache and faces below
 	outlines *outlineCache
@@ -52,6 +53,12 @@ type Renderer struct {
 	pictures      map[string]slides.Picture
 	picturePixels int
 }
+
+// maxPictureBytes bounds a picture the preview decodes, beyond the
+// player's pixels: an 8-bit photo of 32 million pixels stays within it, a
+// 16-bit PNG of 40 million pixels (a few hundred kilobytes of file if it
+// is flat, 515 MB while decoded) does not.
+const maxPictureBytes = 128 << 20
 
 // maxCachedPixels bounds the pictures a Renderer keeps: four full-HD
 // screens, some 32 MB.
@@ -97,7 +104,9 @@ func NewWith(cfg *siteconfig.Config, b *content.Bundle, chain *fonts.Chain, log 
 	}
 	r := &Renderer{cfg: cfg, bundle: b, scr: slides.NewScreen(cfg),
 		notes: &notes{log: log, seen: map[string]bool{}}, outlines: newOutlineCache()}
-	r.fonts = slides.NewFonts(chain, parsed.parse, slides.NewMeasurer(), r.notes)
+	r.shared = parsed
+	used := &usedFonts{cache: parsed, m: map[string]*font.Font{}}
+	r.fonts = slides.NewFonts(chain, used.parse, slides.NewMeasurer(), r.notes)
 
 	// The loop as the player's loader sequences it: the same sequencer
 	// over the same slideshow, site and languages, round once.
@@ -130,23 +139,56 @@ func (r *Renderer) Slides() []Slide { return r.list }
 // because no font of the chain draws them.
 func (r *Renderer) LeftOut() int64 { return r.notes.leftOut() }
 
-// FontCache keeps parsed fonts by origin (fonts.Data.Path) for Renderers
-// to share. It is safe for concurrent use.
+// FontCache is what Renderers share: parsed fonts by origin
+// (fonts.Data.Path), and turns at decoding pictures. It is safe for
+// concurrent use.
+//
+// It keeps the fonts last used, up to maxCachedFontBytes of font files;
+// a Renderer keeps the fonts it has drawn with for its own life, so a
+// font dropped here is parsed again only by a Renderer that had not used
+// it yet. At most maxDecodes pictures are decoded at once by all the
+// Renderers sharing it (a picture may take a hundred megabytes while
+// decoded).
 type FontCache struct {
-	mu sync.Mutex
-	m  map[string]*font.Font
+	mu       sync.Mutex
+	m        map[string]*cachedFont
+	bytes    int64  // the file sizes of the fonts in m
+	maxBytes int64  // bound on bytes
+	clock    uint64 // counts uses, to find the font used least recently
+
+	decodes chan struct{} // a slot per picture decoded at once
 }
 
-// NewFontCache returns an empty cache.
-func NewFontCache() *FontCache { return &FontCache{m: map[string]*font.Font{}} }
+type cachedFont struct {
+	f       *font.Font
+	size    int64
+	lastUse uint64
+}
 
-// parse parses a font of a chain once. The parsed font is safe for
-// concurrent use; each Renderer reads it through faces of its own.
+// maxCachedFontBytes bounds the fonts a FontCache keeps, by the size of
+// their files: a site's chain (Noto Sans, Khmer, Lao, a CJK font) with
+// room for many bundles' own fonts.
+const maxCachedFontBytes = 256 << 20
+
+// maxDecodes is how many pictures Renderers sharing a FontCache decode at
+// once.
+const maxDecodes = 2
+
+// NewFontCache returns an empty cache.
+func NewFontCache() *FontCache {
+	return &FontCache{m: map[string]*cachedFont{}, maxBytes: maxCachedFontBytes, decodes: make(chan struct{}, maxDecodes)}
+}
+
+// parse parses a font of a chain once while it is kept. The parsed font
+// is safe for concurrent use; each Renderer reads it through faces of its
+// own.
 func (c *FontCache) parse(d fonts.Data) (*font.Font, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if f, ok := c.m[d.Path]; ok {
-		return f, nil
+	c.clock++
+	if e, ok := c.m[d.Path]; ok {
+		e.lastUse = c.clock
+		return e.f, nil
 	}
 	rd, err := d.Open()
 	if err != nil {
@@ -157,8 +199,55 @@ func (c *FontCache) parse(d fonts.Data) (*font.Font, error) {
 	if err != nil {
 		return nil, fmt.Errorf("font %s: %w", d.Path, err)
 	}
-	c.m[d.Path] = face.Font
+	c.m[d.Path] = &cachedFont{f: face.Font, size: rd.Size(), lastUse: c.clock}
+	c.bytes += rd.Size()
+	for c.bytes > c.maxBytes && len(c.m) > 1 {
+		var oldest string
+		for p, e := range c.m {
+			if oldest == "" || e.lastUse < c.m[oldest].lastUse {
+				oldest = p
+			}
+		}
+		c.bytes -= c.m[oldest].size
+		delete(c.m, oldest)
+	}
 	return face.Font, nil
+}
+
+// kept reports how many fonts the cache keeps, and their files' bytes.
+func (c *FontCache) kept() (n int, bytes int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.m), c.bytes
+}
+
+// decode runs f in one of the cache's decoding turns.
+func (c *FontCache) decode(f func()) {
+	c.decodes <- struct{}{}
+	defer func() { <-c.decodes }()
+	f()
+}
+
+// usedFonts are the fonts one Renderer has drawn with, kept for its life
+// whatever its FontCache drops.
+type usedFonts struct {
+	cache *FontCache
+	mu    sync.Mutex
+	m     map[string]*font.Font
+}
+
+func (u *usedFonts) parse(d fonts.Data) (*font.Font, error) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if f, ok := u.m[d.Path]; ok {
+		return f, nil
+	}
+	f, err := u.cache.parse(d)
+	if err != nil {
+		return nil, err
+	}
+	u.m[d.Path] = f
+	return f, nil
 }
 
 // Render draws slide i of Slides as viewers see it, at the site's logical
@@ -220,7 +309,12 @@ func (r *Renderer) picture(spec schedule.Slide) (slides.Picture, error) {
 	if p, ok := r.pictures[key]; ok {
 		return p, nil
 	}
-	p, err := slides.ImageSlide(r.scr, r.bundle, spec.Item, spec.Langs[0])
+	var p slides.Picture
+	var err error
+	r.shared.decode(func() {
+		p, err = slides.ImageSlideWithin(r.scr, r.bundle, spec.Item, spec.Langs[0],
+			slides.PictureLimits{MaxPixels: slides.MaxPicturePixels, MaxBytes: maxPictureBytes})
+	})
 	if err != nil {
 		return p, err
 	}
