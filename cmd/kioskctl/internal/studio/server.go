@@ -85,6 +85,10 @@ type Server struct {
 	drafts   *draftCache
 	previews *previewCache
 	throttle *throttle
+	// transcoding holds the one video transcoding at a time.
+	transcoding chan struct{}
+	// freeBytes tells the free space of a folder's file system.
+	freeBytes func(dir string) uint64
 
 	// ctx ends with Serve; background reads of the store stop with it.
 	ctx    context.Context
@@ -134,10 +138,12 @@ func New(opt Options) (*Server, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{
 		opt: opt, log: opt.Log, now: opt.Now, pages: pages,
-		sessions: newSessionStore(opt.Now),
-		throttle: newThrottle(),
-		fonts:    fonts.NewLoader(opt.Log, opt.FontCacheDir),
-		sites:    sites, siteNote: notes,
+		sessions:    newSessionStore(opt.Now),
+		throttle:    newThrottle(),
+		transcoding: make(chan struct{}, 1),
+		freeBytes:   freeBytes,
+		fonts:       fonts.NewLoader(opt.Log, opt.FontCacheDir),
+		sites:       sites, siteNote: notes,
 		ctx: ctx, cancel: cancel,
 		bundles: map[string]*sync.Mutex{},
 		hosts:   map[string]bool{},

@@ -20,7 +20,9 @@ var clipExts = []string{".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi", ".ts", 
 // addVideo takes a clip and makes the video item with kioskctl
 // add-video's transcoding (package videoadd), one rendition per screen
 // geometry of the sites in --sites. The clip is kept outside the bundle
-// while FFmpeg reads it, and removed after.
+// while FFmpeg reads it, and removed after. One clip is transcoded at a
+// time, each FFmpeg run bounded in time by videoadd, and a clip is
+// refused unless the temporary folder has twice its size free.
 func (s *Server) addVideo(w http.ResponseWriter, r *http.Request, f *postForm) {
 	id := r.PathValue("id")
 	back := "/bundles/" + id
@@ -41,6 +43,22 @@ func (s *Server) receiveVideo(r *http.Request, id string, f *postForm) error {
 	dir, err := s.bundleDir(id)
 	if err != nil {
 		return err
+	}
+	// One clip is transcoded at a time: FFmpeg takes every core, and the
+	// clip and its renditions take the disk.
+	select {
+	case s.transcoding <- struct{}{}:
+		defer func() { <-s.transcoding }()
+	default:
+		return errors.New("máy đang chuyển mã một video khác: chờ xong rồi gửi lại (busy: another video is being transcoded; try again when it is done)")
+	}
+	declared := r.ContentLength
+	if declared < 0 {
+		declared = maxVideoUpload
+	}
+	if free := s.freeBytes(os.TempDir()); free < 2*uint64(declared) {
+		return fmt.Errorf("thư mục tạm %s còn %d MiB, cần ít nhất %d MiB cho video %d MiB này (not enough free space: twice the upload)",
+			os.TempDir(), free>>20, 2*declared>>20, declared>>20)
 	}
 	tmp, err := os.MkdirTemp("", "kiosk-studio-clip-")
 	if err != nil {
