@@ -1,8 +1,9 @@
 package studio
 
 import (
-	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -152,9 +153,13 @@ func (s *Server) approveState(ctx context.Context, id, dir string, m *content.Ma
 	}
 	data.Signed, data.Missing, data.Threshold, data.Ready = st.Signed, st.Missing, st.Threshold, st.Ready
 	staged, err := dep.StagedBundle(ctx, id)
-	raw, _ := os.ReadFile(filepath.Join(dir, content.ManifestName))
+	var stagedRev string
+	if err == nil {
+		sum := sha256.Sum256(staged.Raw)
+		stagedRev = hex.EncodeToString(sum[:])
+	}
 	switch {
-	case err == nil && bytes.Equal(staged.Raw, raw):
+	case err == nil && stagedRev == data.Rev:
 		*target = staged.Targeting
 		data.Staged = fmt.Sprintf("Bản chờ ký v%d có đúng bản tin này, gửi tới %s (the staged publication holds this bundle as it is).", st.Version, targetingWords(staged.Targeting))
 	case err == nil:
