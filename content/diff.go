@@ -25,11 +25,18 @@ const (
 //
 // Fields: "item" (Old or New is the item's kind), "position" (1-based),
 // "kind", "duration" (a Go duration; "" is the site's default), "layout",
-// "fit", "title", "body", "image" (the file, with its hash when only the
-// file's bytes changed), "schedule" and "targets" (as JSON), "guide" and
-// "video" (a summary; any change to their steps, clips or files is one
-// "edited"), and for the bundle: "bundle-title", "font", "requires",
-// "bundle-targets" and "ticker" (one message in one language).
+// "fit", "title", "body", "image", "schedule" and "targets" (as JSON);
+// a guide's steps field by field, numbered from 0 as in the manifest:
+// "guide.steps[N].title" and "guide.steps[N].body" (per language),
+// "guide.steps[N].picture", "guide.steps[N].qr" and
+// "guide.steps[N].narration" (per language); a video's "video.duration",
+// "video.sound" ("with sound" or "silent") and each rendition's
+// "video.renditions[N].file" and "video.renditions[N].geometry" (as
+// Rendition.Geometry); and for the bundle: "bundle-title", "font",
+// "requires", "bundle-targets", "ticker" (one message in one language)
+// and "file" (a listed file nothing names). A field naming a bundle file
+// shows it with its hash and size where the files list has it, and is
+// "edited" when only the file's bytes changed.
 type Change struct {
 	Item, Lang, Field, Kind, Old, New string
 }
@@ -58,7 +65,7 @@ func Diff(old, new *Manifest) []Change {
 	if new == nil {
 		new = &Manifest{}
 	}
-	d := differ{oldFiles: fileHashes(old), newFiles: fileHashes(new)}
+	d := differ{oldFiles: filesByPath(old), newFiles: filesByPath(new)}
 
 	d.value("", "", "bundle-title", old.Title, new.Title)
 	d.files("", "font", fontPaths(old.Fonts), fontPaths(new.Fonts))
@@ -173,7 +180,7 @@ func fileWords(f File) string {
 
 // differ gathers the changes of one Diff.
 type differ struct {
-	oldFiles, newFiles map[string]string // bundle path -> SHA-256
+	oldFiles, newFiles map[string]File // by bundle path
 	out                []Change
 }
 
@@ -203,12 +210,16 @@ func (d *differ) item(a, b *Item) {
 		d.value(id, "", "kind", a.Kind, b.Kind)
 	}
 	d.value(id, "", "duration", durationString(a.Duration), durationString(b.Duration))
-	// The layout and fit of an added or removed item are in its "item"
-	// change's kind: their defaults would only add noise.
-	if a.Kind != "" && b.Kind != "" {
-		d.value(id, "", "layout", a.Layout, b.Layout)
-		d.value(id, "", "fit", a.Fit, b.Fit)
+	// An added or removed item shows its layout and fit unless they are
+	// the defaults (which loading fills in), so that every added item
+	// does not list them.
+	la, lb, fa, fb := a.Layout, b.Layout, a.Fit, b.Fit
+	if a.Kind == "" || b.Kind == "" {
+		la, lb = unlessDefault(la, LayoutSingle), unlessDefault(lb, LayoutSingle)
+		fa, fb = unlessDefault(fa, FitContain), unlessDefault(fb, FitContain)
 	}
+	d.value(id, "", "layout", la, lb)
+	d.value(id, "", "fit", fa, fb)
 	for _, lang := range unionKeys(a.Text, b.Text) {
 		d.value(id, lang, "title", a.Text[lang].Title, b.Text[lang].Title)
 		d.value(id, lang, "body", a.Text[lang].Body, b.Text[lang].Body)
@@ -218,22 +229,92 @@ func (d *differ) item(a, b *Item) {
 	}
 	d.value(id, "", "schedule", jsonOf(a.Schedule), jsonOf(b.Schedule))
 	d.value(id, "", "targets", jsonOf(a.Targets), jsonOf(b.Targets))
-	d.whole(id, "guide", a.Guide, b.Guide, guideFiles(a.Guide), guideFiles(b.Guide), guideSummary(a.Guide), guideSummary(b.Guide))
-	d.whole(id, "video", a.Video, b.Video, videoFiles(a.Video), videoFiles(b.Video), videoSummary(a.Video), videoSummary(b.Video))
+	d.guide(id, a.Guide, b.Guide)
+	d.video(id, a.Video, b.Video)
+}
+
+// guide records the changes of a guide's steps, step by step at the same
+// index and field by field: everything a step shows or plays. A step
+// added or removed at the end is listed with all it holds.
+func (d *differ) guide(id string, a, b *Guide) {
+	var sa, sb []Step
+	if a != nil {
+		sa = a.Steps
+	}
+	if b != nil {
+		sb = b.Steps
+	}
+	for i := range max(len(sa), len(sb)) {
+		var x, y Step
+		if i < len(sa) {
+			x = sa[i]
+		}
+		if i < len(sb) {
+			y = sb[i]
+		}
+		at := "guide.steps[" + strconv.Itoa(i) + "]."
+		for _, lang := range unionKeys(x.Text, y.Text) {
+			d.value(id, lang, at+"title", x.Text[lang].Title, y.Text[lang].Title)
+			d.value(id, lang, at+"body", x.Text[lang].Body, y.Text[lang].Body)
+		}
+		d.file(id, "", at+"picture", x.Picture, y.Picture)
+		d.value(id, "", at+"qr", x.QR, y.QR)
+		for _, lang := range unionKeys(x.Narration, y.Narration) {
+			d.file(id, lang, at+"narration", x.Narration[lang], y.Narration[lang])
+		}
+	}
+}
+
+// video records the changes of a clip: its length, its sound, and each
+// rendition (matched by index) with its file and geometry.
+func (d *differ) video(id string, a, b *Video) {
+	var ra, rb []Rendition
+	if a != nil {
+		ra = a.Renditions
+	}
+	if b != nil {
+		rb = b.Renditions
+	}
+	d.value(id, "", "video.duration", videoDuration(a), videoDuration(b))
+	d.value(id, "", "video.sound", videoSound(a), videoSound(b))
+	for i := range max(len(ra), len(rb)) {
+		var x, y Rendition
+		var gx, gy string
+		if i < len(ra) {
+			x, gx = ra[i], ra[i].Geometry()
+		}
+		if i < len(rb) {
+			y, gy = rb[i], rb[i].Geometry()
+		}
+		at := "video.renditions[" + strconv.Itoa(i) + "]."
+		d.file(id, "", at+"file", x.File, y.File)
+		d.value(id, "", at+"geometry", gx, gy)
+	}
 }
 
 // file records the change of a field naming a bundle file: another path,
-// or the same path with other bytes.
+// or the same path with other bytes (or another size). Each side is shown
+// with its hash and size where the files list has it.
 func (d *differ) file(item, lang, field, a, b string) {
+	fa, inA := d.oldFiles[a]
+	fb, inB := d.newFiles[b]
 	if a == b && a != "" {
-		ha, hb := d.oldFiles[a], d.newFiles[b]
-		if ha != hb {
+		if fa != fb || inA != inB {
 			d.add(Change{Item: item, Lang: lang, Field: field, Kind: ChangeEdited,
-				Old: withHash(a, ha), New: withHash(b, hb)})
+				Old: fileShown(a, fa, inA), New: fileShown(b, fb, inB)})
 		}
 		return
 	}
-	d.value(item, lang, field, a, b)
+	d.value(item, lang, field, fileShown(a, fa, inA), fileShown(b, fb, inB))
+}
+
+// fileShown is a field's bundle path p as the approve page shows it: with
+// its hash and size when the files list has it (f, listed).
+func fileShown(p string, f File, listed bool) string {
+	if p == "" || !listed {
+		return p
+	}
+	return fileWords(f)
 }
 
 // files records the files added to, removed from or changed in a set.
@@ -248,26 +329,6 @@ func (d *differ) files(item, field string, a, b []string) {
 		}
 		d.file(item, "", field, pa, pb)
 	}
-}
-
-// whole records a field compared as a whole (a guide, a video): edited
-// when its JSON or the bytes of a file it names differ.
-func (d *differ) whole(item, field string, a, b any, fa, fb []string, sa, sb string) {
-	if sa == "" && sb == "" {
-		return
-	}
-	same := jsonOf(a) == jsonOf(b) && slices.Equal(fa, fb)
-	for _, p := range fa {
-		same = same && d.oldFiles[p] == d.newFiles[p]
-	}
-	if same {
-		return
-	}
-	if sa != "" && sb != "" {
-		d.add(Change{Item: item, Field: field, Kind: ChangeEdited, Old: sa, New: sb})
-		return
-	}
-	d.value(item, "", field, sa, sb)
 }
 
 // ticker records, language by language, the messages added, removed and
@@ -364,19 +425,13 @@ func lcs(a, b []string) [][2]int {
 	return out
 }
 
-func fileHashes(m *Manifest) map[string]string {
-	h := make(map[string]string, len(m.Files))
+// filesByPath indexes m's files list by path.
+func filesByPath(m *Manifest) map[string]File {
+	h := make(map[string]File, len(m.Files))
 	for _, f := range m.Files {
-		h[f.Path] = f.SHA256
+		h[f.Path] = f
 	}
 	return h
-}
-
-func withHash(path, sha string) string {
-	if sha == "" {
-		return path
-	}
-	return fmt.Sprintf("%s (sha256 %.12s)", path, sha)
 }
 
 func fontPaths(fs []Font) []string {
@@ -403,13 +458,6 @@ func guideFiles(g *Guide) []string {
 	return out
 }
 
-func guideSummary(g *Guide) string {
-	if g == nil {
-		return ""
-	}
-	return fmt.Sprintf("%d steps", len(g.Steps))
-}
-
 func videoFiles(v *Video) []string {
 	if v == nil {
 		return nil
@@ -421,15 +469,32 @@ func videoFiles(v *Video) []string {
 	return out
 }
 
-func videoSummary(v *Video) string {
+// unlessDefault is v, or "" when v is the default def.
+func unlessDefault(v, def string) string {
+	if v == def {
+		return ""
+	}
+	return v
+}
+
+// videoDuration is a clip's length, "" without a clip.
+func videoDuration(v *Video) string {
 	if v == nil {
 		return ""
 	}
-	sound := "silent"
-	if v.Sound {
-		sound = "with sound"
+	return durationString(v.Duration)
+}
+
+// videoSound says whether a clip plays its sound, "" without a clip.
+func videoSound(v *Video) string {
+	switch {
+	case v == nil:
+		return ""
+	case v.Sound:
+		return "with sound"
+	default:
+		return "silent"
 	}
-	return fmt.Sprintf("%s, %s, %d renditions", durationString(v.Duration), sound, len(v.Renditions))
 }
 
 func durationString(d Duration) string {

@@ -2,6 +2,7 @@ package content
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -30,7 +31,12 @@ func c(item, lang, field, kind, old, new string) Change {
 
 func TestDiff(t *testing.T) {
 	v1, v2 := loadDiffManifest(t, "v1"), loadDiffManifest(t, "v2")
-	hash := func(ch string) string { return "images/map.png (sha256 " + strings.Repeat(ch, 12) + ")" }
+	guide1, guide2 := loadDiffManifest(t, "guide-v1"), loadDiffManifest(t, "guide-v2")
+	video1, video2 := loadDiffManifest(t, "video-v1"), loadDiffManifest(t, "video-v2")
+	// file is a bundle file as a Change shows it.
+	file := func(path, ch string, size int) string {
+		return fmt.Sprintf("%s (sha256 %s, %d bytes)", path, strings.Repeat(ch, 12), size)
+	}
 
 	swapped := *v1
 	swapped.Items = slices.Clone(v1.Items)
@@ -67,8 +73,8 @@ func TestDiff(t *testing.T) {
 			c("welcome", "km", "body", ChangeAdded, "", "ច្រកទ្វារអន្តរជាតិ"),
 			c("welcome", "vi", "title", ChangeEdited, "Chào mừng", "Xin chào"),
 			c("map", "", "fit", ChangeEdited, "fit", "fill"),
-			c("map", "*", "image", ChangeEdited, hash("a"), hash("b")),
-			c("map", "km", "image", ChangeAdded, "", "images/map-km.png"),
+			c("map", "*", "image", ChangeEdited, file("images/map.png", "a", 10), file("images/map.png", "b", 12)),
+			c("map", "km", "image", ChangeAdded, "", file("images/map-km.png", "c", 11)),
 			c("map", "", "schedule", ChangeAdded, "", `{"weekdays":["sat","sun"]}`),
 			c("festival", "", "item", ChangeAdded, "", "text"),
 			c("festival", "", "duration", ChangeAdded, "", "12s"),
@@ -87,7 +93,7 @@ func TestDiff(t *testing.T) {
 			c("welcome", "vi", "title", ChangeAdded, "", "Chào mừng"),
 			c("welcome", "vi", "body", ChangeAdded, "", "Cửa khẩu quốc tế Tịnh Biên"),
 			c("map", "", "item", ChangeAdded, "", "image"),
-			c("map", "*", "image", ChangeAdded, "", "images/map.png"),
+			c("map", "*", "image", ChangeAdded, "", file("images/map.png", "a", 10)),
 			c("hours", "", "item", ChangeAdded, "", "text"),
 			c("hours", "en", "title", ChangeAdded, "", "Opening hours"),
 			c("hours", "en", "body", ChangeAdded, "", "7:00 to 22:00"),
@@ -121,8 +127,9 @@ func TestDiff(t *testing.T) {
 			c("welcome", "vi", "title", ChangeRemoved, "Xin chào", ""),
 			c("welcome", "vi", "body", ChangeRemoved, "Cửa khẩu quốc tế Tịnh Biên", ""),
 			c("map", "", "item", ChangeRemoved, "image", ""),
-			c("map", "*", "image", ChangeRemoved, "images/map.png", ""),
-			c("map", "km", "image", ChangeRemoved, "images/map-km.png", ""),
+			c("map", "", "fit", ChangeRemoved, "fill", ""),
+			c("map", "*", "image", ChangeRemoved, file("images/map.png", "b", 12), ""),
+			c("map", "km", "image", ChangeRemoved, file("images/map-km.png", "c", 11), ""),
 			c("map", "", "schedule", ChangeRemoved, `{"weekdays":["sat","sun"]}`, ""),
 			c("festival", "", "item", ChangeRemoved, "text", ""),
 			c("festival", "", "duration", ChangeRemoved, "12s", ""),
@@ -134,11 +141,76 @@ func TestDiff(t *testing.T) {
 			c("", "vi", "ticker", ChangeRemoved, "Lễ hội ngày 15", ""),
 		}},
 		{"guide step added", guide("p.png", sha("1"), 2), guide("p.png", sha("1"), 3), []Change{
-			c("dvc", "", "guide", ChangeEdited, "2 steps", "3 steps"),
+			c("dvc", "vi", "guide.steps[2].title", ChangeAdded, "", "Bước"),
+			c("dvc", "", "guide.steps[2].picture", ChangeAdded, "", file("p.png", "1", 0)),
+		}},
+		{"guide step removed", guide("p.png", sha("1"), 2), guide("p.png", sha("1"), 1), []Change{
+			c("dvc", "vi", "guide.steps[1].title", ChangeRemoved, "Bước", ""),
+			c("dvc", "", "guide.steps[1].picture", ChangeRemoved, file("p.png", "1", 0), ""),
 		}},
 		{"guide picture replaced in place", guide("p.png", sha("1"), 2), guide("p.png", sha("2"), 2), []Change{
-			c("dvc", "", "guide", ChangeEdited, "2 steps", "2 steps"),
+			c("dvc", "", "guide.steps[0].picture", ChangeEdited, file("p.png", "1", 0), file("p.png", "2", 0)),
+			c("dvc", "", "guide.steps[1].picture", ChangeEdited, file("p.png", "1", 0), file("p.png", "2", 0)),
 		}},
+		// The finding that made guides diff field by field: a step's QR
+		// code sent to a look-alike domain and its body asking for money
+		// must both be shown, with every other field of every step.
+		{"guide edited step by step", guide1, guide2, []Change{
+			c("birth", "vi", "guide.steps[0].body", ChangeEdited, "Quét mã QR bằng điện thoại.", "Chuyển phí vào tài khoản 123"),
+			c("birth", "", "guide.steps[0].picture", ChangeEdited, file("guides/birth/portal.jpg", "2", 200), file("guides/birth/portal.jpg", "6", 201)),
+			c("birth", "", "guide.steps[0].qr", ChangeEdited, "https://dichvucong.gov.vn/p/home/dvc-trang-chu.html", "https://dichvucong-gov.vn.example.com/pay"),
+			c("birth", "vi", "guide.steps[0].narration", ChangeEdited, file("narration/birth/1-vi.wav", "4", 400), file("narration/birth/1-vi.wav", "9", 400)),
+			c("birth", "km", "guide.steps[1].title", ChangeAdded, "", "ចូល"),
+			c("birth", "", "guide.steps[1].picture", ChangeEdited, file("guides/birth/login.jpg", "3", 300), file("guides/birth/login-2.jpg", "7", 700)),
+			c("birth", "vi", "guide.steps[1].narration", ChangeRemoved, file("narration/birth/2-vi.wav", "5", 500), ""),
+			c("birth", "vi", "guide.steps[2].title", ChangeAdded, "", "Nộp hồ sơ"),
+			c("birth", "vi", "guide.steps[2].body", ChangeAdded, "", "Bấm Gửi."),
+			c("birth", "", "guide.steps[2].picture", ChangeAdded, "", file("guides/birth/send.jpg", "8", 800)),
+			c("birth", "", "guide.steps[2].qr", ChangeAdded, "", "https://dichvucong.gov.vn/p/home/dvc-nop-ho-so.html"),
+			c("birth", "vi", "guide.steps[2].narration", ChangeAdded, "", file("narration/birth/3-vi.wav", "a", 900)),
+		}},
+		{"guide first publication", nil, guide1, []Change{
+			c("", "", "requires", ChangeAdded, "", `["guides"]`),
+			c("birth", "", "item", ChangeAdded, "", "guide"),
+			c("birth", "", "fit", ChangeAdded, "", "fill"),
+			c("birth", "vi", "title", ChangeAdded, "", "Đăng ký khai sinh trực tuyến"),
+			c("birth", "*", "image", ChangeAdded, "", file("guides/birth/tile.png", "1", 100)),
+			c("birth", "vi", "guide.steps[0].title", ChangeAdded, "", "Mở Cổng dịch vụ công"),
+			c("birth", "vi", "guide.steps[0].body", ChangeAdded, "", "Quét mã QR bằng điện thoại."),
+			c("birth", "", "guide.steps[0].picture", ChangeAdded, "", file("guides/birth/portal.jpg", "2", 200)),
+			c("birth", "", "guide.steps[0].qr", ChangeAdded, "", "https://dichvucong.gov.vn/p/home/dvc-trang-chu.html"),
+			c("birth", "vi", "guide.steps[0].narration", ChangeAdded, "", file("narration/birth/1-vi.wav", "4", 400)),
+			c("birth", "vi", "guide.steps[1].title", ChangeAdded, "", "Đăng nhập"),
+			c("birth", "", "guide.steps[1].picture", ChangeAdded, "", file("guides/birth/login.jpg", "3", 300)),
+			c("birth", "vi", "guide.steps[1].narration", ChangeAdded, "", file("narration/birth/2-vi.wav", "5", 500)),
+		}},
+		{"video edited", video1, video2, []Change{
+			c("report", "", "video.duration", ChangeEdited, "1m32.4s", "1m40s"),
+			c("report", "", "video.sound", ChangeEdited, "with sound", "silent"),
+			c("report", "", "video.renditions[0].file", ChangeEdited, file("video/report-1536x768-r0-25.mp4", "b", 1000), file("video/report-1536x768-r0-25.mp4", "d", 1001)),
+			c("report", "", "video.renditions[1].file", ChangeEdited, file("video/report-1536x768-r90-25.mp4", "c", 1100), file("video/report-1536x768-r90-30.mp4", "e", 1200)),
+			c("report", "", "video.renditions[1].geometry", ChangeEdited, "1536x768 turned 90° at 25 fps", "1536x768 turned 90° at 30 fps"),
+			c("report", "", "video.renditions[2].file", ChangeAdded, "", file("video/report-3840x1080-r0-25.mp4", "f", 3000)),
+			c("report", "", "video.renditions[2].geometry", ChangeAdded, "", "3840x1080 at 25 fps"),
+			// An added item shows its layout.
+			c("notice", "", "item", ChangeAdded, "", "text"),
+			c("notice", "", "layout", ChangeAdded, "", "side-by-side"),
+			c("notice", "km", "title", ChangeAdded, "", "សេចក្តីជូនដំណឹង"),
+			c("notice", "vi", "title", ChangeAdded, "", "Thông báo"),
+		}},
+		{"video removed", video1, &Manifest{}, []Change{
+			c("", "", "requires", ChangeRemoved, `["video"]`, ""),
+			c("report", "", "item", ChangeRemoved, "video", ""),
+			c("report", "vi", "title", ChangeRemoved, "Phóng sự: cửa khẩu Tịnh Biên", ""),
+			c("report", "", "video.duration", ChangeRemoved, "1m32.4s", ""),
+			c("report", "", "video.sound", ChangeRemoved, "with sound", ""),
+			c("report", "", "video.renditions[0].file", ChangeRemoved, file("video/report-1536x768-r0-25.mp4", "b", 1000), ""),
+			c("report", "", "video.renditions[0].geometry", ChangeRemoved, "1536x768 at 25 fps", ""),
+			c("report", "", "video.renditions[1].file", ChangeRemoved, file("video/report-1536x768-r90-25.mp4", "c", 1100), ""),
+			c("report", "", "video.renditions[1].geometry", ChangeRemoved, "1536x768 turned 90° at 25 fps", ""),
+		}},
+		{"video unchanged", video1, video1, nil},
+		{"guide unchanged", guide1, guide1, nil},
 		{"guide unchanged", guide("p.png", sha("1"), 2), guide("p.png", sha("1"), 2), nil},
 		// A file nothing names still goes out with the bundle: the
 		// approver is shown it, added, changed or removed.
@@ -151,7 +223,8 @@ func TestDiff(t *testing.T) {
 		{"a file nothing names, first publication", nil, withFiles(guide("p.png", sha("1"), 1), File{Path: "secret", SHA256: sha("7"), Size: 9}), []Change{
 			c("dvc", "", "item", ChangeAdded, "", "guide"),
 			c("dvc", "vi", "title", ChangeAdded, "", "Dịch vụ công"),
-			c("dvc", "", "guide", ChangeAdded, "", "1 steps"),
+			c("dvc", "vi", "guide.steps[0].title", ChangeAdded, "", "Bước"),
+			c("dvc", "", "guide.steps[0].picture", ChangeAdded, "", file("p.png", "1", 0)),
 			c("", "", "file", ChangeAdded, "", "secret (sha256 777777777777, 9 bytes)"),
 		}},
 	}
