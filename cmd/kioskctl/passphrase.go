@@ -11,6 +11,7 @@ import (
 
 	"github.com/sigstore/sigstore/pkg/signature"
 	"golang.org/x/term"
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/vnict/kiosk/sync/trust"
 )
@@ -70,13 +71,17 @@ func (l keyLoader) signers(paths []string) ([]signature.Signer, error) {
 }
 
 // newPassphrase asks for the passphrase of a new key: twice on a
-// terminal, once from stdin otherwise. The caller clears it.
+// terminal, once from stdin otherwise. The caller clears it. It is
+// returned in Unicode's NFC form, as trust seals and opens keys (an input
+// method may send "ế" as e with two combining marks), and its length and
+// the two entries are judged in that form.
 func (l keyLoader) newPassphrase(name string) ([]byte, error) {
 	pass, err := l.passphrase("passphrase for the new key " + name + ": ")
 	if err != nil {
 		clear(pass)
 		return nil, err
 	}
+	pass = toNFC(pass)
 	if n := utf8.RuneCount(pass); n < minPassphraseRunes {
 		clear(pass)
 		if n == 0 {
@@ -88,16 +93,28 @@ func (l keyLoader) newPassphrase(name string) ([]byte, error) {
 		return pass, nil
 	}
 	again, err := l.passphrase("the same passphrase again: ")
-	defer clear(again)
 	if err != nil {
 		clear(pass)
+		clear(again)
 		return nil, err
 	}
+	again = toNFC(again)
+	defer clear(again)
 	if !bytes.Equal(pass, again) {
 		clear(pass)
 		return nil, errors.New("the two passphrases differ")
 	}
 	return pass, nil
+}
+
+// toNFC returns p in NFC form, clearing p if that is a copy.
+func toNFC(p []byte) []byte {
+	if norm.NFC.IsNormal(p) {
+		return p
+	}
+	n := norm.NFC.Bytes(p)
+	clear(p)
+	return n
 }
 
 // terminal reports whether stdin is a terminal.

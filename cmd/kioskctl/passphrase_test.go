@@ -156,3 +156,32 @@ func TestReadLine(t *testing.T) {
 		})
 	}
 }
+
+// TestNewPassphraseNFC reads a new key's passphrase from stdin typed
+// decomposed (NFD), as some Vietnamese input methods send it: it comes
+// back composed (NFC), and its length is counted in that form, so six
+// letters carrying marks are too short however many code points they
+// were sent as.
+func TestNewPassphraseNFC(t *testing.T) {
+	for _, tc := range []struct {
+		name, typed, want, err string
+	}{
+		{"decomposed", "Tie\u0302\u0301ng Vie\u0323\u0302t\n", "Tiếng Việt", ""},
+		{"composed", "Tiếng Việt\n", "Tiếng Việt", ""},
+		{"six letters in eighteen code points", strings.Repeat("e\u0323\u0302", 6) + "\n", "", "too short"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var stderr bytes.Buffer
+			got, err := keyLoader{stdin: strings.NewReader(tc.typed), stderr: &stderr}.newPassphrase("editor")
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("newPassphrase = %v, want %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil || string(got) != tc.want {
+				t.Fatalf("newPassphrase = %q, %v; want %q", got, err, tc.want)
+			}
+		})
+	}
+}

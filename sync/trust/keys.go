@@ -19,6 +19,7 @@ import (
 	"github.com/sigstore/sigstore/pkg/signature"
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 	"golang.org/x/crypto/nacl/secretbox"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Private key files.
@@ -52,6 +53,10 @@ var ErrPassphrase = errors.New("wrong passphrase, or the key file was altered")
 // with none it is plain PKCS#8 PEM, which anyone who copies the file can
 // sign with. It refuses to overwrite either file: losing a key that root
 // trusts means a root rotation. The passphrase is not kept or changed.
+//
+// The passphrase is sealed in Unicode's NFC form, as Signer tries it
+// first: "ế" typed as one character or as e with two combining marks (an
+// input method may send either) is the same passphrase.
 func GenerateKey(dir, name string, passphrase []byte) error {
 	if name == "" || strings.ContainsAny(name, `/\`) || name == "." || name == ".." {
 		return fmt.Errorf("trust: generate key: invalid key name %q", name)
@@ -79,7 +84,9 @@ func GenerateKey(dir, name string, passphrase []byte) error {
 	}
 	block := &pem.Block{Type: PlainKeyPEMType, Bytes: privDER}
 	if len(passphrase) > 0 {
-		sealed, err := encrypted.Encrypt(privDER, passphrase)
+		pass := nfc(passphrase)
+		defer clearCopy(pass, passphrase)
+		sealed, err := encrypted.Encrypt(privDER, pass)
 		if err != nil {
 			return fmt.Errorf("trust: generate key %s: encrypt: %w", name, err)
 		}
@@ -159,6 +166,12 @@ func (k *PrivateKey) Encrypted() bool { return k.encrypted }
 // ErrPassphrase) when it does not open it), a plain key without one (the
 // passphrase is then ignored). The passphrase is not kept or changed; the
 // decrypted key bytes are cleared once the signer holds the key.
+//
+// The passphrase is tried in Unicode's NFC form (see GenerateKey), then,
+// if it differs, as given (a key sealed by a version that did not
+// normalise it). A plain key's bytes are cleared once the signer holds
+// the key, so a plain PrivateKey opens once: read the file again for
+// another signer.
 func (k *PrivateKey) Signer(passphrase []byte) (signature.Signer, error) {
 	der := k.data
 	if k.encrypted {
@@ -168,12 +181,25 @@ func (k *PrivateKey) Signer(passphrase []byte) (signature.Signer, error) {
 		// The envelope was checked by ReadPrivateKey, so a failure here is
 		// the secretbox refusing the ciphertext under this passphrase.
 		// The library's own error is left out: it says nothing more.
-		plain, err := encrypted.Decrypt(k.data, passphrase)
+		pass := nfc(passphrase)
+		defer clearCopy(pass, passphrase)
+		plain, err := encrypted.Decrypt(k.data, pass)
+		if err != nil && !bytes.Equal(pass, passphrase) {
+			plain, err = encrypted.Decrypt(k.data, passphrase)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("trust: key %s: %w", k.path, ErrPassphrase)
 		}
 		defer clear(plain)
 		der = plain
+	} else {
+		if k.data == nil {
+			return nil, fmt.Errorf("trust: key %s was opened already; read the file again", k.path)
+		}
+		defer func() {
+			clear(k.data)
+			k.data = nil
+		}()
 	}
 	key, err := x509.ParsePKCS8PrivateKey(der)
 	if err != nil {
@@ -201,6 +227,24 @@ func LoadSigner(path string) (signature.Signer, error) {
 	return k.Signer(nil)
 }
 
+// nfc is the passphrase in Unicode's NFC form: p itself when it is
+// already, a copy otherwise.
+func nfc(p []byte) []byte {
+	if norm.NFC.IsNormal(p) {
+		return p
+	}
+	return norm.NFC.Bytes(p)
+}
+
+// clearCopy clears c if it is not p: a caller's passphrase is not
+// changed, a copy of it is not left behind.
+func clearCopy(c, p []byte) {
+	if len(c) > 0 && len(p) > 0 && &c[0] == &p[0] {
+		return
+	}
+	clear(c)
+}
+
 // sealedKey is the shape of the encrypted package's JSON envelope, checked before
 // any passphrase is tried.
 type sealedKey struct {
@@ -224,11 +268,12 @@ type sealedKey struct {
 // only while decrypting, so that Signer's failures are the passphrase's:
 // the algorithm names, scrypt parameters the package accepts (2^15, 2^16
 // or 2^17 with r=8, p=1: nothing an altered file could use to make us
-// allocate gigabytes), and the sizes of salt, nonce and ciphertext.
+// allocate gigabytes), and the sizes of salt, nonce and ciphertext. It
+// decodes the JSON as the package does (json.Unmarshal), so that both
+// refuse the same envelopes: anything after the object, for one.
 func checkEnvelope(data []byte) error {
 	var e sealedKey
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&e); err != nil {
+	if err := json.Unmarshal(data, &e); err != nil {
 		return fmt.Errorf("envelope: %w", err)
 	}
 	switch {

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/secure-systems-lab/go-securesystemslib/encrypted"
+	"golang.org/x/text/unicode/norm"
 )
 
 // passphrase is the test's passphrase: Vietnamese, so its bytes are not
@@ -336,6 +337,119 @@ func TestEncryptedKeyHidesSecrets(t *testing.T) {
 			if bytes.Contains(where.data, secret.data) {
 				t.Errorf("%s holds the %s", where.name, secret.name)
 			}
+		}
+	}
+}
+
+// TestPassphraseNormalised opens keys with the passphrase typed the other
+// way: Vietnamese composed (NFC) or decomposed (NFD), as input methods
+// send either. A key sealed before passphrases were normalised, under NFD
+// bytes, still opens with them.
+func TestPassphraseNormalised(t *testing.T) {
+	nfc := []byte("Tiếng Việt mật khẩu")
+	nfd := []byte("Tie\u0302\u0301ng Vie\u0323\u0302t ma\u0323\u0302t kha\u0302\u0309u")
+	if bytes.Equal(nfc, nfd) || !bytes.Equal(norm.NFC.Bytes(nfd), nfc) {
+		t.Fatal("want two forms of one text")
+	}
+	legacy := filepath.Join(t.TempDir(), "legacy.key")
+	{
+		_, priv, err := ed25519.GenerateKey(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		der, err := x509.MarshalPKCS8PrivateKey(priv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sealedDER, err := encrypted.Encrypt(der, nfd) // as a key sealed without normalising
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(legacy, pem.EncodeToMemory(&pem.Block{Type: EncryptedKeyPEMType, Bytes: sealedDER}), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		name      string
+		generated []byte // nil: the legacy key
+		typed     []byte
+	}{
+		{"made NFD, typed NFC", nfd, nfc},
+		{"made NFC, typed NFD", nfc, nfd},
+		{"made NFD, typed NFD", nfd, nfd},
+		{"sealed under NFD bytes, typed NFD", nil, nfd},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := legacy
+			if tc.generated != nil {
+				dir := t.TempDir()
+				given := bytes.Clone(tc.generated)
+				if err := GenerateKey(dir, "editor", given); err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(given, tc.generated) {
+					t.Error("GenerateKey changed the caller's passphrase")
+				}
+				path = filepath.Join(dir, "editor.key")
+			}
+			k, err := ReadPrivateKey(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			typed := bytes.Clone(tc.typed)
+			if _, err := k.Signer(typed); err != nil {
+				t.Fatalf("Signer: %v", err)
+			}
+			if !bytes.Equal(typed, tc.typed) {
+				t.Error("Signer changed the caller's passphrase")
+			}
+		})
+	}
+}
+
+// TestPlainKeyClearedAfterSigner checks that a plain key's DER does not
+// stay in the PrivateKey once a signer holds the key, and that a second
+// Signer says so.
+func TestPlainKeyClearedAfterSigner(t *testing.T) {
+	dir := t.TempDir()
+	if err := GenerateKey(dir, "plain", nil); err != nil {
+		t.Fatal(err)
+	}
+	k, err := ReadPrivateKey(filepath.Join(dir, "plain.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	der := k.data
+	if _, err := k.Signer(nil); err != nil {
+		t.Fatal(err)
+	}
+	if k.data != nil || !bytes.Equal(der, make([]byte, len(der))) {
+		t.Error("the key's DER is still held after Signer")
+	}
+	if _, err := k.Signer(nil); err == nil || !strings.Contains(err.Error(), "opened already") {
+		t.Errorf("second Signer = %v, want a refusal", err)
+	}
+}
+
+// TestEnvelopeTrailingData refuses, when reading, an envelope followed by
+// more data, which the encrypted package refuses while decrypting: the
+// two must agree, so that Signer's refusals are the passphrase's.
+func TestEnvelopeTrailingData(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "editor.key")
+	raw, err := json.Marshal(sealed(t, newEncryptedKey(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, trailer := range []string{` {}`, `x`} {
+		data := append(bytes.Clone(raw), trailer...)
+		if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: EncryptedKeyPEMType, Bytes: data}), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, derr := encrypted.Decrypt(data, []byte(passphrase)); derr == nil {
+			t.Fatalf("the encrypted package accepts %q after the envelope", trailer)
+		}
+		if _, err := ReadPrivateKey(path); err == nil || !strings.Contains(err.Error(), path) {
+			t.Errorf("ReadPrivateKey with %q after the envelope = %v, want a refusal naming the file", trailer, err)
 		}
 	}
 }
