@@ -476,8 +476,8 @@ const (
 // past for hours before the first came back.
 const MaxTickerMessages = 200
 
-// MaxLanguages bounds the languages a manifest's items and ticker use in
-// all: a border site shows a handful, and each one is shaped, set and
+// MaxLanguages bounds the languages a manifest's items (their guides'
+// steps too) and ticker use in all: a border site shows a handful, and each one is shaped, set and
 // checked again by every site and preview.
 const MaxLanguages = 64
 
@@ -502,6 +502,15 @@ func (m *Manifest) checkLanguageCount(bad func(field, format string, args ...any
 		field := fmt.Sprintf("items[%d]", i)
 		if !use(field+".text", slices.Sorted(maps.Keys(it.Text))) || !use(field+".images", slices.Sorted(maps.Keys(it.Images))) {
 			return
+		}
+		if it.Guide == nil {
+			continue
+		}
+		for j, st := range it.Guide.Steps {
+			f := fmt.Sprintf("%s.guide.steps[%d]", field, j)
+			if !use(f+".text", slices.Sorted(maps.Keys(st.Text))) || !use(f+".narration", slices.Sorted(maps.Keys(st.Narration))) {
+				return
+			}
 		}
 	}
 	for i, msg := range m.Ticker {

@@ -462,3 +462,19 @@ func BenchmarkParseManifest(b *testing.B) {
 		}
 	}
 }
+
+// TestGuideLanguagesCounted refuses a guide step bringing in a language
+// more than MaxLanguages, naming the step.
+func TestGuideLanguagesCounted(t *testing.T) {
+	m := guideManifest()
+	text := map[string]any{}
+	langs := canonicalLanguages(t, MaxLanguages-1) // with vi and km, one too many
+	for _, l := range langs {
+		text[l] = map[string]any{"title": "Bước 2"}
+	}
+	guideStep(m, 1)["text"] = text
+	_, err := ParseManifest(mustJSON(t, m))
+	if field := "items[2].guide.steps[1].text." + langs[MaxLanguages-2]; !hasField(err, field) {
+		t.Fatalf("error %v does not name %s", err, field)
+	}
+}
