@@ -33,15 +33,16 @@ func TestHostileDraftRefused(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(dir, "manifest.json"), []byte(c.manifest), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		for range 2 {
+		// Read once (seconds at most, under the race detector too), then
+		// known: the refusal is kept with the manifest's hash.
+		for i, most := range []time.Duration{15 * time.Second, time.Second} {
 			start := time.Now()
 			resp, body := h.get("/bundles/" + c.id)
-			if took := time.Since(start); resp.StatusCode != http.StatusInternalServerError || !strings.Contains(body, c.want) || took > 3*time.Second {
-				t.Errorf("GET /bundles/%s: %s in %v: %.300s", c.id, resp.Status, took, body)
+			if took := time.Since(start); resp.StatusCode != http.StatusInternalServerError || !strings.Contains(body, c.want) || took > most {
+				t.Errorf("GET /bundles/%s (%d): %s in %v: %.300s", c.id, i+1, resp.Status, took, body)
 			}
 		}
 	}
-	start := time.Now()
 	page := h.page("/")
 	for _, want := range []string{"100001 mục", "401 ký tự", "40 ngôn ngữ"} {
 		if !strings.Contains(page, want) {
@@ -49,7 +50,7 @@ func TestHostileDraftRefused(t *testing.T) {
 		}
 	}
 	// Shown again, nothing is read or parsed: the list is quick.
-	start = time.Now()
+	start := time.Now()
 	for range 20 {
 		h.page("/")
 	}
