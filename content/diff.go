@@ -319,33 +319,34 @@ func fileShown(p string, f File, listed bool) string {
 
 // files records the files added to, removed from or changed in a set.
 func (d *differ) files(item, field string, a, b []string) {
-	for _, p := range union(a, b) {
+	inA, inB := setOf(a), setOf(b)
+	for _, p := range unionKeys(inA, inB) {
 		pa, pb := p, p
-		if !slices.Contains(a, p) {
+		if !inA[p] {
 			pa = ""
 		}
-		if !slices.Contains(b, p) {
+		if !inB[p] {
 			pb = ""
 		}
 		d.file(item, "", field, pa, pb)
 	}
 }
 
+func setOf(ss []string) map[string]bool {
+	set := make(map[string]bool, len(ss))
+	for _, s := range ss {
+		set[s] = true
+	}
+	return set
+}
+
 // ticker records, language by language, the messages added, removed and
 // edited. Messages are matched by their text in order (as a line diff
 // matches lines); a message removed where another is added is an edit.
 func (d *differ) ticker(a, b []Message) {
-	var langs []string
-	for _, m := range slices.Concat(a, b) {
-		for l := range m {
-			if !slices.Contains(langs, l) {
-				langs = append(langs, l)
-			}
-		}
-	}
-	slices.Sort(langs)
-	for _, lang := range langs {
-		ta, tb := tickerTexts(a, lang), tickerTexts(b, lang)
+	byLangA, byLangB := tickerTexts(a), tickerTexts(b)
+	for _, lang := range unionKeys(byLangA, byLangB) {
+		ta, tb := byLangA[lang], byLangB[lang]
 		i, j := 0, 0
 		flush := func(ei, ej int) {
 			// The messages between matches: pair them up in order.
@@ -367,56 +368,81 @@ func (d *differ) ticker(a, b []Message) {
 	}
 }
 
-// tickerTexts returns the texts of the messages that have lang, in order.
-func tickerTexts(msgs []Message, lang string) []string {
-	var out []string
+// tickerTexts returns, by language, the texts of the messages that have
+// it, in order: one pass over every message's languages.
+func tickerTexts(msgs []Message) map[string][]string {
+	out := map[string][]string{}
 	for _, m := range msgs {
-		if s, ok := m[lang]; ok && s != "" {
-			out = append(out, s)
+		for lang, s := range m {
+			if s != "" {
+				out[lang] = append(out[lang], s)
+			}
 		}
 	}
 	return out
 }
 
-// maxLCSCells bounds the table lcs builds (8 bytes a cell): a bundle's
-// few hundred items or messages need far less.
+// maxLCSCells bounds the table lcs builds (4 bytes a cell): a bundle's
+// items, or the messages of one ticker language, at the validation caps
+// need far less.
 const maxLCSCells = 1 << 22
 
 // lcs returns the index pairs of a longest common subsequence of a and b,
-// in order. Past maxLCSCells it only pairs equal strings at the same
-// index: a coarser diff, in bounded memory, of a manifest far larger than
-// any real one.
+// in order. The common head and tail are paired first, in linear time;
+// the table is built only for what lies between. Past maxLCSCells it only
+// pairs equal strings at the same index there: a coarser diff, in bounded
+// memory, of a manifest far larger than any real one.
 func lcs(a, b []string) [][2]int {
+	var out [][2]int
+	head := 0
+	for head < len(a) && head < len(b) && a[head] == b[head] {
+		out = append(out, [2]int{head, head})
+		head++
+	}
+	tail := 0
+	for tail < len(a)-head && tail < len(b)-head && a[len(a)-1-tail] == b[len(b)-1-tail] {
+		tail++
+	}
+	out = append(out, lcsTable(a[head:len(a)-tail], b[head:len(b)-tail], head)...)
+	for k := tail; k > 0; k-- {
+		out = append(out, [2]int{len(a) - k, len(b) - k})
+	}
+	return out
+}
+
+// lcsTable is lcs of a and b by dynamic programming, with off added to
+// every index.
+func lcsTable(a, b []string, off int) [][2]int {
 	n, m := len(a), len(b)
+	var out [][2]int
+	if n == 0 || m == 0 {
+		return nil
+	}
 	if (n+1)*(m+1) > maxLCSCells {
-		var out [][2]int
 		for i := range min(n, m) {
 			if a[i] == b[i] {
-				out = append(out, [2]int{i, i})
+				out = append(out, [2]int{off + i, off + i})
 			}
 		}
 		return out
 	}
-	t := make([][]int, n+1)
-	for i := range t {
-		t[i] = make([]int, m+1)
-	}
+	w := m + 1
+	t := make([]int32, (n+1)*w) // t[i*w+j]: LCS length of a[i:] and b[j:]
 	for i := n - 1; i >= 0; i-- {
 		for j := m - 1; j >= 0; j-- {
 			if a[i] == b[j] {
-				t[i][j] = t[i+1][j+1] + 1
+				t[i*w+j] = t[(i+1)*w+j+1] + 1
 			} else {
-				t[i][j] = max(t[i+1][j], t[i][j+1])
+				t[i*w+j] = max(t[(i+1)*w+j], t[i*w+j+1])
 			}
 		}
 	}
-	var out [][2]int
 	for i, j := 0, 0; i < n && j < m; {
 		switch {
 		case a[i] == b[j]:
-			out = append(out, [2]int{i, j})
+			out = append(out, [2]int{off + i, off + j})
 			i, j = i+1, j+1
-		case t[i+1][j] >= t[i][j+1]:
+		case t[(i+1)*w+j] >= t[i*w+j+1]:
 			i++
 		default:
 			j++

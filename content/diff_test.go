@@ -3,11 +3,13 @@ package content
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // loadDiffManifest parses testdata/diff/NAME.json.
@@ -296,12 +298,142 @@ func TestDiffHugeTicker(t *testing.T) {
 		a = append(a, Message{"vi": strings.Repeat("x", i%7) + string(rune('a'+i%26))})
 	}
 	b = append([]Message{{"vi": "mới"}}, a...)
-	got := Diff(&Manifest{Ticker: a}, &Manifest{Ticker: b})
+	// Different ends leave no common head or tail to pair first.
+	whole := slices.Clone(b)
+	whole[len(whole)-1] = Message{"vi": "cuối"}
+	got := Diff(&Manifest{Ticker: a}, &Manifest{Ticker: whole})
 	if len(got) == 0 || len(got) > len(b) {
 		t.Fatalf("%d changes", len(got))
 	}
 	small := Diff(&Manifest{Ticker: a[:100]}, &Manifest{Ticker: b[:101]})
 	if want := []Change{c("", "vi", "ticker", ChangeAdded, "", "mới")}; !slices.Equal(small, want) {
 		t.Errorf("Diff:\n%s", changeLines(small))
+	}
+}
+
+// largeManifests are two versions of a bundle at the validation caps:
+// MaxTickerMessages ticker messages in MaxLanguages private-use
+// languages (every other message edited in each), 1,000 items (their
+// order reversed, every tenth title edited) and 1,000 fonts (half of
+// them replaced).
+func largeManifests() (old, new *Manifest) {
+	old, new = &Manifest{}, &Manifest{}
+	langs := make([]string, MaxLanguages)
+	for i := range langs {
+		langs[i] = fmt.Sprintf("x-lang%02d", i)
+	}
+	for i := range MaxTickerMessages {
+		a, b := Message{}, Message{}
+		for _, l := range langs {
+			a[l] = fmt.Sprintf("tin %d %s", i, l)
+			b[l] = a[l]
+			if i%2 == 1 {
+				b[l] += " mới"
+			}
+		}
+		old.Ticker = append(old.Ticker, a)
+		new.Ticker = append(new.Ticker, b)
+	}
+	const items, fonts = 1000, 1000
+	for i := range items {
+		it := Item{ID: fmt.Sprintf("item-%04d", i), Kind: KindText, Layout: LayoutSingle,
+			Text: map[string]Text{"vi": {Title: fmt.Sprintf("Tiêu đề %d", i)}, "km": {Body: "ព័ត៌មាន"}, "en": {Title: "News"}}}
+		old.Items = append(old.Items, it)
+		if i%10 == 0 {
+			it.Text = maps.Clone(it.Text)
+			it.Text["vi"] = Text{Title: fmt.Sprintf("Tiêu đề mới %d", i)}
+		}
+		new.Items = append(new.Items, it)
+	}
+	slices.Reverse(new.Items)
+	for i := range fonts {
+		p := fmt.Sprintf("fonts/f%04d.ttf", i)
+		old.Fonts = append(old.Fonts, Font{File: p})
+		old.Files = append(old.Files, File{Path: p, SHA256: strings.Repeat("a", 64), Size: 1})
+		q := fmt.Sprintf("fonts/f%04d.ttf", i+fonts/2)
+		new.Fonts = append(new.Fonts, Font{File: q})
+		new.Files = append(new.Files, File{Path: q, SHA256: strings.Repeat("a", 64), Size: 1})
+	}
+	return old, new
+}
+
+// Diff is linear in the ticker's languages and the fonts, and fast at
+// the validation caps: the approve page calls it on every load.
+func TestDiffLarge(t *testing.T) {
+	old, new := largeManifests()
+	start := time.Now()
+	got := Diff(old, new)
+	took := time.Since(start)
+	t.Logf("%d changes in %v", len(got), took)
+	if took > 2*time.Second {
+		t.Errorf("Diff of a large manifest took %v", took)
+	}
+	count := map[string]int{}
+	for _, ch := range got {
+		count[ch.Field+" "+ch.Kind]++
+	}
+	want := map[string]int{
+		"ticker edited":  MaxTickerMessages / 2 * MaxLanguages,
+		"position moved": 999,
+		"title edited":   100,
+		"font added":     500,
+		"font removed":   500,
+	}
+	if !maps.Equal(count, want) {
+		t.Errorf("changes by field and kind: %v, want %v", count, want)
+	}
+}
+
+func BenchmarkDiffLarge(b *testing.B) {
+	old, new := largeManifests()
+	for b.Loop() {
+		Diff(old, new)
+	}
+}
+
+// A manifest past the caps (as the studio may hold before it is
+// validated) still diffs in linear time: 10,000 messages, each in a
+// language of its own, and as many fonts (the quadratic diff took 3m37s
+// at 40,000).
+func TestDiffPastTheCaps(t *testing.T) {
+	const n = 10_000
+	old, new := &Manifest{}, &Manifest{}
+	for i := range n {
+		old.Ticker = append(old.Ticker, Message{fmt.Sprintf("x-%05d", i): "tin"})
+		new.Ticker = append(new.Ticker, Message{fmt.Sprintf("x-%05d", i): "tin mới"})
+		old.Fonts = append(old.Fonts, Font{File: fmt.Sprintf("fonts/a%05d.ttf", i)})
+		new.Fonts = append(new.Fonts, Font{File: fmt.Sprintf("fonts/b%05d.ttf", i)})
+	}
+	start := time.Now()
+	got := Diff(old, new)
+	took := time.Since(start)
+	t.Logf("%d changes in %v", len(got), took)
+	if took > 2*time.Second {
+		t.Errorf("Diff took %v", took)
+	}
+	if want := 3 * n; len(got) != want {
+		t.Errorf("%d changes, want %d", len(got), want)
+	}
+}
+
+// Pairing the common head and tail first still finds a longest common
+// subsequence: the same length as the table alone, and a valid one.
+func TestLCSHeadAndTail(t *testing.T) {
+	tests := []struct{ a, b string }{
+		{"", ""}, {"abc", "abc"}, {"abc", ""}, {"abcde", "abxde"}, {"aab", "ab"},
+		{"xabcx", "xbcax"}, {"abab", "baba"}, {"aaaa", "aa"}, {"abcabc", "cbacba"},
+	}
+	for _, tc := range tests {
+		a, b := strings.Split(tc.a, ""), strings.Split(tc.b, "")
+		got, table := lcs(a, b), lcsTable(a, b, 0)
+		if len(got) != len(table) {
+			t.Errorf("lcs(%q, %q): %d pairs, the table alone %d", tc.a, tc.b, len(got), len(table))
+		}
+		for k, p := range got {
+			if a[p[0]] != b[p[1]] || k > 0 && (p[0] <= got[k-1][0] || p[1] <= got[k-1][1]) {
+				t.Errorf("lcs(%q, %q) = %v: not a common subsequence", tc.a, tc.b, got)
+				break
+			}
+		}
 	}
 }
