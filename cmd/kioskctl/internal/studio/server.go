@@ -45,7 +45,8 @@ type Options struct {
 	// publish form.
 	PublisherKeyFile string
 	// Users are the department logins; nil serves without login, which
-	// only a loopback address may do (CheckListen).
+	// only a loopback address may do (CheckListen), and then only to the
+	// browser that opens the launch link Serve prints.
 	Users *Users
 	// Store is the publication store, Root the department's trusted
 	// root.json and StateDir the folder keeping the newest publication
