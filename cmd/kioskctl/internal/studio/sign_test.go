@@ -2,6 +2,8 @@ package studio
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"io/fs"
 	"net/url"
@@ -197,5 +199,37 @@ func TestApprovePageListsUnnamedFiles(t *testing.T) {
 	page := h.page("/bundles/b/approve")
 	if !regexp.MustCompile(`<li class="change added"[^>]*>.*tệp không mục nào dùng.*stray\.bin \(sha256 [0-9a-f]{12}, 18 bytes\)`).MatchString(page) {
 		t.Fatal("the approve page does not list the file no item names")
+	}
+}
+
+// The copy signed follows no link at a listed file's name, even one to
+// a file of the bundle with the very bytes listed.
+func TestSnapshotRefusesLinks(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "b")
+	if err := os.MkdirAll(filepath.Join(dir, "images"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	data := pngBytes(t, 4, 4)
+	if err := os.WriteFile(filepath.Join(dir, "images", "real.png"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("real.png", filepath.Join(dir, "images", "a.png")); err != nil {
+		t.Skip("no symbolic links here:", err)
+	}
+	sum := sha256.Sum256(data)
+	f := content.File{Path: "images/a.png", Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:])}
+	m := &content.Manifest{Files: []content.File{f}}
+	for _, c := range []struct {
+		name string
+		m    *content.Manifest
+		want string
+	}{
+		{"a link to a file of the bundle", m, "liên kết"},
+		{"the file itself", &content.Manifest{Files: []content.File{{Path: "images/real.png", Size: f.Size, SHA256: f.SHA256}}}, ""},
+	} {
+		err := snapshotBundle(dir, []byte("{}"), c.m, t.TempDir())
+		if c.want == "" && err != nil || c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)) {
+			t.Errorf("%s: %v, want %q", c.name, err, c.want)
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -48,8 +49,8 @@ func shownDraft(dir, rev string) (*draft, []byte, error) {
 // manifest's bytes, parsed as m) describes it, into the empty folder
 // into: raw as manifest.json, then each listed file, read through an
 // os.Root of dir (no path leaves the bundle, whatever links it holds),
-// refused unless the file opened is a regular file of the listed size
-// and SHA-256. What is then signed from into is what the approver saw,
+// refused unless the file opened is a regular file, not reached through a
+// link at its name, of the listed size and SHA-256. What is then signed from into is what the approver saw,
 // whatever changes in dir meanwhile.
 func snapshotBundle(dir string, raw []byte, m *content.Manifest, into string) error {
 	src, err := os.OpenRoot(dir)
@@ -91,6 +92,11 @@ func copyVerified(src, dst *os.Root, f content.File) error {
 	}
 	if !st.Mode().IsRegular() {
 		return errors.New("không phải tệp thường (not a regular file)")
+	}
+	// os.Root follows links that stay inside the bundle; what was opened
+	// must be the file the name itself is, not a link's target.
+	if lst, err := src.Lstat(name); err != nil || lst.Mode()&fs.ModeSymlink != 0 || !os.SameFile(st, lst) {
+		return errors.New("là liên kết hoặc vừa bị thay (a link, or replaced while read): từ chối (refused)")
 	}
 	if st.Size() != f.Size {
 		return fmt.Errorf("cỡ %d byte, bản tin ghi %d (the file changed since the page was shown)", st.Size(), f.Size)
