@@ -29,16 +29,22 @@ func (b *Bundle) LocalPath(p string) (string, bool) {
 // to other bytes after the check. The caller closes it. An altered or
 // truncated file is an error wrapping ErrSizeMismatch or ErrHashMismatch.
 func (b *Bundle) OpenVerified(p string) (*os.File, error) {
-	path, ok := b.LocalPath(p)
+	_, ok := b.LocalPath(p)
 	if !ok {
 		if _, listed := b.files[p]; !listed {
 			return nil, &FieldError{File: p, Err: ErrNotListed}
 		}
 		return nil, &FieldError{File: p, Err: errors.New("the bundle is not in a folder")}
 	}
-	f, err := os.Open(path)
+	// Through the folder, as LoadDir reads: a symbolic link out of the
+	// bundle, a FIFO or a device is refused, not handed to the decoder.
+	f, err := openInFolder(b.dir, p)
 	if err != nil {
 		return nil, &FieldError{File: p, Err: err}
+	}
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		f.Close()
+		return nil, &FieldError{File: p, Err: errors.New("not a regular file")}
 	}
 	if err := checkBytes(b.files[p], f); err != nil {
 		f.Close()
