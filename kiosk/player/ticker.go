@@ -43,10 +43,9 @@ func layoutTicker(ts *typesetter, lay layout, cfg *siteconfig.Config, msgs []sli
 		w := text.Advance(s, face)
 		if w > maxSegmentWidth {
 			ts.warnOnce("ticker-long/"+m.Lang, "ticker message too long; cut", "lang", m.Lang, "width", w)
-			for w > maxSegmentWidth {
-				r := []rune(s)
-				s = string(r[:len(r)*9/10]) + "…"
-				w = text.Advance(s, face)
+			var ok bool
+			if s, w, ok = slides.CutTickerLine(s, maxSegmentWidth, func(s string) float64 { return text.Advance(s, face) }); !ok {
+				continue // not even "…" fits: a font with absurd advances
 			}
 		}
 		lh := metrics.HAscent + metrics.HDescent
