@@ -134,10 +134,7 @@ func (s *Server) approveState(ctx context.Context, id, dir string, m *content.Ma
 		return fmt.Errorf("đọc bản đã xuất bản (published): %w", err)
 	}
 	for _, c := range content.Diff(old, m) {
-		data.Changes = append(data.Changes, change{Kind: c.Kind, Item: c.Item, Lang: c.Lang, Field: fieldNames[c.Field], Old: showInvisible(c.Old), New: showInvisible(c.New)})
-		if data.Changes[len(data.Changes)-1].Field == "" {
-			data.Changes[len(data.Changes)-1].Field = c.Field
-		}
+		data.Changes = append(data.Changes, change{Kind: c.Kind, Item: c.Item, Lang: c.Lang, Field: fieldLabel(c.Field), Old: showInvisible(c.Old), New: showInvisible(c.New)})
 	}
 	if len(data.Changes) == 0 {
 		data.DiffNote = "Không có thay đổi so với bản đã xuất bản (no changes)"
@@ -179,10 +176,52 @@ func (s *Server) approveState(ctx context.Context, id, dir string, m *content.Ma
 var fieldNames = map[string]string{
 	"item": "mục (item)", "position": "vị trí (position)", "kind": "loại (kind)", "duration": "thời lượng (duration)",
 	"layout": "bố cục (layout)", "fit": "cách đặt ảnh (fit)", "title": "tiêu đề (title)", "body": "nội dung (body)",
-	"image": "ảnh (image)", "schedule": "lịch (schedule)", "targets": "điểm nhận (targets)", "guide": "hướng dẫn (guide)",
-	"video": "video", "bundle-title": "tiêu đề bản tin (bundle title)", "font": "phông chữ (font)",
+	"image": "ảnh (image)", "schedule": "lịch (schedule)", "targets": "điểm nhận (targets)",
+	"bundle-title": "tiêu đề bản tin (bundle title)", "font": "phông chữ (font)",
 	"requires": "tính năng cần (requires)", "bundle-targets": "điểm nhận bản tin (bundle targets)", "ticker": "chữ chạy (ticker)",
 	"file": "tệp không mục nào dùng (a file no item uses)",
+}
+
+// partNames are the approve page's words for the parts of a guide's step
+// and of a video's rendition.
+var partNames = map[string]string{
+	"title": "tiêu đề (title)", "body": "nội dung (body)", "picture": "ảnh (picture)", "qr": "mã QR (QR code)",
+	"narration": "lời đọc (narration)", "file": "tệp (file)", "geometry": "khổ hình (geometry)",
+	"duration": "thời lượng (duration)", "sound": "âm thanh (sound)",
+}
+
+// fieldLabel is the approve page's words for a content.Change field:
+// "guide.steps[2].qr" reads "hướng dẫn, bước 3: mã QR (QR code)". A field
+// it has no words for shows as it is.
+func fieldLabel(field string) string {
+	if w, ok := fieldNames[field]; ok {
+		return w
+	}
+	for _, p := range []struct{ prefix, words, unit string }{
+		{"guide.steps[", "hướng dẫn (guide)", "bước (step)"},
+		{"video.renditions[", "video", "bản (rendition)"},
+	} {
+		rest, ok := strings.CutPrefix(field, p.prefix)
+		if !ok {
+			continue
+		}
+		num, part, ok := strings.Cut(rest, "].")
+		n, err := strconv.Atoi(num)
+		if !ok || err != nil || n < 0 {
+			break
+		}
+		label := fmt.Sprintf("%s, %s %d", p.words, p.unit, n+1)
+		if w, ok := partNames[part]; ok {
+			return label + ": " + w
+		}
+		return label + ": " + part
+	}
+	if part, ok := strings.CutPrefix(field, "video."); ok {
+		if w, ok := partNames[part]; ok {
+			return "video: " + w
+		}
+	}
+	return field
 }
 
 // targetingFrom reads the sites and groups ticked, each one a site or
