@@ -74,15 +74,8 @@ type approveData struct {
 }
 
 func (s *Server) approvePage(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
-	dir, err := s.bundleDir(id)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusNotFound)
-		return
-	}
-	d, err := s.draft(dir)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
+	id, dir, d, ok := s.pageDraft(w, r)
+	if !ok {
 		return
 	}
 	data := &approveData{pageData: s.page(r, "Duyệt "+id+" (approve)", "bundles"), ID: id, Rev: d.rev, Version: d.m.Version,

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/http"
 	"os"
 	"path"
 	"path/filepath"
@@ -104,6 +105,23 @@ type draftEntry struct {
 const maxCachedDrafts = 512
 
 func newDraftCache() *draftCache { return &draftCache{by: map[string]*draftEntry{}} }
+
+// pageDraft reads the draft of the bundle a page's path names ({id}),
+// answering the request itself when it cannot: 404 for an unknown bundle,
+// 500 for an unreadable one.
+func (s *Server) pageDraft(w http.ResponseWriter, r *http.Request) (id, dir string, d *draft, ok bool) {
+	id = r.PathValue("id")
+	dir, err := s.bundleDir(id)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusNotFound)
+		return id, "", nil, false
+	}
+	if d, err = s.draft(dir); err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return id, dir, nil, false
+	}
+	return id, dir, d, true
+}
 
 // draft is readDraft of dir through the cache. The draft returned is the
 // cache's: callers read it and do not change it.

@@ -241,15 +241,8 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, f *postForm, back 
 }
 
 func (s *Server) editorPage(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
-	dir, err := s.bundleDir(id)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusNotFound)
-		return
-	}
-	d, err := s.draft(dir)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
+	id, dir, d, ok := s.pageDraft(w, r)
+	if !ok {
 		return
 	}
 	data := &editorData{pageData: s.page(r, "Soạn "+id, "bundles"), ID: id, Title: d.m.Title, Version: d.m.Version, Rev: d.rev,

@@ -108,15 +108,8 @@ func (s *Server) site(id string) *siteconfig.Config {
 }
 
 func (s *Server) previewPage(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
-	dir, err := s.bundleDir(id)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusNotFound)
-		return
-	}
-	d, err := s.draft(dir)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
+	id, dir, d, ok := s.pageDraft(w, r)
+	if !ok {
 		return
 	}
 	data := &previewData{pageData: s.page(r, "Xem trước "+id+" (preview)", "bundles"), ID: id}
