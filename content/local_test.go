@@ -11,9 +11,10 @@ import (
 	"time"
 )
 
-func TestOpenVerified(t *testing.T) {
-	dir := t.TempDir()
-	data := []byte("the clip's bytes")
+// clipBundle writes, in dir, a bundle listing one file, video/a.mp4 with
+// data, and loads it.
+func clipBundle(t *testing.T, dir string, data []byte) *Bundle {
+	t.Helper()
 	if err := os.MkdirAll(filepath.Join(dir, "video"), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -33,6 +34,13 @@ func TestOpenVerified(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return b
+}
+
+func TestOpenVerified(t *testing.T) {
+	dir := t.TempDir()
+	data := []byte("the clip's bytes")
+	b := clipBundle(t, dir, data)
 	f, err := b.OpenVerified("video/a.mp4")
 	if err != nil {
 		t.Fatal(err)
@@ -71,6 +79,10 @@ func TestOpenVerified(t *testing.T) {
 	}
 	// A bundle not in a folder (the built-in demo's kind) has no file to
 	// hand to a program.
+	raw, err := os.ReadFile(filepath.Join(dir, ManifestName))
+	if err != nil {
+		t.Fatal(err)
+	}
 	mem, err := Load(fstest.MapFS{ManifestName: {Data: raw}, "video/a.mp4": {Data: data}}, "memory")
 	if err != nil {
 		t.Fatal(err)

@@ -3,7 +3,6 @@
 package content
 
 import (
-	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -35,26 +34,7 @@ func TestOpenVerifiedStaysInFolder(t *testing.T) {
 			if err := os.WriteFile(outside, data, 0o600); err != nil {
 				t.Fatal(err)
 			}
-			if err := os.MkdirAll(filepath.Join(dir, "video"), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(filepath.Join(dir, "video/a.mp4"), data, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			m := Manifest{Format: FormatVersion, ID: "b", Version: 1, Created: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC),
-				Items: []Item{{ID: "t", Kind: KindText, Text: map[string]Text{"vi": {Title: "x"}}}},
-				Files: []File{Describe("video/a.mp4", data)}}
-			raw, err := json.Marshal(m)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(filepath.Join(dir, ManifestName), raw, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			b, err := LoadDir(dir)
-			if err != nil {
-				t.Fatal(err)
-			}
+			b := clipBundle(t, dir, data)
 			if err := os.Remove(filepath.Join(dir, "video/a.mp4")); err != nil {
 				t.Fatal(err)
 			}
