@@ -403,11 +403,19 @@ const (
 	maxDraftTicker    = 200
 )
 
-// checkDraft refuses a draft m (read from the file p) beyond the
+// checkDraft refuses a draft m (read from the file p, a bundle folder's
+// manifest.json) whose id is not its folder's name, or beyond the
 // studio's bounds, naming the file and the field.
 func checkDraft(p string, m *content.Manifest) error {
 	fail := func(field, format string, args ...any) error {
 		return fmt.Errorf("%s: %s: %s", p, field, fmt.Sprintf(format, args...))
+	}
+	// The folder's name is the bundle the studio shows, diffs against the
+	// published one and raises; the manifest's id is the bundle a
+	// signature stages. They must be one, or a folder could replace
+	// another bundle unseen.
+	if folder := filepath.Base(filepath.Dir(p)); m.ID != folder {
+		return fail("id", "%q nhưng thư mục là %q: mã bản tin phải trùng tên thư mục (the manifest's id is not its folder's name)", clipLog(m.ID), clipLog(folder))
 	}
 	if n := len(m.Items); n > maxDraftItems {
 		return fail("items", "%d mục, tối đa %d (too many items)", n, maxDraftItems)

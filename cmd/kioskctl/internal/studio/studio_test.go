@@ -781,7 +781,7 @@ func TestVideoUpload(t *testing.T) {
 // every save unchanged.
 func TestGuidesKept(t *testing.T) {
 	h := newHarness(t, nil)
-	dir := filepath.Join(h.workspace, "demo")
+	dir := filepath.Join(h.workspace, "demo-an-giang")
 	if err := os.CopyFS(dir, os.DirFS(filepath.Join("..", "..", "..", "..", "content", "demo", "bundle"))); err != nil {
 		t.Fatal(err)
 	}
@@ -802,7 +802,7 @@ func TestGuidesKept(t *testing.T) {
 	if guides(&before.Manifest) == "null" {
 		t.Fatal("the demo bundle has no guides")
 	}
-	page := h.page("/bundles/demo")
+	page := h.page("/bundles/demo-an-giang")
 	if !strings.Contains(page, "Hướng dẫn (guide)") || !strings.Contains(page, "chỉ xem") {
 		t.Fatal("guides not shown read-only")
 	}
@@ -818,10 +818,10 @@ func TestGuidesKept(t *testing.T) {
 		form.Set("title-"+l, tx.Title)
 		form.Set("body-"+l, tx.Body)
 	}
-	if f := h.submit("/bundles/demo/items/"+textID+"/edit", form); !strings.Contains(f, "Đã lưu") {
+	if f := h.submit("/bundles/demo-an-giang/items/"+textID+"/edit", form); !strings.Contains(f, "Đã lưu") {
 		t.Fatalf("edit: %q", f)
 	}
-	h.submit("/bundles/demo/ticker", url.Values{"ticker-0-vi": {"Tin mới"}})
+	h.submit("/bundles/demo-an-giang/ticker", url.Values{"ticker-0-vi": {"Tin mới"}})
 	after, err := content.LoadDir(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -837,7 +837,7 @@ func TestGuidesKept(t *testing.T) {
 	}
 	// A guide is not edited here: the form is refused, the guide kept.
 	guide := before.Manifest.Items[slices.IndexFunc(before.Manifest.Items, func(it content.Item) bool { return it.Kind == content.KindGuide })]
-	if f := h.submit("/bundles/demo/items/"+guide.ID+"/edit", url.Values{"title-vi": {"x"}}); !strings.Contains(f, "chỉ xem được") {
+	if f := h.submit("/bundles/demo-an-giang/items/"+guide.ID+"/edit", url.Values{"title-vi": {"x"}}); !strings.Contains(f, "chỉ xem được") {
 		t.Fatalf("editing a guide: %q", f)
 	}
 }
