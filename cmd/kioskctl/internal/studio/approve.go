@@ -70,8 +70,16 @@ type approveData struct {
 	KeyFile          string
 	LintErrors       int
 	LintSummary      string
-	Error            string
+	// Previews are the slides of the manifest Rev, per kind of screen,
+	// as thumbnails: what the approver looks at is what is signed.
+	Previews     []previewSite
+	MorePreviews []string
+	Error        string
 }
+
+// thumbShrink is how much smaller than the site's screen the approve
+// page shows a slide.
+const thumbShrink = 6
 
 func (s *Server) approvePage(w http.ResponseWriter, r *http.Request) {
 	id, dir, d, ok := s.pageDraft(w, r)
@@ -82,6 +90,9 @@ func (s *Server) approvePage(w http.ResponseWriter, r *http.Request) {
 		KeyFile: filepath.Base(s.opt.KeyFile)}
 	lint := s.lintBundle(r.Context(), dir, d)
 	data.LintErrors, data.LintSummary = lint.errors(), lint.summary
+	if len(d.m.Items) > 0 {
+		data.Previews, data.MorePreviews = s.previewSites(dir, d, lintGroups(s.sites, targeted(&d.m)), thumbShrink)
+	}
 	var target layout.Targeting
 	if err := s.approveState(r.Context(), id, dir, &d.m, data, &target); err != nil {
 		data.Error = err.Error()

@@ -4,10 +4,15 @@ import (
 	"bytes"
 	"fmt"
 	"image/png"
+	"io/fs"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
+	"time"
 
 	"github.com/vnict/kiosk/content"
 	"github.com/vnict/kiosk/kiosk/preview"
@@ -37,28 +42,41 @@ func newPreviewCache() *previewCache {
 	return &previewCache{renderers: map[string]*preview.Renderer{}, pngs: map[string][]byte{}, fonts: preview.NewFontCache()}
 }
 
-// renderer returns the preview of the bundle in dir, at revision rev,
-// for the site cfg.
-func (s *Server) renderer(dir, rev string, cfg *siteconfig.Config) (*preview.Renderer, error) {
-	key := rev + "/" + cfg.Site.ID
+// renderer returns the preview of the bundle in dir, for the site cfg,
+// with rev, the SHA-256 of the manifest it was drawn from. manifest.json
+// is read once: the renderer is built from those very bytes (rev), the
+// bundle's other files read from dir and each checked against them, so a
+// manifest swapped meanwhile can neither change what a rev shows nor be
+// cached under another's rev.
+func (s *Server) renderer(dir string, cfg *siteconfig.Config) (*preview.Renderer, string, error) {
+	p := filepath.Join(dir, content.ManifestName)
+	raw, err := readBounded(p, content.MaxManifestSize)
+	if err != nil {
+		return nil, "", fmt.Errorf("%s: %w", p, err)
+	}
+	d, err := parseDraft(dir, raw)
+	if err != nil {
+		return nil, "", err
+	}
+	key := d.rev + "/" + cfg.Site.ID
 	c := s.previews
 	c.mu.Lock()
 	r := c.renderers[key]
 	c.mu.Unlock()
 	if r != nil {
-		return r, nil
+		return r, d.rev, nil
 	}
-	b, err := content.LoadDir(dir)
+	b, err := content.Load(revFS{manifest: raw, dir: dir}, dir)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	chain, err := s.fonts.Load(b, cfg.Fonts)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	r, err = preview.NewWith(cfg, b, chain, s.log, preview.Options{At: s.now(), Fonts: c.fonts})
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	c.mu.Lock()
 	if len(c.renderers) >= maxRenderers {
@@ -66,14 +84,58 @@ func (s *Server) renderer(dir, rev string, cfg *siteconfig.Config) (*preview.Ren
 	}
 	c.renderers[key] = r
 	c.mu.Unlock()
-	return r, nil
+	return r, d.rev, nil
 }
+
+// revFS is a bundle folder whose manifest.json is the bytes manifest,
+// read once, and whose other files are read from dir through os.Root (no
+// name leaves the folder), without waiting on a FIFO; content checks
+// each file against the manifest as it reads it.
+type revFS struct {
+	manifest []byte
+	dir      string
+}
+
+func (f revFS) Open(name string) (fs.File, error) {
+	if !fs.ValidPath(name) {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
+	}
+	if name == content.ManifestName {
+		return &bytesFile{Reader: bytes.NewReader(f.manifest), size: int64(len(f.manifest))}, nil
+	}
+	root, err := os.OpenRoot(f.dir)
+	if err != nil {
+		return nil, err
+	}
+	// Files opened stay open after their Root is closed.
+	defer root.Close()
+	return root.OpenFile(filepath.FromSlash(name), os.O_RDONLY|syscall.O_NONBLOCK, 0)
+}
+
+// bytesFile is revFS's manifest.json.
+type bytesFile struct {
+	*bytes.Reader
+	size int64
+}
+
+func (b *bytesFile) Stat() (fs.FileInfo, error) { return bytesInfo(b.size), nil }
+func (b *bytesFile) Close() error               { return nil }
+
+// bytesInfo describes a bytesFile of that many bytes.
+type bytesInfo int64
+
+func (n bytesInfo) Name() string       { return content.ManifestName }
+func (n bytesInfo) Size() int64        { return int64(n) }
+func (n bytesInfo) Mode() fs.FileMode  { return 0o444 }
+func (n bytesInfo) ModTime() time.Time { return time.Time{} }
+func (n bytesInfo) IsDir() bool        { return false }
+func (n bytesInfo) Sys() any           { return nil }
 
 type previewSlide struct {
 	Index             int
 	Item, Kind, Langs string
 	Width, Height     int
-	Rev               string
+	Rev               string // the full SHA-256 of the manifest drawn
 }
 
 type previewSite struct {
@@ -97,6 +159,37 @@ type previewData struct {
 // maxPreviewSites bounds the sites drawn on one preview page; the others
 // are a link away (?site=ID).
 const maxPreviewSites = 12
+
+// previewSites lists the slides of the draft d of the bundle in dir for
+// the first maxPreviewSites groups of sites (the others are returned by
+// ID), each at 1/shrink of its site's size. A site whose preview is not
+// of d's rev (the manifest changed since d was read) shows an error, not
+// another manifest's slides.
+func (s *Server) previewSites(dir string, d *draft, groups [][]*siteconfig.Config, shrink int) (sites []previewSite, more []string) {
+	for i, grp := range groups {
+		cfg := grp[0]
+		if i >= maxPreviewSites {
+			more = append(more, cfg.Site.ID)
+			continue
+		}
+		ps := previewSite{ID: cfg.Site.ID, Name: cfg.Site.Name, Others: len(grp) - 1,
+			Resolution: fmt.Sprintf("%dx%d", cfg.Display.Resolution.W, cfg.Display.Resolution.H)}
+		rd, rev, err := s.renderer(dir, cfg)
+		switch {
+		case err != nil:
+			ps.Error = err.Error()
+		case rev != d.rev:
+			ps.Error = errBundleChanged.Error()
+		default:
+			for _, sl := range rd.Slides() {
+				ps.Slides = append(ps.Slides, previewSlide{Index: sl.Index, Item: sl.ItemID, Kind: sl.Kind,
+					Langs: strings.Join(sl.Langs, " "), Width: cfg.Display.Resolution.W / shrink, Height: cfg.Display.Resolution.H / shrink, Rev: rev})
+			}
+		}
+		sites = append(sites, ps)
+	}
+	return sites, more
+}
 
 func (s *Server) site(id string) *siteconfig.Config {
 	for _, c := range s.sites {
@@ -128,27 +221,8 @@ func (s *Server) previewPage(w http.ResponseWriter, r *http.Request) {
 			groups = [][]*siteconfig.Config{{cfg}}
 		}
 	}
-	for i, grp := range groups {
-		if data.Error != "" {
-			break
-		}
-		cfg := grp[0]
-		if i >= maxPreviewSites {
-			data.More = append(data.More, cfg.Site.ID)
-			continue
-		}
-		ps := previewSite{ID: cfg.Site.ID, Name: cfg.Site.Name, Others: len(grp) - 1,
-			Resolution: fmt.Sprintf("%dx%d", cfg.Display.Resolution.W, cfg.Display.Resolution.H)}
-		rd, err := s.renderer(dir, d.rev, cfg)
-		if err != nil {
-			ps.Error = err.Error()
-		} else {
-			for _, sl := range rd.Slides() {
-				ps.Slides = append(ps.Slides, previewSlide{Index: sl.Index, Item: sl.ItemID, Kind: sl.Kind,
-					Langs: strings.Join(sl.Langs, " "), Width: cfg.Display.Resolution.W, Height: cfg.Display.Resolution.H, Rev: d.rev[:16]})
-			}
-		}
-		data.Sites = append(data.Sites, ps)
+	if data.Error == "" {
+		data.Sites, data.More = s.previewSites(dir, d, groups, 1)
 	}
 	s.render(w, r, "preview", data)
 }
@@ -167,22 +241,25 @@ func (s *Server) previewPNG(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	d, err := s.draft(dir)
+	// The page asks for the slide of the manifest it showed (?rev=); the
+	// slide is drawn from the manifest now in the folder, read once, and
+	// only when that is the one asked for.
+	want := r.URL.Query().Get("rev")
+	rd, rev, err := s.renderer(dir, cfg)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
-	key := fmt.Sprintf("%s/%s/%d", d.rev, siteID, n)
+	if want != rev {
+		http.Error(w, errBundleChanged.Error(), http.StatusConflict)
+		return
+	}
+	key := fmt.Sprintf("%s/%s/%d", rev, siteID, n)
 	c := s.previews
 	c.mu.Lock()
 	data := c.pngs[key]
 	c.mu.Unlock()
 	if data == nil {
-		rd, err := s.renderer(dir, d.rev, cfg)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return
-		}
 		if n >= len(rd.Slides()) {
 			http.NotFound(w, r)
 			return

@@ -55,7 +55,8 @@ func TestPreview(t *testing.T) {
 	if n, m := strings.Count(one, `<img class="preview"`), strings.Count(one, `data-site="an-giang-le-tri" data-slide=`); n != 2 || m != 2 {
 		t.Errorf("?site=an-giang-le-tri: %d previews, %d of the site", n, m)
 	}
-	for _, bad := range []string{"/bundles/xem/preview/an-giang-tinh-bien/9.png", "/bundles/xem/preview/nowhere/0.png", "/bundles/xem/preview/an-giang-tinh-bien/-1.png"} {
+	rev := "?rev=" + h.shownRev("/bundles/xem")
+	for _, bad := range []string{"/bundles/xem/preview/an-giang-tinh-bien/9.png" + rev, "/bundles/xem/preview/nowhere/0.png" + rev, "/bundles/xem/preview/an-giang-tinh-bien/-1.png" + rev} {
 		if resp, _ := h.get(bad); resp.StatusCode != http.StatusNotFound {
 			t.Errorf("%s: %s", bad, resp.Status)
 		}
