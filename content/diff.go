@@ -117,9 +117,7 @@ func Diff(old, new *Manifest) []Change {
 		}
 	}
 	d.ticker(old.Ticker, new.Ticker)
-	named := namedFiles(old)
-	maps.Copy(named, namedFiles(new))
-	d.fileList(old.Files, new.Files, named)
+	d.fileList(old.Files, new.Files, namedFiles(old), namedFiles(new))
 	return d.out
 }
 
@@ -144,10 +142,13 @@ func namedFiles(m *Manifest) map[string]bool {
 }
 
 // fileList lists the files of the manifest's files list that no font or
-// item names (in either version; those are shown with the item) added,
+// item of the new version names (those are shown with the item) added,
 // removed or changed (Field "file"), by path: a file nothing names still
-// goes out with the bundle, and an approver must see it.
-func (d *differ) fileList(a, b []File, named map[string]bool) {
+// goes out with the bundle, and an approver must see it, even when an
+// item of the old version named it (its new bytes are shown nowhere
+// else). A file gone with the old item that named it was shown removed
+// with that item.
+func (d *differ) fileList(a, b []File, namedOld, namedNew map[string]bool) {
 	old := make(map[string]File, len(a))
 	for _, f := range a {
 		old[f.Path] = f
@@ -157,11 +158,11 @@ func (d *differ) fileList(a, b []File, named map[string]bool) {
 		now[f.Path] = f
 	}
 	for _, p := range unionKeys(old, now) {
-		if named[p] {
-			continue
-		}
 		fa, inA := old[p]
 		fb, inB := now[p]
+		if namedNew[p] || (!inB && namedOld[p]) {
+			continue
+		}
 		switch {
 		case !inA:
 			d.add(Change{Field: "file", Kind: ChangeAdded, New: fileWords(fb)})

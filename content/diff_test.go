@@ -222,6 +222,13 @@ func TestDiff(t *testing.T) {
 				c("", "", "file", ChangeRemoved, "old.bin (sha256 555555555555, 1 bytes)", ""),
 				c("", "", "file", ChangeEdited, "x/key (sha256 333333333333, 56 bytes)", "x/key (sha256 444444444444, 57 bytes)"),
 			}},
+		// An item stops naming p.png, which is still listed, with other
+		// bytes: nothing names it now, so it is shown as a file.
+		{"a file no longer named, changed", withFiles(guide("p.png", sha("1"), 1)),
+			withFiles(guide("q.png", sha("2"), 1), File{Path: "p.png", SHA256: sha("9"), Size: 999}), []Change{
+				c("dvc", "", "guide.steps[0].picture", ChangeEdited, file("p.png", "1", 0), file("q.png", "2", 0)),
+				c("", "", "file", ChangeEdited, "p.png (sha256 111111111111, 0 bytes)", "p.png (sha256 999999999999, 999 bytes)"),
+			}},
 		{"a file nothing names, first publication", nil, withFiles(guide("p.png", sha("1"), 1), File{Path: "secret", SHA256: sha("7"), Size: 9}), []Change{
 			c("dvc", "", "item", ChangeAdded, "", "guide"),
 			c("dvc", "vi", "title", ChangeAdded, "", "Dịch vụ công"),
