@@ -10,11 +10,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -128,9 +131,20 @@ func AddUser(path, name string, password []byte) error {
 	return os.Chmod(path, 0o600)
 }
 
-// readBounded reads a regular file of at most max bytes.
+// readBounded reads a regular file of at most max bytes. The file is
+// opened through an os.Root of its folder, without waiting on a FIFO (a
+// FIFO would hang the page), and refused unless it is a regular file that
+// its name itself is: a link, even to a file of the same folder, is not
+// followed out of the folder it names (a manifest.json linked to
+// /etc/shadow reads nothing).
 func readBounded(path string, max int64) ([]byte, error) {
-	f, err := os.Open(path)
+	root, err := os.OpenRoot(filepath.Dir(path))
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	name := filepath.Base(path)
+	f, err := root.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -140,7 +154,10 @@ func readBounded(path string, max int64) ([]byte, error) {
 		return nil, err
 	}
 	if !st.Mode().IsRegular() {
-		return nil, errors.New("not a regular file")
+		return nil, fmt.Errorf("not a regular file (%v)", st.Mode().Type())
+	}
+	if lst, err := root.Lstat(name); err != nil || lst.Mode()&fs.ModeSymlink != 0 || !os.SameFile(st, lst) {
+		return nil, errors.New("a link, or replaced while read: refused")
 	}
 	raw, err := io.ReadAll(io.LimitReader(f, max+1))
 	if err != nil {
