@@ -349,7 +349,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, f *postForm) {
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 		return
 	}
-	s.throttle.succeeded(name, addr)
+	s.throttle.succeeded(name, addr, s.now())
 	sess := s.sessions.login(w, f.sess, name, s.opt.TLS)
 	s.log.Info("login", "user", name)
 	sess.addFlash("ok", "Xin chào, "+name)

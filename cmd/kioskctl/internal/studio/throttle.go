@@ -11,7 +11,7 @@ import (
 // The login throttle. Every attempt is recorded, as a failure, before
 // the password is checked, against the login name, the client address,
 // and the pair of them; a success clears the name's and the pair's
-// records. An attempt waits while any of them is delayed:
+// records and takes back the failure counted against the address. An attempt waits while any of them is delayed:
 //
 //   - each record's delay doubles with each failure, from one second,
 //     up to a minute (throttleMaxDelay);
@@ -157,12 +157,19 @@ func (t *throttle) failed(name, addr string, now time.Time) {
 }
 
 // succeeded clears the records of name and of name from addr after a
-// right password; the address's stays, as its other guesses do.
-func (t *throttle) succeeded(name, addr string) {
+// right password at now, and takes back the failure begin counted
+// against addr for it: a success is no failure of the address, whose
+// other failures stay, as its other guesses do.
+func (t *throttle) succeeded(name, addr string, now time.Time) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	delete(t.entries, "n\x00"+name)
 	delete(t.entries, "p\x00"+name+"\x00"+addr)
+	if e := t.entries["a\x00"+addr]; e != nil {
+		if e.fails = e.failures(now) - 1; e.fails < 0.5 {
+			delete(t.entries, "a\x00"+addr)
+		}
+	}
 }
 
 // check runs the password check, at most throttleChecks at a time.

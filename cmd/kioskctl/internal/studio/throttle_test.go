@@ -122,3 +122,43 @@ func TestThrottleChecksAtATime(t *testing.T) {
 		t.Fatal("a check past the limit with its request gone ran")
 	}
 }
+
+// A right password is no failure: colleagues logging in one after another
+// from one machine (a shared office PC) are never delayed, and a success
+// clears the name's and the pair's failures but keeps the address's
+// other ones.
+func TestThrottleSuccessIsNoFailure(t *testing.T) {
+	th := newThrottle()
+	now := time.Date(2026, 12, 2, 8, 0, 0, 0, time.UTC)
+	for i := range 20 {
+		name := fmt.Sprintf("nguoi-%d", i%4)
+		if wait := th.begin(name, "10.0.0.5", now); wait != 0 {
+			t.Fatalf("login %d of %s after %d successes waits %v", i, name, i, wait)
+		}
+		th.succeeded(name, "10.0.0.5", now)
+		now = now.Add(100 * time.Millisecond)
+	}
+	if n := len(th.entries); n != 0 {
+		t.Errorf("%d records left after successes only", n)
+	}
+	// Two wrong passwords of lan, then the right one: lan's and the
+	// pair's records go, the address keeps its two failures.
+	for range 2 {
+		if wait := th.begin("lan", "10.0.0.5", now); wait != 0 {
+			now = now.Add(wait)
+			th.begin("lan", "10.0.0.5", now)
+		}
+		th.failed("lan", "10.0.0.5", now)
+	}
+	now = now.Add(2 * time.Second)
+	if wait := th.begin("lan", "10.0.0.5", now); wait != 0 {
+		t.Fatalf("third attempt waits %v", wait)
+	}
+	th.succeeded("lan", "10.0.0.5", now)
+	if th.entries["n\x00lan"] != nil || th.entries["p\x00lan\x0010.0.0.5"] != nil {
+		t.Error("a success kept the name's or the pair's failures")
+	}
+	if f := th.entries["a\x0010.0.0.5"].failures(now); f != 2 {
+		t.Errorf("the address has %v failures after two wrong passwords and a right one, want 2", f)
+	}
+}
