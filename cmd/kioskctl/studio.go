@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"html"
 	"io"
 	"log/slog"
 	"net"
@@ -15,6 +17,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"strings"
 
 	"github.com/vnict/kiosk/cmd/kioskctl/internal/studio"
 	"github.com/vnict/kiosk/kiosk/report/fleet"
@@ -165,10 +168,19 @@ func runStudio(ctx context.Context, args []string, stdout, stderr io.Writer, key
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
+	// The launch link carries the session token: the browser is handed a
+	// private file that leads to it, never the link itself, which every
+	// local user could read in the command line of the opener.
+	launchDir, err := os.MkdirTemp("", "kioskctl-studio-")
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("studio: %w", err)
+	}
+	defer os.RemoveAll(launchDir)
 	return srv.Serve(ctx, ln, hosts, func(url string) {
 		fmt.Fprintf(stdout, "studio: %s\n", url)
 		if !*noBrowser {
-			if err := openBrowser(url); err != nil {
+			if err := openBrowser(launchDir, url); err != nil {
 				fmt.Fprintf(stderr, "kioskctl studio: open the browser at %s (%v)\n", url, err)
 			}
 		}
@@ -180,22 +192,67 @@ func isLoopbackHost(h string) bool {
 	return h == "localhost" || ip != nil && ip.IsLoopback()
 }
 
-// openBrowser opens url in the desktop's browser.
-func openBrowser(url string) error {
-	var cmd *exec.Cmd
-	switch runtime.GOOS {
-	case "windows":
-		cmd = exec.Command("rundll32", "url.dll,FileProtocolHandler", url)
-	case "darwin":
-		cmd = exec.Command("open", url)
-	default:
-		cmd = exec.Command("xdg-open", url)
+// openBrowser opens url in the desktop's browser through launchFile's
+// page in dir, so that url appears in no command line.
+func openBrowser(dir, url string) error {
+	page, err := launchFile(dir, url)
+	if err != nil {
+		return err
 	}
+	cmd := browserCommand(page)
 	if err := cmd.Start(); err != nil {
 		return err
 	}
 	go cmd.Wait() // reap it; the browser outlives it
 	return nil
+}
+
+// launchFile writes, in dir (a folder of the user's only, as
+// os.MkdirTemp makes it), an HTML page readable by the user only that
+// leads the browser to url, and returns its path.
+func launchFile(dir, url string) (string, error) {
+	st, err := os.Stat(dir)
+	if err != nil {
+		return "", err
+	}
+	if runtime.GOOS != "windows" && st.Mode().Perm()&0o077 != 0 {
+		return "", fmt.Errorf("launch folder %s: mode %v, want one only its owner can read", dir, st.Mode().Perm())
+	}
+	u := html.EscapeString(url)
+	js, err := json.Marshal(url)
+	if err != nil {
+		return "", err
+	}
+	page := "<!doctype html>\n<meta charset=\"utf-8\">\n<meta name=\"referrer\" content=\"no-referrer\">\n" +
+		"<meta http-equiv=\"refresh\" content=\"0; url=" + u + "\">\n<title>Kiosk Studio</title>\n" +
+		"<script>location.replace(" + strings.ReplaceAll(string(js), "<", "\\u003c") + ")</script>\n" +
+		"<p><a href=\"" + u + "\">Kiosk Studio</a></p>\n"
+	path := filepath.Join(dir, "launch.html")
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return "", err
+	}
+	if _, err := f.WriteString(page); err != nil {
+		f.Close()
+		return "", fmt.Errorf("launch page %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return "", fmt.Errorf("launch page %s: %w", path, err)
+	}
+	return path, nil
+}
+
+// browserCommand is the command that opens the local file page in the
+// desktop's browser.
+func browserCommand(page string) *exec.Cmd {
+	switch runtime.GOOS {
+	case "windows":
+		return exec.Command("rundll32", "url.dll,FileProtocolHandler", page)
+	case "darwin":
+		return exec.Command("open", page)
+	default:
+		return exec.Command("xdg-open", page)
+	}
 }
 
 // newPassword asks for a login's password: twice on a terminal, one line

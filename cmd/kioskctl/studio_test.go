@@ -103,3 +103,44 @@ func TestStudioCommand(t *testing.T) {
 		}
 	})
 }
+
+// The launch link, which carries the session token, reaches the browser
+// through a page only the user can read, and appears in no command line.
+func TestStudioLaunchFile(t *testing.T) {
+	dir, err := os.MkdirTemp(t.TempDir(), "launch-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	link := "http://127.0.0.1:8080/?token=Sb3_kTQy-x\"<x>&a=1"
+	page, err := launchFile(dir, link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != 0o600 || filepath.Dir(page) != dir {
+		t.Errorf("launch page %s: mode %v", page, st.Mode().Perm())
+	}
+	raw, err := os.ReadFile(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`content="0; url=http://127.0.0.1:8080/?token=Sb3_kTQy-x&#34;&lt;x&gt;&amp;a=1"`, `location.replace("http://127.0.0.1:8080/?token=Sb3_kTQy-x\"\u003cx\u003e\u0026a=1")`} {
+		if !strings.Contains(string(raw), want) {
+			t.Errorf("launch page lacks %s:\n%s", want, raw)
+		}
+	}
+	for _, arg := range browserCommand(page).Args {
+		if strings.Contains(arg, "token") {
+			t.Errorf("the browser's command line carries the token: %q", arg)
+		}
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := launchFile(dir, link); err == nil {
+		t.Error("a launch page written in a folder others can read")
+	}
+}
