@@ -322,6 +322,12 @@ func UploadMedia(ctx context.Context, store Store, dir string) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	return uploadFiles(ctx, store, dir, b.Manifest.Files)
+}
+
+// uploadFiles puts the files listed, read from the bundle folder dir as
+// UploadMedia reads them, into the store as media/<sha256>.
+func uploadFiles(ctx context.Context, store Store, dir string, files []content.File) (int64, error) {
 	root, err := os.OpenRoot(dir)
 	if err != nil {
 		return 0, err
@@ -329,7 +335,7 @@ func UploadMedia(ctx context.Context, store Store, dir string) (int64, error) {
 	defer root.Close()
 	var sent int64
 	done := map[string]bool{}
-	for _, f := range b.Manifest.Files {
+	for _, f := range files {
 		if done[f.SHA256] {
 			continue
 		}
@@ -398,9 +404,10 @@ func (v *verifyingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// Publish uploads the media of the given bundle folders, checks every
-// staged bundle has all its media in the store, and publishes the staged
-// targets (which trust refuses below the approval threshold).
+// Publish uploads, from the given bundle folders, the files their staged
+// (signed) manifests list, checks every staged bundle has all its media
+// in the store, and publishes the staged targets (which trust refuses
+// below the approval threshold).
 func Publish(ctx context.Context, store Store, root []byte, dirs []string, snapshot, timestamp signature.Signer, now time.Time) error {
 	return Department{Store: store, Root: root}.Publish(ctx, dirs, snapshot, timestamp, now)
 }
@@ -423,14 +430,39 @@ func (d Department) Publish(ctx context.Context, dirs []string, snapshot, timest
 		return fmt.Errorf("publish: %w: targets version %d has %d of %d approvals (still needed from %s)",
 			trust.ErrSignature, st.Version, len(st.Signed), st.Threshold, strings.Join(st.Missing, ", "))
 	}
-	for _, dir := range dirs {
-		if _, err := UploadMedia(ctx, store, dir); err != nil {
-			return err
-		}
-	}
 	targets, err := trust.StagedTargets(ctx, store)
 	if err != nil {
 		return err
+	}
+	// What goes up from a folder is the files the signed manifest lists,
+	// each checked against it as it streams; the folder's own manifest,
+	// which may have changed since it was signed, only names its bundle.
+	staged := map[string][]content.File{}
+	for _, t := range targets {
+		if id, ok := layout.BundleOf(t.Path); ok {
+			files, err := targetFiles(t)
+			if err != nil {
+				return fmt.Errorf("staged: %w", err)
+			}
+			staged[id] = files
+		}
+	}
+	for _, dir := range dirs {
+		id := filepath.Base(dir)
+		if _, ok := staged[id]; !ok {
+			b, err := content.LoadDir(dir)
+			if err != nil {
+				return err
+			}
+			id = b.Manifest.ID
+		}
+		files, ok := staged[id]
+		if !ok {
+			return fmt.Errorf("publish: %s: bundle %s is not staged", dir, id)
+		}
+		if _, err := uploadFiles(ctx, store, dir, files); err != nil {
+			return fmt.Errorf("upload %s: %w", dir, err)
+		}
 	}
 	for _, t := range targets {
 		files, err := targetFiles(t)
