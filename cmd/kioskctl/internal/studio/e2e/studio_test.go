@@ -178,6 +178,9 @@ func TestStudioEndToEnd(t *testing.T) {
 	st = startStudio(t, d, progs.kioskctl, workspace, sites, approver2, publisher)
 	b.open(st.launch, "bundles-2")
 	b.open(st.url+"bundles/"+bundleID+"/approve", "approve-2")
+	// The slides this signature covers are drawn on the page itself.
+	b.waitJS("the approve page's slides", `(imgs => imgs.length === 3 && imgs.every(i => i.complete && i.naturalWidth > 0))([...document.querySelectorAll('img.thumb')])`, time.Minute)
+	b.screenshot("approve-2-slides")
 	b.expectNames("#signed li", approver1)
 	b.check(fmt.Sprintf("#sign input[name=sites][value=%q]", s.id))
 	b.typeInto("#sign input[name=passphrase]", d.pass[approver2])
