@@ -240,35 +240,37 @@ func (s *Server) targetingFrom(f *postForm) (layout.Targeting, error) {
 			groups[g] = true
 		}
 	}
-	for _, v := range f.values["sites"] {
-		for _, site := range strings.Split(v, ",") {
-			if site = strings.TrimSpace(site); site == "" {
-				continue
-			}
-			if !known[site] {
-				return to, fmt.Errorf("điểm %q không có trong --sites (unknown site)", clipLog(site))
-			}
-			if !slices.Contains(to.Sites, site) {
-				to.Sites = append(to.Sites, site)
-			}
-		}
+	var err error
+	if to.Sites, err = ticked(f.values["sites"], known, "điểm %q không có trong --sites (unknown site)"); err != nil {
+		return to, err
 	}
-	for _, v := range f.values["groups"] {
-		for _, g := range strings.Split(v, ",") {
-			if g = strings.TrimSpace(g); g == "" {
-				continue
-			}
-			if !groups[g] {
-				return to, fmt.Errorf("nhóm %q không có trong --sites (unknown group)", clipLog(g))
-			}
-			if !slices.Contains(to.Groups, g) {
-				to.Groups = append(to.Groups, g)
-			}
-		}
+	if to.Groups, err = ticked(f.values["groups"], groups, "nhóm %q không có trong --sites (unknown group)"); err != nil {
+		return to, err
 	}
 	slices.Sort(to.Sites)
 	slices.Sort(to.Groups)
 	return to, nil
+}
+
+// ticked returns the names in a form's values (each value a name or a
+// comma-separated list), once each, refusing one not in known with
+// unknown's message.
+func ticked(values []string, known map[string]bool, unknown string) ([]string, error) {
+	var out []string
+	for _, v := range values {
+		for _, name := range strings.Split(v, ",") {
+			if name = strings.TrimSpace(name); name == "" {
+				continue
+			}
+			if !known[name] {
+				return nil, fmt.Errorf(unknown, clipLog(name))
+			}
+			if !slices.Contains(out, name) {
+				out = append(out, name)
+			}
+		}
+	}
+	return out, nil
 }
 
 // errWrongPassphrase is a passphrase that does not open the key.
